@@ -1,0 +1,151 @@
+// Environment configuration, validated once. Every problem is reported as one sentence
+// naming the variable, so start-up can print it and exit.
+import fs from "node:fs";
+import path from "node:path";
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  name: string;
+}
+
+export interface AppConfig {
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string;
+  databaseKind: "sqlite" | "postgres";
+  /** Set by MDM_SECRET; otherwise read from (or generated into) DATA_DIR/secret.key at start. */
+  mdmSecret: string | null;
+  adminEmail: string | null;
+  adminPassword: string | null;
+  adminOidc: OidcConfig | null;
+  /** IdP that end users sign in with for account-driven enrollment (defaults to the admin IdP). */
+  userOidc: OidcConfig | null;
+  /** Allow the built-in local-user sign-in for account-driven enrollment. */
+  localUserSignIn: boolean;
+  apnsBaseUrl: string;
+  clientCertHeader: string | null;
+  trustProxy: boolean;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | null {
+  const v = env[name];
+  return v === undefined || v.trim() === "" ? null : v.trim();
+}
+
+function parseUrl(name: string, value: string, protocols: string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: "${value}".`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.map((p) => p.replace(":", "")).join(" or ")}, not "${url.protocol.replace(":", "")}".`);
+  }
+  return url;
+}
+
+function oidcFrom(env: Env, prefix: string, fallbackName: string): OidcConfig | null {
+  const issuer = str(env, `${prefix}_ISSUER`);
+  const clientId = str(env, `${prefix}_CLIENT_ID`);
+  const clientSecret = str(env, `${prefix}_CLIENT_SECRET`);
+  if (!issuer && !clientId && !clientSecret) return null;
+  if (!issuer) throw new ConfigError(`${prefix}_ISSUER must be set when ${prefix}_CLIENT_ID is set.`);
+  if (!clientId) throw new ConfigError(`${prefix}_CLIENT_ID must be set when ${prefix}_ISSUER is set.`);
+  if (!clientSecret) throw new ConfigError(`${prefix}_CLIENT_SECRET must be set when ${prefix}_ISSUER is set.`);
+  parseUrl(`${prefix}_ISSUER`, issuer, ["https:", "http:"]);
+  return { issuer: issuer.replace(/\/$/, ""), clientId, clientSecret, name: str(env, `${prefix}_NAME`) ?? fallbackName };
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const portRaw = str(env, "PORT") ?? "3000";
+  const port = Number(portRaw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(`PORT must be a whole number from 1 to 65535, not "${portRaw}".`);
+  }
+  const publicUrl = parseUrl("PUBLIC_URL", str(env, "PUBLIC_URL") ?? `http://localhost:${port}`, ["https:", "http:"])
+    .toString()
+    .replace(/\/$/, "");
+  const dataDir = path.resolve(str(env, "DATA_DIR") ?? "data");
+
+  const rawDb = str(env, "DATABASE_URL");
+  let databaseUrl: string;
+  let databaseKind: AppConfig["databaseKind"];
+  if (!rawDb) {
+    databaseUrl = `file:${path.join(dataDir, "enroll.db")}`;
+    databaseKind = "sqlite";
+  } else if (/^postgres(ql)?:\/\//.test(rawDb)) {
+    parseUrl("DATABASE_URL", rawDb, ["postgres:", "postgresql:"]);
+    databaseUrl = rawDb;
+    databaseKind = "postgres";
+  } else if (rawDb.startsWith("file:")) {
+    databaseUrl = `file:${path.resolve(rawDb.slice("file:".length))}`;
+    databaseKind = "sqlite";
+  } else {
+    throw new ConfigError(`DATABASE_URL must be a postgres:// URL or a file: path for SQLite, not "${rawDb.replace(/\/\/[^@]*@/, "//***@")}".`);
+  }
+
+  const mdmSecret = str(env, "MDM_SECRET");
+  if (mdmSecret !== null && mdmSecret.length < 32) {
+    throw new ConfigError("MDM_SECRET must be at least 32 characters long (use `openssl rand -base64 32`).");
+  }
+
+  const logLevel = (str(env, "LOG_LEVEL") ?? "info") as AppConfig["logLevel"];
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, not "${logLevel}".`);
+  }
+  const apnsBaseUrl = parseUrl("APNS_URL", str(env, "APNS_URL") ?? "https://api.push.apple.com", ["https:", "http:"]).toString().replace(/\/$/, "");
+
+  const adminOidc = oidcFrom(env, "OIDC", "Single sign-on");
+  return {
+    port,
+    publicUrl,
+    dataDir,
+    databaseUrl,
+    databaseKind,
+    mdmSecret,
+    adminEmail: str(env, "ADMIN_EMAIL"),
+    adminPassword: str(env, "ADMIN_PASSWORD"),
+    adminOidc,
+    userOidc: oidcFrom(env, "USER_OIDC", "Organisation sign-in") ?? adminOidc,
+    localUserSignIn: (str(env, "LOCAL_USER_SIGNIN") ?? "true") !== "false",
+    apnsBaseUrl,
+    clientCertHeader: str(env, "CLIENT_CERT_HEADER")?.toLowerCase() ?? null,
+    trustProxy: str(env, "TRUST_PROXY") === "true",
+    logLevel,
+  };
+}
+
+let cached: AppConfig | null = null;
+
+/** The process-wide configuration (validated at start by scripts/start.ts). */
+export function config(): AppConfig {
+  if (!cached) cached = loadConfig();
+  return cached;
+}
+
+/** Checks the data directory exists (creating it) and is writable. */
+export function ensureDataDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+    const probe = path.join(dir, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, "");
+    fs.unlinkSync(probe);
+  } catch {
+    throw new ConfigError(`DATA_DIR "${dir}" is not writable; create it or point DATA_DIR at a writable directory.`);
+  }
+}

@@ -1,0 +1,42 @@
+// The Prisma client for the configured database: SQLite (embedded default) through
+// better-sqlite3, or PostgreSQL through pg. Both clients are generated from one model
+// (prisma/schema.prisma), so the SQLite client's types describe either.
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as SqliteClient } from "./generated/sqlite/client";
+import { PrismaClient as PostgresClient } from "./generated/postgres/client";
+import { config } from "../config";
+
+export type Db = SqliteClient;
+export type { Prisma } from "./generated/sqlite/client";
+
+const globalForDb = globalThis as unknown as { __enrollDb?: { url: string; client: Db } };
+
+export function createClient(databaseUrl: string): Db {
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    const adapter = new PrismaPg({ connectionString: databaseUrl, max: 10 });
+    return new PostgresClient({ adapter }) as unknown as Db;
+  }
+  const file = databaseUrl.replace(/^file:/, "");
+  const adapter = new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
+  return new SqliteClient({ adapter });
+}
+
+/** The process-wide client (kept on globalThis so dev-mode reloads reuse it). */
+export function db(): Db {
+  const url = config().databaseUrl;
+  const cached = globalForDb.__enrollDb;
+  if (cached && cached.url === url) return cached.client;
+  const client = createClient(url);
+  globalForDb.__enrollDb = { url, client };
+  return client;
+}
+
+/** Replaces the process-wide client (tests point it at a throwaway database). */
+export function setDb(url: string, client: Db): void {
+  globalForDb.__enrollDb = { url, client };
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: string }).code === "P2002";
+}

@@ -1,0 +1,21 @@
+// Typed errors that the transport layer maps to HTTP statuses.
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export const badRequest = (code: string, message: string) => new AppError(400, code, message);
+export const unauthorized = (message = "authentication required", headers: Record<string, string> = {}) =>
+  new AppError(401, "unauthorized", message, headers);
+export const forbidden = (message = "not allowed") => new AppError(403, "forbidden", message);
+export const notFound = (what = "resource") => new AppError(404, "not_found", `${what} not found`);
+export const conflict = (code: string, message: string) => new AppError(409, code, message);
+export const payloadTooLarge = (limit: number) => new AppError(413, "payload_too_large", `request body exceeds ${limit} bytes`);
+export const unsupportedMediaType = (message: string) => new AppError(415, "unsupported_media_type", message);

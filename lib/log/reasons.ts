@@ -1,0 +1,155 @@
+// The catalogue of enrollment-log reason codes: what went wrong and how to fix it.
+// Admin-facing fixes follow seed 000's "Common Issues"; the enroll page shows the
+// user-facing text. One place, so the log, the portal and the enroll page agree.
+export interface ReasonInfo {
+  title: string;
+  /** What the admin should do. */
+  fix: string;
+  /** What an end user sees (enroll page), where the reason reaches them. */
+  userMessage?: string;
+  userFix?: string;
+}
+
+export const REASONS = {
+  token_expired: {
+    title: "Enrollment token expired",
+    fix: "Generate a new token (Enrollment > OTA > Tokens) and send the new link.",
+    userMessage: "This enrollment link has expired, so the profile won't install.",
+    userFix: "Ask your IT team for a new enrollment link.",
+  },
+  token_bad_signature: {
+    title: "Token signature invalid",
+    fix: "The link was altered or signed by another server. Regenerate the token.",
+    userMessage: "This enrollment link is not valid (its signature could not be verified), so the profile would show as \"Invalid Profile\".",
+    userFix: "Ask your IT team to regenerate the token and send you the new link.",
+  },
+  token_revoked: {
+    title: "Enrollment token revoked",
+    fix: "The token was revoked by an admin. Generate a new token if enrollment should continue.",
+    userMessage: "This enrollment link has been turned off by your IT team.",
+    userFix: "Ask your IT team for a new enrollment link.",
+  },
+  token_exhausted: {
+    title: "Enrollment token used up",
+    fix: "The token reached its maximum number of uses. Raise the limit by generating a new token.",
+    userMessage: "This enrollment link has already been used the maximum number of times.",
+    userFix: "Ask your IT team for a new enrollment link.",
+  },
+  token_malformed: {
+    title: "Malformed enrollment token",
+    fix: "The link is incomplete (often cut off when copied). Send the full URL or the QR code.",
+    userMessage: "This enrollment link is incomplete or damaged.",
+    userFix: "Open the full link from the original message, or scan the QR code.",
+  },
+  token_missing: {
+    title: "No enrollment token",
+    fix: "The enroll page was opened without a token. Share the full enrollment URL.",
+    userMessage: "This page needs an enrollment link from your IT team.",
+    userFix: "Open the enrollment link or scan the QR code you were given.",
+  },
+  token_unknown: {
+    title: "Unknown enrollment token",
+    fix: "The token is signed by this server but no longer exists (deleted). Generate a new token.",
+    userMessage: "This enrollment link is no longer recognised.",
+    userFix: "Ask your IT team for a new enrollment link.",
+  },
+  scep_bad_challenge: {
+    title: "Wrong SCEP challenge",
+    fix: "The device sent a challenge that does not match the SCEP profile. Re-download the profile or check the static password.",
+  },
+  scep_challenge_expired: {
+    title: "SCEP challenge expired",
+    fix: "The one-time challenge expired before the device used it. Install the profile promptly after downloading, or lengthen the challenge lifetime.",
+  },
+  scep_challenge_replayed: {
+    title: "SCEP challenge reused",
+    fix: "A one-time challenge was presented twice. Each profile download carries a fresh challenge; re-download the profile.",
+  },
+  scep_csr_invalid: {
+    title: "CSR signature invalid",
+    fix: "The certificate request is corrupt or not signed by its key. Check the SCEP client.",
+  },
+  scep_subject_too_long: {
+    title: "Certificate subject too long",
+    fix: "The expanded subject exceeds 64 characters. Shorten the SCEP profile's subject template.",
+  },
+  scep_profile_not_found: {
+    title: "SCEP profile not found",
+    fix: "The SCEP URL names a profile that does not exist. Check the URL in the configuration profile.",
+  },
+  scep_bad_message: {
+    title: "Malformed SCEP message",
+    fix: "The request is not a valid SCEP PKIMessage. Check the client and any proxy in between.",
+  },
+  scep_not_issued: {
+    title: "SCEP certificate not issued",
+    fix: "The device enrolled but has no identity certificate: check SCEP server connectivity and the SCEP profile.",
+  },
+  checkin_unauthenticated: {
+    title: "Unauthenticated MDM request",
+    fix: "The request carried no valid identity certificate signature. The device may need to re-enroll.",
+  },
+  checkin_cert_revoked: {
+    title: "Revoked device certificate",
+    fix: "The device's identity certificate was revoked. Re-enroll the device.",
+  },
+  checkin_cert_mismatch: {
+    title: "Certificate belongs to another device",
+    fix: "The identity certificate is bound to a different device. Investigate: a copied identity is a security issue.",
+  },
+  checkin_malformed: {
+    title: "Malformed check-in message",
+    fix: "The device sent a body that is not a valid property list. Check proxies that may alter bodies.",
+  },
+  checkin_unknown_type: {
+    title: "Unknown check-in message type",
+    fix: "The device sent a MessageType this server does not support.",
+  },
+  push_failed: {
+    title: "Push notification failed",
+    fix: "APNs rejected or could not be reached. Check the APNs certificate (Settings) and outbound connectivity.",
+  },
+  network: {
+    title: "Network connectivity",
+    fix: "Enrollment hangs at \"Configuring Device\": ensure the device can reach this server's public URL.",
+  },
+  root_ca_untrusted: {
+    title: "Root CA not trusted",
+    fix: "The profile is untrusted because the root CA is not installed: install the root CA profile first.",
+  },
+  discovery_unknown_domain: {
+    title: "Unknown domain in service discovery",
+    fix: "No account-driven routing rule matches this user's domain. Add a rule under Enrollment > Account-driven.",
+  },
+  discovery_bad_identifier: {
+    title: "Invalid user identifier",
+    fix: "The identifier typed on the device is not user@domain.",
+  },
+  auth_failed: {
+    title: "Sign-in failed",
+    fix: "The user could not sign in with the identity provider. Check the user's account and the IdP settings.",
+  },
+  access_token_invalid: {
+    title: "Access token rejected",
+    fix: "The device presented a missing, expired or revoked access token; the user must sign in again.",
+  },
+  refresh_token_reused: {
+    title: "Refresh token reused",
+    fix: "A refresh token was presented twice; the whole token family was revoked as a precaution. The user must sign in again.",
+  },
+  tokens_revoked_by_admin: {
+    title: "Tokens invalidated by an admin",
+    fix: "An admin invalidated this user's tokens; the device will ask the user to sign in again.",
+  },
+  body_too_large: {
+    title: "Request too large",
+    fix: "The request body exceeded the size limit. Check the client or proxy.",
+  },
+} as const satisfies Record<string, ReasonInfo>;
+
+export type ReasonCode = keyof typeof REASONS;
+
+export function reasonInfo(code: string | null | undefined): ReasonInfo | null {
+  if (!code) return null;
+  return (REASONS as Record<string, ReasonInfo>)[code] ?? null;
+}
