@@ -1,0 +1,90 @@
+// next-auth configuration: local credentials (break-glass) and a generic OIDC provider
+// for the organisation's IdP. Sessions are short JWT cookies re-checked against the
+// database on every use, so a disabled admin or a role change takes effect at once.
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { config } from "../config";
+import { findAdminById, verifyAdminPassword } from "./admins";
+import { admitIdpUser } from "./oidcAdmins";
+import { isRole } from "./roles";
+import { nextAuthSecret } from "./secret";
+
+export const OIDC_PROVIDER_ID = "oidc";
+
+export function authOptions(): NextAuthOptions {
+  const cfg = config();
+  const providers: NextAuthOptions["providers"] = [
+    CredentialsProvider({
+      id: "credentials",
+      name: "Email and password",
+      credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+      async authorize(credentials) {
+        if (!credentials?.email || !credentials.password) return null;
+        const admin = await verifyAdminPassword(credentials.email, credentials.password);
+        return admin ? { id: admin.id, email: admin.email, name: admin.name, role: admin.role } : null;
+      },
+    }),
+  ];
+  if (cfg.adminOidc) {
+    const o = cfg.adminOidc;
+    providers.push({
+      id: OIDC_PROVIDER_ID,
+      name: o.name,
+      type: "oauth",
+      wellKnown: `${o.issuer}/.well-known/openid-configuration`,
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      authorization: { params: { scope: process.env.OIDC_SCOPE ?? "openid email profile" } },
+      idToken: true,
+      checks: ["pkce", "state", "nonce"],
+      profile(p: Record<string, unknown>) {
+        return {
+          id: String(p.sub),
+          email: typeof p.email === "string" ? p.email : null,
+          name: typeof p.name === "string" ? p.name : null,
+          groups: p[process.env.OIDC_GROUPS_CLAIM ?? "groups"],
+        };
+      },
+    });
+  }
+  return {
+    secret: nextAuthSecret(),
+    session: { strategy: "jwt", maxAge: 8 * 60 * 60 },
+    pages: { signIn: "/signin", error: "/signin" },
+    providers,
+    callbacks: {
+      async signIn({ user, account }) {
+        if (account?.provider !== OIDC_PROVIDER_ID) return true;
+        const admitted = await admitIdpUser({
+          sub: user.id,
+          email: user.email,
+          name: user.name,
+          groups: (user as { groups?: unknown }).groups,
+        });
+        if (!admitted) return "/signin?error=AccessDenied";
+        (user as { adminId?: string }).adminId = admitted.id;
+        return true;
+      },
+      async jwt({ token, user }) {
+        if (user) {
+          const adminId = (user as { adminId?: string }).adminId ?? user.id;
+          token.adminId = adminId;
+        }
+        if (typeof token.adminId === "string") {
+          const admin = await findAdminById(token.adminId);
+          if (!admin) return { ...token, adminId: undefined, role: undefined };
+          token.role = admin.role;
+          token.email = admin.email;
+          token.name = admin.name;
+        }
+        return token;
+      },
+      async session({ session, token }) {
+        if (typeof token.adminId === "string" && isRole(token.role)) {
+          session.admin = { id: token.adminId, email: String(token.email ?? ""), name: (token.name as string | null) ?? null, role: token.role };
+        }
+        return session;
+      },
+    },
+  };
+}

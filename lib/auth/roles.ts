@@ -1,0 +1,13 @@
+// Admin roles, weakest first. Read-only admins may look; only ADMIN and OWNER change things.
+export type Role = "OWNER" | "ADMIN" | "READ_ONLY";
+const RANK: Record<Role, number> = { READ_ONLY: 1, ADMIN: 2, OWNER: 3 };
+
+export function hasRole(actual: Role, needed: Role): boolean {
+  return RANK[actual] >= RANK[needed];
+}
+
+export function isRole(value: unknown): value is Role {
+  return value === "OWNER" || value === "ADMIN" || value === "READ_ONLY";
+}
+
+export const ROLE_LABEL: Record<Role, string> = { OWNER: "Owner", ADMIN: "Admin", READ_ONLY: "Read-only" };

@@ -1,0 +1,124 @@
+// `npm start`: check the configuration, prepare the database and keys, build the web
+// app when its sources changed, then serve it. Every start-up failure is one clear
+// sentence and a non-zero exit, never a bare stack trace.
+import { spawn, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { ConfigError, loadConfig } from "../lib/config";
+import { StartupError } from "../lib/bootstrap";
+
+const root = path.resolve(import.meta.dirname, "..");
+const dev = process.argv.includes("--dev");
+const buildOnly = process.argv.includes("--build-only");
+
+function fail(message: string): never {
+  process.stderr.write(`\nopen-enroll could not start: ${message}\n\n`);
+  process.exit(1);
+}
+
+const SOURCES = ["app", "components", "lib", "public", "types", "proxy.ts", "next.config.js", "postcss.config.mjs", "tsconfig.json", "package.json", "prisma/schema.prisma"];
+
+function sourceHash(): string {
+  const h = crypto.createHash("sha256");
+  const walk = (p: string) => {
+    const abs = path.join(root, p);
+    if (!fs.existsSync(abs)) return;
+    const st = fs.statSync(abs);
+    if (st.isDirectory()) {
+      if (p.endsWith("generated") || p.includes("node_modules")) return;
+      for (const e of fs.readdirSync(abs).sort()) walk(path.join(p, e));
+    } else if (!/\.test\.tsx?$/.test(p)) {
+      h.update(p).update("\0").update(fs.readFileSync(abs)).update("\0");
+    }
+  };
+  SOURCES.forEach(walk);
+  return h.digest("hex");
+}
+
+async function withBuildLock<T>(distDir: string, fn: () => T): Promise<T> {
+  const lock = path.join(root, `${distDir}.build-lock`);
+  const started = Date.now();
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      // Another process is building into the same folder; a lock older than 15 minutes is stale.
+      const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs;
+      if (Number.isFinite(age) && age > 15 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - started > 20 * 60_000) fail(`timed out waiting for another build (${lock})`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+async function ensureBuild(distDir: string): Promise<void> {
+  await withBuildLock(distDir, () => {
+    const stamp = path.join(root, distDir, "SOURCE_HASH");
+    const hash = sourceHash();
+    if (fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === hash && fs.existsSync(path.join(root, distDir, "BUILD_ID"))) return;
+    process.stdout.write("Building the web app (first start or sources changed)…\n");
+    const r = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
+    if (r.status !== 0) fail("the web app failed to build (see the output above).");
+    fs.writeFileSync(stamp, hash);
+  });
+}
+
+async function main(): Promise<void> {
+  let cfg;
+  try {
+    cfg = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const distDir = process.env.NEXT_DIST_DIR || ".next";
+  if (buildOnly) {
+    await ensureBuild(distDir);
+    return;
+  }
+
+  const { prepareServer } = await import("../lib/bootstrap");
+  let prepared;
+  try {
+    prepared = await prepareServer();
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof StartupError) fail(err.message);
+    fail((err as Error).message ?? String(err));
+  }
+  if (prepared.secretOrigin === "generated") {
+    process.stdout.write(
+      `Generated MDM_SECRET and stored it in ${prepared.secretFile} (mode 0600).\n` +
+        "It encrypts every private key: back it up, and set MDM_SECRET to the same value on every instance.\n",
+    );
+  }
+  if (prepared.applied.length) process.stdout.write(`Applied database migrations: ${prepared.applied.join(", ")}\n`);
+
+  if (!dev) await ensureBuild(distDir);
+  const { deriveKey } = await import("../lib/secrets/masterKey");
+  const env = {
+    ...process.env,
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATA_DIR: cfg.dataDir,
+    NEXTAUTH_URL: cfg.publicUrl,
+    NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET || deriveKey("nextauth-session").toString("base64url"),
+  };
+  const args = [path.join(root, "node_modules/next/dist/bin/next"), dev ? "dev" : "start", "-p", String(cfg.port)];
+  if (process.env.HOST) args.push("-H", process.env.HOST);
+  process.stdout.write(`open-enroll ${dev ? "(dev) " : ""}listening on port ${cfg.port}; public URL ${cfg.publicUrl} (${cfg.databaseKind})\n`);
+  const child = spawn(process.execPath, args, { cwd: root, stdio: "inherit", env });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+}
+
+main().catch((err) => fail((err as Error).message ?? String(err)));
