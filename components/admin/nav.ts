@@ -1,0 +1,29 @@
+// The portal's navigation, mirroring seed 000: Devices, Enrollment (OTA tokens,
+// account-driven routing, SCEP profiles), Groups & Policies, Enrollment Log, Settings.
+export interface NavItem {
+  href: string;
+  label: string;
+  children?: NavItem[];
+}
+
+export const NAV: NavItem[] = [
+  { href: "/admin", label: "Dashboard" },
+  { href: "/admin/devices", label: "Devices" },
+  {
+    href: "/admin/enrollment",
+    label: "Enrollment",
+    children: [
+      { href: "/admin/enrollment/tokens", label: "OTA Tokens" },
+      { href: "/admin/enrollment/account-driven", label: "Account-driven" },
+      { href: "/admin/enrollment/scep", label: "SCEP Profiles" },
+    ],
+  },
+  { href: "/admin/groups", label: "Groups & Policies" },
+  { href: "/admin/log", label: "Enrollment Log" },
+  { href: "/admin/settings", label: "Settings" },
+];
+
+/** Every admin page path, for the "signed out means redirected" test. */
+export function allNavPaths(items: NavItem[] = NAV): string[] {
+  return items.flatMap((i) => [i.href, ...(i.children ? allNavPaths(i.children) : [])]);
+}

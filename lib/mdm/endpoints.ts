@@ -1,0 +1,37 @@
+// The MDM URLs a profile points devices at, and the APNs topic they register under.
+// One place, so the profile builder, the check-in routes and the portal agree.
+import crypto from "node:crypto";
+import { config } from "../config";
+import { db, isUniqueViolation } from "../db/client";
+
+export function checkInUrl(): string {
+  return `${config().publicUrl}/mdm/checkin`;
+}
+
+export function serverUrl(): string {
+  return `${config().publicUrl}/mdm/connect`;
+}
+
+const TOPIC_KEY = "apns.topic";
+
+/**
+ * The push topic: the UID of the uploaded APNs certificate once there is one; until then a
+ * stable placeholder in Apple's format, so profiles are well formed before push is set up.
+ */
+export async function currentMdmTopic(): Promise<string> {
+  const row = await db().setting.findUnique({ where: { key: TOPIC_KEY } });
+  if (row) return JSON.parse(row.value) as string;
+  const topic = `com.apple.mgmt.External.${crypto.randomUUID()}`;
+  try {
+    await db().setting.create({ data: { key: TOPIC_KEY, value: JSON.stringify(topic) } });
+    return topic;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const again = await db().setting.findUniqueOrThrow({ where: { key: TOPIC_KEY } });
+    return JSON.parse(again.value) as string;
+  }
+}
+
+export async function setMdmTopic(topic: string): Promise<void> {
+  await db().setting.upsert({ where: { key: TOPIC_KEY }, create: { key: TOPIC_KEY, value: JSON.stringify(topic) }, update: { value: JSON.stringify(topic) } });
+}
