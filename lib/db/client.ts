@@ -10,7 +10,7 @@ import { config } from "../config";
 export type Db = SqliteClient;
 export type { Prisma } from "./generated/sqlite/client";
 
-const globalForDb = globalThis as unknown as { __enrollDb?: { url: string; client: Db } };
+const globalForDb = globalThis as unknown as { __enrollDb?: { url: string; client: Db; pinned?: boolean } };
 
 export function createClient(databaseUrl: string): Db {
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -26,7 +26,7 @@ export function createClient(databaseUrl: string): Db {
 export function db(): Db {
   const url = config().databaseUrl;
   const cached = globalForDb.__enrollDb;
-  if (cached && cached.url === url) return cached.client;
+  if (cached && (cached.pinned || cached.url === url)) return cached.client;
   const client = createClient(url);
   globalForDb.__enrollDb = { url, client };
   return client;
@@ -34,7 +34,8 @@ export function db(): Db {
 
 /** Replaces the process-wide client (tests point it at a throwaway database). */
 export function setDb(url: string, client: Db): void {
-  globalForDb.__enrollDb = { url, client };
+  // Pinned: db() must keep returning it even though config().databaseUrl names another database.
+  globalForDb.__enrollDb = { url, client, pinned: true };
 }
 
 export function isUniqueViolation(err: unknown): boolean {

@@ -137,6 +137,38 @@ export const REASONS = {
     title: "Refresh token reused",
     fix: "A refresh token was presented twice; the whole token family was revoked as a precaution. The user must sign in again.",
   },
+  access_token_malformed: {
+    title: "Malformed access token",
+    fix: "The device sent a bearer token that this server never issues (wrong shape). Often another server's token or a proxy rewriting headers.",
+  },
+  access_token_expired: {
+    title: "Access token expired",
+    fix: "The access token's lifetime ended; the device renews it (OAuth 2) or asks the user to sign in again.",
+  },
+  access_token_revoked: {
+    title: "Access token revoked",
+    fix: "The token was revoked (its OAuth refresh family was invalidated); the user must sign in again.",
+  },
+  adde_bad_request: {
+    title: "Malformed account-driven enrollment request",
+    fix: "The enrollment POST body is not a property list with LANGUAGE, PRODUCT and VERSION (or its CMS wrapper is corrupt). Check proxies that may alter bodies.",
+  },
+  adde_version_mismatch: {
+    title: "Token for another enrollment type",
+    fix: "The access token was issued for user enrollment but the device asked for device enrollment (or the reverse). Check the account-driven routing rules.",
+  },
+  adde_no_scep_profile: {
+    title: "No SCEP profile for account-driven enrollment",
+    fix: "Create a SCEP profile with a DYNAMIC challenge, or choose one for account-driven enrollment in the settings.",
+  },
+  auth_state_invalid: {
+    title: "Sign-in session unknown or expired",
+    fix: "The identity provider returned to a sign-in that this server does not know or that took too long. The user should start enrollment again.",
+  },
+  oauth_invalid_request: {
+    title: "Invalid OAuth 2 request",
+    fix: "The device's authorization or token request was malformed (wrong client, redirect URI, PKCE or grant). Check the OAuth 2 settings.",
+  },
   tokens_revoked_by_admin: {
     title: "Tokens invalidated by an admin",
     fix: "An admin invalidated this user's tokens; the device will ask the user to sign in again.",
