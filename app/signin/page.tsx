@@ -1,0 +1,38 @@
+import { redirect } from "next/navigation";
+import { config } from "@/lib/config";
+import { adminCount } from "@/lib/auth/admins";
+import { currentAdmin } from "@/lib/auth/session";
+import { SignInForm } from "@/components/auth/SignInForm";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Sign in" };
+
+const ERRORS: Record<string, string> = {
+  CredentialsSignin: "The email or password is not correct.",
+  AccessDenied: "Your account is not allowed to use this portal. Ask an owner to add you, or check the IdP allow-list.",
+  OAuthCallback: "The identity provider's answer could not be verified. Try again.",
+  OAuthSignin: "The identity provider could not be reached. Try again or use your local account.",
+  SessionRequired: "Please sign in to continue.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  if ((await adminCount()) === 0) redirect("/setup");
+  if (await currentAdmin()) redirect("/admin");
+  const params = await searchParams;
+  const errorCode = typeof params.error === "string" ? params.error : null;
+  const error = errorCode ? (ERRORS[errorCode] ?? "Sign-in failed. Try again.") : null;
+  const callbackUrl = typeof params.callbackUrl === "string" && params.callbackUrl.startsWith("/") ? params.callbackUrl : "/admin";
+  const idp = config().adminOidc;
+  return (
+    <main className="mx-auto flex min-h-screen max-w-sm flex-col justify-center px-4 py-10">
+      <h1 className="mb-1 text-2xl font-semibold">Open Enroll</h1>
+      <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">Sign in to the admin portal.</p>
+      {error && (
+        <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+          {error}
+        </p>
+      )}
+      <SignInForm idpName={idp?.name ?? null} callbackUrl={callbackUrl} />
+    </main>
+  );
+}

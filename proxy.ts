@@ -1,0 +1,35 @@
+// First line of defence for the portal: no session cookie means /admin pages redirect
+// to sign-in and /api/v1 answers 401 before any page code runs. Pages, actions and API
+// handlers still check the session and role themselves (lib/auth/session.ts, lib/auth/api.ts).
+import { NextResponse, type NextRequest } from "next/server";
+
+const SESSION_COOKIES = ["next-auth.session-token", "__Secure-next-auth.session-token"];
+
+function hasSessionCookie(request: NextRequest): boolean {
+  return SESSION_COOKIES.some((name) => request.cookies.has(name) || request.cookies.getAll().some((c) => c.name.startsWith(`${name}.`)));
+}
+
+export function proxy(request: NextRequest) {
+  const { pathname, search } = request.nextUrl;
+  // Only our own test harness may say who the peer is; never a client.
+  const headers = new Headers(request.headers);
+  headers.delete("x-enroll-peer");
+
+  if (pathname.startsWith("/api/v1/") && !request.headers.get("authorization") && !hasSessionCookie(request)) {
+    return NextResponse.json(
+      { error: "unauthorized", message: "sign in or send an API key" },
+      { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="api"' } },
+    );
+  }
+  if ((pathname === "/admin" || pathname.startsWith("/admin/")) && !hasSessionCookie(request)) {
+    const url = request.nextUrl.clone();
+    url.pathname = "/signin";
+    url.search = `?callbackUrl=${encodeURIComponent(pathname + search)}`;
+    return NextResponse.redirect(url);
+  }
+  return NextResponse.next({ request: { headers } });
+}
+
+export const config = {
+  matcher: ["/admin", "/admin/:path*", "/api/v1/:path*", "/mdm/:path*", "/scep/:path*", "/enroll/:path*", "/authenticate/:path*"],
+};
