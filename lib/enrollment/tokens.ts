@@ -1,0 +1,331 @@
+// OTA enrollment tokens: a signed JWT (the link a user opens) backed by a database row
+// (revocation, use count, the sealed JWT so the portal can show the link again).
+// Verification never consumes a use; consumeEnrollmentUse does, atomically.
+import crypto from "node:crypto";
+import { errors as joseErrors, jwtVerify, SignJWT, decodeProtectedHeader, decodeJwt, type JWTPayload } from "jose";
+import { z } from "zod";
+import { config } from "../config";
+import { db } from "../db/client";
+import type { EnrollmentToken } from "../db/generated/sqlite/client";
+import { badRequest, notFound } from "../errors";
+import type { ReasonCode } from "../log/reasons";
+import { seal, unseal } from "../secrets/sealed";
+import { getJwtKeys, JWT_ALG, JWT_SIGNATURE_BYTES } from "./jwtKey";
+
+export type { EnrollmentToken };
+
+/** JOSE header `typ`: keeps other JWTs this server might sign from passing as enrollment tokens. */
+export const ENROLLMENT_JWT_TYP = "enroll+jwt";
+const SEAL_CONTEXT = "enrollment-token";
+
+export type ExpiryPreset = "24h" | "7d" | "30d" | "never";
+export type ExpiresIn = ExpiryPreset | { at: Date };
+
+export const EXPIRY_PRESETS: Record<Exclude<ExpiryPreset, "never">, number> = {
+  "24h": 24 * 3600_000,
+  "7d": 7 * 24 * 3600_000,
+  "30d": 30 * 24 * 3600_000,
+};
+export const EXPIRY_LABEL: Record<ExpiryPreset | "custom", string> = {
+  "24h": "24 hours",
+  "7d": "7 days",
+  "30d": "30 days",
+  never: "Never",
+  custom: "Custom date",
+};
+
+/** Ten years: a "custom" expiry beyond that is a typo, not a plan. */
+const MAX_CUSTOM_MS = 10 * 365 * 24 * 3600_000;
+export const MAX_USES_LIMIT = 1_000_000;
+
+export interface CreateTokenInput {
+  name: string;
+  expiresIn: ExpiresIn;
+  groupId?: string | null;
+  scepProfileId?: string | null;
+  /** 0 = unlimited. */
+  maxUses?: number;
+}
+
+/** The claims seed 000 shows; exp is absent for tokens that never expire. */
+export interface EnrollmentClaims extends JWTPayload {
+  sub: string;
+  name: string;
+  jti: string;
+  group_id?: string;
+  scep_profile?: string;
+  max_uses: number;
+}
+
+export type TokenReason = Extract<ReasonCode, "token_missing" | "token_malformed" | "token_bad_signature" | "token_expired" | "token_revoked" | "token_exhausted" | "token_unknown">;
+
+export type VerifyResult =
+  | { ok: true; tokenId: string; token: EnrollmentToken; claims: EnrollmentClaims }
+  | { ok: false; reason: TokenReason; tokenId?: string };
+
+export type TokenStatus = "active" | "expired" | "exhausted" | "revoked";
+
+export interface TokenSummary {
+  id: string;
+  name: string;
+  groupId: string | null;
+  groupName: string | null;
+  scepProfileId: string | null;
+  scepProfileName: string | null;
+  maxUses: number;
+  useCount: number;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+  createdBy: string | null;
+  status: TokenStatus;
+  /** Null only if the sealed JWT cannot be opened (MDM_SECRET changed). */
+  url: string | null;
+}
+
+// ---------------------------------------------------------------- input
+
+const nameSchema = z.string().trim().min(1, "Name is required").max(100, "Name must be at most 100 characters");
+
+/** JSON / form input, as the API and the portal send it: expiresIn is a preset or { at: ISO date }. */
+export const createTokenInputSchema = z.object({
+  name: nameSchema,
+  expiresIn: z.union([
+    z.enum(["24h", "7d", "30d", "never"]),
+    z.object({ at: z.coerce.date({ error: "expiresIn.at must be a date" }) }),
+  ]),
+  groupId: z.string().trim().min(1).max(100).nullish(),
+  scepProfileId: z.string().trim().min(1).max(100).nullish(),
+  maxUses: z.number().int("maxUses must be a whole number").min(0, "maxUses must be 0 (unlimited) or more").max(MAX_USES_LIMIT).default(0),
+});
+
+/** Parses API or form input into CreateTokenInput; throws a 400 AppError naming the field. */
+export function parseTokenInput(raw: unknown): CreateTokenInput {
+  const parsed = createTokenInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.join(".") || "body";
+    throw badRequest("invalid_token_input", `${where}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+function expiryDate(expiresIn: ExpiresIn, now: number): Date | null {
+  if (expiresIn === "never") return null;
+  if (typeof expiresIn === "string") return new Date(now + EXPIRY_PRESETS[expiresIn]);
+  const at = expiresIn.at;
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw badRequest("invalid_token_input", "expiresIn.at: not a valid date");
+  if (at.getTime() <= now + 60_000) throw badRequest("invalid_token_input", "expiresIn.at: the expiry date must be in the future");
+  if (at.getTime() > now + MAX_CUSTOM_MS) throw badRequest("invalid_token_input", "expiresIn.at: the expiry date must be within 10 years");
+  return at;
+}
+
+// ---------------------------------------------------------------- organisation (JWT sub)
+
+/** The organisation the tokens are issued for: the oldest row, created on first need. */
+async function organizationId(): Promise<string> {
+  const first = await db().organization.findFirst({ orderBy: { createdAt: "asc" }, select: { id: true } });
+  if (first) return first.id;
+  const created = await db().organization.create({ data: { name: "Default organization" } });
+  // Another instance may have raced us; everyone settles on the oldest row.
+  const oldest = await db().organization.findFirst({ orderBy: { createdAt: "asc" }, select: { id: true } });
+  return oldest?.id ?? created.id;
+}
+
+// ---------------------------------------------------------------- create / list / revoke
+
+export function enrollmentUrl(jwt: string): string {
+  return `${config().publicUrl}/enroll?token=${jwt}`;
+}
+
+export async function createEnrollmentToken(input: CreateTokenInput, createdBy?: string): Promise<{ id: string; jwt: string; url: string; expiresAt: Date | null }> {
+  const name = nameSchema.parse(input.name);
+  const maxUses = input.maxUses ?? 0;
+  if (!Number.isInteger(maxUses) || maxUses < 0 || maxUses > MAX_USES_LIMIT) throw badRequest("invalid_token_input", "maxUses: must be a whole number from 0 (unlimited) to 1000000");
+  const now = Date.now();
+  const expiresAt = expiryDate(input.expiresIn, now);
+  const groupId = input.groupId || null;
+  const scepProfileId = input.scepProfileId || null;
+  if (groupId && !(await db().deviceGroup.findUnique({ where: { id: groupId }, select: { id: true } }))) {
+    throw badRequest("invalid_token_input", "groupId: no such device group");
+  }
+  if (scepProfileId && !(await db().scepProfile.findUnique({ where: { id: scepProfileId }, select: { id: true } }))) {
+    throw badRequest("invalid_token_input", "scepProfileId: no such SCEP profile");
+  }
+
+  const id = crypto.randomUUID();
+  const keys = await getJwtKeys();
+  const claims: EnrollmentClaims = {
+    sub: await organizationId(),
+    name,
+    jti: id,
+    max_uses: maxUses,
+    ...(groupId ? { group_id: groupId } : {}),
+    ...(scepProfileId ? { scep_profile: scepProfileId } : {}),
+  };
+  let signer = new SignJWT(claims).setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: ENROLLMENT_JWT_TYP }).setIssuedAt(Math.floor(now / 1000));
+  if (expiresAt) signer = signer.setExpirationTime(Math.floor(expiresAt.getTime() / 1000));
+  const jwt = await signer.sign(keys.privateKey);
+
+  await db().enrollmentToken.create({
+    data: {
+      id,
+      name,
+      groupId,
+      scepProfileId,
+      maxUses,
+      // The row's expiry is the JWT's, to the second, so list and verifier agree.
+      expiresAt: expiresAt ? new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) : null,
+      jwtEnc: seal(jwt, `${SEAL_CONTEXT}:${id}`),
+      createdBy: createdBy ?? null,
+    },
+  });
+  return { id, jwt, url: enrollmentUrl(jwt), expiresAt };
+}
+
+export function tokenStatus(row: Pick<EnrollmentToken, "revokedAt" | "expiresAt" | "maxUses" | "useCount">, now = new Date()): TokenStatus {
+  if (row.revokedAt) return "revoked";
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return "expired";
+  if (row.maxUses > 0 && row.useCount >= row.maxUses) return "exhausted";
+  return "active";
+}
+
+/** The stored JWT of a token (for its URL and QR code), or null if it cannot be unsealed. */
+export function tokenJwt(row: Pick<EnrollmentToken, "id" | "jwtEnc">): string | null {
+  if (!row.jwtEnc) return null;
+  try {
+    return unseal(row.jwtEnc, `${SEAL_CONTEXT}:${row.id}`);
+  } catch {
+    return null;
+  }
+}
+
+type RowWithNames = EnrollmentToken & { group: { name: string } | null; scepProfile: { name: string } | null };
+
+function summarize(row: RowWithNames, now: Date): TokenSummary {
+  const jwt = tokenJwt(row);
+  return {
+    id: row.id,
+    name: row.name,
+    groupId: row.groupId,
+    groupName: row.group?.name ?? null,
+    scepProfileId: row.scepProfileId,
+    scepProfileName: row.scepProfile?.name ?? null,
+    maxUses: row.maxUses,
+    useCount: row.useCount,
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt,
+    createdAt: row.createdAt,
+    createdBy: row.createdBy,
+    status: tokenStatus(row, now),
+    url: jwt ? enrollmentUrl(jwt) : null,
+  };
+}
+
+const withNames = { group: { select: { name: true } }, scepProfile: { select: { name: true } } } as const;
+
+export async function listEnrollmentTokens(opts: { take?: number } = {}): Promise<TokenSummary[]> {
+  const rows = await db().enrollmentToken.findMany({ include: withNames, orderBy: { createdAt: "desc" }, take: opts.take ?? 500 });
+  const now = new Date();
+  return rows.map((r) => summarize(r, now));
+}
+
+export async function getEnrollmentToken(id: string): Promise<TokenSummary | null> {
+  const row = await db().enrollmentToken.findUnique({ where: { id }, include: withNames });
+  return row ? summarize(row, new Date()) : null;
+}
+
+/** Revokes by jti. Revoking an already revoked token is not an error (keeps the first time). */
+export async function revokeEnrollmentToken(id: string): Promise<TokenSummary> {
+  await db().enrollmentToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+  const row = await getEnrollmentToken(id);
+  if (!row) throw notFound("enrollment token");
+  return row;
+}
+
+// ---------------------------------------------------------------- verify / consume
+
+function isEnrollmentClaims(p: JWTPayload): p is EnrollmentClaims {
+  return typeof p.jti === "string" && p.jti.length > 0 && typeof p.sub === "string" && typeof p.name === "string" && typeof p.max_uses === "number";
+}
+
+/**
+ * Checks signature, expiry, revocation and remaining uses, in that order of trust: nothing
+ * from the token is believed (not even its jti) until the signature checks out. Damaged
+ * tokens (cut off when copied, not valid base64/JSON) are "malformed"; well-formed tokens
+ * whose signature fails (altered, or signed by another key) are "bad signature".
+ */
+export async function verifyEnrollmentToken(jwt: string | null | undefined): Promise<VerifyResult> {
+  const token = (jwt ?? "").trim();
+  if (!token) return { ok: false, reason: "token_missing" };
+  if (token.length > 8192) return { ok: false, reason: "token_malformed" };
+  const parts = token.split(".");
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) return { ok: false, reason: "token_malformed" };
+  let alg: string | undefined;
+  try {
+    alg = decodeProtectedHeader(token).alg;
+    decodeJwt(token);
+  } catch {
+    return { ok: false, reason: "token_malformed" };
+  }
+  // A signature of the wrong length for its algorithm was cut off or damaged in transit.
+  if (alg === JWT_ALG && Buffer.from(parts[2], "base64url").length !== JWT_SIGNATURE_BYTES) return { ok: false, reason: "token_malformed" };
+
+  const keys = await getJwtKeys();
+  let payload: JWTPayload;
+  let expired = false;
+  try {
+    ({ payload } = await jwtVerify(token, keys.publicKey, { algorithms: [JWT_ALG], typ: ENROLLMENT_JWT_TYP }));
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) {
+      // jose checks the signature before the claims: this payload is authentic.
+      payload = err.payload;
+      expired = true;
+    } else if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported) {
+      return { ok: false, reason: "token_bad_signature" };
+    } else if (err instanceof joseErrors.JOSEError) {
+      // Authentic but not an enrollment token (wrong typ, nbf in the future, bad claim types).
+      return { ok: false, reason: "token_malformed" };
+    } else {
+      throw err;
+    }
+  }
+  if (!isEnrollmentClaims(payload)) return { ok: false, reason: "token_malformed" };
+  const tokenId = payload.jti;
+  const row = await db().enrollmentToken.findUnique({ where: { id: tokenId } });
+  if (!row) return { ok: false, reason: "token_unknown", tokenId };
+  if (row.revokedAt) return { ok: false, reason: "token_revoked", tokenId };
+  if (expired || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return { ok: false, reason: "token_expired", tokenId };
+  if (row.maxUses > 0 && row.useCount >= row.maxUses) return { ok: false, reason: "token_exhausted", tokenId };
+  return { ok: true, tokenId, token: row, claims: payload };
+}
+
+/**
+ * Takes one use of a token, atomically: one conditional UPDATE, so N concurrent downloads
+ * of a token with max uses M < N yield exactly M successes on SQLite and PostgreSQL alike
+ * (PostgreSQL re-checks the WHERE on the locked row). False when revoked, expired or used up.
+ */
+export async function consumeEnrollmentUse(tokenId: string): Promise<boolean> {
+  const t = db().enrollmentToken;
+  const { count } = await t.updateMany({
+    where: {
+      id: tokenId,
+      revokedAt: null,
+      AND: [
+        { OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
+        { OR: [{ maxUses: 0 }, { useCount: { lt: t.fields.maxUses } }] },
+      ],
+    },
+    data: { useCount: { increment: 1 } },
+  });
+  return count === 1;
+}
+
+/** Gives a use back when the profile could not be produced after all (server-side failure). */
+export async function refundEnrollmentUse(tokenId: string): Promise<void> {
+  await db().enrollmentToken.updateMany({ where: { id: tokenId, useCount: { gt: 0 } }, data: { useCount: { decrement: 1 } } });
+}
+
+export function isTokenReason(v: string): v is TokenReason {
+  return ["token_missing", "token_malformed", "token_bad_signature", "token_expired", "token_revoked", "token_exhausted", "token_unknown"].includes(v);
+}
