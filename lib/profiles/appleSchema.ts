@@ -15,7 +15,7 @@
 // - Recursive schemas (YAML anchors) are fine: validation recursion follows the data.
 import fs from "node:fs";
 import path from "node:path";
-import yaml from "js-yaml";
+import * as yaml from "js-yaml";
 
 export type AppleOS = "iOS" | "macOS" | "tvOS" | "visionOS" | "watchOS";
 
