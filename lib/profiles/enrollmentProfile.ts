@@ -4,7 +4,7 @@
 // Every payload gets a fresh PayloadUUID and a PayloadIdentifier unique within the profile;
 // the top-level identifier is stable so a re-enrollment replaces the old profile.
 import crypto from "node:crypto";
-import { build as buildPlist, type PlistObject, type PlistValue } from "plist";
+import { build as buildPlist, type PlistValue } from "plist";
 import { config } from "../config";
 import { parseSubject } from "./subject";
 
@@ -50,6 +50,8 @@ export interface MdmOptions {
   assignedManagedAppleId?: string;
   serverCapabilities?: ServerCapability[];
 }
+
+type PlistObject = { [key: string]: PlistValue };
 
 export interface EnrollmentProfileOptions {
   displayName: string;
