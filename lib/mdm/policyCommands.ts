@@ -1,0 +1,26 @@
+// How a stored policy turns into a queued command: a PROFILE installs the uploaded bytes
+// (signed or not, as uploaded) and is removed by its PayloadIdentifier; a COMMAND is
+// sent as configured.
+import type { QueuedCommandInput } from "./commands";
+
+export interface PolicyRow {
+  id: string;
+  kind: "PROFILE" | "COMMAND";
+  requestType: string | null;
+  payload: string;
+  profileIdentifier: string | null;
+}
+
+export function policyCommand(p: PolicyRow): QueuedCommandInput {
+  if (p.kind === "PROFILE") {
+    return { requestType: "InstallProfile", params: { Payload: new Uint8Array(Buffer.from(p.payload, "base64")) }, policyId: p.id };
+  }
+  const params = p.payload ? (JSON.parse(p.payload) as Record<string, unknown>) : {};
+  return { requestType: p.requestType ?? "", params, policyId: p.id };
+}
+
+export function profileRemovalCommands(policies: PolicyRow[]): QueuedCommandInput[] {
+  return policies
+    .filter((p) => p.kind === "PROFILE" && p.profileIdentifier)
+    .map((p) => ({ requestType: "RemoveProfile", params: { Identifier: p.profileIdentifier as string } }));
+}
