@@ -38,6 +38,12 @@ export function setDb(url: string, client: Db): void {
   globalForDb.__enrollDb = { url, client, pinned: true };
 }
 
+/** Which database db() talks to (the installed client's, which tests may have swapped). */
+export function dbKind(): "sqlite" | "postgres" {
+  const url = globalForDb.__enrollDb?.url ?? config().databaseUrl;
+  return /^postgres(ql)?:\/\//.test(url) ? "postgres" : "sqlite";
+}
+
 export function isUniqueViolation(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: string }).code === "P2002";
 }

@@ -1,7 +1,6 @@
 // Reading the enrollment log: the same filters for the portal page, the JSON API and the
 // CSV export, keyset-paginated on (time, id) so deep pages stay as fast as the first.
-import { config } from "../config";
-import { db, type Prisma } from "../db/client";
+import { db, dbKind, type Prisma } from "../db/client";
 import { badRequest } from "../errors";
 import { reasonInfo } from "./reasons";
 import type { Outcome } from "./enrollmentLog";
@@ -107,7 +106,7 @@ export function logFilterToParams(filter: LogFilter): URLSearchParams {
 
 function contains(value: string): { contains: string } {
   // PostgreSQL's LIKE is case-sensitive; SQLite's already ignores ASCII case.
-  return (config().databaseKind === "postgres" ? { contains: value, mode: "insensitive" } : { contains: value }) as { contains: string };
+  return (dbKind() === "postgres" ? { contains: value, mode: "insensitive" } : { contains: value }) as { contains: string };
 }
 
 export function logWhere(filter: LogFilter): Prisma.EnrollmentLogWhereInput {

@@ -1,0 +1,224 @@
+// One device as the portal and the API show it: identity, certificate, group, installed
+// profiles, command history and the enrollment-log lines that name it.
+import { db } from "../db/client";
+import { notFound } from "../errors";
+import { queryLog, type LogLine } from "../log/query";
+import type { DeviceStatus, EnrollmentType } from "./devices";
+
+export interface InstalledProfile {
+  identifier: string;
+  name: string | null;
+  organization: string | null;
+  managed: boolean | null;
+}
+
+export interface DeviceCommand {
+  id: string;
+  uuid: string;
+  requestType: string;
+  status: string;
+  policyName: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+  completedAt: Date | null;
+  result: string | null;
+  errorChain: string | null;
+}
+
+export interface DeviceCertificate {
+  serial: string;
+  subject: string;
+  fingerprint: string;
+  notBefore: Date;
+  notAfter: Date;
+  revokedAt: Date | null;
+  revocationReason: string | null;
+  profileName: string | null;
+  current: boolean;
+}
+
+export interface DeviceDetail {
+  id: string;
+  identifier: string;
+  udid: string | null;
+  enrollmentId: string | null;
+  serialNumber: string | null;
+  deviceName: string | null;
+  model: string | null;
+  modelName: string | null;
+  productName: string | null;
+  osVersion: string | null;
+  buildVersion: string | null;
+  platform: string | null;
+  enrollmentType: EnrollmentType;
+  status: DeviceStatus;
+  group: { id: string; name: string } | null;
+  token: { id: string; name: string } | null;
+  user: { id: string; identifier: string; managedAppleId: string | null } | null;
+  topic: string | null;
+  hasPushToken: boolean;
+  lastSeenAt: Date | null;
+  enrolledAt: Date | null;
+  createdAt: Date;
+  certificates: DeviceCertificate[];
+  installedProfiles: InstalledProfile[];
+  /** Last DeviceInformation / SecurityInfo values, flattened to strings for display. */
+  info: Record<string, string>;
+  commands: DeviceCommand[];
+  log: LogLine[];
+}
+
+function parseJson(text: string | null): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function str(v: unknown): string | null {
+  return typeof v === "string" && v ? v : null;
+}
+
+/** Accepts the ProfileList result's ProfileList array (or a { ProfileList } wrapper). */
+export function parseInstalledProfiles(text: string | null): InstalledProfile[] {
+  const parsed = parseJson(text);
+  const list = Array.isArray(parsed) ? parsed : parsed && typeof parsed === "object" && Array.isArray((parsed as { ProfileList?: unknown }).ProfileList) ? (parsed as { ProfileList: unknown[] }).ProfileList : [];
+  return list
+    .filter((p): p is Record<string, unknown> => !!p && typeof p === "object")
+    .map((p) => ({
+      identifier: str(p.PayloadIdentifier) ?? str(p.identifier) ?? "(no identifier)",
+      name: str(p.PayloadDisplayName) ?? str(p.name),
+      organization: str(p.PayloadOrganization),
+      managed: typeof p.IsManaged === "boolean" ? p.IsManaged : null,
+    }));
+}
+
+export function flattenInfo(text: string | null): Record<string, string> {
+  const parsed = parseJson(text);
+  const out: Record<string, string> = {};
+  const walk = (prefix: string, v: unknown, depth: number) => {
+    if (v === null || v === undefined) return;
+    if (typeof v === "object" && !Array.isArray(v) && depth < 3) {
+      for (const [k, inner] of Object.entries(v as Record<string, unknown>)) walk(prefix ? `${prefix}.${k}` : k, inner, depth + 1);
+    } else {
+      out[prefix] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+  };
+  if (parsed && typeof parsed === "object") walk("", parsed, 0);
+  return out;
+}
+
+/** By database id, check-in identifier, or UDID. */
+export async function findDeviceId(key: string): Promise<string | null> {
+  const d = await db().device.findFirst({ where: { OR: [{ id: key }, { identifier: key }, { udid: key }] }, select: { id: true } });
+  return d?.id ?? null;
+}
+
+export async function getDeviceDetail(key: string, opts: { commands?: number; logLines?: number } = {}): Promise<DeviceDetail> {
+  const id = await findDeviceId(key);
+  if (!id) throw notFound("device");
+  const d = await db().device.findUnique({
+    where: { id },
+    include: {
+      group: { select: { id: true, name: true } },
+      token: { select: { id: true, name: true } },
+      user: { select: { id: true, identifier: true, managedAppleId: true } },
+      certificates: { orderBy: { issuedAt: "desc" }, include: { profile: { select: { name: true } } } },
+      commands: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: opts.commands ?? 50, include: { policy: { select: { name: true } } } },
+    },
+  });
+  if (!d) throw notFound("device");
+  const log = await queryLog({ device: d.identifier }, { limit: opts.logLines ?? 100 });
+  return {
+    id: d.id,
+    identifier: d.identifier,
+    udid: d.udid,
+    enrollmentId: d.enrollmentId,
+    serialNumber: d.serialNumber,
+    deviceName: d.deviceName,
+    model: d.model,
+    modelName: d.modelName,
+    productName: d.productName,
+    osVersion: d.osVersion,
+    buildVersion: d.buildVersion,
+    platform: d.platform,
+    enrollmentType: d.enrollmentType,
+    status: d.status,
+    group: d.group,
+    token: d.token,
+    user: d.user,
+    topic: d.topic,
+    hasPushToken: !!d.pushToken,
+    lastSeenAt: d.lastSeenAt,
+    enrolledAt: d.enrolledAt,
+    createdAt: d.createdAt,
+    certificates: d.certificates.map((c) => ({
+      serial: c.serial,
+      subject: c.subject,
+      fingerprint: c.fingerprint,
+      notBefore: c.notBefore,
+      notAfter: c.notAfter,
+      revokedAt: c.revokedAt,
+      revocationReason: c.revocationReason,
+      profileName: c.profile?.name ?? null,
+      current: c.serial === d.certSerial,
+    })),
+    installedProfiles: parseInstalledProfiles(d.installedProfiles),
+    info: flattenInfo(d.info),
+    commands: d.commands.map((c) => ({
+      id: c.id,
+      uuid: c.uuid,
+      requestType: c.requestType,
+      status: c.status,
+      policyName: c.policy?.name ?? null,
+      createdAt: c.createdAt,
+      sentAt: c.sentAt,
+      completedAt: c.completedAt,
+      result: c.result,
+      errorChain: c.errorChain,
+    })),
+    log: log.lines,
+  };
+}
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/** JSON shape for GET /api/v1/devices/{udid}. */
+export function deviceDetailJson(d: DeviceDetail) {
+  return {
+    id: d.id,
+    identifier: d.identifier,
+    udid: d.udid,
+    enrollmentId: d.enrollmentId,
+    serialNumber: d.serialNumber,
+    name: d.deviceName,
+    model: d.model,
+    modelName: d.modelName ?? d.productName,
+    osVersion: d.osVersion,
+    buildVersion: d.buildVersion,
+    platform: d.platform,
+    enrollmentType: d.enrollmentType,
+    status: d.status,
+    group: d.group,
+    token: d.token,
+    user: d.user ? { identifier: d.user.identifier, managedAppleId: d.user.managedAppleId } : null,
+    lastSeenAt: iso(d.lastSeenAt),
+    enrolledAt: iso(d.enrolledAt),
+    certificates: d.certificates.map((c) => ({ ...c, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), revokedAt: iso(c.revokedAt) })),
+    installedProfiles: d.installedProfiles,
+    info: d.info,
+    commands: d.commands.map((c) => ({
+      uuid: c.uuid,
+      requestType: c.requestType,
+      status: c.status,
+      policy: c.policyName,
+      createdAt: c.createdAt.toISOString(),
+      sentAt: iso(c.sentAt),
+      completedAt: iso(c.completedAt),
+      result: c.result,
+      errorChain: c.errorChain,
+    })),
+  };
+}

@@ -1,0 +1,85 @@
+// The dashboard's figures: devices by status, enrollments per day, recent errors with fixes.
+import { db } from "../db/client";
+import { reasonInfo, type ReasonInfo } from "../log/reasons";
+import type { DeviceStatus } from "./devices";
+
+export interface DayCount {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  count: number;
+}
+
+export interface RecentError {
+  id: string;
+  time: Date;
+  step: string;
+  reason: string | null;
+  info: ReasonInfo | null;
+  message: string;
+  deviceIdentifier: string | null;
+  tokenId: string | null;
+}
+
+export interface DashboardStats {
+  total: number;
+  byStatus: Record<DeviceStatus, number>;
+  enrollmentsPerDay: DayCount[];
+  errorsLast24h: number;
+  recentErrors: RecentError[];
+  groups: number;
+  activeTokens: number;
+  scepProfiles: number;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+function dayKey(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** Enrollments (devices by enrolledAt) per UTC day for the last `days` days, oldest first, zero-filled. */
+export async function enrollmentsPerDay(days = 14, now = new Date()): Promise<DayCount[]> {
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - (days - 1) * DAY);
+  const rows = await db().device.findMany({ where: { enrolledAt: { gte: start } }, select: { enrolledAt: true } });
+  const counts = new Map<string, number>();
+  for (let i = 0; i < days; i++) counts.set(dayKey(new Date(start.getTime() + i * DAY)), 0);
+  for (const r of rows) {
+    if (!r.enrolledAt) continue;
+    const k = dayKey(r.enrolledAt);
+    if (counts.has(k)) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts].map(([day, count]) => ({ day, count }));
+}
+
+export async function dashboardStats(now = new Date()): Promise<DashboardStats> {
+  const [statusRows, perDay, errorsLast24h, recent, groups, activeTokens, scepProfiles] = await Promise.all([
+    db().device.groupBy({ by: ["status"], _count: { _all: true } }),
+    enrollmentsPerDay(14, now),
+    db().enrollmentLog.count({ where: { outcome: "ERROR", time: { gte: new Date(now.getTime() - DAY) } } }),
+    db().enrollmentLog.findMany({ where: { outcome: "ERROR" }, orderBy: [{ time: "desc" }, { id: "desc" }], take: 6 }),
+    db().deviceGroup.count(),
+    db().enrollmentToken.count({ where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } }),
+    db().scepProfile.count(),
+  ]);
+  const byStatus: Record<DeviceStatus, number> = { PENDING: 0, ENROLLED: 0, MANAGED: 0, UNENROLLED: 0 };
+  for (const r of statusRows) byStatus[r.status as DeviceStatus] = r._count._all;
+  return {
+    total: Object.values(byStatus).reduce((a, b) => a + b, 0),
+    byStatus,
+    enrollmentsPerDay: perDay,
+    errorsLast24h,
+    recentErrors: recent.map((l) => ({
+      id: l.id,
+      time: l.time,
+      step: l.step,
+      reason: l.reason,
+      info: reasonInfo(l.reason),
+      message: l.message,
+      deviceIdentifier: l.deviceIdentifier,
+      tokenId: l.tokenId,
+    })),
+    groups,
+    activeTokens,
+    scepProfiles,
+  };
+}
