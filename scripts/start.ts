@@ -113,8 +113,8 @@ async function main(): Promise<void> {
     NEXTAUTH_URL: cfg.publicUrl,
     NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET || deriveKey("nextauth-session").toString("base64url"),
   };
-  const args = [path.join(root, "node_modules/next/dist/bin/next"), dev ? "dev" : "start", "-p", String(cfg.port)];
-  if (process.env.HOST) args.push("-H", process.env.HOST);
+  const args = [path.join(root, "scripts/serve.mjs"), ...(dev ? ["--dev"] : [])];
+  Object.assign(env, { PORT: String(cfg.port), NODE_ENV: dev ? "development" : "production" });
   process.stdout.write(`open-enroll ${dev ? "(dev) " : ""}listening on port ${cfg.port}; public URL ${cfg.publicUrl} (${cfg.databaseKind})\n`);
   const child = spawn(process.execPath, args, { cwd: root, stdio: "inherit", env });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));

@@ -9,7 +9,7 @@ export function remoteAddress(request: Request): string | null {
     const real = request.headers.get("x-real-ip");
     if (real) return real.trim();
   }
-  // Next.js puts the socket address here; absent in some runtimes.
+  // scripts/serve.mjs overwrites this with the socket's address on every request.
   return request.headers.get("x-enroll-peer") ?? null;
 }
 
