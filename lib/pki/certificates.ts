@@ -1,0 +1,145 @@
+// Issuing, finding and revoking the certificates our CA signs for devices. Every issued
+// certificate is recorded (inventory, renewal links, revocation checks at check-in).
+import * as pkijs from "pkijs";
+import { db } from "../db/client";
+import type { Certificate as CertificateRow, Prisma } from "../db/generated/sqlite/client";
+import { notFound } from "../errors";
+import { getCa } from "./ca";
+import { ab, serialHex, sha256Fingerprint } from "./der";
+import { nameFromString, nameToString } from "./names";
+import { buildCertificate, certificateDer, EKU, KU, subjectKeyId } from "./x509";
+
+export type { CertificateRow };
+
+/** Apple's SCEP KeyUsage bit mask (1 = digital signature, 4 = key encipherment). */
+export const APPLE_KEY_USAGE = { digitalSignature: 1, keyEncipherment: 4 } as const;
+
+export interface IssueRequest {
+  publicKeyInfo: pkijs.PublicKeyInfo;
+  /** "CN=x,O=y" */
+  subject: string;
+  validityDays: number;
+  keyUsage: number;
+  profileId?: string | null;
+  deviceId?: string | null;
+  enrollmentTokenId?: string | null;
+  userId?: string | null;
+  renewedFromSerial?: string | null;
+}
+
+/** X.509 key usage bits for Apple's mask; an empty mask still gets digitalSignature (a keyUsage extension needs one bit). */
+export function keyUsageBitsFromApple(mask: number): number[] {
+  const bits: number[] = [];
+  if (mask & APPLE_KEY_USAGE.digitalSignature) bits.push(KU.digitalSignature);
+  if (mask & APPLE_KEY_USAGE.keyEncipherment) bits.push(KU.keyEncipherment);
+  return bits.length ? bits : [KU.digitalSignature];
+}
+
+export async function issueCertificate(req: IssueRequest): Promise<{ serial: string; der: Uint8Array }> {
+  const ca = await getCa();
+  const now = Date.now();
+  const notBefore = new Date(now - 5 * 60_000);
+  // Never outlive the CA: clients reject such chains.
+  const notAfter = new Date(Math.min(now + req.validityDays * 86_400_000, ca.cert.notAfter.value.getTime()));
+  const cert = await buildCertificate(
+    {
+      subject: nameFromString(req.subject),
+      issuer: ca.cert.subject,
+      publicKeyInfo: req.publicKeyInfo,
+      notBefore,
+      notAfter,
+      keyUsageBits: keyUsageBitsFromApple(req.keyUsage),
+      // The identity certificate authenticates the device to the MDM server (TLS client auth).
+      extKeyUsage: [EKU.clientAuth],
+      issuerKeyId: subjectKeyId(ca.cert),
+    },
+    ca.privateKey,
+  );
+  const der = certificateDer(cert);
+  const serial = serialHex(cert.serialNumber);
+  await db().certificate.create({
+    data: {
+      serial,
+      subject: nameToString(cert.subject),
+      fingerprint: sha256Fingerprint(der),
+      notBefore: cert.notBefore.value,
+      notAfter: cert.notAfter.value,
+      der: Buffer.from(der) as unknown as Uint8Array<ArrayBuffer>,
+      profileId: req.profileId ?? null,
+      deviceId: req.deviceId ?? null,
+      enrollmentTokenId: req.enrollmentTokenId ?? null,
+      userId: req.userId ?? null,
+      renewedFromSerial: req.renewedFromSerial ?? null,
+    },
+  });
+  return { serial, der };
+}
+
+/** The inventory row of a certificate we issued (by SHA-256 fingerprint), or null. Callers check revokedAt and dates. */
+export async function lookupIssuedCertificate(der: Uint8Array): Promise<CertificateRow | null> {
+  return db().certificate.findUnique({ where: { fingerprint: sha256Fingerprint(der) } });
+}
+
+export async function getCertificate(serial: string): Promise<CertificateRow | null> {
+  return db().certificate.findUnique({ where: { serial: serial.toLowerCase() } });
+}
+
+export async function revokeCertificate(serial: string, reason?: string): Promise<CertificateRow> {
+  const existing = await getCertificate(serial);
+  if (!existing) throw notFound("certificate");
+  if (existing.revokedAt) return existing;
+  return db().certificate.update({
+    where: { serial: existing.serial },
+    data: { revokedAt: new Date(), revocationReason: reason?.slice(0, 500) ?? null },
+  });
+}
+
+/** Links an issued certificate to the device it authenticated (Authenticate check-in). */
+export async function bindCertificateToDevice(serial: string, deviceId: string): Promise<void> {
+  const existing = await getCertificate(serial);
+  if (!existing) throw notFound("certificate");
+  await db().$transaction([
+    db().certificate.update({ where: { serial: existing.serial }, data: { deviceId } }),
+    db().device.update({ where: { id: deviceId }, data: { certSerial: existing.serial } }),
+  ]);
+}
+
+export interface CertificateFilter {
+  deviceId?: string;
+  profileId?: string;
+  /** true: only revoked; false: only not revoked. */
+  revoked?: boolean;
+  /** Only certificates still valid (not expired, not revoked) that expire before this date. */
+  expiringBefore?: Date;
+  /** Substring of subject or serial. */
+  search?: string;
+  take?: number;
+  skip?: number;
+}
+
+export type CertificateSummary = Omit<CertificateRow, "der">;
+
+export async function listCertificates(filter: CertificateFilter = {}): Promise<{ total: number; items: CertificateSummary[] }> {
+  const where: Prisma.CertificateWhereInput = {};
+  if (filter.deviceId) where.deviceId = filter.deviceId;
+  if (filter.profileId) where.profileId = filter.profileId;
+  if (filter.revoked === true) where.revokedAt = { not: null };
+  if (filter.revoked === false) where.revokedAt = null;
+  if (filter.expiringBefore) {
+    where.revokedAt = null;
+    where.notAfter = { lt: filter.expiringBefore, gt: new Date() };
+  }
+  if (filter.search) where.OR = [{ subject: { contains: filter.search } }, { serial: { contains: filter.search.toLowerCase() } }];
+  const take = Math.min(Math.max(filter.take ?? 50, 1), 500);
+  const [total, items] = await Promise.all([
+    db().certificate.count({ where }),
+    db().certificate.findMany({
+      where,
+      orderBy: { issuedAt: "desc" },
+      take,
+      skip: Math.max(filter.skip ?? 0, 0),
+      omit: { der: true },
+    }),
+  ]);
+  return { total, items };
+}

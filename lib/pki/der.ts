@@ -1,0 +1,80 @@
+// DER/PEM plumbing shared by the PKI modules: PEM armour, safe DER parsing of
+// untrusted bytes, OCTET STRING flattening, serial and fingerprint formatting.
+import crypto from "node:crypto";
+import * as asn1js from "asn1js";
+
+export class DerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DerError";
+  }
+}
+
+export function toPem(der: Uint8Array, label: string): string {
+  const b64 = Buffer.from(der).toString("base64");
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
+}
+
+/** The DER inside the first PEM block with one of the labels (or any label when none given). */
+export function fromPem(pem: string, labels?: string[]): Uint8Array {
+  const re = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+  for (const m of pem.matchAll(re)) {
+    if (labels && !labels.includes(m[1])) continue;
+    const body = m[2].replace(/\s+/g, "");
+    if (!/^[A-Za-z0-9+/=]*$/.test(body)) throw new DerError(`PEM block ${m[1]} is not base64`);
+    return new Uint8Array(Buffer.from(body, "base64"));
+  }
+  throw new DerError(labels ? `no PEM block of type ${labels.join(" or ")}` : "no PEM block");
+}
+
+/** All PEM blocks with the label, in order. */
+export function allFromPem(pem: string, label: string): Uint8Array[] {
+  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, "g");
+  return [...pem.matchAll(re)].map((m) => new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ""), "base64")));
+}
+
+/** Parses one complete DER/BER element; trailing garbage or a parse error throws DerError. */
+export function parseDer(bytes: Uint8Array, what: string): asn1js.AsnType {
+  if (bytes.byteLength === 0) throw new DerError(`${what}: empty`);
+  const parsed = asn1js.fromBER(bytes);
+  if (parsed.offset === -1) throw new DerError(`${what}: not valid DER (${parsed.result.error || "parse error"})`);
+  if (parsed.offset !== bytes.byteLength) throw new DerError(`${what}: trailing bytes after the DER element`);
+  return parsed.result;
+}
+
+/** Plain ArrayBuffer copy (pkijs and WebCrypto want ArrayBuffer, not a view on a shared one). */
+export function ab(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer as ArrayBuffer;
+}
+
+/** The bytes of an OCTET STRING, primitive or constructed (BER from some clients). */
+export function octets(value: asn1js.AsnType | undefined | null): Uint8Array {
+  if (!value || !(value instanceof asn1js.OctetString)) throw new DerError("expected an OCTET STRING");
+  if (!value.idBlock.isConstructed) return new Uint8Array(value.valueBlock.valueHexView);
+  const parts: Uint8Array[] = [];
+  for (const inner of value.valueBlock.value) parts.push(octets(inner));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a).equals(Buffer.from(b));
+}
+
+export function sha256Fingerprint(der: Uint8Array): string {
+  return crypto.createHash("sha256").update(der).digest("hex");
+}
+
+/** A positive 128-bit serial (top bit clear, first byte non-zero so the hex is stable). */
+export function randomSerial(): Uint8Array {
+  const bytes = crypto.randomBytes(16);
+  bytes[0] = (bytes[0] & 0x7f) | 0x10;
+  return new Uint8Array(bytes);
+}
+
+/** Hex form of an INTEGER's content bytes, leading zero octets dropped; the form stored in Certificate.serial. */
+export function serialHex(serial: asn1js.Integer): string {
+  let bytes = new Uint8Array(serial.valueBlock.valueHexView);
+  while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
+  return Buffer.from(bytes).toString("hex");
+}

@@ -1,0 +1,138 @@
+// Building X.509 v3 certificates with pkijs: the extensions our CA puts in, and small
+// readers for the ones we check (basicConstraints, keyUsage).
+import crypto from "node:crypto";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { ab, randomSerial } from "./der";
+
+/** X.509 KeyUsage bits (RFC 5280 4.2.1.3), numbered as in the BIT STRING. */
+export const KU = {
+  digitalSignature: 0,
+  nonRepudiation: 1,
+  keyEncipherment: 2,
+  dataEncipherment: 3,
+  keyAgreement: 4,
+  keyCertSign: 5,
+  cRLSign: 6,
+} as const;
+
+export const EKU = {
+  serverAuth: "1.3.6.1.5.5.7.3.1",
+  clientAuth: "1.3.6.1.5.5.7.3.2",
+  codeSigning: "1.3.6.1.5.5.7.3.3",
+  emailProtection: "1.3.6.1.5.5.7.3.4",
+} as const;
+
+export interface CertificateTemplate {
+  subject: pkijs.RelativeDistinguishedNames;
+  issuer: pkijs.RelativeDistinguishedNames;
+  publicKeyInfo: pkijs.PublicKeyInfo;
+  notBefore: Date;
+  notAfter: Date;
+  keyUsageBits: number[];
+  ca?: boolean;
+  extKeyUsage?: string[];
+  /** SubjectKeyIdentifier of the issuer, for the AuthorityKeyIdentifier extension. */
+  issuerKeyId?: Uint8Array | null;
+  serial?: Uint8Array;
+}
+
+function keyUsageBitString(bits: number[]): asn1js.BitString {
+  let value = 0;
+  for (const b of bits) value |= 1 << (15 - b);
+  const bytes = value & 0xff ? [value >> 8, value & 0xff] : [value >> 8];
+  const last = bytes[bytes.length - 1];
+  let unused = 0;
+  while (unused < 7 && last !== 0 && !(last & (1 << unused))) unused++;
+  return new asn1js.BitString({ valueHex: new Uint8Array(bytes).buffer, unusedBits: unused });
+}
+
+/** SHA-1 of the subjectPublicKey bits (RFC 5280 4.2.1.2 method 1). */
+export function keyIdentifier(info: pkijs.PublicKeyInfo): Uint8Array {
+  return new Uint8Array(crypto.createHash("sha1").update(info.subjectPublicKey.valueBlock.valueHexView).digest());
+}
+
+function time(date: Date): pkijs.Time {
+  // UTCTime through 2049, GeneralizedTime after (RFC 5280 4.1.2.5).
+  return new pkijs.Time({ type: date.getUTCFullYear() >= 2050 ? 1 : 0, value: date });
+}
+
+export async function buildCertificate(t: CertificateTemplate, signingKey: CryptoKey): Promise<pkijs.Certificate> {
+  const cert = new pkijs.Certificate();
+  cert.version = 2;
+  cert.serialNumber = new asn1js.Integer({ valueHex: ab(t.serial ?? randomSerial()) });
+  cert.issuer = t.issuer;
+  cert.subject = t.subject;
+  cert.notBefore = time(t.notBefore);
+  cert.notAfter = time(t.notAfter);
+  cert.subjectPublicKeyInfo = t.publicKeyInfo;
+  const extensions: pkijs.Extension[] = [
+    new pkijs.Extension({
+      extnID: "2.5.29.19",
+      critical: true,
+      extnValue: new pkijs.BasicConstraints({ cA: Boolean(t.ca) }).toSchema().toBER(false),
+    }),
+    new pkijs.Extension({ extnID: "2.5.29.15", critical: true, extnValue: keyUsageBitString(t.keyUsageBits).toBER(false) }),
+    new pkijs.Extension({
+      extnID: "2.5.29.14",
+      critical: false,
+      extnValue: new asn1js.OctetString({ valueHex: ab(keyIdentifier(t.publicKeyInfo)) }).toBER(false),
+    }),
+  ];
+  if (t.issuerKeyId) {
+    extensions.push(
+      new pkijs.Extension({
+        extnID: "2.5.29.35",
+        critical: false,
+        extnValue: new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: ab(t.issuerKeyId) }) }).toSchema().toBER(false),
+      }),
+    );
+  }
+  if (t.extKeyUsage?.length) {
+    extensions.push(
+      new pkijs.Extension({ extnID: "2.5.29.37", critical: false, extnValue: new pkijs.ExtKeyUsage({ keyPurposes: t.extKeyUsage }).toSchema().toBER(false) }),
+    );
+  }
+  cert.extensions = extensions;
+  await cert.sign(signingKey, "SHA-256");
+  return cert;
+}
+
+function extension(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
+  return cert.extensions?.find((e) => e.extnID === oid);
+}
+
+export function isCaCertificate(cert: pkijs.Certificate): boolean {
+  const ext = extension(cert, "2.5.29.19");
+  return Boolean(ext && ext.parsedValue instanceof pkijs.BasicConstraints && ext.parsedValue.cA);
+}
+
+/** The KeyUsage bits set in the certificate, or null when it has no keyUsage extension. */
+export function keyUsageBits(cert: pkijs.Certificate): number[] | null {
+  const ext = extension(cert, "2.5.29.15");
+  if (!ext) return null;
+  const bs = ext.parsedValue as asn1js.BitString | undefined;
+  const bytes = bs ? new Uint8Array(bs.valueBlock.valueHexView) : new Uint8Array(0);
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length * 8; i++) if (bytes[i >> 3] & (0x80 >> (i & 7))) out.push(i);
+  return out;
+}
+
+export function subjectKeyId(cert: pkijs.Certificate): Uint8Array | null {
+  const ext = extension(cert, "2.5.29.14");
+  const os = ext?.parsedValue as asn1js.OctetString | undefined;
+  return os ? new Uint8Array(os.valueBlock.valueHexView) : null;
+}
+
+export function certificateDer(cert: pkijs.Certificate): Uint8Array {
+  return new Uint8Array(cert.toSchema().toBER(false));
+}
+
+/** Checks the certificate's signature with the issuer's public key (no chain or date checks). */
+export async function isSignedBy(cert: pkijs.Certificate, issuer: pkijs.Certificate): Promise<boolean> {
+  try {
+    return await cert.verify(issuer);
+  } catch {
+    return false;
+  }
+}
