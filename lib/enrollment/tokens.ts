@@ -329,3 +329,8 @@ export async function refundEnrollmentUse(tokenId: string): Promise<void> {
 export function isTokenReason(v: string): v is TokenReason {
   return ["token_missing", "token_malformed", "token_bad_signature", "token_expired", "token_revoked", "token_exhausted", "token_unknown"].includes(v);
 }
+
+/** API/form entry: validates raw input (400 with the field named) and creates the token. */
+export async function createEnrollmentTokenFromInput(raw: unknown, createdBy?: string) {
+  return createEnrollmentToken(parseTokenInput(raw), createdBy);
+}

@@ -1,0 +1,8 @@
+import { withAdminApi } from "@/lib/auth/api";
+import { tokenQr } from "@/lib/enrollment/qr";
+import { qrResponse } from "@/lib/enrollment/qrResponse";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const GET = withAdminApi<{ id: string }>(async (_request, _caller, { params }) => qrResponse(await tokenQr((await params).id, "svg")));

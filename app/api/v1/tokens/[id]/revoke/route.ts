@@ -1,0 +1,8 @@
+import { withAdminApi } from "@/lib/auth/api";
+import { revokeEnrollmentToken } from "@/lib/enrollment/tokens";
+import { json } from "@/lib/http/respond";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const POST = withAdminApi<{ id: string }>(async (_request, _caller, { params }) => json(await revokeEnrollmentToken((await params).id)));

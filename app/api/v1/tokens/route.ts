@@ -1,0 +1,15 @@
+// OTA enrollment tokens: list (Read-only) and create (Admin).
+import { withAdminApi } from "@/lib/auth/api";
+import { createEnrollmentTokenFromInput, listEnrollmentTokens } from "@/lib/enrollment/tokens";
+import { readJson } from "@/lib/http/body";
+import { json } from "@/lib/http/respond";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const GET = withAdminApi(async () => json({ tokens: await listEnrollmentTokens() }));
+
+export const POST = withAdminApi(async (request, caller) => {
+  const created = await createEnrollmentTokenFromInput(await readJson(request), `${caller.kind}:${caller.name}`);
+  return json({ id: created.id, url: created.url, jwt: created.jwt, expiresAt: created.expiresAt }, 201);
+});

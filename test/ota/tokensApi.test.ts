@@ -1,0 +1,75 @@
+// The tokens API over real HTTP: roles, validation, revoke, and QR codes that decode
+// (jsqr on the PNG's pixels) to the enrollment URL.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey } from "@/lib/auth/apiKeys";
+import { createTestDb, type TestDb } from "@/test/helpers/db";
+import { serveRoutes, type RouteServer } from "@/test/helpers/routeServer";
+import { decodeQrPng } from "./qrDecode";
+
+let t: TestDb;
+let server: RouteServer;
+let adminKey: string;
+let readKey: string;
+
+beforeAll(async () => {
+  t = await createTestDb();
+  adminKey = (await createApiKey("ota-admin", "ADMIN")).key;
+  readKey = (await createApiKey("ota-reader", "READ_ONLY")).key;
+  server = await serveRoutes([
+    { pattern: "/api/v1/tokens", module: await import("@/app/api/v1/tokens/route") },
+    { pattern: "/api/v1/tokens/[id]/revoke", module: await import("@/app/api/v1/tokens/[id]/revoke/route") },
+    { pattern: "/api/v1/tokens/[id]/qr.png", module: await import("@/app/api/v1/tokens/[id]/qr.png/route") },
+    { pattern: "/api/v1/tokens/[id]/qr.svg", module: await import("@/app/api/v1/tokens/[id]/qr.svg/route") },
+  ]);
+});
+afterAll(async () => {
+  await server.close();
+  await t.close();
+});
+
+const call = (path: string, key: string, init: RequestInit = {}) =>
+  fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...(init.headers ?? {}) } });
+
+describe("/api/v1/tokens", () => {
+  it("creates, lists, serves QR codes and revokes", async () => {
+    const created = await call("/api/v1/tokens", adminKey, { method: "POST", body: JSON.stringify({ name: "Sales iPads", expiresIn: "30d", maxUses: 5 }) });
+    expect(created.status).toBe(201);
+    const body = (await created.json()) as { id: string; url: string; jwt: string };
+    expect(body.url).toBe(`https://mdm.example.test/enroll?token=${body.jwt}`);
+
+    const listed = await call("/api/v1/tokens", readKey);
+    expect(listed.status).toBe(200);
+    const { tokens } = (await listed.json()) as { tokens: Array<{ id: string; status: string; maxUses: number; useCount: number; url: string }> };
+    expect(tokens.find((x) => x.id === body.id)).toMatchObject({ status: "active", maxUses: 5, useCount: 0, url: body.url });
+
+    const png = await call(`/api/v1/tokens/${body.id}/qr.png`, readKey);
+    expect(png.status).toBe(200);
+    expect(png.headers.get("content-type")).toBe("image/png");
+    expect(png.headers.get("content-disposition")).toMatch(/attachment; filename="enroll-sales-ipads\.png"/);
+    expect(decodeQrPng(Buffer.from(await png.arrayBuffer()))).toBe(body.url);
+
+    const svg = await call(`/api/v1/tokens/${body.id}/qr.svg`, readKey);
+    expect(svg.status).toBe(200);
+    expect(svg.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await svg.text()).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+
+    expect((await call(`/api/v1/tokens/${body.id}/revoke`, readKey, { method: "POST" })).status).toBe(403);
+    const revoked = await call(`/api/v1/tokens/${body.id}/revoke`, adminKey, { method: "POST" });
+    expect(revoked.status).toBe(200);
+    expect(((await revoked.json()) as { status: string }).status).toBe("revoked");
+    expect((await call(`/api/v1/tokens/nope/revoke`, adminKey, { method: "POST" })).status).toBe(404);
+    expect((await call(`/api/v1/tokens/nope/qr.png`, adminKey)).status).toBe(404);
+  });
+
+  it("refuses bad input and weaker roles with clear errors", async () => {
+    const ro = await call("/api/v1/tokens", readKey, { method: "POST", body: JSON.stringify({ name: "x", expiresIn: "7d" }) });
+    expect(ro.status).toBe(403);
+    const bad = await call("/api/v1/tokens", adminKey, { method: "POST", body: JSON.stringify({ name: "x", expiresIn: "1y" }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/expiresIn/);
+    const notJson = await call("/api/v1/tokens", adminKey, { method: "POST", body: "{" });
+    expect(notJson.status).toBe(400);
+    const custom = await call("/api/v1/tokens", adminKey, { method: "POST", body: JSON.stringify({ name: "Event", expiresIn: { at: new Date(Date.now() + 3 * 86400_000).toISOString() } }) });
+    expect(custom.status).toBe(201);
+  });
+});
