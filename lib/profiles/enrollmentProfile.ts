@@ -8,6 +8,8 @@ import { build as buildPlist, type PlistValue } from "plist";
 import { config } from "../config";
 import { parseSubject } from "./subject";
 
+export { signProfile } from "./signProfile";
+
 export interface ScepIdentity {
   kind: "scep";
   /** The SCEP URL, without a query string (Apple appends ?operation=…). */
