@@ -1,5 +1,6 @@
 // People who enroll through account-driven enrollment, keyed by the identifier they type on
 // the device (user@domain), and the admin-maintained mapping to their Managed Apple Account.
+import { z } from "zod";
 import { db } from "../db/client";
 import { badRequest } from "../errors";
 import { hashPassword } from "../secrets/hash";
@@ -76,8 +77,19 @@ export function isLocalPasswordSubject(subject: string | null | undefined): bool
   return !!subject && subject.startsWith(LOCAL_PASSWORD_PREFIX);
 }
 
+const userUpdateSchema = z
+  .object({
+    managedAppleId: z.string().trim().max(320).nullable().optional(),
+    displayName: z.string().trim().max(200).nullable().optional(),
+    password: z.string().max(1000).nullable().optional(),
+  })
+  .strict();
+
 /** Creates or updates a user (admin API: PUT /api/v1/users/{identifier}). */
-export async function putUser(rawIdentifier: string, update: UserUpdate) {
+export async function putUser(rawIdentifier: string, raw: unknown) {
+  const checked = userUpdateSchema.safeParse(raw);
+  if (!checked.success) throw badRequest("invalid_user", checked.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+  const update: UserUpdate = checked.data;
   const parsed = parseIdentifier(rawIdentifier);
   if (!parsed) throw badRequest("invalid_identifier", "the user identifier must look like user@domain.example");
   if (update.managedAppleId !== undefined && update.managedAppleId !== null && !parseIdentifier(update.managedAppleId)) {

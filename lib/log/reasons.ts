@@ -165,6 +165,10 @@ export const REASONS = {
     title: "Sign-in session unknown or expired",
     fix: "The identity provider returned to a sign-in that this server does not know or that took too long. The user should start enrollment again.",
   },
+  auth_identity_mismatch: {
+    title: "Signed in as another account",
+    fix: "The person signed in at the identity provider with a different account than the one typed on the device. They should start again with the same account (or the IdP's email/UPN claim differs from the user identifier).",
+  },
   oauth_invalid_request: {
     title: "Invalid OAuth 2 request",
     fix: "The device's authorization or token request was malformed (wrong client, redirect URI, PKCE or grant). Check the OAuth 2 settings.",

@@ -1,0 +1,11 @@
+// Account-driven enrollment settings: authentication method, OAuth client id, SCEP profile.
+import { withAdminApi } from "@/lib/auth/api";
+import { getAddeSettings, updateAddeSettings } from "@/lib/enrollment/addeSettings";
+import { readJson } from "@/lib/http/body";
+import { json } from "@/lib/http/respond";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withAdminApi(async () => json(await getAddeSettings()));
+
+export const PUT = withAdminApi(async (request) => json(await updateAddeSettings(await readJson(request))));

@@ -1,0 +1,13 @@
+// GET /authenticate/byod|adde?user-identifier=…: the web-auth URL the enrollment 401 names.
+import { notFound } from "next/navigation";
+import { isSignInMode } from "@/lib/enrollment/userSignIn";
+import { SignInView } from "../SignInView";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Sign in to enroll", referrer: "no-referrer" as const };
+
+export default async function AuthenticateModePage({ params, searchParams }: { params: Promise<{ mode: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { mode } = await params;
+  if (!isSignInMode(mode)) notFound();
+  return <SignInView mode={mode} search={await searchParams} />;
+}

@@ -1,0 +1,15 @@
+// The local-user password sign-in (small teams without an IdP).
+import { authResultResponse } from "@/lib/enrollment/authResult";
+import { localSignIn } from "@/lib/enrollment/userSignIn";
+import { readForm } from "@/lib/enrollment/formBody";
+import { remoteAddress } from "@/lib/http/remote";
+import { handle } from "@/lib/http/respond";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handle(async (request: Request) => {
+  const form = await readForm(request);
+  return authResultResponse(
+    await localSignIn({ identifier: form.get("identifier"), mode: form.get("mode"), flow: form.get("flow"), password: form.get("password"), remoteAddr: remoteAddress(request) }),
+  );
+});

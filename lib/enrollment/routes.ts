@@ -1,0 +1,175 @@
+// Admin-defined account-driven routing: which enrollment (user or device) a person gets, on
+// which MDM server, in which device group. The first enabled rule by position that matches
+// the identifier's domain, the user and the model family wins.
+import { z } from "zod";
+import { db } from "../db/client";
+import { badRequest } from "../errors";
+import { ENROLLMENT_VERSIONS, type EnrollmentVersion } from "./accessTokens";
+import { parseIdentifier, type ParsedIdentifier } from "./users";
+
+export const MODEL_FAMILIES = ["AppleTV", "iPad", "iPhone", "Mac", "RealityDevice", "Watch"] as const;
+export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+
+export function isModelFamily(v: unknown): v is ModelFamily {
+  return typeof v === "string" && (MODEL_FAMILIES as readonly string[]).includes(v);
+}
+
+/** The model family of a PRODUCT string such as "iPhone17,2" (enroll request body). */
+export function modelFamilyOfProduct(product: string | null | undefined): ModelFamily | null {
+  if (!product) return null;
+  if (/^iPhone/.test(product)) return "iPhone";
+  if (/^iPad/.test(product)) return "iPad";
+  if (/^(Mac|iMac|MacBook)/.test(product)) return "Mac";
+  if (/^AppleTV/.test(product)) return "AppleTV";
+  if (/^Watch/.test(product)) return "Watch";
+  if (/^RealityDevice/.test(product)) return "RealityDevice";
+  return null;
+}
+
+export interface AddeRouteRow {
+  id: string;
+  position: number;
+  domain: string;
+  userMatch: string | null;
+  modelFamily: string | null;
+  version: string;
+  baseUrl: string | null;
+  groupId: string | null;
+  enabled: boolean;
+}
+
+export interface RouteDecision {
+  routeId: string;
+  version: EnrollmentVersion;
+  /** Another MDM server's BaseURL; null means this server. */
+  baseUrl: string | null;
+  groupId: string | null;
+}
+
+function glob(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.toLowerCase().split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return re.test(value);
+}
+
+/** Domain patterns: "*" (any), "example.com" (exact), "*.example.com" (subdomains). */
+export function domainMatches(pattern: string, domain: string): boolean {
+  const p = pattern.trim().toLowerCase();
+  if (p === "*") return true;
+  return p.includes("*") ? glob(p, domain) : p === domain;
+}
+
+/** userMatch: an exact identifier or a glob ("*.contractor@example.com"); several comma-separated. */
+export function userMatches(pattern: string | null, identifier: string): boolean {
+  if (!pattern || !pattern.trim()) return true;
+  return pattern.split(",").map((p) => p.trim()).filter(Boolean).some((p) => glob(p, identifier));
+}
+
+export function matchRoute(rules: AddeRouteRow[], who: ParsedIdentifier, modelFamily: string | null): AddeRouteRow | null {
+  const sorted = [...rules].sort((a, b) => a.position - b.position);
+  for (const r of sorted) {
+    if (!r.enabled) continue;
+    if (!domainMatches(r.domain, who.domain)) continue;
+    if (!userMatches(r.userMatch, who.identifier)) continue;
+    if (r.modelFamily && r.modelFamily !== modelFamily) continue;
+    if (r.version !== "mdm-byod" && r.version !== "mdm-adde") continue;
+    return r;
+  }
+  return null;
+}
+
+export async function resolveRoute(who: ParsedIdentifier, modelFamily: string | null): Promise<RouteDecision | null> {
+  const rules = await db().addeRoute.findMany({ where: { enabled: true }, orderBy: { position: "asc" } });
+  const r = matchRoute(rules, who, modelFamily);
+  return r ? { routeId: r.id, version: r.version as EnrollmentVersion, baseUrl: r.baseUrl, groupId: r.groupId } : null;
+}
+
+/** True when some enabled rule covers the identifier (any model family): the person may enroll here. */
+export async function domainKnown(who: ParsedIdentifier): Promise<boolean> {
+  const rules = await db().addeRoute.findMany({ where: { enabled: true } });
+  return rules.some((r) => domainMatches(r.domain, who.domain) && userMatches(r.userMatch, who.identifier));
+}
+
+/**
+ * The device group for an account-driven enrollment (for the MDM check-in at Authenticate):
+ * the matching rule's group, or null.
+ */
+export async function groupIdForUser(identifier: string, modelFamily: string | null): Promise<string | null> {
+  const who = parseIdentifier(identifier);
+  if (!who) return null;
+  return (await resolveRoute(who, modelFamily))?.groupId ?? null;
+}
+
+// ------------------------------------------------------------------ admin API
+
+export const routeInput = z
+  .object({
+    position: z.number().int().min(0).max(100000).optional(),
+    domain: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(\*|(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+)$/, "domain must be \"*\", a domain name, or \"*.domain\""),
+    userMatch: z.string().trim().max(1000).nullable().optional(),
+    modelFamily: z.enum(MODEL_FAMILIES).nullable().optional(),
+    version: z.enum(ENROLLMENT_VERSIONS as [EnrollmentVersion, ...EnrollmentVersion[]]),
+    baseUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), "baseUrl must be an http(s) URL").nullable().optional(),
+    groupId: z.string().min(1).nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+export type RouteInput = z.infer<typeof routeInput>;
+
+export function presentRoute(r: AddeRouteRow & { createdAt?: Date }) {
+  return {
+    id: r.id,
+    position: r.position,
+    domain: r.domain,
+    userMatch: r.userMatch,
+    modelFamily: r.modelFamily,
+    version: r.version,
+    baseUrl: r.baseUrl,
+    groupId: r.groupId,
+    enabled: r.enabled,
+  };
+}
+
+export async function listRoutes() {
+  const rows = await db().addeRoute.findMany({ orderBy: [{ position: "asc" }, { createdAt: "asc" }] });
+  return rows.map(presentRoute);
+}
+
+export async function createRoute(raw: unknown) {
+  const parsed = routeInput.safeParse(raw);
+  if (!parsed.success) {
+    throw badRequest("invalid_route", parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+  }
+  const input = parsed.data;
+  if (input.groupId) {
+    const group = await db().deviceGroup.findUnique({ where: { id: input.groupId } });
+    if (!group) throw badRequest("unknown_group", `no device group with id ${input.groupId}`);
+  }
+  let position = input.position;
+  if (position === undefined) {
+    const last = await db().addeRoute.findFirst({ orderBy: { position: "desc" } });
+    position = last ? last.position + 10 : 10;
+  }
+  const row = await db().addeRoute.create({
+    data: {
+      position,
+      domain: input.domain,
+      userMatch: input.userMatch || null,
+      modelFamily: input.modelFamily ?? null,
+      version: input.version,
+      baseUrl: input.baseUrl ?? null,
+      groupId: input.groupId ?? null,
+      enabled: input.enabled ?? true,
+    },
+  });
+  return presentRoute(row);
+}
+
+export async function deleteRoute(id: string): Promise<boolean> {
+  const res = await db().addeRoute.deleteMany({ where: { id } });
+  return res.count > 0;
+}

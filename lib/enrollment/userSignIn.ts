@@ -1,0 +1,227 @@
+// The person's sign-in during account-driven enrollment (seed 003 steps 6-11): the sign-in
+// page's model, the IdP leg (authorization code + PKCE, state kept server-side) or the local
+// password fallback, and the finish: an access token in a 308 to
+// apple-remotemanagement-user-login://authentication-results (simple method) or an
+// authorization code sent to the OAuth redirect URI (OAuth 2 method).
+import { config } from "../config";
+import { db } from "../db/client";
+import { writeEnrollmentLog } from "../log/enrollmentLog";
+import type { ReasonCode } from "../log/reasons";
+import { verifyPassword } from "../secrets/hash";
+import { issueAccessToken, type EnrollmentVersion } from "./accessTokens";
+import type { AuthResult } from "./authResult";
+import { consumeFlow, createFlow, peekFlow, type FlowData } from "./authFlows";
+import { issueAuthorizationCode } from "./oauth";
+import { authorizationRequest, completeSignIn, OidcError, type IdpIdentity } from "./oidcClient";
+import { domainKnown, resolveRoute } from "./routes";
+import { localPasswordHash, parseIdentifier, upsertSignedInUser } from "./users";
+
+export type SignInMode = "byod" | "adde";
+
+export const MODE_VERSION: Record<SignInMode, EnrollmentVersion> = { byod: "mdm-byod", adde: "mdm-adde" };
+export const VERSION_MODE: Record<EnrollmentVersion, SignInMode> = { "mdm-byod": "byod", "mdm-adde": "adde" };
+
+export function isSignInMode(v: unknown): v is SignInMode {
+  return v === "byod" || v === "adde";
+}
+
+export const CALLBACK_SCHEME = "apple-remotemanagement-user-login";
+
+/** The web-auth URL the 401 names (the device adds ?user-identifier=…). */
+export function webAuthUrl(version: EnrollmentVersion): string {
+  return `${config().publicUrl}/authenticate/${VERSION_MODE[version]}`;
+}
+
+export function idpRedirectUri(): string {
+  return `${config().publicUrl}/authenticate/callback`;
+}
+
+export interface SignInPageModel {
+  ok: true;
+  identifier: string | null;
+  version: EnrollmentVersion;
+  mode: SignInMode;
+  /** OAuth 2 flows: the handle the page's forms carry. */
+  flow: string | null;
+  idpName: string | null;
+  localSignIn: boolean;
+  error: string | null;
+}
+
+export type SignInPageResult = SignInPageModel | { ok: false; status: 400 | 403; title: string; message: string };
+
+const PAGE_ERRORS: Record<string, string> = {
+  invalid_credentials: "The user name or password is not correct.",
+  idp_failed: "Signing in with your organisation did not work. Try again.",
+};
+
+/**
+ * What the sign-in page shows. `mode` comes from the web-auth URL's path (the BaseURL that
+ * sent the device here decided it); without one the routing rules decide by identifier.
+ */
+export async function signInPage(q: { identifier?: string | null; mode?: string | null; flow?: string | null; error?: string | null }): Promise<SignInPageResult> {
+  const cfg = config();
+  const common = { idpName: cfg.userOidc?.name ?? null, localSignIn: cfg.localUserSignIn, error: q.error ? (PAGE_ERRORS[q.error] ?? null) : null };
+  if (!cfg.userOidc && !cfg.localUserSignIn) {
+    return { ok: false, status: 403, title: "Sign-in is not set up", message: "This server has no sign-in method for enrollment. Ask your IT team." };
+  }
+  if (q.flow) {
+    const flow = await peekFlow(q.flow);
+    if (!flow) return { ok: false, status: 400, title: "This sign-in has expired", message: "The sign-in took too long or was already used." };
+    return { ok: true, identifier: flow.identifier, version: flow.version, mode: VERSION_MODE[flow.version], flow: q.flow, ...common };
+  }
+  const who = parseIdentifier(q.identifier);
+  if (q.identifier && !who) return { ok: false, status: 400, title: "Check your account name", message: "Enter your work account as name@company.com." };
+  let version: EnrollmentVersion;
+  if (isSignInMode(q.mode)) version = MODE_VERSION[q.mode];
+  else if (who) {
+    const route = await resolveRoute(who, null);
+    if (!route) return { ok: false, status: 403, title: "Enrollment is not available", message: `Accounts at ${who.domain} cannot enroll with this server.` };
+    version = route.version;
+  } else version = "mdm-byod";
+  return { ok: true, identifier: who?.identifier ?? null, version, mode: VERSION_MODE[version], flow: null, ...common };
+}
+
+interface SignInForm {
+  identifier?: string | null;
+  mode?: string | null;
+  flow?: string | null;
+  password?: string | null;
+  remoteAddr?: string | null;
+}
+
+function pageUrl(form: SignInForm, error?: string): string {
+  const u = new URL(`${config().publicUrl}/authenticate${form.flow ? "" : isSignInMode(form.mode) ? `/${form.mode}` : ""}`);
+  if (form.flow) u.searchParams.set("flow", form.flow);
+  else if (form.identifier) u.searchParams.set("user-identifier", form.identifier);
+  if (error) u.searchParams.set("error", error);
+  return u.toString();
+}
+
+function fail(status: 400 | 401 | 403 | 502, reason: ReasonCode, logMessage: string, user: string | null, remoteAddr: string | null | undefined, page: { title: string; message: string }): Promise<AuthResult> {
+  return writeEnrollmentLog({ step: "adde.signin", outcome: "ERROR", reason, message: logMessage, userIdentifier: user, remoteAddr }).then(() => ({ kind: "error", status, ...page }));
+}
+
+/** The flow a form continues: the OAuth flow it names, or a new simple-method flow. */
+async function flowFromForm(form: SignInForm, take: boolean): Promise<FlowData | null> {
+  if (form.flow) return take ? consumeFlow(form.flow) : peekFlow(form.flow);
+  const who = parseIdentifier(form.identifier);
+  if (!who || !isSignInMode(form.mode)) return null;
+  return { kind: "simple", version: MODE_VERSION[form.mode], identifier: who.identifier };
+}
+
+/** "Continue with <IdP>": keeps the flow server-side under a fresh state and redirects to the IdP. */
+export async function startIdpSignIn(form: SignInForm): Promise<AuthResult> {
+  const oidc = config().userOidc;
+  if (!oidc) return { kind: "error", status: 400, title: "Single sign-on is not set up", message: "Use the password sign-in or ask your IT team." };
+  const flow = await flowFromForm(form, true);
+  if (!flow) {
+    return fail(400, "auth_state_invalid", "sign-in start without a valid identifier/mode or with an expired flow", form.identifier ?? null, form.remoteAddr, {
+      title: "This sign-in has expired",
+      message: "The sign-in took too long or the account name is not valid.",
+    });
+  }
+  // The state handle is generated by createFlow; the IdP request needs it, so build it after.
+  let req: Awaited<ReturnType<typeof authorizationRequest>>;
+  try {
+    req = await authorizationRequest(oidc, { redirectUri: idpRedirectUri(), state: "pending", loginHint: flow.identifier });
+  } catch (err) {
+    return fail(502, "auth_failed", `identity provider unavailable: ${(err as Error).message}`, flow.identifier, form.remoteAddr, {
+      title: "Sign-in is unavailable",
+      message: "Your organisation's sign-in service could not be reached. Try again later.",
+    });
+  }
+  const state = await createFlow({ ...flow, idp: { codeVerifier: req.codeVerifier, nonce: req.nonce } });
+  const url = new URL(req.url);
+  url.searchParams.set("state", state);
+  return { kind: "redirect", status: 303, location: url.toString() };
+}
+
+/** The IdP's redirect back: exchange the code, verify the id_token, finish the flow. */
+export async function idpCallback(params: URLSearchParams, remoteAddr?: string | null): Promise<AuthResult> {
+  const oidc = config().userOidc;
+  const flow = await consumeFlow(params.get("state"));
+  if (!flow || !flow.idp || !oidc) {
+    return fail(400, "auth_state_invalid", "identity provider callback with an unknown, expired or reused state", null, remoteAddr, {
+      title: "This sign-in has expired",
+      message: "The sign-in took too long or was already completed.",
+    });
+  }
+  const idpError = params.get("error");
+  const code = params.get("code");
+  if (idpError || !code) {
+    return fail(403, "auth_failed", `identity provider returned ${idpError ?? "no code"}${params.get("error_description") ? `: ${params.get("error_description")}` : ""}`, flow.identifier, remoteAddr, {
+      title: "Sign-in failed",
+      message: "Your organisation's sign-in did not complete.",
+    });
+  }
+  let identity: IdpIdentity;
+  try {
+    identity = await completeSignIn(oidc, { code, redirectUri: idpRedirectUri(), codeVerifier: flow.idp.codeVerifier, nonce: flow.idp.nonce });
+  } catch (err) {
+    const msg = err instanceof OidcError ? err.message : `unexpected: ${(err as Error).message}`;
+    return fail(403, "auth_failed", `identity provider sign-in failed: ${msg}`, flow.identifier, remoteAddr, { title: "Sign-in failed", message: "Your organisation's sign-in could not be verified." });
+  }
+  const names = [identity.email, ...identity.aliases].filter((x): x is string => !!x);
+  const identifier = flow.identifier ?? identity.email;
+  if (!identifier || !names.includes(identifier)) {
+    return fail(403, "auth_identity_mismatch", `signed in at the IdP as ${names.join(", ") || identity.subject}, but the device asked to enroll ${flow.identifier ?? "(no identifier)"}`, flow.identifier ?? identity.email, remoteAddr, {
+      title: "Wrong account",
+      message: `You signed in as ${names[0] ?? "another account"}, but this device is enrolling ${flow.identifier ?? "a different account"}. Start again and sign in with the same account.`,
+    });
+  }
+  return finish(flow, identifier, { idpSubject: identity.subject, displayName: identity.name, method: `identity provider ${oidc.name}` }, remoteAddr);
+}
+
+/** The local-user fallback: an admin-set password on the User row. */
+export async function localSignIn(form: SignInForm): Promise<AuthResult> {
+  if (!config().localUserSignIn) return { kind: "error", status: 403, title: "Password sign-in is off", message: "Sign in with your organisation instead." };
+  const flow = await flowFromForm(form, false);
+  if (!flow) {
+    return fail(400, "auth_state_invalid", "local sign-in without a valid identifier/mode or with an expired flow", form.identifier ?? null, form.remoteAddr, {
+      title: "This sign-in has expired",
+      message: "The sign-in took too long or the account name is not valid.",
+    });
+  }
+  // The typed identifier decides who signs in; an OAuth flow without login_hint takes the form's.
+  const identifier = flow.identifier ?? parseIdentifier(form.identifier)?.identifier ?? null;
+  const user = identifier ? await db().user.findUnique({ where: { identifier } }) : null;
+  const ok = await verifyPassword(form.password ?? "", user ? localPasswordHash(user) : null);
+  if (!ok || !identifier) {
+    await writeEnrollmentLog({
+      step: "adde.signin",
+      outcome: "ERROR",
+      reason: "auth_failed",
+      message: `local sign-in failed for ${identifier ?? "(no identifier)"}: ${user && localPasswordHash(user) ? "wrong password" : "no local account with a password"}`,
+      userIdentifier: identifier,
+      remoteAddr: form.remoteAddr,
+    });
+    return { kind: "redirect", status: 303, location: pageUrl({ ...form, identifier: identifier ?? form.identifier }, "invalid_credentials") };
+  }
+  if (form.flow && !(await consumeFlow(form.flow))) {
+    return fail(400, "auth_state_invalid", "local sign-in for a flow that was completed meanwhile", identifier, form.remoteAddr, { title: "This sign-in has expired", message: "The sign-in was already completed." });
+  }
+  return finish(flow, identifier, { method: "local password" }, form.remoteAddr, 303);
+}
+
+async function finish(flow: FlowData, identifier: string, who: { idpSubject?: string; displayName?: string | null; method: string }, remoteAddr: string | null | undefined, oauthStatus: 302 | 303 = 302): Promise<AuthResult> {
+  const parsed = parseIdentifier(identifier);
+  if (!parsed || !(await domainKnown(parsed))) {
+    return fail(403, "discovery_unknown_domain", `${identifier} signed in, but no account-driven routing rule covers it`, identifier, remoteAddr, {
+      title: "Enrollment is not available",
+      message: "Your account cannot enroll devices with this server.",
+    });
+  }
+  const user = await upsertSignedInUser(parsed.identifier, { idpSubject: who.idpSubject, displayName: who.displayName });
+  await writeEnrollmentLog({ step: "adde.signin", outcome: "OK", message: `${user.identifier} signed in with ${who.method} (${flow.version}, ${flow.kind === "oauth" ? "OAuth 2" : "simple"} method)`, userIdentifier: user.identifier, remoteAddr });
+  if (flow.kind === "oauth") {
+    const code = await issueAuthorizationCode(user.id, flow);
+    const location = new URL(flow.redirectUri);
+    location.searchParams.set("code", code);
+    if (flow.state !== null) location.searchParams.set("state", flow.state);
+    return { kind: "redirect", status: oauthStatus, location: location.toString() };
+  }
+  const token = await issueAccessToken(user.id, flow.version);
+  await writeEnrollmentLog({ step: "adde.token", outcome: "OK", message: `access token issued to ${user.identifier} for ${flow.version} (simple method)`, userIdentifier: user.identifier, remoteAddr });
+  return { kind: "redirect", status: 308, location: `${CALLBACK_SCHEME}://authentication-results?access-token=${encodeURIComponent(token)}` };
+}
