@@ -66,6 +66,8 @@ export default defineConfig({
         USER_OIDC_CLIENT_ID: "enroll",
         USER_OIDC_CLIENT_SECRET: "enroll-secret",
         LOG_LEVEL: "warn",
+        // E2E_DATABASE_URL runs the same suite on PostgreSQL (.ci/run does).
+        ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL, MDM_SECRET: "e2e-postgres-master-secret-0123456789" } : {}),
       },
     },
   ],
