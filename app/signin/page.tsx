@@ -27,6 +27,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <main className="mx-auto flex min-h-screen max-w-sm flex-col justify-center px-4 py-10">
       <h1 className="mb-1 text-2xl font-semibold">Open Enroll</h1>
       <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">Sign in to the admin portal.</p>
+      {params.setup === "done" && !error && (
+        <p role="status" className="mb-4 rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-800 dark:border-green-800 dark:bg-green-950 dark:text-green-200">
+          Your owner account is ready. Sign in with it.
+        </p>
+      )}
       {error && (
         <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
           {error}

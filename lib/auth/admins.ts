@@ -1,6 +1,6 @@
 // Admin accounts: the one-time setup of the first owner, local (break-glass) passwords,
 // and admins created on first IdP sign-in when their domain or group is allowed.
-import { db } from "../db/client";
+import { db, isUniqueViolation } from "../db/client";
 import { badRequest, conflict } from "../errors";
 import { hashPassword, verifyPassword } from "../secrets/hash";
 import type { Role } from "./roles";
@@ -40,8 +40,22 @@ export async function createAdmin(input: { email: string; name?: string | null; 
  * between two setup submissions leaves exactly one owner.
  */
 export async function setupFirstOwner(input: { email: string; name?: string; password: string }): Promise<AdminIdentity> {
-  if ((await adminCount()) > 0) throw conflict("already_set_up", "Setup is already complete; sign in instead.");
-  return createAdmin({ ...input, role: "OWNER" });
+  const done = () => conflict("already_set_up", "Setup is already complete; sign in instead.");
+  if ((await adminCount()) > 0) throw done();
+  validateNewPassword(input.password);
+  // The setting's primary key is the lock: of two concurrent submissions only one inserts it.
+  try {
+    await db().setting.create({ data: { key: "setup.completed", value: JSON.stringify(new Date().toISOString()) } });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw done();
+    throw err;
+  }
+  try {
+    return await createAdmin({ ...input, role: "OWNER" });
+  } catch (err) {
+    await db().setting.delete({ where: { key: "setup.completed" } }).catch(() => undefined);
+    throw err;
+  }
 }
 
 export async function verifyAdminPassword(emailRaw: string, password: string): Promise<AdminIdentity | null> {
