@@ -1,0 +1,231 @@
+// The check-in protocol (PUT /mdm/checkin): Authenticate creates or updates the device
+// and binds the identity certificate to it; TokenUpdate stores push credentials and
+// completes enrollment (queuing the group's policies); CheckOut unenrolls. Bootstrap
+// tokens are stored sealed; UserAuthenticate is declined with 410 as Apple prescribes for
+// servers without user-channel authentication; DeclarativeManagement answers an empty,
+// valid declaration set.
+import crypto from "node:crypto";
+import type { Device, EnrollmentType } from "../db/generated/sqlite/client";
+import { db } from "../db/client";
+import { AppError } from "../errors";
+import { LIMITS } from "../http/body";
+import { writeEnrollmentLog } from "../log/enrollmentLog";
+import { log } from "../log/logger";
+import { bindCertificateToDevice, type CertificateRow } from "../pki/certificates";
+import { validateCheckin } from "../profiles/appleSchema";
+import { seal, unsealBytes } from "../secrets/sealed";
+import { cancelLiveCommands } from "./commands";
+import { currentMdmTopic } from "./endpoints";
+import { authenticateIdentity, MdmAuthError } from "./identity";
+import { boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
+import { buildPlist, parsePlistDict, type PlistDict } from "./plist";
+import { queueGroupPolicies } from "./policies";
+
+export const SUPPORTED_CHECKIN_TYPES = ["Authenticate", "TokenUpdate", "CheckOut", "GetBootstrapToken", "SetBootstrapToken", "UserAuthenticate", "DeclarativeManagement"] as const;
+
+const BOOTSTRAP_CONTEXT = "bootstrap-token";
+const UNLOCK_CONTEXT = "unlock-token";
+
+interface Ctx {
+  req: MdmRequest;
+  cert: CertificateRow;
+  dict: PlistDict;
+  type: string;
+  id: MessageIdentity & { identifier: string };
+}
+
+function platformOf(productName: string | null, model: string | null): string | null {
+  const p = `${productName ?? ""} ${model ?? ""}`;
+  if (/iPhone|iPod/i.test(p)) return "iOS";
+  if (/iPad/i.test(p)) return "iPadOS";
+  if (/Mac/i.test(p)) return "macOS";
+  if (/AppleTV/i.test(p)) return "tvOS";
+  if (/Watch/i.test(p)) return "watchOS";
+  if (/RealityDevice|Vision/i.test(p)) return "visionOS";
+  return null;
+}
+
+const s = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v.slice(0, 256) : null);
+
+async function logOk(ctx: Ctx, message: string, tokenId?: string | null, outcome: "OK" | "WARNING" = "OK"): Promise<void> {
+  await writeEnrollmentLog({ step: "checkin", outcome, message, deviceIdentifier: ctx.id.identifier, tokenId: tokenId ?? ctx.cert.enrollmentTokenId, remoteAddr: ctx.req.remoteAddr });
+}
+
+async function authenticate(ctx: Ctx): Promise<MdmResponse> {
+  const { cert, dict, id } = ctx;
+  if (cert.deviceId) {
+    const bound = await db().device.findUnique({ where: { id: cert.deviceId }, select: { identifier: true } });
+    if (bound && bound.identifier !== id.identifier) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} is bound to ${bound.identifier}, not ${id.identifier}`);
+  }
+  const existing = await db().device.findUnique({ where: { identifier: id.identifier } });
+  const bearer = await checkBearer(ctx.req.authorization, cert, null);
+  let enrollmentType: EnrollmentType = "OTA";
+  if (bearer) enrollmentType = id.userEnrollment ? "USER_ENROLLMENT" : "DEVICE_ENROLLMENT";
+  let groupId: string | null = existing?.groupId ?? null;
+  const tokenId = cert.enrollmentTokenId ?? null;
+  if (tokenId) {
+    const token = await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { groupId: true } });
+    groupId = token?.groupId ?? null;
+  }
+  const topic = s(dict.Topic);
+  const expectedTopic = await currentMdmTopic();
+  const data = {
+    udid: id.udid,
+    enrollmentId: id.enrollmentId,
+    serialNumber: s(dict.SerialNumber),
+    model: s(dict.Model),
+    modelName: s(dict.ModelName),
+    productName: s(dict.ProductName),
+    osVersion: s(dict.OSVersion),
+    buildVersion: s(dict.BuildVersion),
+    deviceName: s(dict.DeviceName),
+    platform: platformOf(s(dict.ProductName), s(dict.Model)),
+    enrollmentType,
+    status: "PENDING" as const,
+    groupId,
+    tokenId,
+    userId: bearer?.userId ?? cert.userId ?? null,
+    topic,
+    lastSeenAt: new Date(),
+  };
+  const device = await db().device.upsert({ where: { identifier: id.identifier }, create: { identifier: id.identifier, ...data }, update: data });
+  await bindCertificateToDevice(cert.serial, device.id);
+  await logOk(
+    ctx,
+    `Authenticate from ${data.productName ?? data.model ?? "device"} ${data.serialNumber ?? ""}`.trim() +
+      ` (${enrollmentType}${existing ? ", re-enrollment" : ""}); certificate ${cert.serial} bound` +
+      (topic !== expectedTopic ? `; WARNING topic ${topic} differs from ${expectedTopic}` : ""),
+    tokenId,
+    topic !== expectedTopic ? "WARNING" : "OK",
+  );
+  return EMPTY_OK;
+}
+
+async function tokenUpdate(ctx: Ctx, device: Device): Promise<MdmResponse> {
+  const { dict } = ctx;
+  if (ctx.id.userChannelId) {
+    // No user-channel queue: accept so the device's user channel stays healthy.
+    await logOk(ctx, `TokenUpdate on the user channel (${ctx.id.userChannelId}); nothing queued for users`);
+    return EMPTY_OK;
+  }
+  const token = dict.Token as Uint8Array;
+  const unlock = dict.UnlockToken instanceof Uint8Array ? seal(dict.UnlockToken, UNLOCK_CONTEXT) : undefined;
+  const firstEnrollment = device.status === "PENDING" || device.status === "UNENROLLED";
+  await db().device.update({
+    where: { id: device.id },
+    data: {
+      pushToken: Buffer.from(token).toString("hex"),
+      pushMagic: dict.PushMagic as string,
+      topic: dict.Topic as string,
+      ...(unlock ? { unlockTokenEnc: unlock } : {}),
+      ...(firstEnrollment ? { status: "ENROLLED" as const, enrolledAt: new Date() } : {}),
+      lastSeenAt: new Date(),
+    },
+  });
+  if (!firstEnrollment) {
+    await logOk(ctx, "TokenUpdate: push token refreshed");
+    return EMPTY_OK;
+  }
+  const queued = await queueGroupPolicies(device.id, device.groupId);
+  await logOk(ctx, `TokenUpdate: device enrolled${unlock ? " (unlock token stored)" : ""}; queued ${queued} group polic${queued === 1 ? "y" : "ies"}`);
+  return EMPTY_OK;
+}
+
+async function checkOut(ctx: Ctx, device: Device): Promise<MdmResponse> {
+  await db().device.update({ where: { id: device.id }, data: { status: "UNENROLLED", lastSeenAt: new Date() } });
+  const dropped = await cancelLiveCommands(device.id);
+  await logOk(ctx, `CheckOut: MDM profile removed; device unenrolled${dropped ? `, ${dropped} queued command(s) dropped` : ""}`);
+  return EMPTY_OK;
+}
+
+async function setBootstrapToken(ctx: Ctx, device: Device): Promise<MdmResponse> {
+  const t = ctx.dict.BootstrapToken;
+  await db().device.update({ where: { id: device.id }, data: { bootstrapTokenEnc: t instanceof Uint8Array && t.byteLength ? seal(t, BOOTSTRAP_CONTEXT) : null, lastSeenAt: new Date() } });
+  await logOk(ctx, t instanceof Uint8Array && t.byteLength ? "SetBootstrapToken: bootstrap token escrowed (sealed)" : "SetBootstrapToken: bootstrap token cleared");
+  return EMPTY_OK;
+}
+
+async function getBootstrapToken(ctx: Ctx, device: Device): Promise<MdmResponse> {
+  const out: PlistDict = {};
+  if (device.bootstrapTokenEnc) out.BootstrapToken = new Uint8Array(unsealBytes(device.bootstrapTokenEnc, BOOTSTRAP_CONTEXT));
+  await logOk(ctx, `GetBootstrapToken: ${out.BootstrapToken ? "returned the escrowed token" : "no token escrowed"}`);
+  return plistResponse(buildPlist(out));
+}
+
+/** An empty declaration set; the tokens are constant because the set never changes. */
+const EMPTY_DECLARATIONS_TOKEN = crypto.createHash("sha256").update("open-enroll:empty-declarations:v1").digest("hex");
+
+async function declarativeManagement(ctx: Ctx): Promise<MdmResponse> {
+  const endpoint = s(ctx.dict.Endpoint) ?? "";
+  const json = (v: unknown): MdmResponse => ({ status: 200, body: JSON.stringify(v), contentType: "application/json" });
+  switch (endpoint) {
+    case "tokens":
+      return json({ SyncTokens: { DeclarationsToken: EMPTY_DECLARATIONS_TOKEN, Timestamp: "2026-01-01T00:00:00Z" } });
+    case "declaration-items":
+      return json({ Declarations: { Activations: [], Assets: [], Configurations: [], Management: [] }, DeclarationsToken: EMPTY_DECLARATIONS_TOKEN });
+    case "status":
+      return EMPTY_OK;
+    default:
+      return errorStatus(404, "no such declaration");
+  }
+}
+
+async function parseAndValidate(req: MdmRequest, identifierHint: { value: string | null }): Promise<{ dict: PlistDict; type: string; id: MessageIdentity & { identifier: string } }> {
+  const dict = parsePlistDict(req.body, LIMITS.checkin);
+  const id = messageIdentity(dict);
+  identifierHint.value = id.identifier;
+  const type = typeof dict.MessageType === "string" ? dict.MessageType : "";
+  if (!(SUPPORTED_CHECKIN_TYPES as readonly string[]).includes(type)) {
+    throw new AppError(400, "checkin_unknown_type", `unsupported check-in MessageType ${JSON.stringify(type).slice(0, 80)}`);
+  }
+  if (type !== "UserAuthenticate") {
+    const errors = validateCheckin(type, dict, { userEnrollment: id.userEnrollment, channel: id.userChannelId ? "user" : "device" });
+    if (errors.length) throw new AppError(400, "checkin_malformed", `${type} does not match Apple's schema: ${errors.slice(0, 10).join("; ")}`);
+  }
+  if (!id.identifier) throw new AppError(400, "checkin_malformed", `${type} carries neither UDID nor EnrollmentID`);
+  return { dict, type, id: { ...id, identifier: id.identifier } };
+}
+
+/** Handles one check-in request end to end; never throws for bad input. */
+export async function handleCheckin(req: MdmRequest): Promise<MdmResponse> {
+  const hint: { value: string | null } = { value: null };
+  let cert: CertificateRow | null = null;
+  try {
+    cert = (await authenticateIdentity(req.body, req)).cert;
+    const { dict, type, id } = await parseAndValidate(req, hint);
+    const ctx: Ctx = { req, cert, dict, type, id };
+    if (type === "Authenticate") return await authenticate(ctx);
+    if (type === "UserAuthenticate") {
+      await logOk(ctx, "UserAuthenticate declined (410): this server does not create user channels");
+      return errorStatus(410, "Gone");
+    }
+    const device = await boundDevice(cert, id.identifier);
+    await checkBearer(req.authorization, cert, device);
+    switch (type) {
+      case "TokenUpdate":
+        return await tokenUpdate(ctx, device);
+      case "CheckOut":
+        return await checkOut(ctx, device);
+      case "SetBootstrapToken":
+        return await setBootstrapToken(ctx, device);
+      case "GetBootstrapToken":
+        return await getBootstrapToken(ctx, device);
+      default:
+        return await declarativeManagement(ctx);
+    }
+  } catch (err) {
+    return failure(err, req, hint.value, cert, "check-in");
+  }
+}
+
+/** Maps a failure to the device's status and one enrollment-log line. */
+export async function failure(err: unknown, req: MdmRequest, identifier: string | null, cert: CertificateRow | null, what: string): Promise<MdmResponse> {
+  if (err instanceof MdmAuthError) return unauthorizedResponse(err, { identifier, tokenId: cert?.enrollmentTokenId, remoteAddr: req.remoteAddr, what });
+  if (err instanceof AppError && err.status < 500) {
+    const reason = err.code === "checkin_unknown_type" ? "checkin_unknown_type" : err.status === 413 ? "body_too_large" : "checkin_malformed";
+    await writeEnrollmentLog({ step: what === "check-in" ? "checkin" : "command", outcome: "ERROR", reason, message: `${what} rejected (${err.status}): ${err.message}`, deviceIdentifier: identifier, tokenId: cert?.enrollmentTokenId ?? null, remoteAddr: req.remoteAddr });
+    return errorStatus(err.status, err.message);
+  }
+  log.error(`${what} failed`, { err, device: identifier });
+  return errorStatus(500, "internal error");
+}

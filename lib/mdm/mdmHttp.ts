@@ -1,0 +1,47 @@
+// Web Request/Response glue for the two MDM endpoints: read the body under its size
+// limit, collect the identity headers, and render the service's answer.
+import { AppError } from "../errors";
+import { LIMITS, readBody } from "../http/body";
+import { forwardedClientCert, remoteAddress } from "../http/remote";
+import { writeEnrollmentLog } from "../log/enrollmentLog";
+import { handleCheckin } from "./checkin";
+import { handleConnect } from "./connect";
+import { errorStatus, type MdmRequest, type MdmResponse } from "./mdmRequest";
+
+async function readMdmRequest(request: Request, limit: number, what: string): Promise<MdmRequest | MdmResponse> {
+  const remoteAddr = remoteAddress(request);
+  try {
+    const body = await readBody(request, limit);
+    return {
+      body,
+      signature: request.headers.get("mdm-signature"),
+      clientCert: forwardedClientCert(request),
+      authorization: request.headers.get("authorization"),
+      remoteAddr,
+    };
+  } catch (err) {
+    const status = err instanceof AppError ? err.status : 400;
+    await writeEnrollmentLog({ step: what === "check-in" ? "checkin" : "command", outcome: "ERROR", reason: status === 413 ? "body_too_large" : "checkin_malformed", message: `${what} rejected (${status}): ${err instanceof Error ? err.message : "unreadable body"}`, remoteAddr });
+    return errorStatus(status, err instanceof AppError ? err.message : "unreadable body");
+  }
+}
+
+export function toResponse(r: MdmResponse): Response {
+  const headers: Record<string, string> = { ...(r.headers ?? {}) };
+  if (r.contentType) headers["content-type"] = r.contentType;
+  return new Response(r.body ?? null, { status: r.status, headers });
+}
+
+const isResponse = (x: MdmRequest | MdmResponse): x is MdmResponse => "status" in x;
+
+/** PUT /mdm/checkin */
+export async function serveCheckin(request: Request): Promise<Response> {
+  const req = await readMdmRequest(request, LIMITS.checkin, "check-in");
+  return toResponse(isResponse(req) ? req : await handleCheckin(req));
+}
+
+/** PUT /mdm/connect */
+export async function serveConnect(request: Request): Promise<Response> {
+  const req = await readMdmRequest(request, LIMITS.command, "command report");
+  return toResponse(isResponse(req) ? req : await handleConnect(req));
+}

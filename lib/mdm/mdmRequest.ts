@@ -1,0 +1,113 @@
+// What the check-in and command endpoints share: the transport-neutral request and
+// response shapes, reading the message's identity keys, the device binding check and
+// the account-driven bearer check (seed 003 step 19).
+import type { Device } from "../db/generated/sqlite/client";
+import { db } from "../db/client";
+import { bearerToken, verifyAccessToken } from "../enrollment/accessTokens";
+import { writeEnrollmentLog } from "../log/enrollmentLog";
+import type { ReasonCode } from "../log/reasons";
+import type { CertificateRow } from "../pki/certificates";
+import { MdmAuthError } from "./identity";
+import type { PlistDict } from "./plist";
+
+export interface MdmRequest {
+  body: Uint8Array;
+  /** Mdm-Signature header. */
+  signature: string | null;
+  /** Client certificate forwarded by the TLS proxy (CLIENT_CERT_HEADER). */
+  clientCert: string | null;
+  /** Authorization header (account-driven enrollment's Bearer access token). */
+  authorization: string | null;
+  remoteAddr: string | null;
+}
+
+export interface MdmResponse {
+  status: number;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export const EMPTY_OK: MdmResponse = { status: 200 };
+
+export function plistResponse(xml: string): MdmResponse {
+  return { status: 200, body: xml, contentType: "application/xml; charset=utf-8" };
+}
+
+export function errorStatus(status: number, message: string, headers?: Record<string, string>): MdmResponse {
+  return { status, body: message + "\n", contentType: "text/plain; charset=utf-8", headers };
+}
+
+export interface MessageIdentity {
+  udid: string | null;
+  enrollmentId: string | null;
+  /** The key the device record is stored under: EnrollmentID for user enrollment, else UDID. */
+  identifier: string | null;
+  /** Set on user-channel messages (macOS user, Shared iPad user). */
+  userChannelId: string | null;
+  userEnrollment: boolean;
+}
+
+const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 && v.length <= 256 ? v : null);
+
+export function messageIdentity(dict: PlistDict): MessageIdentity {
+  const udid = str(dict.UDID);
+  const enrollmentId = str(dict.EnrollmentID);
+  return {
+    udid,
+    enrollmentId,
+    identifier: enrollmentId ?? udid,
+    userChannelId: str(dict.EnrollmentUserID) ?? str(dict.UserID),
+    userEnrollment: enrollmentId !== null,
+  };
+}
+
+/**
+ * The device a (non-Authenticate) message speaks for, checking that the presenting
+ * certificate is the one bound to it at Authenticate.
+ */
+export async function boundDevice(cert: CertificateRow, identifier: string): Promise<Device> {
+  const device = await db().device.findUnique({ where: { identifier } });
+  if (!cert.deviceId) {
+    throw new MdmAuthError(device ? "checkin_cert_mismatch" : "checkin_unauthenticated", device ? `certificate ${cert.serial} is not bound to ${identifier} (it never authenticated)` : `unknown device ${identifier}: Authenticate first`);
+  }
+  if (!device || device.id !== cert.deviceId) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} belongs to another device than ${identifier}`);
+  return device;
+}
+
+export class BearerError extends MdmAuthError {}
+
+/**
+ * Account-driven enrollments authorize every request with the access token. Required when
+ * the request carries one, or the certificate/device comes from account-driven enrollment.
+ * Returns the token's user, or null for OTA devices without a bearer.
+ */
+export async function checkBearer(
+  authorization: string | null,
+  cert: CertificateRow,
+  device: Pick<Device, "userId" | "enrollmentType"> | null,
+): Promise<{ userId: string; version: "mdm-byod" | "mdm-adde" } | null> {
+  const accountDriven = !!cert.userId || (device !== null && device.enrollmentType !== "OTA");
+  if (!authorization && !accountDriven) return null;
+  const token = bearerToken(authorization);
+  if (!token) throw new BearerError("access_token_invalid", "account-driven device sent no Bearer access token");
+  const r = await verifyAccessToken(token);
+  if (!r.ok) throw new BearerError(r.reason as ReasonCode, `access token rejected (${r.reason})`);
+  const owner = cert.userId ?? device?.userId ?? null;
+  if (owner && owner !== r.userId) throw new BearerError("access_token_invalid", "access token belongs to another user than the enrollment");
+  return { userId: r.userId, version: r.version };
+}
+
+/** Logs an authentication failure and turns it into the 401 the device gets. */
+export async function unauthorizedResponse(err: MdmAuthError, ctx: { identifier?: string | null; tokenId?: string | null; remoteAddr: string | null; what: string }): Promise<MdmResponse> {
+  await writeEnrollmentLog({
+    step: "checkin",
+    outcome: "ERROR",
+    reason: err.reason,
+    message: `${ctx.what} refused: ${err.message}`,
+    deviceIdentifier: ctx.identifier ?? null,
+    tokenId: ctx.tokenId ?? null,
+    remoteAddr: ctx.remoteAddr,
+  });
+  return errorStatus(401, "Unauthorized", err instanceof BearerError ? { "WWW-Authenticate": 'Bearer error="invalid_token"' } : undefined);
+}

@@ -1,0 +1,282 @@
+// The check-in and command endpoints over real HTTP, with identity certificates from the
+// real CA and CMS-signed bodies: lifecycle, queue semantics, Apple's schemas, and refusal of
+// every unauthenticated or malformed request.
+process.env.CLIENT_CERT_HEADER = "x-client-cert";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb, type TestDb } from "@/test/helpers/db";
+import type { RouteServer } from "@/test/helpers/routeServer";
+import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { createGroup } from "@/lib/mdm/groups";
+import { addPolicy } from "@/lib/mdm/policies";
+import { enqueueCommand } from "@/lib/mdm/commands";
+import { buildPlist, parsePlistStrict, type PlistDict } from "@/lib/mdm/plist";
+import { validateCheckin, validateCommand, validateCommandResponse } from "@/lib/profiles/appleSchema";
+import { revokeCertificate } from "@/lib/pki/certificates";
+import { toPem } from "@/lib/pki/der";
+import { LIMITS } from "@/lib/http/body";
+import { foreignIdentity, issueIdentity, randomUdid, serveMdm, simDevice } from "./helpers";
+import { restrictionsProfile } from "./fixtures/profiles";
+import type { SimDevice } from "@/test/sim/device";
+
+let t: TestDb;
+let server: RouteServer;
+let topic: string;
+
+beforeAll(async () => {
+  t = await createTestDb();
+  server = await serveMdm();
+  topic = await currentMdmTopic();
+});
+afterAll(async () => {
+  await server.close();
+  await t.close();
+});
+
+async function lastLog(deviceIdentifier?: string) {
+  return t.client.enrollmentLog.findFirst({ where: deviceIdentifier ? { deviceIdentifier } : {}, orderBy: [{ time: "desc" }, { id: "desc" }] });
+}
+
+async function enrolledSim(opts: { groupId?: string | null } = {}): Promise<SimDevice> {
+  const token = await t.client.enrollmentToken.create({ data: { name: "t", groupId: opts.groupId ?? null } });
+  const udid = randomUdid();
+  const id = await issueIdentity(`CN=${udid}`, { enrollmentTokenId: token.id });
+  return simDevice(server, topic, id, { udid });
+}
+
+describe("enrollment lifecycle", () => {
+  it("Authenticate → PENDING in the token's group; TokenUpdate → ENROLLED with policies queued; first ack → MANAGED", async () => {
+    const group = await createGroup({ name: "Lifecycle" });
+    await addPolicy(group.id, { kind: "PROFILE", mobileconfig: restrictionsProfile() });
+    await addPolicy(group.id, { kind: "COMMAND", requestType: "DeviceInformation" });
+    await addPolicy(group.id, { kind: "COMMAND", requestType: "ProfileList" });
+    await addPolicy(group.id, { kind: "COMMAND", requestType: "SecurityInfo" });
+    await addPolicy(group.id, { kind: "COMMAND", requestType: "InstalledApplicationList" });
+    const sim = await enrolledSim({ groupId: group.id });
+
+    // Every message the simulator sends is what Apple's schema describes.
+    for (const m of [sim.authenticateMessage(), sim.tokenUpdateMessage()]) expect(validateCheckin(String(m.MessageType), m)).toEqual([]);
+
+    const a = await sim.authenticate();
+    expect(a.status).toBe(200);
+    let d = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
+    expect(d).toMatchObject({ status: "PENDING", groupId: group.id, serialNumber: sim.serialNumber, productName: "iPhone16,1", osVersion: "18.2", enrollmentType: "OTA", platform: "iOS" });
+    const cert = await t.client.certificate.findFirstOrThrow({ where: { deviceId: d.id } });
+    expect(d.certSerial).toBe(cert.serial);
+
+    expect((await sim.tokenUpdate()).status).toBe(200);
+    d = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
+    expect(d.status).toBe("ENROLLED");
+    expect(d.pushToken).toBe(sim.pushToken.toString("hex"));
+    expect(d.pushMagic).toBe(sim.pushMagic);
+    expect(d.unlockTokenEnc).toMatch(/^v1\./);
+    expect(d.unlockTokenEnc).not.toContain(sim.unlockToken.toString("base64"));
+    expect(await t.client.command.count({ where: { deviceId: d.id, status: "QUEUED" } })).toBe(5);
+
+    const handled = await sim.pollCommands();
+    expect(handled.map((h) => [h.requestType, h.status])).toEqual([
+      ["InstallProfile", "Acknowledged"],
+      ["DeviceInformation", "Acknowledged"],
+      ["ProfileList", "Acknowledged"],
+      ["SecurityInfo", "Acknowledged"],
+      ["InstalledApplicationList", "Acknowledged"],
+    ]);
+    for (const h of handled) {
+      expect(validateCommand(h.requestType, { CommandUUID: h.uuid, Command: h.command })).toEqual([]);
+      expect(validateCommandResponse(h.requestType, h.response)).toEqual([]);
+    }
+    d = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
+    expect(d.status).toBe("MANAGED");
+    expect(JSON.parse(d.installedProfiles ?? "[]").map((p: { PayloadIdentifier: string }) => p.PayloadIdentifier)).toEqual(["com.example.restrictions"]);
+    const info = JSON.parse(d.info ?? "{}");
+    expect(info.DeviceInformation.SerialNumber).toBe(sim.serialNumber);
+    expect(info.SecurityInfo.PasscodePresent).toBe(true);
+    expect(await t.client.command.count({ where: { deviceId: d.id, status: "ACKNOWLEDGED" } })).toBe(5);
+
+    const steps = await t.client.enrollmentLog.findMany({ where: { deviceIdentifier: sim.udid }, orderBy: { time: "asc" } });
+    expect(steps.map((s) => s.message)).toEqual([
+      expect.stringMatching(/^Authenticate from iPhone16,1/),
+      expect.stringMatching(/^TokenUpdate: device enrolled \(unlock token stored\); queued 5 group policies/),
+      expect.stringMatching(/^InstallProfile acknowledged: device is managed/),
+    ]);
+
+    // A second TokenUpdate only refreshes the token; CheckOut unenrolls.
+    expect((await sim.tokenUpdate()).status).toBe(200);
+    expect(await t.client.command.count({ where: { deviceId: d.id, status: "QUEUED" } })).toBe(0);
+    await enqueueCommand(d.id, "ProfileList", {}, { push: false });
+    expect((await sim.checkOut()).status).toBe(200);
+    d = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
+    expect(d.status).toBe("UNENROLLED");
+    expect(await t.client.command.count({ where: { deviceId: d.id, status: { in: ["QUEUED", "SENT"] } } })).toBe(0);
+  });
+
+  it("re-sends unacknowledged commands, keeps NotNow queued, records errors", async () => {
+    const sim = await enrolledSim();
+    await sim.authenticate();
+    await sim.tokenUpdate();
+    const d = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
+    const a = await enqueueCommand(d.id, "ProfileList", {}, { push: false });
+    const b = await enqueueCommand(d.id, "RemoveProfile", { Identifier: "com.example.absent" }, { push: false });
+
+    // Idle twice without answering: the same command comes back.
+    const first = await sim.report({ Status: "Idle" });
+    expect(first.command?.CommandUUID).toBe(a.uuid);
+    const again = await sim.report({ Status: "Idle" });
+    expect(again.command?.CommandUUID).toBe(a.uuid);
+
+    // NotNow: the next command comes instead, and the NotNow'd one waits for the next poll.
+    const afterNotNow = await sim.report({ Status: "NotNow", CommandUUID: a.uuid });
+    expect(afterNotNow.command?.CommandUUID).toBe(b.uuid);
+    const err = await sim.report({ Status: "Error", CommandUUID: b.uuid, ErrorChain: [{ ErrorCode: 1001, ErrorDomain: "MCProfileErrorDomain", LocalizedDescription: "not installed" }] });
+    expect(err.status).toBe(200);
+    expect(await t.client.command.findUniqueOrThrow({ where: { uuid: b.uuid } })).toMatchObject({ status: "ERROR" });
+    expect(JSON.parse((await t.client.command.findUniqueOrThrow({ where: { uuid: b.uuid } })).errorChain ?? "[]")[0].ErrorCode).toBe(1001);
+    // Only the answer right after NotNow skips it; after that it is offered again.
+    const later = err;
+    expect(later.command?.CommandUUID).toBe(a.uuid);
+    // Error is not "managed"; an acknowledgement is.
+    expect((await t.client.device.findUniqueOrThrow({ where: { id: d.id } })).status).toBe("ENROLLED");
+    const h = await sim.execute(later.command as PlistDict);
+    const done = await sim.report({ Status: h.status, CommandUUID: h.uuid, ...h.response });
+    expect(done.command).toBeNull();
+    expect((await t.client.device.findUniqueOrThrow({ where: { id: d.id } })).status).toBe("MANAGED");
+  });
+
+  it("escrows the bootstrap token sealed and returns it; declines UserAuthenticate with 410; answers DeclarativeManagement", async () => {
+    const sim = await enrolledSim();
+    await sim.authenticate();
+    await sim.tokenUpdate();
+    const token = new Uint8Array(Buffer.from("bootstrap-token-bytes"));
+    const set = { MessageType: "SetBootstrapToken", UDID: sim.udid, BootstrapToken: token, AwaitingConfiguration: false };
+    expect(validateCheckin("SetBootstrapToken", set)).toEqual([]);
+    expect((await sim.checkin(set)).status).toBe(200);
+    const stored = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
+    expect(stored.bootstrapTokenEnc).toMatch(/^v1\./);
+    const get = await sim.checkin({ MessageType: "GetBootstrapToken", UDID: sim.udid });
+    expect(get.status).toBe(200);
+    const answer = parsePlistStrict(get.body) as PlistDict;
+    expect(Buffer.from(answer.BootstrapToken as Uint8Array).toString()).toBe("bootstrap-token-bytes");
+
+    const ua = await sim.checkin({ MessageType: "UserAuthenticate", UDID: sim.udid, UserID: "A1B2", UserShortName: "ann", UserLongName: "Ann" });
+    expect(ua.status).toBe(410);
+
+    const dm = { MessageType: "DeclarativeManagement", UDID: sim.udid, Endpoint: "tokens" };
+    expect(validateCheckin("DeclarativeManagement", dm)).toEqual([]);
+    const tokens = await sim.checkin(dm);
+    expect(tokens.status).toBe(200);
+    const body = JSON.parse(tokens.text);
+    expect(typeof body.SyncTokens.DeclarationsToken).toBe("string");
+    const items = JSON.parse((await sim.checkin({ ...dm, Endpoint: "declaration-items" })).text);
+    expect(items).toEqual({ Declarations: { Activations: [], Assets: [], Configurations: [], Management: [] }, DeclarationsToken: body.SyncTokens.DeclarationsToken });
+  });
+
+  it("accepts the identity certificate from the TLS proxy header instead of a signature", async () => {
+    const udid = randomUdid();
+    const id = await issueIdentity(`CN=${udid}`);
+    const sim = await simDevice(server, topic, id, { udid });
+    const body = new TextEncoder().encode(buildPlist(sim.authenticateMessage()));
+    const pem = toPem(id.certDer, "CERTIFICATE");
+    const r = await sim.put(sim.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", sign: false, headers: { "x-client-cert": encodeURIComponent(pem) } });
+    expect(r.status).toBe(200);
+    expect((await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).status).toBe("PENDING");
+  });
+});
+
+describe("refusals", () => {
+  it("401 for unsigned, wrongly signed, foreign, revoked and other-device certificates, each logged", async () => {
+    const victim = await enrolledSim();
+    expect((await victim.authenticate()).status).toBe(200);
+    await victim.tokenUpdate();
+
+    const unsigned = await victim.report({ Status: "Idle" }, { sign: false });
+    expect(unsigned.status).toBe(401);
+    expect(await lastLog()).toMatchObject({ outcome: "ERROR", reason: "checkin_unauthenticated" });
+
+    // A valid signature, but over another body.
+    const otherBody = new TextEncoder().encode(buildPlist({ Status: "Idle", UDID: "something-else" }));
+    const wrong = await victim.report({ Status: "Idle" }, { signature: await victim.sign(otherBody) });
+    expect(wrong.status).toBe(401);
+    expect((await lastLog())?.message).toMatch(/does not verify/);
+
+    const garbage = await victim.report({ Status: "Idle" }, { signature: "bm90IGEgY21z" });
+    expect(garbage.status).toBe(401);
+
+    const foreign = await simDevice(server, topic, await foreignIdentity(`CN=${victim.udid}`), { udid: victim.udid });
+    expect((await foreign.report({ Status: "Idle" })).status).toBe(401);
+    expect((await lastLog())?.message).toMatch(/not issued by this server/);
+    expect((await foreign.authenticate()).status).toBe(401);
+
+    // Another enrolled device's certificate used to speak for the victim.
+    const other = await enrolledSim();
+    await other.authenticate();
+    const impostor = await simDevice(server, topic, other.identity!, { udid: victim.udid });
+    expect((await impostor.report({ Status: "Idle" })).status).toBe(401);
+    expect(await lastLog(victim.udid)).toMatchObject({ reason: "checkin_cert_mismatch" });
+    expect((await impostor.authenticate()).status).toBe(401);
+    expect(await lastLog(victim.udid)).toMatchObject({ reason: "checkin_cert_mismatch" });
+    expect((await impostor.tokenUpdate()).status).toBe(401);
+    // The victim's record is untouched.
+    expect((await t.client.device.findUniqueOrThrow({ where: { identifier: victim.udid } })).pushMagic).toBe(victim.pushMagic);
+
+    // A certificate that never authenticated cannot report for an existing device.
+    const fresh = await simDevice(server, topic, await issueIdentity(`CN=${victim.udid}`), { udid: victim.udid });
+    expect((await fresh.report({ Status: "Idle" })).status).toBe(401);
+
+    const cert = await t.client.certificate.findFirstOrThrow({ where: { device: { identifier: victim.udid } } });
+    await revokeCertificate(cert.serial, "test");
+    expect((await victim.report({ Status: "Idle" })).status).toBe(401);
+    expect(await lastLog()).toMatchObject({ reason: "checkin_cert_revoked" });
+    expect((await victim.tokenUpdate()).status).toBe(401);
+  });
+
+  it("4xx for malformed plists, entities and DTD expansion, binary plists, oversize bodies and unknown types — never 500", async () => {
+    const sim = await enrolledSim();
+    await sim.authenticate();
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const send = (body: Uint8Array, url = sim.checkInUrl) => sim.put(url, body, { contentType: "application/x-apple-aspen-mdm-checkin" });
+    const doctype = `<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">`;
+    const cases: [string, string][] = [
+      ["truncated", `<?xml version="1.0"?><plist version="1.0"><dict><key>MessageType</key><string>Authenticate`],
+      ["not xml", `hello`],
+      ["openstep", `{ MessageType = Authenticate; }`],
+      ["xxe", `<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><plist version="1.0"><dict><key>MessageType</key><string>&xxe;</string></dict></plist>`],
+      ["billion laughs", `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><plist version="1.0"><string>&lol2;</string></plist>`],
+      ["external dtd", `<?xml version="1.0"?><!DOCTYPE plist SYSTEM "http://evil.example/x.dtd"><plist version="1.0"><dict/></plist>`],
+      ["mismatched tags", `<?xml version="1.0"?>${doctype}<plist version="1.0"><dict><key>MessageType</key><string>Authenticate</integer></dict></plist>`],
+      ["bad integer", `<?xml version="1.0"?><plist version="1.0"><dict><key>MessageType</key><integer>12abc</integer></dict></plist>`],
+      ["deep nesting", `<?xml version="1.0"?><plist version="1.0">${"<array>".repeat(5000)}${"</array>".repeat(5000)}</plist>`],
+      ["proto key", `<?xml version="1.0"?><plist version="1.0"><dict><key>__proto__</key><dict/></dict></plist>`],
+      ["not a dict", `<?xml version="1.0"?><plist version="1.0"><array/></plist>`],
+      ["unknown type", `<?xml version="1.0"?>${doctype}<plist version="1.0"><dict><key>MessageType</key><string>Frobnicate</string><key>UDID</key><string>${sim.udid}</string></dict></plist>`],
+      ["schema violation", `<?xml version="1.0"?>${doctype}<plist version="1.0"><dict><key>MessageType</key><string>TokenUpdate</string><key>UDID</key><string>${sim.udid}</string></dict></plist>`],
+    ];
+    for (const [name, body] of cases) {
+      const r = await send(enc(body));
+      expect(r.status, name).toBeGreaterThanOrEqual(400);
+      expect(r.status, name).toBeLessThan(500);
+      const line = await lastLog();
+      expect(line?.outcome, name).toBe("ERROR");
+    }
+    expect((await lastLog())?.reason).toBe("checkin_malformed");
+    const unknown = await send(enc(cases.find(([n]) => n === "unknown type")![1]));
+    expect(unknown.status).toBe(400);
+    expect(await lastLog()).toMatchObject({ reason: "checkin_unknown_type" });
+
+    const bplist = await send(new Uint8Array(Buffer.from("bplist00\xd1\x01\x02", "latin1")));
+    expect(bplist.status).toBe(400);
+
+    const big = enc(`<?xml version="1.0"?><plist version="1.0"><string>${"A".repeat(LIMITS.checkin + 10)}</string></plist>`);
+    const tooBig = await sim.put(sim.checkInUrl, big, { contentType: "application/x-apple-aspen-mdm-checkin", signature: "AAAA" });
+    expect(tooBig.status).toBe(413);
+    expect(await lastLog()).toMatchObject({ reason: "body_too_large" });
+    const tooBigReport = await sim.put(sim.serverUrl, enc("x".repeat(LIMITS.command + 1)), { contentType: "application/x-apple-aspen-mdm", signature: "AAAA" });
+    expect(tooBigReport.status).toBe(413);
+
+    // Apple's DOCTYPE line is fine, and the endpoint still works afterwards.
+    expect((await sim.tokenUpdate()).status).toBe(200);
+    const badStatus = await sim.report({ Status: "Sleeping" });
+    expect(badStatus.status).toBe(400);
+    const noUuid = await sim.report({ Status: "Acknowledged" });
+    expect(noUuid.status).toBe(400);
+  });
+});

@@ -1,0 +1,413 @@
+// A device simulator that enrolls and talks MDM like an iPhone (or a BYOD user
+// enrollment): it signs every request with its identity certificate (Mdm-Signature,
+// detached CMS over the exact body), sends Authenticate and TokenUpdate, polls the command
+// endpoint and answers commands with plausible, schema-valid responses. It can start from
+// an OTA enrollment URL (download profile → verify CMS → SCEP → MDM) or from an identity
+// issued by a test. Plain TypeScript: usable from Vitest, Playwright and bench scripts.
+import crypto from "node:crypto";
+import { signData, verifySignedData } from "@/lib/pki/cms";
+import { importSigningKey } from "@/lib/pki/keys";
+import { buildPlist, isPlistDict, parsePlistStrict, type PlistDict, type PlistValue } from "@/lib/mdm/plist";
+
+export interface SimIdentity {
+  certDer: Uint8Array;
+  /** PKCS#8 PEM. */
+  privateKeyPem: string;
+}
+
+export interface SimDeviceOptions {
+  /** "device" sends UDID (OTA, ADDE); "user-enrollment" sends EnrollmentID (BYOD). */
+  mode?: "device" | "user-enrollment";
+  udid?: string;
+  enrollmentId?: string;
+  serialNumber?: string;
+  productName?: string;
+  model?: string;
+  modelName?: string;
+  deviceName?: string;
+  osVersion?: string;
+  buildVersion?: string;
+  /** Account-driven enrollment: the access token sent as Authorization: Bearer on every request. */
+  bearer?: string | (() => string | null) | null;
+  /** Where check-ins and reports go (from the profile when enrolling OTA). */
+  checkInUrl?: string;
+  serverUrl?: string;
+  topic?: string;
+  /** Rewrites URLs from the profile (public URL) to where the test server listens. */
+  rewriteUrl?: (url: string) => string;
+  /** Answer these request types with NotNow the first time they arrive. */
+  notNowOnce?: string[];
+  /** The SCEP client (default: test/helpers/scepClient.ts scepEnroll). */
+  scepEnroll?: ScepEnrollFn;
+}
+
+export type ScepEnrollFn = (req: { url: string; challenge: string; subject: string; keySize?: number }) => Promise<{ certDer: Uint8Array; privateKey: unknown; certPem?: string }>;
+
+async function loadScepClient(): Promise<ScepEnrollFn> {
+  // Resolved at run time: the SCEP helper owns that module.
+  const spec = "../helpers/scepClient.ts";
+  const mod = (await import(/* @vite-ignore */ spec)) as { scepEnroll: ScepEnrollFn };
+  return mod.scepEnroll;
+}
+
+export interface SimHttpResult {
+  status: number;
+  body: Uint8Array;
+  text: string;
+}
+
+export interface HandledCommand {
+  uuid: string;
+  requestType: string;
+  command: PlistDict;
+  status: "Acknowledged" | "Error" | "NotNow";
+  response: PlistDict;
+}
+
+export interface InstalledProfile {
+  identifier: string;
+  uuid: string;
+  displayName: string;
+  payloads: PlistDict[];
+  managed: boolean;
+}
+
+const hex = (n: number) => crypto.randomBytes(n).toString("hex").toUpperCase();
+
+export class SimDevice {
+  readonly mode: "device" | "user-enrollment";
+  readonly udid: string;
+  readonly enrollmentId: string;
+  readonly serialNumber: string;
+  readonly productName: string;
+  readonly model: string;
+  readonly modelName: string;
+  readonly deviceName: string;
+  readonly osVersion: string;
+  readonly buildVersion: string;
+  readonly pushToken = crypto.randomBytes(32);
+  readonly pushMagic = crypto.randomUUID().toUpperCase();
+  readonly unlockToken = crypto.randomBytes(64);
+  checkInUrl: string;
+  serverUrl: string;
+  topic: string;
+  identity: SimIdentity | null = null;
+  private signingKey: CryptoKey | null = null;
+  readonly installed: InstalledProfile[] = [];
+  readonly handled: HandledCommand[] = [];
+  private readonly notNowPending: Set<string>;
+
+  constructor(private readonly opts: SimDeviceOptions = {}) {
+    this.mode = opts.mode ?? "device";
+    this.udid = opts.udid ?? `${hex(4)}-${hex(12)}`;
+    this.enrollmentId = opts.enrollmentId ?? crypto.randomUUID().toUpperCase();
+    this.serialNumber = opts.serialNumber ?? `F${hex(5)}Q1G`;
+    this.productName = opts.productName ?? "iPhone16,1";
+    this.model = opts.model ?? "MU663LL/A";
+    this.modelName = opts.modelName ?? "iPhone";
+    this.deviceName = opts.deviceName ?? "Test iPhone";
+    this.osVersion = opts.osVersion ?? "18.2";
+    this.buildVersion = opts.buildVersion ?? "22C152";
+    this.checkInUrl = opts.checkInUrl ?? "";
+    this.serverUrl = opts.serverUrl ?? "";
+    this.topic = opts.topic ?? "";
+    this.notNowPending = new Set(opts.notNowOnce ?? []);
+  }
+
+  /** The identifier keys every message carries. */
+  get ids(): PlistDict {
+    return this.mode === "user-enrollment" ? { EnrollmentID: this.enrollmentId } : { UDID: this.udid };
+  }
+
+  get identifier(): string {
+    return this.mode === "user-enrollment" ? this.enrollmentId : this.udid;
+  }
+
+  async useIdentity(identity: SimIdentity): Promise<void> {
+    this.identity = identity;
+    this.signingKey = await importSigningKey(identity.privateKeyPem);
+  }
+
+  /** The Mdm-Signature header value for a body: base64 detached CMS SignedData. */
+  async sign(body: Uint8Array, identity: SimIdentity | null = this.identity): Promise<string> {
+    if (!identity) throw new Error("simulator has no identity certificate");
+    const key = identity === this.identity && this.signingKey ? this.signingKey : await importSigningKey(identity.privateKeyPem);
+    const cms = await signData(body, { certDer: identity.certDer, chainDer: [], privateKey: key }, { detached: true });
+    return Buffer.from(cms).toString("base64");
+  }
+
+  private bearer(): string | null {
+    const b = this.opts.bearer;
+    return typeof b === "function" ? b() : (b ?? null);
+  }
+
+  /** Sends a raw body; `sign: false` sends it unsigned, `signature` overrides the header. */
+  async put(url: string, body: Uint8Array, opts: { contentType: string; sign?: boolean; signature?: string; headers?: Record<string, string> }): Promise<SimHttpResult> {
+    const headers: Record<string, string> = { "content-type": opts.contentType, ...(opts.headers ?? {}) };
+    const sig = opts.signature ?? (opts.sign === false ? null : await this.sign(body));
+    if (sig) headers["mdm-signature"] = sig;
+    const bearer = this.bearer();
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    const res = await fetch(url, { method: "PUT", headers, body: Buffer.from(body) });
+    const buf = new Uint8Array(await res.arrayBuffer());
+    return { status: res.status, body: buf, text: new TextDecoder().decode(buf) };
+  }
+
+  async checkin(message: PlistDict, opts: { sign?: boolean; signature?: string } = {}): Promise<SimHttpResult> {
+    const body = new TextEncoder().encode(buildPlist(message));
+    return this.put(this.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", ...opts });
+  }
+
+  authenticateMessage(): PlistDict {
+    const m: PlistDict = { MessageType: "Authenticate", Topic: this.topic, ...this.ids, DeviceName: this.deviceName, Model: this.model, ModelName: this.modelName, ProductName: this.productName, OSVersion: this.osVersion, BuildVersion: this.buildVersion };
+    if (this.mode === "device") m.SerialNumber = this.serialNumber;
+    return m;
+  }
+
+  tokenUpdateMessage(): PlistDict {
+    const m: PlistDict = { MessageType: "TokenUpdate", Topic: this.topic, ...this.ids, Token: new Uint8Array(this.pushToken), PushMagic: this.pushMagic };
+    if (this.mode === "device") m.UnlockToken = new Uint8Array(this.unlockToken);
+    return m;
+  }
+
+  async authenticate(): Promise<SimHttpResult> {
+    return this.checkin(this.authenticateMessage());
+  }
+
+  async tokenUpdate(): Promise<SimHttpResult> {
+    return this.checkin(this.tokenUpdateMessage());
+  }
+
+  async checkOut(): Promise<SimHttpResult> {
+    return this.checkin({ MessageType: "CheckOut", Topic: this.topic, ...this.ids });
+  }
+
+  /** Sends a command report (Idle or a result) and returns the server's answer. */
+  async report(report: PlistDict, opts: { sign?: boolean; signature?: string } = {}): Promise<SimHttpResult & { command: PlistDict | null }> {
+    const body = new TextEncoder().encode(buildPlist({ ...this.ids, ...report }));
+    const r = await this.put(this.serverUrl, body, { contentType: "application/x-apple-aspen-mdm", ...opts });
+    let command: PlistDict | null = null;
+    if (r.status === 200 && r.body.byteLength > 0) {
+      const parsed = parsePlistStrict(r.body);
+      if (isPlistDict(parsed)) command = parsed;
+    }
+    return { ...r, command };
+  }
+
+  /**
+   * Polls until the server has nothing more: Idle, then answers each command. Returns the
+   * commands handled in this session. Throws on a non-200 answer.
+   */
+  async pollCommands(maxCommands = 100): Promise<HandledCommand[]> {
+    const session: HandledCommand[] = [];
+    let r = await this.report({ Status: "Idle" });
+    while (r.command) {
+      if (session.length >= maxCommands) throw new Error(`more than ${maxCommands} commands in one session`);
+      const h = await this.execute(r.command);
+      session.push(h);
+      this.handled.push(h);
+      r = await this.report({ Status: h.status, CommandUUID: h.uuid, ...h.response });
+    }
+    if (r.status !== 200) throw new Error(`command endpoint answered ${r.status}: ${r.text}`);
+    return session;
+  }
+
+  /** Runs one command the way a device would and builds its answer. */
+  async execute(envelope: PlistDict): Promise<HandledCommand> {
+    const uuid = String(envelope.CommandUUID);
+    const command = (envelope.Command ?? {}) as PlistDict;
+    const requestType = String(command.RequestType);
+    const done = (status: HandledCommand["status"], response: PlistDict = {}): HandledCommand => ({ uuid, requestType, command, status, response });
+    if (this.notNowPending.delete(requestType)) return done("NotNow");
+    switch (requestType) {
+      case "DeviceInformation":
+        return done("Acknowledged", { QueryResponses: this.deviceInformation((command.Queries as string[]) ?? []) });
+      case "ProfileList":
+        return done("Acknowledged", { ProfileList: this.installed.map((p) => this.profileListItem(p)) });
+      case "SecurityInfo":
+        return done("Acknowledged", {
+          SecurityInfo: { HardwareEncryptionCaps: 3, PasscodePresent: true, PasscodeCompliant: true, PasscodeCompliantWithProfiles: true, PasscodeLockGracePeriodEnforced: 0, ManagementStatus: { EnrolledViaDEP: false, UserApprovedEnrollment: true, IsUserEnrollment: this.mode === "user-enrollment" } },
+        });
+      case "InstalledApplicationList":
+        return done("Acknowledged", {
+          InstalledApplicationList: [
+            { Identifier: "com.apple.Pages", Name: "Pages", ShortVersion: "14.2", Version: "7034", BundleSize: 512_000_000, IsValidated: true },
+            { Identifier: "com.example.app", Name: "Example", ShortVersion: "1.0", Version: "1", BundleSize: 12_000_000, IsValidated: true },
+          ],
+        });
+      case "InstallProfile": {
+        try {
+          this.install(command.Payload as Uint8Array, true);
+          return done("Acknowledged");
+        } catch (err) {
+          return done("Error", { ErrorChain: [{ ErrorCode: 4001, ErrorDomain: "MCProfileErrorDomain", LocalizedDescription: `The profile could not be installed: ${(err as Error).message}` }] });
+        }
+      }
+      case "RemoveProfile": {
+        const i = this.installed.findIndex((p) => p.identifier === command.Identifier);
+        if (i < 0) return done("Error", { ErrorChain: [{ ErrorCode: 1001, ErrorDomain: "MCProfileErrorDomain", LocalizedDescription: "The profile is not installed." }] });
+        this.installed.splice(i, 1);
+        return done("Acknowledged");
+      }
+      default:
+        return done("Error", { ErrorChain: [{ ErrorCode: 12021, ErrorDomain: "MCMDMErrorDomain", LocalizedDescription: `Unsupported command ${requestType}` }] });
+    }
+  }
+
+  /** Installs profile bytes (signed or not) the way the device would, keeping it for ProfileList. */
+  install(bytes: Uint8Array, managed: boolean): InstalledProfile {
+    const xml = bytes[0] === 0x30 ? null : bytes;
+    if (!xml) throw new Error("signed profile: use installAsync");
+    return this.record(parsePlistStrict(xml), managed);
+  }
+
+  async installAsync(bytes: Uint8Array, managed: boolean): Promise<InstalledProfile> {
+    const content = bytes[0] === 0x30 ? (await verifySignedData(bytes)).content : bytes;
+    return this.record(parsePlistStrict(content), managed);
+  }
+
+  private record(top: PlistValue, managed: boolean): InstalledProfile {
+    if (!isPlistDict(top) || typeof top.PayloadIdentifier !== "string") throw new Error("not a configuration profile");
+    const p: InstalledProfile = {
+      identifier: top.PayloadIdentifier,
+      uuid: String(top.PayloadUUID),
+      displayName: String(top.PayloadDisplayName ?? top.PayloadIdentifier),
+      payloads: Array.isArray(top.PayloadContent) ? (top.PayloadContent.filter(isPlistDict) as PlistDict[]) : [],
+      managed,
+    };
+    const i = this.installed.findIndex((x) => x.identifier === p.identifier);
+    if (i >= 0) this.installed.splice(i, 1, p);
+    else this.installed.push(p);
+    return p;
+  }
+
+  private profileListItem(p: InstalledProfile): PlistDict {
+    return {
+      PayloadIdentifier: p.identifier,
+      PayloadUUID: p.uuid,
+      PayloadDisplayName: p.displayName,
+      PayloadVersion: 1,
+      IsManaged: p.managed,
+      IsEncrypted: false,
+      HasRemovalPasscode: false,
+      PayloadRemovalDisallowed: false,
+      PayloadContent: p.payloads.map((x) => ({
+        PayloadType: String(x.PayloadType),
+        PayloadVersion: typeof x.PayloadVersion === "number" ? x.PayloadVersion : 1,
+        PayloadIdentifier: String(x.PayloadIdentifier),
+        PayloadUUID: String(x.PayloadUUID),
+        ...(typeof x.PayloadDisplayName === "string" ? { PayloadDisplayName: x.PayloadDisplayName } : {}),
+      })),
+    };
+  }
+
+  private deviceInformation(queries: string[]): PlistDict {
+    const all: PlistDict = {
+      DeviceName: this.deviceName,
+      OSVersion: this.osVersion,
+      BuildVersion: this.buildVersion,
+      ModelName: this.modelName,
+      Model: this.model,
+      ProductName: this.productName,
+      SerialNumber: this.serialNumber,
+      UDID: this.udid,
+      DeviceCapacity: 128.5,
+      AvailableDeviceCapacity: 64.25,
+      BatteryLevel: 0.85,
+      IsSupervised: false,
+      IsActivationLockEnabled: false,
+      WiFiMAC: "a4:83:e7:12:34:56",
+      BluetoothMAC: "a4:83:e7:12:34:57",
+    };
+    if (this.mode === "user-enrollment") {
+      // User enrollment does not reveal hardware identifiers.
+      for (const k of ["SerialNumber", "UDID", "WiFiMAC", "BluetoothMAC"]) delete all[k];
+    }
+    const out: PlistDict = {};
+    for (const q of queries) if (q in all) out[q] = all[q];
+    return out;
+  }
+
+  /** Authenticate, TokenUpdate, then poll until the queue is empty. */
+  async enrollMdm(): Promise<HandledCommand[]> {
+    const a = await this.authenticate();
+    if (a.status !== 200) throw new Error(`Authenticate answered ${a.status}: ${a.text}`);
+    const t = await this.tokenUpdate();
+    if (t.status !== 200) throw new Error(`TokenUpdate answered ${t.status}: ${t.text}`);
+    return this.pollCommands();
+  }
+
+  // ---------------------------------------------------------------- OTA enrollment
+
+  /**
+   * Enrolls from an OTA enrollment URL like an iPhone: downloads the profile (following
+   * the enroll page's download link), verifies and unwraps its CMS signature, reads the
+   * SCEP and MDM payloads, gets an identity certificate by SCEP, then runs the MDM
+   * enrollment. Returns the commands handled in the first session.
+   */
+  async enrollOta(enrollUrl: string, opts: { profileUrl?: string } = {}): Promise<{ profile: PlistDict; commands: HandledCommand[] }> {
+    const profileBytes = await this.downloadProfile(opts.profileUrl ?? enrollUrl);
+    const signed = profileBytes[0] === 0x30;
+    if (!signed) throw new Error("the enrollment profile is not signed");
+    const { content } = await verifySignedData(profileBytes);
+    const profile = parsePlistStrict(content);
+    if (!isPlistDict(profile) || !Array.isArray(profile.PayloadContent)) throw new Error("enrollment profile is not a configuration profile");
+    const payloads = profile.PayloadContent.filter(isPlistDict) as PlistDict[];
+    const mdm = payloads.find((p) => p.PayloadType === "com.apple.mdm");
+    const scep = payloads.find((p) => p.PayloadType === "com.apple.security.scep");
+    if (!mdm) throw new Error("no com.apple.mdm payload");
+    if (!scep) throw new Error("no com.apple.security.scep payload");
+    if (mdm.IdentityCertificateUUID !== scep.PayloadUUID) throw new Error("MDM payload does not use the SCEP identity");
+    if (mdm.SignMessage !== true) throw new Error("MDM payload does not ask for signed messages");
+    const rewrite = this.opts.rewriteUrl ?? ((u: string) => u);
+    this.serverUrl = rewrite(String(mdm.ServerURL));
+    this.checkInUrl = rewrite(String(mdm.CheckInURL ?? mdm.ServerURL));
+    this.topic = String(mdm.Topic);
+    const content2 = scep.PayloadContent as PlistDict;
+    const subject = (content2.Subject as string[][][] | undefined) ?? [];
+    const subjectString = subject.map((rdn) => rdn.map(([k, v]) => `${k}=${String(v).replace(/\$UDID/g, this.udid)}`).join("+")).join(",");
+    const scepEnroll = this.opts.scepEnroll ?? (await loadScepClient());
+    const issued = await scepEnroll({
+      url: rewrite(String(content2.URL)),
+      challenge: String(content2.Challenge ?? ""),
+      subject: subjectString || `CN=${this.udid}`,
+      keySize: typeof content2.Keysize === "number" ? content2.Keysize : 2048,
+    });
+    await this.useIdentity({ certDer: issued.certDer, privateKeyPem: privateKeyPem(issued.privateKey) });
+    await this.installAsync(profileBytes, false);
+    const commands = await this.enrollMdm();
+    return { profile, commands };
+  }
+
+  /** GETs the enroll URL; when it answers HTML, follows the first link to a profile download. */
+  async downloadProfile(url: string): Promise<Uint8Array> {
+    const rewrite = this.opts.rewriteUrl ?? ((u: string) => u);
+    let target = rewrite(url);
+    for (let hop = 0; hop < 5; hop++) {
+      const res = await fetch(target, { headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.2 Mobile/15E148 Safari/604.1" }, redirect: "manual" });
+      if (res.status >= 300 && res.status < 400 && res.headers.get("location")) {
+        target = rewrite(new URL(res.headers.get("location") as string, target).toString());
+        continue;
+      }
+      const type = res.headers.get("content-type") ?? "";
+      const body = new Uint8Array(await res.arrayBuffer());
+      if (res.status !== 200) throw new Error(`profile download ${target} answered ${res.status}`);
+      if (type.includes("apple-aspen-config") || body[0] === 0x30) return body;
+      if (type.includes("text/html")) {
+        const html = new TextDecoder().decode(body);
+        const m = /href="([^"]*(?:profile|mobileconfig|download)[^"]*)"/i.exec(html);
+        if (!m) throw new Error("enroll page has no profile download link");
+        target = rewrite(new URL(m[1].replace(/&amp;/g, "&"), target).toString());
+        continue;
+      }
+      throw new Error(`unexpected profile response type ${type}`);
+    }
+    throw new Error("too many hops to the profile");
+  }
+}
+
+function privateKeyPem(key: unknown): string {
+  if (typeof key === "string") return key;
+  if (key instanceof crypto.KeyObject) return key.export({ type: "pkcs8", format: "pem" }) as string;
+  throw new Error("scepEnroll returned a private key the simulator cannot use");
+}
