@@ -73,6 +73,18 @@ export const REASONS = {
     title: "Certificate subject too long",
     fix: "The expanded subject exceeds 64 characters. Shorten the SCEP profile's subject template.",
   },
+  scep_subject_unresolved: {
+    title: "Certificate subject incomplete",
+    fix: "A variable of the SCEP profile's subject template (e.g. $UDID) had no value: the request's subject did not carry it. Check the template and the subject in the configuration profile.",
+  },
+  scep_key_too_small: {
+    title: "Certificate request key too small",
+    fix: "The device's key is smaller than the SCEP profile's key size, or not RSA. Check the key size in the configuration profile.",
+  },
+  scep_renewal_rejected: {
+    title: "SCEP renewal refused",
+    fix: "The renewal was signed with a certificate this CA did not issue, or one that is revoked, expired or from another SCEP profile. Re-enroll the device.",
+  },
   scep_profile_not_found: {
     title: "SCEP profile not found",
     fix: "The SCEP URL names a profile that does not exist. Check the URL in the configuration profile.",

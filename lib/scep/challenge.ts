@@ -1,0 +1,140 @@
+// SCEP challenges: what goes into a device's profile, and whether a request's
+// challengePassword is acceptable. STATIC is a shared password (sealed, compared in
+// constant time); DYNAMIC and NDES are one-time values stored as SHA-256 hashes (single
+// use, short expiry); TOKEN is the enrollment JWT itself, which was counted when the
+// profile was downloaded, so SCEP verifies it without taking another use.
+import crypto from "node:crypto";
+import { db } from "../db/client";
+import { notFound, badRequest } from "../errors";
+import { verifyEnrollmentToken } from "../enrollment/tokens";
+import type { ReasonCode } from "../log/reasons";
+import { safeEqual, sha256Hex } from "../secrets/hash";
+import { unsealStaticChallenge, type ScepProfile } from "./profiles";
+
+/** How long a one-time challenge stays valid (NDES's default is 60 minutes too). */
+export const ONE_TIME_CHALLENGE_MINUTES = 60;
+/** NDES keeps at most this many unused passwords; then its page says the cache is full. */
+export const NDES_MAX_UNUSED = 5;
+
+export interface EnrollmentContext {
+  tokenId?: string | null;
+  tokenJwt?: string | null;
+  userId?: string | null;
+}
+
+export type ChallengeSource = "STATIC" | "DYNAMIC" | "TOKEN" | "NDES";
+
+export type ChallengeVerdict =
+  | { ok: true; source: ChallengeSource; tokenId: string | null; userId: string | null }
+  | { ok: false; reason: Extract<ReasonCode, "scep_bad_challenge" | "scep_challenge_expired" | "scep_challenge_replayed">; detail: string; tokenId?: string | null };
+
+/** 32 characters of [A-Z0-9]: what NDES clients look for with [A-Z0-9]{16,32}. */
+export function newOneTimeChallenge(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  // 252 = 7 * 36: rejection sampling keeps the characters uniform.
+  let out = "";
+  while (out.length < 32) {
+    for (const b of crypto.randomBytes(40)) {
+      if (b < 252 && out.length < 32) out += alphabet[b % 36];
+    }
+  }
+  return out;
+}
+
+async function storeOneTime(profileId: string, source: "DYNAMIC" | "NDES", ctx: EnrollmentContext): Promise<string> {
+  const challenge = newOneTimeChallenge();
+  await db().scepChallenge.create({
+    data: {
+      profileId,
+      hash: sha256Hex(challenge),
+      source,
+      tokenId: ctx.tokenId ?? null,
+      userId: ctx.userId ?? null,
+      expiresAt: new Date(Date.now() + ONE_TIME_CHALLENGE_MINUTES * 60_000),
+    },
+  });
+  return challenge;
+}
+
+/** The challenge to embed in a device's SCEP payload for this enrollment. */
+export async function challengeForEnrollment(scepProfileId: string, ctx: EnrollmentContext): Promise<string> {
+  const profile = await db().scepProfile.findUnique({ where: { id: scepProfileId } });
+  if (!profile) throw notFound("SCEP profile");
+  switch (profile.challengeType) {
+    case "STATIC": {
+      const value = unsealStaticChallenge(profile);
+      if (!value) throw new Error(`SCEP profile ${profile.id} has no static challenge`);
+      return value;
+    }
+    case "TOKEN":
+      if (!ctx.tokenJwt) throw badRequest("token_required", "this SCEP profile uses the enrollment token as its challenge, and there is no token");
+      return ctx.tokenJwt;
+    case "DYNAMIC":
+    case "NDES":
+      return storeOneTime(profile.id, profile.challengeType, ctx);
+  }
+  throw new Error(`unknown challenge type ${String(profile.challengeType)}`);
+}
+
+export type NdesIssue = { ok: true; challenge: string } | { ok: false; reason: "cache_full" };
+
+/** NDES challenge URL: a fresh one-time challenge unless NDES_MAX_UNUSED are still unused. */
+export async function issueNdesChallenge(profileId: string): Promise<NdesIssue> {
+  const unused = await db().scepChallenge.count({
+    where: { profileId, source: "NDES", usedAt: null, expiresAt: { gt: new Date() } },
+  });
+  if (unused >= NDES_MAX_UNUSED) return { ok: false, reason: "cache_full" };
+  return { ok: true, challenge: await storeOneTime(profileId, "NDES", {}) };
+}
+
+async function verifyOneTime(profile: ScepProfile, challenge: string): Promise<ChallengeVerdict> {
+  const row = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) } });
+  if (!row || row.profileId !== profile.id) return { ok: false, reason: "scep_bad_challenge", detail: "the challenge is not one this SCEP profile issued" };
+  if (row.usedAt) return { ok: false, reason: "scep_challenge_replayed", detail: `the one-time challenge was already used at ${row.usedAt.toISOString()}`, tokenId: row.tokenId };
+  if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "scep_challenge_expired", detail: `the one-time challenge expired at ${row.expiresAt.toISOString()}`, tokenId: row.tokenId };
+  // Conditional update: of two concurrent requests with the same challenge, one wins.
+  const { count } = await db().scepChallenge.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date() } });
+  if (count !== 1) return { ok: false, reason: "scep_challenge_replayed", detail: "the one-time challenge was used by a concurrent request", tokenId: row.tokenId };
+  return { ok: true, source: profile.challengeType as "DYNAMIC" | "NDES", tokenId: row.tokenId, userId: row.userId };
+}
+
+async function verifyToken(profile: ScepProfile, jwt: string): Promise<ChallengeVerdict> {
+  const result = await verifyEnrollmentToken(jwt);
+  // "Used up" is expected: the profile download that delivered this JWT took the last use.
+  if (!result.ok && result.reason !== "token_exhausted") {
+    const reason = result.reason === "token_expired" ? "scep_challenge_expired" : "scep_bad_challenge";
+    return { ok: false, reason, detail: `the enrollment token is not valid (${result.reason})`, tokenId: result.tokenId ?? null };
+  }
+  const tokenId = result.tokenId!;
+  const token = result.ok ? result.token : await db().enrollmentToken.findUnique({ where: { id: tokenId } });
+  if (!token) return { ok: false, reason: "scep_bad_challenge", detail: "the enrollment token no longer exists", tokenId };
+  if (token.scepProfileId && token.scepProfileId !== profile.id) {
+    return { ok: false, reason: "scep_bad_challenge", detail: "the enrollment token belongs to another SCEP profile", tokenId };
+  }
+  // Each counted download may yield one certificate: the token cannot mint more
+  // certificates than it delivered profiles (renewals are not counted here).
+  const issued = await db().certificate.count({ where: { enrollmentTokenId: tokenId, renewedFromSerial: null } });
+  if (issued >= token.useCount) {
+    return { ok: false, reason: "scep_challenge_replayed", detail: `the enrollment token has already been used for ${issued} certificate(s), as many as profiles were downloaded`, tokenId };
+  }
+  return { ok: true, source: "TOKEN", tokenId, userId: null };
+}
+
+/** Checks a request's challengePassword against the profile; one-time challenges are consumed. */
+export async function verifyChallenge(profile: ScepProfile, challenge: string | null): Promise<ChallengeVerdict> {
+  if (!challenge) return { ok: false, reason: "scep_bad_challenge", detail: "the request carries no challenge password" };
+  if (challenge.length > 8192) return { ok: false, reason: "scep_bad_challenge", detail: "the challenge password is implausibly long" };
+  switch (profile.challengeType) {
+    case "STATIC": {
+      const expected = unsealStaticChallenge(profile);
+      if (expected && safeEqual(expected, challenge)) return { ok: true, source: "STATIC", tokenId: null, userId: null };
+      return { ok: false, reason: "scep_bad_challenge", detail: "the challenge password does not match the SCEP profile's static challenge" };
+    }
+    case "DYNAMIC":
+    case "NDES":
+      return verifyOneTime(profile, challenge);
+    case "TOKEN":
+      return verifyToken(profile, challenge);
+  }
+  return { ok: false, reason: "scep_bad_challenge", detail: "unknown challenge type" };
+}

@@ -1,0 +1,248 @@
+// Admin-managed SCEP profiles: what certificates look like (subject template, key size,
+// usage, validity) and how devices prove they may have one (challenge type). Secrets:
+// the static password is sealed (it must go into profiles), the NDES password is hashed.
+import crypto from "node:crypto";
+import { z } from "zod";
+import { config } from "../config";
+import { db, isUniqueViolation } from "../db/client";
+import type { ScepProfile } from "../db/generated/sqlite/client";
+import { badRequest, conflict, notFound } from "../errors";
+import { seal, unseal } from "../secrets/sealed";
+import { hashPassword } from "../secrets/hash";
+import { templateProblem } from "./subject";
+import { scepUrl } from "./url";
+
+export type { ScepProfile };
+
+export const CHALLENGE_TYPES = ["STATIC", "DYNAMIC", "TOKEN", "NDES"] as const;
+export type ChallengeKind = (typeof CHALLENGE_TYPES)[number];
+
+const SEAL_CONTEXT = "scep:static";
+
+const subjectTemplate = z
+  .string()
+  .trim()
+  .min(1, "subjectTemplate is required")
+  .max(256)
+  .superRefine((value, ctx) => {
+    const problem = templateProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+export const scepProfileInputSchema = z.object({
+  name: z.string().trim().min(1, "name is required").max(100),
+  challengeType: z.enum(CHALLENGE_TYPES),
+  subjectTemplate: subjectTemplate.default("CN=$UDID"),
+  keySize: z.union([z.literal(2048), z.literal(4096)]).default(2048),
+  /** Apple's mask: 1 = digital signature, 4 = key encipherment (5 = both). */
+  keyUsage: z.union([z.literal(0), z.literal(1), z.literal(4), z.literal(5)]).default(5),
+  validityDays: z.number().int().min(1).max(3650).default(365),
+  renewalWindowDays: z.number().int().min(0).max(365).default(30),
+  nonExportable: z.boolean().default(true),
+  allowAllAppsAccess: z.boolean().default(false),
+  /** STATIC only; generated when absent. */
+  staticChallenge: z.string().min(8, "staticChallenge must be at least 8 characters").max(255).optional(),
+  /** NDES only: the HTTP user name for the challenge URL; generated when absent. */
+  ndesUsername: z.string().trim().min(1).max(100).regex(/^[^:\s]+$/, "ndesUsername may not contain ':' or spaces").optional(),
+});
+export type ScepProfileInput = z.input<typeof scepProfileInputSchema>;
+
+export const scepProfileUpdateSchema = scepProfileInputSchema.partial().extend({
+  /** STATIC: set a new password, or true to generate one. */
+  rotateStaticChallenge: z.boolean().optional(),
+});
+export type ScepProfileUpdate = z.input<typeof scepProfileUpdateSchema>;
+
+/** What admins and other modules see: never the sealed/hashed secrets. */
+export interface ScepProfileView {
+  id: string;
+  name: string;
+  challengeType: ChallengeKind;
+  subjectTemplate: string;
+  keySize: number;
+  keyUsage: number;
+  validityDays: number;
+  renewalWindowDays: number;
+  nonExportable: boolean;
+  allowAllAppsAccess: boolean;
+  /** The SCEP URL to put into profiles (no query string). */
+  url: string;
+  /** NDES only: the challenge URL (HTTP basic auth with ndesUsername). */
+  challengeUrl: string | null;
+  ndesUsername: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CreatedScepProfile {
+  profile: ScepProfileView;
+  /** STATIC: the shared password (also readable later with getStaticChallenge). */
+  staticChallenge?: string;
+  /** NDES: the challenge URL credentials; the password is shown only now. */
+  ndesUsername?: string;
+  ndesPassword?: string;
+}
+
+export function ndesChallengeUrl(profileId: string): string {
+  return `${config().publicUrl}/ndes/${encodeURIComponent(profileId)}`;
+}
+
+export function toView(row: ScepProfile): ScepProfileView {
+  return {
+    id: row.id,
+    name: row.name,
+    challengeType: row.challengeType as ChallengeKind,
+    subjectTemplate: row.subjectTemplate,
+    keySize: row.keySize,
+    keyUsage: row.keyUsage,
+    validityDays: row.validityDays,
+    renewalWindowDays: row.renewalWindowDays,
+    nonExportable: row.nonExportable,
+    allowAllAppsAccess: row.allowAllAppsAccess,
+    url: scepUrl(row.id),
+    challengeUrl: row.challengeType === "NDES" ? ndesChallengeUrl(row.id) : null,
+    ndesUsername: row.challengeType === "NDES" ? row.ndesUsername : null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function generatedPassword(): string {
+  // 24 characters from an unambiguous alphabet; ~140 bits.
+  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  return Array.from(crypto.randomBytes(24), (b) => alphabet[b % alphabet.length]).join("");
+}
+
+function parse<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw badRequest("invalid_scep_profile", `${issue.path.join(".") || "input"}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+export async function createScepProfile(raw: unknown): Promise<CreatedScepProfile> {
+  const input = parse(scepProfileInputSchema, raw);
+  const out: Omit<CreatedScepProfile, "profile"> = {};
+  let staticChallengeEnc: string | null = null;
+  let ndesUsername: string | null = null;
+  let ndesPasswordHash: string | null = null;
+  if (input.challengeType === "STATIC") {
+    out.staticChallenge = input.staticChallenge ?? generatedPassword();
+    staticChallengeEnc = seal(out.staticChallenge, SEAL_CONTEXT);
+  } else if (input.staticChallenge) {
+    throw badRequest("invalid_scep_profile", "staticChallenge: only for the STATIC challenge type");
+  }
+  if (input.challengeType === "NDES") {
+    ndesUsername = input.ndesUsername ?? `scep-${crypto.randomBytes(4).toString("hex")}`;
+    out.ndesUsername = ndesUsername;
+    out.ndesPassword = generatedPassword();
+    ndesPasswordHash = await hashPassword(out.ndesPassword);
+  }
+  try {
+    const row = await db().scepProfile.create({
+      data: {
+        name: input.name,
+        challengeType: input.challengeType,
+        subjectTemplate: input.subjectTemplate,
+        keySize: input.keySize,
+        keyUsage: input.keyUsage,
+        validityDays: input.validityDays,
+        renewalWindowDays: input.renewalWindowDays,
+        nonExportable: input.nonExportable,
+        allowAllAppsAccess: input.allowAllAppsAccess,
+        staticChallengeEnc,
+        ndesUsername,
+        ndesPasswordHash,
+      },
+    });
+    return { profile: toView(row), ...out };
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict("scep_profile_exists", `a SCEP profile named "${input.name}" already exists`);
+    throw err;
+  }
+}
+
+export async function listScepProfiles(): Promise<ScepProfileView[]> {
+  const rows = await db().scepProfile.findMany({ orderBy: { name: "asc" } });
+  return rows.map(toView);
+}
+
+export async function getScepProfile(id: string): Promise<ScepProfileView | null> {
+  const row = await db().scepProfile.findUnique({ where: { id } });
+  return row ? toView(row) : null;
+}
+
+/** The stored row (with sealed secrets) for the SCEP service. */
+export async function getScepProfileRow(id: string): Promise<ScepProfile | null> {
+  if (!id || id.length > 100) return null;
+  return db().scepProfile.findUnique({ where: { id } });
+}
+
+/** The STATIC profile's shared password, unsealed (it is embedded in every profile). */
+export async function getStaticChallenge(id: string): Promise<string | null> {
+  const row = await db().scepProfile.findUnique({ where: { id }, select: { staticChallengeEnc: true } });
+  return row?.staticChallengeEnc ? unseal(row.staticChallengeEnc, SEAL_CONTEXT) : null;
+}
+
+export function unsealStaticChallenge(row: Pick<ScepProfile, "staticChallengeEnc">): string | null {
+  return row.staticChallengeEnc ? unseal(row.staticChallengeEnc, SEAL_CONTEXT) : null;
+}
+
+export async function updateScepProfile(id: string, raw: unknown): Promise<CreatedScepProfile> {
+  const input = parse(scepProfileUpdateSchema, raw);
+  const existing = await db().scepProfile.findUnique({ where: { id } });
+  if (!existing) throw notFound("SCEP profile");
+  const type = input.challengeType ?? (existing.challengeType as ChallengeKind);
+  const out: Omit<CreatedScepProfile, "profile"> = {};
+  const data: Record<string, unknown> = {};
+  for (const key of ["name", "subjectTemplate", "keySize", "keyUsage", "validityDays", "renewalWindowDays", "nonExportable", "allowAllAppsAccess"] as const) {
+    if (input[key] !== undefined) data[key] = input[key];
+  }
+  data.challengeType = type;
+  if (type === "STATIC") {
+    if (input.staticChallenge || input.rotateStaticChallenge || !existing.staticChallengeEnc) {
+      out.staticChallenge = input.staticChallenge ?? generatedPassword();
+      data.staticChallengeEnc = seal(out.staticChallenge, SEAL_CONTEXT);
+    }
+  } else {
+    if (input.staticChallenge) throw badRequest("invalid_scep_profile", "staticChallenge: only for the STATIC challenge type");
+    data.staticChallengeEnc = null;
+  }
+  if (type === "NDES") {
+    if (input.ndesUsername) data.ndesUsername = input.ndesUsername;
+    if (!existing.ndesPasswordHash) {
+      data.ndesUsername = input.ndesUsername ?? existing.ndesUsername ?? `scep-${crypto.randomBytes(4).toString("hex")}`;
+      out.ndesUsername = data.ndesUsername as string;
+      out.ndesPassword = generatedPassword();
+      data.ndesPasswordHash = await hashPassword(out.ndesPassword);
+    }
+  } else {
+    data.ndesUsername = null;
+    data.ndesPasswordHash = null;
+  }
+  try {
+    const row = await db().scepProfile.update({ where: { id }, data });
+    return { profile: toView(row), ...out };
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict("scep_profile_exists", `a SCEP profile named "${String(data.name)}" already exists`);
+    throw err;
+  }
+}
+
+export async function deleteScepProfile(id: string): Promise<void> {
+  const { count } = await db().scepProfile.deleteMany({ where: { id } });
+  if (count === 0) throw notFound("SCEP profile");
+}
+
+/** NDES: a new challenge-URL password, returned once. */
+export async function resetNdesPassword(id: string): Promise<{ ndesUsername: string; ndesPassword: string }> {
+  const existing = await db().scepProfile.findUnique({ where: { id } });
+  if (!existing) throw notFound("SCEP profile");
+  if (existing.challengeType !== "NDES") throw badRequest("not_ndes", "this SCEP profile does not use the NDES challenge type");
+  const ndesPassword = generatedPassword();
+  const ndesUsername = existing.ndesUsername ?? `scep-${crypto.randomBytes(4).toString("hex")}`;
+  await db().scepProfile.update({ where: { id }, data: { ndesUsername, ndesPasswordHash: await hashPassword(ndesPassword) } });
+  return { ndesUsername, ndesPassword };
+}

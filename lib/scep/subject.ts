@@ -1,0 +1,126 @@
+// The issued certificate's subject: the SCEP profile's template, expanded. The template
+// decides which attributes the certificate has; the request only supplies values.
+//
+// Rule for each variable ($UDID, $SERIALNUMBER, $EMAIL, $COMPUTERNAME, $USERNAME,
+// $PROFILE_IDENTIFIER), first that applies:
+//  1. the enrollment context the server knows (the challenge's user: $EMAIL, $USERNAME;
+//     $PROFILE_IDENTIFIER when the caller knows the configuration profile);
+//  2. the CSR: each template attribute (e.g. "CN=$COMPUTERNAME ma $UDID") is matched as a
+//     pattern against the CSR's attribute of the same type, and the variables take the
+//     matched text. Devices send the subject the profile carried, which the profile builder
+//     filled with what it knew, so a well-formed request always matches;
+//  3. a CSR attribute that names the value directly (SERIALNUMBER=, E= / emailAddress=).
+// A variable still unknown fails the request (badRequest). The expanded subject, written
+// as "CN=…,O=…", may be at most 64 characters (Jamf's and Apple's limit).
+import { parseNameString, type NamePart, NameError } from "../pki/names";
+
+export const SUBJECT_VARIABLES = ["UDID", "SERIALNUMBER", "EMAIL", "COMPUTERNAME", "USERNAME", "PROFILE_IDENTIFIER"] as const;
+export type SubjectVariable = (typeof SUBJECT_VARIABLES)[number];
+export type SubjectContext = Partial<Record<SubjectVariable, string | null | undefined>>;
+
+export const MAX_SUBJECT_LENGTH = 64;
+
+const VAR_RE = /\$([A-Z_]+)/g;
+
+export type SubjectResult =
+  | { ok: true; subject: string; parts: NamePart[] }
+  | { ok: false; reason: "scep_subject_too_long" | "scep_subject_unresolved"; detail: string };
+
+function isVariable(name: string): name is SubjectVariable {
+  return (SUBJECT_VARIABLES as readonly string[]).includes(name);
+}
+
+/** A sentence describing what is wrong with a template, or null when it is usable. */
+export function templateProblem(template: string): string | null {
+  for (const m of template.matchAll(VAR_RE)) {
+    if (!isVariable(m[1])) return `unknown variable $${m[1]} (use ${SUBJECT_VARIABLES.map((v) => `$${v}`).join(", ")})`;
+  }
+  let parts: NamePart[];
+  try {
+    parts = parseNameString(template);
+  } catch (err) {
+    return err instanceof NameError ? err.message : "not a subject such as CN=$UDID,O=Example";
+  }
+  const fixed = formatSubject(parts);
+  if (!/\$[A-Z_]+/.test(template) && fixed.length > MAX_SUBJECT_LENGTH) return `the subject is longer than ${MAX_SUBJECT_LENGTH} characters`;
+  return null;
+}
+
+function escapeValue(value: string): string {
+  return value.replace(/([,\\])/g, "\\$1");
+}
+
+export function formatSubject(parts: NamePart[]): string {
+  return parts.map((p) => `${p.type}=${escapeValue(p.value)}`).join(",");
+}
+
+function variablesIn(value: string): SubjectVariable[] {
+  return [...value.matchAll(VAR_RE)].map((m) => m[1]).filter(isVariable);
+}
+
+function patternFor(value: string): { re: RegExp; vars: SubjectVariable[] } {
+  const vars: SubjectVariable[] = [];
+  let source = "";
+  let last = 0;
+  for (const m of value.matchAll(VAR_RE)) {
+    source += value.slice(last, m.index).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    if (isVariable(m[1])) {
+      vars.push(m[1]);
+      source += "(.+?)";
+    } else {
+      source += m[0].replace(/[$]/g, "\\$");
+    }
+    last = (m.index ?? 0) + m[0].length;
+  }
+  source += value.slice(last).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return { re: new RegExp(`^${source}$`, "s"), vars };
+}
+
+export function expandSubject(template: string, csrParts: NamePart[], context: SubjectContext = {}): SubjectResult {
+  const templateParts = parseNameString(template);
+  const bound = new Map<SubjectVariable, string>();
+  for (const v of SUBJECT_VARIABLES) {
+    const value = context[v];
+    if (value) bound.set(v, value);
+  }
+  const used = new Set<number>();
+  for (const tp of templateParts) {
+    if (variablesIn(tp.value).length === 0) continue;
+    const index = csrParts.findIndex((cp, i) => !used.has(i) && cp.type === tp.type);
+    if (index < 0) continue;
+    used.add(index);
+    const { re, vars } = patternFor(tp.value);
+    const m = re.exec(csrParts[index].value);
+    if (!m) continue;
+    vars.forEach((v, i) => {
+      const captured = m[i + 1];
+      if (!bound.has(v) && captured && !captured.includes("$")) bound.set(v, captured);
+    });
+  }
+  const direct: Partial<Record<SubjectVariable, string>> = { SERIALNUMBER: "SERIALNUMBER", EMAIL: "E" };
+  for (const [v, type] of Object.entries(direct) as [SubjectVariable, string][]) {
+    if (bound.has(v)) continue;
+    const hit = csrParts.find((cp) => cp.type === type);
+    if (hit?.value) bound.set(v, hit.value);
+  }
+  const missing = new Set<string>();
+  const parts = templateParts.map((tp) => ({
+    type: tp.type,
+    value: tp.value.replace(VAR_RE, (whole, name: string) => {
+      if (!isVariable(name)) return whole;
+      const value = bound.get(name);
+      if (value === undefined) missing.add(`$${name}`);
+      return value ?? "";
+    }),
+  }));
+  if (missing.size) {
+    return { ok: false, reason: "scep_subject_unresolved", detail: `the subject template needs ${[...missing].join(", ")}, which neither the enrollment nor the request supplies` };
+  }
+  const empty = parts.find((p) => !p.value.trim());
+  if (empty) return { ok: false, reason: "scep_subject_unresolved", detail: `the subject attribute ${empty.type} would be empty` };
+  const subject = formatSubject(parts);
+  if (subject.length > MAX_SUBJECT_LENGTH) {
+    return { ok: false, reason: "scep_subject_too_long", detail: `the expanded subject "${subject}" has ${subject.length} characters; the limit is ${MAX_SUBJECT_LENGTH}` };
+  }
+  return { ok: true, subject, parts };
+}
