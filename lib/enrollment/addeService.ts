@@ -1,0 +1,222 @@
+// The account-driven enrollment endpoint (the BaseURL; seed 003 steps 4-5 and 12-13).
+// First POST (no token): 401 with the WWW-Authenticate challenge of the configured method
+// (and X-Apple-MDM-ESSO when Enrollment SSO is on). Second POST with a valid Bearer token:
+// the signed enrollment profile with EnrollmentMode and AssignedManagedAppleID.
+import crypto from "node:crypto";
+import { config } from "../config";
+import { db } from "../db/client";
+import { AppError } from "../errors";
+import { writeEnrollmentLog } from "../log/enrollmentLog";
+import type { ReasonCode } from "../log/reasons";
+import { checkInUrl, currentMdmTopic, serverUrl } from "../mdm/endpoints";
+import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../mdm/plist";
+import { getCa } from "../pki/ca";
+import { CmsError, verifySignedData } from "../pki/cms";
+import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile } from "../profiles/enrollmentProfile";
+import { signProfile } from "../profiles/signProfile";
+import { challengeForEnrollment } from "../scep/challenge";
+import { scepUrl } from "../scep/url";
+import { bearerToken, verifyAccessToken, type EnrollmentVersion } from "./accessTokens";
+import { getAddeSettings, type AddeSettings } from "./addeSettings";
+import { essoHeader } from "./esso";
+import { authorizationUrl, OAUTH_REDIRECT_URL, tokenUrl } from "./oauth";
+import { modelFamilyOfProduct } from "./routes";
+import { webAuthUrl } from "./userSignIn";
+import { managedAppleIdFor } from "./users";
+
+/** Enroll request bodies are three short strings; anything near this is not a device. */
+export const ENROLL_BODY_LIMIT = 64 * 1024;
+
+export interface EnrollRequestInfo {
+  language: string | null;
+  product: string;
+  version: string;
+  /** Subject of the device certificate that signed the body (Apple's device CA; not trusted here, recorded). */
+  signer: string | null;
+}
+
+export interface EnrollResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array | null;
+}
+
+class EnrollRequestError extends Error {}
+
+const ALNUM_ISH = /^[\x20-\x7e]{1,64}$/;
+
+/** Parses the body: an XML plist, possibly wrapped in CMS SignedData by the device identity. */
+export async function parseEnrollBody(bytes: Uint8Array): Promise<EnrollRequestInfo> {
+  if (bytes.byteLength === 0) throw new EnrollRequestError("empty body");
+  let content = bytes;
+  let signer: string | null = null;
+  if (bytes[0] === 0x30) {
+    try {
+      const v = await verifySignedData(bytes);
+      content = v.content;
+      try {
+        signer = new crypto.X509Certificate(Buffer.from(v.signerCertDer)).subject.replace(/\n/g, ", ");
+      } catch {
+        signer = "(unreadable certificate)";
+      }
+    } catch (err) {
+      throw new EnrollRequestError(err instanceof CmsError ? `CMS signature: ${err.message}` : "malformed CMS body");
+    }
+  }
+  let dict: PlistDict;
+  try {
+    const value = parsePlistStrict(content, ENROLL_BODY_LIMIT);
+    if (!isPlistDict(value)) throw new PlistError("property list is not a dictionary");
+    dict = value;
+  } catch (err) {
+    throw new EnrollRequestError(err instanceof PlistError ? `property list: ${err.message}` : "malformed property list");
+  }
+  const str = (k: string): string | null => {
+    const v = dict[k];
+    if (v === undefined) return null;
+    if (typeof v !== "string" || !ALNUM_ISH.test(v)) throw new EnrollRequestError(`${k} must be a short string`);
+    return v;
+  };
+  const language = str("LANGUAGE");
+  const product = str("PRODUCT");
+  const version = str("VERSION");
+  if (!product || !version) throw new EnrollRequestError("PRODUCT and VERSION are required");
+  return { language, product, version, signer };
+}
+
+function quote(v: string): string {
+  return `"${v.replace(/["\\]/g, "")}"`;
+}
+
+/** The WWW-Authenticate challenge the first 401 carries (and ongoing 401s may repeat). */
+export function challengeHeader(version: EnrollmentVersion, settings: Pick<AddeSettings, "authMethod" | "oauthClientId">): string {
+  if (settings.authMethod === "oauth2") {
+    return [
+      'Bearer method="apple-oauth2"',
+      `authorization-url=${quote(authorizationUrl())}`,
+      `token-url=${quote(tokenUrl())}`,
+      `redirect-url=${quote(OAUTH_REDIRECT_URL)}`,
+      `client-id=${quote(settings.oauthClientId)}`,
+      `scope=${quote(version)}`,
+    ].join(", ");
+  }
+  return `Bearer method="apple-as-web", url=${quote(webAuthUrl(version))}`;
+}
+
+const NO_STORE = { "cache-control": "no-store" };
+
+function plain(status: number, text: string, headers: Record<string, string> = {}): EnrollResponse {
+  return { status, headers: { ...NO_STORE, "content-type": "text/plain; charset=utf-8", ...headers }, body: new TextEncoder().encode(text) };
+}
+
+/** POST <BaseURL>: the whole enroll step. `mode` is the BaseURL's last segment (byod/adde). */
+export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array; authorization: string | null; remoteAddr: string | null }): Promise<EnrollResponse> {
+  const { version, remoteAddr } = req;
+  let info: EnrollRequestInfo;
+  try {
+    info = await parseEnrollBody(req.body);
+  } catch (err) {
+    const msg = err instanceof EnrollRequestError ? err.message : "unreadable body";
+    await writeEnrollmentLog({ step: "adde.enroll", outcome: "ERROR", reason: "adde_bad_request", message: `enroll request (${version}) refused: ${msg}`, remoteAddr });
+    return plain(400, `Bad enrollment request: ${msg}\n`);
+  }
+  const device = `${info.product} ${info.version}${info.language ? ` ${info.language}` : ""}${info.signer ? `, signed by ${info.signer}` : ", unsigned"}`;
+  const settings = await getAddeSettings();
+  const challenge = async (reason: ReasonCode | null, message: string, status = 401, extra: Record<string, string> = {}) => {
+    await writeEnrollmentLog({ step: "adde.enroll", outcome: reason ? "ERROR" : "OK", reason, message, remoteAddr });
+    const headers: Record<string, string> = { ...NO_STORE, "www-authenticate": challengeHeader(version, settings), ...extra };
+    return { status, headers, body: null } satisfies EnrollResponse;
+  };
+
+  const token = bearerToken(req.authorization);
+  if (!req.authorization || !token) {
+    const esso = await essoHeader();
+    const note = req.authorization ? " (Authorization header is not a Bearer token)" : "";
+    return challenge(req.authorization ? "access_token_malformed" : null, `first enrollment attempt (${version}) from ${device}${note}; asked to authenticate (${settings.authMethod})`, 401, esso ? { "x-apple-mdm-esso": esso } : {});
+  }
+  const verdict = await verifyAccessToken(token);
+  if (!verdict.ok) {
+    return challenge(verdict.reason, `enrollment (${version}) from ${device} refused: access token rejected (${verdict.reason})`);
+  }
+  if (verdict.version !== version) {
+    await writeEnrollmentLog({ step: "adde.enroll", outcome: "ERROR", reason: "adde_version_mismatch", message: `token of ${verdict.userIdentifier} is for ${verdict.version} but the device asked for ${version}`, userIdentifier: verdict.userIdentifier, remoteAddr });
+    return plain(403, "This sign-in is for another kind of enrollment.\n");
+  }
+  try {
+    const profile = await buildProfileFor(verdict.userId, version, info);
+    await writeEnrollmentLog({
+      step: "adde.profile",
+      outcome: "OK",
+      message: `enrollment profile served to ${verdict.userIdentifier} (${version === "mdm-adde" ? "ADDE" : "BYOD"}, Managed Apple Account ${profile.managedAppleId}) for ${device}`,
+      userIdentifier: verdict.userIdentifier,
+      remoteAddr,
+    });
+    return { status: 200, headers: { ...NO_STORE, "content-type": "application/x-apple-aspen-config" }, body: profile.signed };
+  } catch (err) {
+    if (err instanceof AppError) {
+      await writeEnrollmentLog({ step: "adde.profile", outcome: "ERROR", reason: err.code === "adde_no_scep_profile" ? "adde_no_scep_profile" : null, message: `could not build the profile for ${verdict.userIdentifier}: ${err.message}`, userIdentifier: verdict.userIdentifier, remoteAddr });
+      return plain(err.status, `${err.message}\n`);
+    }
+    throw err;
+  }
+}
+
+/** The SCEP profile for account-driven identities: the chosen one, else the oldest DYNAMIC profile. */
+async function scepProfileFor(settings: AddeSettings) {
+  if (settings.scepProfileId) {
+    const chosen = await db().scepProfile.findUnique({ where: { id: settings.scepProfileId } });
+    if (chosen) return chosen;
+  }
+  const dynamic = await db().scepProfile.findFirst({ where: { challengeType: "DYNAMIC" }, orderBy: { createdAt: "asc" } });
+  if (dynamic) return dynamic;
+  throw new AppError(503, "adde_no_scep_profile", "no SCEP profile for account-driven enrollment: create a SCEP profile with a DYNAMIC challenge");
+}
+
+/** Fills the subject template; device variables are unknown before the device exists, so a per-enrollment id stands in. */
+export function accountSubject(template: string, user: { identifier: string; managedAppleId: string }, enrollmentRef: string): string {
+  const esc = (v: string) => v.replace(/([,+"\\<>;=])/g, "\\$1");
+  return template
+    .replace(/\$(EMAIL|USER_IDENTIFIER|USERNAME)\b/g, esc(user.identifier))
+    .replace(/\$MANAGED_APPLE_ID\b/g, esc(user.managedAppleId))
+    .replace(/\$(UDID|SERIALNUMBER|SERIAL_NUMBER|COMPUTERNAME|DEVICENAME|ENROLLMENTID|PROFILE_IDENTIFIER)\b/g, enrollmentRef);
+}
+
+async function buildProfileFor(userId: string, version: EnrollmentVersion, info: EnrollRequestInfo): Promise<{ signed: Uint8Array; managedAppleId: string }> {
+  const user = await db().user.findUniqueOrThrow({ where: { id: userId } });
+  const settings = await getAddeSettings();
+  const scep = await scepProfileFor(settings);
+  const managedAppleId = managedAppleIdFor(user);
+  const challenge = await challengeForEnrollment(scep.id, { userId: user.id });
+  const ca = await getCa();
+  const enrollmentRef = `adde-${crypto.randomUUID().slice(0, 8)}`;
+  const family = modelFamilyOfProduct(info.product);
+  const isDevice = version === "mdm-adde";
+  const { xml } = buildEnrollmentProfile({
+    displayName: `${isDevice ? "Device" : "User"} enrollment${family ? ` (${family})` : ""}`,
+    description: `Enrolls this ${family ?? "device"} for ${managedAppleId} with ${new URL(config().publicUrl).host}.`,
+    rootCaDer: ca.certDer,
+    identity: {
+      kind: "scep",
+      url: scepUrl(scep.id),
+      name: scep.name,
+      challenge,
+      subject: accountSubject(scep.subjectTemplate, { identifier: user.identifier, managedAppleId }, enrollmentRef),
+      keySize: scep.keySize,
+      keyUsage: scep.keyUsage,
+      allowAllAppsAccess: scep.allowAllAppsAccess,
+      keyIsExtractable: !scep.nonExportable,
+    },
+    mdm: {
+      serverUrl: serverUrl(),
+      checkInUrl: checkInUrl(),
+      topic: await currentMdmTopic(),
+      // User enrollment has Apple's fixed rights; the key must be absent (seed 003 step 13).
+      accessRights: isDevice ? ACCESS_RIGHTS_ALL : undefined,
+      signMessage: true,
+      checkOutWhenRemoved: true,
+      enrollmentMode: isDevice ? "ADDE" : "BYOD",
+      assignedManagedAppleId: managedAppleId,
+    },
+  });
+  return { signed: await signProfile(xml), managedAppleId };
+}
