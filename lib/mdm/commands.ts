@@ -4,8 +4,8 @@
 // than the retention window is pruned so the live table stays small (protocol-notes).
 import type { Prisma } from "../db/client";
 import { db } from "../db/client";
-import { notFound } from "../errors";
-import { buildCommand } from "./commandPayload";
+import { AppError, notFound } from "../errors";
+import { ALLOWED_COMMAND_TYPES, buildCommand, isAllowedCommandType } from "./commandPayload";
 import { requestPush } from "./push";
 
 export const LIVE_STATUSES = ["QUEUED", "SENT", "NOT_NOW"] as const;
@@ -127,4 +127,24 @@ export async function listDeviceCommands(deviceId: string, take = 100): Promise<
     take,
     select: { uuid: true, requestType: true, status: true, createdAt: true, sentAt: true, completedAt: true, policyId: true, errorChain: true },
   });
+}
+
+/**
+ * Queues an admin's command for the device with this identifier (UDID or EnrollmentID).
+ * Only the command types policies may use are accepted from the API.
+ */
+export async function sendDeviceCommand(identifier: string, requestType: string, params?: Record<string, unknown>): Promise<{ uuid: string; deviceId: string }> {
+  if (!isAllowedCommandType(requestType)) throw new AppError(400, "invalid_command", `requestType must be one of ${ALLOWED_COMMAND_TYPES.join(", ")}`);
+  const device = await db().device.findUnique({ where: { identifier }, select: { id: true, status: true } });
+  if (!device) throw notFound("device");
+  if (device.status === "UNENROLLED") throw new AppError(409, "device_unenrolled", "the device is unenrolled; it no longer accepts commands");
+  const { uuid } = await enqueueCommand(device.id, requestType, params);
+  return { uuid, deviceId: device.id };
+}
+
+/** The commands of the device with this identifier, newest first. */
+export async function listCommandsForIdentifier(identifier: string, take = 100): Promise<CommandSummary[]> {
+  const device = await db().device.findUnique({ where: { identifier }, select: { id: true } });
+  if (!device) throw notFound("device");
+  return listDeviceCommands(device.id, take);
 }

@@ -1,0 +1,73 @@
+// Turning admin API request bodies into the MDM service's inputs (JSON or multipart for
+// profile uploads), with 400s that say what is wrong.
+import { AppError, badRequest } from "../errors";
+import { LIMITS, readBody, readJson } from "../http/body";
+import type { PolicyInput } from "./policies";
+
+const invalid = (message: string) => new AppError(400, "invalid_policy", message);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function decodeBase64(value: unknown, what: string): Uint8Array {
+  if (typeof value !== "string" || value.trim() === "" || !/^[A-Za-z0-9+/=\s]+$/.test(value)) throw invalid(`${what} must be base64`);
+  return new Uint8Array(Buffer.from(value, "base64"));
+}
+
+/** A policy from JSON: { kind: "COMMAND", requestType, params?, name? } or { kind: "PROFILE", mobileconfig: base64, name? }. */
+export function policyInputFromJson(raw: unknown): PolicyInput {
+  if (!isRecord(raw)) throw invalid("body must be a JSON object");
+  const name = typeof raw.name === "string" ? raw.name : undefined;
+  if (raw.kind === "PROFILE") return { kind: "PROFILE", name, mobileconfig: decodeBase64(raw.mobileconfig, "mobileconfig") };
+  if (raw.kind === "COMMAND") {
+    if (typeof raw.requestType !== "string") throw invalid("requestType is required");
+    if (raw.params !== undefined && !isRecord(raw.params)) throw invalid("params must be an object");
+    return { kind: "COMMAND", name, requestType: raw.requestType, params: raw.params as Record<string, unknown> | undefined };
+  }
+  throw invalid('kind must be "PROFILE" or "COMMAND"');
+}
+
+/**
+ * Reads a policy from the request: JSON, a multipart form with a `mobileconfig` file (and
+ * optional `name`), or the raw .mobileconfig (application/x-apple-aspen-config).
+ */
+export async function readPolicyInput(request: Request): Promise<PolicyInput> {
+  const type = (request.headers.get("content-type") ?? "").toLowerCase();
+  if (type.startsWith("multipart/form-data")) {
+    const declared = Number(request.headers.get("content-length") ?? "NaN");
+    if (Number.isFinite(declared) && declared > LIMITS.profileUpload + 64 * 1024) throw new AppError(413, "payload_too_large", `upload exceeds ${LIMITS.profileUpload} bytes`);
+    const bytes = await readBody(request, LIMITS.profileUpload + 64 * 1024);
+    let form: FormData;
+    try {
+      form = await new Response(Buffer.from(bytes), { headers: { "content-type": type } }).formData();
+    } catch {
+      throw badRequest("invalid_form", "multipart body could not be read");
+    }
+    const file = form.get("mobileconfig");
+    if (!file || typeof file === "string") throw invalid("form field mobileconfig (a file) is required");
+    const name = form.get("name");
+    return { kind: "PROFILE", name: typeof name === "string" ? name : undefined, mobileconfig: new Uint8Array(await file.arrayBuffer()) };
+  }
+  if (type.startsWith("application/x-apple-aspen-config")) {
+    return { kind: "PROFILE", mobileconfig: await readBody(request, LIMITS.profileUpload) };
+  }
+  return policyInputFromJson(await readJson(request, LIMITS.profileUpload * 2));
+}
+
+export interface CommandRequest {
+  requestType: string;
+  params?: Record<string, unknown>;
+}
+
+export function commandRequestFromJson(raw: unknown): CommandRequest {
+  if (!isRecord(raw) || typeof raw.requestType !== "string") throw new AppError(400, "invalid_command", "requestType is required");
+  if (raw.params !== undefined && !isRecord(raw.params)) throw new AppError(400, "invalid_command", "params must be an object");
+  return { requestType: raw.requestType, params: raw.params as Record<string, unknown> | undefined };
+}
+
+export function groupInputFromJson(raw: unknown): { name: string; description?: string | null } {
+  if (!isRecord(raw)) throw badRequest("invalid_group", "body must be a JSON object");
+  if (raw.description !== undefined && raw.description !== null && typeof raw.description !== "string") throw badRequest("invalid_group", "description must be a string");
+  return { name: typeof raw.name === "string" ? raw.name : "", description: raw.description as string | null | undefined };
+}

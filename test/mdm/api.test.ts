@@ -1,0 +1,111 @@
+// The groups, policies and device-commands API over real HTTP: roles, validation with
+// Apple's schema errors, uploads (JSON base64, multipart, raw), and queueing for members.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey } from "@/lib/auth/apiKeys";
+import { nextCommand } from "@/lib/mdm/commands";
+import { parsePlistStrict, type PlistDict } from "@/lib/mdm/plist";
+import { validateCommand } from "@/lib/profiles/appleSchema";
+import { createTestDb, type TestDb } from "@/test/helpers/db";
+import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
+import { restrictionsProfile } from "./fixtures/profiles";
+
+let t: TestDb;
+let server: RouteServer;
+let adminKey: string;
+let readKey: string;
+
+beforeAll(async () => {
+  t = await createTestDb();
+  adminKey = (await createApiKey("mdm-admin", "ADMIN")).key;
+  readKey = (await createApiKey("mdm-reader", "READ_ONLY")).key;
+  server = await serveRoutes([
+    { pattern: "/api/v1/groups", module: (await import("@/app/api/v1/groups/route")) as unknown as RouteModule },
+    { pattern: "/api/v1/groups/[id]/policies", module: (await import("@/app/api/v1/groups/[id]/policies/route")) as unknown as RouteModule },
+    { pattern: "/api/v1/devices/[udid]/commands", module: (await import("@/app/api/v1/devices/[udid]/commands/route")) as unknown as RouteModule },
+  ]);
+});
+afterAll(async () => {
+  await server.close();
+  await t.close();
+});
+
+const call = (path: string, key: string, init: RequestInit = {}) =>
+  fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...(init.headers ?? {}) } });
+
+async function drain(deviceId: string): Promise<string[]> {
+  const types: string[] = [];
+  for (let c = await nextCommand(deviceId); c; c = await nextCommand(deviceId)) {
+    expect(validateCommand(c.requestType, parsePlistStrict(c.payload) as PlistDict)).toEqual([]);
+    types.push(c.requestType);
+    await t.client.command.update({ where: { uuid: c.uuid }, data: { status: "ACKNOWLEDGED", completedAt: new Date() } });
+  }
+  return types;
+}
+
+describe("/api/v1/groups", () => {
+  it("creates and lists groups; read-only keys cannot create; bad input is 400/409", async () => {
+    const created = await call("/api/v1/groups", adminKey, { method: "POST", body: JSON.stringify({ name: "Field iPads", description: "Warehouse" }) });
+    expect(created.status).toBe(201);
+    const g = (await created.json()) as { id: string; name: string };
+    expect(g.name).toBe("Field iPads");
+    expect((await call("/api/v1/groups", readKey, { method: "POST", body: JSON.stringify({ name: "X" }) })).status).toBe(403);
+    expect((await call("/api/v1/groups", adminKey, { method: "POST", body: JSON.stringify({ name: "Field iPads" }) })).status).toBe(409);
+    expect((await call("/api/v1/groups", adminKey, { method: "POST", body: "{" })).status).toBe(400);
+    expect((await call("/api/v1/groups", adminKey, { method: "POST", body: JSON.stringify({}) })).status).toBe(400);
+    expect((await call("/api/v1/groups", "oek_wrong")).status).toBe(401);
+    const listed = (await (await call("/api/v1/groups", readKey)).json()) as { groups: { id: string; deviceCount: number; policyCount: number }[] };
+    expect(listed.groups.find((x) => x.id === g.id)).toMatchObject({ deviceCount: 0, policyCount: 0 });
+  });
+
+  it("adds policies in three upload forms and queues them for enrolled members", async () => {
+    const g = (await (await call("/api/v1/groups", adminKey, { method: "POST", body: JSON.stringify({ name: "Policies" }) })).json()) as { id: string };
+    const device = await t.client.device.create({ data: { identifier: "API-UDID-1", udid: "API-UDID-1", groupId: g.id, status: "MANAGED" } });
+    const path = `/api/v1/groups/${g.id}/policies`;
+
+    const json = await call(path, adminKey, { method: "POST", body: JSON.stringify({ kind: "PROFILE", mobileconfig: Buffer.from(restrictionsProfile("com.example.json")).toString("base64") }) });
+    expect(json.status).toBe(201);
+    expect(await json.json()).toMatchObject({ kind: "PROFILE", profileIdentifier: "com.example.json", position: 0 });
+
+    const form = new FormData();
+    form.set("mobileconfig", new Blob([Buffer.from(restrictionsProfile("com.example.form"))]), "x.mobileconfig");
+    form.set("name", "From a form");
+    const multipart = await fetch(`${server.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${adminKey}` }, body: form });
+    expect(multipart.status).toBe(201);
+    expect(await multipart.json()).toMatchObject({ name: "From a form", position: 1 });
+
+    const raw = await call(path, adminKey, { method: "POST", headers: { "content-type": "application/x-apple-aspen-config" }, body: Buffer.from(restrictionsProfile("com.example.raw")) });
+    expect(raw.status).toBe(201);
+
+    const cmd = await call(path, adminKey, { method: "POST", body: JSON.stringify({ kind: "COMMAND", requestType: "DeviceInformation", params: { Queries: ["DeviceName", "OSVersion"] } }) });
+    expect(cmd.status).toBe(201);
+
+    const bad = await call(path, adminKey, { method: "POST", body: JSON.stringify({ kind: "COMMAND", requestType: "DeviceInformation", params: { Queries: ["NoSuchQuery"] } }) });
+    expect(bad.status).toBe(400);
+    const err = (await bad.json()) as { error: string; message: string };
+    expect(err.error).toBe("invalid_policy");
+    expect(err.message).toMatch(/NoSuchQuery/);
+    const badProfile = await call(path, adminKey, { method: "POST", body: JSON.stringify({ kind: "PROFILE", mobileconfig: Buffer.from("<plist><dict/></plist>").toString("base64") }) });
+    expect(badProfile.status).toBe(400);
+    expect(((await badProfile.json()) as { message: string }).message).toMatch(/required key is missing/);
+    expect((await call(`/api/v1/groups/nope/policies`, adminKey, { method: "POST", body: JSON.stringify({ kind: "COMMAND", requestType: "ProfileList" }) })).status).toBe(404);
+
+    expect(await drain(device.id)).toEqual(["InstallProfile", "InstallProfile", "InstallProfile", "DeviceInformation"]);
+  });
+});
+
+describe("/api/v1/devices/{udid}/commands", () => {
+  it("queues an allowed command and lists it; refuses other types, unknown devices and read-only keys", async () => {
+    const device = await t.client.device.create({ data: { identifier: "API-UDID-2", udid: "API-UDID-2", status: "ENROLLED" } });
+    const path = `/api/v1/devices/API-UDID-2/commands`;
+    const sent = await call(path, adminKey, { method: "POST", body: JSON.stringify({ requestType: "ProfileList", params: { ManagedOnly: true } }) });
+    expect(sent.status).toBe(201);
+    const { uuid } = (await sent.json()) as { uuid: string };
+    expect((await call(path, readKey, { method: "POST", body: JSON.stringify({ requestType: "ProfileList" }) })).status).toBe(403);
+    expect((await call(path, adminKey, { method: "POST", body: JSON.stringify({ requestType: "EraseDevice" }) })).status).toBe(400);
+    expect((await call(path, adminKey, { method: "POST", body: JSON.stringify({ requestType: "RemoveProfile" }) })).status).toBe(400);
+    expect((await call(`/api/v1/devices/NOPE/commands`, adminKey, { method: "POST", body: JSON.stringify({ requestType: "ProfileList" }) })).status).toBe(404);
+    const listed = (await (await call(path, readKey)).json()) as { commands: { uuid: string; status: string; requestType: string }[] };
+    expect(listed.commands).toEqual([expect.objectContaining({ uuid, status: "QUEUED", requestType: "ProfileList" })]);
+    expect(await drain(device.id)).toEqual(["ProfileList"]);
+  });
+});
