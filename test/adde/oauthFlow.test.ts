@@ -1,0 +1,192 @@
+// The OAuth 2 method (seed 001, protocol notes) step by step over HTTP: the apple-oauth2
+// challenge, authorization-code grant with PKCE and login_hint, token exchange, the profile,
+// a refresh, and a replayed refresh token that revokes the whole family.
+import crypto from "node:crypto";
+import { parse as parsePlist } from "plist";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/lib/db/client";
+import { verifyAccessToken } from "@/lib/enrollment/accessTokens";
+import { updateAddeSettings } from "@/lib/enrollment/addeSettings";
+import { createRoute } from "@/lib/enrollment/routes";
+import { signInPage } from "@/lib/enrollment/userSignIn";
+import { putUser } from "@/lib/enrollment/users";
+import { verifySignedData } from "@/lib/pki/cms";
+import { validateProfile } from "@/lib/profiles/appleSchema";
+import { createTestDb, type TestDb } from "../helpers/db";
+import type { RouteServer } from "../helpers/routeServer";
+import { discover, enrollPost, form, local, parseBearerChallenge, startAddeServer } from "./deviceClient";
+import { setupScep } from "./scepSetup";
+
+let t: TestDb;
+let server: RouteServer;
+const CLIENT_ID = "enroll-devices";
+const REDIRECT = "apple-remotemanagement-user-login:/oauth2/redirection";
+
+beforeAll(async () => {
+  t = await createTestDb();
+  server = await startAddeServer();
+  await setupScep();
+  await updateAddeSettings({ authMethod: "oauth2", oauthClientId: CLIENT_ID });
+  await createRoute({ domain: "example.com", modelFamily: "Mac", version: "mdm-adde" });
+  await createRoute({ domain: "example.com", version: "mdm-byod" });
+  await putUser("olivia@example.com", { managedAppleId: "olivia@appleid.example.com", password: "olivia-password" });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await t?.close();
+});
+
+type Dict = Record<string, unknown>;
+
+function pkce() {
+  const verifier = crypto.randomBytes(32).toString("base64url");
+  return { verifier, challenge: crypto.createHash("sha256").update(verifier).digest("base64url") };
+}
+
+async function tokenRequest(data: Record<string, string>) {
+  const res = await fetch(`${server.url}/oauth2/token`, form(data));
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  expect(res.headers.get("cache-control")).toBe("no-store");
+  return { status: res.status, body: (await res.json()) as Dict };
+}
+
+/** Discovery → first POST → authorization request → sign-in → code; returns what the device holds. */
+async function authorizeLikeADevice(identifier: string, family: string) {
+  const doc = (await (await discover(server, identifier, family)).json()) as { Servers: { Version: string; BaseURL: string }[] };
+  const { Version, BaseURL } = doc.Servers[0];
+  const first = await enrollPost(server, BaseURL);
+  expect(first.status).toBe(401);
+  const c = parseBearerChallenge(first.headers.get("www-authenticate"))!;
+  expect(c).toEqual({
+    method: "apple-oauth2",
+    "authorization-url": "https://mdm.example.test/oauth2/authorize",
+    "token-url": "https://mdm.example.test/oauth2/token",
+    "redirect-url": REDIRECT,
+    "client-id": CLIENT_ID,
+    scope: Version,
+  });
+
+  const { verifier, challenge } = pkce();
+  const state = crypto.randomBytes(8).toString("hex");
+  const auth = new URL(c["authorization-url"]);
+  for (const [k, v] of Object.entries({ response_type: "code", client_id: c["client-id"], redirect_uri: c["redirect-url"], scope: c.scope, state, code_challenge: challenge, code_challenge_method: "S256", login_hint: identifier })) {
+    auth.searchParams.set(k, v);
+  }
+  const a = await fetch(local(server, auth.toString()), { redirect: "manual" });
+  expect(a.status).toBe(302);
+  const pageUrl = new URL(a.headers.get("location")!);
+  expect(pageUrl.pathname).toBe("/authenticate");
+  const flow = pageUrl.searchParams.get("flow")!;
+  const page = await signInPage({ flow, error: null });
+  expect(page).toMatchObject({ ok: true, identifier, version: Version });
+
+  const signIn = await fetch(`${server.url}/authenticate/local`, form({ flow, identifier, password: "olivia-password" }));
+  expect([302, 303]).toContain(signIn.status);
+  const back = new URL(signIn.headers.get("location")!);
+  expect(`${back.protocol}${back.pathname}`).toBe(REDIRECT);
+  expect(back.searchParams.get("state")).toBe(state);
+  return { Version, BaseURL, code: back.searchParams.get("code")!, verifier, c };
+}
+
+describe("OAuth 2 method", () => {
+  it("user enrollment: code + PKCE → tokens → BYOD profile; a replayed code revokes the tokens it produced", async () => {
+    const d = await authorizeLikeADevice("olivia@example.com", "iPhone");
+    expect(d.Version).toBe("mdm-byod");
+    const tok = await tokenRequest({ grant_type: "authorization_code", code: d.code, redirect_uri: REDIRECT, client_id: CLIENT_ID, code_verifier: d.verifier });
+    expect(tok.status).toBe(200);
+    expect(tok.body).toMatchObject({ token_type: "Bearer", expires_in: 3600, scope: "mdm-byod" });
+    const access = tok.body.access_token as string;
+    const refresh = tok.body.refresh_token as string;
+
+    const second = await enrollPost(server, d.BaseURL, { token: access });
+    expect(second.status).toBe(200);
+    const { content } = await verifySignedData(new Uint8Array(await second.arrayBuffer()));
+    const top = parsePlist(new TextDecoder().decode(content)) as Dict;
+    expect(validateProfile(top, { os: "iOS", userEnrollment: true })).toEqual([]);
+    const mdm = (top.PayloadContent as Dict[]).find((p) => p.PayloadType === "com.apple.mdm")!;
+    expect(mdm.EnrollmentMode).toBe("BYOD");
+    expect(mdm.AssignedManagedAppleID).toBe("olivia@appleid.example.com");
+    expect(mdm).not.toHaveProperty("AccessRights");
+
+    // The code is single-use; replaying it revokes what it produced.
+    const replay = await tokenRequest({ grant_type: "authorization_code", code: d.code, redirect_uri: REDIRECT, client_id: CLIENT_ID, code_verifier: d.verifier });
+    expect(replay).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    expect((await verifyAccessToken(access)).ok).toBe(false);
+
+    // The refresh token from that code died with the family too.
+    const afterReplay = await tokenRequest({ grant_type: "refresh_token", refresh_token: refresh, client_id: CLIENT_ID });
+    expect(afterReplay).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+  });
+
+  it("device enrollment by model family; refresh rotates, reuse of the old refresh token revokes the family", async () => {
+    const d = await authorizeLikeADevice("olivia@example.com", "Mac");
+    expect(d.Version).toBe("mdm-adde");
+    const tok = await tokenRequest({ grant_type: "authorization_code", code: d.code, redirect_uri: REDIRECT, client_id: CLIENT_ID, code_verifier: d.verifier });
+    expect(tok.status).toBe(200);
+    const second = await enrollPost(server, d.BaseURL, { token: tok.body.access_token as string, body: (await import("./deviceClient")).ENROLL_BODY.replace("iPhone17,2", "Mac16,1") });
+    expect(second.status).toBe(200);
+    const { content } = await verifySignedData(new Uint8Array(await second.arrayBuffer()));
+    const top = parsePlist(new TextDecoder().decode(content)) as Dict;
+    expect(validateProfile(top, { os: "macOS", userEnrollment: false })).toEqual([]);
+    const mdm = (top.PayloadContent as Dict[]).find((p) => p.PayloadType === "com.apple.mdm")!;
+    expect(mdm.EnrollmentMode).toBe("ADDE");
+    expect(mdm.AccessRights).toBe(8191);
+
+    const r1 = await tokenRequest({ grant_type: "refresh_token", refresh_token: tok.body.refresh_token as string, client_id: CLIENT_ID });
+    expect(r1.status).toBe(200);
+    expect(r1.body.refresh_token).not.toBe(tok.body.refresh_token);
+    expect(r1.body.access_token).not.toBe(tok.body.access_token);
+    const fresh = r1.body.access_token as string;
+    expect(await verifyAccessToken(fresh)).toMatchObject({ ok: true, userIdentifier: "olivia@example.com", version: "mdm-adde" });
+    expect((await db().enrollmentLog.findMany({ where: { step: "adde.refresh", outcome: "OK" } })).length).toBe(1);
+
+    // The spent refresh token comes back (stolen copy): refused, and everything in the family dies.
+    const reused = await tokenRequest({ grant_type: "refresh_token", refresh_token: tok.body.refresh_token as string, client_id: CLIENT_ID });
+    expect(reused).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    expect(await verifyAccessToken(fresh)).toMatchObject({ ok: false });
+    const r2 = await tokenRequest({ grant_type: "refresh_token", refresh_token: r1.body.refresh_token as string, client_id: CLIENT_ID });
+    expect(r2).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    const line = await db().enrollmentLog.findFirst({ where: { reason: "refresh_token_reused", step: "adde.refresh" } });
+    expect(line?.userIdentifier).toBe("olivia@example.com");
+  });
+
+  it("refuses wrong verifier, redirect URI and client with RFC 6749 errors", async () => {
+    const d = await authorizeLikeADevice("olivia@example.com", "iPhone");
+    const wrongVerifier = await tokenRequest({ grant_type: "authorization_code", code: d.code, redirect_uri: REDIRECT, client_id: CLIENT_ID, code_verifier: pkce().verifier });
+    expect(wrongVerifier).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    const d2 = await authorizeLikeADevice("olivia@example.com", "iPhone");
+    const wrongRedirect = await tokenRequest({ grant_type: "authorization_code", code: d2.code, redirect_uri: "https://evil.example/cb", client_id: CLIENT_ID, code_verifier: d2.verifier });
+    expect(wrongRedirect).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    expect(await tokenRequest({ grant_type: "authorization_code", code: d2.code, client_id: "other", code_verifier: d2.verifier })).toMatchObject({ status: 401, body: { error: "invalid_client" } });
+    expect(await tokenRequest({ grant_type: "password", client_id: CLIENT_ID })).toMatchObject({ status: 400, body: { error: "unsupported_grant_type" } });
+    expect(await tokenRequest({ grant_type: "refresh_token", client_id: CLIENT_ID, refresh_token: "garbage" })).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    const notForm = await fetch(`${server.url}/oauth2/token`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(notForm.status).toBe(400);
+    expect(await notForm.json()).toMatchObject({ error: "invalid_request" });
+  });
+
+  it("refuses bad authorization requests: unknown client (no redirect), missing PKCE or scope (error redirect)", async () => {
+    const base = "https://mdm.example.test/oauth2/authorize";
+    const q = (p: Record<string, string>) => fetch(local(server, `${base}?${new URLSearchParams(p)}`), { redirect: "manual" });
+    const good = { response_type: "code", client_id: CLIENT_ID, redirect_uri: REDIRECT, scope: "mdm-byod", state: "s1", code_challenge: pkce().challenge, code_challenge_method: "S256" };
+    const badClient = await q({ ...good, client_id: "nope" });
+    expect(badClient.status).toBe(400);
+    expect(badClient.headers.get("location")).toBeNull();
+    const badRedirect = await q({ ...good, redirect_uri: "https://evil.example/cb" });
+    expect(badRedirect.status).toBe(400);
+    for (const [over, error] of [
+      [{ code_challenge_method: "plain" }, "invalid_request"],
+      [{ code_challenge: "" }, "invalid_request"],
+      [{ scope: "openid" }, "invalid_scope"],
+      [{ response_type: "token" }, "unsupported_response_type"],
+      [{ login_hint: "no-domain" }, "invalid_request"],
+    ] as [Record<string, string>, string][]) {
+      const res = await q({ ...good, ...over });
+      expect(res.status).toBe(302);
+      const loc = new URL(res.headers.get("location")!);
+      expect(loc.searchParams.get("error")).toBe(error);
+      expect(loc.searchParams.get("state")).toBe("s1");
+    }
+  });
+});
