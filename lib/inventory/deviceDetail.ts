@@ -130,7 +130,7 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
     },
   });
   if (!d) throw notFound("device");
-  const log = await queryLog({ device: d.identifier }, { limit: opts.logLines ?? 100 });
+  const log = opts.logLines === 0 ? { lines: [] } : await queryLog({ device: d.identifier }, { limit: opts.logLines ?? 100 });
   return {
     id: d.id,
     identifier: d.identifier,

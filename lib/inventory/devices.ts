@@ -160,27 +160,26 @@ function decodeCursor(cursor: string): { value: CursorValue; id: string } {
 }
 
 /**
- * Rows strictly after (value, id) in the order "field dir, nulls last, id dir". With nulls
- * last, a non-null cursor is followed by greater/smaller values, ties by id, then all nulls.
+ * Rows strictly after (value, id) in the order "field dir, id dir" among rows whose field is
+ * set. Written as a range on the field (col <= v, minus the tie rows up to the cursor's id)
+ * so the database walks the field's index instead of evaluating an OR over every row.
  */
-function afterCursor(field: SortField, kind: "date" | "string", dir: "asc" | "desc", value: CursorValue, id: string): Prisma.DeviceWhereInput {
-  const cmp = dir === "asc" ? "gt" : "lt";
-  const idAfter = { id: { [cmp]: id } } as Prisma.DeviceWhereInput;
-  if (value === null) return { AND: [{ [field]: null } as Prisma.DeviceWhereInput, idAfter] };
+function afterCursor(field: SortField, kind: "date" | "string", dir: "asc" | "desc", value: string, id: string): Prisma.DeviceWhereInput {
+  const idNotAfter = { id: { [dir === "asc" ? "lte" : "gte"]: id } } as Prisma.DeviceWhereInput;
   if (field === "status") {
-    // An enum: no lt/gt filter, so "after" is the set of statuses that sort after it. The
-    // database's own order: PostgreSQL sorts enums by declaration, SQLite stores text.
+    // An enum: no lt/gt filter, so the range is the set of statuses from the cursor's on.
+    // The database's own order: PostgreSQL sorts enums by declaration, SQLite stores text.
     const order = dbKind() === "postgres" ? [...DEVICE_STATUSES] : [...DEVICE_STATUSES].sort();
     const at = order.indexOf(value as DeviceStatus);
     if (at < 0) throw badRequest("invalid_cursor", "cursor is not one this server issued");
-    const later = dir === "asc" ? order.slice(at + 1) : order.slice(0, at);
-    return { OR: [{ status: { in: later } }, { AND: [{ status: value as DeviceStatus }, idAfter] }] };
+    const range = dir === "asc" ? order.slice(at) : order.slice(0, at + 1);
+    return { AND: [{ status: { in: range } }, { NOT: { AND: [{ status: value as DeviceStatus }, idNotAfter] } }] };
   }
   const v = kind === "date" ? new Date(value) : value;
   if (v instanceof Date && Number.isNaN(v.getTime())) throw badRequest("invalid_cursor", "cursor is not one this server issued");
-  const or: Prisma.DeviceWhereInput[] = [{ [field]: { [cmp]: v } } as Prisma.DeviceWhereInput, { AND: [{ [field]: v } as Prisma.DeviceWhereInput, idAfter] }];
-  or.push({ [field]: null } as Prisma.DeviceWhereInput);
-  return { OR: or };
+  return {
+    AND: [{ [field]: { [dir === "asc" ? "gte" : "lte"]: v } } as Prisma.DeviceWhereInput, { NOT: { AND: [{ [field]: v } as Prisma.DeviceWhereInput, idNotAfter] } }],
+  };
 }
 
 export const DEVICE_ROW_SELECT = {
@@ -207,18 +206,28 @@ export async function listDevices(q: DeviceQuery = {}): Promise<DevicePage> {
   const dir = q.dir ?? (kind === "date" ? "desc" : "asc");
   const limit = Math.min(Math.max(q.limit ?? 50, 1), DEVICE_PAGE_MAX);
   const base = deviceWhere(q);
-  const where: Prisma.DeviceWhereInput = q.cursor
-    ? { AND: [base, afterCursor(field, kind, dir, decodeCursor(q.cursor).value, decodeCursor(q.cursor).id)] }
-    : base;
-  const orderBy = [
-    (field === "status" ? { status: dir } : { [field]: { sort: dir, nulls: "last" } }) as Prisma.DeviceOrderByWithRelationInput,
-    { id: dir } as Prisma.DeviceOrderByWithRelationInput,
-  ];
-  const [rows, total] = await Promise.all([
-    db().device.findMany({ where, orderBy, take: limit + 1, select: DEVICE_ROW_SELECT }),
-    db().device.count({ where: base }),
-  ]);
-  const page = rows.slice(0, limit) as DeviceRow[];
+  const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+  const orderBy = [{ [field]: dir }, { id: dir }] as Prisma.DeviceOrderByWithRelationInput[];
+  const find = (where: Prisma.DeviceWhereInput, take: number) => db().device.findMany({ where, orderBy, take, select: DEVICE_ROW_SELECT });
+  const totalPromise = db().device.count({ where: base });
+
+  // Empty values sort last in both directions: first the rows that have a value, then
+  // (when the page is not full) the rows without one, ordered by id.
+  const nullable = field !== "status";
+  let rows: DeviceRow[] = [];
+  if (!cursor || cursor.value !== null) {
+    const valued: Prisma.DeviceWhereInput[] = [base];
+    if (nullable) valued.push({ [field]: { not: null } } as Prisma.DeviceWhereInput);
+    if (cursor?.value != null) valued.push(afterCursor(field, kind, dir, cursor.value, cursor.id));
+    rows = (await find({ AND: valued }, limit + 1)) as DeviceRow[];
+  }
+  if (nullable && rows.length <= limit) {
+    const empty: Prisma.DeviceWhereInput[] = [base, { [field]: null } as Prisma.DeviceWhereInput];
+    if (cursor && cursor.value === null) empty.push({ id: { [dir === "asc" ? "gt" : "lt"]: cursor.id } } as Prisma.DeviceWhereInput);
+    rows = rows.concat((await find({ AND: empty }, limit + 1 - rows.length)) as DeviceRow[]);
+  }
+  const total = await totalPromise;
+  const page = rows.slice(0, limit);
   let nextCursor: string | null = null;
   if (rows.length > limit) {
     const last = page[page.length - 1];
