@@ -1,0 +1,77 @@
+// One token: its enrollment URL (copy), QR code (shown, PNG and SVG downloads), details, revoke.
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { getEnrollmentToken } from "@/lib/enrollment/tokens";
+import { CopyButton } from "@/components/tokens/CopyButton";
+import { RevokeButton } from "@/components/tokens/RevokeButton";
+import { StatusBadge } from "@/components/tokens/StatusBadge";
+import { formatExpiry } from "@/components/tokens/format";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Enrollment token" };
+
+export default async function TokenPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const admin = await requireAdmin();
+  const { id } = await params;
+  const created = (await searchParams).created === "1";
+  const token = await getEnrollmentToken(id);
+  if (!token) notFound();
+  const qrBase = `/api/v1/tokens/${encodeURIComponent(token.id)}`;
+  return (
+    <div className="space-y-6">
+      <div>
+        <p className="text-sm text-slate-500"><Link href="/admin/enrollment/tokens" className="hover:underline">Enrollment › OTA › Tokens</Link></p>
+        <h1 className="flex flex-wrap items-center gap-3 text-2xl font-semibold">
+          {token.name} <StatusBadge status={token.status} />
+        </h1>
+      </div>
+      {created && (
+        <p role="status" className="rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900 dark:border-green-800 dark:bg-green-950 dark:text-green-100">
+          Token generated. Share the enrollment URL or the QR code with the people who should enroll.
+        </p>
+      )}
+      <section aria-labelledby="url-heading" className="space-y-2">
+        <h2 id="url-heading" className="text-lg font-semibold">Enrollment URL</h2>
+        {token.url ? (
+          <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
+            <input readOnly aria-label="Enrollment URL" value={token.url} className="w-full min-w-0 flex-1 truncate rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-xs dark:border-slate-700 dark:bg-slate-900" />
+            <CopyButton value={token.url} />
+          </div>
+        ) : (
+          <p className="text-sm text-red-700">The stored link cannot be decrypted (MDM_SECRET changed). Generate a new token.</p>
+        )}
+      </section>
+      {token.url && (
+        <section aria-labelledby="qr-heading" className="space-y-3">
+          <h2 id="qr-heading" className="text-lg font-semibold">QR code</h2>
+          {/* eslint-disable-next-line @next/next/no-img-element -- served by our API with the session cookie */}
+          <img src={`${qrBase}/qr.png`} alt={`QR code for the enrollment URL of ${token.name}`} width={256} height={256} className="rounded-lg border border-slate-200 bg-white dark:border-slate-800" />
+          <div className="flex gap-2">
+            <a href={`${qrBase}/qr.png`} download className="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">Download PNG</a>
+            <a href={`${qrBase}/qr.svg`} download className="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">Download SVG</a>
+          </div>
+        </section>
+      )}
+      <section aria-labelledby="details-heading">
+        <h2 id="details-heading" className="mb-2 text-lg font-semibold">Details</h2>
+        <dl className="grid max-w-xl grid-cols-[auto_1fr] gap-x-6 gap-y-1 text-sm">
+          <dt className="text-slate-500">Group</dt><dd>{token.groupName ?? "—"}</dd>
+          <dt className="text-slate-500">SCEP profile</dt><dd>{token.scepProfileName ?? "Default (dynamic challenge)"}</dd>
+          <dt className="text-slate-500">Uses</dt><dd className="tabular-nums">{token.useCount} / {token.maxUses === 0 ? "unlimited" : token.maxUses}</dd>
+          <dt className="text-slate-500">Expires</dt><dd>{formatExpiry(token.expiresAt)}</dd>
+          <dt className="text-slate-500">Created</dt><dd>{formatExpiry(token.createdAt)}{token.createdBy ? ` by ${token.createdBy.replace(/^(session|api-key):/, "")}` : ""}</dd>
+          {token.revokedAt && (<><dt className="text-slate-500">Revoked</dt><dd>{formatExpiry(token.revokedAt)}</dd></>)}
+          <dt className="text-slate-500">Token ID (jti)</dt><dd className="font-mono text-xs">{token.id}</dd>
+        </dl>
+      </section>
+      {canWrite(admin) && token.status !== "revoked" && (
+        <section aria-labelledby="danger-heading" className="space-y-2">
+          <h2 id="danger-heading" className="text-lg font-semibold">Revoke</h2>
+          <p className="text-sm text-slate-600 dark:text-slate-400">Devices already enrolled stay enrolled; the link and QR code stop working.</p>
+          <RevokeButton id={token.id} name={token.name} />
+        </section>
+      )}
+    </div>
+  );
+}

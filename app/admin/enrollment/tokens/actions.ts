@@ -1,0 +1,52 @@
+"use server";
+// Server actions for OTA tokens. Each checks the Admin role itself: the page hiding the
+// controls from read-only admins is a courtesy, not the guard.
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { audit } from "@/lib/auth/audit";
+import { requireAdmin } from "@/lib/auth/session";
+import { createEnrollmentTokenFromInput, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
+import { AppError } from "@/lib/errors";
+
+export interface TokenFormState {
+  error: string | null;
+}
+
+const field = (form: FormData, name: string): string => String(form.get(name) ?? "").trim();
+
+export async function createTokenAction(_prev: TokenFormState, form: FormData): Promise<TokenFormState> {
+  let admin;
+  try {
+    admin = await requireAdmin("ADMIN");
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  const expiration = field(form, "expiration");
+  const maxUsesRaw = field(form, "maxUses") || "0";
+  const input = {
+    name: field(form, "name"),
+    expiresIn: expiration === "custom" ? { at: field(form, "expiresAt") } : expiration,
+    groupId: field(form, "groupId") || null,
+    scepProfileId: field(form, "scepProfileId") || null,
+    maxUses: /^\d+$/.test(maxUsesRaw) ? Number(maxUsesRaw) : NaN,
+  };
+  let id: string;
+  try {
+    id = (await createEnrollmentTokenFromInput(input, `session:${admin.email}`)).id;
+  } catch (err) {
+    if (err instanceof AppError) return { error: err.message.replace(/^expiresIn\.at: /, "Custom expiry: ").replace(/^maxUses: /, "Max uses: ").replace(/^name: /, "Name: ") };
+    throw err;
+  }
+  await audit({ actor: `session:${admin.email}`, action: "token.create", target: id, detail: input.name });
+  revalidatePath("/admin/enrollment/tokens");
+  redirect(`/admin/enrollment/tokens/${id}?created=1`);
+}
+
+export async function revokeTokenAction(form: FormData): Promise<void> {
+  const admin = await requireAdmin("ADMIN");
+  const id = field(form, "id");
+  const token = await revokeEnrollmentToken(id);
+  await audit({ actor: `session:${admin.email}`, action: "token.revoke", target: id, detail: token.name });
+  revalidatePath("/admin/enrollment/tokens");
+  revalidatePath(`/admin/enrollment/tokens/${id}`);
+}

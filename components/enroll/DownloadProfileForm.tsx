@@ -1,0 +1,29 @@
+"use client";
+// The download is a POST (link scanners and previewers follow GET links and would use up
+// the token). The token is read from the address bar at submit time, so the page's HTML
+// never contains it.
+import { useState } from "react";
+
+export function DownloadProfileForm({ label = "Download Profile" }: { label?: string }) {
+  const [started, setStarted] = useState(false);
+  function onSubmit(e: React.FormEvent<HTMLFormElement>) {
+    const token = new URLSearchParams(window.location.search).get("token") ?? "";
+    const input = e.currentTarget.elements.namedItem("token");
+    if (input instanceof HTMLInputElement) input.value = token;
+    setStarted(true);
+  }
+  return (
+    <form method="post" action="/enroll/profile" onSubmit={onSubmit} className="space-y-2">
+      <input type="hidden" name="token" defaultValue="" />
+      <button
+        type="submit"
+        className="w-full rounded-xl bg-brand-600 px-4 py-3.5 text-base font-semibold text-white shadow-sm hover:bg-brand-700 active:bg-brand-700"
+      >
+        {label}
+      </button>
+      <p aria-live="polite" className="min-h-5 text-center text-sm text-slate-600 dark:text-slate-400">
+        {started ? "Profile requested. If nothing happens, tap the button again." : ""}
+      </p>
+    </form>
+  );
+}

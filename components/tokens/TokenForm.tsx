@@ -1,0 +1,73 @@
+"use client";
+// Generate Token (seed 000): Name, Expiration (24 hours, 7 days, 30 days, never, custom),
+// Group Assignment, SCEP Profile, Max Uses (0 = unlimited).
+import { useActionState, useState } from "react";
+import { createTokenAction, type TokenFormState } from "@/app/admin/enrollment/tokens/actions";
+
+const input = "w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900";
+
+export function TokenForm({ groups, scepProfiles }: { groups: { id: string; name: string }[]; scepProfiles: { id: string; name: string; challengeType: string }[] }) {
+  const [state, action, pending] = useActionState<TokenFormState, FormData>(createTokenAction, { error: null });
+  const [expiration, setExpiration] = useState("7d");
+  const [customLocal, setCustomLocal] = useState("");
+  // datetime-local has no time zone; send the instant the admin meant, in their zone.
+  const customIso = customLocal && !Number.isNaN(new Date(customLocal).getTime()) ? new Date(customLocal).toISOString() : "";
+  return (
+    <form action={action} className="max-w-lg space-y-5">
+      {state.error && (
+        <p role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+          {state.error}
+        </p>
+      )}
+      <div>
+        <label htmlFor="name" className="mb-1 block text-sm font-medium">Name</label>
+        <input id="name" name="name" required maxLength={100} placeholder="Engineering BYOD" className={input} />
+      </div>
+      <fieldset>
+        <legend className="mb-1 block text-sm font-medium">Expiration</legend>
+        <div className="flex flex-wrap gap-x-4 gap-y-2 text-sm">
+          {[["24h", "24 hours"], ["7d", "7 days"], ["30d", "30 days"], ["never", "Never"], ["custom", "Custom"]].map(([v, l]) => (
+            <label key={v} className="flex items-center gap-1.5">
+              <input type="radio" name="expiration" value={v} checked={expiration === v} onChange={() => setExpiration(v)} />
+              {l}
+            </label>
+          ))}
+        </div>
+        {expiration === "custom" && (
+          <div className="mt-2">
+            <label htmlFor="customExpiry" className="mb-1 block text-sm">Expires at (your local time)</label>
+            <input id="customExpiry" type="datetime-local" required value={customLocal} onChange={(e) => setCustomLocal(e.target.value)} className={input} />
+            <input type="hidden" name="expiresAt" value={customIso} />
+          </div>
+        )}
+      </fieldset>
+      <div>
+        <label htmlFor="groupId" className="mb-1 block text-sm font-medium">Group Assignment</label>
+        <select id="groupId" name="groupId" className={input} defaultValue="">
+          <option value="">No group</option>
+          {groups.map((g) => (
+            <option key={g.id} value={g.id}>{g.name}</option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label htmlFor="scepProfileId" className="mb-1 block text-sm font-medium">SCEP Profile</label>
+        <select id="scepProfileId" name="scepProfileId" className={input} defaultValue="">
+          <option value="">Default (one-time dynamic challenge)</option>
+          {scepProfiles.map((p) => (
+            <option key={p.id} value={p.id}>{p.name} ({p.challengeType.toLowerCase()} challenge)</option>
+          ))}
+        </select>
+        <p className="mt-1 text-xs text-slate-500">Devices get their identity certificate from this SCEP profile. Optional.</p>
+      </div>
+      <div>
+        <label htmlFor="maxUses" className="mb-1 block text-sm font-medium">Max Uses</label>
+        <input id="maxUses" name="maxUses" type="number" min={0} max={1000000} step={1} defaultValue={0} required className={input} />
+        <p className="mt-1 text-xs text-slate-500">How many devices can enroll with this token. 0 = unlimited.</p>
+      </div>
+      <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
+        {pending ? "Generating…" : "Generate Token"}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,96 @@
+// The identity (SCEP) payload of an OTA enrollment profile: the token's SCEP profile, or
+// the OTA default one, with a challenge issued for this download.
+//
+// Tokens without a SCEP profile: a device cannot check in without an identity certificate,
+// so those tokens use a default SCEP profile ("OTA default", one-time DYNAMIC challenge,
+// subject CN=$UDID), created on first need and remembered in the settings table. Admins
+// can edit it like any other SCEP profile.
+//
+// Subject variables: the device is unknown when the profile is downloaded (Apple's client
+// does not expand variables), so $UDID, $SERIALNUMBER, $COMPUTERNAME, $EMAIL and
+// $USERNAME are filled with a per-download enrollment reference ("OTA-…"); the
+// certificate is tied to the real device when it checks in (Authenticate).
+// $PROFILE_IDENTIFIER is the profile's identifier.
+import crypto from "node:crypto";
+import { db, isUniqueViolation } from "../db/client";
+import { AppError } from "../errors";
+import type { ScepIdentity } from "../profiles/enrollmentProfile";
+import { challengeForEnrollment } from "../scep/challenge";
+import { createScepProfile, getScepProfileRow, type ScepProfile } from "../scep/profiles";
+import { scepUrl } from "../scep/url";
+
+export const DEFAULT_OTA_SCEP_PROFILE_NAME = "OTA default";
+const DEFAULT_SETTING_KEY = "ota.defaultScepProfileId";
+
+export interface OtaIdentity {
+  payload: ScepIdentity;
+  challengeType: string;
+  scepProfileName: string;
+  /** The value the subject's device variables were filled with. */
+  enrollmentReference: string;
+}
+
+async function rememberDefault(id: string): Promise<void> {
+  const value = JSON.stringify(id);
+  await db().setting.upsert({ where: { key: DEFAULT_SETTING_KEY }, create: { key: DEFAULT_SETTING_KEY, value }, update: { value } });
+}
+
+/** The default SCEP profile for tokens that name none; created (DYNAMIC challenge) on first need. */
+export async function defaultOtaScepProfile(): Promise<ScepProfile> {
+  const setting = await db().setting.findUnique({ where: { key: DEFAULT_SETTING_KEY } });
+  if (setting) {
+    const row = await getScepProfileRow(JSON.parse(setting.value) as string);
+    if (row) return row;
+  }
+  const byName = await db().scepProfile.findUnique({ where: { name: DEFAULT_OTA_SCEP_PROFILE_NAME } });
+  if (byName) {
+    await rememberDefault(byName.id);
+    return byName;
+  }
+  try {
+    const created = await createScepProfile({ name: DEFAULT_OTA_SCEP_PROFILE_NAME, challengeType: "DYNAMIC", subjectTemplate: "CN=$UDID" });
+    await rememberDefault(created.profile.id);
+  } catch (err) {
+    // A concurrent download created it first (name is unique): use theirs.
+    if (!(err instanceof AppError && err.status === 409) && !isUniqueViolation(err)) throw err;
+  }
+  const row = await db().scepProfile.findUnique({ where: { name: DEFAULT_OTA_SCEP_PROFILE_NAME } });
+  if (!row) throw new Error("the default OTA SCEP profile could not be created");
+  await rememberDefault(row.id);
+  return row;
+}
+
+function escapeDnValue(v: string): string {
+  return v.replace(/([,\\+])/g, "\\$1");
+}
+
+/** Fills a subject template for a profile whose device is not known yet. */
+export function otaSubject(template: string, reference: string, profileIdentifier: string): string {
+  return template.replace(/\$([A-Z_]+)/g, (whole, name: string) => {
+    if (name === "PROFILE_IDENTIFIER") return escapeDnValue(profileIdentifier);
+    if (["UDID", "SERIALNUMBER", "COMPUTERNAME", "EMAIL", "USERNAME"].includes(name)) return reference;
+    return whole;
+  });
+}
+
+export async function otaIdentity(input: { tokenId: string; tokenJwt: string; scepProfileId: string | null; profileIdentifier: string }): Promise<OtaIdentity> {
+  const profile = (input.scepProfileId ? await getScepProfileRow(input.scepProfileId) : null) ?? (await defaultOtaScepProfile());
+  const challenge = await challengeForEnrollment(profile.id, { tokenId: input.tokenId, tokenJwt: input.tokenJwt });
+  const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
+  return {
+    challengeType: profile.challengeType,
+    scepProfileName: profile.name,
+    enrollmentReference,
+    payload: {
+      kind: "scep",
+      url: scepUrl(profile.id),
+      name: profile.name,
+      challenge,
+      subject: otaSubject(profile.subjectTemplate, enrollmentReference, input.profileIdentifier),
+      keySize: profile.keySize,
+      keyUsage: profile.keyUsage,
+      allowAllAppsAccess: profile.allowAllAppsAccess,
+      keyIsExtractable: !profile.nonExportable,
+    },
+  };
+}

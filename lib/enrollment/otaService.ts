@@ -1,0 +1,146 @@
+// OTA enrollment decisions: what the enroll page shows for a link, and the signed
+// profile a download gets. Every verdict writes an enrollment-log line (ota.verify,
+// ota.challenge, ota.profile). The token itself never reaches a log line or a page.
+import { db } from "../db/client";
+import { writeEnrollmentLog } from "../log/enrollmentLog";
+import { log, maskSecret } from "../log/logger";
+import { REASONS } from "../log/reasons";
+import { getCa } from "../pki/ca";
+import { checkInUrl, currentMdmTopic, serverUrl } from "../mdm/endpoints";
+import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
+import { otaIdentity } from "./otaIdentity";
+import { consumeEnrollmentUse, refundEnrollmentUse, verifyEnrollmentToken, type TokenReason } from "./tokens";
+
+export interface OtaContext {
+  remoteAddr?: string | null;
+}
+
+export const PROFILE_CONTENT_TYPE = "application/x-apple-aspen-config";
+
+/**
+ * Bootstrap-token escrow is advertised (the check-in side stores it). Per-user connections
+ * are not: advertising them makes macOS open a user channel the server would have to serve.
+ */
+export const OTA_SERVER_CAPABILITIES: ServerCapability[] = ["com.apple.mdm.bootstraptoken"];
+
+export type EnrollLinkVerdict =
+  | { ok: true; tokenId: string; tokenName: string; organization: string; expiresAt: Date | null; usesLeft: number | null }
+  | { ok: false; reason: TokenReason };
+
+export type ProfileDownload =
+  | { ok: true; body: Uint8Array; filename: string; contentType: typeof PROFILE_CONTENT_TYPE; tokenId: string }
+  | { ok: false; reason: TokenReason; status: number }
+  | { ok: false; reason: "server_error"; status: 503 };
+
+/** HTTP status of a refused profile download, per reason. */
+export const REASON_STATUS: Record<TokenReason, number> = {
+  token_missing: 400,
+  token_malformed: 400,
+  token_bad_signature: 403,
+  token_unknown: 404,
+  token_expired: 410,
+  token_revoked: 410,
+  token_exhausted: 410,
+};
+
+async function organizationName(): Promise<string> {
+  const org = await db().organization.findFirst({ orderBy: { createdAt: "asc" }, select: { name: true } });
+  return org && org.name !== "Default organization" ? org.name : "Open Enroll";
+}
+
+async function logRejection(step: string, reason: TokenReason, jwt: string | null | undefined, tokenId: string | undefined, ctx: OtaContext, what: string): Promise<void> {
+  const shown = tokenId ? "" : jwt ? ` (link ${maskSecret(jwt)})` : "";
+  await writeEnrollmentLog({
+    step,
+    outcome: "ERROR",
+    reason,
+    message: `${what}: ${REASONS[reason].title}${shown}`,
+    tokenId: tokenId ?? null,
+    remoteAddr: ctx.remoteAddr ?? null,
+  });
+}
+
+/** The enroll page's verdict for a link; logs "ota.verify". Consumes nothing. */
+export async function checkEnrollmentLink(jwt: string | null | undefined, ctx: OtaContext = {}): Promise<EnrollLinkVerdict> {
+  const v = await verifyEnrollmentToken(jwt);
+  if (!v.ok) {
+    await logRejection("ota.verify", v.reason, jwt, v.tokenId, ctx, "Enrollment link rejected");
+    return { ok: false, reason: v.reason };
+  }
+  await writeEnrollmentLog({ step: "ota.verify", outcome: "OK", message: `Enrollment token "${v.token.name}" verified (enroll page opened)`, tokenId: v.tokenId, remoteAddr: ctx.remoteAddr ?? null });
+  return {
+    ok: true,
+    tokenId: v.tokenId,
+    tokenName: v.token.name,
+    organization: await organizationName(),
+    expiresAt: v.token.expiresAt,
+    usesLeft: v.token.maxUses > 0 ? v.token.maxUses - v.token.useCount : null,
+  };
+}
+
+/**
+ * A profile download: verify, take one use (atomically; the loser of a race gets
+ * "exhausted"), issue the SCEP challenge, build, sign. A server-side failure after the
+ * use was taken gives the use back, so the user can simply retry.
+ */
+export async function downloadEnrollmentProfile(jwt: string | null | undefined, ctx: OtaContext = {}): Promise<ProfileDownload> {
+  const v = await verifyEnrollmentToken(jwt);
+  if (!v.ok) {
+    await logRejection("ota.profile", v.reason, jwt, v.tokenId, ctx, "Profile download refused");
+    return { ok: false, reason: v.reason, status: REASON_STATUS[v.reason] };
+  }
+  const { token, tokenId } = v;
+  if (!(await consumeEnrollmentUse(tokenId))) {
+    // Verified a moment ago: something changed in between (used up by a concurrent download, revoked, expired).
+    const again = await verifyEnrollmentToken(jwt);
+    const reason: TokenReason = again.ok ? "token_exhausted" : again.reason;
+    await logRejection("ota.profile", reason, jwt, tokenId, ctx, "Profile download refused");
+    return { ok: false, reason, status: REASON_STATUS[reason] };
+  }
+  try {
+    const identifierBase = defaultIdentifierBase();
+    const identity = await otaIdentity({ tokenId, tokenJwt: jwt!.trim(), scepProfileId: token.scepProfileId, profileIdentifier: identifierBase });
+    await writeEnrollmentLog({
+      step: "ota.challenge",
+      outcome: "OK",
+      message: `SCEP challenge issued (${identity.challengeType}, SCEP profile "${identity.scepProfileName}")`,
+      tokenId,
+      remoteAddr: ctx.remoteAddr ?? null,
+    });
+    const ca = await getCa();
+    const organization = await organizationName();
+    const { xml } = buildEnrollmentProfile({
+      displayName: `${organization} Device Management`,
+      organization,
+      identifierBase,
+      description: `Enrolls this device in ${organization}'s device management (${token.name}).`,
+      rootCaDer: ca.certDer,
+      identity: identity.payload,
+      mdm: {
+        serverUrl: serverUrl(),
+        checkInUrl: checkInUrl(),
+        topic: await currentMdmTopic(),
+        accessRights: ACCESS_RIGHTS_ALL,
+        signMessage: true,
+        checkOutWhenRemoved: true,
+        serverCapabilities: OTA_SERVER_CAPABILITIES,
+      },
+    });
+    const body = await signProfile(xml);
+    const used = token.useCount + 1;
+    await writeEnrollmentLog({
+      step: "ota.profile",
+      outcome: "OK",
+      message: `Enrollment profile served for token "${token.name}" (${token.maxUses > 0 ? `use ${Math.min(used, token.maxUses)} of ${token.maxUses}` : "unlimited uses"})`,
+      tokenId,
+      remoteAddr: ctx.remoteAddr ?? null,
+    });
+    const stem = organization.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "enroll";
+    return { ok: true, body, filename: `${stem}-enrollment.mobileconfig`, contentType: PROFILE_CONTENT_TYPE, tokenId };
+  } catch (err) {
+    await refundEnrollmentUse(tokenId);
+    log.error("could not build the enrollment profile", { err, tokenId });
+    await writeEnrollmentLog({ step: "ota.profile", outcome: "ERROR", message: `Enrollment profile could not be built: ${(err as Error).message ?? String(err)}`, tokenId, remoteAddr: ctx.remoteAddr ?? null });
+    return { ok: false, reason: "server_error", status: 503 };
+  }
+}
