@@ -1,0 +1,94 @@
+// Ongoing authorization (seed 003 step 19): after account-driven enrollment every MDM request
+// carries the access token. Check-ins with it succeed; after an admin invalidates the user's
+// tokens they get 401 until the person signs in again. Uses the MDM helper's real check-in
+// route and device simulator; the identity certificate is issued by our CA bound to the user
+// the way the SCEP service does for a challenge issued to that user.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/lib/db/client";
+import { createRoute } from "@/lib/enrollment/routes";
+import { putUser } from "@/lib/enrollment/users";
+import { createTestDb, type TestDb } from "../helpers/db";
+import type { RouteServer } from "../helpers/routeServer";
+import { issueIdentity, serveMdm, simDevice } from "../mdm/helpers";
+import { discover, enrollPost, form, startAddeServer, tokenFromResultLocation } from "./deviceClient";
+import { setupScep } from "./scepSetup";
+import { createApiKey } from "@/lib/auth/apiKeys";
+
+let t: TestDb;
+let adde: RouteServer;
+let mdm: RouteServer;
+let adminKey: string;
+
+beforeAll(async () => {
+  t = await createTestDb();
+  adde = await startAddeServer();
+  mdm = await serveMdm();
+  await setupScep();
+  await createRoute({ domain: "example.com", modelFamily: "Mac", version: "mdm-adde" });
+  await createRoute({ domain: "example.com", version: "mdm-byod" });
+  await putUser("pat@example.com", { password: "pat-password-1", managedAppleId: "pat@appleid.example.com" });
+  adminKey = (await createApiKey("checkin-test", "ADMIN")).key;
+});
+
+afterAll(async () => {
+  await adde?.close();
+  await mdm?.close();
+  await t?.close();
+});
+
+async function signIn(mode: string): Promise<string> {
+  const res = await fetch(`${adde.url}/authenticate/local`, form({ identifier: "pat@example.com", mode, password: "pat-password-1" }));
+  expect(res.status).toBe(308);
+  return tokenFromResultLocation(res.headers.get("location"));
+}
+
+async function enrollAndGetIdentity(family: string) {
+  const doc = (await (await discover(adde, "pat@example.com", family)).json()) as { Servers: { Version: string; BaseURL: string }[] };
+  const { Version, BaseURL } = doc.Servers[0];
+  const token = await signIn(Version === "mdm-adde" ? "adde" : "byod");
+  const res = await enrollPost(adde, BaseURL, { token });
+  expect(res.status).toBe(200);
+  const user = await db().user.findUniqueOrThrow({ where: { identifier: "pat@example.com" } });
+  // A pending one-time challenge for this user exists; SCEP would issue the certificate for it.
+  expect(await db().scepChallenge.count({ where: { userId: user.id, usedAt: null } })).toBeGreaterThan(0);
+  const identity = await issueIdentity(`CN=adde-${family}`, { userId: user.id });
+  return { Version, token, identity };
+}
+
+describe("check-ins of account-driven devices", () => {
+  it("user enrollment: accepted with the token, 401 after the admin invalidates it, accepted again after a new sign-in", async () => {
+    const { token, identity } = await enrollAndGetIdentity("iPhone");
+    let bearer: string | null = token;
+    const device = await simDevice(mdm, "com.apple.mgmt.External.test", identity, { mode: "user-enrollment", bearer: () => bearer });
+    expect((await device.authenticate()).status).toBe(200);
+    expect((await device.tokenUpdate()).status).toBe(200);
+
+    const revoke = await fetch(`${adde.url}/api/v1/users/pat@example.com/revoke-tokens`, { method: "POST", headers: { authorization: `Bearer ${adminKey}` } });
+    expect(revoke.status).toBe(200);
+    const refused = await device.tokenUpdate();
+    expect(refused.status).toBe(401);
+    const line = await db().enrollmentLog.findFirst({ where: { step: "checkin", reason: "tokens_revoked_by_admin" } });
+    expect(line).not.toBeNull();
+
+    // No token at all is refused too.
+    bearer = null;
+    expect((await device.tokenUpdate()).status).toBe(401);
+
+    // The person signs in again (the device runs the web flow); the new token works.
+    bearer = await signIn("byod");
+    expect((await device.tokenUpdate()).status).toBe(200);
+  });
+
+  it("device enrollment (ADDE): a foreign or malformed bearer is refused", async () => {
+    const { Version, token, identity } = await enrollAndGetIdentity("Mac");
+    expect(Version).toBe("mdm-adde");
+    let bearer = token;
+    const device = await simDevice(mdm, "com.apple.mgmt.External.test", identity, { mode: "device", bearer: () => bearer, productName: "Mac16,1" });
+    expect((await device.authenticate()).status).toBe(200);
+    expect((await device.tokenUpdate()).status).toBe(200);
+    bearer = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJwYXQifQ.";
+    expect((await device.tokenUpdate()).status).toBe(401);
+    bearer = "ada_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    expect((await device.tokenUpdate()).status).toBe(401);
+  });
+});
