@@ -1,12 +1,101 @@
-import { requireAdmin } from "@/lib/auth/session";
+// Dashboard: device counts by status, enrollments per day, and the latest errors with
+// what to do about them (reasons catalogue).
+import Link from "next/link";
+import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { dashboardStats } from "@/lib/inventory/stats";
+import { EnrollmentChart } from "@/components/admin/EnrollmentChart";
+import { PageHeader } from "@/components/ui/PageHeader";
+import { EmptyState } from "@/components/ui/EmptyState";
+import { btn, btnSecondary, card, link } from "@/components/ui/styles";
+import { formatUtc, relativeTime } from "@/components/ui/format";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Dashboard" };
+
+function Stat({ label, value, href, tone }: { label: string; value: number; href: string; tone: string }) {
+  return (
+    <Link href={href} className={`${card} block hover:border-brand-500 focus-visible:border-brand-500`}>
+      <div className="flex items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
+        <span aria-hidden className={`inline-block h-2.5 w-2.5 rounded-full ${tone}`} />
+        {label}
+      </div>
+      <div className="mt-1 text-3xl font-semibold tabular-nums">{value.toLocaleString("en-US")}</div>
+    </Link>
+  );
+}
 
 export default async function Dashboard() {
-  await requireAdmin();
+  const admin = await requireAdmin();
+  const s = await dashboardStats();
+  const writable = canWrite(admin);
+  const now = new Date();
   return (
-    <div>
-      <h1 className="text-2xl font-semibold">Dashboard</h1>
+    <div className="space-y-6">
+      <PageHeader
+        title="Dashboard"
+        description={`${s.total.toLocaleString("en-US")} devices · ${s.groups} groups · ${s.activeTokens} active tokens · ${s.scepProfiles} SCEP profiles`}
+        actions={
+          writable ? (
+            <>
+              <Link href="/admin/enrollment/tokens/new" className={btn}>Generate Token</Link>
+              <Link href="/admin/groups" className={btnSecondary}>Groups &amp; Policies</Link>
+            </>
+          ) : undefined
+        }
+      />
+      <section aria-label="Devices by status" className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+        <Stat label="Managed" value={s.byStatus.MANAGED} href="/admin/devices?status=MANAGED" tone="bg-green-600" />
+        <Stat label="Enrolled" value={s.byStatus.ENROLLED} href="/admin/devices?status=ENROLLED" tone="bg-blue-600" />
+        <Stat label="Pending" value={s.byStatus.PENDING} href="/admin/devices?status=PENDING" tone="bg-amber-500" />
+        <Stat label="Errors (24 h)" value={s.errorsLast24h} href="/admin/log?outcome=ERROR" tone="bg-red-600" />
+      </section>
+      <div className="grid gap-6 xl:grid-cols-5">
+        <section className={`${card} xl:col-span-3`} aria-labelledby="per-day">
+          <h2 id="per-day" className="mb-3 font-semibold">Enrollments per day</h2>
+          {s.enrollmentsPerDay.every((d) => d.count === 0) ? (
+            <EmptyState title="No enrollments in the last 14 days">
+              Share an enrollment link from <Link className={link} href="/admin/enrollment/tokens">OTA Tokens</Link>; enrolled devices show up here.
+            </EmptyState>
+          ) : (
+            <EnrollmentChart data={s.enrollmentsPerDay} />
+          )}
+        </section>
+        <section className={`${card} xl:col-span-2`} aria-labelledby="recent-errors">
+          <div className="mb-3 flex items-baseline justify-between gap-2">
+            <h2 id="recent-errors" className="font-semibold">Recent errors</h2>
+            <Link href="/admin/log?outcome=ERROR" className={`${link} text-sm`}>All errors</Link>
+          </div>
+          {s.recentErrors.length === 0 ? (
+            <EmptyState title="No enrollment errors">Failed steps appear here with how to fix them.</EmptyState>
+          ) : (
+            <ul className="divide-y divide-slate-200 dark:divide-slate-800">
+              {s.recentErrors.map((e) => (
+                <li key={e.id} className="py-2.5 text-sm">
+                  <div className="flex flex-wrap items-baseline justify-between gap-x-2">
+                    <span className="font-medium">{e.info?.title ?? e.reason ?? e.step}</span>
+                    <time dateTime={e.time.toISOString()} title={formatUtc(e.time)} className="text-xs text-slate-600 dark:text-slate-400">
+                      {relativeTime(e.time, now)}
+                    </time>
+                  </div>
+                  <p className="mt-0.5 break-words text-slate-700 dark:text-slate-300">{e.message}</p>
+                  {e.info && (
+                    <p className="mt-1 text-slate-700 dark:text-slate-300">
+                      <span className="font-medium">Fix: </span>
+                      {e.info.fix}{" "}
+                      <Link className={link} href={`/admin/log/reasons#${e.reason}`}>More</Link>
+                    </p>
+                  )}
+                  {e.deviceIdentifier && (
+                    <Link className={`${link} text-xs`} href={`/admin/log?device=${encodeURIComponent(e.deviceIdentifier)}`}>
+                      Device {e.deviceIdentifier}
+                    </Link>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
     </div>
   );
 }

@@ -222,3 +222,9 @@ export function deviceDetailJson(d: DeviceDetail) {
     })),
   };
 }
+
+/** Throws 404 unless the certificate (serial, any case) was issued to this device. */
+export async function assertDeviceCertificate(deviceId: string, serial: string): Promise<void> {
+  const cert = await db().certificate.findFirst({ where: { serial: serial.toLowerCase(), deviceId }, select: { serial: true } });
+  if (!cert) throw notFound("certificate of this device");
+}

@@ -1,0 +1,38 @@
+// The guard every portal server action runs through: the Admin role (read-only admins are
+// refused here, not just by hidden buttons), typed errors turned into a message, an audit line.
+import { unstable_rethrow } from "next/navigation";
+import { audit } from "@/lib/auth/audit";
+import { requireAdmin, type SessionAdmin } from "@/lib/auth/session";
+import { AppError } from "@/lib/errors";
+import { log } from "@/lib/log/logger";
+import type { ActionState } from "@/components/ui/actionState";
+
+export const READ_ONLY_REFUSAL = "Forbidden (403): your role is Read-only, so you cannot change anything.";
+
+export async function adminAction(
+  what: { action: string; target?: string | null },
+  fn: (admin: SessionAdmin) => Promise<ActionState>,
+): Promise<ActionState> {
+  let admin: SessionAdmin;
+  try {
+    admin = await requireAdmin("ADMIN");
+  } catch (err) {
+    unstable_rethrow(err);
+    return { error: READ_ONLY_REFUSAL };
+  }
+  try {
+    const result = await fn(admin);
+    await audit({ actor: `session:${admin.email}`, action: what.action, target: what.target ?? null, detail: result.error ? `refused: ${result.error}` : "ok" });
+    return { ...result, done: result.error ? undefined : Date.now() };
+  } catch (err) {
+    unstable_rethrow(err);
+    if (err instanceof AppError) {
+      await audit({ actor: `session:${admin.email}`, action: what.action, target: what.target ?? null, detail: `${err.status} ${err.code}` });
+      return { error: err.message };
+    }
+    log.error("portal action failed", { action: what.action, err });
+    return { error: "Something went wrong on the server; the change was not made. Details are in the server log." };
+  }
+}
+
+export const field = (form: FormData, name: string): string => String(form.get(name) ?? "").trim();

@@ -1,0 +1,55 @@
+"use server";
+// Device actions. Each one checks the Admin role itself (adminAction).
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { moveDeviceToGroup } from "@/lib/mdm/groups";
+import { removeDevice } from "@/lib/mdm/devices";
+import { resendPolicies } from "@/lib/mdm/policies";
+import { revokeCertificate } from "@/lib/pki/certificates";
+import { assertDeviceCertificate } from "@/lib/inventory/deviceDetail";
+import type { ActionState } from "@/components/ui/actionState";
+import { adminAction, field } from "../../_lib/action";
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+export async function moveDeviceAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const id = field(form, "deviceId");
+  const groupId = field(form, "groupId") || null;
+  return adminAction({ action: "device.move", target: id }, async () => {
+    const { queued } = await moveDeviceToGroup(id, groupId);
+    revalidatePath(`/admin/devices/${id}`);
+    return { ok: `Moved. ${plural(queued, "command", "commands")} queued.` };
+  });
+}
+
+export async function resendPoliciesAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const id = field(form, "deviceId");
+  return adminAction({ action: "device.resend-policies", target: id }, async () => {
+    const { queued } = await resendPolicies(id);
+    revalidatePath(`/admin/devices/${id}`);
+    return { ok: queued ? `${plural(queued, "policy", "policies")} queued again.` : "The device's group has no policies to send." };
+  });
+}
+
+export async function revokeCertificateAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const id = field(form, "deviceId");
+  const serial = field(form, "serial");
+  return adminAction({ action: "certificate.revoke", target: serial }, async (admin) => {
+    // Only a certificate of this device: the form's serial is not trusted on its own.
+    await assertDeviceCertificate(id, serial);
+    await revokeCertificate(serial, `revoked by ${admin.email}`);
+    revalidatePath(`/admin/devices/${id}`);
+    return { ok: "Certificate revoked. The device must enroll again." };
+  });
+}
+
+export async function removeDeviceAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const id = field(form, "deviceId");
+  const result = await adminAction({ action: "device.remove", target: id }, async () => {
+    await removeDevice(id);
+    return { ok: "Device removed." };
+  });
+  if (result.error) return result;
+  revalidatePath("/admin/devices");
+  redirect("/admin/devices?removed=1");
+}

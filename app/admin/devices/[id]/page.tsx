@@ -1,0 +1,244 @@
+// One device: identity, certificate, group, installed profiles, command history and the
+// timeline of its enrollment-log lines; actions for admins (with confirmation when destructive).
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { AppError } from "@/lib/errors";
+import { getDeviceDetail, type DeviceDetail } from "@/lib/inventory/deviceDetail";
+import { deviceFacets, ENROLLMENT_TYPE_LABEL } from "@/lib/inventory/devices";
+import { reasonInfo } from "@/lib/log/reasons";
+import { ActionForm } from "@/components/ui/ActionForm";
+import { CommandStatusBadge, DeviceStatusBadge, OutcomeBadge } from "@/components/ui/Badge";
+import { EmptyState } from "@/components/ui/EmptyState";
+import { PageHeader } from "@/components/ui/PageHeader";
+import { formatUtc, relativeTime } from "@/components/ui/format";
+import { card, input, label, link, tableWrap, td, th } from "@/components/ui/styles";
+import { moveDeviceAction, removeDeviceAction, resendPoliciesAction, revokeCertificateAction } from "./actions";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Device" };
+
+function Field({ name, children, mono }: { name: string; children: React.ReactNode; mono?: boolean }) {
+  return (
+    <div className="grid grid-cols-[9rem_1fr] gap-2 py-1.5 text-sm">
+      <dt className="text-slate-600 dark:text-slate-400">{name}</dt>
+      <dd className={`min-w-0 break-all ${mono ? "font-mono text-xs leading-5" : ""}`}>{children ?? "—"}</dd>
+    </div>
+  );
+}
+
+function Section({ id, title, children, actions }: { id: string; title: string; children: React.ReactNode; actions?: React.ReactNode }) {
+  return (
+    <section aria-labelledby={id} className={card}>
+      <div className="mb-2 flex flex-wrap items-center justify-between gap-2">
+        <h2 id={id} className="font-semibold">{title}</h2>
+        {actions}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+function displayName(d: DeviceDetail): string {
+  return d.deviceName ?? d.modelName ?? d.productName ?? d.serialNumber ?? d.identifier;
+}
+
+export default async function DevicePage({ params }: { params: Promise<{ id: string }> }) {
+  const admin = await requireAdmin();
+  const { id } = await params;
+  let d: DeviceDetail;
+  try {
+    d = await getDeviceDetail(decodeURIComponent(id));
+  } catch (err) {
+    if (err instanceof AppError && err.status === 404) notFound();
+    throw err;
+  }
+  const writable = canWrite(admin);
+  const { groups } = writable ? await deviceFacets() : { groups: [] };
+  const current = d.certificates.find((c) => c.current) ?? d.certificates[0] ?? null;
+  const name = displayName(d);
+  const hidden = { deviceId: d.id };
+  return (
+    <div className="space-y-6">
+      <PageHeader
+        crumb="Devices"
+        title={name}
+        description={
+          <span className="inline-flex flex-wrap items-center gap-2">
+            <DeviceStatusBadge status={d.status} />
+            <span>{ENROLLMENT_TYPE_LABEL[d.enrollmentType]}</span>
+            <span>· last seen {d.lastSeenAt ? <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>{relativeTime(d.lastSeenAt)}</time> : "never"}</span>
+          </span>
+        }
+        actions={
+          writable ? (
+            <>
+              <ActionForm action={resendPoliciesAction} hidden={hidden} submitLabel="Re-send policies" pendingLabel="Queuing…" variant="secondary" inline />
+              <ActionForm
+                action={removeDeviceAction}
+                hidden={hidden}
+                submitLabel="Remove device"
+                pendingLabel="Removing…"
+                variant="danger"
+                inline
+                confirm={{
+                  title: `Remove ${name}?`,
+                  message: "Its command history is deleted and its identity certificates are revoked, so it can no longer check in. To manage it again, the device must enroll again.",
+                  confirmLabel: "Remove device",
+                }}
+              />
+            </>
+          ) : undefined
+        }
+      />
+      <div className="grid gap-6 lg:grid-cols-2">
+        <Section id="identity" title="Identity">
+          <dl className="divide-y divide-slate-100 dark:divide-slate-800">
+            <Field name="UDID" mono>{d.udid}</Field>
+            {d.enrollmentId && <Field name="Enrollment ID" mono>{d.enrollmentId}</Field>}
+            <Field name="Serial number" mono>{d.serialNumber}</Field>
+            <Field name="Model">{[d.modelName ?? d.productName, d.model].filter(Boolean).join(" · ") || null}</Field>
+            <Field name="OS">{d.osVersion ? `${d.platform ?? ""} ${d.osVersion}${d.buildVersion ? ` (${d.buildVersion})` : ""}`.trim() : d.platform}</Field>
+            <Field name="Device name">{d.deviceName}</Field>
+            <Field name="Enrolled">{d.enrolledAt ? formatUtc(d.enrolledAt) : "not yet"}</Field>
+            <Field name="Enrollment token">{d.token ? <Link className={link} href={`/admin/enrollment/tokens/${d.token.id}`}>{d.token.name}</Link> : null}</Field>
+            {d.user && <Field name="User">{d.user.identifier}{d.user.managedAppleId ? ` (${d.user.managedAppleId})` : ""}</Field>}
+            <Field name="Push">{d.hasPushToken ? "registered" : "no push token yet"}</Field>
+          </dl>
+        </Section>
+        <div className="space-y-6">
+          <Section id="group" title="Group">
+            <p className="mb-3 text-sm">
+              {d.group ? <>Member of <Link className={link} href={`/admin/groups/${d.group.id}`}>{d.group.name}</Link>; it receives that group&apos;s policies in order.</> : "Not in a group, so no policies apply."}
+            </p>
+            {writable && (
+              <ActionForm action={moveDeviceAction} hidden={hidden} submitLabel="Move" pendingLabel="Moving…" variant="secondary" className="flex flex-wrap items-end gap-2">
+                <div className="min-w-48 flex-1">
+                  <label htmlFor="groupId" className={label}>Move to group</label>
+                  <select id="groupId" name="groupId" defaultValue={d.group?.id ?? ""} className={input}>
+                    <option value="">No group</option>
+                    {groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+                  </select>
+                </div>
+              </ActionForm>
+            )}
+          </Section>
+          <Section id="certificate" title="Identity certificate">
+            {!current ? (
+              <p className="text-sm text-slate-700 dark:text-slate-300">
+                No certificate issued. If the device enrolled but is not managed, check SCEP connectivity (<Link className={link} href="/admin/log/reasons#scep_not_issued">SCEP certificate not issued</Link>).
+              </p>
+            ) : (
+              <>
+                <dl className="divide-y divide-slate-100 dark:divide-slate-800">
+                  <Field name="Subject">{current.subject}</Field>
+                  <Field name="Serial" mono>{current.serial}</Field>
+                  <Field name="Valid">{`${formatUtc(current.notBefore)} – ${formatUtc(current.notAfter)}`}</Field>
+                  <Field name="SCEP profile">{current.profileName}</Field>
+                  <Field name="Status">{current.revokedAt ? `Revoked ${formatUtc(current.revokedAt)}${current.revocationReason ? ` (${current.revocationReason})` : ""}` : current.notAfter < new Date() ? "Expired" : "Valid"}</Field>
+                </dl>
+                {writable && !current.revokedAt && (
+                  <div className="mt-3">
+                    <ActionForm
+                      action={revokeCertificateAction}
+                      hidden={{ ...hidden, serial: current.serial }}
+                      submitLabel="Revoke certificate"
+                      pendingLabel="Revoking…"
+                      variant="danger"
+                      inline
+                      confirm={{ title: "Revoke this certificate?", message: "The device can no longer authenticate to the server with it and must enroll again. This cannot be undone.", confirmLabel: "Revoke certificate" }}
+                    />
+                  </div>
+                )}
+                {d.certificates.length > 1 && <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">{d.certificates.length - 1} earlier certificate(s) on record.</p>}
+              </>
+            )}
+          </Section>
+        </div>
+      </div>
+      <Section id="profiles" title={`Installed profiles (${d.installedProfiles.length})`}>
+        {d.installedProfiles.length === 0 ? (
+          <p className="text-sm text-slate-700 dark:text-slate-300">No profile list reported yet. It arrives with the device&apos;s answer to a ProfileList command.</p>
+        ) : (
+          <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
+            {d.installedProfiles.map((p) => (
+              <li key={p.identifier} className="flex flex-wrap justify-between gap-2 py-1.5">
+                <span>{p.name ?? p.identifier}{p.organization ? <span className="text-slate-600 dark:text-slate-400"> · {p.organization}</span> : null}</span>
+                <span className="font-mono text-xs text-slate-600 dark:text-slate-400">{p.identifier}{p.managed ? " · managed" : ""}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+      <Section id="commands" title="Command history">
+        {d.commands.length === 0 ? (
+          <p className="text-sm text-slate-700 dark:text-slate-300">No commands yet.</p>
+        ) : (
+          <div className={tableWrap}>
+            <table className="min-w-full text-sm">
+              <thead className="bg-slate-50 dark:bg-slate-950">
+                <tr>
+                  <th scope="col" className={th}>Command</th>
+                  <th scope="col" className={th}>Status</th>
+                  <th scope="col" className={`${th} hidden sm:table-cell`}>Queued</th>
+                  <th scope="col" className={`${th} hidden sm:table-cell`}>Completed</th>
+                  <th scope="col" className={th}>Result</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+                {d.commands.map((c) => (
+                  <tr key={c.id}>
+                    <td className={td}>
+                      <div className="font-medium">{c.requestType}</div>
+                      {c.policyName && <div className="text-xs text-slate-600 dark:text-slate-400">policy: {c.policyName}</div>}
+                    </td>
+                    <td className={td}><CommandStatusBadge status={c.status} /></td>
+                    <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{formatUtc(c.createdAt)}</td>
+                    <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{c.completedAt ? formatUtc(c.completedAt) : "—"}</td>
+                    <td className={td}>
+                      {c.errorChain || c.result ? (
+                        <details>
+                          <summary className="cursor-pointer text-brand-700 dark:text-brand-100">{c.errorChain ? "Error details" : "Result"}</summary>
+                          <pre className="mt-1 max-h-64 max-w-[60vw] overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs dark:bg-slate-950">{c.errorChain ?? c.result}</pre>
+                        </details>
+                      ) : (
+                        "—"
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Section>
+      <Section id="timeline" title="Enrollment timeline" actions={<Link className={`${link} text-sm`} href={`/admin/log?device=${encodeURIComponent(d.identifier)}`}>Open in Enrollment Log</Link>}>
+        {d.log.length === 0 ? (
+          <EmptyState title="No log lines for this device" />
+        ) : (
+          <ol className="relative ml-2 border-l border-slate-200 dark:border-slate-700">
+            {d.log.map((l) => {
+              const info = reasonInfo(l.reason);
+              return (
+                <li key={l.id} className="mb-3 ml-4">
+                  <span aria-hidden className={`absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full border-2 border-white dark:border-slate-900 ${l.outcome === "ERROR" ? "bg-red-600" : l.outcome === "WARNING" ? "bg-amber-500" : "bg-green-600"}`} />
+                  <div className="flex flex-wrap items-center gap-2 text-sm">
+                    <time dateTime={l.time.toISOString()} className="text-slate-600 dark:text-slate-400">{formatUtc(l.time)}</time>
+                    <span className="font-medium">{l.step}</span>
+                    <OutcomeBadge outcome={l.outcome} />
+                  </div>
+                  <p className="text-sm">{l.message}</p>
+                  {info && (
+                    <p className="text-sm text-slate-700 dark:text-slate-300">
+                      <Link className={link} href={`/admin/log/reasons#${l.reason}`}>{info.title}</Link>: {info.fix}
+                    </p>
+                  )}
+                </li>
+              );
+            })}
+          </ol>
+        )}
+      </Section>
+    </div>
+  );
+}

@@ -1,0 +1,173 @@
+// Enrollment Log: time, step, outcome, reason, device, token, user, remote address; filters
+// (outcome, step, token, device, time range, free text), CSV export, each reason linked to its fix.
+import Link from "next/link";
+import { requireAdmin } from "@/lib/auth/session";
+import { AppError } from "@/lib/errors";
+import { logFacets, logFilterToParams, OUTCOMES, parseLogFilter, queryLog, type LogFilter } from "@/lib/log/query";
+import { reasonInfo } from "@/lib/log/reasons";
+import { OutcomeBadge } from "@/components/ui/Badge";
+import { EmptyState } from "@/components/ui/EmptyState";
+import { PageHeader } from "@/components/ui/PageHeader";
+import { formatUtc } from "@/components/ui/format";
+import { btn, btnSecondary, input, label, link, tableWrap, td, th } from "@/components/ui/styles";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Enrollment Log" };
+
+const OUTCOME_LABEL = { OK: "OK", WARNING: "Warning", ERROR: "Error" } as const;
+
+/** datetime-local wants "YYYY-MM-DDTHH:MM" (we read and show it as UTC). */
+const localValue = (d?: Date) => (d ? d.toISOString().slice(0, 16) : "");
+
+export default async function LogPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireAdmin();
+  const params = await searchParams;
+  let filter: LogFilter = {};
+  let error: string | null = null;
+  try {
+    filter = parseLogFilter(params);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    error = err.message;
+  }
+  const cursor = typeof params.cursor === "string" ? params.cursor : null;
+  let page;
+  try {
+    page = await queryLog(filter, { cursor, limit: 100 });
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    error = err.message;
+    page = await queryLog(filter, { limit: 100 });
+  }
+  const facets = await logFacets();
+  const filterParams = logFilterToParams(filter);
+  const filtered = [...filterParams.keys()].length > 0;
+  const csvHref = `/admin/log/export?${filterParams}`;
+  return (
+    <div>
+      <PageHeader
+        title="Enrollment Log"
+        description={<>Every enrollment step with its outcome. Errors name their reason; <Link className={link} href="/admin/log/reasons">the reasons catalogue</Link> says how to fix each one. Times are UTC.</>}
+        actions={<a href={csvHref} className={btnSecondary} download>Export CSV</a>}
+      />
+      <form method="get" action="/admin/log" role="search" aria-label="Filter the log" className="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+        <div className="sm:col-span-2">
+          <label htmlFor="q" className={label}>Search</label>
+          <input id="q" name="q" type="search" defaultValue={filter.q ?? ""} placeholder="Message, reason, device, user, address" className={input} />
+        </div>
+        <fieldset className="sm:col-span-2">
+          <legend className={label}>Outcome</legend>
+          <div className="flex flex-wrap gap-4 pt-2 text-sm">
+            {OUTCOMES.map((o) => (
+              <label key={o} className="inline-flex items-center gap-1.5">
+                <input type="checkbox" name="outcome" value={o} defaultChecked={filter.outcomes?.includes(o)} />
+                {OUTCOME_LABEL[o]}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <div>
+          <label htmlFor="step" className={label}>Step</label>
+          <select id="step" name="step" defaultValue={filter.step ?? ""} className={input}>
+            <option value="">Any</option>
+            {facets.steps.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="reason" className={label}>Reason</label>
+          <select id="reason" name="reason" defaultValue={filter.reason ?? ""} className={input}>
+            <option value="">Any</option>
+            {facets.reasons.map((r) => <option key={r} value={r}>{reasonInfo(r)?.title ?? r}</option>)}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="token" className={label}>Token ID</label>
+          <input id="token" name="token" defaultValue={filter.tokenId ?? ""} className={input} />
+        </div>
+        <div>
+          <label htmlFor="device" className={label}>Device (UDID)</label>
+          <input id="device" name="device" defaultValue={filter.device ?? ""} className={input} />
+        </div>
+        <div>
+          <label htmlFor="user" className={label}>User</label>
+          <input id="user" name="user" defaultValue={filter.user ?? ""} className={input} />
+        </div>
+        <div>
+          <label htmlFor="from" className={label}>From (UTC)</label>
+          <input id="from" name="from" type="datetime-local" defaultValue={localValue(filter.from)} className={input} />
+        </div>
+        <div>
+          <label htmlFor="to" className={label}>To (UTC)</label>
+          <input id="to" name="to" type="datetime-local" defaultValue={localValue(filter.to)} className={input} />
+        </div>
+        <div className="flex items-end gap-2">
+          <button type="submit" className={btn}>Apply filters</button>
+          {filtered && <Link href="/admin/log" className={btnSecondary}>Clear</Link>}
+        </div>
+      </form>
+      {error && <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">{error}</p>}
+      {page.lines.length === 0 ? (
+        <EmptyState title={filtered ? "No log lines match these filters" : "The log is empty"}>
+          {filtered ? <Link className={link} href="/admin/log">Clear the filters</Link> : "Each enrollment step (enroll page, profile download, SCEP, check-in) writes a line here."}
+        </EmptyState>
+      ) : (
+        <div className={tableWrap}>
+          <table className="min-w-full text-sm">
+            <caption className="sr-only">Enrollment log lines, newest first</caption>
+            <thead className="bg-slate-50 dark:bg-slate-950">
+              <tr>
+                <th scope="col" className={th}>Time</th>
+                <th scope="col" className={th}>Step</th>
+                <th scope="col" className={th}>Outcome</th>
+                <th scope="col" className={th}>Reason / message</th>
+                <th scope="col" className={`${th} hidden md:table-cell`}>Device</th>
+                <th scope="col" className={`${th} hidden lg:table-cell`}>Token</th>
+                <th scope="col" className={`${th} hidden lg:table-cell`}>User</th>
+                <th scope="col" className={`${th} hidden xl:table-cell`}>Remote address</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+              {page.lines.map((l) => {
+                const info = reasonInfo(l.reason);
+                return (
+                  <tr key={l.id} data-outcome={l.outcome}>
+                    <td className={`${td} whitespace-nowrap`}><time dateTime={l.time.toISOString()}>{formatUtc(l.time).replace(" UTC", "")}</time></td>
+                    <td className={td}>{l.step}</td>
+                    <td className={td}><OutcomeBadge outcome={l.outcome} /></td>
+                    <td className={`${td} min-w-[16rem]`}>
+                      {l.reason && (
+                        <div>
+                          <Link className={`${link} font-medium`} href={`/admin/log/reasons#${l.reason}`}>{info?.title ?? l.reason}</Link>
+                        </div>
+                      )}
+                      <div className="break-words">{l.message}</div>
+                      {info && <div className="mt-0.5 text-xs text-slate-700 dark:text-slate-300">Fix: {info.fix}</div>}
+                      <div className="mt-1 space-y-0.5 text-xs text-slate-600 md:hidden dark:text-slate-400">
+                        {l.deviceIdentifier && <div>Device: {l.deviceIdentifier}</div>}
+                        {l.userIdentifier && <div>User: {l.userIdentifier}</div>}
+                      </div>
+                    </td>
+                    <td className={`${td} hidden font-mono text-xs md:table-cell`}>
+                      {l.deviceIdentifier ? <Link className={link} href={`/admin/log?${new URLSearchParams({ device: l.deviceIdentifier })}`}>{l.deviceIdentifier}</Link> : "—"}
+                    </td>
+                    <td className={`${td} hidden font-mono text-xs lg:table-cell`}>
+                      {l.tokenId ? <Link className={link} href={`/admin/log?${new URLSearchParams({ token: l.tokenId })}`}>{l.tokenId}</Link> : "—"}
+                    </td>
+                    <td className={`${td} hidden lg:table-cell`}>{l.userIdentifier ?? "—"}</td>
+                    <td className={`${td} hidden font-mono text-xs xl:table-cell`}>{l.remoteAddr ?? "—"}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <nav aria-label="Pages" className="mt-4 flex gap-2">
+        {cursor && <Link className={btnSecondary} href={`/admin/log?${filterParams}`}>Newest</Link>}
+        {page.nextCursor && (
+          <Link className={btnSecondary} href={`/admin/log?${new URLSearchParams([...filterParams, ["cursor", page.nextCursor]])}`}>Older</Link>
+        )}
+      </nav>
+    </div>
+  );
+}

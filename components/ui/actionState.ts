@@ -1,0 +1,11 @@
+// What a portal server action answers: a message for the person, and secrets to show once.
+export interface ActionState {
+  ok?: string;
+  error?: string;
+  /** Shown once (SCEP static password, NDES credentials); never stored in the page. */
+  secrets?: { label: string; value: string }[];
+  /** Bumped on every success so forms can reset themselves. */
+  done?: number;
+}
+
+export type FormAction = (prev: ActionState, form: FormData) => Promise<ActionState>;
