@@ -19,6 +19,7 @@ import { scepUrl } from "../scep/url";
 import { bearerToken, verifyAccessToken, type EnrollmentVersion } from "./accessTokens";
 import { getAddeSettings, type AddeSettings } from "./addeSettings";
 import { essoHeader } from "./esso";
+import { defaultOtaScepProfile } from "./otaIdentity";
 import { authorizationUrl, OAUTH_REDIRECT_URL, tokenUrl } from "./oauth";
 import { modelFamilyOfProduct } from "./routes";
 import { webAuthUrl } from "./userSignIn";
@@ -154,22 +155,23 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
     return { status: 200, headers: { ...NO_STORE, "content-type": "application/x-apple-aspen-config" }, body: profile.signed };
   } catch (err) {
     if (err instanceof AppError) {
-      await writeEnrollmentLog({ step: "adde.profile", outcome: "ERROR", reason: err.code === "adde_no_scep_profile" ? "adde_no_scep_profile" : null, message: `could not build the profile for ${verdict.userIdentifier}: ${err.message}`, userIdentifier: verdict.userIdentifier, remoteAddr });
+      await writeEnrollmentLog({ step: "adde.profile", outcome: "ERROR", reason: null, message: `could not build the profile for ${verdict.userIdentifier}: ${err.message}`, userIdentifier: verdict.userIdentifier, remoteAddr });
       return plain(err.status, `${err.message}\n`);
     }
     throw err;
   }
 }
 
-/** The SCEP profile for account-driven identities: the chosen one, else the oldest DYNAMIC profile. */
+/**
+ * The SCEP profile for account-driven identities: the one chosen in the settings, else the
+ * same default one-time (DYNAMIC) profile OTA tokens without a SCEP profile use.
+ */
 async function scepProfileFor(settings: AddeSettings) {
   if (settings.scepProfileId) {
     const chosen = await db().scepProfile.findUnique({ where: { id: settings.scepProfileId } });
     if (chosen) return chosen;
   }
-  const dynamic = await db().scepProfile.findFirst({ where: { challengeType: "DYNAMIC" }, orderBy: { createdAt: "asc" } });
-  if (dynamic) return dynamic;
-  throw new AppError(503, "adde_no_scep_profile", "no SCEP profile for account-driven enrollment: create a SCEP profile with a DYNAMIC challenge");
+  return defaultOtaScepProfile();
 }
 
 /** Fills the subject template; device variables are unknown before the device exists, so a per-enrollment id stands in. */

@@ -169,10 +169,6 @@ export const REASONS = {
     title: "Token for another enrollment type",
     fix: "The access token was issued for user enrollment but the device asked for device enrollment (or the reverse). Check the account-driven routing rules.",
   },
-  adde_no_scep_profile: {
-    title: "No SCEP profile for account-driven enrollment",
-    fix: "Create a SCEP profile with a DYNAMIC challenge, or choose one for account-driven enrollment in the settings.",
-  },
   auth_state_invalid: {
     title: "Sign-in session unknown or expired",
     fix: "The identity provider returned to a sign-in that this server does not know or that took too long. The user should start enrollment again.",

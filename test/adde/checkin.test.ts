@@ -11,7 +11,6 @@ import { createTestDb, type TestDb } from "../helpers/db";
 import type { RouteServer } from "../helpers/routeServer";
 import { issueIdentity, serveMdm, simDevice } from "../mdm/helpers";
 import { discover, enrollPost, form, startAddeServer, tokenFromResultLocation } from "./deviceClient";
-import { setupScep } from "./scepSetup";
 import { createApiKey } from "@/lib/auth/apiKeys";
 
 let t: TestDb;
@@ -23,7 +22,6 @@ beforeAll(async () => {
   t = await createTestDb();
   adde = await startAddeServer();
   mdm = await serveMdm();
-  await setupScep();
   await createRoute({ domain: "example.com", modelFamily: "Mac", version: "mdm-adde" });
   await createRoute({ domain: "example.com", version: "mdm-byod" });
   await putUser("pat@example.com", { password: "pat-password-1", managedAppleId: "pat@appleid.example.com" });
@@ -49,8 +47,10 @@ async function enrollAndGetIdentity(family: string) {
   const res = await enrollPost(adde, BaseURL, { token });
   expect(res.status).toBe(200);
   const user = await db().user.findUniqueOrThrow({ where: { identifier: "pat@example.com" } });
-  // A pending one-time challenge for this user exists; SCEP would issue the certificate for it.
-  expect(await db().scepChallenge.count({ where: { userId: user.id, usedAt: null } })).toBeGreaterThan(0);
+  // No SCEP profile chosen: the shared default DYNAMIC profile issued a one-time challenge to this user.
+  const challenges = await db().scepChallenge.findMany({ where: { userId: user.id, usedAt: null }, include: { profile: true } });
+  expect(challenges.length).toBeGreaterThan(0);
+  expect(challenges.every((c) => c.profile.name === "OTA default" && c.profile.challengeType === "DYNAMIC")).toBe(true);
   const identity = await issueIdentity(`CN=adde-${family}`, { userId: user.id });
   return { Version, token, identity };
 }

@@ -18,11 +18,12 @@ import { setupScep } from "./scepSetup";
 
 let t: TestDb;
 let server: RouteServer;
+let scepProfileId: string;
 
 beforeAll(async () => {
   t = await createTestDb();
   server = await startAddeServer();
-  await setupScep();
+  scepProfileId = await setupScep();
   await createRoute({ domain: "example.com", userMatch: "dev-*@example.com", version: "mdm-adde", position: 1 });
   await createRoute({ domain: "example.com", version: "mdm-byod", position: 2 });
   await putUser("alice@example.com", { managedAppleId: "alice@appleid.example.com", password: "alice-password-1" });
@@ -104,7 +105,8 @@ describe("simple method, user enrollment (mdm-byod)", () => {
     expect(challenge.length).toBeGreaterThan(8);
     const user = await db().user.findUniqueOrThrow({ where: { identifier: "alice@example.com" } });
     const row = await db().scepChallenge.findFirst({ where: { userId: user.id, usedAt: null } });
-    expect(row).not.toBeNull();
+    expect(row?.profileId).toBe(scepProfileId);
+    expect((scep.PayloadContent as Dict).URL).toBe(`https://mdm.example.test/scep/${scepProfileId}`);
 
     const steps = (await logLines({ userIdentifier: "alice@example.com" })).map((l) => `${l.step}:${l.outcome}`);
     expect(steps).toEqual(expect.arrayContaining(["adde.discovery:OK", "adde.signin:OK", "adde.token:OK", "adde.profile:OK"]));
