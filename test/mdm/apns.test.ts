@@ -54,7 +54,7 @@ interface Seen {
 async function fakeApns(opts: { requireClientCert: boolean; tokenKey?: crypto.KeyObject; teamId?: string; script?: (n: number) => { status: number; reason?: string } }) {
   const seen: Seen[] = [];
   const server = http2.createSecureServer({ key: pem["server.key"], cert: pem["server.pem"], ca: pem["ca.pem"], requestCert: opts.requireClientCert, rejectUnauthorized: opts.requireClientCert, allowHTTP1: false });
-  server.on("stream", (stream, headers) => {
+  server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     const chunks: Buffer[] = [];
     stream.on("data", (c: Buffer) => chunks.push(c));
     stream.on("end", async () => {
