@@ -7,6 +7,9 @@ const nextConfig = {
   serverExternalPackages: ["better-sqlite3", "pg", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg", "oidc-provider"],
   // Type errors are caught by `npm run typecheck` (part of `npm test`), not by every build.
   typescript: { ignoreBuildErrors: true },
+  // Portal uploads (.mobileconfig up to LIMITS.profileUpload = 2 MB, CA and APNs files) go
+  // through server actions, whose default body limit is 1 MB.
+  experimental: { serverActions: { bodySizeLimit: "3mb" } },
   async headers() {
     return [
       {
