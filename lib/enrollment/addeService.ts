@@ -12,7 +12,7 @@ import { checkInUrl, currentMdmTopic, serverUrl } from "../mdm/endpoints";
 import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../mdm/plist";
 import { getCa } from "../pki/ca";
 import { CmsError, verifySignedData } from "../pki/cms";
-import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile } from "../profiles/enrollmentProfile";
+import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, ProfileOptionsError } from "../profiles/enrollmentProfile";
 import { signProfile } from "../profiles/signProfile";
 import { challengeForEnrollment } from "../scep/challenge";
 import { scepUrl } from "../scep/url";
@@ -154,9 +154,12 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
     });
     return { status: 200, headers: { ...NO_STORE, "content-type": "application/x-apple-aspen-config" }, body: profile.signed };
   } catch (err) {
-    if (err instanceof AppError) {
+    // Server-side configuration problems (e.g. a PUBLIC_URL that is not https): the device
+    // gets 503, the admin a log line naming the problem.
+    if (err instanceof AppError || err instanceof ProfileOptionsError) {
+      const status = err instanceof AppError ? err.status : 503;
       await writeEnrollmentLog({ step: "adde.profile", outcome: "ERROR", reason: null, message: `could not build the profile for ${verdict.userIdentifier}: ${err.message}`, userIdentifier: verdict.userIdentifier, remoteAddr });
-      return plain(err.status, `${err.message}\n`);
+      return plain(status, status >= 500 ? "The server cannot build enrollment profiles right now; the administrator has been told why.\n" : `${err.message}\n`);
     }
     throw err;
   }

@@ -1,0 +1,113 @@
+// Account-driven enrollment against the real server and the real OIDC provider, with
+// Chromium at an iPhone viewport standing in for the device's web authentication sheet:
+// discovery → first POST (401 challenge) → /authenticate → IdP sign-in → the
+// apple-remotemanagement-user-login:// redirect with the token → second POST → profile.
+import { execFileSync } from "node:child_process";
+import { expect, test, type Route } from "@playwright/test";
+import { parse as parsePlist } from "plist";
+import { IPHONE } from "./helpers";
+
+const ENROLL_BODY = `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0"><dict><key>LANGUAGE</key><string>en-US</string><key>PRODUCT</key><string>iPhone17,2</string><key>VERSION</key><string>22C152</string></dict></plist>
+`;
+
+let apiKey = "";
+
+function createApiKey(): string {
+  return execFileSync(process.execPath, ["--import", "tsx", "scripts/admin.ts", "api-key", "create", "--name", "adde-e2e"], {
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      DATA_DIR: process.env.E2E_DATA_DIR,
+      ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL, MDM_SECRET: "e2e-postgres-master-secret-0123456789" } : {}),
+    },
+  }).trim();
+}
+
+function parseChallenge(header: string | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of (header ?? "").replace(/^Bearer\s+/i, "").matchAll(/([A-Za-z-]+)="([^"]*)"/g)) out[m[1]] = m[2];
+  return out;
+}
+
+test.beforeAll(async ({ request }) => {
+  apiKey = createApiKey();
+  const auth = { authorization: `Bearer ${apiKey}` };
+  const rule = await request.post("/api/v1/adde/routes", { headers: auth, data: { domain: "example.com", version: "mdm-byod" } });
+  expect(rule.status()).toBe(201);
+  const user = await request.put("/api/v1/users/ivy@example.com", { headers: auth, data: { managedAppleId: "ivy@appleid.example.com" } });
+  expect([200, 201]).toContain(user.status());
+});
+
+test("an iPhone signs in on /authenticate through the IdP and the token enrolls", async ({ browser, request, baseURL }) => {
+  // Steps 2-3: discovery.
+  const d = await request.get("/.well-known/com.apple.remotemanagement?user-identifier=ivy%40example.com&model-family=iPhone");
+  expect(d.status()).toBe(200);
+  const { Servers } = (await d.json()) as { Servers: { Version: string; BaseURL: string }[] };
+  expect(Servers).toEqual([{ Version: "mdm-byod", BaseURL: `${baseURL}/adde/byod` }]);
+
+  // Steps 4-5: first POST → 401 with the apple-as-web challenge.
+  const first = await request.post(Servers[0].BaseURL, { headers: { "content-type": "application/xml" }, data: ENROLL_BODY });
+  expect(first.status()).toBe(401);
+  const challenge = parseChallenge(first.headers()["www-authenticate"]);
+  expect(challenge.method).toBe("apple-as-web");
+  const authUrl = new URL(challenge.url);
+  authUrl.searchParams.set("user-identifier", "ivy@example.com");
+
+  // Steps 6-11 in Chromium at the iPhone viewport.
+  const context = await browser.newContext({ ...IPHONE });
+  const page = await context.newPage();
+  let resultLocation: string | null = null;
+  // The last hop answers 308 to apple-remotemanagement-user-login://; a browser cannot follow
+  // it, so the callback is fetched without redirects and its Location captured, as the
+  // authentication session does.
+  await page.route("**/authenticate/callback**", async (route: Route) => {
+    const res = await route.fetch({ maxRedirects: 0 });
+    expect(res.status()).toBe(308);
+    resultLocation = res.headers()["location"] ?? null;
+    await route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>done</title><p>Returned to the device</p>" });
+  });
+  await page.goto(authUrl.toString());
+  await expect(page.getByRole("heading", { name: "Sign in to enroll" })).toBeVisible();
+  await expect(page.getByText("ivy@example.com")).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(IPHONE.viewport.width);
+  await page.getByRole("button", { name: /^Continue with / }).click();
+
+  // The e2e IdP's login and consent pages (oidc-provider's development interactions).
+  await page.locator('input[name="login"]').fill("ivy@example.com");
+  await page.locator('input[name="password"]').fill("correct horse");
+  await page.locator('button[type="submit"]').click();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByText("Returned to the device")).toBeVisible();
+  await context.close();
+
+  expect(resultLocation).not.toBeNull();
+  const result = new URL(resultLocation!);
+  expect(result.protocol).toBe("apple-remotemanagement-user-login:");
+  expect(result.host).toBe("authentication-results");
+  const token = result.searchParams.get("access-token")!;
+  expect(token).toMatch(/^ada_/);
+
+  // Step 12: the second POST with the bearer token returns the signed profile.
+  const second = await request.post(Servers[0].BaseURL, { headers: { "content-type": "application/xml", authorization: `Bearer ${token}` }, data: ENROLL_BODY });
+  expect(second.status(), await second.text()).toBe(200);
+  expect(second.headers()["content-type"]).toBe("application/x-apple-aspen-config");
+  const signed = await second.body();
+  const xml = execFileSync("openssl", ["cms", "-verify", "-noverify", "-inform", "DER"], { input: signed, stdio: ["pipe", "pipe", "ignore"] }).toString("utf8");
+  const top = parsePlist(xml) as { PayloadContent: Record<string, unknown>[] };
+  const mdm = top.PayloadContent.find((p) => p.PayloadType === "com.apple.mdm")!;
+  expect(mdm.EnrollmentMode).toBe("BYOD");
+  expect(mdm.AssignedManagedAppleID).toBe("ivy@appleid.example.com");
+  expect(mdm).not.toHaveProperty("AccessRights");
+
+  // A wrong token is refused with a new challenge.
+  const wrong = await request.post(Servers[0].BaseURL, { headers: { "content-type": "application/xml", authorization: `Bearer ${token.slice(0, -3)}xyz` }, data: ENROLL_BODY });
+  expect(wrong.status()).toBe(401);
+});
+
+test("an unknown domain gets Apple's well-known failed document", async ({ request }) => {
+  const res = await request.get("/.well-known/com.apple.remotemanagement?user-identifier=x%40unknown.example.org&model-family=iPhone");
+  expect(res.status()).toBe(403);
+  expect(await res.json()).toMatchObject({ code: "com.apple.well-known.failed" });
+});
