@@ -1,6 +1,7 @@
 "use client";
 // A form bound to a server action: pending state on the button, the answer announced to
 // screen readers, secrets shown once, and a confirmation dialog before destructive ones.
+import Link from "next/link";
 import { useActionState, useEffect, useId, useRef } from "react";
 import type { ActionState, FormAction } from "./actionState";
 import { btn, btnDanger, btnDangerSolid, btnSecondary } from "./styles";
@@ -80,6 +81,11 @@ export function ActionForm({
         </p>
       )}
       {state.secrets && state.secrets.length > 0 && <Secrets secrets={state.secrets} />}
+      {!pending && state.next && (
+        <p>
+          <Link href={state.next.href} className={btnSecondary}>{state.next.label}</Link>
+        </p>
+      )}
       {confirm && (
         <dialog
           ref={dialogRef}

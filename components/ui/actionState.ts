@@ -4,6 +4,8 @@ export interface ActionState {
   error?: string;
   /** Shown once (SCEP static password, NDES credentials); never stored in the page. */
   secrets?: { label: string; value: string }[];
+  /** Where to go next (e.g. the object just created). */
+  next?: { href: string; label: string };
   /** Bumped on every success so forms can reset themselves. */
   done?: number;
 }

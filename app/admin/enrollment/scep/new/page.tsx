@@ -1,0 +1,23 @@
+import { requireAdmin } from "@/lib/auth/session";
+import { NEW_SCEP_DEFAULTS, ScepFields } from "@/components/admin/ScepFields";
+import { ActionForm } from "@/components/ui/ActionForm";
+import { PageHeader } from "@/components/ui/PageHeader";
+import { card } from "@/components/ui/styles";
+import { createScepProfileAction } from "../actions";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "New SCEP profile" };
+
+export default async function NewScepProfilePage() {
+  await requireAdmin("ADMIN");
+  return (
+    <div className="max-w-3xl">
+      <PageHeader crumb="Enrollment › SCEP" title="New SCEP profile" />
+      <div className={card}>
+        <ActionForm action={createScepProfileAction} submitLabel="Create SCEP profile" pendingLabel="Creating…">
+          <ScepFields defaults={NEW_SCEP_DEFAULTS} />
+        </ActionForm>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,110 @@
+"use client";
+// Every SCEP profile field. The challenge type decides which secret fields apply.
+import { useState } from "react";
+import { hint, input, label } from "@/components/ui/styles";
+
+export interface ScepDefaults {
+  name: string;
+  challengeType: "STATIC" | "DYNAMIC" | "TOKEN" | "NDES";
+  subjectTemplate: string;
+  keySize: number;
+  keyUsage: number;
+  validityDays: number;
+  renewalWindowDays: number;
+  nonExportable: boolean;
+  allowAllAppsAccess: boolean;
+  ndesUsername: string | null;
+}
+
+export const NEW_SCEP_DEFAULTS: ScepDefaults = {
+  name: "",
+  challengeType: "DYNAMIC",
+  subjectTemplate: "CN=$UDID",
+  keySize: 2048,
+  keyUsage: 5,
+  validityDays: 365,
+  renewalWindowDays: 30,
+  nonExportable: true,
+  allowAllAppsAccess: false,
+  ndesUsername: null,
+};
+
+const TYPES = [
+  ["DYNAMIC", "Dynamic", "A one-time challenge generated for each enrollment (recommended)."],
+  ["STATIC", "Static", "A shared password embedded in every profile."],
+  ["TOKEN", "Token-based", "The enrollment token (JWT) itself is the challenge."],
+  ["NDES", "NDES challenge URL", "Another system fetches one-time challenges from a URL with HTTP basic credentials."],
+] as const;
+
+export function ScepFields({ defaults, editing }: { defaults: ScepDefaults; editing?: boolean }) {
+  const [type, setType] = useState(defaults.challengeType);
+  return (
+    <div className="space-y-4">
+      <div>
+        <label htmlFor="scep-name" className={label}>Name</label>
+        <input id="scep-name" name="name" required maxLength={100} defaultValue={defaults.name} placeholder="Device identity" className={input} />
+      </div>
+      <fieldset>
+        <legend className={label}>Challenge type</legend>
+        <div className="grid gap-2 sm:grid-cols-2">
+          {TYPES.map(([value, title, text]) => (
+            <label key={value} className="flex gap-2 rounded-md border border-slate-200 p-2 text-sm has-[:checked]:border-brand-500 dark:border-slate-700">
+              <input type="radio" name="challengeType" value={value} checked={type === value} onChange={() => setType(value)} className="mt-1" />
+              <span>
+                <span className="font-medium">{title}</span>
+                <span className="block text-slate-600 dark:text-slate-400">{text}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      {type === "STATIC" && (
+        <div>
+          <label htmlFor="staticChallenge" className={label}>{editing ? "New static password (optional)" : "Static password (optional)"}</label>
+          <input id="staticChallenge" name="staticChallenge" type="password" autoComplete="new-password" minLength={8} maxLength={255} className={input} />
+          <p className={hint}>{editing ? "Leave empty to keep the current password." : "Leave empty to generate a strong one."} It is shown once after saving.</p>
+        </div>
+      )}
+      {type === "NDES" && (
+        <div>
+          <label htmlFor="ndesUsername" className={label}>Challenge URL user name (optional)</label>
+          <input id="ndesUsername" name="ndesUsername" maxLength={100} pattern="[^:\s]+" defaultValue={defaults.ndesUsername ?? ""} className={input} />
+          <p className={hint}>Generated when empty. The password is generated and shown once.</p>
+        </div>
+      )}
+      <div>
+        <label htmlFor="subjectTemplate" className={label}>Subject template</label>
+        <input id="subjectTemplate" name="subjectTemplate" required maxLength={256} defaultValue={defaults.subjectTemplate} className={`${input} font-mono`} />
+        <p className={hint}>For example CN=$UDID or CN=$SERIAL,O=Example. The expanded subject must fit in 64 characters.</p>
+      </div>
+      <div className="grid gap-4 sm:grid-cols-3">
+        <div>
+          <label htmlFor="keySize" className={label}>Key size</label>
+          <select id="keySize" name="keySize" defaultValue={String(defaults.keySize)} className={input}>
+            <option value="2048">2048-bit RSA</option>
+            <option value="4096">4096-bit RSA</option>
+          </select>
+        </div>
+        <div>
+          <label htmlFor="validityDays" className={label}>Validity (days)</label>
+          <input id="validityDays" name="validityDays" type="number" required min={1} max={3650} defaultValue={defaults.validityDays} className={input} />
+        </div>
+        <div>
+          <label htmlFor="renewalWindowDays" className={label}>Renew before expiry (days)</label>
+          <input id="renewalWindowDays" name="renewalWindowDays" type="number" required min={0} max={365} defaultValue={defaults.renewalWindowDays} className={input} />
+        </div>
+      </div>
+      <fieldset>
+        <legend className={label}>Key usage</legend>
+        <div className="flex flex-wrap gap-4 text-sm">
+          <label className="inline-flex items-center gap-1.5"><input type="checkbox" name="keyUsageSign" defaultChecked={(defaults.keyUsage & 1) === 1} /> Digital signature</label>
+          <label className="inline-flex items-center gap-1.5"><input type="checkbox" name="keyUsageEncipher" defaultChecked={(defaults.keyUsage & 4) === 4} /> Key encipherment</label>
+        </div>
+      </fieldset>
+      <div className="space-y-2 text-sm">
+        <label className="flex items-center gap-1.5"><input type="checkbox" name="nonExportable" defaultChecked={defaults.nonExportable} /> Private key cannot be exported from the device</label>
+        <label className="flex items-center gap-1.5"><input type="checkbox" name="allowAllAppsAccess" defaultChecked={defaults.allowAllAppsAccess} /> Allow all apps to use the private key</label>
+      </div>
+    </div>
+  );
+}
