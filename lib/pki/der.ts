@@ -51,10 +51,22 @@ export function ab(bytes: Uint8Array): ArrayBuffer {
 /** The bytes of an OCTET STRING, primitive or constructed (BER from some clients). */
 export function octets(value: asn1js.AsnType | undefined | null): Uint8Array {
   if (!value || !(value instanceof asn1js.OctetString)) throw new DerError("expected an OCTET STRING");
-  if (!value.idBlock.isConstructed) return new Uint8Array(value.valueBlock.valueHexView);
-  const parts: Uint8Array[] = [];
-  for (const inner of value.valueBlock.value) parts.push(octets(inner));
-  return new Uint8Array(Buffer.concat(parts));
+  return stringBytes(value);
+}
+
+/**
+ * The content bytes of a string-like element whatever its tag (an IMPLICIT [0] OCTET STRING
+ * arrives as a context-tagged primitive or constructed element).
+ */
+export function stringBytes(value: asn1js.AsnType | undefined | null): Uint8Array {
+  if (!value) throw new DerError("expected a string value");
+  const block = value.valueBlock as { valueHexView?: Uint8Array; value?: asn1js.AsnType[] };
+  if (value.idBlock.isConstructed) {
+    if (!Array.isArray(block.value)) throw new DerError("malformed constructed string");
+    return new Uint8Array(Buffer.concat(block.value.map((inner) => stringBytes(inner))));
+  }
+  if (!block.valueHexView) throw new DerError("expected a primitive string");
+  return new Uint8Array(block.valueHexView);
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -138,3 +138,16 @@ export async function verifyChallenge(profile: ScepProfile, challenge: string | 
   }
   return { ok: false, reason: "scep_bad_challenge", detail: "unknown challenge type" };
 }
+
+/**
+ * The enrollment a challenge belongs to, without consuming it (the subject template may
+ * need the user before the challenge is spent).
+ */
+export async function peekChallengeContext(profile: ScepProfile, challenge: string | null): Promise<{ tokenId: string | null; userId: string | null }> {
+  if (!challenge || challenge.length > 8192) return { tokenId: null, userId: null };
+  if (profile.challengeType === "DYNAMIC" || profile.challengeType === "NDES") {
+    const row = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) }, select: { profileId: true, tokenId: true, userId: true } });
+    if (row && row.profileId === profile.id) return { tokenId: row.tokenId, userId: row.userId };
+  }
+  return { tokenId: null, userId: null };
+}

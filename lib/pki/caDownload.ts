@@ -1,0 +1,11 @@
+// The public CA certificate download (devices and admins install it to trust our certificates).
+import { getCa } from "./ca";
+
+export async function caCertificateResponse(format: "der" | "pem"): Promise<Response> {
+  const ca = await getCa();
+  const headers = { "cache-control": "public, max-age=300" };
+  if (format === "pem") {
+    return new Response(ca.certPem, { status: 200, headers: { ...headers, "content-type": "application/x-pem-file", "content-disposition": 'attachment; filename="ca.pem"' } });
+  }
+  return new Response(Buffer.from(ca.certDer), { status: 200, headers: { ...headers, "content-type": "application/pkix-cert", "content-disposition": 'attachment; filename="ca.cer"' } });
+}

@@ -1,0 +1,207 @@
+// The pkcsPKIEnvelope of SCEP (RFC 8894 3.2.2): CMS EnvelopedData with RSA key transport.
+// Clients encrypt to the CA with DES-EDE3-CBC or AES-CBC; the CertRep goes back to the
+// requester's certificate with the cipher the requester chose.
+//
+// RSA PKCS#1 v1.5 decryption is done here rather than by OpenSSL (Node refuses it since
+// CVE-2023-46809): raw RSA, then unpadding with implicit rejection, so a bad padding yields
+// a pseudo-random key and fails later exactly like a wrong key would (no padding oracle).
+import crypto from "node:crypto";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { ab, DerError, octets, parseDer, stringBytes } from "../pki/der";
+import { OID } from "../pki/cms";
+
+export class EnvelopeError extends Error {
+  constructor(
+    message: string,
+    /** badAlg when the algorithm is unsupported, badMessageCheck otherwise. */
+    readonly failInfo: "badAlg" | "badMessageCheck" = "badMessageCheck",
+  ) {
+    super(message);
+    this.name = "EnvelopeError";
+  }
+}
+
+interface CipherSpec {
+  node: string;
+  keyLength: number;
+  ivLength: number;
+  name: string;
+  /** Single DES runs as DES-EDE3 with K|K|K (identical output): OpenSSL 3 keeps DES-CBC in its legacy provider. */
+  singleDes?: boolean;
+}
+
+export const CONTENT_CIPHERS: Record<string, CipherSpec> = {
+  // Old clients (micromdm scepclient among them) still send DES-CBC whatever GetCACaps says.
+  "1.3.14.3.2.7": { node: "des-ede3-cbc", keyLength: 8, ivLength: 8, name: "DES-CBC", singleDes: true },
+  "1.2.840.113549.3.7": { node: "des-ede3-cbc", keyLength: 24, ivLength: 8, name: "DES-EDE3-CBC" },
+  "2.16.840.1.101.3.4.1.2": { node: "aes-128-cbc", keyLength: 16, ivLength: 16, name: "AES-128-CBC" },
+  "2.16.840.1.101.3.4.1.22": { node: "aes-192-cbc", keyLength: 24, ivLength: 16, name: "AES-192-CBC" },
+  "2.16.840.1.101.3.4.1.42": { node: "aes-256-cbc", keyLength: 32, ivLength: 16, name: "AES-256-CBC" },
+};
+export const AES_256_CBC = "2.16.840.1.101.3.4.1.42";
+export const AES_128_CBC = "2.16.840.1.101.3.4.1.2";
+export const DES_EDE3_CBC = "1.2.840.113549.3.7";
+
+const RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
+const RSAES_OAEP = "1.2.840.113549.1.1.7";
+
+export interface DecryptedEnvelope {
+  content: Uint8Array;
+  /** The content-encryption algorithm the sender used (we answer with the same). */
+  cipherOid: string;
+}
+
+function cipherKey(spec: CipherSpec, key: Uint8Array): Uint8Array {
+  return spec.singleDes ? new Uint8Array(Buffer.concat([key, key, key])) : key;
+}
+
+/** Constant-flow PKCS#1 v1.5 type 2 unpadding; returns null when invalid. */
+function unpadPkcs1Type2(em: Uint8Array): Uint8Array | null {
+  let good = (em[0] === 0 ? 1 : 0) & (em[1] === 2 ? 1 : 0);
+  let zeroIndex = 0;
+  let found = 0;
+  for (let i = 2; i < em.length; i++) {
+    const isZero = em[i] === 0 ? 1 : 0;
+    const take = isZero & (found ^ 1);
+    zeroIndex = take ? i : zeroIndex;
+    found |= isZero;
+  }
+  // At least 8 padding bytes (RFC 8017 7.2.2).
+  good &= found & (zeroIndex >= 10 ? 1 : 0);
+  return good ? em.subarray(zeroIndex + 1) : null;
+}
+
+function rsaPkcs1Decrypt(key: crypto.KeyObject, encryptedKey: Uint8Array, expectedLength: number): Uint8Array {
+  const modulusBytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+  // Implicit rejection: a key derived from the private key and the ciphertext.
+  const synthetic = crypto
+    .createHmac("sha256", crypto.createHash("sha256").update(key.export({ type: "pkcs8", format: "der" })).digest())
+    .update(encryptedKey)
+    .digest();
+  const fallback = new Uint8Array(Buffer.concat([synthetic, crypto.createHash("sha256").update(synthetic).digest()]).subarray(0, expectedLength));
+  if (encryptedKey.length !== modulusBytes) return fallback;
+  let em: Uint8Array;
+  try {
+    em = new Uint8Array(crypto.privateDecrypt({ key, padding: crypto.constants.RSA_NO_PADDING }, encryptedKey));
+  } catch {
+    return fallback;
+  }
+  const message = unpadPkcs1Type2(em);
+  return message && message.length === expectedLength ? message : fallback;
+}
+
+function parseEnvelopedData(der: Uint8Array): pkijs.EnvelopedData {
+  let ci: pkijs.ContentInfo;
+  try {
+    ci = new pkijs.ContentInfo({ schema: parseDer(der, "pkcsPKIEnvelope") });
+  } catch (err) {
+    throw new EnvelopeError(err instanceof DerError ? err.message : "pkcsPKIEnvelope: not a CMS ContentInfo");
+  }
+  if (ci.contentType !== OID.envelopedData) throw new EnvelopeError(`pkcsPKIEnvelope: content type ${ci.contentType}, expected EnvelopedData`);
+  try {
+    return new pkijs.EnvelopedData({ schema: ci.content });
+  } catch {
+    throw new EnvelopeError("pkcsPKIEnvelope: malformed EnvelopedData");
+  }
+}
+
+/** Decrypts an EnvelopedData addressed to our CA key. */
+export function decryptEnvelope(der: Uint8Array, caCert: pkijs.Certificate, caKey: crypto.KeyObject): DecryptedEnvelope {
+  const env = parseEnvelopedData(der);
+  const eci = env.encryptedContentInfo;
+  const cipherOid = eci.contentEncryptionAlgorithm.algorithmId;
+  const spec = CONTENT_CIPHERS[cipherOid];
+  if (!spec) throw new EnvelopeError(`unsupported content encryption algorithm ${cipherOid}`, "badAlg");
+  const ivParam = eci.contentEncryptionAlgorithm.algorithmParams as asn1js.AsnType | undefined;
+  let iv: Uint8Array;
+  try {
+    iv = octets(ivParam);
+  } catch {
+    throw new EnvelopeError("the content encryption IV is missing");
+  }
+  if (iv.length !== spec.ivLength) throw new EnvelopeError(`the IV has ${iv.length} bytes, ${spec.name} needs ${spec.ivLength}`);
+  if (!eci.encryptedContent) throw new EnvelopeError("the envelope carries no encrypted content");
+  let encrypted: Uint8Array;
+  try {
+    encrypted = stringBytes(eci.encryptedContent);
+  } catch {
+    throw new EnvelopeError("the encrypted content is malformed");
+  }
+
+  // Prefer the recipient that names our certificate; accept a lone key-transport recipient otherwise.
+  const ktris = env.recipientInfos.filter((r) => r.variant === 1).map((r) => r.value as pkijs.KeyTransRecipientInfo);
+  if (ktris.length === 0) throw new EnvelopeError("the envelope has no RSA key-transport recipient", "badAlg");
+  const ours =
+    ktris.find((k) => k.rid instanceof pkijs.IssuerAndSerialNumber && k.rid.issuer.isEqual(caCert.issuer) && k.rid.serialNumber.isEqual(caCert.serialNumber)) ??
+    (ktris.length === 1 ? ktris[0] : null);
+  if (!ours) throw new EnvelopeError("the envelope is not addressed to this CA");
+  const encryptedKey = new Uint8Array(ours.encryptedKey.valueBlock.valueHexView);
+  let cek: Uint8Array;
+  const kea = ours.keyEncryptionAlgorithm.algorithmId;
+  if (kea === RSA_ENCRYPTION) {
+    cek = rsaPkcs1Decrypt(caKey, encryptedKey, spec.keyLength);
+  } else if (kea === RSAES_OAEP) {
+    let oaepHash = "sha1";
+    const params = ours.keyEncryptionAlgorithm.algorithmParams as asn1js.AsnType | undefined;
+    if (params instanceof asn1js.Sequence && params.valueBlock.value.length > 0) {
+      try {
+        const p = new pkijs.RSAESOAEPParams({ schema: params });
+        oaepHash = ({ "1.3.14.3.2.26": "sha1", "2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384", "2.16.840.1.101.3.4.2.3": "sha512" } as Record<string, string>)[p.hashAlgorithm.algorithmId] ?? "";
+      } catch {
+        oaepHash = "";
+      }
+      if (!oaepHash) throw new EnvelopeError("unsupported RSA-OAEP parameters", "badAlg");
+    }
+    try {
+      cek = new Uint8Array(crypto.privateDecrypt({ key: caKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, encryptedKey));
+    } catch {
+      throw new EnvelopeError("the content key cannot be decrypted");
+    }
+  } else {
+    throw new EnvelopeError(`unsupported key encryption algorithm ${kea}`, "badAlg");
+  }
+  if (cek.length !== spec.keyLength) throw new EnvelopeError("the content key has the wrong length");
+  try {
+    const decipher = crypto.createDecipheriv(spec.node, cipherKey(spec, cek), iv);
+    return { content: new Uint8Array(Buffer.concat([decipher.update(encrypted), decipher.final()])), cipherOid };
+  } catch {
+    throw new EnvelopeError("the envelope cannot be decrypted with this CA's key");
+  }
+}
+
+/** EnvelopedData (DER ContentInfo) of content for the holder of recipientCert (RSA). */
+export function encryptEnvelope(content: Uint8Array, recipientCert: pkijs.Certificate, cipherOid: string = AES_256_CBC): Uint8Array {
+  const spec = CONTENT_CIPHERS[cipherOid] ?? CONTENT_CIPHERS[AES_256_CBC];
+  const oid = CONTENT_CIPHERS[cipherOid] ? cipherOid : AES_256_CBC;
+  const key = crypto.randomBytes(spec.keyLength);
+  const iv = crypto.randomBytes(spec.ivLength);
+  const cipher = crypto.createCipheriv(spec.node, cipherKey(spec, key), iv);
+  const encrypted = Buffer.concat([cipher.update(content), cipher.final()]);
+  const publicKey = crypto.createPublicKey({ key: Buffer.from(recipientCert.subjectPublicKeyInfo.toSchema().toBER(false)), format: "der", type: "spki" });
+  if (publicKey.asymmetricKeyType !== "rsa") throw new EnvelopeError("the requester's key is not RSA; cannot encrypt the response", "badAlg");
+  const encryptedKey = crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_PKCS1_PADDING }, key);
+  const env = new pkijs.EnvelopedData({
+    version: 0,
+    recipientInfos: [
+      new pkijs.RecipientInfo({
+        variant: 1,
+        value: new pkijs.KeyTransRecipientInfo({
+          version: 0,
+          rid: new pkijs.IssuerAndSerialNumber({ issuer: recipientCert.issuer, serialNumber: recipientCert.serialNumber }),
+          keyEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: RSA_ENCRYPTION, algorithmParams: new asn1js.Null() }),
+          encryptedKey: new asn1js.OctetString({ valueHex: ab(new Uint8Array(encryptedKey)) }),
+        }),
+      }),
+    ],
+    encryptedContentInfo: new pkijs.EncryptedContentInfo({
+      contentType: OID.data,
+      contentEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: oid, algorithmParams: new asn1js.OctetString({ valueHex: ab(new Uint8Array(iv)) }) }),
+      // Primitive (DER) OCTET STRING: Go's asn1 (micromdm) rejects constructed strings.
+      encryptedContent: new asn1js.OctetString({ valueHex: ab(new Uint8Array(encrypted)) }),
+      disableSplit: true,
+    } as ConstructorParameters<typeof pkijs.EncryptedContentInfo>[0]),
+  });
+  const ci = new pkijs.ContentInfo({ contentType: OID.envelopedData, content: env.toSchema() });
+  return new Uint8Array(ci.toSchema().toBER(false));
+}

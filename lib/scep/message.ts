@@ -1,0 +1,141 @@
+// SCEP PKIMessage (RFC 8894 3): a CMS SignedData whose signed attributes carry the SCEP
+// fields and whose content is the pkcsPKIEnvelope. Parsing for requests, building for
+// CertRep. Pure protocol code: no database.
+import crypto from "node:crypto";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { ab } from "../pki/der";
+import { CmsError, parseSignedData, signData, verifyParsed, OID, type ParsedSignedData, type Signer } from "../pki/cms";
+import { certificateDer } from "../pki/x509";
+import { encryptEnvelope } from "./envelope";
+
+export const SCEP_OID = {
+  messageType: "2.16.840.1.113733.1.9.2",
+  pkiStatus: "2.16.840.1.113733.1.9.3",
+  failInfo: "2.16.840.1.113733.1.9.4",
+  senderNonce: "2.16.840.1.113733.1.9.5",
+  recipientNonce: "2.16.840.1.113733.1.9.6",
+  transactionID: "2.16.840.1.113733.1.9.7",
+  failInfoText: "1.3.6.1.5.5.7.24.1",
+} as const;
+
+export const MessageType = { CertRep: "3", RenewalReq: "17", PKCSReq: "19", CertPoll: "20", GetCert: "21", GetCRL: "22" } as const;
+export const PkiStatus = { SUCCESS: "0", FAILURE: "2", PENDING: "3" } as const;
+export const FailInfo = { badAlg: "0", badMessageCheck: "1", badRequest: "2", badTime: "3", badCertId: "4" } as const;
+export type FailInfoName = keyof typeof FailInfo;
+
+export class ScepMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ScepMessageError";
+  }
+}
+
+export interface PkiMessage {
+  parsed: ParsedSignedData;
+  messageType: string;
+  transactionId: string;
+  senderNonce: Uint8Array | null;
+  signerCert: pkijs.Certificate;
+  signerCertDer: Uint8Array;
+  /** The pkcsPKIEnvelope (DER), absent in some messages. */
+  envelope: Uint8Array | null;
+}
+
+function attr(si: pkijs.SignerInfo, oid: string): asn1js.AsnType | null {
+  return si.signedAttrs?.attributes.find((a) => a.type === oid)?.values[0] ?? null;
+}
+
+function stringAttr(si: pkijs.SignerInfo, oid: string): string | null {
+  const v = attr(si, oid) as { valueBlock?: { value?: unknown } } | null;
+  const value = v?.valueBlock?.value;
+  return typeof value === "string" ? value : null;
+}
+
+function bytesAttr(si: pkijs.SignerInfo, oid: string): Uint8Array | null {
+  const v = attr(si, oid);
+  return v instanceof asn1js.OctetString ? new Uint8Array(v.valueBlock.valueHexView) : null;
+}
+
+/** Parses the outer SignedData and the SCEP attributes; does not verify the signature. */
+export function parsePkiMessage(der: Uint8Array): PkiMessage {
+  let parsed: ParsedSignedData;
+  try {
+    parsed = parseSignedData(der);
+  } catch (err) {
+    throw new ScepMessageError(err instanceof CmsError ? err.message : "not a CMS SignedData");
+  }
+  const si = parsed.signerInfo;
+  const messageType = stringAttr(si, SCEP_OID.messageType);
+  const transactionId = stringAttr(si, SCEP_OID.transactionID);
+  if (!messageType || !/^\d{1,3}$/.test(messageType)) throw new ScepMessageError("the messageType attribute is missing or not a number");
+  if (!transactionId || transactionId.length > 256) throw new ScepMessageError("the transactionID attribute is missing or too long");
+  const senderNonce = bytesAttr(si, SCEP_OID.senderNonce);
+  if (senderNonce && senderNonce.length > 64) throw new ScepMessageError("the senderNonce is too long");
+  return {
+    parsed,
+    messageType,
+    transactionId,
+    senderNonce,
+    signerCert: parsed.signerCert,
+    signerCertDer: certificateDer(parsed.signerCert),
+    envelope: parsed.eContent,
+  };
+}
+
+/** Checks the requester's signature (with the certificate it sent; trust is decided by the caller). */
+export function verifyPkiMessage(msg: PkiMessage): void {
+  verifyParsed(msg.parsed);
+}
+
+/** A "degenerate" certs-only SignedData (RFC 8894 3.4): how the issued certificate travels. */
+export function certsOnly(certsDer: Uint8Array[]): Uint8Array {
+  const sd = new pkijs.SignedData({
+    version: 1,
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
+    certificates: certsDer.map((d) => pkijs.Certificate.fromBER(ab(d))),
+    signerInfos: [],
+  });
+  return new Uint8Array(new pkijs.ContentInfo({ contentType: OID.signedData, content: sd.toSchema(true) }).toSchema().toBER(false));
+}
+
+export interface CertRepInput {
+  signer: Signer;
+  transactionId: string;
+  recipientNonce: Uint8Array | null;
+  status: "SUCCESS" | "FAILURE";
+  failInfo?: FailInfoName;
+  failInfoText?: string;
+  /** SUCCESS: the issued certificate, encrypted to the requester. */
+  issuedCertDer?: Uint8Array;
+  requesterCert?: pkijs.Certificate;
+  cipherOid?: string;
+}
+
+export async function buildCertRep(input: CertRepInput): Promise<Uint8Array> {
+  const attributes = [
+    new pkijs.Attribute({ type: SCEP_OID.messageType, values: [new asn1js.PrintableString({ value: MessageType.CertRep })] }),
+    new pkijs.Attribute({ type: SCEP_OID.transactionID, values: [new asn1js.PrintableString({ value: input.transactionId })] }),
+    new pkijs.Attribute({ type: SCEP_OID.pkiStatus, values: [new asn1js.PrintableString({ value: PkiStatus[input.status] })] }),
+    new pkijs.Attribute({ type: SCEP_OID.senderNonce, values: [new asn1js.OctetString({ valueHex: ab(new Uint8Array(crypto.randomBytes(16))) })] }),
+  ];
+  if (input.recipientNonce) {
+    attributes.push(new pkijs.Attribute({ type: SCEP_OID.recipientNonce, values: [new asn1js.OctetString({ valueHex: ab(input.recipientNonce) })] }));
+  }
+  if (input.status === "FAILURE") {
+    attributes.push(new pkijs.Attribute({ type: SCEP_OID.failInfo, values: [new asn1js.PrintableString({ value: FailInfo[input.failInfo ?? "badRequest"] })] }));
+    if (input.failInfoText) {
+      attributes.push(new pkijs.Attribute({ type: SCEP_OID.failInfoText, values: [new asn1js.Utf8String({ value: input.failInfoText.slice(0, 200) })] }));
+    }
+    // No pkcsPKIEnvelope on failure (RFC 8894 3.3.2); the signature covers empty content.
+    return signData(new Uint8Array(0), input.signer, { detached: true, attributes });
+  }
+  if (!input.issuedCertDer || !input.requesterCert) throw new Error("SUCCESS CertRep needs the issued certificate and the requester's certificate");
+  const envelope = encryptEnvelope(certsOnly([input.issuedCertDer]), input.requesterCert, input.cipherOid);
+  return signData(envelope, input.signer, { attributes });
+}
+
+export function caCapabilities(): string {
+  // AES/SHA-256 first-class; DES3 and SHA-1 still accepted from older clients.
+  return ["POSTPKIOperation", "SHA-256", "SHA-512", "SHA-1", "AES", "DES3", "SCEPStandard", "Renewal"].join("\n");
+}

@@ -1,0 +1,208 @@
+// PKIOperation: one SCEP request in, one CertRep out. Decides whether to issue
+// (challenge or renewal), issues through lib/pki, and logs every outcome with its reason.
+// Bad input from the client becomes a CertRep FAILURE when the message can be answered
+// (we know its transactionID), or a typed 4xx error when it cannot be parsed at all.
+import * as pkijs from "pkijs";
+import { db } from "../db/client";
+import { badRequest, notFound } from "../errors";
+import { writeEnrollmentLog } from "../log/enrollmentLog";
+import type { ReasonCode } from "../log/reasons";
+import { getCa, getCaDecryptionKey } from "../pki/ca";
+import { CmsError, type Signer } from "../pki/cms";
+import { issueCertificate, lookupIssuedCertificate } from "../pki/certificates";
+import { rsaKeyBits } from "../pki/keys";
+import { peekChallengeContext, verifyChallenge } from "./challenge";
+import { CsrError, parseCsr } from "./csr";
+import { decryptEnvelope, EnvelopeError } from "./envelope";
+import { buildCertRep, MessageType, parsePkiMessage, ScepMessageError, verifyPkiMessage, type FailInfoName, type PkiMessage } from "./message";
+import { getScepProfileRow, type ScepProfile } from "./profiles";
+import { expandSubject, type SubjectContext } from "./subject";
+
+export const STEP = "scep";
+
+export interface ScepCallMeta {
+  remoteAddr?: string | null;
+}
+
+export interface PkiOperationResult {
+  /** DER CertRep (application/x-pki-message). */
+  body: Uint8Array;
+  status: "SUCCESS" | "FAILURE";
+  reason: ReasonCode | null;
+  serial?: string;
+}
+
+async function caSigner(): Promise<Signer> {
+  const ca = await getCa();
+  return { certDer: ca.certDer, chainDer: [], privateKey: ca.privateKey };
+}
+
+interface Failure {
+  failInfo: FailInfoName;
+  reason: ReasonCode;
+  message: string;
+  tokenId?: string | null;
+}
+
+class Refusal extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+const refuse = (failInfo: FailInfoName, reason: ReasonCode, message: string, tokenId?: string | null): never => {
+  throw new Refusal({ failInfo, reason, message, tokenId });
+};
+
+async function userContext(userId: string | null | undefined): Promise<SubjectContext> {
+  if (!userId) return {};
+  const user = await db().user.findUnique({ where: { id: userId }, select: { identifier: true } });
+  if (!user) return {};
+  return { EMAIL: user.identifier.includes("@") ? user.identifier : undefined, USERNAME: user.identifier };
+}
+
+async function deviceContext(deviceId: string | null | undefined): Promise<SubjectContext> {
+  if (!deviceId) return {};
+  const d = await db().device.findUnique({ where: { id: deviceId }, select: { udid: true, serialNumber: true, deviceName: true } });
+  if (!d) return {};
+  return { UDID: d.udid ?? undefined, SERIALNUMBER: d.serialNumber ?? undefined, COMPUTERNAME: d.deviceName ?? undefined };
+}
+
+interface Authorization {
+  kind: "challenge" | "renewal";
+  tokenId: string | null;
+  userId: string | null;
+  deviceId: string | null;
+  renewedFromSerial: string | null;
+  challengeSource?: string;
+}
+
+/** Renewal: the request is signed with a certificate we issued for this profile, still valid and not revoked. */
+async function renewalAuthorization(msg: PkiMessage, profile: ScepProfile, explicit: boolean): Promise<Authorization | null> {
+  const row = await lookupIssuedCertificate(msg.signerCertDer);
+  if (!row) {
+    if (explicit) refuse("badRequest", "scep_renewal_rejected", "RenewalReq signed with a certificate this CA did not issue");
+    return null;
+  }
+  const problem = row.revokedAt
+    ? `the certificate ${row.serial} it was signed with is revoked`
+    : row.notAfter.getTime() <= Date.now()
+      ? `the certificate ${row.serial} it was signed with has expired`
+      : row.profileId && row.profileId !== profile.id
+        ? `the certificate ${row.serial} it was signed with belongs to another SCEP profile`
+        : null;
+  if (problem) {
+    if (explicit) refuse("badRequest", "scep_renewal_rejected", `renewal refused: ${problem}`, row.enrollmentTokenId);
+    return null;
+  }
+  return { kind: "renewal", tokenId: row.enrollmentTokenId, userId: row.userId, deviceId: row.deviceId, renewedFromSerial: row.serial };
+}
+
+async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uint8Array; serial: string; cipherOid: string; auth: Authorization; subject: string }> {
+  try {
+    verifyPkiMessage(msg);
+  } catch (err) {
+    refuse("badMessageCheck", "scep_bad_message", `the request's signature does not verify: ${err instanceof CmsError ? err.message : "invalid"}`);
+  }
+  if (msg.messageType !== MessageType.PKCSReq && msg.messageType !== MessageType.RenewalReq) {
+    refuse("badRequest", "scep_bad_message", `unsupported messageType ${msg.messageType} (only PKCSReq and RenewalReq)`);
+  }
+  if (!msg.envelope) refuse("badRequest", "scep_bad_message", "the request has no pkcsPKIEnvelope");
+  let decrypted: { content: Uint8Array; cipherOid: string };
+  try {
+    decrypted = decryptEnvelope(msg.envelope!, (await getCa()).cert, await getCaDecryptionKey());
+  } catch (err) {
+    if (err instanceof EnvelopeError) refuse(err.failInfo, "scep_bad_message", `the envelope cannot be opened: ${err.message}`);
+    throw err;
+  }
+  let csr: ReturnType<typeof parseCsr>;
+  try {
+    csr = parseCsr(decrypted!.content);
+  } catch (err) {
+    if (err instanceof CsrError) {
+      if (err.kind === "bad_signature") refuse("badMessageCheck", "scep_csr_invalid", err.message);
+      refuse("badRequest", "scep_bad_message", `the envelope does not hold a valid PKCS#10 request: ${err.message}`);
+    }
+    throw err;
+  }
+  const bits = rsaKeyBits(csr!.publicKeyInfo);
+  if (bits === null) refuse("badAlg", "scep_key_too_small", "the requested key is not RSA");
+  if (bits! < profile.keySize) refuse("badRequest", "scep_key_too_small", `the requested key has ${bits} bits; the SCEP profile requires ${profile.keySize}`);
+
+  const explicitRenewal = msg.messageType === MessageType.RenewalReq;
+  let auth = await renewalAuthorization(msg, profile, explicitRenewal);
+  let context: SubjectContext;
+  if (auth) {
+    context = { ...(await deviceContext(auth.deviceId)), ...(await userContext(auth.userId)) };
+  } else {
+    const peek = await peekChallengeContext(profile, csr!.challengePassword);
+    context = await userContext(peek.userId);
+  }
+  // The subject is settled before a one-time challenge is spent.
+  const expanded = expandSubject(profile.subjectTemplate, csr!.subject, context);
+  if (!expanded.ok) refuse("badRequest", expanded.reason, expanded.detail, auth?.tokenId);
+  if (!auth) {
+    const verdict = await verifyChallenge(profile, csr!.challengePassword);
+    if (!verdict.ok) refuse("badRequest", verdict.reason, verdict.detail, verdict.tokenId);
+    if (verdict.ok) auth = { kind: "challenge", tokenId: verdict.tokenId, userId: verdict.userId, deviceId: null, renewedFromSerial: null, challengeSource: verdict.source };
+  }
+  const subject = (expanded as { subject: string }).subject;
+  const issued = await issueCertificate({
+    publicKeyInfo: csr!.publicKeyInfo,
+    subject,
+    validityDays: profile.validityDays,
+    keyUsage: profile.keyUsage,
+    profileId: profile.id,
+    deviceId: auth!.deviceId,
+    enrollmentTokenId: auth!.tokenId,
+    userId: auth!.userId,
+    renewedFromSerial: auth!.renewedFromSerial,
+  });
+  return { der: issued.der, serial: issued.serial, cipherOid: decrypted!.cipherOid, auth: auth!, subject };
+}
+
+/** Handles a PKIOperation body for the SCEP profile. Throws AppError (4xx) only for unanswerable input. */
+export async function pkiOperation(profileId: string, body: Uint8Array, meta: ScepCallMeta = {}): Promise<PkiOperationResult> {
+  const remoteAddr = meta.remoteAddr ?? null;
+  const profile = await getScepProfileRow(profileId);
+  if (!profile) {
+    await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: "scep_profile_not_found", message: `PKIOperation for unknown SCEP profile "${profileId.slice(0, 100)}"`, remoteAddr });
+    throw notFound("SCEP profile");
+  }
+  let msg: PkiMessage;
+  try {
+    msg = parsePkiMessage(body);
+  } catch (err) {
+    const detail = err instanceof ScepMessageError ? err.message : "unreadable";
+    await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: "scep_bad_message", message: `${profile.name}: PKIOperation body is not a SCEP message (${detail})`, remoteAddr });
+    throw badRequest("bad_scep_message", `not a SCEP PKIMessage: ${detail}`);
+  }
+  const signer = await caSigner();
+  try {
+    const ok = await decide(msg, profile);
+    const body = await buildCertRep({
+      signer,
+      transactionId: msg.transactionId,
+      recipientNonce: msg.senderNonce,
+      status: "SUCCESS",
+      issuedCertDer: ok.der,
+      requesterCert: msg.signerCert as pkijs.Certificate,
+      cipherOid: ok.cipherOid,
+    });
+    const how = ok.auth.kind === "renewal" ? `renewal of ${ok.auth.renewedFromSerial}` : `${ok.auth.challengeSource} challenge`;
+    await writeEnrollmentLog({
+      step: STEP,
+      outcome: "OK",
+      message: `${profile.name}: issued certificate ${ok.serial} for "${ok.subject}" (${how})`,
+      tokenId: ok.auth.tokenId,
+      remoteAddr,
+    });
+    return { body, status: "SUCCESS", reason: null, serial: ok.serial };
+  } catch (err) {
+    if (!(err instanceof Refusal)) throw err;
+    const f = err.failure;
+    await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: f.reason, message: `${profile.name}: certificate refused (${f.failInfo}): ${f.message}`, tokenId: f.tokenId ?? null, remoteAddr });
+    const body = await buildCertRep({ signer, transactionId: msg.transactionId, recipientNonce: msg.senderNonce, status: "FAILURE", failInfo: f.failInfo, failInfoText: f.message });
+    return { body, status: "FAILURE", reason: f.reason };
+  }
+}
