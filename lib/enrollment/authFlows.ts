@@ -2,11 +2,22 @@
 // round trip, such as user vs device enrollment and the typed identifier, must survive it).
 // Rows are keyed by the SHA-256 of a random handle that travels as the OAuth `state` (or a
 // hidden form field); consuming a row deletes it, so a state is good for one callback only.
+// The data (PKCE verifier, nonce) is sealed at rest like every other secret.
 import { db } from "../db/client";
 import { randomToken, sha256Hex } from "../secrets/hash";
+import { seal, unseal } from "../secrets/sealed";
 import type { EnrollmentVersion } from "./accessTokens";
 
 export const FLOW_TTL_SECONDS = 15 * 60;
+const SEAL_CONTEXT = "adde:auth-flow";
+
+function open(data: string): FlowData | null {
+  try {
+    return JSON.parse(unseal(data, SEAL_CONTEXT)) as FlowData;
+  } catch {
+    return null;
+  }
+}
 
 export interface IdpLeg {
   codeVerifier: string;
@@ -16,7 +27,8 @@ export interface IdpLeg {
 export interface SimpleFlow {
   kind: "simple";
   version: EnrollmentVersion;
-  identifier: string;
+  /** The identifier the device typed; null when the page was opened without one (IdP decides). */
+  identifier: string | null;
   idp?: IdpLeg;
 }
 
@@ -45,7 +57,7 @@ export async function createFlow(data: FlowData, ttlSeconds = FLOW_TTL_SECONDS):
       stateHash: sha256Hex(handle),
       userIdentifier: data.identifier,
       version: data.version,
-      data: JSON.stringify(data),
+      data: seal(JSON.stringify(data), SEAL_CONTEXT),
       expiresAt: new Date(now + ttlSeconds * 1000),
     },
   });
@@ -61,7 +73,7 @@ export async function peekFlow(handle: string | null | undefined): Promise<FlowD
   if (!plausibleHandle(handle)) return null;
   const row = await db().authFlow.findUnique({ where: { stateHash: sha256Hex(handle) } });
   if (!row || row.expiresAt.getTime() <= Date.now()) return null;
-  return JSON.parse(row.data) as FlowData;
+  return open(row.data);
 }
 
 /** Takes the flow out (exactly one caller wins); null when unknown, expired or already used. */
@@ -72,5 +84,5 @@ export async function consumeFlow(handle: string | null | undefined): Promise<Fl
   if (!row) return null;
   const { count } = await db().authFlow.deleteMany({ where: { stateHash } });
   if (count !== 1 || row.expiresAt.getTime() <= Date.now()) return null;
-  return JSON.parse(row.data) as FlowData;
+  return open(row.data);
 }

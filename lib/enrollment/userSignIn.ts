@@ -105,9 +105,11 @@ function fail(status: 400 | 401 | 403 | 502, reason: ReasonCode, logMessage: str
 /** The flow a form continues: the OAuth flow it names, or a new simple-method flow. */
 async function flowFromForm(form: SignInForm, take: boolean): Promise<FlowData | null> {
   if (form.flow) return take ? consumeFlow(form.flow) : peekFlow(form.flow);
+  if (!isSignInMode(form.mode)) return null;
   const who = parseIdentifier(form.identifier);
-  if (!who || !isSignInMode(form.mode)) return null;
-  return { kind: "simple", version: MODE_VERSION[form.mode], identifier: who.identifier };
+  // An identifier that is there must be valid; none at all lets the IdP say who signs in.
+  if (form.identifier && !who) return null;
+  return { kind: "simple", version: MODE_VERSION[form.mode], identifier: who?.identifier ?? null };
 }
 
 /** "Continue with <IdP>": keeps the flow server-side under a fresh state and redirects to the IdP. */
