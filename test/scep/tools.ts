@@ -1,0 +1,58 @@
+// Shared plumbing for the SCEP integration tests: a server with the real routes, async
+// external tools (never spawnSync: the server runs in this process), openssl helpers.
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
+
+const execFileAsync = promisify(execFile);
+
+export interface ToolResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function tool(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<ToolResult> {
+  try {
+    const child = execFileAsync(cmd, args, { encoding: "utf8", timeout: 90_000, cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 16 * 1024 * 1024 });
+    if (opts.input !== undefined) child.child.stdin?.end(opts.input);
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number | string; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? String(err) };
+  }
+}
+
+export async function startScepServer(): Promise<RouteServer> {
+  return serveRoutes([
+    { pattern: "/scep/[id]", module: (await import("@/app/scep/[id]/route")) as unknown as RouteModule },
+    { pattern: "/ndes/[id]", module: (await import("@/app/ndes/[id]/route")) as unknown as RouteModule },
+    { pattern: "/ca", module: (await import("@/app/ca/route")) as unknown as RouteModule },
+    { pattern: "/ca.pem", module: (await import("@/app/ca.pem/route")) as unknown as RouteModule },
+  ]);
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Subject in DER order, e.g. "/CN=x/O=y". */
+export async function opensslSubject(certPath: string): Promise<string> {
+  const r = await tool("openssl", ["x509", "-noout", "-subject", "-nameopt", "compat", "-in", certPath]);
+  return r.stdout.trim().replace(/^subject=/, "");
+}
+
+export async function opensslText(certPath: string): Promise<string> {
+  return (await tool("openssl", ["x509", "-noout", "-text", "-in", certPath])).stdout;
+}
+
+export async function opensslDates(certPath: string): Promise<{ notBefore: Date; notAfter: Date }> {
+  const out = (await tool("openssl", ["x509", "-noout", "-startdate", "-enddate", "-in", certPath])).stdout;
+  const nb = /notBefore=(.+)/.exec(out)![1];
+  const na = /notAfter=(.+)/.exec(out)![1];
+  return { notBefore: new Date(nb), notAfter: new Date(na) };
+}
