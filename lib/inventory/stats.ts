@@ -90,3 +90,13 @@ export async function dashboardStats(now = new Date()): Promise<DashboardStats> 
     scepProfiles,
   };
 }
+
+/** Counts for the Enrollment overview page. */
+export async function enrollmentOverview(now = new Date()): Promise<{ activeTokens: number; enabledRoutes: number; scepProfiles: number }> {
+  const [activeTokens, enabledRoutes, scepProfiles] = await Promise.all([
+    db().enrollmentToken.count({ where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } }),
+    db().addeRoute.count({ where: { enabled: true } }),
+    db().scepProfile.count(),
+  ]);
+  return { activeTokens, enabledRoutes, scepProfiles };
+}

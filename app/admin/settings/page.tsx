@@ -1,0 +1,165 @@
+// Settings: server URL, CA certificate (download, import), APNs push certificate, admin
+// sign-in (IdP) and branding.
+import { hasRole } from "@/lib/auth/roles";
+import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { apnsStatus } from "@/lib/settings/apnsCertificate";
+import { getBranding } from "@/lib/settings/branding";
+import { adminSignInSettings, caInfo, serverUrls } from "@/lib/settings/overview";
+import { ActionForm } from "@/components/ui/ActionForm";
+import { Badge } from "@/components/ui/Badge";
+import { PageHeader } from "@/components/ui/PageHeader";
+import { formatUtc } from "@/components/ui/format";
+import { btnSecondary, card, hint, input, label } from "@/components/ui/styles";
+import { importCaAction, saveBrandingAction, uploadApnsAction } from "./actions";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Settings" };
+
+function Row({ name, children }: { name: string; children: React.ReactNode }) {
+  return (
+    <div className="grid gap-1 py-1.5 text-sm sm:grid-cols-[12rem_1fr]">
+      <dt className="text-slate-600 dark:text-slate-400">{name}</dt>
+      <dd className="min-w-0 break-all">{children}</dd>
+    </div>
+  );
+}
+
+function Section({ id, title, children, description }: { id: string; title: string; children: React.ReactNode; description?: React.ReactNode }) {
+  return (
+    <section id={id} aria-labelledby={`${id}-h`} className={`${card} scroll-mt-4`}>
+      <h2 id={`${id}-h`} className="font-semibold">{title}</h2>
+      {description && <p className="mb-2 mt-1 text-sm text-slate-600 dark:text-slate-400">{description}</p>}
+      <div className="mt-2">{children}</div>
+    </section>
+  );
+}
+
+function PemInputs({ prefix, certLabel, keyLabel }: { prefix: string; certLabel: string; keyLabel: string }) {
+  return (
+    <div className="grid gap-3 md:grid-cols-2">
+      <div>
+        <label htmlFor={`${prefix}CertFile`} className={label}>{certLabel} (PEM file)</label>
+        <input id={`${prefix}CertFile`} name={`${prefix}CertFile`} type="file" accept=".pem,.crt,.cer" className={input} />
+        <label htmlFor={`${prefix}Cert`} className={`${label} mt-2`}>…or paste it</label>
+        <textarea id={`${prefix}Cert`} name={`${prefix}Cert`} rows={3} placeholder="-----BEGIN CERTIFICATE-----" className={`${input} font-mono text-xs`} />
+      </div>
+      <div>
+        <label htmlFor={`${prefix}KeyFile`} className={label}>{keyLabel} (PEM file)</label>
+        <input id={`${prefix}KeyFile`} name={`${prefix}KeyFile`} type="file" accept=".pem,.key" className={input} />
+        <label htmlFor={`${prefix}Key`} className={`${label} mt-2`}>…or paste it</label>
+        <textarea id={`${prefix}Key`} name={`${prefix}Key`} rows={3} autoComplete="off" placeholder="-----BEGIN PRIVATE KEY-----" className={`${input} font-mono text-xs`} />
+      </div>
+    </div>
+  );
+}
+
+export default async function SettingsPage() {
+  const admin = await requireAdmin();
+  const writable = canWrite(admin);
+  const owner = hasRole(admin.role, "OWNER");
+  const urls = serverUrls();
+  const [ca, apns, branding] = await Promise.all([caInfo(), apnsStatus(), getBranding()]);
+  const idp = adminSignInSettings();
+  return (
+    <div className="max-w-4xl space-y-6">
+      <PageHeader title="Settings" />
+      <nav aria-label="Settings sections" className="flex flex-wrap gap-2 text-sm">
+        {[["server", "Server URL"], ["ca", "CA certificate"], ["apns", "APNs certificate"], ["idp", "Admin sign-in"], ["branding", "Branding"]].map(([id, text]) => (
+          <a key={id} href={`#${id}`} className={btnSecondary}>{text}</a>
+        ))}
+      </nav>
+
+      <Section id="server" title="Server URL" description="Devices reach the server at this address; it is set with PUBLIC_URL when the server starts. Changing it means enrolled devices must enroll again.">
+        <dl>
+          <Row name="Public URL"><code>{urls.publicUrl}</code></Row>
+          <Row name="Enrollment page"><code>{urls.enrollUrl}</code></Row>
+          <Row name="MDM check-in URL"><code>{urls.checkInUrl}</code></Row>
+          <Row name="MDM server URL"><code>{urls.serverUrl}</code></Row>
+        </dl>
+      </Section>
+
+      <Section id="ca" title="CA certificate" description="The root that issues device identity certificates and that enrollment profiles ask devices to trust. If a profile shows as untrusted, install this root first.">
+        <dl>
+          <Row name="Subject">{ca.subject}</Row>
+          <Row name="Valid">{formatUtc(ca.notBefore)} – {formatUtc(ca.notAfter)}</Row>
+          <Row name="Key">{ca.keyBits ? `RSA ${ca.keyBits}` : "—"}</Row>
+          <Row name="SHA-256 fingerprint"><code className="text-xs">{ca.fingerprint}</code></Row>
+        </dl>
+        <div className="mt-3 flex flex-wrap gap-2">
+          <a href="/ca" className={btnSecondary} download>Download CA certificate (DER)</a>
+          <a href="/ca.pem" className={btnSecondary} download>Download PEM</a>
+        </div>
+        {owner && (
+          <details className="mt-4">
+            <summary className="cursor-pointer text-sm font-medium text-brand-700 dark:text-brand-100">Import your own CA</summary>
+            <ActionForm
+              action={importCaAction}
+              encType="multipart/form-data"
+              submitLabel="Import CA"
+              pendingLabel="Importing…"
+              className="mt-3 space-y-3"
+              confirm={{ title: "Replace the CA?", message: "New certificates are issued by the imported CA. Devices enrolled under the current CA keep working only until they renew; plan to re-enroll them.", confirmLabel: "Replace CA" }}
+            >
+              <PemInputs prefix="ca" certLabel="CA certificate" keyLabel="CA private key (RSA, unencrypted)" />
+              <p className={hint}>The key is sealed with MDM_SECRET before it is stored.</p>
+            </ActionForm>
+          </details>
+        )}
+      </Section>
+
+      <Section id="apns" title="APNs certificate" description="The MDM push certificate from identity.apple.com lets the server wake devices when commands are waiting. Without it devices still pick up commands when they next check in.">
+        <dl>
+          <Row name="Status">{apns.certificate ? <Badge tone={apns.certificate.notAfter < new Date() ? "red" : "green"}>{apns.certificate.notAfter < new Date() ? "Expired" : "Configured"}</Badge> : apns.tokenAuth ? <Badge tone="green">Token key configured</Badge> : <Badge tone="amber">Not configured</Badge>}</Row>
+          <Row name="Push topic"><code>{apns.topic}</code></Row>
+          {apns.certificate && <Row name="Expires">{formatUtc(apns.certificate.notAfter)}</Row>}
+          {apns.certificate && <Row name="Subject">{apns.certificate.subject}</Row>}
+        </dl>
+        {writable && (
+          <details className="mt-4" open={!apns.certificate}>
+            <summary className="cursor-pointer text-sm font-medium text-brand-700 dark:text-brand-100">{apns.certificate ? "Replace the push certificate" : "Upload the push certificate"}</summary>
+            <ActionForm action={uploadApnsAction} encType="multipart/form-data" submitLabel="Save push certificate" pendingLabel="Checking…" className="mt-3 space-y-3">
+              <PemInputs prefix="apns" certLabel="Push certificate" keyLabel="Private key (unencrypted)" />
+              <p className={hint}>From a .p12: <code>openssl pkcs12 -in push.p12 -clcerts -nokeys -out push.pem</code> and <code>openssl pkcs12 -in push.p12 -nocerts -nodes -out push.key</code>. Profiles downloaded after a topic change carry the new topic.</p>
+            </ActionForm>
+          </details>
+        )}
+      </Section>
+
+      <Section id="idp" title="Admin sign-in" description="Admins sign in with the organisation's identity provider (OpenID Connect); local email and password accounts stay as break-glass access. These come from the server's environment; see docs/admin-sign-in.md for Okta, Microsoft Entra ID and Google Workspace.">
+        <dl>
+          <Row name="Identity provider">{idp.oidc ? <>{idp.oidc.name} <Badge tone="green">Enabled</Badge></> : <Badge tone="slate">Not configured (OIDC_ISSUER)</Badge>}</Row>
+          {idp.oidc && <Row name="Issuer"><code>{idp.oidc.issuer}</code></Row>}
+          {idp.oidc && <Row name="Client ID"><code>{idp.oidc.clientId}</code></Row>}
+          <Row name="Redirect URI to register"><code>{idp.callbackUrl}</code></Row>
+          <Row name="Scopes"><code>{idp.scope}</code></Row>
+          <Row name="Allowed email domains">{idp.domains.length ? idp.domains.join(", ") : "none"}</Row>
+          <Row name="Allowed groups">{idp.groups.length ? idp.groups.join(", ") : "none"}</Row>
+          <Row name="Admin groups">{idp.adminGroups.length ? idp.adminGroups.join(", ") : "none"}</Row>
+          <Row name="Owner groups">{idp.ownerGroups.length ? idp.ownerGroups.join(", ") : "none"}</Row>
+          <Row name="Default role">{idp.defaultRole === "READ_ONLY" ? "Read-only" : idp.defaultRole === "ADMIN" ? "Admin" : "Owner"}</Row>
+          <Row name="Groups claim"><code>{idp.groupsClaim}</code></Row>
+        </dl>
+      </Section>
+
+      <Section id="branding" title="Branding" description="Shown to admins and on enrollment pages.">
+        {writable ? (
+          <ActionForm action={saveBrandingAction} submitLabel="Save branding" pendingLabel="Saving…" className="grid gap-3 sm:grid-cols-[1fr_1fr_auto] sm:items-end">
+            <div>
+              <label htmlFor="organizationName" className={label}>Organisation name</label>
+              <input id="organizationName" name="organizationName" maxLength={100} defaultValue={branding.organizationName} className={input} />
+            </div>
+            <div>
+              <label htmlFor="supportContact" className={label}>Support contact</label>
+              <input id="supportContact" name="supportContact" maxLength={200} defaultValue={branding.supportContact} placeholder="it@example.com" className={input} />
+            </div>
+          </ActionForm>
+        ) : (
+          <dl>
+            <Row name="Organisation name">{branding.organizationName || "—"}</Row>
+            <Row name="Support contact">{branding.supportContact || "—"}</Row>
+          </dl>
+        )}
+      </Section>
+    </div>
+  );
+}

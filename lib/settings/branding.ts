@@ -1,0 +1,31 @@
+// Organisation branding: the name and support contact shown to admins and enrolling users.
+import { z } from "zod";
+import { db } from "../db/client";
+import { badRequest } from "../errors";
+
+const KEY = "branding";
+
+export const brandingSchema = z
+  .object({
+    organizationName: z.string().trim().max(100),
+    supportContact: z.string().trim().max(200),
+  })
+  .strict();
+export type Branding = z.infer<typeof brandingSchema>;
+
+export const DEFAULT_BRANDING: Branding = { organizationName: "", supportContact: "" };
+
+export async function getBranding(): Promise<Branding> {
+  const row = await db().setting.findUnique({ where: { key: KEY } });
+  if (!row) return DEFAULT_BRANDING;
+  const parsed = brandingSchema.partial().safeParse(JSON.parse(row.value));
+  return { ...DEFAULT_BRANDING, ...(parsed.success ? parsed.data : {}) };
+}
+
+export async function updateBranding(raw: unknown): Promise<Branding> {
+  const parsed = brandingSchema.safeParse(raw);
+  if (!parsed.success) throw badRequest("invalid_branding", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  const value = JSON.stringify(parsed.data);
+  await db().setting.upsert({ where: { key: KEY }, create: { key: KEY, value }, update: { value } });
+  return parsed.data;
+}
