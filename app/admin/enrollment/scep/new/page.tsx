@@ -1,4 +1,4 @@
-import { requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/lib/auth/session";
 import { NEW_SCEP_DEFAULTS, ScepFields } from "@/components/admin/ScepFields";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { PageHeader } from "@/components/ui/PageHeader";
@@ -9,7 +9,15 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "New SCEP profile" };
 
 export default async function NewScepProfilePage() {
-  await requireAdmin("ADMIN");
+  const admin = await requireAdmin();
+  if (!canWrite(admin)) {
+    return (
+      <div className="max-w-3xl">
+        <PageHeader crumb="Enrollment › SCEP" title="New SCEP profile" />
+        <p role="alert" className="text-sm">Your role is Read-only, so you cannot create SCEP profiles. Ask an admin.</p>
+      </div>
+    );
+  }
   return (
     <div className="max-w-3xl">
       <PageHeader crumb="Enrollment › SCEP" title="New SCEP profile" />
