@@ -8,6 +8,7 @@ import crypto from "node:crypto";
 import { signData, verifySignedData } from "@/lib/pki/cms";
 import { importSigningKey } from "@/lib/pki/keys";
 import { buildPlist, isPlistDict, parsePlistStrict, type PlistDict, type PlistValue } from "@/lib/mdm/plist";
+import { scepEnroll as defaultScepEnroll } from "@/test/helpers/scepClient";
 
 export interface SimIdentity {
   certDer: Uint8Array;
@@ -41,14 +42,7 @@ export interface SimDeviceOptions {
   scepEnroll?: ScepEnrollFn;
 }
 
-export type ScepEnrollFn = (req: { url: string; challenge: string; subject: string; keySize?: number }) => Promise<{ certDer: Uint8Array; privateKey: unknown; certPem?: string }>;
-
-async function loadScepClient(): Promise<ScepEnrollFn> {
-  // Resolved at run time: the SCEP helper owns that module.
-  const spec = "../helpers/scepClient.ts";
-  const mod = (await import(/* @vite-ignore */ spec)) as { scepEnroll: ScepEnrollFn };
-  return mod.scepEnroll;
-}
+export type ScepEnrollFn = (req: { url: string; challenge: string; subject: string; keySize?: number }) => Promise<{ certDer: Uint8Array; privateKeyPem: string }>;
 
 export interface SimHttpResult {
   status: number;
@@ -340,13 +334,14 @@ export class SimDevice {
   // ---------------------------------------------------------------- OTA enrollment
 
   /**
-   * Enrolls from an OTA enrollment URL like an iPhone: downloads the profile (following
-   * the enroll page's download link), verifies and unwraps its CMS signature, reads the
-   * SCEP and MDM payloads, gets an identity certificate by SCEP, then runs the MDM
-   * enrollment. Returns the commands handled in the first session.
+   * Enrolls from an OTA enrollment URL like an iPhone: downloads the profile the way the
+   * enroll page's button does (POST of the token to /enroll/profile), verifies and unwraps
+   * its CMS signature, reads the SCEP and MDM payloads, gets an identity certificate by
+   * SCEP, installs the profile, then runs the MDM enrollment. Returns the profile and the
+   * commands handled in the first session.
    */
-  async enrollOta(enrollUrl: string, opts: { profileUrl?: string } = {}): Promise<{ profile: PlistDict; commands: HandledCommand[] }> {
-    const profileBytes = await this.downloadProfile(opts.profileUrl ?? enrollUrl);
+  async enrollOta(enrollUrl: string): Promise<{ profile: PlistDict; commands: HandledCommand[] }> {
+    const profileBytes = await this.downloadProfile(enrollUrl);
     const signed = profileBytes[0] === 0x30;
     if (!signed) throw new Error("the enrollment profile is not signed");
     const { content } = await verifySignedData(profileBytes);
@@ -366,48 +361,33 @@ export class SimDevice {
     const content2 = scep.PayloadContent as PlistDict;
     const subject = (content2.Subject as string[][][] | undefined) ?? [];
     const subjectString = subject.map((rdn) => rdn.map(([k, v]) => `${k}=${String(v).replace(/\$UDID/g, this.udid)}`).join("+")).join(",");
-    const scepEnroll = this.opts.scepEnroll ?? (await loadScepClient());
+    const scepEnroll = this.opts.scepEnroll ?? defaultScepEnroll;
     const issued = await scepEnroll({
       url: rewrite(String(content2.URL)),
       challenge: String(content2.Challenge ?? ""),
       subject: subjectString || `CN=${this.udid}`,
       keySize: typeof content2.Keysize === "number" ? content2.Keysize : 2048,
     });
-    await this.useIdentity({ certDer: issued.certDer, privateKeyPem: privateKeyPem(issued.privateKey) });
+    await this.useIdentity({ certDer: issued.certDer, privateKeyPem: issued.privateKeyPem });
     await this.installAsync(profileBytes, false);
     const commands = await this.enrollMdm();
     return { profile, commands };
   }
 
-  /** GETs the enroll URL; when it answers HTML, follows the first link to a profile download. */
-  async downloadProfile(url: string): Promise<Uint8Array> {
+  /** Submits the enroll page's download form: POST token=… to /enroll/profile. */
+  async downloadProfile(enrollUrl: string): Promise<Uint8Array> {
     const rewrite = this.opts.rewriteUrl ?? ((u: string) => u);
-    let target = rewrite(url);
-    for (let hop = 0; hop < 5; hop++) {
-      const res = await fetch(target, { headers: { "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.2 Mobile/15E148 Safari/604.1" }, redirect: "manual" });
-      if (res.status >= 300 && res.status < 400 && res.headers.get("location")) {
-        target = rewrite(new URL(res.headers.get("location") as string, target).toString());
-        continue;
-      }
-      const type = res.headers.get("content-type") ?? "";
-      const body = new Uint8Array(await res.arrayBuffer());
-      if (res.status !== 200) throw new Error(`profile download ${target} answered ${res.status}`);
-      if (type.includes("apple-aspen-config") || body[0] === 0x30) return body;
-      if (type.includes("text/html")) {
-        const html = new TextDecoder().decode(body);
-        const m = /href="([^"]*(?:profile|mobileconfig|download)[^"]*)"/i.exec(html);
-        if (!m) throw new Error("enroll page has no profile download link");
-        target = rewrite(new URL(m[1].replace(/&amp;/g, "&"), target).toString());
-        continue;
-      }
-      throw new Error(`unexpected profile response type ${type}`);
-    }
-    throw new Error("too many hops to the profile");
+    const page = new URL(rewrite(enrollUrl));
+    const token = page.searchParams.get("token");
+    if (!token) throw new Error("the enrollment URL carries no token");
+    const res = await fetch(new URL("/enroll/profile", page), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.2 Mobile/15E148 Safari/604.1" },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    const body = new Uint8Array(await res.arrayBuffer());
+    if (res.status !== 200) throw new Error(`profile download answered ${res.status}: ${new TextDecoder().decode(body).slice(0, 200)}`);
+    if (!(res.headers.get("content-type") ?? "").includes("application/x-apple-aspen-config")) throw new Error(`unexpected profile content type ${res.headers.get("content-type")}`);
+    return body;
   }
-}
-
-function privateKeyPem(key: unknown): string {
-  if (typeof key === "string") return key;
-  if (key instanceof crypto.KeyObject) return key.export({ type: "pkcs8", format: "pem" }) as string;
-  throw new Error("scepEnroll returned a private key the simulator cannot use");
 }
