@@ -88,6 +88,16 @@ export async function signData(content: Uint8Array, signer: Signer, opts: SignOp
   const encap = new pkijs.EncapsulatedContentInfo({ eContentType });
   // Assigned after construction: the constructor would chunk it into a constructed (BER) OCTET STRING.
   if (!opts.detached) encap.eContent = new asn1js.OctetString({ valueHex: ab(content) });
+  if (!opts.detached && content.byteLength === 0) {
+    // pkijs drops an empty eContent as "default"; keep it, so the message is not detached.
+    encap.toSchema = () =>
+      new asn1js.Sequence({
+        value: [
+          new asn1js.ObjectIdentifier({ value: eContentType }),
+          new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.OctetString({ valueHex: new ArrayBuffer(0) })] }),
+        ],
+      });
+  }
   const signedData = new pkijs.SignedData({
     version: 1,
     encapContentInfo: encap,

@@ -127,8 +127,10 @@ export async function buildCertRep(input: CertRepInput): Promise<Uint8Array> {
     if (input.failInfoText) {
       attributes.push(new pkijs.Attribute({ type: SCEP_OID.failInfoText, values: [new asn1js.Utf8String({ value: input.failInfoText.slice(0, 200) })] }));
     }
-    // No pkcsPKIEnvelope on failure (RFC 8894 3.3.2); the signature covers empty content.
-    return signData(new Uint8Array(0), input.signer, { detached: true, attributes });
+    // No pkcsPKIEnvelope on failure (RFC 8894 3.3.2): the content is empty data. Present
+    // rather than absent, because OpenSSL-based clients (certmonger) refuse to verify a
+    // SignedData without content.
+    return signData(new Uint8Array(0), input.signer, { attributes });
   }
   if (!input.issuedCertDer || !input.requesterCert) throw new Error("SUCCESS CertRep needs the issued certificate and the requester's certificate");
   const envelope = encryptEnvelope(certsOnly([input.issuedCertDer]), input.requesterCert, input.cipherOid);

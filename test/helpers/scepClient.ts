@@ -136,7 +136,7 @@ function attrString(si: pkijs.SignerInfo, oid: string): string | null {
 export function readCertRep(der: Uint8Array, caCertDer: Uint8Array, recipientCertDer: Uint8Array, recipientKeyPem: string): CertRepResult {
   const parsed = parseSignedData(der);
   if (!Buffer.from(certificateDer(parsed.signerCert)).equals(Buffer.from(caCertDer))) throw new Error("CertRep is not signed by the CA certificate");
-  verifyParsed(parsed, parsed.eContent ? undefined : new Uint8Array(0));
+  verifyParsed(parsed, parsed.eContent ?? new Uint8Array(0));
   const si = parsed.signerInfo;
   if (attrString(si, SCEP_OID.messageType) !== MessageType.CertRep) throw new Error("not a CertRep");
   const pkiStatus = attrString(si, SCEP_OID.pkiStatus) ?? "";
@@ -146,7 +146,7 @@ export function readCertRep(der: Uint8Array, caCertDer: Uint8Array, recipientCer
   const recipientNonce = rn instanceof asn1js.OctetString ? new Uint8Array(rn.valueBlock.valueHexView) : null;
   let certDer: Uint8Array | null = null;
   if (pkiStatus === PkiStatus.SUCCESS) {
-    if (!parsed.eContent) throw new Error("SUCCESS CertRep without envelope");
+    if (!parsed.eContent?.length) throw new Error("SUCCESS CertRep without envelope");
     const recipient = pkijs.Certificate.fromBER(ab(recipientCertDer));
     const { content } = decryptEnvelope(parsed.eContent, recipient, crypto.createPrivateKey(recipientKeyPem));
     const certsOnly = pkijs.ContentInfo.fromBER(ab(content));
