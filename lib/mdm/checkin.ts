@@ -20,6 +20,7 @@ import { authenticateIdentity, MdmAuthError } from "./identity";
 import { boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
 import { buildPlist, parsePlistDict, type PlistDict } from "./plist";
 import { queueGroupPolicies } from "./policies";
+import { groupIdForUser, modelFamilyOfProduct } from "../enrollment/routes";
 
 export const SUPPORTED_CHECKIN_TYPES = ["Authenticate", "TokenUpdate", "CheckOut", "GetBootstrapToken", "SetBootstrapToken", "UserAuthenticate", "DeclarativeManagement"] as const;
 
@@ -58,7 +59,7 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
     if (bound && bound.identifier !== id.identifier) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} is bound to ${bound.identifier}, not ${id.identifier}`);
   }
   const existing = await db().device.findUnique({ where: { identifier: id.identifier } });
-  const bearer = await checkBearer(ctx.req.authorization, cert, null);
+  const bearer = await checkBearer(ctx.req.authorization, cert, null, id.userEnrollment);
   let enrollmentType: EnrollmentType = "OTA";
   if (bearer) enrollmentType = id.userEnrollment ? "USER_ENROLLMENT" : "DEVICE_ENROLLMENT";
   let groupId: string | null = existing?.groupId ?? null;
@@ -66,6 +67,9 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   if (tokenId) {
     const token = await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { groupId: true } });
     groupId = token?.groupId ?? null;
+  } else if (bearer) {
+    // Account-driven: the routing rule that sent this person here names the group (or none).
+    groupId = await groupIdForUser(bearer.userIdentifier, modelFamilyOfProduct(s(dict.ProductName)));
   }
   const topic = s(dict.Topic);
   const expectedTopic = await currentMdmTopic();

@@ -4,6 +4,8 @@
 import type { Device } from "../db/generated/sqlite/client";
 import { db } from "../db/client";
 import { bearerToken, verifyAccessToken } from "../enrollment/accessTokens";
+import { challengeHeader } from "../enrollment/addeService";
+import { getAddeSettings } from "../enrollment/addeSettings";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import type { CertificateRow } from "../pki/certificates";
@@ -75,7 +77,16 @@ export async function boundDevice(cert: CertificateRow, identifier: string): Pro
   return device;
 }
 
-export class BearerError extends MdmAuthError {}
+/** A refused access token; the 401 repeats the sign-in challenge so the device can renew it. */
+export class BearerError extends MdmAuthError {
+  constructor(
+    reason: ReasonCode,
+    message: string,
+    readonly version: "mdm-byod" | "mdm-adde",
+  ) {
+    super(reason, message);
+  }
+}
 
 /**
  * Account-driven enrollments authorize every request with the access token. Required when
@@ -86,16 +97,18 @@ export async function checkBearer(
   authorization: string | null,
   cert: CertificateRow,
   device: Pick<Device, "userId" | "enrollmentType"> | null,
-): Promise<{ userId: string; version: "mdm-byod" | "mdm-adde" } | null> {
+  userEnrollment = false,
+): Promise<{ userId: string; userIdentifier: string; version: "mdm-byod" | "mdm-adde" } | null> {
   const accountDriven = !!cert.userId || (device !== null && device.enrollmentType !== "OTA");
   if (!authorization && !accountDriven) return null;
+  const version = userEnrollment || device?.enrollmentType === "USER_ENROLLMENT" ? "mdm-byod" : "mdm-adde";
   const token = bearerToken(authorization);
-  if (!token) throw new BearerError("access_token_invalid", "account-driven device sent no Bearer access token");
+  if (!token) throw new BearerError("access_token_invalid", "account-driven device sent no Bearer access token", version);
   const r = await verifyAccessToken(token);
-  if (!r.ok) throw new BearerError(r.reason as ReasonCode, `access token rejected (${r.reason})`);
+  if (!r.ok) throw new BearerError(r.reason as ReasonCode, `access token rejected (${r.reason})`, version);
   const owner = cert.userId ?? device?.userId ?? null;
-  if (owner && owner !== r.userId) throw new BearerError("access_token_invalid", "access token belongs to another user than the enrollment");
-  return { userId: r.userId, version: r.version };
+  if (owner && owner !== r.userId) throw new BearerError("access_token_invalid", "access token belongs to another user than the enrollment", version);
+  return { userId: r.userId, userIdentifier: r.userIdentifier, version: r.version };
 }
 
 /** Logs an authentication failure and turns it into the 401 the device gets. */
@@ -109,5 +122,10 @@ export async function unauthorizedResponse(err: MdmAuthError, ctx: { identifier?
     tokenId: ctx.tokenId ?? null,
     remoteAddr: ctx.remoteAddr,
   });
-  return errorStatus(401, "Unauthorized", err instanceof BearerError ? { "WWW-Authenticate": 'Bearer error="invalid_token"' } : undefined);
+  if (err instanceof BearerError) {
+    // The same challenge as the enrollment's first 401, so the device signs in (or refreshes) again.
+    const header = challengeHeader(err.version, await getAddeSettings());
+    return errorStatus(401, "Unauthorized", { "WWW-Authenticate": header });
+  }
+  return errorStatus(401, "Unauthorized");
 }

@@ -46,6 +46,7 @@ export type ScepEnrollFn = (req: { url: string; challenge: string; subject: stri
 
 export interface SimHttpResult {
   status: number;
+  headers: Headers;
   body: Uint8Array;
   text: string;
 }
@@ -144,7 +145,7 @@ export class SimDevice {
     if (bearer) headers.authorization = `Bearer ${bearer}`;
     const res = await fetch(url, { method: "PUT", headers, body: Buffer.from(body) });
     const buf = new Uint8Array(await res.arrayBuffer());
-    return { status: res.status, body: buf, text: new TextDecoder().decode(buf) };
+    return { status: res.status, headers: res.headers, body: buf, text: new TextDecoder().decode(buf) };
   }
 
   async checkin(message: PlistDict, opts: { sign?: boolean; signature?: string } = {}): Promise<SimHttpResult> {
