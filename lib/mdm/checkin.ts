@@ -199,13 +199,12 @@ export async function handleCheckin(req: MdmRequest): Promise<MdmResponse> {
     const { dict, type, id } = await parseAndValidate(req, hint);
     const ctx: Ctx = { req, cert, dict, type, id };
     if (type === "Authenticate") return await authenticate(ctx);
-    if (type === "UserAuthenticate") {
-      await logOk(ctx, "UserAuthenticate declined (410): this server does not create user channels");
-      return errorStatus(410, "Gone");
-    }
     const device = await boundDevice(cert, id.identifier);
     await checkBearer(req.authorization, cert, device);
     switch (type) {
+      case "UserAuthenticate":
+        await logOk(ctx, "UserAuthenticate declined (410): this server does not create user channels");
+        return errorStatus(410, "Gone");
       case "TokenUpdate":
         return await tokenUpdate(ctx, device);
       case "CheckOut":

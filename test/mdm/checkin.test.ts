@@ -279,4 +279,34 @@ describe("refusals", () => {
     const noUuid = await sim.report({ Status: "Acknowledged" });
     expect(noUuid.status).toBe(400);
   });
+
+  it("signed, fuzzed bodies never get a 5xx and the endpoints keep answering", async () => {
+    const sim = await enrolledSim();
+    await sim.authenticate();
+    await sim.tokenUpdate();
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const bases = [buildPlist(sim.tokenUpdateMessage()), buildPlist({ UDID: sim.udid, Status: "Acknowledged", CommandUUID: "X", ProfileList: [{ PayloadIdentifier: "a", PayloadUUID: "b" }] })];
+    const junk = ["<", ">", "&", "<dict>", "</dict>", "<key>", "<![CDATA[", "]]>", "\u0000", "<!--", "&#0;", "&#x110000;", "<data>", "====", "\uFFFF", "<?pi?>"];
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      let text = bases[i % bases.length];
+      for (let m = 0; m < 1 + rand(4); m++) {
+        const at = rand(text.length);
+        const op = rand(3);
+        if (op === 0) text = text.slice(0, at) + junk[rand(junk.length)] + text.slice(at);
+        else if (op === 1) text = text.slice(0, at) + text.slice(at + 1 + rand(20));
+        else text = text.slice(0, at);
+      }
+      const url = i % 2 === 0 ? sim.checkInUrl : sim.serverUrl;
+      const r = await sim.put(url, new TextEncoder().encode(text), { contentType: "application/x-apple-aspen-mdm" });
+      statuses.push(r.status);
+    }
+    expect(statuses.filter((st) => st >= 500)).toEqual([]);
+    expect(statuses.some((st) => st >= 400)).toBe(true);
+    expect((await sim.report({ Status: "Idle" })).status).toBe(200);
+  });
 });

@@ -131,3 +131,21 @@ describe("command queue", () => {
     await expect(enqueueCommand(d.id, "ProfileList")).rejects.toMatchObject({ status: 404 });
   });
 });
+
+describe("command history pruning", () => {
+  it("deletes finished commands past the retention window and keeps live and recent ones", async () => {
+    const { pruneCommandHistory } = await import("@/lib/mdm/commands");
+    const d = await device("UDID-PRUNE", null);
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const recent = new Date(Date.now() - 86_400_000);
+    const rows = [
+      { uuid: "p-old-ack", status: "ACKNOWLEDGED" as const, completedAt: old },
+      { uuid: "p-old-err", status: "ERROR" as const, completedAt: old },
+      { uuid: "p-recent", status: "ACKNOWLEDGED" as const, completedAt: recent },
+      { uuid: "p-live", status: "NOT_NOW" as const, completedAt: null, createdAt: old },
+    ];
+    for (const r of rows) await t.client.command.create({ data: { ...r, deviceId: d.id, requestType: "ProfileList", payload: "<plist/>" } });
+    expect(await pruneCommandHistory(30)).toBe(2);
+    expect((await t.client.command.findMany({ where: { deviceId: d.id }, orderBy: { uuid: "asc" } })).map((c) => c.uuid)).toEqual(["p-live", "p-recent"]);
+  });
+});
