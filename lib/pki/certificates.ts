@@ -3,7 +3,8 @@
 import * as pkijs from "pkijs";
 import { db } from "../db/client";
 import type { Certificate as CertificateRow, Prisma } from "../db/generated/sqlite/client";
-import { notFound } from "../errors";
+import { badRequest, notFound } from "../errors";
+import { LIMITS, readBody } from "../http/body";
 import { getCa } from "./ca";
 import { ab, serialHex, sha256Fingerprint } from "./der";
 import { nameFromString, nameToString } from "./names";
@@ -84,14 +85,22 @@ export async function getCertificate(serial: string): Promise<CertificateRow | n
   return db().certificate.findUnique({ where: { serial: serial.toLowerCase() } });
 }
 
-export async function revokeCertificate(serial: string, reason?: string): Promise<CertificateRow> {
+/** Marks a certificate revoked (idempotent: a second call keeps the first date and reason). */
+export async function revokeCertificate(serial: string, reason?: string | null): Promise<CertificateSummary> {
   const existing = await getCertificate(serial);
   if (!existing) throw notFound("certificate");
-  if (existing.revokedAt) return existing;
-  return db().certificate.update({
+  if (existing.revokedAt) return summary(existing);
+  const row = await db().certificate.update({
     where: { serial: existing.serial },
-    data: { revokedAt: new Date(), revocationReason: reason?.slice(0, 500) ?? null },
+    data: { revokedAt: new Date(), revocationReason: reason?.slice(0, 500) || null },
   });
+  return summary(row);
+}
+
+function summary(row: CertificateRow): CertificateSummary {
+  const { der: _der, ...rest } = row;
+  void _der;
+  return rest;
 }
 
 /** Links an issued certificate to the device it authenticated (Authenticate check-in). */
@@ -119,6 +128,32 @@ export interface CertificateFilter {
 
 export type CertificateSummary = Omit<CertificateRow, "der">;
 
+/** Filter from query parameters: deviceId, profileId, revoked=true|false, expiringBefore (ISO), q, take, skip. */
+export function certificateFilterFromQuery(params: URLSearchParams): CertificateFilter {
+  const filter: CertificateFilter = {};
+  const str = (k: string) => params.get(k)?.trim() || undefined;
+  filter.deviceId = str("deviceId");
+  filter.profileId = str("profileId");
+  const revoked = str("revoked");
+  if (revoked === "true" || revoked === "false") filter.revoked = revoked === "true";
+  else if (revoked) throw badRequest("invalid_filter", "revoked must be true or false");
+  const expiring = str("expiringBefore");
+  if (expiring) {
+    const d = new Date(expiring);
+    if (Number.isNaN(d.getTime())) throw badRequest("invalid_filter", "expiringBefore must be an ISO date");
+    filter.expiringBefore = d;
+  }
+  filter.search = str("q")?.slice(0, 200);
+  for (const k of ["take", "skip"] as const) {
+    const v = str(k);
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw badRequest("invalid_filter", `${k} must be a whole number`);
+    filter[k] = n;
+  }
+  return filter;
+}
+
 export async function listCertificates(filter: CertificateFilter = {}): Promise<{ total: number; items: CertificateSummary[] }> {
   const where: Prisma.CertificateWhereInput = {};
   if (filter.deviceId) where.deviceId = filter.deviceId;
@@ -142,4 +177,22 @@ export async function listCertificates(filter: CertificateFilter = {}): Promise<
     }),
   ]);
   return { total, items };
+}
+
+/** The revoke endpoint: optional JSON body { reason }, then revokeCertificate. */
+export async function revokeRequest(serial: string, request: Request): Promise<CertificateSummary> {
+  const bytes = await readBody(request, LIMITS.json);
+  let reason: string | null = null;
+  if (bytes.byteLength > 0) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      throw badRequest("invalid_json", "request body is not valid JSON");
+    }
+    const r = (parsed as { reason?: unknown } | null)?.reason;
+    if (r !== undefined && r !== null && typeof r !== "string") throw badRequest("invalid_reason", "reason must be a string");
+    reason = (r as string | undefined)?.trim() || null;
+  }
+  return revokeCertificate(serial, reason);
 }

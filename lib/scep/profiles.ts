@@ -164,14 +164,34 @@ export async function createScepProfile(raw: unknown): Promise<CreatedScepProfil
   }
 }
 
-export async function listScepProfiles(): Promise<ScepProfileView[]> {
-  const rows = await db().scepProfile.findMany({ orderBy: { name: "asc" } });
-  return rows.map(toView);
+/** For STATIC profiles the admin API also shows the shared password (it is in every profile anyway). */
+export type ScepProfileWithSecret = ScepProfileView & { staticChallenge?: string };
+
+function withSecret(row: ScepProfile, include: boolean): ScepProfileWithSecret {
+  const view: ScepProfileWithSecret = toView(row);
+  if (include && row.challengeType === "STATIC") {
+    const value = unsealStaticChallenge(row);
+    if (value) view.staticChallenge = value;
+  }
+  return view;
 }
 
-export async function getScepProfile(id: string): Promise<ScepProfileView | null> {
+export async function listScepProfiles(opts: { includeStaticChallenge?: boolean } = {}): Promise<ScepProfileWithSecret[]> {
+  const rows = await db().scepProfile.findMany({ orderBy: { name: "asc" } });
+  return rows.map((r) => withSecret(r, Boolean(opts.includeStaticChallenge)));
+}
+
+export async function getScepProfile(id: string, opts: { includeStaticChallenge?: boolean } = {}): Promise<ScepProfileWithSecret | null> {
+  if (!id || id.length > 100) return null;
   const row = await db().scepProfile.findUnique({ where: { id } });
-  return row ? toView(row) : null;
+  return row ? withSecret(row, Boolean(opts.includeStaticChallenge)) : null;
+}
+
+/** getScepProfile or a 404 (for routes). */
+export async function requireScepProfile(id: string, opts: { includeStaticChallenge?: boolean } = {}): Promise<ScepProfileWithSecret> {
+  const found = await getScepProfile(id, opts);
+  if (!found) throw notFound("SCEP profile");
+  return found;
 }
 
 /** The stored row (with sealed secrets) for the SCEP service. */

@@ -1,0 +1,9 @@
+// Revoke an issued certificate (Admin). Body (optional): { "reason": "..." }.
+import { withAdminApi } from "@/lib/auth/api";
+import { json } from "@/lib/http/respond";
+import { revokeRequest } from "@/lib/pki/certificates";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const POST = withAdminApi<{ serial: string }>(async (request, _caller, ctx) => json({ certificate: await revokeRequest((await ctx.params).serial, request) }));

@@ -1,0 +1,9 @@
+// NDES profiles: a new challenge-URL password, shown once (Admin).
+import { withAdminApi } from "@/lib/auth/api";
+import { json } from "@/lib/http/respond";
+import { resetNdesPassword } from "@/lib/scep/profiles";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const POST = withAdminApi<{ id: string }>(async (_request, _caller, ctx) => json(await resetNdesPassword((await ctx.params).id)));

@@ -1,0 +1,13 @@
+// SCEP profiles: list (Read-only) and create (Admin). Answers carry the SCEP URL; STATIC
+// profiles also their shared password; a new NDES profile its challenge-URL password once.
+import { withAdminApi } from "@/lib/auth/api";
+import { readJson } from "@/lib/http/body";
+import { json } from "@/lib/http/respond";
+import { createScepProfile, listScepProfiles } from "@/lib/scep/profiles";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export const GET = withAdminApi(async () => json({ scepProfiles: await listScepProfiles({ includeStaticChallenge: true }) }));
+
+export const POST = withAdminApi(async (request) => json(await createScepProfile(await readJson(request)), 201));

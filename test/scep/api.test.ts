@@ -1,0 +1,111 @@
+// The SCEP profile and certificate admin API over real HTTP: roles, answers (SCEP URL,
+// static password, NDES password once), inventory filters and revocation.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey } from "@/lib/auth/apiKeys";
+import { createTestDb, type TestDb } from "@/test/helpers/db";
+import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
+import { lookupIssuedCertificate } from "@/lib/pki/certificates";
+import { scepEnroll } from "@/test/helpers/scepClient";
+
+let t: TestDb;
+let server: RouteServer;
+let adminKey: string;
+let readKey: string;
+
+beforeAll(async () => {
+  t = await createTestDb();
+  adminKey = (await createApiKey("scep-admin", "ADMIN")).key;
+  readKey = (await createApiKey("scep-reader", "READ_ONLY")).key;
+  const mod = async (p: Promise<unknown>) => (await p) as RouteModule;
+  server = await serveRoutes([
+    { pattern: "/api/v1/scep-profiles", module: await mod(import("@/app/api/v1/scep-profiles/route")) },
+    { pattern: "/api/v1/scep-profiles/[id]", module: await mod(import("@/app/api/v1/scep-profiles/[id]/route")) },
+    { pattern: "/api/v1/scep-profiles/[id]/ndes-password", module: await mod(import("@/app/api/v1/scep-profiles/[id]/ndes-password/route")) },
+    { pattern: "/api/v1/certificates", module: await mod(import("@/app/api/v1/certificates/route")) },
+    { pattern: "/api/v1/certificates/[serial]/revoke", module: await mod(import("@/app/api/v1/certificates/[serial]/revoke/route")) },
+    { pattern: "/scep/[id]", module: await mod(import("@/app/scep/[id]/route")) },
+  ]);
+});
+afterAll(async () => {
+  await server.close();
+  await t.close();
+});
+
+const call = (path: string, key: string, init: RequestInit = {}) =>
+  fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...(init.headers ?? {}) } });
+
+interface ProfileAnswer {
+  profile: { id: string; url: string; challengeUrl: string | null; challengeType: string };
+  staticChallenge?: string;
+  ndesUsername?: string;
+  ndesPassword?: string;
+}
+
+describe("/api/v1/scep-profiles", () => {
+  it("creates (Admin) and lists (Read-only) with the SCEP URL and the static password", async () => {
+    const res = await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Devices", challengeType: "STATIC", subjectTemplate: "CN=$UDID,O=Acme", keySize: 2048, keyUsage: 5, validityDays: 180 }) });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as ProfileAnswer;
+    expect(created.profile.url).toBe(`https://mdm.example.test/scep/${created.profile.id}`);
+    expect(created.staticChallenge).toMatch(/^\S{24}$/);
+
+    const listed = (await (await call("/api/v1/scep-profiles", readKey)).json()) as { scepProfiles: Array<{ id: string; url: string; staticChallenge?: string }> };
+    const mine = listed.scepProfiles.find((p) => p.id === created.profile.id)!;
+    expect(mine.url).toBe(created.profile.url);
+    expect(mine.staticChallenge).toBe(created.staticChallenge);
+    expect(JSON.stringify(listed)).not.toContain("staticChallengeEnc");
+  });
+
+  it("NDES: the password is in the create answer once, never in reads; reset gives a new one", async () => {
+    const res = await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Jamf NDES", challengeType: "NDES" }) });
+    const created = (await res.json()) as ProfileAnswer;
+    expect(created.ndesPassword).toBeTruthy();
+    expect(created.profile.challengeUrl).toBe(`https://mdm.example.test/ndes/${created.profile.id}`);
+    const read = await (await call(`/api/v1/scep-profiles/${created.profile.id}`, readKey)).text();
+    expect(read).not.toContain(created.ndesPassword!);
+    expect(read).not.toContain("ndesPasswordHash");
+    const reset = (await (await call(`/api/v1/scep-profiles/${created.profile.id}/ndes-password`, adminKey, { method: "POST" })).json()) as { ndesPassword: string };
+    expect(reset.ndesPassword).not.toBe(created.ndesPassword);
+  });
+
+  it("enforces roles and validates input", async () => {
+    expect((await call("/api/v1/scep-profiles", readKey, { method: "POST", body: JSON.stringify({ name: "x", challengeType: "STATIC" }) })).status).toBe(403);
+    const bad = await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "x", challengeType: "STATIC", keySize: 1024 }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/keySize/);
+    expect((await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: "{not json" })).status).toBe(400);
+    expect((await call("/api/v1/scep-profiles/nope", readKey)).status).toBe(404);
+  });
+
+  it("updates and deletes", async () => {
+    const created = (await (await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Temp", challengeType: "DYNAMIC" }) })).json()) as ProfileAnswer;
+    const patched = await call(`/api/v1/scep-profiles/${created.profile.id}`, adminKey, { method: "PATCH", body: JSON.stringify({ validityDays: 7, subjectTemplate: "CN=$SERIALNUMBER" }) });
+    expect(patched.status).toBe(200);
+    expect(((await patched.json()) as { profile: { validityDays: number } }).profile.validityDays).toBe(7);
+    expect((await call(`/api/v1/scep-profiles/${created.profile.id}`, adminKey, { method: "DELETE" })).status).toBe(204);
+    expect((await call(`/api/v1/scep-profiles/${created.profile.id}`, readKey)).status).toBe(404);
+  });
+});
+
+describe("/api/v1/certificates", () => {
+  it("lists issued certificates with filters and revokes one (Admin), which lookupIssuedCertificate reports", async () => {
+    const created = (await (await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Inventory", challengeType: "STATIC", staticChallenge: "inventory-secret" }) })).json()) as ProfileAnswer;
+    const id = await scepEnroll({ url: `${server.url}/scep/${created.profile.id}`, challenge: "inventory-secret", subject: "CN=UDID-INV" });
+    const row = (await lookupIssuedCertificate(id.certDer))!;
+
+    const list = (await (await call(`/api/v1/certificates?profileId=${created.profile.id}`, readKey)).json()) as { total: number; items: Array<{ serial: string; subject: string; revokedAt: string | null; der?: unknown }> };
+    expect(list.total).toBe(1);
+    expect(list.items[0]).toMatchObject({ serial: row.serial, subject: "CN=UDID-INV", revokedAt: null });
+    expect(list.items[0].der).toBeUndefined();
+    expect((await call("/api/v1/certificates?revoked=maybe", readKey)).status).toBe(400);
+
+    expect((await call(`/api/v1/certificates/${row.serial}/revoke`, readKey, { method: "POST" })).status).toBe(403);
+    const revoked = await call(`/api/v1/certificates/${row.serial}/revoke`, adminKey, { method: "POST", body: JSON.stringify({ reason: "device lost" }) });
+    expect(revoked.status).toBe(200);
+    expect(((await revoked.json()) as { certificate: { revocationReason: string } }).certificate.revocationReason).toBe("device lost");
+    expect((await lookupIssuedCertificate(id.certDer))?.revokedAt).toBeInstanceOf(Date);
+    const onlyRevoked = (await (await call("/api/v1/certificates?revoked=true", readKey)).json()) as { items: Array<{ serial: string }> };
+    expect(onlyRevoked.items.map((c) => c.serial)).toEqual([row.serial]);
+    expect((await call("/api/v1/certificates/ffff/revoke", adminKey, { method: "POST" })).status).toBe(404);
+  });
+});
