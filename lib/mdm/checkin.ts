@@ -60,6 +60,9 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   }
   const existing = await db().device.findUnique({ where: { identifier: id.identifier } });
   const bearer = await checkBearer(ctx.req.authorization, cert, null, id.userEnrollment);
+  if (existing?.userId && bearer && existing.userId !== bearer.userId) {
+    throw new MdmAuthError("checkin_cert_mismatch", `${id.identifier} is enrolled by another user; refusing to hand it to this access token's user`);
+  }
   let enrollmentType: EnrollmentType = "OTA";
   if (bearer) enrollmentType = id.userEnrollment ? "USER_ENROLLMENT" : "DEVICE_ENROLLMENT";
   let groupId: string | null = existing?.groupId ?? null;
@@ -97,7 +100,7 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   await logOk(
     ctx,
     `Authenticate from ${data.productName ?? data.model ?? "device"} ${data.serialNumber ?? ""}`.trim() +
-      ` (${enrollmentType}${existing ? ", re-enrollment" : ""}); certificate ${cert.serial} bound` +
+      ` (${enrollmentType}${existing ? `, re-enrollment${existing.certSerial && existing.certSerial !== cert.serial ? ` replacing certificate ${existing.certSerial}` : ""}` : ""}); certificate ${cert.serial} bound` +
       (topic !== expectedTopic ? `; WARNING topic ${topic} differs from ${expectedTopic}` : ""),
     tokenId,
     topic !== expectedTopic ? "WARNING" : "OK",

@@ -56,6 +56,29 @@ export async function enqueueCommands(deviceId: string, commands: QueuedCommandI
   return built.map(({ b }) => b.uuid);
 }
 
+/**
+ * Queues the same commands for many devices (a policy change for a whole group): one bulk
+ * insert per chunk instead of one per device, then one push per device.
+ */
+export async function enqueueCommandsForDevices(deviceIds: string[], commands: QueuedCommandInput[], opts: { push?: boolean } = {}): Promise<number> {
+  if (deviceIds.length === 0 || commands.length === 0) return 0;
+  const CHUNK = 500;
+  let total = 0;
+  for (let i = 0; i < deviceIds.length; i += CHUNK) {
+    const rows: Prisma.CommandCreateManyInput[] = [];
+    for (const deviceId of deviceIds.slice(i, i + CHUNK)) {
+      for (const c of commands) {
+        const b = buildCommand(c.requestType, c.params ?? {});
+        rows.push({ uuid: b.uuid, deviceId, requestType: b.requestType, payload: b.xml, policyId: c.policyId ?? null, createdAt: queueStamp() });
+      }
+    }
+    await db().command.createMany({ data: rows });
+    total += rows.length;
+  }
+  if (opts.push !== false) requestPush(deviceIds);
+  return total;
+}
+
 export interface NextCommand {
   uuid: string;
   requestType: string;

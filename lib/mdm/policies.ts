@@ -6,11 +6,10 @@ import { AppError, notFound } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { validateCommand } from "../profiles/appleSchema";
 import { ALLOWED_COMMAND_TYPES, isAllowedCommandType, normalizeCommandParams } from "./commandPayload";
-import { enqueueCommands, type QueuedCommandInput } from "./commands";
+import { enqueueCommands, enqueueCommandsForDevices, type QueuedCommandInput } from "./commands";
 import { POLICY_SUMMARY_SELECT, type PolicySummary } from "./groups";
 import { policyCommand, profileRemovalCommands } from "./policyCommands";
 import { readUploadedProfile } from "./profileUpload";
-import { requestPush } from "./push";
 
 export type PolicyInput =
   | { kind: "PROFILE"; name?: string; mobileconfig: Uint8Array }
@@ -24,10 +23,9 @@ async function members(groupId: string): Promise<{ id: string }[]> {
   return db().device.findMany({ where: { groupId, status: { in: [...MEMBER_STATUSES] } }, select: { id: true } });
 }
 
-async function queueForMembers(groupId: string, make: () => QueuedCommandInput[]): Promise<number> {
+async function queueForMembers(groupId: string, commands: QueuedCommandInput[]): Promise<number> {
   const devices = await members(groupId);
-  for (const d of devices) await enqueueCommands(d.id, make(), { push: false });
-  requestPush(devices.map((d) => d.id));
+  await enqueueCommandsForDevices(devices.map((d) => d.id), commands);
   return devices.length;
 }
 
@@ -73,7 +71,7 @@ export async function addPolicy(groupId: string, input: PolicyInput): Promise<Po
     const last = await tx.policy.findFirst({ where: { groupId }, orderBy: { position: "desc" }, select: { position: true } });
     return tx.policy.create({ data: { ...data, groupId, position: (last?.position ?? -1) + 1 } });
   });
-  const count = await queueForMembers(groupId, () => [policyCommand(policy)]);
+  const count = await queueForMembers(groupId, [policyCommand(policy)]);
   await writeEnrollmentLog({ step: "policy", outcome: "OK", message: `policy "${policy.name}" added to group "${group.name}"; queued for ${count} device(s)` });
   const { groupId: g, id, position, kind, name, requestType, profileIdentifier, createdAt } = policy;
   return { id, groupId: g, position, kind, name, requestType, profileIdentifier, createdAt };
@@ -84,7 +82,7 @@ export async function removePolicy(id: string): Promise<void> {
   const policy = await db().policy.findUnique({ where: { id } });
   if (!policy) throw notFound("policy");
   await db().policy.delete({ where: { id } });
-  if (policy.kind === "PROFILE") await queueForMembers(policy.groupId, () => profileRemovalCommands([policy]));
+  if (policy.kind === "PROFILE") await queueForMembers(policy.groupId, profileRemovalCommands([policy]));
 }
 
 /** Sets the order of a group's policies; orderedIds must be exactly the group's policy ids. */

@@ -76,6 +76,12 @@ describe("account-driven devices", () => {
     expect(await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).toMatchObject({ enrollmentType: "DEVICE_ENROLLMENT", userId: kim, groupId: null, platform: "macOS" });
     expect((await sim.tokenUpdate()).status).toBe(200);
 
+    // Another user, with a valid token and certificate of their own, cannot take the device over.
+    const lee = await userId("lee@example.com");
+    const thief = await simDevice(server, topic, await issueIdentity(`CN=${udid}`, { userId: lee }), { udid, bearer: await issueAccessToken(lee, "mdm-adde") });
+    expect((await thief.authenticate()).status).toBe(401);
+    expect(await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).toMatchObject({ userId: kim });
+
     // The account-driven certificate cannot be used without the token, even at Authenticate.
     const bare = await simDevice(server, topic, sim.identity!, { udid });
     expect((await bare.authenticate()).status).toBe(401);
