@@ -2,10 +2,13 @@
 // The download is a POST (link scanners and previewers follow GET links and would use up
 // the token). The token is read from the address bar at submit time, so the page's HTML
 // never contains it.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 
 export function DownloadProfileForm({ label = "Download Profile" }: { label?: string }) {
   const [started, setStarted] = useState(false);
+  // Enabled once hydrated: before that, a tap would post without the token.
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
   function onSubmit(e: React.FormEvent<HTMLFormElement>) {
     const token = new URLSearchParams(window.location.search).get("token") ?? "";
     const input = e.currentTarget.elements.namedItem("token");
@@ -14,10 +17,12 @@ export function DownloadProfileForm({ label = "Download Profile" }: { label?: st
   }
   return (
     <form method="post" action="/enroll/profile" onSubmit={onSubmit} className="space-y-2">
-      <input type="hidden" name="token" defaultValue="" />
+      {/* Not React-controlled: a re-render must not reset the value set at submit. */}
+      <input type="hidden" name="token" />
       <button
         type="submit"
-        className="w-full rounded-xl bg-brand-600 px-4 py-3.5 text-base font-semibold text-white shadow-sm hover:bg-brand-700 active:bg-brand-700"
+        disabled={!ready}
+        className="w-full rounded-xl disabled:opacity-60 bg-brand-600 px-4 py-3.5 text-base font-semibold text-white shadow-sm hover:bg-brand-700 active:bg-brand-700"
       >
         {label}
       </button>

@@ -115,7 +115,7 @@ function expiryDate(expiresIn: ExpiresIn, now: number): Date | null {
   if (typeof expiresIn === "string") return new Date(now + EXPIRY_PRESETS[expiresIn]);
   const at = expiresIn.at;
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw badRequest("invalid_token_input", "expiresIn.at: not a valid date");
-  if (at.getTime() <= now + 60_000) throw badRequest("invalid_token_input", "expiresIn.at: the expiry date must be in the future");
+  if (at.getTime() <= now + 1000) throw badRequest("invalid_token_input", "expiresIn.at: the expiry date must be in the future");
   if (at.getTime() > now + MAX_CUSTOM_MS) throw badRequest("invalid_token_input", "expiresIn.at: the expiry date must be within 10 years");
   return at;
 }

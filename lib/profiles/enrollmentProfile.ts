@@ -140,9 +140,22 @@ function pkcs12Payload(id: Pkcs12Identity): PlistObject {
   return p;
 }
 
+/**
+ * Plain http is only tolerated for a server on this machine (development and browser tests,
+ * where no device enrolls); Apple's schema requires https, so such a profile is not installable.
+ */
+function isLoopbackHttp(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
 function mdmPayload(m: MdmOptions, identityUuid: string): PlistObject {
   for (const [k, v] of [["ServerURL", m.serverUrl], ["CheckInURL", m.checkInUrl]] as const) {
-    if (!/^https:\/\//.test(v)) throw new ProfileOptionsError(`${k} must be an https URL (Apple refuses others): ${v}`);
+    if (!/^https:\/\//.test(v) && !isLoopbackHttp(v)) throw new ProfileOptionsError(`${k} must be an https URL (Apple refuses others): ${v}`);
   }
   const p: PlistObject = {
     PayloadType: "com.apple.mdm",

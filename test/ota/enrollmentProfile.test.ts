@@ -118,6 +118,7 @@ describe("buildEnrollmentProfile", () => {
     expect(() => buildEnrollmentProfile(options({ identity: { ...scep, keySize: 3072 } }))).toThrow(/key size/);
     expect(() => buildEnrollmentProfile(options({ identity: { ...scep, url: "https://x/scep?profile=1" } }))).toThrow(/query/);
     expect(() => buildEnrollmentProfile(options({ mdm: { ...options().mdm, serverUrl: "http://insecure/mdm" } }))).toThrow(/https/);
+    expect(buildEnrollmentProfile(options({ mdm: { ...options().mdm, serverUrl: "http://localhost:3000/mdm/connect", checkInUrl: "http://localhost:3000/mdm/checkin" } })).xml).toContain("http://localhost:3000/mdm/connect");
     expect(() => buildEnrollmentProfile(options({ mdm: { ...options().mdm, accessRights: 2 } }))).toThrow(/requires 1/);
     expect(() => buildEnrollmentProfile(options({ identity: { ...scep, subject: "XX=1" } }))).toThrow(/unknown subject attribute/);
   });

@@ -1,0 +1,90 @@
+// Signed enrollment profiles per second, next to the raw signing rate of the same key
+// (node:crypto sign loop over the profile signer's RSA key), plus the whole OTA download
+// (verify JWT, take a use, issue a challenge, build, sign, log) and the ES256 JWT key.
+// Figures only; no assertion. Run: npx tsx bench/profiles.bench.ts [seconds-per-figure]
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const SECONDS = Number(process.argv[2] ?? process.env.BENCH_SECONDS ?? 2);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enroll-bench-profiles-"));
+process.env.DATA_DIR ??= dir;
+process.env.MDM_SECRET ??= "bench-master-secret-0123456789abcdef";
+process.env.PUBLIC_URL ??= "https://mdm.example.test";
+process.env.LOG_LEVEL ??= "error";
+
+const { createClient, setDb } = await import("../lib/db/client");
+const { migrate, migrationsDir } = await import("../lib/db/migrate");
+const { getCa } = await import("../lib/pki/ca");
+const { getProfileSigner, PROFILE_SIGNER_KEY_NAME } = await import("../lib/pki/profileSigner");
+const { loadServerKey } = await import("../lib/secrets/serverKeys");
+const { buildEnrollmentProfile, signProfile, ACCESS_RIGHTS_ALL } = await import("../lib/profiles/enrollmentProfile");
+const { createEnrollmentToken, verifyEnrollmentToken } = await import("../lib/enrollment/tokens");
+const { downloadEnrollmentProfile } = await import("../lib/enrollment/otaService");
+const { JWT_KEY_NAME } = await import("../lib/enrollment/jwtKey");
+
+const url = process.env.BENCH_DATABASE_URL ?? `file:${path.join(dir, "bench.db")}`;
+const kind = url.startsWith("postgres") ? "postgres" : "sqlite";
+await migrate(url, migrationsDir(kind));
+const client = createClient(url);
+setDb(url, client);
+
+/** Runs fn repeatedly for SECONDS and returns operations per second. */
+async function rate(fn: () => unknown | Promise<unknown>): Promise<{ perSecond: number; n: number }> {
+  for (let i = 0; i < 3; i++) await fn(); // warm-up
+  const until = performance.now() + SECONDS * 1000;
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() < until) {
+    await fn();
+    n++;
+  }
+  return { perSecond: (n * 1000) / (performance.now() - start), n };
+}
+
+function line(label: string, r: { perSecond: number; n: number }, extra = ""): void {
+  console.log(`${label.padEnd(58)} ${r.perSecond.toFixed(1).padStart(9)} /s  (${r.n} in ${SECONDS}s)${extra ? `  ${extra}` : ""}`);
+}
+
+const ca = await getCa();
+await getProfileSigner();
+const signerKey = (await loadServerKey(PROFILE_SIGNER_KEY_NAME))!;
+const rsaKey = crypto.createPrivateKey(signerKey.privatePem);
+
+const { xml } = buildEnrollmentProfile({
+  displayName: "Bench MDM",
+  rootCaDer: ca.certDer,
+  identity: { kind: "scep", url: "https://mdm.example.test/scep/x", name: "ca", challenge: "C".repeat(32), subject: "CN=OTA-0123456789AB", keySize: 2048, keyUsage: 5, allowAllAppsAccess: false, keyIsExtractable: false },
+  mdm: { serverUrl: "https://mdm.example.test/mdm/connect", checkInUrl: "https://mdm.example.test/mdm/checkin", topic: "com.apple.mgmt.External.x", accessRights: ACCESS_RIGHTS_ALL, signMessage: true, checkOutWhenRemoved: true },
+});
+const xmlBytes = Buffer.from(xml);
+console.log(`database: ${kind}; profile: ${xmlBytes.length} bytes; profile signer: ${signerKey.algorithm}; ${os.cpus().length} CPU(s)`);
+
+const rawRsa = await rate(() => crypto.sign("sha256", xmlBytes, rsaKey));
+line(`raw RSA sign, node:crypto (${signerKey.algorithm}, SHA-256)`, rawRsa);
+const signed = await rate(() => signProfile(xml));
+line("signed profiles (CMS SignedData, pkijs + WebCrypto)", signed, `${((signed.perSecond / rawRsa.perSecond) * 100).toFixed(0)}% of raw`);
+const built = await rate(async () => signProfile(buildEnrollmentProfile({
+  displayName: "Bench MDM",
+  rootCaDer: ca.certDer,
+  identity: { kind: "scep", url: "https://mdm.example.test/scep/x", name: "ca", challenge: "C".repeat(32), subject: "CN=OTA-0123456789AB", keySize: 2048, keyUsage: 5, allowAllAppsAccess: false, keyIsExtractable: false },
+  mdm: { serverUrl: "https://mdm.example.test/mdm/connect", checkInUrl: "https://mdm.example.test/mdm/checkin", topic: "com.apple.mgmt.External.x", accessRights: ACCESS_RIGHTS_ALL, signMessage: true, checkOutWhenRemoved: true },
+}).xml));
+line("built + signed profiles", built);
+
+const token = await createEnrollmentToken({ name: "Bench", expiresIn: "never", maxUses: 0 });
+const downloads = await rate(async () => {
+  const r = await downloadEnrollmentProfile(token.jwt);
+  if (!r.ok) throw new Error(`download refused: ${r.reason}`);
+});
+line(`full OTA downloads (verify, use, challenge, build, sign, log; ${kind})`, downloads);
+
+const jwtKey = (await loadServerKey(JWT_KEY_NAME))!;
+const ecKey = crypto.createPrivateKey(jwtKey.privatePem);
+const header = Buffer.from(token.jwt.split(".").slice(0, 2).join("."));
+line(`raw ECDSA sign, node:crypto (${jwtKey.algorithm} JWT key)`, await rate(() => crypto.sign("sha256", header, { key: ecKey, dsaEncoding: "ieee-p1363" })));
+line("enrollment token verifications (signature + database row)", await rate(() => verifyEnrollmentToken(token.jwt)));
+
+await client.$disconnect();
+fs.rmSync(dir, { recursive: true, force: true });
