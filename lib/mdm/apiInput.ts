@@ -71,3 +71,24 @@ export function groupInputFromJson(raw: unknown): { name: string; description?: 
   if (raw.description !== undefined && raw.description !== null && typeof raw.description !== "string") throw badRequest("invalid_group", "description must be a string");
   return { name: typeof raw.name === "string" ? raw.name : "", description: raw.description as string | null | undefined };
 }
+
+export function groupUpdateFromJson(raw: unknown): { name?: string; description?: string | null } {
+  if (!isRecord(raw)) throw badRequest("invalid_group", "body must be a JSON object");
+  const out: { name?: string; description?: string | null } = {};
+  if (raw.name !== undefined) {
+    if (typeof raw.name !== "string") throw badRequest("invalid_group", "name must be a string");
+    out.name = raw.name;
+  }
+  if (raw.description !== undefined) {
+    if (raw.description !== null && typeof raw.description !== "string") throw badRequest("invalid_group", "description must be a string or null");
+    out.description = raw.description as string | null;
+  }
+  return out;
+}
+
+export function policyOrderFromJson(raw: unknown): string[] {
+  if (!isRecord(raw) || !Array.isArray(raw.orderedIds) || !raw.orderedIds.every((x) => typeof x === "string")) {
+    throw new AppError(400, "invalid_order", "orderedIds must be an array of policy ids");
+  }
+  return raw.orderedIds as string[];
+}

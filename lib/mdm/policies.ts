@@ -77,16 +77,17 @@ export async function addPolicy(groupId: string, input: PolicyInput): Promise<Po
   return { id, groupId: g, position, kind, name, requestType, profileIdentifier, createdAt };
 }
 
-/** Removes a policy; a profile policy is removed from the members' devices. */
-export async function removePolicy(id: string): Promise<void> {
+/** Removes a policy (of that group, when groupId is given); a profile policy is removed from the members' devices. */
+export async function removePolicy(id: string, groupId?: string): Promise<void> {
   const policy = await db().policy.findUnique({ where: { id } });
-  if (!policy) throw notFound("policy");
+  if (!policy || (groupId !== undefined && policy.groupId !== groupId)) throw notFound("policy");
   await db().policy.delete({ where: { id } });
   if (policy.kind === "PROFILE") await queueForMembers(policy.groupId, profileRemovalCommands([policy]));
 }
 
 /** Sets the order of a group's policies; orderedIds must be exactly the group's policy ids. */
 export async function reorderPolicies(groupId: string, orderedIds: string[]): Promise<PolicySummary[]> {
+  if (!(await db().deviceGroup.findUnique({ where: { id: groupId }, select: { id: true } }))) throw notFound("group");
   const current = await db().policy.findMany({ where: { groupId }, select: { id: true } });
   const have = new Set(current.map((p) => p.id));
   if (orderedIds.length !== have.size || new Set(orderedIds).size !== orderedIds.length || !orderedIds.every((id) => have.has(id))) {

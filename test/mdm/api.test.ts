@@ -20,7 +20,9 @@ beforeAll(async () => {
   readKey = (await createApiKey("mdm-reader", "READ_ONLY")).key;
   server = await serveRoutes([
     { pattern: "/api/v1/groups", module: (await import("@/app/api/v1/groups/route")) as unknown as RouteModule },
+    { pattern: "/api/v1/groups/[id]", module: (await import("@/app/api/v1/groups/[id]/route")) as unknown as RouteModule },
     { pattern: "/api/v1/groups/[id]/policies", module: (await import("@/app/api/v1/groups/[id]/policies/route")) as unknown as RouteModule },
+    { pattern: "/api/v1/groups/[id]/policies/[policyId]", module: (await import("@/app/api/v1/groups/[id]/policies/[policyId]/route")) as unknown as RouteModule },
     { pattern: "/api/v1/devices/[udid]/commands", module: (await import("@/app/api/v1/devices/[udid]/commands/route")) as unknown as RouteModule },
   ]);
 });
@@ -107,5 +109,43 @@ describe("/api/v1/devices/{udid}/commands", () => {
     const listed = (await (await call(path, readKey)).json()) as { commands: { uuid: string; status: string; requestType: string }[] };
     expect(listed.commands).toEqual([expect.objectContaining({ uuid, status: "QUEUED", requestType: "ProfileList" })]);
     expect(await drain(device.id)).toEqual(["ProfileList"]);
+  });
+});
+
+describe("/api/v1/groups/{id}", () => {
+  it("shows, updates, reorders and removes policies, deletes the group", async () => {
+    const g = (await (await call("/api/v1/groups", adminKey, { method: "POST", body: JSON.stringify({ name: "Edit me" }) })).json()) as { id: string };
+    const device = await t.client.device.create({ data: { identifier: "API-UDID-3", udid: "API-UDID-3", groupId: g.id, status: "MANAGED" } });
+    const add = async (body: unknown) => (await (await call(`/api/v1/groups/${g.id}/policies`, adminKey, { method: "POST", body: JSON.stringify(body) })).json()) as { id: string };
+    const profile = await add({ kind: "PROFILE", mobileconfig: Buffer.from(restrictionsProfile("com.example.edit")).toString("base64") });
+    const cmd = await add({ kind: "COMMAND", requestType: "SecurityInfo" });
+    await drain(device.id);
+
+    const shown = (await (await call(`/api/v1/groups/${g.id}`, readKey)).json()) as { name: string; deviceCount: number; policies: { id: string }[] };
+    expect(shown).toMatchObject({ name: "Edit me", deviceCount: 1 });
+    expect(shown.policies.map((p) => p.id)).toEqual([profile.id, cmd.id]);
+    expect((await call(`/api/v1/groups/nope`, readKey)).status).toBe(404);
+
+    const patched = await call(`/api/v1/groups/${g.id}`, adminKey, { method: "PATCH", body: JSON.stringify({ name: "Edited", description: null }) });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ name: "Edited", description: null });
+    expect((await call(`/api/v1/groups/${g.id}`, readKey, { method: "PATCH", body: JSON.stringify({ name: "x" }) })).status).toBe(403);
+
+    const reordered = await call(`/api/v1/groups/${g.id}/policies`, adminKey, { method: "PUT", body: JSON.stringify({ orderedIds: [cmd.id, profile.id] }) });
+    expect(reordered.status).toBe(200);
+    expect(((await reordered.json()) as { policies: { id: string; position: number }[] }).policies.map((p) => [p.id, p.position])).toEqual([
+      [cmd.id, 0],
+      [profile.id, 1],
+    ]);
+    expect((await call(`/api/v1/groups/${g.id}/policies`, adminKey, { method: "PUT", body: JSON.stringify({ orderedIds: [cmd.id] }) })).status).toBe(400);
+
+    // Removing the profile policy removes the profile from the members.
+    expect((await call(`/api/v1/groups/other/policies/${profile.id}`, adminKey, { method: "DELETE" })).status).toBe(404);
+    expect((await call(`/api/v1/groups/${g.id}/policies/${profile.id}`, adminKey, { method: "DELETE" })).status).toBe(204);
+    expect(await drain(device.id)).toEqual(["RemoveProfile"]);
+
+    expect((await call(`/api/v1/groups/${g.id}`, adminKey, { method: "DELETE" })).status).toBe(204);
+    expect((await call(`/api/v1/groups/${g.id}`, adminKey, { method: "DELETE" })).status).toBe(404);
+    expect((await t.client.device.findUniqueOrThrow({ where: { id: device.id } })).groupId).toBeNull();
   });
 });
