@@ -72,13 +72,22 @@ function unpadPkcs1Type2(em: Uint8Array): Uint8Array | null {
   return good ? em.subarray(zeroIndex + 1) : null;
 }
 
+const rejectionKeys = new WeakMap<crypto.KeyObject, Buffer>();
+
+/** A secret derived from the private key, for implicit-rejection keys (cached per key). */
+function rejectionKey(key: crypto.KeyObject): Buffer {
+  let secret = rejectionKeys.get(key);
+  if (!secret) {
+    secret = crypto.createHash("sha256").update("scep-implicit-rejection").update(key.export({ type: "pkcs8", format: "der" })).digest();
+    rejectionKeys.set(key, secret);
+  }
+  return secret;
+}
+
 function rsaPkcs1Decrypt(key: crypto.KeyObject, encryptedKey: Uint8Array, expectedLength: number): Uint8Array {
   const modulusBytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
   // Implicit rejection: a key derived from the private key and the ciphertext.
-  const synthetic = crypto
-    .createHmac("sha256", crypto.createHash("sha256").update(key.export({ type: "pkcs8", format: "der" })).digest())
-    .update(encryptedKey)
-    .digest();
+  const synthetic = crypto.createHmac("sha256", rejectionKey(key)).update(encryptedKey).digest();
   const fallback = new Uint8Array(Buffer.concat([synthetic, crypto.createHash("sha256").update(synthetic).digest()]).subarray(0, expectedLength));
   if (encryptedKey.length !== modulusBytes) return fallback;
   let em: Uint8Array;
