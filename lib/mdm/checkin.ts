@@ -6,7 +6,7 @@
 // valid declaration set.
 import crypto from "node:crypto";
 import type { Device, EnrollmentType } from "../db/generated/sqlite/client";
-import { db } from "../db/client";
+import { db, isUniqueViolation } from "../db/client";
 import { AppError } from "../errors";
 import { LIMITS } from "../http/body";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
@@ -95,7 +95,9 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
     topic,
     lastSeenAt: new Date(),
   };
-  const device = await db().device.upsert({ where: { identifier: id.identifier }, create: { identifier: id.identifier, ...data }, update: data });
+  const upsert = () => db().device.upsert({ where: { identifier: id.identifier }, create: { identifier: id.identifier, ...data }, update: data });
+  // Two simultaneous first Authenticates race on the unique identifier; the loser updates.
+  const device = await upsert().catch((err: unknown) => (isUniqueViolation(err) ? upsert() : Promise.reject(err)));
   await bindCertificateToDevice(cert.serial, device.id);
   await logOk(
     ctx,
