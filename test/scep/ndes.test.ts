@@ -1,0 +1,87 @@
+// The NDES-compatible challenge URL: Microsoft's page format (UTF-16LE, the sentence
+// clients parse), HTTP basic auth, 5 unused challenges then "password cache is full".
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb, type TestDb } from "@/test/helpers/db";
+import type { RouteServer } from "@/test/helpers/routeServer";
+import { createScepProfile, getScepProfileRow } from "@/lib/scep/profiles";
+import { verifyChallenge } from "@/lib/scep/challenge";
+import { startScepServer } from "./tools";
+
+let t: TestDb;
+let server: RouteServer;
+let profileId: string;
+let auth: string;
+
+beforeAll(async () => {
+  t = await createTestDb();
+  server = await startScepServer();
+  const p = await createScepProfile({ name: "ndes", challengeType: "NDES", ndesUsername: "jamfpro" });
+  profileId = p.profile.id;
+  auth = `Basic ${Buffer.from(`jamfpro:${p.ndesPassword}`).toString("base64")}`;
+});
+afterAll(async () => {
+  await server.close();
+  await t.close();
+});
+
+const get = (authorization?: string, id = profileId) => fetch(`${server.url}/ndes/${id}`, { headers: authorization ? { authorization } : {} });
+
+async function pageText(res: Response): Promise<{ bytes: Buffer; text: string }> {
+  const bytes = Buffer.from(await res.arrayBuffer());
+  return { bytes, text: bytes.subarray(2).toString("utf16le") };
+}
+
+describe("NDES challenge URL", () => {
+  it("asks for basic auth and refuses wrong credentials the same way for unknown profiles", async () => {
+    const none = await get();
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toMatch(/^Basic realm="NDES"/);
+    expect((await get(`Basic ${Buffer.from("jamfpro:wrong").toString("base64")}`)).status).toBe(401);
+    expect((await get(`Basic ${Buffer.from("other:wrong").toString("base64")}`)).status).toBe(401);
+    expect((await get(auth, "no-such-profile")).status).toBe(401);
+    const logged = await t.client.enrollmentLog.findMany({ where: { step: "scep", reason: "auth_failed" } });
+    expect(logged.length).toBe(3);
+  });
+
+  it("serves Microsoft's page in UTF-16LE with a [A-Z0-9]{16,32} challenge that SCEP accepts once", async () => {
+    const res = await get(auth);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-16le");
+    const { bytes, text } = await pageText(res);
+    expect([...bytes.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+    // Every other byte is zero for this ASCII page: it really is UTF-16LE.
+    expect(bytes.subarray(2, 40).filter((_, i) => i % 2 === 1).every((b) => b === 0)).toBe(true);
+    const bySentence = /The enrollment challenge password is: <B> (\S+) <\/B>/.exec(text)?.[1];
+    const byRegex = text.match(/[A-Z0-9]{16,32}/g);
+    expect(bySentence).toMatch(/^[A-Z0-9]{16,32}$/);
+    // Clients that search with the bare regex find the same value, and only that one.
+    expect(byRegex).toEqual([bySentence]);
+    const row = (await getScepProfileRow(profileId))!;
+    expect(await verifyChallenge(row, bySentence!)).toMatchObject({ ok: true, source: "NDES" });
+    expect(await verifyChallenge(row, bySentence!)).toMatchObject({ ok: false, reason: "scep_challenge_replayed" });
+  });
+
+  it("keeps at most 5 unused challenges, then answers that the password cache is full", async () => {
+    await t.client.scepChallenge.deleteMany({ where: { profileId } });
+    const seen = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const { text } = await pageText(await get(auth));
+      seen.add(/password is: <B> (\S+) <\/B>/.exec(text)![1]);
+    }
+    expect(seen.size).toBe(5);
+    const full = await get(auth);
+    expect(full.status).toBe(200);
+    const { text } = await pageText(full);
+    expect(text).toContain("The password cache is full.");
+    expect(text).not.toMatch(/[A-Z0-9]{16,32}/);
+    // Using one frees a slot.
+    const row = (await getScepProfileRow(profileId))!;
+    expect((await verifyChallenge(row, [...seen][0])).ok).toBe(true);
+    expect((await pageText(await get(auth))).text).toMatch(/password is: <B> [A-Z0-9]{32} <\/B>/);
+    // Expired ones free slots too (60 minutes).
+    await t.client.scepChallenge.updateMany({ where: { profileId, usedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await pageText(await get(auth))).text).toMatch(/password is: <B> [A-Z0-9]{32} <\/B>/);
+    const challenges = await t.client.scepChallenge.findMany({ where: { profileId } });
+    expect(challenges.every((c) => Math.abs(c.expiresAt.getTime() - c.createdAt.getTime() - 60 * 60_000) < 5_000 || c.expiresAt < new Date())).toBe(true);
+  });
+});
