@@ -10,7 +10,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
   const admin = await requireAdmin();
   return (
     <div className="min-h-screen md:flex">
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 dark:focus:bg-slate-900">
         Skip to content
       </a>
       <aside className="border-b border-slate-200 bg-white md:min-h-screen md:w-60 md:shrink-0 md:border-b-0 md:border-r dark:border-slate-800 dark:bg-slate-900">
@@ -22,6 +22,12 @@ export default async function AdminLayout({ children }: { children: React.ReactN
         <details className="px-2 pb-3 md:hidden">
           <summary className="cursor-pointer rounded-md px-3 py-2 text-sm font-medium">Menu</summary>
           <SideNav />
+          <div className="mt-2 flex items-center justify-between gap-2 border-t border-slate-200 px-3 pt-3 text-xs text-slate-600 dark:border-slate-800 dark:text-slate-400">
+            <span className="min-w-0 truncate">
+              {admin.email} · {ROLE_LABEL[admin.role]}
+            </span>
+            <SignOutButton />
+          </div>
         </details>
         <div className="hidden px-2 md:block">
           <SideNav />

@@ -12,6 +12,8 @@ import { formatUtc, relativeTime } from "@/components/ui/format";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Dashboard" };
 
+const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
+
 function Stat({ label, value, href, tone }: { label: string; value: number; href: string; tone: string }) {
   return (
     <Link href={href} className={`${card} block hover:border-brand-500 focus-visible:border-brand-500`}>
@@ -33,7 +35,7 @@ export default async function Dashboard() {
     <div className="space-y-6">
       <PageHeader
         title="Dashboard"
-        description={`${s.total.toLocaleString("en-US")} devices · ${s.groups} groups · ${s.activeTokens} active tokens · ${s.scepProfiles} SCEP profiles`}
+        description={[plural(s.total, "device"), plural(s.groups, "group"), plural(s.activeTokens, "active token"), plural(s.scepProfiles, "SCEP profile")].join(" · ")}
         actions={
           writable ? (
             <>

@@ -35,7 +35,7 @@ export function EnrollmentChart({ data }: { data: DayCount[] }) {
               <rect x={x} y={pad.top + innerH - h} width={bw * 0.7} height={Math.max(h, d.count ? 1 : 0)} rx={2} fill="currentColor">
                 <title>{`${d.day}: ${d.count}`}</title>
               </rect>
-              {(i % 2 === data.length % 2 || data.length <= 7) && (
+              {((data.length - 1 - i) % 2 === 0 || data.length <= 7) && (
                 <text x={x + bw * 0.35} y={H - 6} textAnchor="middle" className="fill-slate-600 text-[10px] dark:fill-slate-400">
                   {d.day.slice(5)}
                 </text>

@@ -26,6 +26,8 @@ function Item({ item, pathname, depth }: { item: NavItem; pathname: string; dept
       <Link
         href={item.href}
         aria-current={active ? "page" : undefined}
+        // On phones the menu is a <details>: close it once a page is chosen.
+        onClick={(e) => e.currentTarget.closest("details")?.removeAttribute("open")}
         className={`block rounded-md px-3 py-2 text-sm ${depth > 0 ? "pl-5" : ""} ${
           active
             ? "bg-brand-50 font-medium text-brand-700 dark:bg-slate-800 dark:text-white"

@@ -69,8 +69,8 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
   return (
     <div>
       <PageHeader title="Devices" description="Every device that started enrollment. Managed devices have completed check-in and receive their group's policies." />
-      <form method="get" action="/admin/devices" role="search" aria-label="Filter devices" className="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-6">
-        <div className="sm:col-span-2">
+      <form method="get" action="/admin/devices" role="search" aria-label="Filter devices" className="mb-4 grid grid-cols-2 gap-3 lg:grid-cols-6">
+        <div className="col-span-2">
           <label htmlFor="q" className={label}>Search</label>
           <input id="q" name="q" type="search" defaultValue={q.q ?? ""} placeholder="Name, serial, UDID or model" className={input} />
         </div>
@@ -105,7 +105,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
         </div>
         {q.sort && <input type="hidden" name="sort" value={q.sort} />}
         {q.dir && <input type="hidden" name="dir" value={q.dir} />}
-        <div className="flex items-end gap-2 sm:col-span-2 lg:col-span-6">
+        <div className="col-span-2 flex items-end gap-2 lg:col-span-6">
           <button type="submit" className={btn}>Apply filters</button>
           {filtered && <Link href="/admin/devices" className={btnSecondary}>Clear</Link>}
         </div>

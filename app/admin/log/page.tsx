@@ -50,12 +50,12 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
         description={<>Every enrollment step with its outcome. Errors name their reason; <Link className={link} href="/admin/log/reasons">the reasons catalogue</Link> says how to fix each one. Times are UTC.</>}
         actions={<a href={csvHref} className={btnSecondary} download>Export CSV</a>}
       />
-      <form method="get" action="/admin/log" role="search" aria-label="Filter the log" className="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
-        <div className="sm:col-span-2">
+      <form method="get" action="/admin/log" role="search" aria-label="Filter the log" className="mb-4 grid grid-cols-2 gap-3 lg:grid-cols-4">
+        <div className="col-span-2">
           <label htmlFor="q" className={label}>Search</label>
           <input id="q" name="q" type="search" defaultValue={filter.q ?? ""} placeholder="Message, reason, device, user, address" className={input} />
         </div>
-        <fieldset className="sm:col-span-2">
+        <fieldset className="col-span-2">
           <legend className={label}>Outcome</legend>
           <div className="flex flex-wrap gap-4 pt-2 text-sm">
             {OUTCOMES.map((o) => (
@@ -100,7 +100,7 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
           <label htmlFor="to" className={label}>To (UTC)</label>
           <input id="to" name="to" type="datetime-local" defaultValue={localValue(filter.to)} className={input} />
         </div>
-        <div className="flex items-end gap-2">
+        <div className="col-span-2 flex items-end gap-2 lg:col-span-1">
           <button type="submit" className={btn}>Apply filters</button>
           {filtered && <Link href="/admin/log" className={btnSecondary}>Clear</Link>}
         </div>
