@@ -12,6 +12,7 @@ import { PNG } from "pngjs";
 import { parse as parsePlist } from "plist";
 import { REASONS } from "../lib/log/reasons";
 import { IPHONE, signInAsOwner } from "./helpers";
+import { signInWithIdp } from "./portalHelpers";
 
 function decodeQr(png: Buffer): string | null {
   const img = PNG.sync.read(png);
@@ -152,4 +153,19 @@ test("expired and revoked links show seed 000's messages at an iPhone viewport",
   // A damaged link explains itself too.
   await phone.goto(expiring.url.slice(0, -15));
   await expect(phone.getByRole("heading", { name: REASONS.token_malformed.title })).toBeVisible();
+});
+
+test("a read-only admin sees tokens but no generate or revoke controls, and the API refuses changes", async ({ page }) => {
+  await signInWithIdp(page, "reader-ota@example.com");
+  await page.goto("/admin/enrollment/tokens");
+  await expect(page.getByRole("heading", { name: "Tokens" })).toBeVisible();
+  await expect(page.locator("tr", { hasText: "E2E iPhones" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Generate Token" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Revoke" })).toHaveCount(0);
+  await page.goto("/admin/enrollment/tokens/new");
+  await expect(page.getByRole("alert").filter({ hasText: "read-only" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Generate Token" })).toHaveCount(0);
+  const origin = new URL(page.url()).origin;
+  const res = await page.request.post("/api/v1/tokens", { data: { name: "nope", expiresIn: "7d" }, headers: { origin } });
+  expect(res.status()).toBe(403);
 });
