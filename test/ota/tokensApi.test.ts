@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "@/lib/auth/apiKeys";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { serveRoutes, type RouteServer } from "@/test/helpers/routeServer";
+import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
 import { decodeQrPng } from "./qrDecode";
 
 let t: TestDb;
@@ -16,10 +16,10 @@ beforeAll(async () => {
   adminKey = (await createApiKey("ota-admin", "ADMIN")).key;
   readKey = (await createApiKey("ota-reader", "READ_ONLY")).key;
   server = await serveRoutes([
-    { pattern: "/api/v1/tokens", module: await import("@/app/api/v1/tokens/route") },
-    { pattern: "/api/v1/tokens/[id]/revoke", module: await import("@/app/api/v1/tokens/[id]/revoke/route") },
-    { pattern: "/api/v1/tokens/[id]/qr.png", module: await import("@/app/api/v1/tokens/[id]/qr.png/route") },
-    { pattern: "/api/v1/tokens/[id]/qr.svg", module: await import("@/app/api/v1/tokens/[id]/qr.svg/route") },
+    { pattern: "/api/v1/tokens", module: (await import("@/app/api/v1/tokens/route")) as unknown as RouteModule },
+    { pattern: "/api/v1/tokens/[id]/revoke", module: (await import("@/app/api/v1/tokens/[id]/revoke/route")) as unknown as RouteModule },
+    { pattern: "/api/v1/tokens/[id]/qr.png", module: (await import("@/app/api/v1/tokens/[id]/qr.png/route")) as unknown as RouteModule },
+    { pattern: "/api/v1/tokens/[id]/qr.svg", module: (await import("@/app/api/v1/tokens/[id]/qr.svg/route")) as unknown as RouteModule },
   ]);
 });
 afterAll(async () => {
