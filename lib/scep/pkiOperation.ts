@@ -11,6 +11,7 @@ import { getCa, getCaDecryptionKey } from "../pki/ca";
 import { CmsError, type Signer } from "../pki/cms";
 import { issueCertificate, lookupIssuedCertificate } from "../pki/certificates";
 import { rsaKeyBits } from "../pki/keys";
+import { nameParts } from "../pki/names";
 import { peekChallengeContext, verifyChallenge } from "./challenge";
 import { CsrError, parseCsr } from "./csr";
 import { decryptEnvelope, EnvelopeError } from "./envelope";
@@ -138,8 +139,10 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
     const peek = await peekChallengeContext(profile, csr!.challengePassword);
     context = await userContext(peek.userId);
   }
-  // The subject is settled before a one-time challenge is spent.
-  const expanded = expandSubject(profile.subjectTemplate, csr!.subject, context);
+  // The subject is settled before a one-time challenge is spent. A renewal takes its values
+  // from the certificate it renews, so a device cannot rename itself ($UDID) by renewing.
+  const valuesFrom = auth ? nameParts(msg.signerCert.subject) : csr!.subject;
+  const expanded = expandSubject(profile.subjectTemplate, valuesFrom, context);
   if (!expanded.ok) refuse("badRequest", expanded.reason, expanded.detail, auth?.tokenId);
   if (!auth) {
     const verdict = await verifyChallenge(profile, csr!.challengePassword);

@@ -180,6 +180,10 @@ describe("RenewalReq", () => {
     expect(newRow?.renewedFromSerial).toBe(oldRow?.serial);
     expect(newRow?.subject).toBe("CN=UDID-R,O=Proto");
 
+    // The renewed subject comes from the certificate being renewed, not from the new CSR.
+    const renamed = await scepRenew({ url, current: { certDer: renewed.certDer, privateKeyPem: renewed.privateKeyPem }, subject: "CN=SOMEONE-ELSE" });
+    expect((await lookupIssuedCertificate(renamed.certDer))?.subject).toBe("CN=UDID-R,O=Proto");
+
     await revokeCertificate(newRow!.serial, "test");
     const refused = scepRenew({ url, current: { certDer: renewed.certDer, privateKeyPem: renewed.privateKeyPem }, subject: "CN=UDID-R" });
     await expect(refused).rejects.toMatchObject({ failInfo: "badRequest" });
