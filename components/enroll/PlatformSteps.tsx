@@ -1,7 +1,7 @@
 "use client";
 // Install steps for iPhone/iPad and Mac. The server's guess comes from the user agent;
 // iPadOS may pose as a Mac, so the user can switch.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { EnrollPlatform } from "@/lib/enrollment/platform";
 
 const STEPS: Record<EnrollPlatform, { title: string; steps: React.ReactNode[] }> = {
@@ -27,6 +27,10 @@ const STEPS: Record<EnrollPlatform, { title: string; steps: React.ReactNode[] }>
 
 export function PlatformSteps({ initial }: { initial: EnrollPlatform }) {
   const [platform, setPlatform] = useState<EnrollPlatform>(initial);
+  // iPadOS Safari reports a Mac user agent; a touch screen gives it away.
+  useEffect(() => {
+    if (initial === "macos" && navigator.maxTouchPoints > 1) setPlatform("ios");
+  }, [initial]);
   const current = STEPS[platform];
   return (
     <section aria-labelledby="steps-heading" className="space-y-4">

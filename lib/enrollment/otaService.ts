@@ -9,7 +9,7 @@ import { getCa } from "../pki/ca";
 import { checkInUrl, currentMdmTopic, serverUrl } from "../mdm/endpoints";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
 import { otaIdentity } from "./otaIdentity";
-import { consumeEnrollmentUse, refundEnrollmentUse, verifyEnrollmentToken, type TokenReason } from "./tokens";
+import { consumeEnrollmentUse, enrollmentUseCount, refundEnrollmentUse, verifyEnrollmentToken, type TokenReason } from "./tokens";
 
 export interface OtaContext {
   remoteAddr?: string | null;
@@ -127,11 +127,11 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
       },
     });
     const body = await signProfile(xml);
-    const used = token.useCount + 1;
+    const used = (await enrollmentUseCount(tokenId)) ?? token.useCount + 1;
     await writeEnrollmentLog({
       step: "ota.profile",
       outcome: "OK",
-      message: `Enrollment profile served for token "${token.name}" (${token.maxUses > 0 ? `use ${Math.min(used, token.maxUses)} of ${token.maxUses}` : "unlimited uses"})`,
+      message: `Enrollment profile served for token "${token.name}" (${used} of ${token.maxUses > 0 ? token.maxUses : "unlimited"} uses taken)`,
       tokenId,
       remoteAddr: ctx.remoteAddr ?? null,
     });

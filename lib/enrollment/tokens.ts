@@ -321,6 +321,11 @@ export async function consumeEnrollmentUse(tokenId: string): Promise<boolean> {
   return count === 1;
 }
 
+/** The current use count (for log lines after a use was taken). */
+export async function enrollmentUseCount(tokenId: string): Promise<number | null> {
+  return (await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { useCount: true } }))?.useCount ?? null;
+}
+
 /** Gives a use back when the profile could not be produced after all (server-side failure). */
 export async function refundEnrollmentUse(tokenId: string): Promise<void> {
   await db().enrollmentToken.updateMany({ where: { id: tokenId, useCount: { gt: 0 } }, data: { useCount: { decrement: 1 } } });
