@@ -4,7 +4,7 @@
 // use, short expiry); TOKEN is the enrollment JWT itself, which was counted when the
 // profile was downloaded, so SCEP verifies it without taking another use.
 import crypto from "node:crypto";
-import { db } from "../db/client";
+import { db, isUniqueViolation } from "../db/client";
 import { notFound, badRequest } from "../errors";
 import { verifyEnrollmentToken } from "../enrollment/tokens";
 import type { ReasonCode } from "../log/reasons";
@@ -89,7 +89,9 @@ export async function issueNdesChallenge(profileId: string): Promise<NdesIssue> 
 
 async function verifyOneTime(profile: ScepProfile, challenge: string): Promise<ChallengeVerdict> {
   const row = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) } });
-  if (!row || row.profileId !== profile.id) return { ok: false, reason: "scep_bad_challenge", detail: "the challenge is not one this SCEP profile issued" };
+  if (!row || row.profileId !== profile.id || row.source !== profile.challengeType) {
+    return { ok: false, reason: "scep_bad_challenge", detail: "the challenge is not one this SCEP profile issued" };
+  }
   if (row.usedAt) return { ok: false, reason: "scep_challenge_replayed", detail: `the one-time challenge was already used at ${row.usedAt.toISOString()}`, tokenId: row.tokenId };
   if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "scep_challenge_expired", detail: `the one-time challenge expired at ${row.expiresAt.toISOString()}`, tokenId: row.tokenId };
   // Conditional update: of two concurrent requests with the same challenge, one wins.
@@ -111,11 +113,20 @@ async function verifyToken(profile: ScepProfile, jwt: string): Promise<Challenge
   if (token.scepProfileId && token.scepProfileId !== profile.id) {
     return { ok: false, reason: "scep_bad_challenge", detail: "the enrollment token belongs to another SCEP profile", tokenId };
   }
-  // Each counted download may yield one certificate: the token cannot mint more
-  // certificates than it delivered profiles (renewals are not counted here).
-  const issued = await db().certificate.count({ where: { enrollmentTokenId: tokenId, renewedFromSerial: null } });
-  if (issued >= token.useCount) {
-    return { ok: false, reason: "scep_challenge_replayed", detail: `the enrollment token has already been used for ${issued} certificate(s), as many as profiles were downloaded`, tokenId };
+  // Each counted download may yield one certificate. Claims are numbered rows in
+  // ScepChallenge (hash of token id and claim number, unique), so two concurrent requests
+  // cannot take the same claim: the loser gets "replayed".
+  const claims = await db().scepChallenge.count({ where: { tokenId, source: "TOKEN" } });
+  if (claims >= token.useCount) {
+    return { ok: false, reason: "scep_challenge_replayed", detail: `the enrollment token has already been used for ${claims} certificate(s), as many as profiles were downloaded`, tokenId };
+  }
+  try {
+    await db().scepChallenge.create({
+      data: { profileId: profile.id, hash: sha256Hex(`token-claim:${tokenId}:${claims}`), source: "TOKEN", tokenId, expiresAt: new Date(), usedAt: new Date() },
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    return { ok: false, reason: "scep_challenge_replayed", detail: "the enrollment token was used by a concurrent request", tokenId };
   }
   return { ok: true, source: "TOKEN", tokenId, userId: null };
 }

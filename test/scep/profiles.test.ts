@@ -95,6 +95,19 @@ describe("SCEP profiles", () => {
     const t = await testDb.client.enrollmentToken.findUniqueOrThrow({ where: { id: token.id } });
     expect(t.useCount).toBe(1);
     expect(await verifyChallenge(row, token.jwt + "x")).toMatchObject({ ok: false, reason: "scep_bad_challenge" });
+    // The one download is spent: no second certificate.
+    expect(await verifyChallenge(row, token.jwt)).toMatchObject({ ok: false, reason: "scep_challenge_replayed" });
+  });
+
+  it("TOKEN: concurrent requests with the same JWT get one claim per download, no more", async () => {
+    const p = await createScepProfile({ name: "Tok2", challengeType: "TOKEN" });
+    const row = (await getScepProfileRow(p.profile.id))!;
+    const token = await createEnrollmentToken({ name: "t2", expiresIn: "24h", maxUses: 2, scepProfileId: p.profile.id });
+    expect(await consumeEnrollmentUse(token.id)).toBe(true);
+    expect(await consumeEnrollmentUse(token.id)).toBe(true);
+    const verdicts = await Promise.all(Array.from({ length: 6 }, () => verifyChallenge(row, token.jwt)));
+    expect(verdicts.filter((v) => v.ok).length).toBe(2);
+    expect(verdicts.filter((v) => !v.ok).every((v) => !v.ok && v.reason === "scep_challenge_replayed")).toBe(true);
   });
 
   it("lists, updates and deletes", async () => {
