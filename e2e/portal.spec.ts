@@ -189,6 +189,16 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   await page.reload();
   await expect(page.getByRole("heading", { name: "Walk iPhone", exact: true })).toBeVisible();
 
+  // Removing the iPad, confirmed in the dialog, takes it off the list.
+  await page.goto("/admin/devices");
+  await page.getByRole("link", { name: "Walk iPad", exact: true }).click();
+  await page.getByRole("button", { name: "Remove device" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Remove device" }).click();
+  await expect(page).toHaveURL(/\/admin\/devices\?removed=1/);
+  await expect(page.getByRole("status").filter({ hasText: "Device removed." })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Walk iPad", exact: true })).toHaveCount(0);
+  expect((await page.request.get(`/api/v1/devices/${second.udid}`)).status()).toBe(404);
+
   // 6. The log: the device's lines, errors linked to their fix, CSV export with the filters.
   await page.goto(`/admin/log?device=${encodeURIComponent(sim.udid)}`);
   const lines = page.locator("tbody tr");
@@ -217,8 +227,12 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   await expect(page.getByRole("region", { name: "Devices by status" })).toContainText(/Managed\s*\d/);
   await expect(page.getByRole("region", { name: "Recent errors" })).toContainText("Fix:");
   await shoot(page, "dashboard");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: path.join(SHOTS, "dashboard-dark-desktop.png"), fullPage: true });
+  await page.goto(devicePage);
+  await page.screenshot({ path: path.join(SHOTS, "device-dark-desktop.png"), fullPage: true });
+  await page.emulateMedia({ colorScheme: "light" });
   await page.goto(tokenPage.replace(/\?.*$/, ""));
   await expect(page.getByRole("heading", { name: "Walk BYOD" })).toBeVisible();
   await shoot(page, "token");
-  void devicePage;
 });

@@ -110,6 +110,11 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
           {filtered && <Link href="/admin/devices" className={btnSecondary}>Clear</Link>}
         </div>
       </form>
+      {params.removed === "1" && (
+        <p role="status" className="mb-4 rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900 dark:border-green-800 dark:bg-green-950 dark:text-green-200">
+          Device removed. Its identity certificates were revoked.
+        </p>
+      )}
       {error && <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">{error}</p>}
       <p className="mb-2 text-sm text-slate-600 dark:text-slate-400" aria-live="polite">
         {result.total === 0 ? "No devices" : `${first.toLocaleString("en-US")}–${(first + result.rows.length - 1).toLocaleString("en-US")} of ${result.total.toLocaleString("en-US")} devices`}
