@@ -218,6 +218,9 @@ async function prepareSims(client: Client, count: number): Promise<Sim[]> {
   return sims;
 }
 
+// The figures include the client side (same process) and whatever else the machine runs.
+console.log(`${os.cpus().length} CPU(s), load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} at start`);
+
 const targets: { kind: string; make: () => Promise<{ url: string; drop: () => Promise<void> }> }[] = [
   {
     kind: "sqlite",
@@ -240,4 +243,5 @@ for (const target of targets) {
     }
   }
 }
+console.log(`\nload average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} at the end`);
 fs.rmSync(dir, { recursive: true, force: true });

@@ -24,6 +24,8 @@ const STATUS_MAP = {
 } as const;
 type ReportStatus = keyof typeof STATUS_MAP | "Idle";
 
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
 const ENVELOPE_KEYS = new Set(["Status", "UDID", "EnrollmentID", "EnrollmentUserID", "UserID", "UserShortName", "UserLongName", "CommandUUID", "ErrorChain", "RequestType"]);
 
 function responseKeys(dict: PlistDict): PlistDict {
@@ -140,7 +142,10 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
     if (device.status === "UNENROLLED") return EMPTY_OK;
     // No user-channel queue: user-channel polls get nothing to do.
     if (id.userChannelId) return EMPTY_OK;
-    await db().device.update({ where: { id: device.id }, data: { lastSeenAt: new Date() } });
+    // "Last seen" to the minute: no write per poll for devices that poll often.
+    if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+      await db().device.update({ where: { id: device.id }, data: { lastSeenAt: new Date() } });
+    }
     if (status !== "Idle") await record(device, status, dict, req);
     const next = await nextCommand(device.id, { skipNotNow: status === "NotNow" });
     void maybePruneCommandHistory().catch((err) => log.error("command history prune failed", { err }));
