@@ -1,0 +1,117 @@
+// The pkcsPKIEnvelope against OpenSSL's CMS implementation, both directions, every cipher
+// we accept; and RSA PKCS#1 v1.5 implicit rejection (bad padding fails like a wrong key).
+import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ab, fromPem } from "@/lib/pki/der";
+import { AES_128_CBC, AES_256_CBC, DES_EDE3_CBC, decryptEnvelope, encryptEnvelope, EnvelopeError } from "@/lib/scep/envelope";
+import { tempDir } from "./tools";
+
+let dir: string;
+let cert: pkijs.Certificate;
+let key: crypto.KeyObject;
+const content = Buffer.from("a PKCS#10 request, or anything else: " + "x".repeat(300));
+
+function openssl(args: string[], input?: Buffer): Buffer {
+  return execFileSync("openssl", args, { input, stdio: ["pipe", "pipe", "pipe"] });
+}
+
+beforeAll(() => {
+  dir = tempDir("envelope-");
+  openssl(["req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-subj", "/CN=Envelope CA", "-days", "2"]);
+  cert = pkijs.Certificate.fromBER(ab(fromPem(fs.readFileSync(path.join(dir, "cert.pem"), "utf8"), ["CERTIFICATE"])));
+  key = crypto.createPrivateKey(fs.readFileSync(path.join(dir, "key.pem")));
+  fs.writeFileSync(path.join(dir, "content.bin"), content);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe("decryptEnvelope reads what OpenSSL encrypts", () => {
+  const cases: Array<[string, string[]]> = [
+    ["DES-CBC (legacy clients)", ["-des", "-provider", "legacy", "-provider", "default"]],
+    ["DES-EDE3-CBC", ["-des3"]],
+    ["AES-128-CBC", ["-aes128"]],
+    ["AES-256-CBC", ["-aes256"]],
+    ["AES-256-CBC with RSA-OAEP key transport", ["-aes256", "-recip", "CERT", "-keyopt", "rsa_padding_mode:oaep"]],
+  ];
+  for (const [name, flags] of cases) {
+    it(name, () => {
+      let der: Buffer;
+      try {
+        const certPath = path.join(dir, "cert.pem");
+        const args = flags.includes("-recip") ? flags.map((f) => (f === "CERT" ? certPath : f)) : [...flags, certPath];
+        der = openssl(["cms", "-encrypt", "-binary", "-in", path.join(dir, "content.bin"), "-outform", "DER", ...args]);
+      } catch (err) {
+        // Only DES needs OpenSSL's legacy provider; say so instead of passing silently.
+        throw new Error(`openssl could not produce the ${name} envelope: ${String((err as { stderr?: Buffer }).stderr ?? err)}`);
+      }
+      const out = decryptEnvelope(new Uint8Array(der), cert, key);
+      expect(Buffer.from(out.content).equals(content)).toBe(true);
+    });
+  }
+});
+
+describe("encryptEnvelope writes what OpenSSL decrypts", () => {
+  for (const oid of [AES_256_CBC, AES_128_CBC, DES_EDE3_CBC]) {
+    it(oid, () => {
+      const der = encryptEnvelope(content, cert, oid);
+      const plain = openssl(["cms", "-decrypt", "-inform", "DER", "-inkey", path.join(dir, "key.pem"), "-recip", path.join(dir, "cert.pem")], Buffer.from(der));
+      expect(plain.equals(content)).toBe(true);
+      // Round trip through our own reader names the cipher we used.
+      expect(decryptEnvelope(der, cert, key).cipherOid).toBe(oid);
+    });
+  }
+});
+
+describe("implicit rejection", () => {
+  function withEncryptedKey(der: Uint8Array, encryptedKey: Uint8Array): Uint8Array {
+    const ci = pkijs.ContentInfo.fromBER(ab(der));
+    const env = new pkijs.EnvelopedData({ schema: ci.content });
+    (env.recipientInfos[0].value as pkijs.KeyTransRecipientInfo).encryptedKey = new asn1js.OctetString({ valueHex: ab(encryptedKey) });
+    return new Uint8Array(new pkijs.ContentInfo({ contentType: ci.contentType, content: env.toSchema() }).toSchema().toBER(false));
+  }
+
+  it("a key block with bad PKCS#1 padding fails exactly like a wrong key", () => {
+    const good = encryptEnvelope(content, cert, AES_256_CBC);
+    const publicKey = crypto.createPublicKey(key);
+    // Valid RSA ciphertext whose plaintext is not PKCS#1 v1.5 type 2.
+    const block = Buffer.alloc(256, 0x41);
+    block[0] = 0;
+    const badPadding = new Uint8Array(crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_NO_PADDING }, block));
+    // Well-padded, but a key of the wrong length for AES-256.
+    const wrongLength = new Uint8Array(crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_PKCS1_PADDING }, crypto.randomBytes(16)));
+    // Well-padded, right length, wrong key.
+    const wrongKey = new Uint8Array(crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_PKCS1_PADDING }, crypto.randomBytes(32)));
+    const messages = [badPadding, wrongLength, wrongKey, new Uint8Array(256), new Uint8Array(10)].map((k) => {
+      try {
+        const out = decryptEnvelope(withEncryptedKey(good, k), cert, key);
+        // A random key may still unpad by chance (1 in 256); then the content is garbage.
+        return Buffer.from(out.content).equals(content) ? "decrypted!" : "garbage";
+      } catch (err) {
+        expect(err).toBeInstanceOf(EnvelopeError);
+        return (err as Error).message;
+      }
+    });
+    expect(messages.filter((m) => m === "decrypted!")).toEqual([]);
+    const errors = new Set(messages.filter((m) => m !== "garbage"));
+    expect(errors.size).toBe(1);
+    expect([...errors][0]).toBe("the envelope cannot be decrypted with this CA's key");
+  });
+
+  it("garbage never escapes as anything but EnvelopeError", () => {
+    const good = encryptEnvelope(content, cert, DES_EDE3_CBC);
+    for (let i = 0; i < 200; i++) {
+      const m = good.slice();
+      m[crypto.randomInt(m.length)] = crypto.randomInt(256);
+      try {
+        decryptEnvelope(m, cert, key);
+      } catch (err) {
+        expect(err).toBeInstanceOf(EnvelopeError);
+      }
+    }
+    expect(() => decryptEnvelope(new Uint8Array([0x30, 0x03, 0x02, 0x01]), cert, key)).toThrow(EnvelopeError);
+  });
+});
