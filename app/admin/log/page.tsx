@@ -111,7 +111,32 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
           {filtered ? <Link className={link} href="/admin/log">Clear the filters</Link> : "Each enrollment step (enroll page, profile download, SCEP, check-in) writes a line here."}
         </EmptyState>
       ) : (
-        <div className={tableWrap}>
+        <>
+        {/* Phones: one card per line, nothing cut off. */}
+        <ul className="space-y-2 md:hidden" aria-label="Enrollment log lines, newest first">
+          {page.lines.map((l) => {
+            const info = reasonInfo(l.reason);
+            return (
+              <li key={l.id} data-outcome={l.outcome} className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900">
+                <div className="flex flex-wrap items-center gap-2">
+                  <OutcomeBadge outcome={l.outcome} />
+                  <span className="font-medium">{l.step}</span>
+                  <time dateTime={l.time.toISOString()} className="ml-auto text-xs text-slate-600 dark:text-slate-400">{formatUtc(l.time)}</time>
+                </div>
+                {l.reason && <Link className={`${link} mt-1 block font-medium`} href={`/admin/log/reasons#${l.reason}`}>{info?.title ?? l.reason}</Link>}
+                <p className="mt-1 break-words">{l.message}</p>
+                {info && <p className="mt-1 text-xs text-slate-700 dark:text-slate-300">Fix: {info.fix}</p>}
+                <dl className="mt-1 space-y-0.5 break-all text-xs text-slate-600 dark:text-slate-400">
+                  {l.deviceIdentifier && <div><dt className="inline">Device: </dt><dd className="inline font-mono">{l.deviceIdentifier}</dd></div>}
+                  {l.userIdentifier && <div><dt className="inline">User: </dt><dd className="inline">{l.userIdentifier}</dd></div>}
+                  {l.tokenId && <div><dt className="inline">Token: </dt><dd className="inline font-mono">{l.tokenId}</dd></div>}
+                  {l.remoteAddr && <div><dt className="inline">From: </dt><dd className="inline font-mono">{l.remoteAddr}</dd></div>}
+                </dl>
+              </li>
+            );
+          })}
+        </ul>
+        <div className={`${tableWrap} hidden md:block`}>
           <table className="min-w-full text-sm">
             <caption className="sr-only">Enrollment log lines, newest first</caption>
             <thead className="bg-slate-50 dark:bg-slate-950">
@@ -120,7 +145,7 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
                 <th scope="col" className={th}>Step</th>
                 <th scope="col" className={th}>Outcome</th>
                 <th scope="col" className={th}>Reason / message</th>
-                <th scope="col" className={`${th} hidden md:table-cell`}>Device</th>
+                <th scope="col" className={th}>Device</th>
                 <th scope="col" className={`${th} hidden lg:table-cell`}>Token</th>
                 <th scope="col" className={`${th} hidden lg:table-cell`}>User</th>
                 <th scope="col" className={`${th} hidden xl:table-cell`}>Remote address</th>
@@ -142,12 +167,8 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
                       )}
                       <div className="break-words">{l.message}</div>
                       {info && <div className="mt-0.5 text-xs text-slate-700 dark:text-slate-300">Fix: {info.fix}</div>}
-                      <div className="mt-1 space-y-0.5 text-xs text-slate-600 md:hidden dark:text-slate-400">
-                        {l.deviceIdentifier && <div>Device: {l.deviceIdentifier}</div>}
-                        {l.userIdentifier && <div>User: {l.userIdentifier}</div>}
-                      </div>
                     </td>
-                    <td className={`${td} hidden font-mono text-xs md:table-cell`}>
+                    <td className={`${td} font-mono text-xs`}>
                       {l.deviceIdentifier ? <Link className={link} href={`/admin/log?${new URLSearchParams({ device: l.deviceIdentifier })}`}>{l.deviceIdentifier}</Link> : "—"}
                     </td>
                     <td className={`${td} hidden font-mono text-xs lg:table-cell`}>
@@ -161,6 +182,7 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
             </tbody>
           </table>
         </div>
+        </>
       )}
       <nav aria-label="Pages" className="mt-4 flex gap-2">
         {cursor && <Link className={btnSecondary} href={`/admin/log?${filterParams}`}>Newest</Link>}
