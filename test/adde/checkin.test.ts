@@ -1,27 +1,33 @@
 // Ongoing authorization (seed 003 step 19): after account-driven enrollment every MDM request
 // carries the access token. Check-ins with it succeed; after an admin invalidates the user's
-// tokens they get 401 until the person signs in again. Uses the MDM helper's real check-in
-// route and device simulator; the identity certificate is issued by our CA bound to the user
-// the way the SCEP service does for a challenge issued to that user.
+// tokens they get 401 until the person signs in again. The whole chain is real: the profile's
+// SCEP payload → SCEP exchange with its one-time challenge (the certificate is bound to the
+// user) → the MDM helper's check-in route and device simulator.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db/client";
 import { createRoute } from "@/lib/enrollment/routes";
 import { putUser } from "@/lib/enrollment/users";
 import { createTestDb, type TestDb } from "../helpers/db";
 import type { RouteServer } from "../helpers/routeServer";
-import { issueIdentity, serveMdm, simDevice } from "../mdm/helpers";
+import { parse as parsePlist } from "plist";
+import { verifySignedData } from "@/lib/pki/cms";
+import { scepEnroll } from "../helpers/scepClient";
+import { serveRoutes, type RouteModule } from "../helpers/routeServer";
+import { serveMdm, simDevice } from "../mdm/helpers";
 import { discover, enrollPost, form, startAddeServer, tokenFromResultLocation } from "./deviceClient";
 import { createApiKey } from "@/lib/auth/apiKeys";
 
 let t: TestDb;
 let adde: RouteServer;
 let mdm: RouteServer;
+let scep: RouteServer;
 let adminKey: string;
 
 beforeAll(async () => {
   t = await createTestDb();
   adde = await startAddeServer();
   mdm = await serveMdm();
+  scep = await serveRoutes([{ pattern: "/scep/[id]", module: (await import("@/app/scep/[id]/route")) as unknown as RouteModule }]);
   await createRoute({ domain: "example.com", modelFamily: "Mac", version: "mdm-adde" });
   await createRoute({ domain: "example.com", version: "mdm-byod" });
   await putUser("pat@example.com", { password: "pat-password-1", managedAppleId: "pat@appleid.example.com" });
@@ -31,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await adde?.close();
   await mdm?.close();
+  await scep?.close();
   await t?.close();
 });
 
@@ -46,12 +53,24 @@ async function enrollAndGetIdentity(family: string) {
   const token = await signIn(Version === "mdm-adde" ? "adde" : "byod");
   const res = await enrollPost(adde, BaseURL, { token });
   expect(res.status).toBe(200);
+  const { content } = await verifySignedData(new Uint8Array(await res.arrayBuffer()));
+  const top = parsePlist(new TextDecoder().decode(content)) as { PayloadContent: Record<string, unknown>[] };
+  const payload = top.PayloadContent.find((p) => p.PayloadType === "com.apple.security.scep")!.PayloadContent as { URL: string; Challenge: string; Subject: string[][][]; Keysize: number };
   const user = await db().user.findUniqueOrThrow({ where: { identifier: "pat@example.com" } });
   // No SCEP profile chosen: the shared default DYNAMIC profile issued a one-time challenge to this user.
   const challenges = await db().scepChallenge.findMany({ where: { userId: user.id, usedAt: null }, include: { profile: true } });
   expect(challenges.length).toBeGreaterThan(0);
   expect(challenges.every((c) => c.profile.name === "OTA default" && c.profile.challengeType === "DYNAMIC")).toBe(true);
-  const identity = await issueIdentity(`CN=adde-${family}`, { userId: user.id });
+
+  // The device's SCEP exchange, with the profile's URL, challenge and subject.
+  const url = new URL(payload.URL);
+  const scepUrl = `${scep.url}${url.pathname}`;
+  const subject = payload.Subject.map((rdn) => rdn.map(([k, v]) => `${k}=${v}`).join("+")).join(",");
+  const issued = await scepEnroll({ url: scepUrl, challenge: payload.Challenge, subject, keySize: payload.Keysize });
+  const cert = await db().certificate.findFirstOrThrow({ where: { userId: user.id }, orderBy: { issuedAt: "desc" } });
+  expect(Buffer.from(cert.der).equals(Buffer.from(issued.certDer))).toBe(true);
+  expect(await db().scepChallenge.count({ where: { userId: user.id, usedAt: { not: null } } })).toBeGreaterThan(0);
+  const identity = { certDer: issued.certDer, privateKeyPem: issued.privateKeyPem };
   return { Version, token, identity };
 }
 
