@@ -24,7 +24,7 @@ const client = createClient(url);
 setDb(url, client);
 
 const t0 = performance.now();
-const groups = [];
+const groups: string[] = [];
 for (let g = 0; g < 20; g++) groups.push((await client.deviceGroup.create({ data: { name: `Group ${g}` } })).id);
 const statuses = ["MANAGED", "MANAGED", "MANAGED", "ENROLLED", "PENDING", "UNENROLLED"] as const;
 const platforms = ["iOS", "iOS", "iPadOS", "macOS"];

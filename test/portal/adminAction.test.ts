@@ -4,12 +4,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { badRequest } from "@/lib/errors";
 import type { SessionAdmin } from "@/lib/auth/session";
+import type { Role } from "@/lib/auth/roles";
 
 let current: SessionAdmin | null = null;
 vi.mock("@/lib/auth/session", async () => {
   const { hasRole } = await import("@/lib/auth/roles");
   return {
-    requireAdmin: async (role = "READ_ONLY") => {
+    requireAdmin: async (role: Role = "READ_ONLY") => {
       if (!current) throw new Error("NEXT_REDIRECT");
       if (!hasRole(current.role, role)) throw new Error("Your role does not allow this action.");
       return current;

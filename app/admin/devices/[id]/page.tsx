@@ -48,7 +48,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
   const { id } = await params;
   let d: DeviceDetail;
   try {
-    d = await getDeviceDetail(decodeURIComponent(id));
+    d = await getDeviceDetail(id);
   } catch (err) {
     if (err instanceof AppError && err.status === 404) notFound();
     throw err;
