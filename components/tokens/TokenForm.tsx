@@ -21,7 +21,7 @@ export function TokenForm({ groups, scepProfiles }: { groups: { id: string; name
       )}
       <div>
         <label htmlFor="name" className="mb-1 block text-sm font-medium">Name</label>
-        <input id="name" name="name" required maxLength={100} placeholder="Engineering BYOD" className={input} />
+        <input id="name" name="name" required maxLength={100} placeholder="Engineering BYOD" defaultValue={state.values?.name ?? ""} className={input} />
       </div>
       <fieldset>
         <legend className="mb-1 block text-sm font-medium">Expiration</legend>
@@ -43,7 +43,7 @@ export function TokenForm({ groups, scepProfiles }: { groups: { id: string; name
       </fieldset>
       <div>
         <label htmlFor="groupId" className="mb-1 block text-sm font-medium">Group Assignment</label>
-        <select id="groupId" name="groupId" className={input} defaultValue="">
+        <select id="groupId" name="groupId" className={input} defaultValue={state.values?.groupId ?? ""}>
           <option value="">No group</option>
           {groups.map((g) => (
             <option key={g.id} value={g.id}>{g.name}</option>
@@ -52,7 +52,7 @@ export function TokenForm({ groups, scepProfiles }: { groups: { id: string; name
       </div>
       <div>
         <label htmlFor="scepProfileId" className="mb-1 block text-sm font-medium">SCEP Profile</label>
-        <select id="scepProfileId" name="scepProfileId" className={input} defaultValue="">
+        <select id="scepProfileId" name="scepProfileId" className={input} defaultValue={state.values?.scepProfileId ?? ""}>
           <option value="">Default (one-time dynamic challenge)</option>
           {scepProfiles.map((p) => (
             <option key={p.id} value={p.id}>{p.name} ({p.challengeType.toLowerCase()} challenge)</option>
@@ -62,7 +62,7 @@ export function TokenForm({ groups, scepProfiles }: { groups: { id: string; name
       </div>
       <div>
         <label htmlFor="maxUses" className="mb-1 block text-sm font-medium">Max Uses</label>
-        <input id="maxUses" name="maxUses" type="number" min={0} max={1000000} step={1} defaultValue={0} required className={input} />
+        <input id="maxUses" name="maxUses" type="number" min={0} max={1000000} step={1} defaultValue={state.values?.maxUses ?? "0"} required className={input} />
         <p className="mt-1 text-xs text-slate-500">How many devices can enroll with this token. 0 = unlimited.</p>
       </div>
       <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">

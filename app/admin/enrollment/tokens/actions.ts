@@ -2,7 +2,7 @@
 // Server actions for OTA tokens. Each checks the Admin role itself: the page hiding the
 // controls from read-only admins is a courtesy, not the guard.
 import { revalidatePath } from "next/cache";
-import { redirect } from "next/navigation";
+import { redirect, unstable_rethrow } from "next/navigation";
 import { audit } from "@/lib/auth/audit";
 import { requireAdmin } from "@/lib/auth/session";
 import { createEnrollmentTokenFromInput, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
@@ -10,16 +10,20 @@ import { AppError } from "@/lib/errors";
 
 export interface TokenFormState {
   error: string | null;
+  /** What was submitted, so a refused form comes back filled in. */
+  values?: { name: string; groupId: string; scepProfileId: string; maxUses: string };
 }
 
 const field = (form: FormData, name: string): string => String(form.get(name) ?? "").trim();
 
 export async function createTokenAction(_prev: TokenFormState, form: FormData): Promise<TokenFormState> {
+  const values = { name: field(form, "name"), groupId: field(form, "groupId"), scepProfileId: field(form, "scepProfileId"), maxUses: field(form, "maxUses") };
   let admin;
   try {
     admin = await requireAdmin("ADMIN");
   } catch (err) {
-    return { error: (err as Error).message };
+    unstable_rethrow(err); // signed out: let requireAdmin's redirect to /signin happen
+    return { error: (err as Error).message, values };
   }
   const expiration = field(form, "expiration");
   const maxUsesRaw = field(form, "maxUses") || "0";
@@ -34,7 +38,7 @@ export async function createTokenAction(_prev: TokenFormState, form: FormData): 
   try {
     id = (await createEnrollmentTokenFromInput(input, `session:${admin.email}`)).id;
   } catch (err) {
-    if (err instanceof AppError) return { error: err.message.replace(/^expiresIn\.at: /, "Custom expiry: ").replace(/^maxUses: /, "Max uses: ").replace(/^name: /, "Name: ") };
+    if (err instanceof AppError) return { error: err.message.replace(/^expiresIn\.at: /, "Custom expiry: ").replace(/^maxUses: /, "Max uses: ").replace(/^name: /, "Name: "), values };
     throw err;
   }
   await audit({ actor: `session:${admin.email}`, action: "token.create", target: id, detail: input.name });
