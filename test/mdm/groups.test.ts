@@ -73,6 +73,26 @@ describe("policies", () => {
     expect((e2 as AppError).message).toMatch(/Identifier: required key is missing/);
   });
 
+  it("accepts a signed profile (CMS verified and unwrapped) and refuses a tampered one", async () => {
+    const { signProfile } = await import("@/lib/profiles/signProfile");
+    const g = await createGroup({ name: "Signed" });
+    const d = await device("UDID-S", g.id);
+    const signed = await signProfile(restrictionsProfile("com.example.signed", "Signed restrictions"));
+    const p = await addPolicy(g.id, { kind: "PROFILE", mobileconfig: signed });
+    expect(p).toMatchObject({ profileIdentifier: "com.example.signed", name: "Signed restrictions" });
+    // The device receives the profile exactly as uploaded, signature included.
+    const [install] = await drain(d.id);
+    expect(Buffer.from((install.dict.Command as PlistDict).Payload as Uint8Array).equals(Buffer.from(signed))).toBe(true);
+
+    const tampered = Buffer.from(signed);
+    const at = tampered.indexOf(Buffer.from("com.example.signed"));
+    tampered[at] = "C".charCodeAt(0);
+    const err = await addPolicy(g.id, { kind: "PROFILE", mobileconfig: new Uint8Array(tampered) }).catch((e: unknown) => e as AppError);
+    expect(err).toMatchObject({ code: "invalid_policy" });
+    expect((err as AppError).message).toMatch(/signed profile does not verify/);
+    await expect(addPolicy(g.id, { kind: "PROFILE", mobileconfig: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]) })).rejects.toMatchObject({ code: "invalid_policy" });
+  });
+
   it("queues the difference for enrolled members, in order", async () => {
     const g = await createGroup({ name: "G" });
     const d = await device("UDID-A", g.id);
