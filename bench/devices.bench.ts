@@ -76,6 +76,7 @@ await time("page 201 (keyset cursor)", () => listDevices({ limit: 50, cursor }))
 await time("status=MANAGED, first page", () => listDevices({ status: "MANAGED", limit: 50 }));
 await time(`group filter, first page`, () => listDevices({ groupId: groups[3], limit: 50 }));
 await time("sorted by name, first page", () => listDevices({ sort: "name", limit: 50 }));
+await time("sorted by group name, first page", () => listDevices({ sort: "group", limit: 50 }));
 await time("search by serial prefix", () => listDevices({ q: "F000", limit: 50 }));
 await time("dashboard stats", () => dashboardStats());
 

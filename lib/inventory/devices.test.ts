@@ -11,6 +11,7 @@ const NOW = new Date("2026-03-10T12:00:00Z");
 beforeAll(async () => {
   t = await createTestDb();
   groupA = (await t.client.deviceGroup.create({ data: { name: "Engineering" } })).id;
+  const groupB = (await t.client.deviceGroup.create({ data: { name: "Design" } })).id;
   const statuses = ["MANAGED", "ENROLLED", "PENDING", "UNENROLLED"] as const;
   for (let i = 0; i < 23; i++) {
     await t.client.device.create({
@@ -22,7 +23,7 @@ beforeAll(async () => {
         deviceName: `Phone ${i}`,
         platform: i % 2 ? "iOS" : "macOS",
         status: statuses[i % 4],
-        groupId: i % 3 === 0 ? groupA : null,
+        groupId: i % 3 === 0 ? groupA : i % 3 === 1 ? groupB : null,
         // Some devices have never been seen: nulls must page correctly too. Ties on purpose.
         lastSeenAt: i % 4 === 2 ? null : new Date(NOW.getTime() - Math.floor(i / 2) * 3600_000),
         enrolledAt: i % 4 === 2 ? null : new Date(NOW.getTime() - (i % 3) * 86400_000),
@@ -53,11 +54,19 @@ describe("devices table", () => {
     ["serial", "desc"],
     ["status", "asc"],
     ["name", "desc"],
+    ["type", "desc"],
+    ["group", "asc"],
+    ["group", "desc"],
   ] as const)("pages through every device exactly once sorted by %s %s", async (sort, dir) => {
     const paged = await allPages({ sort, dir });
     const oneShot = (await listDevices({ sort, dir, limit: 200 })).rows.map((r) => r.id);
     expect(oneShot).toHaveLength(23);
     expect(paged).toEqual(oneShot);
+  });
+
+  it("sorts by group name, devices without a group last", async () => {
+    const rows = (await listDevices({ sort: "group", dir: "asc", limit: 200 })).rows.map((r) => r.group?.name ?? null);
+    expect(rows).toEqual([...Array(8).fill("Design"), ...Array(8).fill("Engineering"), ...Array(7).fill(null)]);
   });
 
   it("puts never-seen devices last", async () => {
@@ -74,7 +83,7 @@ describe("devices table", () => {
     const grouped = await listDevices({ groupId: groupA });
     expect(grouped.total).toBe(8);
     expect(grouped.rows.every((r) => r.group?.name === "Engineering")).toBe(true);
-    expect((await listDevices({ groupId: "none" })).total).toBe(15);
+    expect((await listDevices({ groupId: "none" })).total).toBe(7);
     expect((await listDevices({ platform: "iOS", status: "ENROLLED" })).total).toBe(6);
     expect((await listDevices({ enrollmentType: "USER_ENROLLMENT" })).rows.map((r) => r.id)).toEqual(["dev07"]);
     expect((await listDevices({ q: "udid-0012" })).rows.map((r) => r.id)).toEqual(["dev12"]);

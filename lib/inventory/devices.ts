@@ -20,10 +20,19 @@ export const DEVICE_SORTS = {
   serial: { field: "serialNumber", kind: "string" },
   os: { field: "osVersion", kind: "string" },
   platform: { field: "platform", kind: "string" },
-  status: { field: "status", kind: "string" },
+  status: { field: "status", kind: "enum" },
+  type: { field: "enrollmentType", kind: "enum" },
+  group: { field: "group", kind: "group" },
 } as const;
 export type DeviceSort = keyof typeof DEVICE_SORTS;
 type SortField = (typeof DEVICE_SORTS)[DeviceSort]["field"];
+type SortKind = (typeof DEVICE_SORTS)[DeviceSort]["kind"];
+
+/** Enum values in the database's own sort order: PostgreSQL sorts enums by declaration, SQLite stores text. */
+function enumOrder(field: SortField): string[] {
+  const values: readonly string[] = field === "status" ? DEVICE_STATUSES : ENROLLMENT_TYPES;
+  return dbKind() === "postgres" ? [...values] : [...values].sort();
+}
 
 export interface DeviceQuery {
   status?: DeviceStatus;
@@ -164,19 +173,24 @@ function decodeCursor(cursor: string): { value: CursorValue; id: string } {
  * set. Written as a range on the field (col <= v, minus the tie rows up to the cursor's id)
  * so the database walks the field's index instead of evaluating an OR over every row.
  */
-function afterCursor(field: SortField, kind: "date" | "string", dir: "asc" | "desc", value: string, id: string): Prisma.DeviceWhereInput {
+function afterCursor(field: SortField, kind: SortKind, dir: "asc" | "desc", value: string, id: string): Prisma.DeviceWhereInput {
   const idNotAfter = { id: { [dir === "asc" ? "lte" : "gte"]: id } } as Prisma.DeviceWhereInput;
-  if (field === "status") {
-    // An enum: no lt/gt filter, so the range is the set of statuses from the cursor's on.
-    // The database's own order: PostgreSQL sorts enums by declaration, SQLite stores text.
-    const order = dbKind() === "postgres" ? [...DEVICE_STATUSES] : [...DEVICE_STATUSES].sort();
-    const at = order.indexOf(value as DeviceStatus);
-    if (at < 0) throw badRequest("invalid_cursor", "cursor is not one this server issued");
+  const bad = () => badRequest("invalid_cursor", "cursor is not one this server issued");
+  if (kind === "enum") {
+    // No lt/gt on enums: the range is the set of values from the cursor's on.
+    const order = enumOrder(field);
+    const at = order.indexOf(value);
+    if (at < 0) throw bad();
     const range = dir === "asc" ? order.slice(at) : order.slice(0, at + 1);
-    return { AND: [{ status: { in: range } }, { NOT: { AND: [{ status: value as DeviceStatus }, idNotAfter] } }] };
+    return { AND: [{ [field]: { in: range } } as Prisma.DeviceWhereInput, { NOT: { AND: [{ [field]: value } as Prisma.DeviceWhereInput, idNotAfter] } }] };
+  }
+  if (kind === "group") {
+    // Group names are unique, so (name, id) is a total order like any column's.
+    const cmp = dir === "asc" ? "gte" : "lte";
+    return { AND: [{ group: { is: { name: { [cmp]: value } } } }, { NOT: { AND: [{ group: { is: { name: value } } }, idNotAfter] } }] };
   }
   const v = kind === "date" ? new Date(value) : value;
-  if (v instanceof Date && Number.isNaN(v.getTime())) throw badRequest("invalid_cursor", "cursor is not one this server issued");
+  if (v instanceof Date && Number.isNaN(v.getTime())) throw bad();
   return {
     AND: [{ [field]: { [dir === "asc" ? "gte" : "lte"]: v } } as Prisma.DeviceWhereInput, { NOT: { AND: [{ [field]: v } as Prisma.DeviceWhereInput, idNotAfter] } }],
   };
@@ -207,22 +221,23 @@ export async function listDevices(q: DeviceQuery = {}): Promise<DevicePage> {
   const limit = Math.min(Math.max(q.limit ?? 50, 1), DEVICE_PAGE_MAX);
   const base = deviceWhere(q);
   const cursor = q.cursor ? decodeCursor(q.cursor) : null;
-  const orderBy = [{ [field]: dir }, { id: dir }] as Prisma.DeviceOrderByWithRelationInput[];
+  const orderBy = [kind === "group" ? { group: { name: dir } } : { [field]: dir }, { id: dir }] as Prisma.DeviceOrderByWithRelationInput[];
   const find = (where: Prisma.DeviceWhereInput, take: number) => db().device.findMany({ where, orderBy, take, select: DEVICE_ROW_SELECT });
   const totalPromise = db().device.count({ where: base });
 
   // Empty values sort last in both directions: first the rows that have a value, then
   // (when the page is not full) the rows without one, ordered by id.
-  const nullable = field !== "status";
+  const nullable = kind !== "enum";
+  const column = (kind === "group" ? "groupId" : field) as string;
   let rows: DeviceRow[] = [];
   if (!cursor || cursor.value !== null) {
     const valued: Prisma.DeviceWhereInput[] = [base];
-    if (nullable) valued.push({ [field]: { not: null } } as Prisma.DeviceWhereInput);
+    if (nullable) valued.push({ [column]: { not: null } } as Prisma.DeviceWhereInput);
     if (cursor?.value != null) valued.push(afterCursor(field, kind, dir, cursor.value, cursor.id));
     rows = (await find({ AND: valued }, limit + 1)) as DeviceRow[];
   }
   if (nullable && rows.length <= limit) {
-    const empty: Prisma.DeviceWhereInput[] = [base, { [field]: null } as Prisma.DeviceWhereInput];
+    const empty: Prisma.DeviceWhereInput[] = [base, { [column]: null } as Prisma.DeviceWhereInput];
     if (cursor && cursor.value === null) empty.push({ id: { [dir === "asc" ? "gt" : "lt"]: cursor.id } } as Prisma.DeviceWhereInput);
     rows = rows.concat((await find({ AND: empty }, limit + 1 - rows.length)) as DeviceRow[]);
   }
@@ -231,7 +246,7 @@ export async function listDevices(q: DeviceQuery = {}): Promise<DevicePage> {
   let nextCursor: string | null = null;
   if (rows.length > limit) {
     const last = page[page.length - 1];
-    const raw = last[field as keyof DeviceRow] as Date | string | null;
+    const raw = kind === "group" ? (last.group?.name ?? null) : (last[field as keyof DeviceRow] as Date | string | null);
     nextCursor = encodeCursor(raw instanceof Date ? raw.toISOString() : raw, last.id);
   }
   return { rows: page, total, nextCursor };

@@ -139,8 +139,8 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
                 <SortHeader q={q} sort="os" className="hidden lg:table-cell">OS</SortHeader>
                 <SortHeader q={q} sort="platform" className="hidden lg:table-cell">Platform</SortHeader>
                 <SortHeader q={q} sort="status">Status</SortHeader>
-                <th scope="col" className={`${th} hidden md:table-cell`}>Group</th>
-                <th scope="col" className={`${th} hidden xl:table-cell`}>Type</th>
+                <SortHeader q={q} sort="group" className="hidden md:table-cell">Group</SortHeader>
+                <SortHeader q={q} sort="type" className="hidden xl:table-cell">Type</SortHeader>
                 <SortHeader q={q} sort="lastSeen">Last seen</SortHeader>
               </tr>
             </thead>
