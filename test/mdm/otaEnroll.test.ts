@@ -11,6 +11,7 @@ import { config } from "@/lib/config";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
 import { SimDevice } from "@/test/sim/device";
+import { signProfile } from "@/lib/profiles/signProfile";
 import { restrictionsProfile } from "./fixtures/profiles";
 
 let t: TestDb;
@@ -33,7 +34,8 @@ afterAll(async () => {
 describe("OTA enrollment with the device simulator", () => {
   it("enrolls from the token URL to MANAGED in the token's group with its policies acknowledged", async () => {
     const group = await createGroup({ name: "Field iPhones" });
-    await addPolicy(group.id, { kind: "PROFILE", mobileconfig: restrictionsProfile("com.example.field.restrictions", "Field restrictions") });
+    // A signed profile, as admins usually upload them; the device verifies it before installing.
+    await addPolicy(group.id, { kind: "PROFILE", mobileconfig: await signProfile(restrictionsProfile("com.example.field.restrictions", "Field restrictions")) });
     await addPolicy(group.id, { kind: "COMMAND", requestType: "DeviceInformation" });
     await addPolicy(group.id, { kind: "COMMAND", requestType: "ProfileList" });
     await addPolicy(group.id, { kind: "COMMAND", requestType: "SecurityInfo" });

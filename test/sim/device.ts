@@ -232,7 +232,7 @@ export class SimDevice {
         });
       case "InstallProfile": {
         try {
-          this.install(command.Payload as Uint8Array, true);
+          await this.installAsync(command.Payload as Uint8Array, true);
           return done("Acknowledged");
         } catch (err) {
           return done("Error", { ErrorChain: [{ ErrorCode: 4001, ErrorDomain: "MCProfileErrorDomain", LocalizedDescription: `The profile could not be installed: ${(err as Error).message}` }] });
@@ -249,13 +249,7 @@ export class SimDevice {
     }
   }
 
-  /** Installs profile bytes (signed or not) the way the device would, keeping it for ProfileList. */
-  install(bytes: Uint8Array, managed: boolean): InstalledProfile {
-    const xml = bytes[0] === 0x30 ? null : bytes;
-    if (!xml) throw new Error("signed profile: use installAsync");
-    return this.record(parsePlistStrict(xml), managed);
-  }
-
+  /** Installs profile bytes (signed: the signature must verify) the way the device would, keeping it for ProfileList. */
   async installAsync(bytes: Uint8Array, managed: boolean): Promise<InstalledProfile> {
     const content = bytes[0] === 0x30 ? (await verifySignedData(bytes)).content : bytes;
     return this.record(parsePlistStrict(content), managed);
