@@ -60,6 +60,7 @@ export interface IssueOptions {
 /** Issues an access token for the user; returns the token itself (shown once, stored hashed). */
 export async function issueAccessToken(userId: string, version: EnrollmentVersion, opts: IssueOptions = {}): Promise<string> {
   const token = newToken("ACCESS");
+  await pruneExpired(userId);
   await db().accessToken.create({
     data: {
       kind: "ACCESS",
@@ -73,6 +74,11 @@ export async function issueAccessToken(userId: string, version: EnrollmentVersio
     },
   });
   return token;
+}
+
+/** Keeps the table small: a user's tokens and codes that expired a week ago are gone (indexed by user). */
+async function pruneExpired(userId: string): Promise<void> {
+  await db().accessToken.deleteMany({ where: { userId, expiresAt: { lt: new Date(Date.now() - 7 * 24 * 3600 * 1000) } } });
 }
 
 /**

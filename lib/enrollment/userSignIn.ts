@@ -52,6 +52,7 @@ export type SignInPageResult = SignInPageModel | { ok: false; status: 400 | 403;
 
 const PAGE_ERRORS: Record<string, string> = {
   invalid_credentials: "The user name or password is not correct.",
+  too_many_attempts: "Too many failed sign-ins. Wait 15 minutes or ask your IT team.",
   idp_failed: "Signing in with your organisation did not work. Try again.",
 };
 
@@ -175,6 +176,16 @@ export async function idpCallback(params: URLSearchParams, remoteAddr?: string |
   return finish(flow, identifier, { idpSubject: identity.subject, displayName: identity.name, method: `identity provider ${oidc.name}` }, remoteAddr);
 }
 
+export const LOCAL_MAX_FAILURES = 10;
+export const LOCAL_FAILURE_WINDOW_MINUTES = 15;
+
+/** Failed local sign-ins for an identifier lately, from the enrollment log (no extra table). */
+async function recentFailures(identifier: string): Promise<number> {
+  return db().enrollmentLog.count({
+    where: { step: "adde.signin", reason: "auth_failed", userIdentifier: identifier, time: { gte: new Date(Date.now() - LOCAL_FAILURE_WINDOW_MINUTES * 60_000) } },
+  });
+}
+
 /** The local-user fallback: an admin-set password on the User row. */
 export async function localSignIn(form: SignInForm): Promise<AuthResult> {
   if (!config().localUserSignIn) return { kind: "error", status: 403, title: "Password sign-in is off", message: "Sign in with your organisation instead." };
@@ -187,6 +198,17 @@ export async function localSignIn(form: SignInForm): Promise<AuthResult> {
   }
   // The typed identifier decides who signs in; an OAuth flow without login_hint takes the form's.
   const identifier = flow.identifier ?? parseIdentifier(form.identifier)?.identifier ?? null;
+  if (identifier && (await recentFailures(identifier)) >= LOCAL_MAX_FAILURES) {
+    await writeEnrollmentLog({
+      step: "adde.signin",
+      outcome: "ERROR",
+      reason: "auth_failed",
+      message: `local sign-in for ${identifier} refused: ${LOCAL_MAX_FAILURES} failed attempts in ${LOCAL_FAILURE_WINDOW_MINUTES} minutes`,
+      userIdentifier: identifier,
+      remoteAddr: form.remoteAddr,
+    });
+    return { kind: "redirect", status: 303, location: pageUrl({ ...form, identifier }, "too_many_attempts") };
+  }
   const user = identifier ? await db().user.findUnique({ where: { identifier } }) : null;
   const ok = await verifyPassword(form.password ?? "", user ? localPasswordHash(user) : null);
   if (!ok || !identifier) {

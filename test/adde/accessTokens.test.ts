@@ -12,6 +12,19 @@ async function user(identifier: string) {
   return db().user.create({ data: { identifier } });
 }
 
+describe("issueAccessToken", () => {
+  it("prunes the user's tokens that expired more than a week ago", async () => {
+    const u = await user("pruned@example.com");
+    const old = await issueAccessToken(u.id, "mdm-byod", { ttlSeconds: -8 * 24 * 3600 });
+    const recent = await issueAccessToken(u.id, "mdm-byod", { ttlSeconds: -3600 });
+    await issueAccessToken(u.id, "mdm-byod");
+    const hashes = (await db().accessToken.findMany({ where: { userId: u.id } })).map((r) => r.hash);
+    expect(hashes).not.toContain(sha256Hex(old));
+    expect(hashes).toContain(sha256Hex(recent));
+    expect(hashes).toHaveLength(2);
+  });
+});
+
 describe("verifyAccessToken", () => {
   it("accepts an issued token and reports its user and version; stores only the hash", async () => {
     const u = await user("alice@example.com");

@@ -239,6 +239,19 @@ describe("local sign-in refusals", () => {
     expect(json.status).toBe(415);
   });
 
+  it("locks local sign-in for an identifier after 10 failures in 15 minutes, even with the right password", async () => {
+    await putUser("lock@example.com", { password: "lock-password-1" });
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${server.url}/authenticate/local`, form({ identifier: "lock@example.com", mode: "byod", password: `wrong-${i}` }));
+      expect(new URL(res.headers.get("location")!).searchParams.get("error")).toBe("invalid_credentials");
+    }
+    const res = await fetch(`${server.url}/authenticate/local`, form({ identifier: "lock@example.com", mode: "byod", password: "lock-password-1" }));
+    expect(res.status).toBe(303);
+    expect(new URL(res.headers.get("location")!).searchParams.get("error")).toBe("too_many_attempts");
+    const lines = await logLines({ userIdentifier: "lock@example.com", reason: "auth_failed" });
+    expect(lines.at(-1)?.message).toContain("failed attempts");
+  });
+
   it("refuses a signed-in user whose domain no rule covers", async () => {
     await putUser("eve@elsewhere.example.net", { password: "eve-password-1" });
     const res = await fetch(`${server.url}/authenticate/local`, form({ identifier: "eve@elsewhere.example.net", mode: "byod", password: "eve-password-1" }));
