@@ -141,7 +141,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
                 <SortHeader q={q} sort="status">Status</SortHeader>
                 <SortHeader q={q} sort="group" className="hidden md:table-cell">Group</SortHeader>
                 <SortHeader q={q} sort="type" className="hidden xl:table-cell">Type</SortHeader>
-                <SortHeader q={q} sort="lastSeen">Last seen</SortHeader>
+                <SortHeader q={q} sort="lastSeen" className="hidden sm:table-cell">Last seen</SortHeader>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
@@ -150,6 +150,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
                   <td className={td}>
                     <Link href={`/admin/devices/${d.id}`} className={`${link} font-medium`}>{d.deviceName ?? d.modelName ?? d.productName ?? d.serialNumber ?? d.identifier}</Link>
                     <div className="max-w-[16rem] truncate font-mono text-xs text-slate-600 dark:text-slate-400" title={d.identifier}>{d.identifier}</div>
+                    <div className="text-xs text-slate-600 sm:hidden dark:text-slate-400">Last seen {relativeTime(d.lastSeenAt)}</div>
                   </td>
                   <td className={`${td} hidden font-mono md:table-cell`}>{d.serialNumber ?? "—"}</td>
                   <td className={`${td} hidden lg:table-cell`}>{d.osVersion ?? "—"}</td>
@@ -157,7 +158,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
                   <td className={td}><DeviceStatusBadge status={d.status} /></td>
                   <td className={`${td} hidden md:table-cell`}>{d.group ? <Link className={link} href={`/admin/groups/${d.group.id}`}>{d.group.name}</Link> : <span className="text-slate-500">—</span>}</td>
                   <td className={`${td} hidden xl:table-cell`}>{ENROLLMENT_TYPE_LABEL[d.enrollmentType]}</td>
-                  <td className={`${td} whitespace-nowrap`}>
+                  <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>
                     {d.lastSeenAt ? <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>{relativeTime(d.lastSeenAt)}</time> : <span className="text-slate-500">never</span>}
                   </td>
                 </tr>
