@@ -10,6 +10,18 @@ test("an admin signs in through the IdP and gets the Admin role from the group c
   await expect(roleLabel(page)).toHaveText("Admin");
   await page.goto("/admin/groups");
   await expect(page.getByRole("button", { name: "Create group" })).toBeVisible();
+  // Replacing the CA is for owners only.
+  await page.goto("/admin/settings");
+  await expect(page.getByText("Upload the push certificate").or(page.getByText("Replace the push certificate"))).toBeVisible();
+  await expect(page.getByText("Import your own CA")).toHaveCount(0);
+});
+
+test("a member of the owners group becomes Owner and may replace the CA", async ({ page }) => {
+  await signInWithIdp(page, "owner-olga@example.com");
+  await expect(roleLabel(page)).toHaveText("Owner");
+  await page.goto("/admin/settings");
+  await page.getByText("Import your own CA").click();
+  await expect(page.getByRole("button", { name: "Import CA" })).toBeVisible();
 });
 
 test("a wrong IdP password does not sign anyone in", async ({ page }) => {
