@@ -170,6 +170,22 @@ describe("enrollment lifecycle", () => {
     expect(items).toEqual({ Declarations: { Activations: [], Assets: [], Configurations: [], Management: [] }, DeclarationsToken: body.SyncTokens.DeclarationsToken });
   });
 
+  it("accepts a macOS user-channel TokenUpdate without touching the device channel's push token", async () => {
+    const sim = await enrolledSim();
+    await sim.authenticate();
+    await sim.tokenUpdate();
+    const user = { MessageType: "TokenUpdate", Topic: topic, UDID: sim.udid, UserID: "A1B2C3D4-0000-0000-0000-000000000001", UserShortName: "ann", UserLongName: "Ann Example", NotOnConsole: false, Token: new Uint8Array(32).fill(7), PushMagic: "USER-MAGIC" };
+    expect(validateCheckin("TokenUpdate", user, { channel: "user", os: "macOS" })).toEqual([]);
+    expect((await sim.checkin(user)).status).toBe(200);
+    const d = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
+    expect(d.pushMagic).toBe(sim.pushMagic);
+    expect((await lastLog(sim.udid))?.message).toMatch(/user channel/);
+    // User-channel command polls have nothing to do.
+    const poll = await sim.report({ Status: "Idle", UserID: user.UserID });
+    expect(poll.status).toBe(200);
+    expect(poll.command).toBeNull();
+  });
+
   it("accepts the identity certificate from the TLS proxy header instead of a signature", async () => {
     const udid = randomUdid();
     const id = await issueIdentity(`CN=${udid}`);
