@@ -134,11 +134,24 @@ async function markUsed(id: string): Promise<boolean> {
   return count === 1;
 }
 
+/** A public client may also name itself with HTTP Basic (RFC 6749 2.3.1; empty password). */
+function basicClientId(authorization: string | null | undefined): string | null {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization ?? "");
+  if (!m) return null;
+  const decoded = Buffer.from(m[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  try {
+    return decodeURIComponent(colon >= 0 ? decoded.slice(0, colon) : decoded);
+  } catch {
+    return null;
+  }
+}
+
 /** POST /oauth2/token (application/x-www-form-urlencoded). */
-export async function token(form: URLSearchParams, remoteAddr?: string | null): Promise<TokenResponse> {
+export async function token(form: URLSearchParams, remoteAddr?: string | null, authorization?: string | null): Promise<TokenResponse> {
   const settings = await getAddeSettings();
   const grant = form.get("grant_type");
-  const clientId = form.get("client_id");
+  const clientId = form.get("client_id") ?? basicClientId(authorization);
   if (!clientId || !safeEqual(clientId, settings.oauthClientId)) {
     await logOAuth("ERROR", `token request from unknown client "${clientId ?? ""}"`, "oauth_invalid_request", null, remoteAddr);
     return tokenError("invalid_client", "unknown client_id", 401);

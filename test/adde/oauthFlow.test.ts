@@ -133,7 +133,13 @@ describe("OAuth 2 method", () => {
     expect(mdm.EnrollmentMode).toBe("ADDE");
     expect(mdm.AccessRights).toBe(8191);
 
-    const r1 = await tokenRequest({ grant_type: "refresh_token", refresh_token: tok.body.refresh_token as string, client_id: CLIENT_ID });
+    // This refresh names the client with HTTP Basic instead of client_id (RFC 6749 2.3.1).
+    const basic = await fetch(`${server.url}/oauth2/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${CLIENT_ID}:`).toString("base64")}` },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: tok.body.refresh_token as string }).toString(),
+    });
+    const r1 = { status: basic.status, body: (await basic.json()) as Dict };
     expect(r1.status).toBe(200);
     expect(r1.body.refresh_token).not.toBe(tok.body.refresh_token);
     expect(r1.body.access_token).not.toBe(tok.body.access_token);

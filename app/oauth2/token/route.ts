@@ -16,6 +16,6 @@ export const POST = handle(async (request: Request) => {
     if (err instanceof AppError) return json({ error: "invalid_request", error_description: err.message }, 400, { "cache-control": "no-store" });
     throw err;
   }
-  const r = await token(form, remoteAddress(request));
+  const r = await token(form, remoteAddress(request), request.headers.get("authorization"));
   return json(r.body, r.status, r.headers);
 });
