@@ -195,6 +195,11 @@ describe("enrollment lifecycle", () => {
     const r = await sim.put(sim.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", sign: false, headers: { "x-client-cert": encodeURIComponent(pem) } });
     expect(r.status).toBe(200);
     expect((await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).status).toBe("PENDING");
+    const garbage = await sim.put(sim.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", sign: false, headers: { "x-client-cert": "-----BEGIN CERTIFICATE-----%0Anope%0A-----END CERTIFICATE-----" } });
+    expect(garbage.status).toBe(401);
+    const foreign = await foreignIdentity(`CN=${udid}`);
+    const notOurs = await sim.put(sim.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", sign: false, headers: { "x-client-cert": encodeURIComponent(toPem(foreign.certDer, "CERTIFICATE")) } });
+    expect(notOurs.status).toBe(401);
   });
 });
 
