@@ -8,6 +8,15 @@ import { handleCheckin } from "./checkin";
 import { handleConnect } from "./connect";
 import { errorStatus, type MdmRequest, type MdmResponse } from "./mdmRequest";
 
+/** The proxy's client certificate header; a malformed URL encoding still reaches identity checks (and fails there as 401). */
+function clientCertOf(request: Request): string | null {
+  try {
+    return forwardedClientCert(request);
+  } catch {
+    return "unreadable";
+  }
+}
+
 async function readMdmRequest(request: Request, limit: number, what: string): Promise<MdmRequest | MdmResponse> {
   const remoteAddr = remoteAddress(request);
   try {
@@ -15,7 +24,7 @@ async function readMdmRequest(request: Request, limit: number, what: string): Pr
     return {
       body,
       signature: request.headers.get("mdm-signature"),
-      clientCert: forwardedClientCert(request),
+      clientCert: clientCertOf(request),
       authorization: request.headers.get("authorization"),
       remoteAddr,
     };

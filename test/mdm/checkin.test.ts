@@ -200,6 +200,8 @@ describe("enrollment lifecycle", () => {
     const foreign = await foreignIdentity(`CN=${udid}`);
     const notOurs = await sim.put(sim.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", sign: false, headers: { "x-client-cert": encodeURIComponent(toPem(foreign.certDer, "CERTIFICATE")) } });
     expect(notOurs.status).toBe(401);
+    const badEncoding = await sim.put(sim.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", sign: false, headers: { "x-client-cert": "%E0%A4%A" } });
+    expect(badEncoding.status).toBe(401);
   });
 });
 
