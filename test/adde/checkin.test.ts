@@ -22,13 +22,15 @@ let adde: RouteServer;
 let mdm: RouteServer;
 let scep: RouteServer;
 let adminKey: string;
+let macGroupId: string;
 
 beforeAll(async () => {
   t = await createTestDb();
   adde = await startAddeServer();
   mdm = await serveMdm();
   scep = await serveRoutes([{ pattern: "/scep/[id]", module: (await import("@/app/scep/[id]/route")) as unknown as RouteModule }]);
-  await createRoute({ domain: "example.com", modelFamily: "Mac", version: "mdm-adde" });
+  macGroupId = (await db().deviceGroup.create({ data: { name: "Company Macs" } })).id;
+  await createRoute({ domain: "example.com", modelFamily: "Mac", version: "mdm-adde", groupId: macGroupId });
   await createRoute({ domain: "example.com", version: "mdm-byod" });
   await putUser("pat@example.com", { password: "pat-password-1", managedAppleId: "pat@appleid.example.com" });
   adminKey = (await createApiKey("checkin-test", "ADMIN")).key;
@@ -105,6 +107,9 @@ describe("check-ins of account-driven devices", () => {
     const device = await simDevice(mdm, "com.apple.mgmt.External.test", identity, { mode: "device", bearer: () => bearer, productName: "Mac16,1" });
     expect((await device.authenticate()).status).toBe(200);
     expect((await device.tokenUpdate()).status).toBe(200);
+    // The routing rule's device group applies to the enrolled Mac.
+    const row = await db().device.findUniqueOrThrow({ where: { identifier: device.identifier } });
+    expect(row).toMatchObject({ groupId: macGroupId, enrollmentType: "DEVICE_ENROLLMENT" });
     bearer = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJwYXQifQ.";
     expect((await device.tokenUpdate()).status).toBe(401);
     bearer = "ada_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
