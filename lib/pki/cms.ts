@@ -73,10 +73,21 @@ export interface SignOptions {
   omitCertificates?: boolean;
 }
 
+// Signers (the CA, the profile signer) sign many times with the same certificate bytes.
+const parsedCerts = new WeakMap<Uint8Array, pkijs.Certificate>();
+function parsedCertificate(der: Uint8Array): pkijs.Certificate {
+  let cert = parsedCerts.get(der);
+  if (!cert) {
+    cert = pkijs.Certificate.fromBER(ab(der));
+    parsedCerts.set(der, cert);
+  }
+  return cert;
+}
+
 /** DER ContentInfo(SignedData) over content, SHA-256 with the signer's key. */
 export async function signData(content: Uint8Array, signer: Signer, opts: SignOptions = {}): Promise<Uint8Array> {
-  const signerCert = pkijs.Certificate.fromBER(ab(signer.certDer));
-  const chain = signer.chainDer.filter((d) => !bytesEqual(d, signer.certDer)).map((d) => pkijs.Certificate.fromBER(ab(d)));
+  const signerCert = parsedCertificate(signer.certDer);
+  const chain = signer.chainDer.filter((d) => !bytesEqual(d, signer.certDer)).map(parsedCertificate);
   const eContentType = opts.contentType ?? OID.data;
   const digest = crypto.createHash("sha256").update(content).digest();
   const attributes = [

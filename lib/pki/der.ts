@@ -90,3 +90,17 @@ export function serialHex(serial: asn1js.Integer): string {
   while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
   return Buffer.from(bytes).toString("hex");
 }
+
+/** One DER TLV (definite length), for assembling structures around raw DER without re-parsing it. */
+export function derTlv(tag: number, ...content: Uint8Array[]): Uint8Array {
+  const body = Buffer.concat(content);
+  const n = body.length;
+  let len: number[];
+  if (n < 0x80) len = [n];
+  else {
+    const bytes: number[] = [];
+    for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+    len = [0x80 | bytes.length, ...bytes];
+  }
+  return new Uint8Array(Buffer.concat([Buffer.from([tag, ...len]), body]));
+}

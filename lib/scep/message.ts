@@ -4,7 +4,7 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ab } from "../pki/der";
+import { ab, derTlv } from "../pki/der";
 import { CmsError, parseSignedData, signData, verifyParsed, OID, type ParsedSignedData, type Signer } from "../pki/cms";
 import { certificateDer } from "../pki/x509";
 import { encryptEnvelope } from "./envelope";
@@ -88,15 +88,21 @@ export function verifyPkiMessage(msg: PkiMessage): void {
   verifyParsed(msg.parsed);
 }
 
-/** A "degenerate" certs-only SignedData (RFC 8894 3.4): how the issued certificate travels. */
+/**
+ * A "degenerate" certs-only SignedData (RFC 8894 3.4): how the issued certificate travels.
+ * Assembled around the raw certificate DER (re-parsing it with pkijs costs more than the rest).
+ */
 export function certsOnly(certsDer: Uint8Array[]): Uint8Array {
-  const sd = new pkijs.SignedData({
-    version: 1,
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
-    certificates: certsDer.map((d) => pkijs.Certificate.fromBER(ab(d))),
-    signerInfos: [],
-  });
-  return new Uint8Array(new pkijs.ContentInfo({ contentType: OID.signedData, content: sd.toSchema(true) }).toSchema().toBER(false));
+  const oid = (o: string) => new Uint8Array(new asn1js.ObjectIdentifier({ value: o }).toBER(false));
+  const signedData = derTlv(
+    0x30,
+    new Uint8Array([0x02, 0x01, 0x01]), // version 1
+    derTlv(0x31), // digestAlgorithms: none
+    derTlv(0x30, oid(OID.data)), // encapContentInfo without content
+    derTlv(0xa0, ...certsDer), // [0] IMPLICIT certificates
+    derTlv(0x31), // signerInfos: none
+  );
+  return derTlv(0x30, oid(OID.signedData), derTlv(0xa0, signedData));
 }
 
 export interface CertRepInput {
