@@ -135,7 +135,7 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
     const id = messageIdentity(dict);
     identifier = id.identifier;
     const status = dict.Status as ReportStatus;
-    if (typeof status !== "string" || (status !== "Idle" && !(status in STATUS_MAP))) throw new AppError(400, "checkin_malformed", `unknown Status ${JSON.stringify(dict.Status ?? null).slice(0, 60)}`);
+    if (typeof status !== "string" || (status !== "Idle" && !Object.hasOwn(STATUS_MAP, status))) throw new AppError(400, "checkin_malformed", `unknown Status ${JSON.stringify(dict.Status ?? null).slice(0, 60)}`);
     if (!id.identifier) throw new AppError(400, "checkin_malformed", "report carries neither UDID nor EnrollmentID");
     const device = await boundDevice(cert, id.identifier);
     await checkBearer(req.authorization, cert, device);

@@ -297,8 +297,10 @@ describe("refusals", () => {
 
     // Apple's DOCTYPE line is fine, and the endpoint still works afterwards.
     expect((await sim.tokenUpdate()).status).toBe(200);
-    const badStatus = await sim.report({ Status: "Sleeping" });
-    expect(badStatus.status).toBe(400);
+    for (const st of ["Sleeping", "toString", "constructor", "__proto__"]) {
+      const badStatus = await sim.report({ Status: st, CommandUUID: "X" });
+      expect(badStatus.status, st).toBe(400);
+    }
     const noUuid = await sim.report({ Status: "Acknowledged" });
     expect(noUuid.status).toBe(400);
   });
