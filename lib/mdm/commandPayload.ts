@@ -61,7 +61,7 @@ const DATA_KEYS: Record<string, string[]> = { InstallProfile: ["Payload"], Devic
 
 export function normalizeCommandParams(requestType: string, params: Record<string, unknown> = {}): PlistDict {
   const out = toPlistValue(params, requestType) as PlistDict;
-  for (const k of DATA_KEYS[requestType] ?? []) {
+  for (const k of Object.hasOwn(DATA_KEYS, requestType) ? DATA_KEYS[requestType] : []) {
     const v = out[k];
     if (typeof v === "string") {
       if (!/^[A-Za-z0-9+/=\s]*$/.test(v)) throw new AppError(400, "invalid_command", `${requestType}.${k}: expected base64 data`);

@@ -139,6 +139,7 @@ describe("command queue", () => {
   it("delivers in order until acknowledged, validates, and removeDevice cleans up", async () => {
     const d = await device("UDID-Q", null);
     await expect(enqueueCommand(d.id, "RemoveProfile", {})).rejects.toMatchObject({ code: "invalid_command" });
+    for (const rt of ["constructor", "toString", "NoSuchCommand", "../x"]) await expect(enqueueCommand(d.id, rt)).rejects.toMatchObject({ code: "invalid_command" });
     const a = await enqueueCommand(d.id, "ProfileList");
     const b = await enqueueCommand(d.id, "SecurityInfo");
     expect((await nextCommand(d.id))!.uuid).toBe(a.uuid);
