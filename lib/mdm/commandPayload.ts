@@ -50,7 +50,10 @@ function toPlistValue(v: unknown, at: string): PlistValue {
   if (Array.isArray(v)) return v.map((x, i) => toPlistValue(x, `${at}[${i}]`));
   if (typeof v === "object") {
     const out: PlistDict = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toPlistValue(x, `${at}.${k}`);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (k === "__proto__") throw new AppError(400, "invalid_command", `${at}: key "__proto__" is not allowed`);
+      out[k] = toPlistValue(x, `${at}.${k}`);
+    }
     return out;
   }
   throw new AppError(400, "invalid_command", `${at}: unsupported value type ${typeof v}`);
