@@ -236,3 +236,23 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   await expect(page.getByRole("heading", { name: "Walk BYOD" })).toBeVisible();
   await shoot(page, "token");
 });
+
+test("a device enrolls from the token link itself (profile download, SCEP, MDM) and appears in its group", async ({ page }) => {
+  // Blocked in this environment: the e2e server's URL is http://localhost, and the enrollment
+  // profile builder (lib/profiles/enrollmentProfile.ts) refuses a non-https ServerURL, so
+  // /enroll/profile answers 503 ("Enrollment profile could not be built"). Remove the fixme
+  // once the e2e server runs with https or the builder accepts loopback http for tests.
+  test.fixme(true, "the profile download needs an https PUBLIC_URL");
+  await signInWithIdp(page, "admin-ota@example.com");
+  const origin = new URL(page.url()).origin;
+  const group = await (await page.request.post("/api/v1/groups", { data: { name: "OTA link devices" }, headers: { origin } })).json();
+  const token = await (await page.request.post("/api/v1/tokens", { data: { name: "OTA link", expiresIn: "24h", groupId: group.id }, headers: { origin } })).json();
+  const sim = new SimDevice({ deviceName: "Link iPhone" });
+  await sim.enrollOta(token.url);
+  await page.goto(`/admin/devices?group=${group.id}`);
+  const row = page.getByRole("row").filter({ hasText: "Link iPhone" });
+  await expect(row).toContainText("Managed");
+  await page.goto(`/admin/log?token=${encodeURIComponent(token.id)}`);
+  await expect(page.locator('tbody tr[data-outcome="ERROR"]')).toHaveCount(0);
+  await expect(page.locator("tbody")).toContainText("ota.profile");
+});
