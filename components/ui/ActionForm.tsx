@@ -26,7 +26,6 @@ export function ActionForm({
   inline,
   resetOnSuccess,
   submitAriaLabel,
-  encType,
 }: {
   action: FormAction;
   hidden?: Record<string, string>;
@@ -39,7 +38,6 @@ export function ActionForm({
   inline?: boolean;
   resetOnSuccess?: boolean;
   submitAriaLabel?: string;
-  encType?: "multipart/form-data";
 }) {
   const [state, formAction, pending] = useActionState<ActionState, FormData>(action, {});
   const formRef = useRef<HTMLFormElement>(null);
@@ -55,7 +53,6 @@ export function ActionForm({
     <form
       ref={formRef}
       action={formAction}
-      encType={encType}
       className={className ?? (inline ? "inline-flex flex-wrap items-center gap-2" : "space-y-4")}
       onSubmit={(e) => {
         if (confirm && !confirmed.current) {

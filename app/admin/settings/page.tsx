@@ -94,7 +94,6 @@ export default async function SettingsPage() {
             <summary className="cursor-pointer text-sm font-medium text-brand-700 dark:text-brand-100">Import your own CA</summary>
             <ActionForm
               action={importCaAction}
-              encType="multipart/form-data"
               submitLabel="Import CA"
               pendingLabel="Importing…"
               className="mt-3 space-y-3"
@@ -117,7 +116,7 @@ export default async function SettingsPage() {
         {writable && (
           <details className="mt-4" open={!apns.certificate}>
             <summary className="cursor-pointer text-sm font-medium text-brand-700 dark:text-brand-100">{apns.certificate ? "Replace the push certificate" : "Upload the push certificate"}</summary>
-            <ActionForm action={uploadApnsAction} encType="multipart/form-data" submitLabel="Save push certificate" pendingLabel="Checking…" className="mt-3 space-y-3">
+            <ActionForm action={uploadApnsAction} submitLabel="Save push certificate" pendingLabel="Checking…" className="mt-3 space-y-3">
               <PemInputs prefix="apns" certLabel="Push certificate" keyLabel="Private key (unencrypted)" />
               <p className={hint}>From a .p12: <code>openssl pkcs12 -in push.p12 -clcerts -nokeys -out push.pem</code> and <code>openssl pkcs12 -in push.p12 -nocerts -nodes -out push.key</code>. Profiles downloaded after a topic change carry the new topic.</p>
             </ActionForm>
