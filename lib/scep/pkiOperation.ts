@@ -109,6 +109,8 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
     refuse("badRequest", "scep_bad_message", `unsupported messageType ${msg.messageType} (only PKCSReq and RenewalReq)`);
   }
   if (!msg.envelope) refuse("badRequest", "scep_bad_message", "the request has no pkcsPKIEnvelope");
+  // The CertRep is encrypted to the signer's certificate: refuse before issuing if we cannot.
+  if (rsaKeyBits(msg.signerCert.subjectPublicKeyInfo) === null) refuse("badAlg", "scep_bad_message", "the request is signed with a non-RSA key; the response cannot be encrypted to it");
   let decrypted: { content: Uint8Array; cipherOid: string };
   try {
     decrypted = decryptEnvelope(msg.envelope!, (await getCa()).cert, await getCaDecryptionKey());
@@ -193,11 +195,15 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
       cipherOid: ok.cipherOid,
     });
     const how = ok.auth.kind === "renewal" ? `renewal of ${ok.auth.renewedFromSerial}` : `${ok.auth.challengeSource} challenge`;
+    const device = ok.auth.deviceId ? await db().device.findUnique({ where: { id: ok.auth.deviceId }, select: { identifier: true } }) : null;
+    const user = ok.auth.userId ? await db().user.findUnique({ where: { id: ok.auth.userId }, select: { identifier: true } }) : null;
     await writeEnrollmentLog({
       step: STEP,
       outcome: "OK",
       message: `${profile.name}: issued certificate ${ok.serial} for "${ok.subject}" (${how})`,
       tokenId: ok.auth.tokenId,
+      deviceIdentifier: device?.identifier ?? null,
+      userIdentifier: user?.identifier ?? null,
       remoteAddr,
     });
     return { body, status: "SUCCESS", reason: null, serial: ok.serial };

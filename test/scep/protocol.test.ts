@@ -2,7 +2,6 @@
 // revocation, and hostile input (garbage, truncation, oversize, fuzzing) that must get a
 // 4xx or a CertRep FAILURE, never a 500.
 import crypto from "node:crypto";
-import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
@@ -158,6 +157,19 @@ describe("PKIOperation", () => {
     const req = await buildPkiMessage({ csrDer, caCertDer: otherCa, signerCertDer, signerKeyPem: k.privatePem });
     const rep = readCertRep((await postPkiOperation(url, req.body)).body, await getCaCert(url), signerCertDer, k.privatePem);
     expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badMessageCheck" });
+  });
+
+  it("a request signed with an EC key gets FAILURE badAlg before anything is issued", async () => {
+    const rsa = keys();
+    const ec = crypto.generateKeyPairSync("ec", { namedCurve: "P-256", privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const caCertDer = await getCaCert(url);
+    const csrDer = await buildCsr("CN=ec-signed", rsa.privatePem, rsa.publicPem, CHALLENGE);
+    const signerCertDer = await selfSigned("CN=ec-signed", ec.privateKey, ec.publicKey);
+    const req = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: ec.privateKey });
+    const before = await testDb.client.certificate.count();
+    const rep = readCertRep((await postPkiOperation(url, req.body)).body, caCertDer, signerCertDer, ec.privateKey);
+    expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badAlg" });
+    expect(await testDb.client.certificate.count()).toBe(before);
   });
 
   it("GetCertInitial and other message types get FAILURE badRequest", async () => {
