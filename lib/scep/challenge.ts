@@ -41,7 +41,15 @@ export function newOneTimeChallenge(): string {
   return out;
 }
 
+/** Expired one-time challenges are kept this long (so a late reuse still reads "expired"), then pruned. */
+export const EXPIRED_CHALLENGE_RETENTION_DAYS = 7;
+
 async function storeOneTime(profileId: string, source: "DYNAMIC" | "NDES", ctx: EnrollmentContext): Promise<string> {
+  // Keep the table small: one row per profile download would otherwise grow forever.
+  // TOKEN claim rows are never pruned: they count downloads.
+  await db().scepChallenge.deleteMany({
+    where: { profileId, source: { in: ["DYNAMIC", "NDES"] }, expiresAt: { lt: new Date(Date.now() - EXPIRED_CHALLENGE_RETENTION_DAYS * 86_400_000) } },
+  });
   const challenge = newOneTimeChallenge();
   await db().scepChallenge.create({
     data: {

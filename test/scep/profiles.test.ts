@@ -82,6 +82,19 @@ describe("SCEP profiles", () => {
     expect(await verifyChallenge(rowA, c2)).toMatchObject({ ok: false, reason: "scep_challenge_expired" });
   });
 
+  it("prunes one-time challenges a week after they expired, never TOKEN claims", async () => {
+    const p = await createScepProfile({ name: "Prune", challengeType: "DYNAMIC" });
+    const old = await challengeForEnrollment(p.profile.id, {});
+    await testDb.client.scepChallenge.updateMany({ where: { profileId: p.profile.id }, data: { expiresAt: new Date(Date.now() - 8 * 86_400_000) } });
+    await testDb.client.scepChallenge.create({ data: { profileId: p.profile.id, hash: "token-claim-test", source: "TOKEN", tokenId: "t", expiresAt: new Date(0), usedAt: new Date(0) } });
+    const recent = await challengeForEnrollment(p.profile.id, {});
+    const rows = await testDb.client.scepChallenge.findMany({ where: { profileId: p.profile.id } });
+    expect(rows.map((r) => r.source).sort()).toEqual(["DYNAMIC", "TOKEN"]);
+    const row = (await getScepProfileRow(p.profile.id))!;
+    expect(await verifyChallenge(row, old)).toMatchObject({ ok: false, reason: "scep_bad_challenge" });
+    expect(await verifyChallenge(row, recent)).toMatchObject({ ok: true });
+  });
+
   it("TOKEN: the JWT is the challenge, valid once per counted download, not consuming uses", async () => {
     const p = await createScepProfile({ name: "Tok", challengeType: "TOKEN" });
     const row = (await getScepProfileRow(p.profile.id))!;
