@@ -11,7 +11,7 @@ function start(env: Record<string, string>) {
   const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     encoding: "utf8",
     timeout: 60_000,
-    env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), DATA_DIR: dataDir, ...env } as NodeJS.ProcessEnv,
+    env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: os.tmpdir(), DATA_DIR: dataDir, ...env },
   });
   fs.rmSync(dataDir, { recursive: true, force: true });
   return { code: r.status, out: `${r.stdout}${r.stderr}`.trim() };
