@@ -42,6 +42,16 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   test.setTimeout(300_000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "portal-e2e-"));
   await page.setViewportSize({ width: 1280, height: 900 });
+  // Our pages must not throw or log errors in the browser (hydration, React warnings).
+  const problems: string[] = [];
+  page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
+  page.on("console", (msg) => {
+    // The app has no favicon yet (app/ root, outside the portal); the browser's probe 404s.
+    if (msg.location().url.endsWith("/favicon.ico")) return;
+    if ((msg.type() === "error" || msg.type() === "warning") && msg.location().url.startsWith(new URL(page.url() || "http://x").origin) && !page.url().startsWith(process.env.E2E_OIDC_URL ?? "-")) {
+      problems.push(`console ${msg.type()}: ${msg.text()} (${msg.location().url} on ${page.url()})`);
+    }
+  });
   await signInWithIdp(page, "admin-walk@example.com");
   await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
 
@@ -235,6 +245,7 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   await page.goto(tokenPage.replace(/\?.*$/, ""));
   await expect(page.getByRole("heading", { name: "Walk BYOD" })).toBeVisible();
   await shoot(page, "token");
+  expect(problems).toEqual([]);
 });
 
 test("a device enrolls from the token link itself (profile download, SCEP, MDM) and appears in its group", async ({ page }) => {
