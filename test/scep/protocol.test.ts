@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
 import { createScepProfile } from "@/lib/scep/profiles";
+import { challengeForEnrollment } from "@/lib/scep/challenge";
 import { getCa } from "@/lib/pki/ca";
 import { revokeCertificate, lookupIssuedCertificate } from "@/lib/pki/certificates";
 import { ab } from "@/lib/pki/der";
@@ -180,6 +181,19 @@ describe("PKIOperation", () => {
     const req = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: k.privatePem, messageType: MessageType.CertPoll });
     const rep = readCertRep((await postPkiOperation(url, req.body)).body, caCertDer, signerCertDer, k.privatePem);
     expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badRequest" });
+  });
+});
+
+describe("subject from the enrollment context", () => {
+  it("a DYNAMIC challenge issued for a signed-in user fills $EMAIL from the user, not from the request", async () => {
+    const user = await testDb.client.user.create({ data: { identifier: "ann@example.com" } });
+    const p = await createScepProfile({ name: "user-bound", challengeType: "DYNAMIC", subjectTemplate: "CN=$EMAIL,OU=$UDID" });
+    const challenge = await challengeForEnrollment(p.profile.id, { userId: user.id });
+    const id = await scepEnroll({ url: `${server.url}/scep/${p.profile.id}`, challenge, subject: "CN=mallory@example.com,OU=UDID-U1" });
+    const row = await lookupIssuedCertificate(id.certDer);
+    expect(row).toMatchObject({ subject: "CN=ann@example.com,OU=UDID-U1", userId: user.id });
+    const log = (await scepLogs()).at(-1)!;
+    expect(log.userIdentifier).toBe("ann@example.com");
   });
 });
 
