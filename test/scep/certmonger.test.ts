@@ -40,7 +40,7 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!haveHelper)("certmonger scep-submit", () => {
+describe.skipIf(!haveHelper)(`certmonger scep-submit${haveHelper ? "" : " (skipped: /usr/lib/certmonger/scep-submit is missing; apt-get install certmonger)"}`, () => {
   it("GetCACaps (-c) prints our capabilities", async () => {
     const r = await tool(SCEP_SUBMIT, ["-u", url, "-c"]);
     expect(r.code, r.stderr).toBe(0);
@@ -92,7 +92,7 @@ describe.skipIf(!haveHelper)("certmonger scep-submit", () => {
   });
 });
 
-describe.skipIf(!haveDaemon)("certmonger daemon (getcert request)", () => {
+describe.skipIf(!haveDaemon)(`certmonger daemon (getcert request)${haveDaemon ? "" : " (skipped: certmonger, getcert or dbus-run-session is missing; apt-get install certmonger dbus)"}`, () => {
   it("enrolls with the static challenge and tracks the certificate", async () => {
     const state = path.join(dir, "state");
     for (const d of ["cas", "requests", "local", "tmp", "config"]) fs.mkdirSync(path.join(state, d), { recursive: true });

@@ -74,7 +74,7 @@ async function expectIssued(run: Run, expected: { subject: string; validityDays:
   return testDb.client.certificate.findUniqueOrThrow({ where: { fingerprint: sha256Fingerprint(body) } });
 }
 
-describe.skipIf(!haveScepclient)("micromdm scepclient", () => {
+describe.skipIf(!haveScepclient)(`micromdm scepclient${haveScepclient ? "" : " (skipped: /usr/bin/scepclient is missing; apt-get install scep)"}`, () => {
   it("STATIC: obtains a certificate with the profile's subject, key usage and validity", async () => {
     const p = await createScepProfile({ name: "static", challengeType: "STATIC", staticChallenge: "correct horse battery", subjectTemplate: "CN=$UDID,O=Acme Devices", validityDays: 90, keyUsage: 1 });
     const run = await scepclient(p.profile.id, { challenge: "correct horse battery", cn: "00008030-001A2B3C4D5E802E" });
