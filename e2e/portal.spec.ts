@@ -73,6 +73,29 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   expect(scepUrl).toMatch(/^http:\/\/localhost:\d+\/scep\/\w+$/);
   await expect(page.getByLabel("Validity (days)")).toHaveValue("730");
 
+  // An NDES profile: the challenge URL and its credentials are shown once and work; a reset
+  // password replaces the old one at once.
+  await page.goto("/admin/enrollment/scep/new");
+  await page.getByLabel("Name").fill("Walk NDES");
+  await page.getByRole("radio", { name: /^NDES/ }).check();
+  await page.getByLabel("Challenge URL user name (optional)").fill("walk-ndes");
+  await page.getByRole("button", { name: "Create SCEP profile" }).click();
+  const ndesUrl = await page.locator('[data-secret="Challenge URL"]').innerText();
+  await expect(page.locator('[data-secret="User name"]')).toHaveText("walk-ndes");
+  const ndesPassword = await page.locator('[data-secret="Password"]').innerText();
+  const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}` });
+  expect((await fetch(ndesUrl, { headers: basic("walk-ndes", ndesPassword) })).status).toBe(200);
+  await page.getByRole("link", { name: "Open the profile" }).click();
+  await expect(page.getByText(ndesUrl)).toBeVisible();
+  await page.getByRole("button", { name: "Reset NDES password" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Reset password" }).click();
+  const newPassword = await page.locator('[data-secret="Password"]').innerText();
+  expect(newPassword).not.toBe(ndesPassword);
+  expect((await fetch(ndesUrl, { headers: basic("walk-ndes", ndesPassword) })).status).toBe(401);
+  expect((await fetch(ndesUrl, { headers: basic("walk-ndes", newPassword) })).status).toBe(200);
+  await page.reload();
+  expect(await page.content()).not.toContain(newPassword);
+
   // 2. A group with a validated profile (a broken one is refused with Apple's schema errors) and a command.
   await page.goto("/admin/groups");
   await page.getByLabel("Name").fill("Walk iPhones");
