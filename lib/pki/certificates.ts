@@ -65,7 +65,7 @@ export async function issueCertificate(req: IssueRequest): Promise<{ serial: str
       fingerprint: sha256Fingerprint(der),
       notBefore: cert.notBefore.value,
       notAfter: cert.notAfter.value,
-      der: Buffer.from(der) as unknown as Uint8Array<ArrayBuffer>,
+      der: new Uint8Array(der),
       profileId: req.profileId ?? null,
       deviceId: req.deviceId ?? null,
       enrollmentTokenId: req.enrollmentTokenId ?? null,
