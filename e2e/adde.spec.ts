@@ -3,6 +3,7 @@
 // discovery → first POST (401 challenge) → /authenticate → IdP sign-in → the
 // apple-remotemanagement-user-login:// redirect with the token → second POST → profile.
 import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { parse as parsePlist } from "plist";
 import { IPHONE } from "./helpers";
@@ -100,6 +101,67 @@ test("an iPhone signs in on /authenticate through the IdP and the token enrolls"
   // A wrong token is refused with a new challenge.
   const wrong = await request.post(Servers[0].BaseURL, { headers: { "content-type": "application/xml", authorization: `Bearer ${token.slice(0, -3)}xyz` }, data: ENROLL_BODY });
   expect(wrong.status()).toBe(401);
+});
+
+test("OAuth 2 method: authorization code with PKCE through the IdP in Chromium, token exchange, profile, refresh", async ({ browser, request }) => {
+  const auth = { authorization: `Bearer ${apiKey}` };
+  expect((await request.put("/api/v1/adde/settings", { headers: auth, data: { authMethod: "oauth2", oauthClientId: "apple-enroll-e2e" } })).status()).toBe(200);
+  try {
+    const base = "/adde/byod";
+    const first = await request.post(base, { headers: { "content-type": "application/xml" }, data: ENROLL_BODY });
+    expect(first.status()).toBe(401);
+    const c = parseChallenge(first.headers()["www-authenticate"]);
+    expect(c).toMatchObject({ method: "apple-oauth2", "client-id": "apple-enroll-e2e", scope: "mdm-byod", "redirect-url": "apple-remotemanagement-user-login:/oauth2/redirection" });
+
+    const verifier = crypto.randomBytes(32).toString("base64url");
+    const authorize = new URL(c["authorization-url"]);
+    const params = {
+      response_type: "code",
+      client_id: c["client-id"],
+      redirect_uri: c["redirect-url"],
+      scope: c.scope,
+      state: "e2e-state",
+      code_challenge: crypto.createHash("sha256").update(verifier).digest("base64url"),
+      code_challenge_method: "S256",
+      login_hint: "ivy@example.com",
+    };
+    for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v);
+
+    const context = await browser.newContext({ ...IPHONE });
+    const page = await context.newPage();
+    await page.goto(authorize.toString());
+    await expect(page.getByText("ivy@example.com")).toBeVisible();
+    await page.getByRole("button", { name: /^Continue with / }).click();
+    await page.locator('input[name="login"]').fill("ivy@example.com");
+    await page.locator('input[name="password"]').fill("correct horse");
+    await page.locator('button[type="submit"]').click();
+    const callback = page.waitForResponse((r) => new URL(r.url()).pathname === "/authenticate/callback");
+    await page.getByRole("button", { name: "Continue" }).click();
+    const res = await callback;
+    expect(res.status()).toBe(302);
+    const back = new URL(res.headers()["location"]);
+    await context.close();
+    expect(`${back.protocol}${back.pathname}`).toBe("apple-remotemanagement-user-login:/oauth2/redirection");
+    expect(back.searchParams.get("state")).toBe("e2e-state");
+
+    const tokenUrl = new URL(c["token-url"]).pathname;
+    const tok = await request.post(tokenUrl, { form: { grant_type: "authorization_code", code: back.searchParams.get("code")!, redirect_uri: c["redirect-url"], client_id: c["client-id"], code_verifier: verifier } });
+    expect(tok.status()).toBe(200);
+    const tokens = (await tok.json()) as { access_token: string; refresh_token: string; token_type: string };
+    expect(tokens.token_type).toBe("Bearer");
+
+    const second = await request.post(base, { headers: { "content-type": "application/xml", authorization: `Bearer ${tokens.access_token}` }, data: ENROLL_BODY });
+    expect(second.status()).toBe(200);
+    expect(second.headers()["content-type"]).toBe("application/x-apple-aspen-config");
+
+    const refreshed = await request.post(tokenUrl, { form: { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: c["client-id"] } });
+    expect(refreshed.status()).toBe(200);
+    const reused = await request.post(tokenUrl, { form: { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: c["client-id"] } });
+    expect(reused.status()).toBe(400);
+    expect(await reused.json()).toMatchObject({ error: "invalid_grant" });
+  } finally {
+    await request.put("/api/v1/adde/settings", { headers: auth, data: { authMethod: "simple" } });
+  }
 });
 
 test("an unknown domain gets Apple's well-known failed document", async ({ request }) => {
