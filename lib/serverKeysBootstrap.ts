@@ -1,8 +1,11 @@
-// Creates the server's keys on first start. Each domain owns its key; this only calls them.
+// Creates the server's keys on first start, so the first device or admin does not pay
+// for key generation. Each domain owns its key; this only calls them.
+import { getJwtKeys } from "./enrollment/jwtKey";
 import { getCa } from "./pki/ca";
 import { getProfileSigner } from "./pki/profileSigner";
 
 export async function ensureServerKeys(): Promise<void> {
+  await getJwtKeys();
   await getCa();
   // Issued by the CA, so it comes second.
   await getProfileSigner();

@@ -50,3 +50,26 @@ describe("admin accounts", () => {
     expect(await verifyApiKey(key)).toBeNull();
   });
 });
+
+describe("server keys on first start", () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb();
+  });
+  afterAll(async () => t.close());
+
+  it("creates the JWT, CA and profile-signing keys, private keys sealed, and reuses them", async () => {
+    const { ensureServerKeys } = await import("@/lib/serverKeysBootstrap");
+    await ensureServerKeys();
+    const rows = await t.client.serverKey.findMany({ orderBy: { name: "asc" } });
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    for (const r of rows) {
+      expect(r.encryptedKey).toMatch(/^v1\./);
+      expect(r.encryptedKey).not.toContain("PRIVATE KEY");
+    }
+    const before = rows.map((r) => `${r.name}:${r.publicPem}`);
+    await ensureServerKeys();
+    const after = (await t.client.serverKey.findMany({ orderBy: { name: "asc" } })).map((r) => `${r.name}:${r.publicPem}`);
+    expect(after).toEqual(before);
+  });
+});
