@@ -63,6 +63,7 @@ export function ScepFields({ defaults, editing }: { defaults: ScepDefaults; edit
           <label htmlFor="staticChallenge" className={label}>{editing ? "New static password (optional)" : "Static password (optional)"}</label>
           <input id="staticChallenge" name="staticChallenge" type="password" autoComplete="new-password" minLength={8} maxLength={255} className={input} />
           <p className={hint}>{editing ? "Leave empty to keep the current password." : "Leave empty to generate a strong one."} It is shown once after saving.</p>
+          <p className={hint}>A shared password does not tell the server which token a device used, so devices enrolling with it join no group automatically; prefer Dynamic for tokens.</p>
         </div>
       )}
       {type === "NDES" && (
