@@ -8,14 +8,14 @@ import { db } from "@/lib/db/client";
 import { createRoute } from "@/lib/enrollment/routes";
 import { putUser } from "@/lib/enrollment/users";
 import { createTestDb, type TestDb } from "../helpers/db";
-import type { RouteServer } from "../helpers/routeServer";
+import { serveRouteImports, type RouteServer } from "../helpers/routeServer";
 import { parse as parsePlist } from "plist";
 import { verifySignedData } from "@/lib/pki/cms";
 import { scepEnroll } from "../helpers/scepClient";
-import { serveRoutes, type RouteModule } from "../helpers/routeServer";
 import { serveMdm, simDevice } from "../mdm/helpers";
 import { discover, enrollPost, form, startAddeServer, tokenFromResultLocation } from "./deviceClient";
 import { createApiKey } from "@/lib/auth/apiKeys";
+import { bearerFetch } from "../helpers/adminApi";
 
 let t: TestDb;
 let adde: RouteServer;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   t = await createTestDb();
   adde = await startAddeServer();
   mdm = await serveMdm();
-  scep = await serveRoutes([{ pattern: "/scep/[id]", module: (await import("@/app/scep/[id]/route")) as unknown as RouteModule }]);
+  scep = await serveRouteImports({ "/scep/[id]": import("@/app/scep/[id]/route") });
   macGroupId = (await db().deviceGroup.create({ data: { name: "Company Macs" } })).id;
   await createRoute({ domain: "example.com", modelFamily: "Mac", version: "mdm-adde", groupId: macGroupId });
   await createRoute({ domain: "example.com", version: "mdm-byod" });
@@ -84,7 +84,7 @@ describe("check-ins of account-driven devices", () => {
     expect((await device.authenticate()).status).toBe(200);
     expect((await device.tokenUpdate()).status).toBe(200);
 
-    const revoke = await fetch(`${adde.url}/api/v1/users/pat@example.com/revoke-tokens`, { method: "POST", headers: { authorization: `Bearer ${adminKey}` } });
+    const revoke = await bearerFetch(adde)("/api/v1/users/pat@example.com/revoke-tokens", adminKey, { method: "POST" });
     expect(revoke.status).toBe(200);
     const refused = await device.tokenUpdate();
     expect(refused.status).toBe(401);

@@ -1,7 +1,7 @@
 // A test client that behaves like an iPhone doing account-driven enrollment (seed 003),
 // against the real route handlers served over HTTP. URLs the server hands out name
 // PUBLIC_URL (https://mdm.example.test); the client sends them to the test server instead.
-import { serveRoutes, type RouteModule, type RouteServer } from "../helpers/routeServer";
+import { serveRouteImports, type RouteImports, type RouteServer } from "../helpers/routeServer";
 
 export const ENROLL_BODY = `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -17,23 +17,28 @@ export const ENROLL_BODY = `<?xml version="1.0" encoding="UTF-8"?>
 </plist>
 `;
 
+/** Everything an account-driven enrollment touches, device side and admin API. */
+export function addeRoutes(): RouteImports {
+  return {
+    "/.well-known/com.apple.remotemanagement": import("@/app/.well-known/com.apple.remotemanagement/route"),
+    "/adde/[mode]": import("@/app/adde/[mode]/route"),
+    "/authenticate/start": import("@/app/authenticate/start/route"),
+    "/authenticate/local": import("@/app/authenticate/local/route"),
+    "/authenticate/callback": import("@/app/authenticate/callback/route"),
+    "/oauth2/authorize": import("@/app/oauth2/authorize/route"),
+    "/oauth2/token": import("@/app/oauth2/token/route"),
+    "/esso": import("@/app/esso/route"),
+    "/api/v1/adde/routes": import("@/app/api/v1/adde/routes/route"),
+    "/api/v1/adde/routes/[id]": import("@/app/api/v1/adde/routes/[id]/route"),
+    "/api/v1/adde/settings": import("@/app/api/v1/adde/settings/route"),
+    "/api/v1/adde/esso": import("@/app/api/v1/adde/esso/route"),
+    "/api/v1/users/[identifier]": import("@/app/api/v1/users/[identifier]/route"),
+    "/api/v1/users/[identifier]/revoke-tokens": import("@/app/api/v1/users/[identifier]/revoke-tokens/route"),
+  };
+}
+
 export async function startAddeServer(): Promise<RouteServer> {
-  return serveRoutes([
-    { pattern: "/.well-known/com.apple.remotemanagement", module: (await import("@/app/.well-known/com.apple.remotemanagement/route")) as unknown as RouteModule },
-    { pattern: "/adde/[mode]", module: (await import("@/app/adde/[mode]/route")) as unknown as RouteModule },
-    { pattern: "/authenticate/start", module: (await import("@/app/authenticate/start/route")) as unknown as RouteModule },
-    { pattern: "/authenticate/local", module: (await import("@/app/authenticate/local/route")) as unknown as RouteModule },
-    { pattern: "/authenticate/callback", module: (await import("@/app/authenticate/callback/route")) as unknown as RouteModule },
-    { pattern: "/oauth2/authorize", module: (await import("@/app/oauth2/authorize/route")) as unknown as RouteModule },
-    { pattern: "/oauth2/token", module: (await import("@/app/oauth2/token/route")) as unknown as RouteModule },
-    { pattern: "/esso", module: (await import("@/app/esso/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/adde/routes", module: (await import("@/app/api/v1/adde/routes/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/adde/routes/[id]", module: (await import("@/app/api/v1/adde/routes/[id]/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/adde/settings", module: (await import("@/app/api/v1/adde/settings/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/adde/esso", module: (await import("@/app/api/v1/adde/esso/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/users/[identifier]", module: (await import("@/app/api/v1/users/[identifier]/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/users/[identifier]/revoke-tokens", module: (await import("@/app/api/v1/users/[identifier]/revoke-tokens/route")) as unknown as RouteModule },
-  ]);
+  return serveRouteImports(addeRoutes());
 }
 
 /** Maps a URL the server announced (PUBLIC_URL) onto the test server. */

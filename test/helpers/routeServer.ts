@@ -12,6 +12,14 @@ export interface MountedRoute {
   module: RouteModule;
 }
 
+/**
+ * Route modules keyed by App Router pattern, given as `import()` promises. Next types each
+ * handler's params per route ({ id: string }), which the generic Handler cannot accept
+ * directly; serveRouteImports widens them in this one place instead of a cast per route.
+ * Order matters as in serveRoutes: the first matching pattern answers.
+ */
+export type RouteImports = Record<string, Promise<unknown>>;
+
 export interface RouteServer {
   url: string;
   close(): Promise<void>;
@@ -90,4 +98,9 @@ export async function serveRoutes(routes: MountedRoute[], opts: { port?: number 
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+export async function serveRouteImports(routes: RouteImports, opts: { port?: number } = {}): Promise<RouteServer> {
+  const mounted = await Promise.all(Object.entries(routes).map(async ([pattern, mod]) => ({ pattern, module: (await mod) as RouteModule })));
+  return serveRoutes(mounted, opts);
 }

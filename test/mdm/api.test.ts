@@ -1,45 +1,38 @@
 // The groups, policies and device-commands API over real HTTP: roles, validation with
 // Apple's schema errors, uploads (JSON base64, multipart, raw), and queueing for members.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey } from "@/lib/auth/apiKeys";
 import { nextCommand } from "@/lib/mdm/commands";
 import { parsePlistStrict, type PlistDict } from "@/lib/mdm/plist";
 import { validateCommand } from "@/lib/profiles/appleSchema";
-import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
+import { startAdminApi, type AdminApi } from "@/test/helpers/adminApi";
 import { restrictionsProfile } from "./fixtures/profiles";
 
-let t: TestDb;
-let server: RouteServer;
+let api: AdminApi;
 let adminKey: string;
 let readKey: string;
 
 beforeAll(async () => {
-  t = await createTestDb();
-  adminKey = (await createApiKey("mdm-admin", "ADMIN")).key;
-  readKey = (await createApiKey("mdm-reader", "READ_ONLY")).key;
-  server = await serveRoutes([
-    { pattern: "/api/v1/groups", module: (await import("@/app/api/v1/groups/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/groups/[id]", module: (await import("@/app/api/v1/groups/[id]/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/groups/[id]/policies", module: (await import("@/app/api/v1/groups/[id]/policies/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/groups/[id]/policies/[policyId]", module: (await import("@/app/api/v1/groups/[id]/policies/[policyId]/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/devices/[udid]/commands", module: (await import("@/app/api/v1/devices/[udid]/commands/route")) as unknown as RouteModule },
-  ]);
+  api = await startAdminApi("mdm", {
+    "/api/v1/groups": import("@/app/api/v1/groups/route"),
+    "/api/v1/groups/[id]": import("@/app/api/v1/groups/[id]/route"),
+    "/api/v1/groups/[id]/policies": import("@/app/api/v1/groups/[id]/policies/route"),
+    "/api/v1/groups/[id]/policies/[policyId]": import("@/app/api/v1/groups/[id]/policies/[policyId]/route"),
+    "/api/v1/devices/[udid]/commands": import("@/app/api/v1/devices/[udid]/commands/route"),
+  });
+  ({ adminKey, readKey } = api);
 });
 afterAll(async () => {
-  await server.close();
-  await t.close();
+  await api?.close();
 });
 
-const call = (path: string, key: string, init: RequestInit = {}) =>
-  fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...(init.headers ?? {}) } });
+const call: AdminApi["call"] = (path, key, init) => api.call(path, key, init);
 
 async function drain(deviceId: string): Promise<string[]> {
   const types: string[] = [];
   for (let c = await nextCommand(deviceId); c; c = await nextCommand(deviceId)) {
     expect(validateCommand(c.requestType, parsePlistStrict(c.payload) as PlistDict)).toEqual([]);
     types.push(c.requestType);
-    await t.client.command.update({ where: { uuid: c.uuid }, data: { status: "ACKNOWLEDGED", completedAt: new Date() } });
+    await api.db.client.command.update({ where: { uuid: c.uuid }, data: { status: "ACKNOWLEDGED", completedAt: new Date() } });
   }
   return types;
 }
@@ -61,7 +54,7 @@ describe("/api/v1/groups", () => {
 
   it("adds policies in three upload forms and queues them for enrolled members", async () => {
     const g = (await (await call("/api/v1/groups", adminKey, { method: "POST", body: JSON.stringify({ name: "Policies" }) })).json()) as { id: string };
-    const device = await t.client.device.create({ data: { identifier: "API-UDID-1", udid: "API-UDID-1", groupId: g.id, status: "MANAGED" } });
+    const device = await api.db.client.device.create({ data: { identifier: "API-UDID-1", udid: "API-UDID-1", groupId: g.id, status: "MANAGED" } });
     const path = `/api/v1/groups/${g.id}/policies`;
 
     const json = await call(path, adminKey, { method: "POST", body: JSON.stringify({ kind: "PROFILE", mobileconfig: Buffer.from(restrictionsProfile("com.example.json")).toString("base64") }) });
@@ -71,7 +64,7 @@ describe("/api/v1/groups", () => {
     const form = new FormData();
     form.set("mobileconfig", new Blob([Buffer.from(restrictionsProfile("com.example.form"))]), "x.mobileconfig");
     form.set("name", "From a form");
-    const multipart = await fetch(`${server.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${adminKey}` }, body: form });
+    const multipart = await call(path, adminKey, { method: "POST", body: form });
     expect(multipart.status).toBe(201);
     expect(await multipart.json()).toMatchObject({ name: "From a form", position: 1 });
 
@@ -97,7 +90,7 @@ describe("/api/v1/groups", () => {
 
 describe("/api/v1/devices/{udid}/commands", () => {
   it("queues an allowed command and lists it; refuses other types, unknown devices and read-only keys", async () => {
-    const device = await t.client.device.create({ data: { identifier: "API-UDID-2", udid: "API-UDID-2", status: "ENROLLED" } });
+    const device = await api.db.client.device.create({ data: { identifier: "API-UDID-2", udid: "API-UDID-2", status: "ENROLLED" } });
     const path = `/api/v1/devices/API-UDID-2/commands`;
     const sent = await call(path, adminKey, { method: "POST", body: JSON.stringify({ requestType: "ProfileList", params: { ManagedOnly: true } }) });
     expect(sent.status).toBe(201);
@@ -115,7 +108,7 @@ describe("/api/v1/devices/{udid}/commands", () => {
 describe("/api/v1/groups/{id}", () => {
   it("shows, updates, reorders and removes policies, deletes the group", async () => {
     const g = (await (await call("/api/v1/groups", adminKey, { method: "POST", body: JSON.stringify({ name: "Edit me" }) })).json()) as { id: string };
-    const device = await t.client.device.create({ data: { identifier: "API-UDID-3", udid: "API-UDID-3", groupId: g.id, status: "MANAGED" } });
+    const device = await api.db.client.device.create({ data: { identifier: "API-UDID-3", udid: "API-UDID-3", groupId: g.id, status: "MANAGED" } });
     const add = async (body: unknown) => (await (await call(`/api/v1/groups/${g.id}/policies`, adminKey, { method: "POST", body: JSON.stringify(body) })).json()) as { id: string };
     const profile = await add({ kind: "PROFILE", mobileconfig: Buffer.from(restrictionsProfile("com.example.edit")).toString("base64") });
     const cmd = await add({ kind: "COMMAND", requestType: "SecurityInfo" });
@@ -146,6 +139,6 @@ describe("/api/v1/groups/{id}", () => {
 
     expect((await call(`/api/v1/groups/${g.id}`, adminKey, { method: "DELETE" })).status).toBe(204);
     expect((await call(`/api/v1/groups/${g.id}`, adminKey, { method: "DELETE" })).status).toBe(404);
-    expect((await t.client.device.findUniqueOrThrow({ where: { id: device.id } })).groupId).toBeNull();
+    expect((await api.db.client.device.findUniqueOrThrow({ where: { id: device.id } })).groupId).toBeNull();
   });
 });

@@ -6,14 +6,14 @@ import { issueCertificate } from "@/lib/pki/certificates";
 import { generateRsaKeyPair, importSigningKey, publicKeyInfoFromPem } from "@/lib/pki/keys";
 import { buildCertificate, certificateDer } from "@/lib/pki/x509";
 import { nameFromString } from "@/lib/pki/names";
-import { serveRoutes, type RouteServer } from "@/test/helpers/routeServer";
+import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 import { SimDevice, type SimDeviceOptions, type SimIdentity } from "@/test/sim/device";
 
 export async function serveMdm(): Promise<RouteServer> {
-  return serveRoutes([
-    { pattern: "/mdm/checkin", module: await import("@/app/mdm/checkin/route") },
-    { pattern: "/mdm/connect", module: await import("@/app/mdm/connect/route") },
-  ]);
+  return serveRouteImports({
+    "/mdm/checkin": import("@/app/mdm/checkin/route"),
+    "/mdm/connect": import("@/app/mdm/connect/route"),
+  });
 }
 
 /** An identity certificate issued by our CA, as the SCEP service would. */

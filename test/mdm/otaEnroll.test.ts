@@ -9,7 +9,7 @@ import { addPolicy } from "@/lib/mdm/policies";
 import { validateCheckin, validateCommand, validateCommandResponse } from "@/lib/profiles/appleSchema";
 import { config } from "@/lib/config";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
+import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 import { SimDevice } from "@/test/sim/device";
 import { signProfile } from "@/lib/profiles/signProfile";
 import { restrictionsProfile } from "./fixtures/profiles";
@@ -19,12 +19,12 @@ let server: RouteServer;
 
 beforeAll(async () => {
   t = await createTestDb();
-  server = await serveRoutes([
-    { pattern: "/enroll/profile", module: (await import("@/app/enroll/profile/route")) as unknown as RouteModule },
-    { pattern: "/scep/[id]", module: (await import("@/app/scep/[id]/route")) as unknown as RouteModule },
-    { pattern: "/mdm/checkin", module: await import("@/app/mdm/checkin/route") },
-    { pattern: "/mdm/connect", module: await import("@/app/mdm/connect/route") },
-  ]);
+  server = await serveRouteImports({
+    "/enroll/profile": import("@/app/enroll/profile/route"),
+    "/scep/[id]": import("@/app/scep/[id]/route"),
+    "/mdm/checkin": import("@/app/mdm/checkin/route"),
+    "/mdm/connect": import("@/app/mdm/connect/route"),
+  });
 });
 afterAll(async () => {
   await server.close();

@@ -10,7 +10,7 @@ import { SignJWT, decodeJwt, importPKCS8 } from "jose";
 import { parse as parsePlist } from "plist";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
+import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 import { checkEnrollmentLink } from "@/lib/enrollment/otaService";
 import { createEnrollmentToken, ENROLLMENT_JWT_TYP, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
 import { DEFAULT_OTA_SCEP_PROFILE_NAME } from "@/lib/enrollment/otaIdentity";
@@ -28,7 +28,7 @@ let dir: string;
 beforeAll(async () => {
   t = await createTestDb();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "ota-dl-"));
-  server = await serveRoutes([{ pattern: "/enroll/profile", module: (await import("@/app/enroll/profile/route")) as unknown as RouteModule }]);
+  server = await serveRouteImports({ "/enroll/profile": import("@/app/enroll/profile/route") });
 });
 afterAll(async () => {
   await server.close();

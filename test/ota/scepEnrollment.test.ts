@@ -6,7 +6,7 @@ import path from "node:path";
 import { parse as parsePlist } from "plist";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
+import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 import { createEnrollmentToken } from "@/lib/enrollment/tokens";
 import { getCa } from "@/lib/pki/ca";
 import { sha256Fingerprint } from "@/lib/pki/der";
@@ -23,10 +23,10 @@ let dir: string;
 beforeAll(async () => {
   t = await createTestDb();
   dir = tempDir("ota-scep-");
-  server = await serveRoutes([
-    { pattern: "/enroll/profile", module: (await import("@/app/enroll/profile/route")) as unknown as RouteModule },
-    { pattern: "/scep/[id]", module: (await import("@/app/scep/[id]/route")) as unknown as RouteModule },
-  ]);
+  server = await serveRouteImports({
+    "/enroll/profile": import("@/app/enroll/profile/route"),
+    "/scep/[id]": import("@/app/scep/[id]/route"),
+  });
 });
 afterAll(async () => {
   await server?.close();

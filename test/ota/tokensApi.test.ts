@@ -1,34 +1,27 @@
 // The tokens API over real HTTP: roles, validation, revoke, and QR codes that decode
 // (jsqr on the PNG's pixels) to the enrollment URL.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey } from "@/lib/auth/apiKeys";
-import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
+import { startAdminApi, type AdminApi } from "@/test/helpers/adminApi";
 import { decodeQrPng } from "./qrDecode";
 
-let t: TestDb;
-let server: RouteServer;
+let api: AdminApi;
 let adminKey: string;
 let readKey: string;
 
 beforeAll(async () => {
-  t = await createTestDb();
-  adminKey = (await createApiKey("ota-admin", "ADMIN")).key;
-  readKey = (await createApiKey("ota-reader", "READ_ONLY")).key;
-  server = await serveRoutes([
-    { pattern: "/api/v1/tokens", module: (await import("@/app/api/v1/tokens/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/tokens/[id]/revoke", module: (await import("@/app/api/v1/tokens/[id]/revoke/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/tokens/[id]/qr.png", module: (await import("@/app/api/v1/tokens/[id]/qr.png/route")) as unknown as RouteModule },
-    { pattern: "/api/v1/tokens/[id]/qr.svg", module: (await import("@/app/api/v1/tokens/[id]/qr.svg/route")) as unknown as RouteModule },
-  ]);
+  api = await startAdminApi("ota", {
+    "/api/v1/tokens": import("@/app/api/v1/tokens/route"),
+    "/api/v1/tokens/[id]/revoke": import("@/app/api/v1/tokens/[id]/revoke/route"),
+    "/api/v1/tokens/[id]/qr.png": import("@/app/api/v1/tokens/[id]/qr.png/route"),
+    "/api/v1/tokens/[id]/qr.svg": import("@/app/api/v1/tokens/[id]/qr.svg/route"),
+  });
+  ({ adminKey, readKey } = api);
 });
 afterAll(async () => {
-  await server.close();
-  await t.close();
+  await api?.close();
 });
 
-const call = (path: string, key: string, init: RequestInit = {}) =>
-  fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...(init.headers ?? {}) } });
+const call: AdminApi["call"] = (path, key, init) => api.call(path, key, init);
 
 describe("/api/v1/tokens", () => {
   it("creates, lists, serves QR codes and revokes", async () => {

@@ -1,38 +1,30 @@
 // The SCEP profile and certificate admin API over real HTTP: roles, answers (SCEP URL,
 // static password, NDES password once), inventory filters and revocation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey } from "@/lib/auth/apiKeys";
-import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
+import { startAdminApi, type AdminApi } from "@/test/helpers/adminApi";
 import { lookupIssuedCertificate } from "@/lib/pki/certificates";
 import { scepEnroll } from "@/test/helpers/scepClient";
 
-let t: TestDb;
-let server: RouteServer;
+let api: AdminApi;
 let adminKey: string;
 let readKey: string;
 
 beforeAll(async () => {
-  t = await createTestDb();
-  adminKey = (await createApiKey("scep-admin", "ADMIN")).key;
-  readKey = (await createApiKey("scep-reader", "READ_ONLY")).key;
-  const mod = async (p: Promise<unknown>) => (await p) as RouteModule;
-  server = await serveRoutes([
-    { pattern: "/api/v1/scep-profiles", module: await mod(import("@/app/api/v1/scep-profiles/route")) },
-    { pattern: "/api/v1/scep-profiles/[id]", module: await mod(import("@/app/api/v1/scep-profiles/[id]/route")) },
-    { pattern: "/api/v1/scep-profiles/[id]/ndes-password", module: await mod(import("@/app/api/v1/scep-profiles/[id]/ndes-password/route")) },
-    { pattern: "/api/v1/certificates", module: await mod(import("@/app/api/v1/certificates/route")) },
-    { pattern: "/api/v1/certificates/[serial]/revoke", module: await mod(import("@/app/api/v1/certificates/[serial]/revoke/route")) },
-    { pattern: "/scep/[id]", module: await mod(import("@/app/scep/[id]/route")) },
-  ]);
+  api = await startAdminApi("scep", {
+    "/api/v1/scep-profiles": import("@/app/api/v1/scep-profiles/route"),
+    "/api/v1/scep-profiles/[id]": import("@/app/api/v1/scep-profiles/[id]/route"),
+    "/api/v1/scep-profiles/[id]/ndes-password": import("@/app/api/v1/scep-profiles/[id]/ndes-password/route"),
+    "/api/v1/certificates": import("@/app/api/v1/certificates/route"),
+    "/api/v1/certificates/[serial]/revoke": import("@/app/api/v1/certificates/[serial]/revoke/route"),
+    "/scep/[id]": import("@/app/scep/[id]/route"),
+  });
+  ({ adminKey, readKey } = api);
 });
 afterAll(async () => {
-  await server.close();
-  await t.close();
+  await api?.close();
 });
 
-const call = (path: string, key: string, init: RequestInit = {}) =>
-  fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...(init.headers ?? {}) } });
+const call: AdminApi["call"] = (path, key, init) => api.call(path, key, init);
 
 interface ProfileAnswer {
   profile: { id: string; url: string; challengeUrl: string | null; challengeType: string };
@@ -90,7 +82,7 @@ describe("/api/v1/scep-profiles", () => {
 describe("/api/v1/certificates", () => {
   it("lists issued certificates with filters and revokes one (Admin), which lookupIssuedCertificate reports", async () => {
     const created = (await (await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Inventory", challengeType: "STATIC", staticChallenge: "inventory-secret" }) })).json()) as ProfileAnswer;
-    const id = await scepEnroll({ url: `${server.url}/scep/${created.profile.id}`, challenge: "inventory-secret", subject: "CN=UDID-INV" });
+    const id = await scepEnroll({ url: `${api.server.url}/scep/${created.profile.id}`, challenge: "inventory-secret", subject: "CN=UDID-INV" });
     const row = (await lookupIssuedCertificate(id.certDer))!;
 
     const list = (await (await call(`/api/v1/certificates?profileId=${created.profile.id}`, readKey)).json()) as { total: number; items: Array<{ serial: string; subject: string; revokedAt: string | null; der?: unknown }> };

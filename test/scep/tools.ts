@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { serveRoutes, type RouteModule, type RouteServer } from "@/test/helpers/routeServer";
+import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 
 const execFileAsync = promisify(execFile);
 
@@ -28,12 +28,12 @@ export async function tool(cmd: string, args: string[], opts: { env?: Record<str
 }
 
 export async function startScepServer(): Promise<RouteServer> {
-  return serveRoutes([
-    { pattern: "/scep/[id]", module: (await import("@/app/scep/[id]/route")) as unknown as RouteModule },
-    { pattern: "/ndes/[id]", module: (await import("@/app/ndes/[id]/route")) as unknown as RouteModule },
-    { pattern: "/ca", module: (await import("@/app/ca/route")) as unknown as RouteModule },
-    { pattern: "/ca.pem", module: (await import("@/app/ca.pem/route")) as unknown as RouteModule },
-  ]);
+  return serveRouteImports({
+    "/scep/[id]": import("@/app/scep/[id]/route"),
+    "/ndes/[id]": import("@/app/ndes/[id]/route"),
+    "/ca": import("@/app/ca/route"),
+    "/ca.pem": import("@/app/ca.pem/route"),
+  });
 }
 
 export function tempDir(prefix: string): string {
