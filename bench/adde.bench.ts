@@ -2,43 +2,23 @@
 // account-driven device) against a table of many tokens, service discovery with a rule set,
 // and the whole second POST (token check, challenge, build, sign, log).
 // Figures only; no assertion. Run: npx tsx bench/adde.bench.ts [tokens=20000] [seconds=2]
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { benchEnv, measure, openBenchDb } from "./helpers";
 
 const TOKENS = Number(process.argv[2] ?? process.env.BENCH_ADDE_TOKENS ?? 20_000);
 const SECONDS = Number(process.argv[3] ?? process.env.BENCH_SECONDS ?? 2);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enroll-bench-adde-"));
-process.env.DATA_DIR ??= dir;
-process.env.MDM_SECRET ??= "bench-master-secret-0123456789abcdef";
-process.env.PUBLIC_URL ??= "https://mdm.example.test";
-process.env.LOG_LEVEL ??= "error";
+const env = benchEnv("adde");
 
-const { createClient, setDb } = await import("../lib/db/client");
-const { migrate, migrationsDir } = await import("../lib/db/migrate");
 const { issueAccessToken, verifyAccessToken, hashToken, newToken } = await import("../lib/enrollment/accessTokens");
 const { discover } = await import("../lib/enrollment/discovery");
 const { createRoute } = await import("../lib/enrollment/routes");
 const { enroll } = await import("../lib/enrollment/addeService");
 
-const url = process.env.BENCH_DATABASE_URL ?? `file:${path.join(dir, "bench.db")}`;
-const kind = url.startsWith("postgres") ? "postgres" : "sqlite";
-await migrate(url, migrationsDir(kind));
-const client = createClient(url);
-setDb(url, client);
+const database = await openBenchDb("adde");
+const { client, kind } = database;
 
-async function rate(fn: () => unknown | Promise<unknown>): Promise<string> {
-  for (let i = 0; i < 3; i++) await fn();
-  const until = performance.now() + SECONDS * 1000;
-  const lat: number[] = [];
-  while (performance.now() < until) {
-    const t = performance.now();
-    await fn();
-    lat.push(performance.now() - t);
-  }
-  lat.sort((a, b) => a - b);
-  const total = lat.reduce((a, b) => a + b, 0);
-  return `${(lat.length / (total / 1000)).toFixed(0)}/s, p50 ${lat[Math.floor(lat.length * 0.5)].toFixed(2)} ms, p99 ${lat[Math.floor(lat.length * 0.99)].toFixed(2)} ms (n=${lat.length})`;
+async function rate(fn: () => unknown): Promise<string> {
+  const r = await measure(fn, SECONDS);
+  return `${r.perSecond.toFixed(0)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (n=${r.n})`;
 }
 
 // Seed users and tokens in bulk (hashes only; the tokens themselves are never needed).
@@ -72,5 +52,5 @@ const body = new TextEncoder().encode(
 );
 process.stdout.write(`first POST (401 challenge):   ${await rate(() => enroll({ version: "mdm-byod", body, authorization: null, remoteAddr: null }))}\n`);
 process.stdout.write(`second POST (signed profile): ${await rate(() => enroll({ version: "mdm-byod", body, authorization: `Bearer ${live}`, remoteAddr: null }))}\n`);
-await client.$disconnect();
-fs.rmSync(dir, { recursive: true, force: true });
+await database.close();
+env.cleanup();

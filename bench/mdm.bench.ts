@@ -7,9 +7,8 @@
 // query runs against a realistic table), seeded with bulk inserts. SQLite always;
 // PostgreSQL as well when TEST_POSTGRES_URL is set. Prints requests/s and p50/p99 latency.
 // Run: npx tsx bench/mdm.bench.ts [sizes=10000,100000] [devices=40]
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
+import { benchEnv, openBenchDb, percentile, type BenchDb } from "./helpers";
 
 const SIZES = (process.argv[2] ?? process.env.BENCH_MDM_SIZES ?? "10000,100000").split(",").map(Number);
 const SIMS = Number(process.argv[3] ?? process.env.BENCH_MDM_DEVICES ?? 40);
@@ -17,14 +16,8 @@ const IDLE_POLLS = 15; // per simulated device
 const COMMANDS = 8; // per simulated device
 const HISTORY = 2; // finished commands per seeded device
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enroll-bench-mdm-"));
-process.env.DATA_DIR ??= dir;
-process.env.MDM_SECRET ??= "bench-master-secret-0123456789abcdef";
-process.env.PUBLIC_URL ??= "https://mdm.example.test";
-process.env.LOG_LEVEL ??= "error";
+const env = benchEnv("mdm");
 
-const { createClient, setDb } = await import("../lib/db/client");
-const { migrate, migrationsDir } = await import("../lib/db/migrate");
 const { issueCertificate } = await import("../lib/pki/certificates");
 const { generateRsaKeyPair, publicKeyInfoFromPem, importSigningKey } = await import("../lib/pki/keys");
 const { signData } = await import("../lib/pki/cms");
@@ -32,31 +25,9 @@ const { buildPlist } = await import("../lib/mdm/plist");
 const { enqueueCommands } = await import("../lib/mdm/commands");
 const { clearCaCache } = await import("../lib/pki/ca");
 const { clearServerKeyCache } = await import("../lib/secrets/serverKeys");
-const { serveRoutes } = await import("../test/helpers/routeServer");
-const checkinRoute = await import("../app/mdm/checkin/route");
-const connectRoute = await import("../app/mdm/connect/route");
+const { serveRouteImports } = await import("../test/helpers/routeServer");
 
-type Client = ReturnType<typeof createClient>;
-
-async function postgresDatabase(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const { default: pg } = await import("pg");
-  const name = `enroll_bench_mdm_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+type Client = BenchDb["client"];
 
 const udidOf = (i: number) => `00008120-${i.toString(16).padStart(16, "0").toUpperCase()}`; // same format as the SQL seed
 
@@ -120,14 +91,10 @@ async function queueCommands(sims: Sim[], count: number): Promise<void> {
   }
 }
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 function report(label: string, latencies: number[], wallMs: number): void {
   const sorted = [...latencies].sort((a, b) => a - b);
   console.log(
-    `  ${label.padEnd(34)} ${String(latencies.length).padStart(6)} req  ${(latencies.length / (wallMs / 1000)).toFixed(0).padStart(6)} req/s   p50 ${pct(sorted, 50).toFixed(1).padStart(6)} ms   p99 ${pct(sorted, 99).toFixed(1).padStart(6)} ms`,
+    `  ${label.padEnd(34)} ${String(latencies.length).padStart(6)} req  ${(latencies.length / (wallMs / 1000)).toFixed(0).padStart(6)} req/s   p50 ${percentile(sorted, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(sorted, 99).toFixed(1).padStart(6)} ms`,
   );
 }
 
@@ -138,19 +105,26 @@ async function put(url: string, body: Uint8Array, sig: string): Promise<{ status
   return { status: res.status, text, ms: performance.now() - s };
 }
 
-async function run(kind: string, url: string, count: number): Promise<void> {
+async function run(kind: BenchDb["kind"], count: number): Promise<void> {
   console.log(`\n${kind}, ${count.toLocaleString("en")} devices in the database, ${SIMS} simulated devices polling concurrently`);
+  // Each run has its own database, so the CA and server keys are new too.
   clearServerKeyCache();
   clearCaCache();
-  await migrate(url, migrationsDir(kind === "postgres" ? "postgres" : "sqlite"));
-  const client = createClient(url);
-  setDb(url, client);
+  const database = await openBenchDb("mdm", kind);
+  try {
+    await measureRun(database.client, kind, count);
+  } finally {
+    await database.close();
+  }
+}
+
+async function measureRun(client: Client, kind: string, count: number): Promise<void> {
   await seed(client, kind, count);
   const sims = await prepareSims(client, count);
-  const server = await serveRoutes([
-    { pattern: "/mdm/checkin", module: checkinRoute },
-    { pattern: "/mdm/connect", module: connectRoute },
-  ]);
+  const server = await serveRouteImports({
+    "/mdm/checkin": import("../app/mdm/checkin/route"),
+    "/mdm/connect": import("../app/mdm/connect/route"),
+  });
   const endpoint = `${server.url}/mdm/connect`;
   try {
     // Warm-up: connections, caches, JIT.
@@ -194,7 +168,6 @@ async function run(kind: string, url: string, count: number): Promise<void> {
     console.log(`  live queue after the run: ${live} rows; finished history: ${await client.command.count()} rows`);
   } finally {
     await server.close();
-    await client.$disconnect();
   }
 }
 
@@ -221,27 +194,12 @@ async function prepareSims(client: Client, count: number): Promise<Sim[]> {
 // The figures include the client side (same process) and whatever else the machine runs.
 console.log(`${os.cpus().length} CPU(s), load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} at start`);
 
-const targets: { kind: string; make: () => Promise<{ url: string; drop: () => Promise<void> }> }[] = [
-  {
-    kind: "sqlite",
-    make: async () => {
-      const d = fs.mkdtempSync(path.join(dir, "db-"));
-      return { url: `file:${path.join(d, "bench.db")}`, drop: async () => fs.rmSync(d, { recursive: true, force: true }) };
-    },
-  },
-];
-if (process.env.TEST_POSTGRES_URL) targets.push({ kind: "postgres", make: () => postgresDatabase(process.env.TEST_POSTGRES_URL as string) });
+const kinds: BenchDb["kind"][] = ["sqlite"];
+if (process.env.TEST_POSTGRES_URL) kinds.push("postgres");
 else console.log("(PostgreSQL skipped: set TEST_POSTGRES_URL, e.g. from scripts/pg-server.sh start)");
 
-for (const target of targets) {
-  for (const size of SIZES) {
-    const db = await target.make();
-    try {
-      await run(target.kind, db.url, size);
-    } finally {
-      await db.drop();
-    }
-  }
+for (const kind of kinds) {
+  for (const size of SIZES) await run(kind, size);
 }
 console.log(`\nload average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} at the end`);
-fs.rmSync(dir, { recursive: true, force: true });
+env.cleanup();

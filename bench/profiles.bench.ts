@@ -3,19 +3,12 @@
 // (verify JWT, take a use, issue a challenge, build, sign, log) and the ES256 JWT key.
 // Figures only; no assertion. Run: npx tsx bench/profiles.bench.ts [seconds-per-figure]
 import crypto from "node:crypto";
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
+import { benchEnv, measure, openBenchDb } from "./helpers";
 
 const SECONDS = Number(process.argv[2] ?? process.env.BENCH_SECONDS ?? 2);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enroll-bench-profiles-"));
-process.env.DATA_DIR ??= dir;
-process.env.MDM_SECRET ??= "bench-master-secret-0123456789abcdef";
-process.env.PUBLIC_URL ??= "https://mdm.example.test";
-process.env.LOG_LEVEL ??= "error";
+const env = benchEnv("profiles");
 
-const { createClient, setDb } = await import("../lib/db/client");
-const { migrate, migrationsDir } = await import("../lib/db/migrate");
 const { getCa } = await import("../lib/pki/ca");
 const { getProfileSigner, PROFILE_SIGNER_KEY_NAME } = await import("../lib/pki/profileSigner");
 const { loadServerKey } = await import("../lib/secrets/serverKeys");
@@ -24,24 +17,9 @@ const { createEnrollmentToken, verifyEnrollmentToken } = await import("../lib/en
 const { downloadEnrollmentProfile } = await import("../lib/enrollment/otaService");
 const { JWT_KEY_NAME } = await import("../lib/enrollment/jwtKey");
 
-const url = process.env.BENCH_DATABASE_URL ?? `file:${path.join(dir, "bench.db")}`;
-const kind = url.startsWith("postgres") ? "postgres" : "sqlite";
-await migrate(url, migrationsDir(kind));
-const client = createClient(url);
-setDb(url, client);
-
-/** Runs fn repeatedly for SECONDS and returns operations per second. */
-async function rate(fn: () => unknown | Promise<unknown>): Promise<{ perSecond: number; n: number }> {
-  for (let i = 0; i < 3; i++) await fn(); // warm-up
-  const until = performance.now() + SECONDS * 1000;
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() < until) {
-    await fn();
-    n++;
-  }
-  return { perSecond: (n * 1000) / (performance.now() - start), n };
-}
+const database = await openBenchDb("profiles");
+const { kind } = database;
+const rate = (fn: () => unknown) => measure(fn, SECONDS);
 
 function line(label: string, r: { perSecond: number; n: number }, extra = ""): void {
   console.log(`${label.padEnd(58)} ${r.perSecond.toFixed(1).padStart(9)} /s  (${r.n} in ${SECONDS}s)${extra ? `  ${extra}` : ""}`);
@@ -88,5 +66,5 @@ const header = Buffer.from(token.jwt.split(".").slice(0, 2).join("."));
 line(`raw ECDSA sign, node:crypto (${jwtKey.algorithm} JWT key)`, await rate(() => crypto.sign("sha256", header, { key: ecKey, dsaEncoding: "ieee-p1363" })));
 line("enrollment token verifications (signature + database row)", await rate(() => verifyEnrollmentToken(token.jwt)));
 
-await client.$disconnect();
-fs.rmSync(dir, { recursive: true, force: true });
+await database.close();
+env.cleanup();

@@ -7,22 +7,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
+import { benchEnv, openBenchDb } from "./helpers";
 
 const TOTAL = Number(process.argv[2] ?? process.env.BENCH_SCEP_REQUESTS ?? 200);
 const DISTINCT = Math.min(40, TOTAL);
 const CONCURRENCY = [1, 4];
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enroll-bench-scep-"));
-process.env.DATA_DIR ??= dir;
-process.env.MDM_SECRET ??= "bench-master-secret-0123456789abcdef";
-process.env.LOG_LEVEL ??= "error";
-process.env.PUBLIC_URL ??= "https://mdm.example.test";
+const env = benchEnv("scep");
 
-const { createClient, setDb } = await import("../lib/db/client");
-const { migrate, migrationsDir } = await import("../lib/db/migrate");
 const { createScepProfile } = await import("../lib/scep/profiles");
-const { serveRoutes } = await import("../test/helpers/routeServer");
+const { serveRouteImports } = await import("../test/helpers/routeServer");
 const client = await import("../test/helpers/scepClient");
 
 const DES_CBC = "1.3.14.3.2.7";
@@ -86,11 +80,9 @@ function report(name: string, r: Awaited<ReturnType<typeof run>>, concurrency: n
 }
 
 // ---- ours
-const dbUrl = `file:${path.join(dir, "bench.db")}`;
-await migrate(dbUrl, migrationsDir("sqlite"));
-setDb(dbUrl, createClient(dbUrl));
+const database = await openBenchDb("scep", "sqlite");
 const profile = await createScepProfile({ name: "bench", challengeType: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$UDID,O=Bench" });
-const server = await serveRoutes([{ pattern: "/scep/[id]", module: (await import("../app/scep/[id]/route")) as never }]);
+const server = await serveRouteImports({ "/scep/[id]": import("../app/scep/[id]/route") });
 const ourUrl = `${server.url}/scep/${profile.profile.id}`;
 console.log(`Building ${DISTINCT} scepclient-shaped PKCSReq messages (RSA-2048, DES-CBC, SHA-256); ${TOTAL} requests per run.`);
 const ours = await buildRequests(ourUrl, DISTINCT);
@@ -101,7 +93,7 @@ await server.close();
 // ---- micromdm scepserver, same machine, same requests shape
 const SCEPSERVER = "/usr/bin/scepserver";
 if (fs.existsSync(SCEPSERVER)) {
-  const depot = path.join(dir, "depot");
+  const depot = path.join(env.dir, "depot");
   const init = spawn(SCEPSERVER, ["ca", "-init", "-depot", depot], { stdio: "ignore" });
   await new Promise((resolve) => init.on("exit", resolve));
   const port = 20000 + crypto.randomInt(20000);
@@ -125,5 +117,6 @@ if (fs.existsSync(SCEPSERVER)) {
 } else {
   console.log("micromdm scepserver not installed: no comparison figure.");
 }
-fs.rmSync(dir, { recursive: true, force: true });
+await database.close();
+env.cleanup();
 process.exit(0);

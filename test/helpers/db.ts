@@ -19,9 +19,10 @@ export function postgresWanted(): boolean {
   return process.env.TEST_DATABASE === "postgres";
 }
 
-async function createPostgresDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+/** A fresh, empty database on the server at baseUrl (dropped by drop()). */
+export async function createPostgresDatabase(baseUrl: string, prefix = "enroll_test"): Promise<{ url: string; drop: () => Promise<void> }> {
   const { default: pg } = await import("pg");
-  const name = `enroll_test_${crypto.randomBytes(6).toString("hex")}`;
+  const name = `${prefix}_${crypto.randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
@@ -39,17 +40,19 @@ async function createPostgresDatabase(baseUrl: string): Promise<{ url: string; d
   };
 }
 
-export async function createTestDb(): Promise<TestDb> {
-  if (postgresWanted()) {
+/** kind defaults to TEST_DATABASE's choice; benches ask for each kind they compare. */
+export async function createTestDb(kind: TestDb["kind"] = postgresWanted() ? "postgres" : "sqlite", opts: { prefix?: string } = {}): Promise<TestDb> {
+  const prefix = opts.prefix ?? "enroll_test";
+  if (kind === "postgres") {
     const base = process.env.TEST_POSTGRES_URL;
-    if (!base) throw new Error("TEST_DATABASE=postgres needs TEST_POSTGRES_URL (scripts/pg-server.sh start)");
-    const { url, drop } = await createPostgresDatabase(base);
+    if (!base) throw new Error("PostgreSQL needs TEST_POSTGRES_URL (scripts/pg-server.sh start)");
+    const { url, drop } = await createPostgresDatabase(base, prefix);
     await migrate(url, migrationsDir("postgres"));
     const client = createClient(url);
     setDb(url, client);
     return { url, kind: "postgres", client, close: async () => { await client.$disconnect(); await drop(); } };
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enroll-db-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix.replace(/_/g, "-")}-`));
   const url = `file:${path.join(dir, "test.db")}`;
   await migrate(url, migrationsDir("sqlite"));
   const client = createClient(url);
