@@ -9,11 +9,20 @@ import { defineConfig } from "@playwright/test";
 const port = Number(process.env.E2E_PORT ?? 3100);
 const oidcPort = port + 1;
 const appUrl = `http://localhost:${port}`;
-process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "enroll-e2e-"));
+const dataDir = (process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "enroll-e2e-")));
 process.env.E2E_APP_URL = appUrl;
 process.env.E2E_OIDC_URL = `http://localhost:${oidcPort}`;
 
 export const E2E_ADMIN = { email: "owner@example.com", password: "e2e-owner-password" };
+
+/** Where the server under test keeps its data; the admin CLI run by e2e tests needs the same. */
+export function e2eDataEnv() {
+  return {
+    DATA_DIR: dataDir,
+    // E2E_DATABASE_URL runs the same suite on PostgreSQL (.ci/run does).
+    ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL, MDM_SECRET: "e2e-postgres-master-secret-0123456789" } : {}),
+  };
+}
 
 export default defineConfig({
   testDir: "e2e",
@@ -49,7 +58,7 @@ export default defineConfig({
       env: {
         PORT: String(port),
         PUBLIC_URL: appUrl,
-        DATA_DIR: process.env.E2E_DATA_DIR,
+        ...e2eDataEnv(),
         NEXT_DIST_DIR: port === 3100 ? ".next" : `.next-e2e-${port}`,
         ADMIN_EMAIL: E2E_ADMIN.email,
         ADMIN_PASSWORD: E2E_ADMIN.password,
@@ -66,8 +75,6 @@ export default defineConfig({
         USER_OIDC_CLIENT_ID: "enroll",
         USER_OIDC_CLIENT_SECRET: "enroll-secret",
         LOG_LEVEL: "warn",
-        // E2E_DATABASE_URL runs the same suite on PostgreSQL (.ci/run does).
-        ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL, MDM_SECRET: "e2e-postgres-master-secret-0123456789" } : {}),
       },
     },
   ],

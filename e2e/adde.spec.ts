@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { parse as parsePlist } from "plist";
-import { IPHONE } from "./helpers";
+import { completeIdpSignIn, createApiKeyViaCli, IPHONE } from "./helpers";
 
 const ENROLL_BODY = `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -15,17 +15,6 @@ const ENROLL_BODY = `<?xml version="1.0" encoding="UTF-8"?>
 
 let apiKey = "";
 
-function createApiKey(): string {
-  return execFileSync(process.execPath, ["--import", "tsx", "scripts/admin.ts", "api-key", "create", "--name", "adde-e2e"], {
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      DATA_DIR: process.env.E2E_DATA_DIR,
-      ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL, MDM_SECRET: "e2e-postgres-master-secret-0123456789" } : {}),
-    },
-  }).trim();
-}
-
 function parseChallenge(header: string | null): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of (header ?? "").replace(/^Bearer\s+/i, "").matchAll(/([A-Za-z-]+)="([^"]*)"/g)) out[m[1]] = m[2];
@@ -33,7 +22,7 @@ function parseChallenge(header: string | null): Record<string, string> {
 }
 
 test.beforeAll(async ({ request }) => {
-  apiKey = createApiKey();
+  apiKey = createApiKeyViaCli("adde-e2e");
   const auth = { authorization: `Bearer ${apiKey}` };
   const rule = await request.post("/api/v1/adde/routes", { headers: auth, data: { domain: "example.com", version: "mdm-byod" } });
   expect(rule.status()).toBe(201);
@@ -65,16 +54,7 @@ test("an iPhone signs in on /authenticate through the IdP and the token enrolls"
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(IPHONE.viewport.width);
   await page.getByRole("button", { name: /^Continue with / }).click();
 
-  // The e2e IdP's login and consent pages (oidc-provider's development interactions).
-  await page.locator('input[name="login"]').fill("ivy@example.com");
-  await page.locator('input[name="password"]').fill("correct horse");
-  await page.locator('button[type="submit"]').click();
-  // The last hop answers 308 to apple-remotemanagement-user-login://, which a browser cannot
-  // open; the authentication session intercepts exactly that redirect, so the test reads it
-  // from the callback's response.
-  const callback = page.waitForResponse((r) => new URL(r.url()).pathname === "/authenticate/callback");
-  await page.getByRole("button", { name: "Continue" }).click();
-  const res = await callback;
+  const res = await completeIdpSignIn(page, "ivy@example.com");
   expect(res.status()).toBe(308);
   const resultLocation: string | null = res.headers()["location"] ?? null;
   await context.close();
@@ -132,12 +112,7 @@ test("OAuth 2 method: authorization code with PKCE through the IdP in Chromium, 
     await page.goto(authorize.toString());
     await expect(page.getByText("ivy@example.com")).toBeVisible();
     await page.getByRole("button", { name: /^Continue with / }).click();
-    await page.locator('input[name="login"]').fill("ivy@example.com");
-    await page.locator('input[name="password"]').fill("correct horse");
-    await page.locator('button[type="submit"]').click();
-    const callback = page.waitForResponse((r) => new URL(r.url()).pathname === "/authenticate/callback");
-    await page.getByRole("button", { name: "Continue" }).click();
-    const res = await callback;
+    const res = await completeIdpSignIn(page, "ivy@example.com");
     expect(res.status()).toBe(302);
     const back = new URL(res.headers()["location"]);
     await context.close();

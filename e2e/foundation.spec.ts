@@ -1,10 +1,9 @@
 // The foundation's promises, checked against the real server in Chromium:
 // sign-in works, every admin page and admin API refuses strangers, API keys work.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { signInAsOwner } from "./helpers";
+import { createApiKeyViaCli, signInAsOwner } from "./helpers";
 
 function routeFiles(dir: string, file: string): string[] {
   const out: string[] = [];
@@ -71,14 +70,7 @@ test("signed out, every admin API route answers 401", async ({ request }) => {
 });
 
 test("an API key from `npm run admin -- api-key create` authenticates /api/v1", async ({ request }) => {
-  const key = execFileSync(process.execPath, ["--import", "tsx", "scripts/admin.ts", "api-key", "create", "--name", "ci"], {
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      DATA_DIR: process.env.E2E_DATA_DIR,
-      ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL, MDM_SECRET: "e2e-postgres-master-secret-0123456789" } : {}),
-    },
-  }).trim();
+  const key = createApiKeyViaCli("ci");
   expect(key).toMatch(/^oek_[0-9a-f]{12}_/);
   const ok = await request.get("/api/v1/health", { headers: { authorization: `Bearer ${key}` } });
   expect(ok.status()).toBe(200);

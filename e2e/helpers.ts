@@ -1,6 +1,8 @@
 // Shared steps for e2e tests.
-import { expect, type Page } from "@playwright/test";
-import { E2E_ADMIN } from "../playwright.config";
+import { execFileSync } from "node:child_process";
+import { expect, type Page, type Response } from "@playwright/test";
+import type { Role } from "@/lib/auth/roles";
+import { E2E_ADMIN, e2eDataEnv } from "../playwright.config";
 
 export { E2E_ADMIN };
 
@@ -11,6 +13,30 @@ export async function signInAsOwner(page: Page): Promise<void> {
   await page.getByLabel("Password").fill(E2E_ADMIN.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/admin/);
+}
+
+/**
+ * An API key made the way an operator makes one (`npm run admin -- api-key create`), on the
+ * running server's data directory and database. Returns the key (oek_…).
+ */
+export function createApiKeyViaCli(name: string, role?: Role): string {
+  const args = ["--import", "tsx", "scripts/admin.ts", "api-key", "create", "--name", name, ...(role ? ["--role", role] : [])];
+  return execFileSync(process.execPath, args, { encoding: "utf8", env: { ...process.env, ...e2eDataEnv() } }).trim();
+}
+
+/**
+ * On the e2e IdP's login page (oidc-provider's development interactions): signs in as email,
+ * gives consent, and returns our /authenticate/callback response. Its redirect goes to an
+ * apple-remotemanagement-user-login: URL that a browser cannot open; the device's
+ * authentication session intercepts exactly that redirect, so tests read it from here.
+ */
+export async function completeIdpSignIn(page: Page, email: string): Promise<Response> {
+  await page.locator('input[name="login"]').fill(email);
+  await page.locator('input[name="password"]').fill("correct horse");
+  await page.locator('button[type="submit"]').click();
+  const callback = page.waitForResponse((r) => new URL(r.url()).pathname === "/authenticate/callback");
+  await page.getByRole("button", { name: "Continue" }).click();
+  return callback;
 }
 
 export const IPHONE = {
