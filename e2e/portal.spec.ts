@@ -218,6 +218,20 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   await page.reload();
   await expect(page.getByRole("region", { name: "Group", exact: true })).toContainText("Not in a group");
 
+  // Revoking the iPad's certificate (confirmed) locks it out; the log names the reason and its fix.
+  await page.getByRole("button", { name: "Revoke certificate" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Revoke certificate" }).click();
+  // The page re-renders with the certificate marked revoked (and no revoke button).
+  await expect(page.getByRole("region", { name: "Identity certificate" })).toContainText("Revoked");
+  await expect(page.getByRole("button", { name: "Revoke certificate" })).toHaveCount(0);
+  expect((await second.report({ Status: "Idle" })).status).toBe(401);
+  const ipadPage = page.url();
+  await page.goto("/admin/log?reason=checkin_cert_revoked");
+  const revokedLine = page.locator('tbody tr[data-outcome="ERROR"]').first();
+  await expect(revokedLine.getByRole("link", { name: "Revoked device certificate" })).toBeVisible();
+  await expect(revokedLine).toContainText("Fix: The device's identity certificate was revoked. Re-enroll the device.");
+  await page.goto(ipadPage);
+
   // Removing the iPad, confirmed in the dialog, takes it off the list.
   await page.getByRole("button", { name: "Remove device" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Remove device" }).click();
@@ -250,7 +264,7 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   const error = page.locator('tbody tr[data-outcome="ERROR"]').first();
   await expect(error).toBeVisible();
   await error.getByRole("link").first().click();
-  await expect(page).toHaveURL(/\/admin\/log\/reasons#token_/);
+  await expect(page).toHaveURL(/\/admin\/log\/reasons#(checkin_cert_revoked|token_malformed)$/);
   await expect(page.locator(`[id="${new URL(page.url()).hash.slice(1)}"]`)).toContainText("Fix:");
   await page.goto("/admin/log");
   await shoot(page, "log");
