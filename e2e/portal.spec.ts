@@ -38,7 +38,7 @@ const INVALID_PROFILE = `<?xml version="1.0" encoding="UTF-8"?>
   </dict></array>
 </dict></plist>`;
 
-test("an admin goes from an empty install to an enrolled, managed device", async ({ page }) => {
+test("an admin goes from an empty install to an enrolled, managed device", async ({ page, browser }) => {
   test.setTimeout(300_000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "portal-e2e-"));
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -283,5 +283,21 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   await expect(page.getByRole("heading", { name: "Walk BYOD" })).toBeVisible();
   await shoot(page, "token");
   expect(problems).toEqual([]);
+
+  // 8. A Read-only admin sees the same device, group and SCEP profile without any control.
+  const readerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const reader = await readerContext.newPage();
+  await signInWithIdp(reader, "reader-walk@example.com");
+  const groupPage = `/admin/groups/${detail.group.id}`;
+  for (const path of [new URL(devicePage).pathname, groupPage, "/admin/enrollment/scep", "/admin/settings", "/admin/enrollment/account-driven"]) {
+    await reader.goto(path);
+    await expect(reader.locator("main h1").first(), path).toBeVisible();
+    // The user search on the account-driven page is the only button a reader gets.
+    expect((await reader.locator("main").getByRole("button").allInnerTexts()).filter((b) => b !== "Search"), path).toEqual([]);
+    expect(await reader.locator("main input[type=file], main textarea, main select").count(), path).toBe(0);
+  }
+  await reader.goto(new URL(devicePage).pathname);
+  await expect(reader.getByRole("region", { name: "Command history" })).toContainText("DeviceInformation");
+  await readerContext.close();
 });
 
