@@ -130,6 +130,7 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   await expect(page.getByText("Order saved.")).toBeVisible();
   await page.reload();
   await expect(page.locator("li[data-policy]")).toHaveText([/Walk restrictions/, /ProfileList/, /DeviceInformation/]);
+  await shoot(page, "group");
 
   // 3. A token on the OTA helper's page, with the group and the SCEP profile.
   await page.goto("/admin/enrollment/tokens/new");
