@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { AppError } from "@/lib/errors";
-import { csvCell, exportLogCsv, logFacets, logFilterToParams, parseLogFilter, queryLog } from "./query";
+import { csvCell, exportLogCsv, logFacets, logFilterToParams, parseLogFilter, queryLog, tokenNamesFor } from "./query";
 
 let t: TestDb;
 const T0 = Date.parse("2026-03-01T10:00:00Z");
@@ -97,6 +97,13 @@ describe("log filters", () => {
   it("round-trips filters through query parameters", () => {
     const f = parseLogFilter(new URLSearchParams("outcome=ERROR&step=scep&token=tokA&device=UDID-1&from=2026-03-01T10:00:00.000Z&q=x"));
     expect(parseLogFilter(logFilterToParams(f))).toEqual(f);
+  });
+
+  it("names the tokens a page mentions, skipping deleted ones", async () => {
+    await t.client.enrollmentToken.create({ data: { id: "tokA", name: "Engineering BYOD" } });
+    const names = await tokenNamesFor((await queryLog({})).lines);
+    expect([...names]).toEqual([["tokA", "Engineering BYOD"]]);
+    expect((await tokenNamesFor([])).size).toBe(0);
   });
 
   it("lists the steps and reasons seen", async () => {

@@ -248,3 +248,11 @@ export function logLineJson(line: LogLine) {
     remoteAddr: line.remoteAddr,
   };
 }
+
+/** Names of the tokens a page of lines mentions (id → name), for display next to the id. */
+export async function tokenNamesFor(lines: Pick<LogLine, "tokenId">[]): Promise<Map<string, string>> {
+  const ids = [...new Set(lines.map((l) => l.tokenId).filter((t): t is string => !!t))];
+  if (ids.length === 0) return new Map();
+  const rows = await db().enrollmentToken.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
+  return new Map(rows.map((r) => [r.id, r.name]));
+}

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { requireAdmin } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
-import { logFacets, logFilterToParams, OUTCOMES, parseLogFilter, queryLog, type LogFilter } from "@/lib/log/query";
+import { logFacets, logFilterToParams, OUTCOMES, parseLogFilter, queryLog, tokenNamesFor, type LogFilter } from "@/lib/log/query";
 import { reasonInfo } from "@/lib/log/reasons";
 import { OutcomeBadge } from "@/components/ui/Badge";
 import { EmptyState } from "@/components/ui/EmptyState";
@@ -39,7 +39,7 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
     error = err.message;
     page = await queryLog(filter, { limit: 100 });
   }
-  const facets = await logFacets();
+  const [facets, tokenNames] = await Promise.all([logFacets(), tokenNamesFor(page.lines)]);
   const filterParams = logFilterToParams(filter);
   const filtered = [...filterParams.keys()].length > 0;
   const csvHref = `/admin/log/export?${filterParams}`;
@@ -129,7 +129,7 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
                 <dl className="mt-1 space-y-0.5 break-all text-xs text-slate-600 dark:text-slate-400">
                   {l.deviceIdentifier && <div><dt className="inline">Device: </dt><dd className="inline font-mono">{l.deviceIdentifier}</dd></div>}
                   {l.userIdentifier && <div><dt className="inline">User: </dt><dd className="inline">{l.userIdentifier}</dd></div>}
-                  {l.tokenId && <div><dt className="inline">Token: </dt><dd className="inline font-mono">{l.tokenId}</dd></div>}
+                  {l.tokenId && <div><dt className="inline">Token: </dt><dd className="inline">{tokenNames.get(l.tokenId) ?? <span className="font-mono">{l.tokenId}</span>}</dd></div>}
                   {l.remoteAddr && <div><dt className="inline">From: </dt><dd className="inline font-mono">{l.remoteAddr}</dd></div>}
                 </dl>
               </li>
@@ -172,7 +172,13 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
                       {l.deviceIdentifier ? <Link className={link} href={`/admin/log?${new URLSearchParams({ device: l.deviceIdentifier })}`}>{l.deviceIdentifier}</Link> : "—"}
                     </td>
                     <td className={`${td} hidden font-mono text-xs lg:table-cell`}>
-                      {l.tokenId ? <Link className={link} href={`/admin/log?${new URLSearchParams({ token: l.tokenId })}`}>{l.tokenId}</Link> : "—"}
+                      {l.tokenId ? (
+                        <Link className={link} href={`/admin/log?${new URLSearchParams({ token: l.tokenId })}`} title={l.tokenId}>
+                          {tokenNames.get(l.tokenId) ?? l.tokenId}
+                        </Link>
+                      ) : (
+                        "—"
+                      )}
                     </td>
                     <td className={`${td} hidden lg:table-cell`}>{l.userIdentifier ?? "—"}</td>
                     <td className={`${td} hidden font-mono text-xs xl:table-cell`}>{l.remoteAddr ?? "—"}</td>
