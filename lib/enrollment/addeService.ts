@@ -11,6 +11,7 @@ import type { ReasonCode } from "../log/reasons";
 import { checkInUrl, currentMdmTopic, serverUrl } from "../mdm/endpoints";
 import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../mdm/plist";
 import { getCa } from "../pki/ca";
+import { escapeNameValue } from "../pki/names";
 import { CmsError, verifySignedData } from "../pki/cms";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, ProfileOptionsError } from "../profiles/enrollmentProfile";
 import { signProfile } from "../profiles/signProfile";
@@ -179,10 +180,9 @@ async function scepProfileFor(settings: AddeSettings) {
 
 /** Fills the subject template; device variables are unknown before the device exists, so a per-enrollment id stands in. */
 export function accountSubject(template: string, user: { identifier: string; managedAppleId: string }, enrollmentRef: string): string {
-  const esc = (v: string) => v.replace(/([,+"\\<>;=])/g, "\\$1");
   return template
-    .replace(/\$(EMAIL|USER_IDENTIFIER|USERNAME)\b/g, esc(user.identifier))
-    .replace(/\$MANAGED_APPLE_ID\b/g, esc(user.managedAppleId))
+    .replace(/\$(EMAIL|USER_IDENTIFIER|USERNAME)\b/g, escapeNameValue(user.identifier))
+    .replace(/\$MANAGED_APPLE_ID\b/g, escapeNameValue(user.managedAppleId))
     .replace(/\$(UDID|SERIALNUMBER|SERIAL_NUMBER|COMPUTERNAME|DEVICENAME|ENROLLMENTID|PROFILE_IDENTIFIER)\b/g, enrollmentRef);
 }
 

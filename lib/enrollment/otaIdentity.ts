@@ -14,6 +14,7 @@
 import crypto from "node:crypto";
 import { db, isUniqueViolation } from "../db/client";
 import { AppError } from "../errors";
+import { escapeNameValue } from "../pki/names";
 import type { ScepIdentity } from "../profiles/enrollmentProfile";
 import { challengeForEnrollment } from "../scep/challenge";
 import { createScepProfile, getScepProfileRow, type ScepProfile } from "../scep/profiles";
@@ -60,14 +61,10 @@ export async function defaultOtaScepProfile(): Promise<ScepProfile> {
   return row;
 }
 
-function escapeDnValue(v: string): string {
-  return v.replace(/([,\\+])/g, "\\$1");
-}
-
 /** Fills a subject template for a profile whose device is not known yet. */
 export function otaSubject(template: string, reference: string, profileIdentifier: string): string {
   return template.replace(/\$([A-Z_]+)/g, (whole, name: string) => {
-    if (name === "PROFILE_IDENTIFIER") return escapeDnValue(profileIdentifier);
+    if (name === "PROFILE_IDENTIFIER") return escapeNameValue(profileIdentifier);
     if (["UDID", "SERIALNUMBER", "COMPUTERNAME", "EMAIL", "USERNAME"].includes(name)) return reference;
     return whole;
   });

@@ -1,5 +1,7 @@
 // Distinguished names as the admin writes them ("CN=x,O=y", RFC 4514 order of
-// writing, "\," escapes a comma) and back. One attribute per RDN, in written order.
+// writing, "\," escapes a comma) and back. One attribute per RDN, in written order: a "+"
+// is part of the value, not a multi-valued RDN, so certificates, SCEP templates and the
+// profile's SCEP payload all read a subject the same way. The single parser for subjects.
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 
@@ -16,13 +18,17 @@ const ATTRS: Record<string, { oid: string; kind: "utf8" | "printable" | "ia5" }>
   DC: { oid: "0.9.2342.19200300.100.1.25", kind: "ia5" },
   UID: { oid: "0.9.2342.19200300.100.1.1", kind: "utf8" },
   E: { oid: "1.2.840.113549.1.9.1", kind: "ia5" },
-  EMAILADDRESS: { oid: "1.2.840.113549.1.9.1", kind: "ia5" },
 };
-const SHORT_BY_OID = new Map<string, string>(
-  Object.entries(ATTRS)
-    .filter(([k]) => k !== "EMAILADDRESS")
-    .map(([k, v]) => [v.oid, k]),
-);
+/** Other spellings, normalised to the ATTRS name when parsing. */
+const ALIASES: Record<string, string> = { EMAILADDRESS: "E", EMAIL: "E", S: "ST" };
+const SHORT_BY_OID = new Map<string, string>(Object.entries(ATTRS).map(([k, v]) => [v.oid, k]));
+const DOTTED_OID = /^[0-2](\.\d+)+$/;
+/** Apple's SCEP payload accepts these names in Subject; every other attribute goes as its dotted OID. */
+const APPLE_SHORT = new Set(["C", "L", "ST", "O", "OU", "CN"]);
+
+function attrSpec(type: string): { oid: string; kind: "utf8" | "printable" | "ia5" } | undefined {
+  return ATTRS[type] ?? (DOTTED_OID.test(type) ? { oid: type, kind: "utf8" } : undefined);
+}
 
 export class NameError extends Error {
   constructor(message: string) {
@@ -36,7 +42,10 @@ export interface NamePart {
   value: string;
 }
 
-/** Splits "CN=a\,b,O=c" into parts; throws NameError for unknown attribute types or empty values. */
+/**
+ * Splits "CN=a\,b,O=c" into parts (types upper-cased, aliases normalised, dotted OIDs kept);
+ * throws NameError for unknown attribute types or empty values.
+ */
 export function parseNameString(subject: string): NamePart[] {
   const parts: NamePart[] = [];
   let current = "";
@@ -59,11 +68,13 @@ export function parseNameString(subject: string): NamePart[] {
     if (piece.trim() === "" && pieces.length > 1) continue;
     const eq = piece.indexOf("=");
     if (eq <= 0) throw new NameError(`"${piece.trim()}" is not TYPE=value`);
-    const type = piece.slice(0, eq).trim().toUpperCase();
+    const written = piece.slice(0, eq).trim().toUpperCase();
+    // Known OIDs written dotted get their name, so "2.5.4.3=x" and "CN=x" compare equal.
+    const type = ALIASES[written] ?? SHORT_BY_OID.get(written) ?? written;
     const value = piece.slice(eq + 1).trim();
-    if (!ATTRS[type]) throw new NameError(`unknown name attribute "${type}" (use CN, O, OU, C, ST, L, E, DC, UID, SERIALNUMBER)`);
-    if (!value) throw new NameError(`${type} has an empty value`);
-    parts.push({ type: type === "EMAILADDRESS" ? "E" : type, value });
+    if (!attrSpec(type)) throw new NameError(`unknown name attribute "${written}" (use CN, O, OU, C, ST, L, E, DC, UID, SERIALNUMBER, TITLE, STREET or a dotted OID)`);
+    if (!value) throw new NameError(`${written} has an empty value`);
+    parts.push({ type, value });
   }
   if (parts.length === 0) throw new NameError("the subject is empty");
   return parts;
@@ -79,7 +90,7 @@ export function buildName(parts: NamePart[]): pkijs.RelativeDistinguishedNames {
   // One RDN (SET) per attribute. pkijs would put every attribute into a single multi-valued
   // RDN when encoding from typesAndValues, so the DER is built here and parsed back.
   const rdns = parts.map((p) => {
-    const spec = ATTRS[p.type];
+    const spec = attrSpec(p.type);
     if (!spec) throw new NameError(`unknown name attribute "${p.type}"`);
     const atv = new pkijs.AttributeTypeAndValue({ type: spec.oid, value: valueBlock(spec.kind, p.value) as never });
     return new asn1js.Set({ value: [atv.toSchema()] });
@@ -100,17 +111,31 @@ export function nameParts(name: pkijs.RelativeDistinguishedNames): NamePart[] {
   }));
 }
 
-function escape(value: string): string {
-  return value.replace(/([,\\])/g, "\\$1");
+/**
+ * Escapes a value for a written subject, e.g. one substituted into a template. "+" too:
+ * RFC 4514 readers (openssl, other servers) take an unescaped one as a multi-valued RDN.
+ */
+export function escapeNameValue(value: string): string {
+  return value.replace(/([,+\\])/g, "\\$1");
+}
+
+/** Parts back to the written form "CN=…,O=…"; parseNameString reads it back unchanged. */
+export function formatName(parts: NamePart[]): string {
+  return parts.map((p) => `${p.type}=${escapeNameValue(p.value)}`).join(",");
 }
 
 export function nameToString(name: pkijs.RelativeDistinguishedNames): string {
-  return nameParts(name)
-    .map((p) => `${p.type}=${escape(p.value)}`)
-    .join(",");
+  return formatName(nameParts(name));
 }
 
-/** Apple's SCEP payload Subject form: [[["CN","x"]],[["O","y"]]]. */
-export function nameToAppleSubject(subject: string): string[][][] {
-  return parseNameString(subject).map((p) => [[p.type, p.value]]);
+/** Apple's SCEP payload Subject: an array of RDNs, each an array of [type, value] pairs. */
+export type AppleSubject = string[][][];
+
+/**
+ * A written subject in the SCEP payload's Subject form, "CN=Dev,O=Acme" →
+ * [[["CN","Dev"]],[["O","Acme"]]]. Apple names only C, L, ST, O, OU and CN; E, DC, UID and
+ * the rest go as dotted OIDs. Throws NameError like parseNameString.
+ */
+export function nameToAppleSubject(subject: string): AppleSubject {
+  return parseNameString(subject).map((p) => [[APPLE_SHORT.has(p.type) ? p.type : attrSpec(p.type)!.oid, p.value]]);
 }

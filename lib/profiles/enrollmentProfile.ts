@@ -6,7 +6,7 @@
 import crypto from "node:crypto";
 import { build as buildPlist, type PlistValue } from "plist";
 import { config } from "../config";
-import { parseSubject } from "./subject";
+import { NameError, nameToAppleSubject, type AppleSubject } from "../pki/names";
 
 export { signProfile } from "./signProfile";
 
@@ -103,13 +103,22 @@ function checkAccessRights(v: number): void {
   if (v & 128 && !(v & 64)) throw new ProfileOptionsError("AccessRights: 128 (install provisioning profiles) requires 64");
 }
 
+function appleSubject(subject: string): AppleSubject {
+  try {
+    return nameToAppleSubject(subject);
+  } catch (err) {
+    if (err instanceof NameError) throw new ProfileOptionsError(`SCEP subject: ${err.message}`);
+    throw err;
+  }
+}
+
 function scepPayload(id: ScepIdentity): PlistObject {
   if (![1024, 2048, 4096].includes(id.keySize)) throw new ProfileOptionsError(`SCEP key size must be 1024, 2048 or 4096, not ${id.keySize}`);
   if (!/^https?:\/\//.test(id.url) || id.url.includes("?")) throw new ProfileOptionsError("the SCEP URL must be http(s) and carry no query string");
   const content: PlistObject = {
     URL: id.url,
     Name: id.name,
-    Subject: parseSubject(id.subject),
+    Subject: appleSubject(id.subject),
     Challenge: id.challenge,
     Keysize: id.keySize,
     "Key Type": "RSA",

@@ -12,7 +12,7 @@
 //  3. a CSR attribute that names the value directly (SERIALNUMBER=, E= / emailAddress=).
 // A variable still unknown fails the request (badRequest). The expanded subject, written
 // as "CN=…,O=…", may be at most 64 characters (Jamf's and Apple's limit).
-import { parseNameString, type NamePart, NameError } from "../pki/names";
+import { formatName, parseNameString, type NamePart, NameError } from "../pki/names";
 
 export const SUBJECT_VARIABLES = ["UDID", "SERIALNUMBER", "EMAIL", "COMPUTERNAME", "USERNAME", "PROFILE_IDENTIFIER"] as const;
 export type SubjectVariable = (typeof SUBJECT_VARIABLES)[number];
@@ -41,17 +41,9 @@ export function templateProblem(template: string): string | null {
   } catch (err) {
     return err instanceof NameError ? err.message : "not a subject such as CN=$UDID,O=Example";
   }
-  const fixed = formatSubject(parts);
+  const fixed = formatName(parts);
   if (!/\$[A-Z_]+/.test(template) && fixed.length > MAX_SUBJECT_LENGTH) return `the subject is longer than ${MAX_SUBJECT_LENGTH} characters`;
   return null;
-}
-
-function escapeValue(value: string): string {
-  return value.replace(/([,\\])/g, "\\$1");
-}
-
-export function formatSubject(parts: NamePart[]): string {
-  return parts.map((p) => `${p.type}=${escapeValue(p.value)}`).join(",");
 }
 
 function variablesIn(value: string): SubjectVariable[] {
@@ -118,7 +110,7 @@ export function expandSubject(template: string, csrParts: NamePart[], context: S
   }
   const empty = parts.find((p) => !p.value.trim());
   if (empty) return { ok: false, reason: "scep_subject_unresolved", detail: `the subject attribute ${empty.type} would be empty` };
-  const subject = formatSubject(parts);
+  const subject = formatName(parts);
   if (subject.length > MAX_SUBJECT_LENGTH) {
     return { ok: false, reason: "scep_subject_too_long", detail: `the expanded subject "${subject}" has ${subject.length} characters; the limit is ${MAX_SUBJECT_LENGTH}` };
   }
