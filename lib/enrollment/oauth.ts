@@ -134,6 +134,39 @@ async function markUsed(id: string): Promise<boolean> {
   return count === 1;
 }
 
+const ONE_TIME = {
+  AUTH_CODE: { what: "authorization code", request: "token request" },
+  REFRESH: { what: "refresh token", request: "token refresh" },
+} as const;
+
+async function findOneTime(presented: string) {
+  return db().accessToken.findUnique({ where: { hash: hashToken(presented) }, include: { user: true } });
+}
+type OneTimeRow = NonNullable<Awaited<ReturnType<typeof findOneTime>>>;
+
+/**
+ * Spends a single-use token (authorization code, refresh token) for the grant. Malformed and
+ * unknown ones are logged and refused here. One presented again (or raced) revokes the
+ * family it belongs to: RFC 6749 4.1.2 for codes, rotation reuse for refresh tokens; the
+ * grant logs that in its own words.
+ */
+async function spendOneTime(
+  presented: string,
+  kind: keyof typeof ONE_TIME,
+  remoteAddr?: string | null,
+): Promise<{ refused: TokenResponse } | { row: OneTimeRow; replayRevoked: number | null }> {
+  const { what, request } = ONE_TIME[kind];
+  const refuse = async (adjective: string) => {
+    await logOAuth("ERROR", `${request} with ${adjective} ${what}`, "oauth_invalid_request", null, remoteAddr);
+    return { refused: tokenError("invalid_grant", `the ${what} is not valid`) };
+  };
+  if (!looksLikeToken(presented, kind)) return refuse("a malformed");
+  const row = await findOneTime(presented);
+  if (!row || row.kind !== kind) return refuse("an unknown");
+  if (row.usedAt || !(await markUsed(row.id))) return { row, replayRevoked: await revokeFamily(row.familyId) };
+  return { row, replayRevoked: null };
+}
+
 /** A public client may also name itself with HTTP Basic (RFC 6749 2.3.1; empty password). */
 function basicClientId(authorization: string | null | undefined): string | null {
   const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization ?? "");
@@ -163,23 +196,14 @@ export async function token(form: URLSearchParams, remoteAddr?: string | null, a
 }
 
 async function codeGrant(form: URLSearchParams, clientId: string, remoteAddr?: string | null): Promise<TokenResponse> {
-  const code = form.get("code") ?? "";
   const verifier = form.get("code_verifier") ?? "";
   const redirectUri = form.get("redirect_uri");
-  if (!looksLikeToken(code, "AUTH_CODE")) {
-    await logOAuth("ERROR", "token request with a malformed authorization code", "oauth_invalid_request", null, remoteAddr);
-    return tokenError("invalid_grant", "the authorization code is not valid");
-  }
-  const row = await db().accessToken.findUnique({ where: { hash: hashToken(code) }, include: { user: true } });
-  if (!row || row.kind !== "AUTH_CODE") {
-    await logOAuth("ERROR", "token request with an unknown authorization code", "oauth_invalid_request", null, remoteAddr);
-    return tokenError("invalid_grant", "the authorization code is not valid");
-  }
+  const spent = await spendOneTime(form.get("code") ?? "", "AUTH_CODE", remoteAddr);
+  if ("refused" in spent) return spent.refused;
+  const { row } = spent;
   const who = row.user.identifier;
-  if (row.usedAt || !(await markUsed(row.id))) {
-    // RFC 6749 4.1.2: a replayed code revokes what it already produced.
-    const n = await revokeFamily(row.familyId);
-    await logOAuth("ERROR", `authorization code presented twice; revoked ${n} token(s) issued from it`, "refresh_token_reused", who, remoteAddr);
+  if (spent.replayRevoked !== null) {
+    await logOAuth("ERROR", `authorization code presented twice; revoked ${spent.replayRevoked} token(s) issued from it`, "refresh_token_reused", who, remoteAddr);
     return tokenError("invalid_grant", "the authorization code was already used");
   }
   const problems: string[] = [];
@@ -200,19 +224,12 @@ async function codeGrant(form: URLSearchParams, clientId: string, remoteAddr?: s
 }
 
 async function refreshGrant(form: URLSearchParams, clientId: string, remoteAddr?: string | null): Promise<TokenResponse> {
-  const presented = form.get("refresh_token") ?? "";
-  if (!looksLikeToken(presented, "REFRESH")) {
-    await logOAuth("ERROR", "token refresh with a malformed refresh token", "oauth_invalid_request", null, remoteAddr);
-    return tokenError("invalid_grant", "the refresh token is not valid");
-  }
-  const row = await db().accessToken.findUnique({ where: { hash: hashToken(presented) }, include: { user: true } });
-  if (!row || row.kind !== "REFRESH") {
-    await logOAuth("ERROR", "token refresh with an unknown refresh token", "oauth_invalid_request", null, remoteAddr);
-    return tokenError("invalid_grant", "the refresh token is not valid");
-  }
+  const spent = await spendOneTime(form.get("refresh_token") ?? "", "REFRESH", remoteAddr);
+  if ("refused" in spent) return spent.refused;
+  const { row } = spent;
   const who = row.user.identifier;
-  if (row.usedAt || !(await markUsed(row.id))) {
-    const n = await revokeFamily(row.familyId);
+  if (spent.replayRevoked !== null) {
+    const n = spent.replayRevoked;
     await writeEnrollmentLog({
       step: "adde.refresh",
       outcome: "ERROR",
