@@ -15,6 +15,7 @@ vi.mock("@/lib/auth/session", async () => {
       if (!hasRole(current.role, role)) throw new Error("Your role does not allow this action.");
       return current;
     },
+    currentAdmin: async () => current,
     canWrite: (a: SessionAdmin) => hasRole(a.role, "ADMIN"),
   };
 });
@@ -43,6 +44,7 @@ describe("adminAction", () => {
     expect(result).toEqual({ error: READ_ONLY_REFUSAL });
     expect(result.error).toMatch(/403/);
     expect(change).not.toHaveBeenCalled();
+    expect(await t.client.auditLog.findFirst({ where: { action: "group.create", target: "x" } })).toMatchObject({ actor: "session:reader@example.com", detail: "403 refused: role READ_ONLY" });
   });
 
   it("runs the change for an Admin and audits it", async () => {
@@ -54,7 +56,7 @@ describe("adminAction", () => {
     expect(line).toMatchObject({ actor: "session:admin@example.com", detail: "ok" });
   });
 
-  it("shows a typed error's message and audits the refusal", async () => {
+  it("shows a typed error's message and audits it", async () => {
     current = { id: "a", email: "admin@example.com", name: null, role: "OWNER" };
     const result = await adminAction({ action: "policy.add-profile", target: "g1" }, async () => {
       throw badRequest("invalid_policy", "profile does not match Apple's schema: allowCamera: expected boolean");

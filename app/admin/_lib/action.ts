@@ -2,7 +2,7 @@
 // refused here, not just by hidden buttons), typed errors turned into a message, an audit line.
 import { unstable_rethrow } from "next/navigation";
 import { audit } from "@/lib/auth/audit";
-import { requireAdmin, type SessionAdmin } from "@/lib/auth/session";
+import { currentAdmin, requireAdmin, type SessionAdmin } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log/logger";
 import type { ActionState } from "@/components/ui/actionState";
@@ -18,6 +18,9 @@ export async function adminAction(
     admin = await requireAdmin("ADMIN");
   } catch (err) {
     unstable_rethrow(err);
+    // A refused attempt is worth a line in the audit log too.
+    const who = await currentAdmin().catch(() => null);
+    if (who) await audit({ actor: `session:${who.email}`, action: what.action, target: what.target ?? null, detail: `403 refused: role ${who.role}` });
     return { error: READ_ONLY_REFUSAL };
   }
   try {
