@@ -2,8 +2,8 @@
 // 401 announces, the OAuth 2 client id and scope prefix devices use, and the SCEP profile that
 // issues the identity certificate.
 import { z } from "zod";
-import { db } from "../db/client";
 import { badRequest } from "../errors";
+import { readSetting, writeSetting } from "../settings/store";
 
 const KEY = "adde.settings";
 
@@ -23,9 +23,9 @@ export type AddeSettings = z.infer<typeof addeSettingsSchema>;
 export const DEFAULT_ADDE_SETTINGS: AddeSettings = { authMethod: "simple", oauthClientId: "apple-device-enrollment", scepProfileId: null };
 
 export async function getAddeSettings(): Promise<AddeSettings> {
-  const row = await db().setting.findUnique({ where: { key: KEY } });
-  if (!row) return DEFAULT_ADDE_SETTINGS;
-  const parsed = addeSettingsSchema.partial().safeParse(JSON.parse(row.value));
+  const stored = await readSetting(KEY);
+  if (stored === undefined) return DEFAULT_ADDE_SETTINGS;
+  const parsed = addeSettingsSchema.partial().safeParse(stored);
   return { ...DEFAULT_ADDE_SETTINGS, ...(parsed.success ? parsed.data : {}) };
 }
 
@@ -34,7 +34,6 @@ export async function updateAddeSettings(patch: unknown): Promise<AddeSettings> 
   const parsed = addeSettingsSchema.partial().safeParse(patch);
   if (!parsed.success) throw badRequest("invalid_settings", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   const next = { ...(await getAddeSettings()), ...parsed.data };
-  const value = JSON.stringify(next);
-  await db().setting.upsert({ where: { key: KEY }, create: { key: KEY, value }, update: { value } });
+  await writeSetting(KEY, next);
   return next;
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { config } from "../config";
 import { db } from "../db/client";
 import { badRequest } from "../errors";
+import { readSetting, writeSetting } from "../settings/store";
 
 const KEY = "adde.esso";
 
@@ -57,8 +58,7 @@ export async function configureEsso(raw: unknown): Promise<EssoSettings> {
   if (!parsed.success) throw badRequest("invalid_esso", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   const settings: EssoSettings = { ...parsed.data, configurationProfile: parsed.data.configurationProfile.replace(/\s+/g, "") };
   checkProfile(settings.configurationProfile);
-  const value = JSON.stringify(settings);
-  await db().setting.upsert({ where: { key: KEY }, create: { key: KEY, value }, update: { value } });
+  await writeSetting(KEY, settings);
   return settings;
 }
 
@@ -67,9 +67,7 @@ export async function disableEsso(): Promise<void> {
 }
 
 export async function getEssoSettings(): Promise<EssoSettings | null> {
-  const row = await db().setting.findUnique({ where: { key: KEY } });
-  if (!row) return null;
-  return JSON.parse(row.value) as EssoSettings;
+  return ((await readSetting(KEY)) as EssoSettings | undefined) ?? null;
 }
 
 /** The header value for the first 401, or null when Enrollment SSO is off. */

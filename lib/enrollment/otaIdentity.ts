@@ -19,6 +19,7 @@ import type { ScepIdentity } from "../profiles/enrollmentProfile";
 import { challengeForEnrollment } from "../scep/challenge";
 import { createScepProfile, getScepProfileRow, type ScepProfile } from "../scep/profiles";
 import { scepUrl } from "../scep/url";
+import { readSetting, writeSetting } from "../settings/store";
 
 export const DEFAULT_OTA_SCEP_PROFILE_NAME = "OTA default";
 const DEFAULT_SETTING_KEY = "ota.defaultScepProfileId";
@@ -32,15 +33,14 @@ export interface OtaIdentity {
 }
 
 async function rememberDefault(id: string): Promise<void> {
-  const value = JSON.stringify(id);
-  await db().setting.upsert({ where: { key: DEFAULT_SETTING_KEY }, create: { key: DEFAULT_SETTING_KEY, value }, update: { value } });
+  await writeSetting(DEFAULT_SETTING_KEY, id);
 }
 
 /** The default SCEP profile for tokens that name none; created (DYNAMIC challenge) on first need. */
 export async function defaultOtaScepProfile(): Promise<ScepProfile> {
-  const setting = await db().setting.findUnique({ where: { key: DEFAULT_SETTING_KEY } });
-  if (setting) {
-    const row = await getScepProfileRow(JSON.parse(setting.value) as string);
+  const remembered = await readSetting(DEFAULT_SETTING_KEY);
+  if (typeof remembered === "string") {
+    const row = await getScepProfileRow(remembered);
     if (row) return row;
   }
   const byName = await db().scepProfile.findUnique({ where: { name: DEFAULT_OTA_SCEP_PROFILE_NAME } });

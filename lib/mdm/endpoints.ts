@@ -3,6 +3,7 @@
 import crypto from "node:crypto";
 import { config } from "../config";
 import { db, isUniqueViolation } from "../db/client";
+import { readSetting, writeSetting } from "../settings/store";
 
 export function checkInUrl(): string {
   return `${config().publicUrl}/mdm/checkin`;
@@ -19,8 +20,8 @@ const TOPIC_KEY = "apns.topic";
  * stable placeholder in Apple's format, so profiles are well formed before push is set up.
  */
 export async function currentMdmTopic(): Promise<string> {
-  const row = await db().setting.findUnique({ where: { key: TOPIC_KEY } });
-  if (row) return JSON.parse(row.value) as string;
+  const stored = await readSetting(TOPIC_KEY);
+  if (stored !== undefined) return stored as string;
   const topic = `com.apple.mgmt.External.${crypto.randomUUID()}`;
   try {
     await db().setting.create({ data: { key: TOPIC_KEY, value: JSON.stringify(topic) } });
@@ -33,5 +34,5 @@ export async function currentMdmTopic(): Promise<string> {
 }
 
 export async function setMdmTopic(topic: string): Promise<void> {
-  await db().setting.upsert({ where: { key: TOPIC_KEY }, create: { key: TOPIC_KEY, value: JSON.stringify(topic) }, update: { value: JSON.stringify(topic) } });
+  await writeSetting(TOPIC_KEY, topic);
 }

@@ -7,6 +7,7 @@ import { db } from "../db/client";
 import { log } from "../log/logger";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { seal, unseal } from "../secrets/sealed";
+import { readSetting, writeSetting } from "../settings/store";
 import { ApnsClient, type ApnsAuth, type PushResult, type PushSender } from "./apns";
 
 const CREDENTIALS_KEY = "apns.credentials";
@@ -22,15 +23,13 @@ export async function saveApnsCredentials(auth: ApnsAuth): Promise<void> {
     auth.kind === "certificate"
       ? { kind: "certificate", certPem: auth.certPem, keyEnc: seal(auth.keyPem, SEAL_CONTEXT) }
       : { kind: "token", teamId: auth.teamId, keyId: auth.keyId, keyEnc: seal(auth.keyPem, SEAL_CONTEXT) };
-  const value = JSON.stringify(stored);
-  await db().setting.upsert({ where: { key: CREDENTIALS_KEY }, create: { key: CREDENTIALS_KEY, value }, update: { value } });
+  await writeSetting(CREDENTIALS_KEY, stored);
   await resetPushSender();
 }
 
 export async function loadApnsCredentials(): Promise<ApnsAuth | null> {
-  const row = await db().setting.findUnique({ where: { key: CREDENTIALS_KEY } });
-  if (!row) return null;
-  const s = JSON.parse(row.value) as StoredCredentials;
+  const s = (await readSetting(CREDENTIALS_KEY)) as StoredCredentials | undefined;
+  if (!s) return null;
   return s.kind === "certificate"
     ? { kind: "certificate", certPem: s.certPem, keyPem: unseal(s.keyEnc, SEAL_CONTEXT) }
     : { kind: "token", teamId: s.teamId, keyId: s.keyId, keyPem: unseal(s.keyEnc, SEAL_CONTEXT) };

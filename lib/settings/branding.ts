@@ -1,7 +1,7 @@
 // Organisation branding: the name and support contact shown to admins and enrolling users.
 import { z } from "zod";
-import { db } from "../db/client";
 import { badRequest } from "../errors";
+import { readSetting, writeSetting } from "./store";
 
 const KEY = "branding";
 
@@ -16,16 +16,15 @@ export type Branding = z.infer<typeof brandingSchema>;
 export const DEFAULT_BRANDING: Branding = { organizationName: "", supportContact: "" };
 
 export async function getBranding(): Promise<Branding> {
-  const row = await db().setting.findUnique({ where: { key: KEY } });
-  if (!row) return DEFAULT_BRANDING;
-  const parsed = brandingSchema.partial().safeParse(JSON.parse(row.value));
+  const stored = await readSetting(KEY);
+  if (stored === undefined) return DEFAULT_BRANDING;
+  const parsed = brandingSchema.partial().safeParse(stored);
   return { ...DEFAULT_BRANDING, ...(parsed.success ? parsed.data : {}) };
 }
 
 export async function updateBranding(raw: unknown): Promise<Branding> {
   const parsed = brandingSchema.safeParse(raw);
   if (!parsed.success) throw badRequest("invalid_branding", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-  const value = JSON.stringify(parsed.data);
-  await db().setting.upsert({ where: { key: KEY }, create: { key: KEY, value }, update: { value } });
+  await writeSetting(KEY, parsed.data);
   return parsed.data;
 }
