@@ -2,7 +2,7 @@
 // 401 announces, the OAuth 2 client id and scope prefix devices use, and the SCEP profile that
 // issues the identity certificate.
 import { z } from "zod";
-import { badRequest } from "../errors";
+import { invalidInput } from "../errors";
 import { readSetting, writeSetting } from "../settings/store";
 
 const KEY = "adde.settings";
@@ -32,7 +32,7 @@ export async function getAddeSettings(): Promise<AddeSettings> {
 /** Updates some settings (portal or API); returns the complete result. */
 export async function updateAddeSettings(patch: unknown): Promise<AddeSettings> {
   const parsed = addeSettingsSchema.partial().safeParse(patch);
-  if (!parsed.success) throw badRequest("invalid_settings", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  if (!parsed.success) throw invalidInput("invalid_settings", parsed.error);
   const next = { ...(await getAddeSettings()), ...parsed.data };
   await writeSetting(KEY, next);
   return next;

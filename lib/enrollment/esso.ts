@@ -5,7 +5,7 @@ import { parse as parsePlist } from "plist";
 import { z } from "zod";
 import { config } from "../config";
 import { db } from "../db/client";
-import { badRequest } from "../errors";
+import { badRequest, invalidInput } from "../errors";
 import { readSetting, writeSetting } from "../settings/store";
 
 const KEY = "adde.esso";
@@ -55,7 +55,7 @@ function checkProfile(b64: string): void {
 /** Configures Enrollment SSO (portal or API). */
 export async function configureEsso(raw: unknown): Promise<EssoSettings> {
   const parsed = input.safeParse(raw);
-  if (!parsed.success) throw badRequest("invalid_esso", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  if (!parsed.success) throw invalidInput("invalid_esso", parsed.error);
   const settings: EssoSettings = { ...parsed.data, configurationProfile: parsed.data.configurationProfile.replace(/\s+/g, "") };
   checkProfile(settings.configurationProfile);
   await writeSetting(KEY, settings);

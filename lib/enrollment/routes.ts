@@ -3,7 +3,7 @@
 // the identifier's domain, the user and the model family wins.
 import { z } from "zod";
 import { db } from "../db/client";
-import { badRequest } from "../errors";
+import { badRequest, invalidInput } from "../errors";
 import { ENROLLMENT_VERSIONS, type EnrollmentVersion } from "./accessTokens";
 import { parseIdentifier, type ParsedIdentifier } from "./users";
 
@@ -142,7 +142,7 @@ export async function listRoutes() {
 export async function createRoute(raw: unknown) {
   const parsed = routeInput.safeParse(raw);
   if (!parsed.success) {
-    throw badRequest("invalid_route", parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+    throw invalidInput("invalid_route", parsed.error);
   }
   const input = parsed.data;
   if (input.groupId) {

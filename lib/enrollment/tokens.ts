@@ -7,7 +7,7 @@ import { z } from "zod";
 import { config } from "../config";
 import { db } from "../db/client";
 import type { EnrollmentToken } from "../db/generated/sqlite/client";
-import { badRequest, notFound } from "../errors";
+import { badRequest, invalidInput, notFound } from "../errors";
 import type { ReasonCode } from "../log/reasons";
 import { seal, unseal } from "../secrets/sealed";
 import { getJwtKeys, JWT_ALG, JWT_SIGNATURE_BYTES } from "./jwtKey";
@@ -102,11 +102,7 @@ export const createTokenInputSchema = z.object({
 /** Parses API or form input into CreateTokenInput; throws a 400 AppError naming the field. */
 export function parseTokenInput(raw: unknown): CreateTokenInput {
   const parsed = createTokenInputSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue.path.join(".") || "body";
-    throw badRequest("invalid_token_input", `${where}: ${issue.message}`);
-  }
+  if (!parsed.success) throw invalidInput("invalid_token_input", parsed.error);
   return parsed.data;
 }
 

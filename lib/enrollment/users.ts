@@ -2,7 +2,7 @@
 // the device (user@domain), and the admin-maintained mapping to their Managed Apple Account.
 import { z } from "zod";
 import { db } from "../db/client";
-import { badRequest } from "../errors";
+import { badRequest, invalidInput } from "../errors";
 import { hashPassword } from "../secrets/hash";
 
 export interface ParsedIdentifier {
@@ -88,7 +88,7 @@ const userUpdateSchema = z
 /** Creates or updates a user (admin API: PUT /api/v1/users/{identifier}). */
 export async function putUser(rawIdentifier: string, raw: unknown) {
   const checked = userUpdateSchema.safeParse(raw);
-  if (!checked.success) throw badRequest("invalid_user", checked.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+  if (!checked.success) throw invalidInput("invalid_user", checked.error);
   const update: UserUpdate = checked.data;
   const parsed = parseIdentifier(rawIdentifier);
   if (!parsed) throw badRequest("invalid_identifier", "the user identifier must look like user@domain.example");

@@ -12,6 +12,9 @@ export class AppError extends Error {
 }
 
 export const badRequest = (code: string, message: string) => new AppError(400, code, message);
+/** A 400 naming every field validation refused, "name: Required; keySize: …" ("body" for the input as a whole). */
+export const invalidInput = (code: string, error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }) =>
+  badRequest(code, error.issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.message}`).join("; "));
 export const unauthorized = (message = "authentication required", headers: Record<string, string> = {}) =>
   new AppError(401, "unauthorized", message, headers);
 export const forbidden = (message = "not allowed") => new AppError(403, "forbidden", message);

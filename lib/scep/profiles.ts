@@ -6,7 +6,7 @@ import { z } from "zod";
 import { config } from "../config";
 import { db, isUniqueViolation } from "../db/client";
 import type { ScepProfile } from "../db/generated/sqlite/client";
-import { badRequest, conflict, notFound } from "../errors";
+import { badRequest, conflict, invalidInput, notFound } from "../errors";
 import { seal, unseal } from "../secrets/sealed";
 import { hashPassword } from "../secrets/hash";
 import { templateProblem } from "./subject";
@@ -115,10 +115,7 @@ function generatedPassword(): string {
 
 function parse<T>(schema: z.ZodType<T>, raw: unknown): T {
   const result = schema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw badRequest("invalid_scep_profile", `${issue.path.join(".") || "input"}: ${issue.message}`);
-  }
+  if (!result.success) throw invalidInput("invalid_scep_profile", result.error);
   return result.data;
 }
 

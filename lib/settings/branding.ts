@@ -1,6 +1,6 @@
 // Organisation branding: the name and support contact shown to admins and enrolling users.
 import { z } from "zod";
-import { badRequest } from "../errors";
+import { invalidInput } from "../errors";
 import { readSetting, writeSetting } from "./store";
 
 const KEY = "branding";
@@ -24,7 +24,7 @@ export async function getBranding(): Promise<Branding> {
 
 export async function updateBranding(raw: unknown): Promise<Branding> {
   const parsed = brandingSchema.safeParse(raw);
-  if (!parsed.success) throw badRequest("invalid_branding", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  if (!parsed.success) throw invalidInput("invalid_branding", parsed.error);
   await writeSetting(KEY, parsed.data);
   return parsed.data;
 }
