@@ -264,10 +264,12 @@ function mergeKeys(base: SchemaKey[], own: SchemaKey[]): SchemaKey[] {
   return [...base.filter((k) => !ownNames.has(k.key)), ...own];
 }
 
-function bestOf(variants: SchemaFile[], run: (s: SchemaFile) => string[]): string[] {
+/** Checks dict against each variant's keys: none when one fits, else the closest variant's errors. */
+function bestOf(variants: SchemaFile[], keysOf: (s: SchemaFile) => SchemaKey[], dict: Record<string, unknown>, label: string, ctx: ValidationContext): string[] {
   let best: string[] | null = null;
   for (const schema of variants) {
-    const errs = run(schema);
+    const errs: string[] = [];
+    validateDict(keysOf(schema), dict, label, ctx, 0, errs);
     if (errs.length === 0) return [];
     if (!best || errs.length < best.length) best = errs;
   }
@@ -285,11 +287,7 @@ export function validatePayload(payloadType: string, dict: unknown, ctx: Validat
   const typeErrors = dict.PayloadType === payloadType ? [] : [`${label}.PayloadType: expected "${payloadType}", got ${JSON.stringify(dict.PayloadType)}`];
   return [
     ...typeErrors,
-    ...bestOf(variants, (schema) => {
-      const errors: string[] = [];
-      validateDict(mergeKeys(commonKeys(), schema.payloadkeys ?? []), dict, label, ctx, 0, errors);
-      return errors;
-    }),
+    ...bestOf(variants, (schema) => mergeKeys(commonKeys(), schema.payloadkeys ?? []), dict, label, ctx),
   ];
 }
 
@@ -353,11 +351,7 @@ export function validateCheckin(messageType: string, dict: unknown, ctx: Validat
   const typeErrors = dict.MessageType === messageType ? [] : [`${messageType}.MessageType: expected "${messageType}", got ${JSON.stringify(dict.MessageType)}`];
   return [
     ...typeErrors,
-    ...bestOf(variants, (schema) => {
-      const errors: string[] = [];
-      validateDict(schema.payloadkeys ?? [], dict, messageType, c, 0, errors);
-      return errors;
-    }),
+    ...bestOf(variants, (schema) => schema.payloadkeys ?? [], dict, messageType, c),
   ];
 }
 
@@ -383,11 +377,7 @@ export function validateCommand(requestType: string, commandDict: unknown, ctx: 
   void _rt;
   return [
     ...errors,
-    ...bestOf(variants, (schema) => {
-      const errs: string[] = [];
-      validateDict(schema.payloadkeys ?? [], rest, requestType, ctx, 0, errs);
-      return errs;
-    }),
+    ...bestOf(variants, (schema) => schema.payloadkeys ?? [], rest, requestType, ctx),
   ];
 }
 
@@ -397,9 +387,5 @@ export function validateCommandResponse(requestType: string, response: unknown, 
   const variants = loadIndex("commands").get(requestType) ?? [];
   if (variants.length === 0) return [`${requestType}: no Apple schema for command "${requestType}"`];
   if (!isDict(response)) return [`${requestType}: response is not a dictionary`];
-  return bestOf(variants, (schema) => {
-    const errs: string[] = [];
-    validateDict(schema.responsekeys ?? [], response, `${requestType} response`, c, 0, errs);
-    return errs;
-  });
+  return bestOf(variants, (schema) => schema.responsekeys ?? [], response, `${requestType} response`, c);
 }
