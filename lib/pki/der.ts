@@ -43,9 +43,13 @@ export function parseDer(bytes: Uint8Array, what: string): asn1js.AsnType {
   return parsed.result;
 }
 
-/** Plain ArrayBuffer copy (pkijs and WebCrypto want ArrayBuffer, not a view on a shared one). */
+/**
+ * Plain ArrayBuffer copy (pkijs and WebCrypto want ArrayBuffer, not a view on a shared one).
+ * Uint8Array's slice, not Buffer's: Buffer#slice is a view, and the .buffer of a small
+ * Buffer is Node's shared 8 KB pool (other data of the process would end up in the DER).
+ */
 export function ab(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer as ArrayBuffer;
+  return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer;
 }
 
 /** The bytes of an OCTET STRING, primitive or constructed (BER from some clients). */
