@@ -5,12 +5,14 @@
 //   api-key revoke ID_OR_NAME
 //   admin create --email EMAIL [--role ROLE]                    password read from ADMIN_PASSWORD or prompted
 //   admin list
+//   admin set-role --email EMAIL --role OWNER|ADMIN|READ_ONLY       refuses to demote the last active Owner
+//   admin disable --email EMAIL / admin enable --email EMAIL          disabled admins' sessions end at once
 import readline from "node:readline/promises";
 import { ConfigError } from "../lib/config";
 import { prepareServer, StartupError } from "../lib/bootstrap";
 import { createClient, setDb } from "../lib/db/client";
 import { createApiKey, listApiKeys, revokeApiKey } from "../lib/auth/apiKeys";
-import { createAdmin } from "../lib/auth/admins";
+import { createAdmin, listAdmins, setAdminDisabled, setAdminRole } from "../lib/auth/admins";
 import { isRole, type Role } from "../lib/auth/roles";
 import { AppError } from "../lib/errors";
 
@@ -38,7 +40,10 @@ const USAGE = `usage: npm run admin -- <command>
   api-key list
   api-key revoke ID_OR_NAME
   admin create --email EMAIL [--role OWNER|ADMIN|READ_ONLY]
-  admin list`;
+  admin list
+  admin set-role --email EMAIL --role OWNER|ADMIN|READ_ONLY
+  admin disable --email EMAIL
+  admin enable --email EMAIL`;
 
 async function main(): Promise<void> {
   const [area, command, ...rest] = process.argv.slice(2);
@@ -80,10 +85,18 @@ async function main(): Promise<void> {
     const admin = await createAdmin({ email, password, role: role(rest, "ADMIN") });
     process.stdout.write(`created ${admin.role} ${admin.email}\n`);
   } else if (area === "admin" && command === "list") {
-    const { db } = await import("../lib/db/client");
-    for (const a of await db().admin.findMany({ orderBy: { createdAt: "asc" } })) {
-      process.stdout.write(`${a.email}\t${a.role}\t${a.passwordHash ? "local password" : "IdP only"}\t${a.disabled ? "disabled" : "active"}\n`);
+    for (const a of await listAdmins()) {
+      process.stdout.write(`${a.email}\t${a.role}\t${a.localPassword ? "local password" : "IdP only"}\t${a.disabled ? "disabled" : "active"}\tlast sign-in ${a.lastLoginAt?.toISOString() ?? "never"}\n`);
     }
+  } else if (area === "admin" && command === "set-role") {
+    const email = flag(rest, "email") ?? fail("admin set-role needs --email EMAIL");
+    if (!flag(rest, "role")) fail("admin set-role needs --role OWNER|ADMIN|READ_ONLY");
+    const admin = await setAdminRole(email, role(rest, "ADMIN"));
+    process.stdout.write(`${admin.email} is now ${admin.role}\n`);
+  } else if (area === "admin" && (command === "disable" || command === "enable")) {
+    const email = flag(rest, "email") ?? fail(`admin ${command} needs --email EMAIL`);
+    const admin = await setAdminDisabled(email, command === "disable");
+    process.stdout.write(`${command}d ${admin.email}\n`);
   } else {
     fail(USAGE);
   }

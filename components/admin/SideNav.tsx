@@ -1,14 +1,10 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { NAV, type NavItem } from "./nav";
-
-function isActive(pathname: string, href: string): boolean {
-  return href === "/admin" ? pathname === "/admin" : pathname === href || pathname.startsWith(`${href}/`);
-}
+import { activeNavHref, NAV, type NavItem } from "./nav";
 
 function Item({ item, pathname, depth }: { item: NavItem; pathname: string; depth: number }) {
-  const active = isActive(pathname, item.href);
+  const active = activeNavHref(pathname) === item.href;
   if (item.children) {
     return (
       <li>

@@ -1,5 +1,5 @@
 // The portal's navigation, mirroring seed 000: Devices, Enrollment (OTA tokens,
-// account-driven routing, SCEP profiles), Groups & Policies, Enrollment Log, Settings.
+// account-driven routing, SCEP profiles), Groups & Policies, Enrollment Log, Settings (Admins).
 export interface NavItem {
   href: string;
   label: string;
@@ -21,9 +21,17 @@ export const NAV: NavItem[] = [
   { href: "/admin/groups", label: "Groups & Policies" },
   { href: "/admin/log", label: "Enrollment Log" },
   { href: "/admin/settings", label: "Settings" },
+  { href: "/admin/settings/admins", label: "Admins" },
 ];
 
 /** Every admin page path, for the "signed out means redirected" test. */
 export function allNavPaths(items: NavItem[] = NAV): string[] {
   return items.flatMap((i) => [i.href, ...(i.children ? allNavPaths(i.children) : [])]);
+}
+
+/** The nav entry for a page: the longest matching href, so Settings > Admins does not also light up Settings. */
+export function activeNavHref(pathname: string): string | undefined {
+  return allNavPaths()
+    .filter((href) => (href === "/admin" ? pathname === "/admin" : pathname === href || pathname.startsWith(`${href}/`)))
+    .sort((a, b) => b.length - a.length)[0];
 }

@@ -1,7 +1,8 @@
 // Admin accounts: the one-time setup of the first owner, local (break-glass) passwords,
-// and admins created on first IdP sign-in when their domain or group is allowed.
+// admins created on first IdP sign-in when their domain or group is allowed, and the
+// Owner's management of them (role, disable) that never leaves the server without an active Owner.
 import { db, isUniqueViolation } from "../db/client";
-import { badRequest, conflict } from "../errors";
+import { badRequest, conflict, notFound } from "../errors";
 import { hashPassword, verifyPassword } from "../secrets/hash";
 import type { Role } from "./roles";
 
@@ -79,4 +80,75 @@ export async function bootstrapAdminFromEnv(email: string | null, password: stri
   if (await db().admin.findUnique({ where: { email: email.trim().toLowerCase() } })) return "exists";
   await createAdmin({ email, password, role: (await adminCount()) === 0 ? "OWNER" : "ADMIN" });
   return "created";
+}
+
+/** One row of Settings > Admins and `npm run admin -- admin list`. */
+export interface AdminSummary extends AdminIdentity {
+  /** true: has a local (break-glass) password; false: signs in through the IdP only. */
+  localPassword: boolean;
+  idpLinked: boolean;
+  disabled: boolean;
+  createdAt: Date;
+  lastLoginAt: Date | null;
+}
+
+export async function listAdmins(): Promise<AdminSummary[]> {
+  const rows = await db().admin.findMany({ orderBy: [{ createdAt: "asc" }, { email: "asc" }] });
+  return rows.map((r) => ({
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    role: r.role,
+    localPassword: r.passwordHash != null,
+    idpLinked: r.idpSubject != null,
+    disabled: r.disabled,
+    createdAt: r.createdAt,
+    lastLoginAt: r.lastLoginAt,
+  }));
+}
+
+/** An admin by id or (case-insensitive) email, as the portal and the CLI name them. */
+async function findTarget(idOrEmail: string) {
+  const key = idOrEmail.trim();
+  const row = await db().admin.findFirst({ where: { OR: [{ id: key }, { email: key.toLowerCase() }] } });
+  if (!row) throw notFound("admin");
+  return row;
+}
+
+const LAST_OWNER = () =>
+  conflict("last_owner", "This is the last active Owner; make another admin Owner first, or the server would have nobody who can manage admins.");
+
+/**
+ * Applies a role or disabled change and re-counts active Owners inside the same serializable
+ * transaction, so two concurrent demotions of the last two Owners cannot both succeed.
+ */
+async function changeAdmin(idOrEmail: string, data: { role?: Role; disabled?: boolean }): Promise<AdminIdentity & { disabled: boolean }> {
+  const target = await findTarget(idOrEmail);
+  const row = await db().$transaction(
+    async (tx) => {
+      const updated = await tx.admin.update({ where: { id: target.id }, data });
+      const wasActiveOwner = target.role === "OWNER" && !target.disabled;
+      if (wasActiveOwner && (await tx.admin.count({ where: { role: "OWNER", disabled: false } })) === 0) throw LAST_OWNER();
+      return updated;
+    },
+    { isolationLevel: "Serializable" },
+  );
+  return { id: row.id, email: row.email, name: row.name, role: row.role, disabled: row.disabled };
+}
+
+export async function setAdminRole(idOrEmail: string, role: Role): Promise<AdminIdentity & { disabled: boolean }> {
+  return changeAdmin(idOrEmail, { role });
+}
+
+/**
+ * Disables or re-enables an admin. A disabled admin cannot sign in, and their open sessions stop
+ * working on the next request (the jwt callback re-reads the admin through findAdminById).
+ * `actorId` refuses disabling one's own account, which would end the session doing it.
+ */
+export async function setAdminDisabled(idOrEmail: string, disabled: boolean, actorId?: string): Promise<AdminIdentity & { disabled: boolean }> {
+  if (disabled && actorId) {
+    const target = await findTarget(idOrEmail);
+    if (target.id === actorId) throw conflict("disable_self", "You cannot disable your own account; ask another Owner.");
+  }
+  return changeAdmin(idOrEmail, { disabled });
 }

@@ -25,7 +25,7 @@ vi.mock("next/navigation", () => ({
   },
 }));
 
-const { adminAction, READ_ONLY_REFUSAL } = await import("@/app/admin/_lib/action");
+const { adminAction, OWNER_REFUSAL, READ_ONLY_REFUSAL } = await import("@/app/admin/_lib/action");
 
 let t: TestDb;
 beforeAll(async () => {
@@ -45,6 +45,16 @@ describe("adminAction", () => {
     expect(result.error).toMatch(/403/);
     expect(change).not.toHaveBeenCalled();
     expect(await t.client.auditLog.findFirst({ where: { action: "group.create", target: "x" } })).toMatchObject({ actor: "session:reader@example.com", detail: "403 refused: role READ_ONLY" });
+  });
+
+  it("refuses an Admin where the Owner role is asked for, and audits the attempt", async () => {
+    current = { id: "a", email: "admin@example.com", name: null, role: "ADMIN" };
+    const change = vi.fn(async () => ({ ok: "changed" }));
+    expect(await adminAction({ action: "admin.set-role", target: "r@example.com", role: "OWNER" }, change)).toEqual({ error: OWNER_REFUSAL });
+    expect(change).not.toHaveBeenCalled();
+    expect(await t.client.auditLog.findFirst({ where: { action: "admin.set-role" } })).toMatchObject({ actor: "session:admin@example.com", detail: "403 refused: role ADMIN" });
+    current = { id: "o", email: "owner@example.com", name: null, role: "OWNER" };
+    expect((await adminAction({ action: "admin.set-role", target: "r@example.com", role: "OWNER" }, change)).ok).toBe("changed");
   });
 
   it("runs the change for an Admin and audits it", async () => {

@@ -1,27 +1,29 @@
-// The guard every portal server action runs through: the Admin role (read-only admins are
-// refused here, not just by hidden buttons), typed errors turned into a message, an audit line.
+// The guard every portal server action runs through: the Admin role, or Owner where asked (weaker
+// roles are refused here, not just by hidden buttons), typed errors turned into a message, an audit line.
 import { unstable_rethrow } from "next/navigation";
 import { audit } from "@/lib/auth/audit";
 import { currentAdmin, requireAdmin, type SessionAdmin } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log/logger";
+import type { Role } from "@/lib/auth/roles";
 import type { ActionState } from "@/components/ui/actionState";
 
 export const READ_ONLY_REFUSAL = "Forbidden (403): your role is Read-only, so you cannot change anything.";
+export const OWNER_REFUSAL = "Forbidden (403): this needs the Owner role.";
 
 export async function adminAction(
-  what: { action: string; target?: string | null },
+  what: { action: string; target?: string | null; role?: Extract<Role, "ADMIN" | "OWNER"> },
   fn: (admin: SessionAdmin) => Promise<ActionState>,
 ): Promise<ActionState> {
   let admin: SessionAdmin;
   try {
-    admin = await requireAdmin("ADMIN");
+    admin = await requireAdmin(what.role ?? "ADMIN");
   } catch (err) {
     unstable_rethrow(err);
     // A refused attempt is worth a line in the audit log too.
     const who = await currentAdmin().catch(() => null);
     if (who) await audit({ actor: `session:${who.email}`, action: what.action, target: what.target ?? null, detail: `403 refused: role ${who.role}` });
-    return { error: READ_ONLY_REFUSAL };
+    return { error: what.role === "OWNER" && who?.role !== "READ_ONLY" ? OWNER_REFUSAL : READ_ONLY_REFUSAL };
   }
   try {
     const result = await fn(admin);

@@ -1,8 +1,6 @@
 "use server";
 // Settings actions. CA import needs the Owner role; the rest Admin.
 import { revalidatePath } from "next/cache";
-import { unstable_rethrow } from "next/navigation";
-import { requireAdmin } from "@/lib/auth/session";
 import { LIMITS } from "@/lib/http/body";
 import { uploadApnsCertificate } from "@/lib/settings/apnsCertificate";
 import { updateBranding } from "@/lib/settings/branding";
@@ -21,13 +19,7 @@ async function pem(form: FormData, fileField: string, textField: string): Promis
 }
 
 export async function importCaAction(_prev: ActionState, form: FormData): Promise<ActionState> {
-  try {
-    await requireAdmin("OWNER");
-  } catch (err) {
-    unstable_rethrow(err);
-    return { error: "Forbidden (403): replacing the CA needs the Owner role." };
-  }
-  return adminAction({ action: "ca.import" }, async () => {
+  return adminAction({ action: "ca.import", role: "OWNER" }, async () => {
     const certPem = await pem(form, "caCertFile", "caCert");
     const keyPem = await pem(form, "caKeyFile", "caKey");
     if (!certPem || !keyPem) return { error: "Provide both the CA certificate and its private key (PEM)." };
