@@ -2,6 +2,9 @@
 // losing its last active Owner.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
+import type { JWT } from "next-auth/jwt";
+import type { Session } from "next-auth";
+import { authOptions } from "@/lib/auth/options";
 import { createAdmin, findAdminById, listAdmins, setAdminDisabled, setAdminRole, verifyAdminPassword } from "@/lib/auth/admins";
 
 let t: TestDb;
@@ -66,5 +69,27 @@ describe("admin management", () => {
     await setAdminDisabled(second.id, false, owner.id);
     expect(await findAdminById(second.id)).toMatchObject({ email: "second@example.com", role: "OWNER" });
     expect(await verifyAdminPassword("second@example.com", "second password long")).not.toBeNull();
+  });
+
+  it("an open session follows the database: a role change applies and disabling ends it on the next request", async () => {
+    // The real next-auth callbacks that getServerSession runs on every request.
+    const { jwt, session } = authOptions().callbacks!;
+    const second = await t.client.admin.findUniqueOrThrow({ where: { email: "second@example.com" } });
+    const request = async (token: JWT) => {
+      const next = (await jwt!({ token, trigger: "update", account: null, user: undefined as never, session: undefined } as Parameters<NonNullable<typeof jwt>>[0])) as JWT;
+      const s = (await session!({ session: { expires: "" } as Session, token: next, user: undefined as never, newSession: undefined, trigger: "update" } as Parameters<NonNullable<typeof session>>[0])) as Session;
+      return { next, admin: s.admin };
+    };
+    let { next, admin } = await request({ adminId: second.id } as JWT);
+    expect(admin).toMatchObject({ id: second.id, role: "OWNER" });
+    await setAdminRole(second.id, "READ_ONLY");
+    ({ next, admin } = await request(next));
+    expect(admin?.role).toBe("READ_ONLY");
+    await setAdminDisabled(second.id, true);
+    ({ next, admin } = await request(next));
+    expect(admin).toBeUndefined();
+    // Re-enabling does not revive a session that was already cut off.
+    await setAdminDisabled(second.id, false);
+    expect((await request(next)).admin).toBeUndefined();
   });
 });
