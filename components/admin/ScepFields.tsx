@@ -1,20 +1,11 @@
 "use client";
 // Every SCEP profile field. The challenge type decides which secret fields apply.
 import { useState } from "react";
+import type { ScepProfileView } from "@/lib/scep/profiles";
 import { hint, input, label } from "@/components/ui/styles";
 
-export interface ScepDefaults {
-  name: string;
-  challengeType: "STATIC" | "DYNAMIC" | "TOKEN" | "NDES";
-  subjectTemplate: string;
-  keySize: number;
-  keyUsage: number;
-  validityDays: number;
-  renewalWindowDays: number;
-  nonExportable: boolean;
-  allowAllAppsAccess: boolean;
-  ndesUsername: string | null;
-}
+/** The form's starting values: a stored profile's editable fields (the view minus ids, URLs and dates). */
+export type ScepDefaults = Omit<ScepProfileView, "id" | "url" | "challengeUrl" | "createdAt" | "updatedAt">;
 
 export const NEW_SCEP_DEFAULTS: ScepDefaults = {
   name: "",
