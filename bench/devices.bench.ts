@@ -2,26 +2,17 @@
 // BENCH_DATABASE_URL=postgres://…) and prints the server time of the table's first page
 // (the same queries the page runs: listDevices + deviceFacets), then other common views.
 // Figures only; no assertion. Run: npx tsx bench/devices.bench.ts [count]
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { benchEnv, measure, openBenchDb } from "./helpers";
 
 const COUNT = Number(process.argv[2] ?? process.env.BENCH_DEVICES ?? 100_000);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enroll-bench-devices-"));
-process.env.DATA_DIR ??= dir;
-process.env.MDM_SECRET ??= "bench-master-secret-0123456789abcdef";
-process.env.LOG_LEVEL ??= "error";
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const env = benchEnv("devices");
 
-const { createClient, setDb } = await import("../lib/db/client");
-const { migrate, migrationsDir } = await import("../lib/db/migrate");
 const { listDevices, deviceFacets } = await import("../lib/inventory/devices");
 const { dashboardStats } = await import("../lib/inventory/stats");
 
-const url = process.env.BENCH_DATABASE_URL ?? `file:${path.join(dir, "bench.db")}`;
-const kind = url.startsWith("postgres") ? "postgres" : "sqlite";
-await migrate(url, migrationsDir(kind));
-const client = createClient(url);
-setDb(url, client);
+const bench = await openBenchDb("devices");
+const { client, kind } = bench;
 
 const t0 = performance.now();
 const groups: string[] = [];
@@ -53,16 +44,13 @@ for (let i = 0; i < COUNT; i += BATCH) {
 }
 console.log(`seeded ${COUNT} devices on ${kind} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-async function time<T>(label: string, fn: () => Promise<T>, runs = 7): Promise<T> {
-  let result!: T;
-  const ms: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const s = performance.now();
-    result = await fn();
-    ms.push(performance.now() - s);
-  }
-  const sorted = [...ms].sort((a, b) => a - b);
-  console.log(`${label.padEnd(58)} first ${ms[0].toFixed(1).padStart(7)} ms   median ${sorted[Math.floor(runs / 2)].toFixed(1).padStart(7)} ms`);
+/** The first (cold) call, then the steady rate and latency over SECONDS. */
+async function time<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const s = performance.now();
+  const result = await fn();
+  const first = performance.now() - s;
+  const r = await measure(fn, SECONDS);
+  console.log(`${label.padEnd(58)} first ${first.toFixed(1).padStart(7)} ms   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   (${r.n} runs)`);
   return result;
 }
 
@@ -80,5 +68,5 @@ await time("sorted by group name, first page", () => listDevices({ sort: "group"
 await time("search by serial prefix", () => listDevices({ q: "F000", limit: 50 }));
 await time("dashboard stats", () => dashboardStats());
 
-await client.$disconnect();
-if (kind === "sqlite") fs.rmSync(dir, { recursive: true, force: true });
+await bench.close();
+env.cleanup();
