@@ -3,7 +3,7 @@
 import { db } from "../db/client";
 import { notFound } from "../errors";
 import { queryLog, type LogLine } from "../log/query";
-import type { DeviceStatus, EnrollmentType } from "./devices";
+import { DEVICE_ROW_SELECT, deviceRowJson, type DeviceRow } from "./devices";
 
 export interface InstalledProfile {
   identifier: string;
@@ -37,28 +37,14 @@ export interface DeviceCertificate {
   current: boolean;
 }
 
-export interface DeviceDetail {
-  id: string;
-  identifier: string;
-  udid: string | null;
+/** A table row (lib/inventory/devices.ts DeviceRow) plus what only the device page shows. */
+export interface DeviceDetail extends DeviceRow {
   enrollmentId: string | null;
-  serialNumber: string | null;
-  deviceName: string | null;
-  model: string | null;
-  modelName: string | null;
-  productName: string | null;
-  osVersion: string | null;
   buildVersion: string | null;
-  platform: string | null;
-  enrollmentType: EnrollmentType;
-  status: DeviceStatus;
-  group: { id: string; name: string } | null;
   token: { id: string; name: string } | null;
   user: { id: string; identifier: string; managedAppleId: string | null } | null;
   topic: string | null;
   hasPushToken: boolean;
-  lastSeenAt: Date | null;
-  enrolledAt: Date | null;
   createdAt: Date;
   certificates: DeviceCertificate[];
   installedProfiles: InstalledProfile[];
@@ -121,8 +107,16 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
   if (!id) throw notFound("device");
   const d = await db().device.findUnique({
     where: { id },
-    include: {
-      group: { select: { id: true, name: true } },
+    select: {
+      ...DEVICE_ROW_SELECT,
+      enrollmentId: true,
+      buildVersion: true,
+      topic: true,
+      createdAt: true,
+      pushToken: true,
+      certSerial: true,
+      installedProfiles: true,
+      info: true,
       token: { select: { id: true, name: true } },
       user: { select: { id: true, identifier: true, managedAppleId: true } },
       certificates: { orderBy: { issuedAt: "desc" }, include: { profile: { select: { name: true } } } },
@@ -131,30 +125,12 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
   });
   if (!d) throw notFound("device");
   const log = opts.logLines === 0 ? { lines: [] } : await queryLog({ device: d.identifier }, { limit: opts.logLines ?? 100 });
+  // Only selected columns reach the result: the push token and other device secrets stay out.
+  const { pushToken, certSerial, installedProfiles, info, certificates, commands, ...base } = d;
   return {
-    id: d.id,
-    identifier: d.identifier,
-    udid: d.udid,
-    enrollmentId: d.enrollmentId,
-    serialNumber: d.serialNumber,
-    deviceName: d.deviceName,
-    model: d.model,
-    modelName: d.modelName,
-    productName: d.productName,
-    osVersion: d.osVersion,
-    buildVersion: d.buildVersion,
-    platform: d.platform,
-    enrollmentType: d.enrollmentType,
-    status: d.status,
-    group: d.group,
-    token: d.token,
-    user: d.user,
-    topic: d.topic,
-    hasPushToken: !!d.pushToken,
-    lastSeenAt: d.lastSeenAt,
-    enrolledAt: d.enrolledAt,
-    createdAt: d.createdAt,
-    certificates: d.certificates.map((c) => ({
+    ...base,
+    hasPushToken: !!pushToken,
+    certificates: certificates.map((c) => ({
       serial: c.serial,
       subject: c.subject,
       fingerprint: c.fingerprint,
@@ -163,11 +139,11 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
       revokedAt: c.revokedAt,
       revocationReason: c.revocationReason,
       profileName: c.profile?.name ?? null,
-      current: c.serial === d.certSerial,
+      current: c.serial === certSerial,
     })),
-    installedProfiles: parseInstalledProfiles(d.installedProfiles),
-    info: flattenInfo(d.info),
-    commands: d.commands.map((c) => ({
+    installedProfiles: parseInstalledProfiles(installedProfiles),
+    info: flattenInfo(info),
+    commands: commands.map((c) => ({
       id: c.id,
       uuid: c.uuid,
       requestType: c.requestType,
@@ -188,24 +164,11 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 /** JSON shape for GET /api/v1/devices/{udid}. */
 export function deviceDetailJson(d: DeviceDetail) {
   return {
-    id: d.id,
-    identifier: d.identifier,
-    udid: d.udid,
+    ...deviceRowJson(d),
     enrollmentId: d.enrollmentId,
-    serialNumber: d.serialNumber,
-    name: d.deviceName,
-    model: d.model,
-    modelName: d.modelName ?? d.productName,
-    osVersion: d.osVersion,
     buildVersion: d.buildVersion,
-    platform: d.platform,
-    enrollmentType: d.enrollmentType,
-    status: d.status,
-    group: d.group,
     token: d.token,
     user: d.user ? { identifier: d.user.identifier, managedAppleId: d.user.managedAppleId } : null,
-    lastSeenAt: iso(d.lastSeenAt),
-    enrolledAt: iso(d.enrolledAt),
     certificates: d.certificates.map((c) => ({ ...c, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), revokedAt: iso(c.revokedAt) })),
     installedProfiles: d.installedProfiles,
     info: d.info,

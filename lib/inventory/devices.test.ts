@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { listDevices, parseDeviceQuery, type DeviceQuery } from "./devices";
-import { getDeviceDetail, parseInstalledProfiles } from "./deviceDetail";
+import { deviceDetailJson, getDeviceDetail, parseInstalledProfiles } from "./deviceDetail";
 import { dashboardStats } from "./stats";
 
 let t: TestDb;
@@ -108,6 +108,14 @@ describe("device detail and dashboard", () => {
     expect(d.id).toBe("dev01");
     expect(d.commands.map((c) => [c.requestType, c.status])).toEqual([["DeviceInformation", "ACKNOWLEDGED"]]);
     expect(d.log.map((l) => l.message)).toEqual(["Authenticate"]);
+    // Device secrets never reach the detail, the page or the API.
+    await t.client.device.update({ where: { id: "dev01" }, data: { pushToken: "secret-push-token", pushMagic: "secret-magic" } });
+    const withPush = await getDeviceDetail("dev01");
+    expect(withPush.hasPushToken).toBe(true);
+    expect(Object.keys(withPush)).not.toEqual(expect.arrayContaining(["pushToken"]));
+    const json = deviceDetailJson(withPush);
+    expect(JSON.stringify([withPush, json])).not.toMatch(/secret-push-token|secret-magic/);
+    expect(json).toMatchObject({ id: "dev01", udid: "UDID-0001", name: withPush.deviceName, status: withPush.status, enrollmentId: null });
     await expect(getDeviceDetail("nope")).rejects.toMatchObject({ status: 404 });
   });
 
