@@ -19,6 +19,7 @@ import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc, relativeTime } from "@/components/ui/format";
 import { btn, btnSecondary, input, label, link, tableWrap, td, th } from "@/components/ui/styles";
+import { FilterSelect } from "@/components/ui/FilterSelect";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Devices" };
@@ -74,35 +75,10 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
           <label htmlFor="q" className={label}>Search</label>
           <input id="q" name="q" type="search" defaultValue={q.q ?? ""} placeholder="Name, serial, UDID or model" className={input} />
         </div>
-        <div>
-          <label htmlFor="status" className={label}>Status</label>
-          <select id="status" name="status" defaultValue={q.status ?? ""} className={input}>
-            <option value="">Any</option>
-            {DEVICE_STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABEL[s]}</option>)}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="group" className={label}>Group</label>
-          <select id="group" name="group" defaultValue={q.groupId ?? ""} className={input}>
-            <option value="">Any</option>
-            <option value="none">No group</option>
-            {facets.groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="platform" className={label}>Platform</label>
-          <select id="platform" name="platform" defaultValue={q.platform ?? ""} className={input}>
-            <option value="">Any</option>
-            {facets.platforms.map((p) => <option key={p} value={p}>{p}</option>)}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="type" className={label}>Enrollment type</label>
-          <select id="type" name="type" defaultValue={q.enrollmentType ?? ""} className={input}>
-            <option value="">Any</option>
-            {ENROLLMENT_TYPES.map((t) => <option key={t} value={t}>{ENROLLMENT_TYPE_LABEL[t]}</option>)}
-          </select>
-        </div>
+        <FilterSelect name="status" label="Status" value={q.status} options={DEVICE_STATUSES.map((s) => [s, STATUS_LABEL[s]])} />
+        <FilterSelect name="group" label="Group" value={q.groupId} options={[["none", "No group"], ...facets.groups.map((g) => [g.id, g.name] as const)]} />
+        <FilterSelect name="platform" label="Platform" value={q.platform} options={facets.platforms.map((p) => [p, p])} />
+        <FilterSelect name="type" label="Enrollment type" value={q.enrollmentType} options={ENROLLMENT_TYPES.map((t) => [t, ENROLLMENT_TYPE_LABEL[t]])} />
         {q.sort && <input type="hidden" name="sort" value={q.sort} />}
         {q.dir && <input type="hidden" name="dir" value={q.dir} />}
         <div className="col-span-2 flex items-end gap-2 lg:col-span-6">

@@ -10,6 +10,7 @@ import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc } from "@/components/ui/format";
 import { btn, btnSecondary, input, label, link, tableWrap, td, th } from "@/components/ui/styles";
+import { FilterSelect } from "@/components/ui/FilterSelect";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Enrollment Log" };
@@ -66,20 +67,8 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
             ))}
           </div>
         </fieldset>
-        <div>
-          <label htmlFor="step" className={label}>Step</label>
-          <select id="step" name="step" defaultValue={filter.step ?? ""} className={input}>
-            <option value="">Any</option>
-            {facets.steps.map((s) => <option key={s} value={s}>{s}</option>)}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="reason" className={label}>Reason</label>
-          <select id="reason" name="reason" defaultValue={filter.reason ?? ""} className={input}>
-            <option value="">Any</option>
-            {facets.reasons.map((r) => <option key={r} value={r}>{reasonInfo(r)?.title ?? r}</option>)}
-          </select>
-        </div>
+        <FilterSelect name="step" label="Step" value={filter.step} options={facets.steps.map((s) => [s, s])} />
+        <FilterSelect name="reason" label="Reason" value={filter.reason} options={facets.reasons.map((r) => [r, reasonInfo(r)?.title ?? r])} />
         <div>
           <label htmlFor="token" className={label}>Token ID</label>
           <input id="token" name="token" defaultValue={filter.tokenId ?? ""} className={input} />

@@ -1,7 +1,7 @@
 // One SCEP profile: its URLs, every field for editing, secret rotation, deletion.
 import { notFound } from "next/navigation";
 import { canWrite, requireAdmin } from "@/lib/auth/session";
-import { getScepProfile } from "@/lib/scep/profiles";
+import { getScepProfile, type ChallengeKind } from "@/lib/scep/profiles";
 import { ScepFields } from "@/components/admin/ScepFields";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { PageHeader } from "@/components/ui/PageHeader";
@@ -22,6 +22,22 @@ function Row({ name, children }: { name: string; children: React.ReactNode }) {
   );
 }
 
+/** The challenge types with a stored secret an admin can replace, and how. */
+const SECRET_RESET: Partial<Record<ChallengeKind, Pick<React.ComponentProps<typeof ActionForm>, "action" | "submitLabel" | "pendingLabel" | "confirm">>> = {
+  NDES: {
+    action: resetNdesPasswordAction,
+    submitLabel: "Reset NDES password",
+    pendingLabel: "Resetting…",
+    confirm: { title: "Reset the NDES password?", message: "The current password stops working at once; update the system that fetches challenges.", confirmLabel: "Reset password" },
+  },
+  STATIC: {
+    action: rotateStaticPasswordAction,
+    submitLabel: "Generate new static password",
+    pendingLabel: "Generating…",
+    confirm: { title: "Replace the static password?", message: "Profiles downloaded before now carry the old password and will fail SCEP.", confirmLabel: "Replace password" },
+  },
+};
+
 export default async function ScepProfilePage({ params }: { params: Promise<{ id: string }> }) {
   const admin = await requireAdmin();
   const { id } = await params;
@@ -29,6 +45,7 @@ export default async function ScepProfilePage({ params }: { params: Promise<{ id
   if (!p) notFound();
   const writable = canWrite(admin);
   const hidden = { profileId: p.id };
+  const secretReset = SECRET_RESET[p.challengeType];
   return (
     <div className="max-w-3xl space-y-6">
       <PageHeader
@@ -56,28 +73,9 @@ export default async function ScepProfilePage({ params }: { params: Promise<{ id
           {p.challengeUrl && <Row name="NDES challenge URL"><code className="select-all">{p.challengeUrl}</code></Row>}
           {p.ndesUsername && <Row name="NDES user name"><code className="select-all">{p.ndesUsername}</code></Row>}
         </dl>
-        {writable && p.challengeType === "NDES" && (
+        {writable && secretReset && (
           <div className="mt-3">
-            <ActionForm
-              action={resetNdesPasswordAction}
-              hidden={hidden}
-              submitLabel="Reset NDES password"
-              pendingLabel="Resetting…"
-              variant="secondary"
-              confirm={{ title: "Reset the NDES password?", message: "The current password stops working at once; update the system that fetches challenges.", confirmLabel: "Reset password" }}
-            />
-          </div>
-        )}
-        {writable && p.challengeType === "STATIC" && (
-          <div className="mt-3">
-            <ActionForm
-              action={rotateStaticPasswordAction}
-              hidden={hidden}
-              submitLabel="Generate new static password"
-              pendingLabel="Generating…"
-              variant="secondary"
-              confirm={{ title: "Replace the static password?", message: "Profiles downloaded before now carry the old password and will fail SCEP.", confirmLabel: "Replace password" }}
-            />
+            <ActionForm hidden={hidden} variant="secondary" {...secretReset} />
           </div>
         )}
       </section>
