@@ -6,7 +6,8 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log, maskSecret } from "../log/logger";
 import { REASONS } from "../log/reasons";
 import { getCa } from "../pki/ca";
-import { checkInUrl, currentMdmTopic, serverUrl } from "../mdm/endpoints";
+import { currentMdmTopic } from "../mdm/endpoints";
+import { mdmUrlsFor } from "../mdm/enrollmentRef";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
 import { otaIdentity } from "./otaIdentity";
 import { consumeEnrollmentUse, enrollmentUseCount, refundEnrollmentUse, verifyEnrollmentToken, type TokenReason } from "./tokens";
@@ -117,8 +118,8 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
       rootCaDer: ca.certDer,
       identity: identity.payload,
       mdm: {
-        serverUrl: serverUrl(),
-        checkInUrl: checkInUrl(),
+        // The token travels in the URLs too, so the link survives challenge types that carry none (STATIC).
+        ...mdmUrlsFor({ kind: "token", tokenId }),
         topic: await currentMdmTopic(),
         accessRights: ACCESS_RIGHTS_ALL,
         signMessage: true,

@@ -113,6 +113,10 @@ export const REASONS = {
     title: "Malformed check-in message",
     fix: "The device sent a body that is not a valid property list. Check proxies that may alter bodies.",
   },
+  enrollment_ref_ignored: {
+    title: "Enrollment reference ignored",
+    fix: "The check-in URL's enrollment reference did not verify, named a deleted or revoked token, or disagreed with the identity certificate; the device enrolled without it (no token group). A forged or altered reference is a security concern: check where the profile came from.",
+  },
   checkin_unknown_type: {
     title: "Unknown check-in message type",
     fix: "The device sent a MessageType this server does not support.",

@@ -16,6 +16,7 @@ import { validateCheckin } from "../profiles/appleSchema";
 import { seal, unsealBytes } from "../secrets/sealed";
 import { cancelLiveCommands } from "./commands";
 import { currentMdmTopic } from "./endpoints";
+import { resolveEnrollmentLink } from "./enrollmentLink";
 import { authenticateIdentity, MdmAuthError } from "./identity";
 import { boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
 import { buildPlist, parsePlistDict, type PlistDict } from "./plist";
@@ -33,6 +34,8 @@ interface Ctx {
   dict: PlistDict;
   type: string;
   id: MessageIdentity & { identifier: string };
+  /** The enrollment token of the device the message speaks for (certificate or enrollment reference). */
+  tokenId?: string | null;
 }
 
 function platformOf(productName: string | null, model: string | null): string | null {
@@ -49,7 +52,7 @@ function platformOf(productName: string | null, model: string | null): string | 
 const s = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v.slice(0, 256) : null);
 
 async function logOk(ctx: Ctx, message: string, tokenId?: string | null, outcome: "OK" | "WARNING" = "OK"): Promise<void> {
-  await writeEnrollmentLog({ step: "checkin", outcome, message, deviceIdentifier: ctx.id.identifier, tokenId: tokenId ?? ctx.cert.enrollmentTokenId, remoteAddr: ctx.req.remoteAddr });
+  await writeEnrollmentLog({ step: "checkin", outcome, message, deviceIdentifier: ctx.id.identifier, tokenId: tokenId ?? ctx.cert.enrollmentTokenId ?? ctx.tokenId ?? null, remoteAddr: ctx.req.remoteAddr });
 }
 
 async function authenticate(ctx: Ctx): Promise<MdmResponse> {
@@ -66,7 +69,11 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   let enrollmentType: EnrollmentType = "OTA";
   if (bearer) enrollmentType = id.userEnrollment ? "USER_ENROLLMENT" : "DEVICE_ENROLLMENT";
   let groupId: string | null = existing?.groupId ?? null;
-  const tokenId = cert.enrollmentTokenId ?? null;
+  const link = await resolveEnrollmentLink(ctx.req.enrollmentRef ?? null, cert, { accountDriven: !!bearer || !!cert.userId });
+  for (const why of link.ignored) {
+    await writeEnrollmentLog({ step: "checkin", outcome: "WARNING", reason: "enrollment_ref_ignored", message: why, deviceIdentifier: id.identifier, tokenId: link.tokenId, remoteAddr: ctx.req.remoteAddr });
+  }
+  const tokenId = link.tokenId;
   if (tokenId) {
     const token = await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { groupId: true } });
     groupId = token?.groupId ?? null;
@@ -102,7 +109,7 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   await logOk(
     ctx,
     `Authenticate from ${data.productName ?? data.model ?? "device"} ${data.serialNumber ?? ""}`.trim() +
-      ` (${enrollmentType}${existing ? `, re-enrollment${existing.certSerial && existing.certSerial !== cert.serial ? ` replacing certificate ${existing.certSerial}` : ""}` : ""}); certificate ${cert.serial} bound` +
+      ` (${enrollmentType}${link.via === "reference" ? ", token from the enrollment reference" : ""}${existing ? `, re-enrollment${existing.certSerial && existing.certSerial !== cert.serial ? ` replacing certificate ${existing.certSerial}` : ""}` : ""}); certificate ${cert.serial} bound` +
       (topic !== expectedTopic ? `; WARNING topic ${topic} differs from ${expectedTopic}` : ""),
     tokenId,
     topic !== expectedTopic ? "WARNING" : "OK",
@@ -205,6 +212,7 @@ export async function handleCheckin(req: MdmRequest): Promise<MdmResponse> {
     const ctx: Ctx = { req, cert, dict, type, id };
     if (type === "Authenticate") return await authenticate(ctx);
     const device = await boundDevice(cert, id.identifier);
+    ctx.tokenId = device.tokenId;
     await checkBearer(req.authorization, cert, device);
     switch (type) {
       case "UserAuthenticate":

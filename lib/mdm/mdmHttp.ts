@@ -6,6 +6,7 @@ import { forwardedClientCert, remoteAddress } from "../http/remote";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { handleCheckin } from "./checkin";
 import { handleConnect } from "./connect";
+import { enrollmentRefOf } from "./enrollmentRef";
 import { errorStatus, type MdmRequest, type MdmResponse } from "./mdmRequest";
 
 /** The proxy's client certificate header; a malformed URL encoding still reaches identity checks (and fails there as 401). */
@@ -27,6 +28,7 @@ async function readMdmRequest(request: Request, limit: number, what: string): Pr
       clientCert: clientCertOf(request),
       authorization: request.headers.get("authorization"),
       remoteAddr,
+      enrollmentRef: enrollmentRefOf(request.url),
     };
   } catch (err) {
     const status = err instanceof AppError ? err.status : 400;

@@ -21,6 +21,8 @@ export interface MdmRequest {
   /** Authorization header (account-driven enrollment's Bearer access token). */
   authorization: string | null;
   remoteAddr: string | null;
+  /** The enrollment reference (?e=) of the URL the device was given (enrollmentRef.ts); unverified. */
+  enrollmentRef?: string | null;
 }
 
 export interface MdmResponse {

@@ -75,8 +75,9 @@ describe("OTA profile download", () => {
     const challenge = await t.client.scepChallenge.findUniqueOrThrow({ where: { hash: sha256Hex(sc.Challenge as string) } });
     expect(challenge.tokenId).toBe(id);
     expect(mdm).toMatchObject({
-      ServerURL: "https://mdm.example.test/mdm/connect",
-      CheckInURL: "https://mdm.example.test/mdm/checkin",
+      // The token travels as a signed enrollment reference, whatever the challenge type.
+      ServerURL: expect.stringMatching(new RegExp(`^https://mdm\\.example\\.test/mdm/connect\\?e=t\\.${id}\\.[A-Za-z0-9_-]{22}$`)),
+      CheckInURL: expect.stringMatching(new RegExp(`^https://mdm\\.example\\.test/mdm/checkin\\?e=t\\.${id}\\.[A-Za-z0-9_-]{22}$`)),
       IdentityCertificateUUID: scep.PayloadUUID,
       AccessRights: 8191,
       SignMessage: true,
