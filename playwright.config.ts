@@ -13,6 +13,9 @@ const dataDir = (process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir
 process.env.E2E_APP_URL = appUrl;
 process.env.E2E_OIDC_URL = `http://localhost:${oidcPort}`;
 
+/** The build folder of the server under test; other servers started by tests reuse it. */
+export const E2E_DIST_DIR = port === 3100 ? ".next" : `.next-e2e-${port}`;
+
 export const E2E_ADMIN = { email: "owner@example.com", password: "e2e-owner-password" };
 
 /** Where the server under test keeps its data; the admin CLI run by e2e tests needs the same. */
@@ -59,7 +62,7 @@ export default defineConfig({
         PORT: String(port),
         PUBLIC_URL: appUrl,
         ...e2eDataEnv(),
-        NEXT_DIST_DIR: port === 3100 ? ".next" : `.next-e2e-${port}`,
+        NEXT_DIST_DIR: E2E_DIST_DIR,
         ADMIN_EMAIL: E2E_ADMIN.email,
         ADMIN_PASSWORD: E2E_ADMIN.password,
         OIDC_ISSUER: `http://localhost:${oidcPort}`,
