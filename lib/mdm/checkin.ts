@@ -18,7 +18,7 @@ import { cancelLiveCommands } from "./commands";
 import { currentMdmTopic } from "./endpoints";
 import { resolveEnrollmentLink } from "./enrollmentLink";
 import { authenticateIdentity, MdmAuthError } from "./identity";
-import { boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
+import { boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, refusedRequestDevice, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
 import { buildPlist, parsePlistDict, type PlistDict } from "./plist";
 import { queueGroupPolicies } from "./policies";
 import { groupIdForUser, modelFamilyOfProduct } from "../enrollment/routes";
@@ -236,7 +236,11 @@ export async function handleCheckin(req: MdmRequest): Promise<MdmResponse> {
 
 /** Maps a failure to the device's status and one enrollment-log line. */
 export async function failure(err: unknown, req: MdmRequest, identifier: string | null, cert: CertificateRow | null, what: string): Promise<MdmResponse> {
-  if (err instanceof MdmAuthError) return unauthorizedResponse(err, { identifier, tokenId: cert?.enrollmentTokenId, remoteAddr: req.remoteAddr, what });
+  if (err instanceof MdmAuthError) {
+    const known = cert ?? err.cert;
+    const who = await refusedRequestDevice(req.body, identifier, known);
+    return unauthorizedResponse(err, { identifier: who.identifier, note: who.note, tokenId: known?.enrollmentTokenId, remoteAddr: req.remoteAddr, what });
+  }
   if (err instanceof AppError && err.status < 500) {
     const reason = err.code === "checkin_unknown_type" ? "checkin_unknown_type" : err.status === 413 ? "body_too_large" : "checkin_malformed";
     await writeEnrollmentLog({ step: what === "check-in" ? "checkin" : "command", outcome: "ERROR", reason, message: `${what} rejected (${err.status}): ${err.message}`, deviceIdentifier: identifier, tokenId: cert?.enrollmentTokenId ?? null, remoteAddr: req.remoteAddr });

@@ -14,6 +14,8 @@ export class MdmAuthError extends Error {
   constructor(
     readonly reason: ReasonCode,
     message: string,
+    /** The certificate, when it is ours but refused (revoked, expired): its device and token name the log line. */
+    readonly cert: CertificateRow | null = null,
   ) {
     super(message);
     this.name = "MdmAuthError";
@@ -90,9 +92,9 @@ export async function authenticateIdentity(body: Uint8Array, creds: MdmCredentia
   const { der, via } = await presentedCertificate(body, creds);
   const cert = await lookupIssuedCertificate(der);
   if (!cert) throw new MdmAuthError("checkin_unauthenticated", "the identity certificate was not issued by this server");
-  if (cert.revokedAt) throw new MdmAuthError("checkin_cert_revoked", `identity certificate ${cert.serial} was revoked${cert.revocationReason ? ` (${cert.revocationReason})` : ""}`);
+  if (cert.revokedAt) throw new MdmAuthError("checkin_cert_revoked", `identity certificate ${cert.serial} was revoked${cert.revocationReason ? ` (${cert.revocationReason})` : ""}`, cert);
   if (cert.notAfter.getTime() < now.getTime() || cert.notBefore.getTime() > now.getTime() + 5 * 60_000) {
-    throw new MdmAuthError("checkin_unauthenticated", `identity certificate ${cert.serial} is outside its validity period`);
+    throw new MdmAuthError("checkin_unauthenticated", `identity certificate ${cert.serial} is outside its validity period`, cert);
   }
   return { cert, via };
 }

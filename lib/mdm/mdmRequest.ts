@@ -10,7 +10,7 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import type { CertificateRow } from "../pki/certificates";
 import { MdmAuthError } from "./identity";
-import type { PlistDict } from "./plist";
+import { parsePlistDict, type PlistDict } from "./plist";
 
 export interface MdmRequest {
   body: Uint8Array;
@@ -113,13 +113,33 @@ export async function checkBearer(
   return { userId: r.userId, userIdentifier: r.userIdentifier, version: r.version };
 }
 
+/**
+ * The device a refused (401) request speaks for, so its log line lands on that device's
+ * timeline: the UDID/EnrollmentID the body claims (read best-effort; the request is not
+ * authenticated, so the line says "claimed"), else the device the certificate is bound to.
+ */
+export async function refusedRequestDevice(body: Uint8Array, parsedIdentifier: string | null, cert: CertificateRow | null): Promise<{ identifier: string | null; note: string }> {
+  let claimed = parsedIdentifier;
+  if (!claimed) {
+    try {
+      claimed = messageIdentity(parsePlistDict(body, body.byteLength)).identifier;
+    } catch {
+      claimed = null; // unreadable body: nothing claimed
+    }
+  }
+  const bound = cert?.deviceId ? ((await db().device.findUnique({ where: { id: cert.deviceId }, select: { identifier: true } }))?.identifier ?? null) : null;
+  if (claimed) return { identifier: claimed, note: ` [device ${claimed} as claimed by the refused message${bound && bound !== claimed ? `; the certificate is bound to ${bound}` : ""}]` };
+  if (bound) return { identifier: bound, note: ` [device ${bound}: the certificate is bound to it; the message claims no identifier]` };
+  return { identifier: null, note: "" };
+}
+
 /** Logs an authentication failure and turns it into the 401 the device gets. */
-export async function unauthorizedResponse(err: MdmAuthError, ctx: { identifier?: string | null; tokenId?: string | null; remoteAddr: string | null; what: string }): Promise<MdmResponse> {
+export async function unauthorizedResponse(err: MdmAuthError, ctx: { identifier?: string | null; note?: string; tokenId?: string | null; remoteAddr: string | null; what: string }): Promise<MdmResponse> {
   await writeEnrollmentLog({
     step: "checkin",
     outcome: "ERROR",
     reason: err.reason,
-    message: `${ctx.what} refused: ${err.message}`,
+    message: `${ctx.what} refused: ${err.message}${ctx.note ?? ""}`,
     deviceIdentifier: ctx.identifier ?? null,
     tokenId: ctx.tokenId ?? null,
     remoteAddr: ctx.remoteAddr,

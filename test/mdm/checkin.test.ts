@@ -213,7 +213,10 @@ describe("refusals", () => {
 
     const unsigned = await victim.report({ Status: "Idle" }, { sign: false });
     expect(unsigned.status).toBe(401);
-    expect(await lastLog()).toMatchObject({ outcome: "ERROR", reason: "checkin_unauthenticated" });
+    // The line lands on the claimed device's timeline, and says the identifier is only claimed.
+    const unsignedLine = await lastLog();
+    expect(unsignedLine).toMatchObject({ outcome: "ERROR", reason: "checkin_unauthenticated", deviceIdentifier: victim.udid });
+    expect(unsignedLine?.message).toContain(`[device ${victim.udid} as claimed by the refused message]`);
 
     // A valid signature, but over another body.
     const otherBody = new TextEncoder().encode(buildPlist({ Status: "Idle", UDID: "something-else" }));
@@ -248,8 +251,20 @@ describe("refusals", () => {
     const cert = await t.client.certificate.findFirstOrThrow({ where: { device: { identifier: victim.udid } } });
     await revokeCertificate(cert.serial, "test");
     expect((await victim.report({ Status: "Idle" })).status).toBe(401);
-    expect(await lastLog()).toMatchObject({ reason: "checkin_cert_revoked" });
+    expect(await lastLog()).toMatchObject({ reason: "checkin_cert_revoked", deviceIdentifier: victim.udid });
     expect((await victim.tokenUpdate()).status).toBe(401);
+    const revokedLine = await lastLog();
+    expect(revokedLine).toMatchObject({ reason: "checkin_cert_revoked", deviceIdentifier: victim.udid, tokenId: cert.enrollmentTokenId });
+    expect(revokedLine?.message).toMatch(/^check-in refused: identity certificate \S+ was revoked \(test\) \[device \S+ as claimed by the refused message\]$/);
+    // A body that names no device: the certificate's device is named instead.
+    const anonymous = await victim.put(victim.checkInUrl, new TextEncoder().encode(buildPlist({ MessageType: "TokenUpdate" })), { contentType: "application/x-apple-aspen-mdm-checkin" });
+    expect(anonymous.status).toBe(401);
+    const boundLine = await lastLog();
+    expect(boundLine).toMatchObject({ reason: "checkin_cert_revoked", deviceIdentifier: victim.udid });
+    expect(boundLine?.message).toContain(`[device ${victim.udid}: the certificate is bound to it; the message claims no identifier]`);
+    // The impostor's line names the claimed device and the one the certificate belongs to.
+    expect((await impostor.report({ Status: "Idle" })).status).toBe(401);
+    expect((await lastLog())?.message).toContain(`[device ${victim.udid} as claimed by the refused message; the certificate is bound to ${other.udid}]`);
   });
 
   it("4xx for malformed plists, entities and DTD expansion, binary plists, oversize bodies and unknown types — never 500", async () => {
