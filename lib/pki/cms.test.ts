@@ -1,6 +1,8 @@
 // CMS SignedData: what signData writes and what verifySignedData accepts or refuses.
 import { describe, expect, it } from "vitest";
-import { CmsError, parseSignedData, signData, verifySignedData } from "./cms";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { CmsError, OID, parseSignedData, parseSignedDataFull, signData, verifySignedData, type ParsedSignedData } from "./cms";
 import { ab } from "./der";
 import { generateRsaKeyPair, importSigningKey, publicKeyInfoFromPem } from "./keys";
 import { nameFromString } from "./names";
@@ -71,4 +73,58 @@ describe("verifySignedData", () => {
     await expect(verifySignedData(new Uint8Array([...sig, 0]), body)).rejects.toBeInstanceOf(CmsError);
   });
 
+});
+
+function plain(p: ParsedSignedData) {
+  const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : null);
+  return {
+    eContentType: p.eContentType,
+    eContent: hex(p.eContent),
+    signerCertDer: hex(p.signerCertDer),
+    digestOid: p.signer.digestOid,
+    signatureOid: p.signer.signatureOid,
+    signature: hex(p.signer.signature),
+    signedAttrs: hex(p.signer.signedAttrs),
+    attributes: [...p.signer.attributes].map(([k, v]) => [k, hex(v)]),
+    spki: hex(p.signer.spki),
+    subject: p.signerCert.subject.typesAndValues.map((t) => t.value.valueBlock.value),
+    sidSerial: Buffer.from((p.signerInfo.sid as pkijs.IssuerAndSerialNumber).serialNumber.valueBlock.valueHexView).toString("hex"),
+  };
+}
+
+describe("parseSignedData", () => {
+  const other = identity("CN=Chain Member,O=Open Enroll");
+  const scepAttr = new pkijs.Attribute({ type: "2.16.840.1.113733.1.9.7", values: [new asn1js.PrintableString({ value: "tx-1" })] });
+
+  it("reads DER messages directly with the same result as the pkijs parse (attached, detached, empty, extra certificates and attributes)", async () => {
+    const chain = await other;
+    const messages = [
+      await signData(Buffer.from("attached content"), id),
+      await signData(Buffer.from("detached content"), id, { detached: true }),
+      await signData(new Uint8Array(0), id, { attributes: [scepAttr] }),
+      await signData(new Uint8Array(2000).fill(7), { ...id, chainDer: [chain.certDer] }, { contentType: OID.envelopedData }),
+    ];
+    for (const der of messages) expect(plain(parseSignedData(der))).toEqual(plain(parseSignedDataFull(der)));
+  });
+
+  it("takes BER (indefinite lengths) through the pkijs parse, and verifies it", async () => {
+    const content = Buffer.from("ber content");
+    const der = await signData(content, id);
+    // Re-encode the outer ContentInfo with an indefinite length: 30 80 ... 00 00.
+    const root = asn1js.fromBER(der).result as asn1js.Sequence;
+    root.lenBlock.isIndefiniteForm = true;
+    const ber = new Uint8Array(root.toBER(false));
+    expect(ber[1]).toBe(0x80);
+    expect(plain(parseSignedData(ber))).toEqual(plain(parseSignedDataFull(der)));
+    expect(Buffer.from((await verifySignedData(ber)).content)).toEqual(content);
+  });
+
+  it("finds no signer certificate when the message carries only another one", async () => {
+    const chain = await other;
+    const der = await signData(Buffer.from("x"), { ...id, chainDer: [chain.certDer] });
+    // Drop the signer's own certificate by signing with omitCertificates and checking the refusal wording.
+    const bare = await signData(Buffer.from("x"), id, { omitCertificates: true });
+    expect(() => parseSignedData(bare)).toThrow(/certificate is not included/);
+    expect(parseSignedData(der).signerCertDer).toEqual(id.certDer);
+  });
 });

@@ -6,7 +6,8 @@ import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { ab, bytesEqual, DerError, octets, parseDer } from "./der";
-import { nodePublicKey } from "./keys";
+import { algorithmOid, certificateFields, childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole, type Tlv } from "./derReader";
+import { spkiDer } from "./keys";
 import { certificateDer } from "./x509";
 
 export interface Signer {
@@ -126,13 +127,29 @@ export async function signData(content: Uint8Array, signer: Signer, opts: SignOp
   return new Uint8Array(contentInfo.toSchema().toBER(false));
 }
 
+/** What verification reads from the one SignerInfo. */
+export interface SignerFields {
+  digestOid: string;
+  signatureOid: string;
+  signature: Uint8Array;
+  /** The signed attributes re-tagged as SET (the bytes the signature covers), or null. */
+  signedAttrs: Uint8Array | null;
+  /** The first value (whole DER element) of each signed attribute, by OID. */
+  attributes: Map<string, Uint8Array>;
+  /** SubjectPublicKeyInfo DER of the signer certificate. */
+  spki: Uint8Array;
+}
+
 export interface ParsedSignedData {
-  signedData: pkijs.SignedData;
-  signerInfo: pkijs.SignerInfo;
-  signerCert: pkijs.Certificate;
   eContentType: string;
   /** Encapsulated content, or null when detached. */
   eContent: Uint8Array | null;
+  /** The signer certificate as carried in the message. */
+  signerCertDer: Uint8Array;
+  signer: SignerFields;
+  /** pkijs views, built on first use (SCEP reads attributes and the requester's certificate). */
+  readonly signerInfo: pkijs.SignerInfo;
+  readonly signerCert: pkijs.Certificate;
 }
 
 function parseContentInfo(der: Uint8Array, expectedType: string, what: string): asn1js.AsnType {
@@ -167,8 +184,8 @@ function findSignerCert(sd: pkijs.SignedData, si: pkijs.SignerInfo): pkijs.Certi
   throw new CmsError("the signer's certificate is not included in the message");
 }
 
-/** Parses a ContentInfo(SignedData) without verifying it. */
-export function parseSignedData(cmsDer: Uint8Array): ParsedSignedData {
+/** The full asn1js/pkijs parse: BER input, odd shapes, and the error wording for bad input. */
+function parseSignedDataPkijs(cmsDer: Uint8Array): ParsedSignedData {
   const content = parseContentInfo(cmsDer, OID.signedData, "SignedData");
   let sd: pkijs.SignedData;
   try {
@@ -186,50 +203,214 @@ export function parseSignedData(cmsDer: Uint8Array): ParsedSignedData {
       throw new CmsError("SignedData: encapsulated content is not an OCTET STRING");
     }
   }
-  return { signedData: sd, signerInfo: si, signerCert: findSignerCert(sd, si), eContentType: sd.encapContentInfo.eContentType, eContent };
+  const signerCert = findSignerCert(sd, si);
+  const attributes = new Map<string, Uint8Array>();
+  for (const a of si.signedAttrs?.attributes ?? []) {
+    const v = a.values[0] as asn1js.AsnType | undefined;
+    if (v && !attributes.has(a.type)) attributes.set(a.type, new Uint8Array(v.toBER(false)));
+  }
+  let signedAttrs: Uint8Array | null = null;
+  if (si.signedAttrs) {
+    // The signature covers the attributes re-tagged as SET (RFC 5652 5.4), from the bytes as received.
+    signedAttrs = new Uint8Array(si.signedAttrs.encodedValue);
+    if (signedAttrs.byteLength === 0) throw new CmsError("signed attributes could not be read");
+  }
+  let spki: Uint8Array;
+  try {
+    spki = spkiDer(signerCert.subjectPublicKeyInfo);
+  } catch {
+    throw new CmsError("the signer certificate's public key cannot be read");
+  }
+  return {
+    eContentType: sd.encapContentInfo.eContentType,
+    eContent,
+    signerCertDer: certificateDer(signerCert),
+    signer: {
+      digestOid: si.digestAlgorithm.algorithmId,
+      signatureOid: si.signatureAlgorithm.algorithmId,
+      signature: new Uint8Array(si.signature.valueBlock.valueHexView),
+      signedAttrs,
+      attributes,
+      spki,
+    },
+    signerInfo: si,
+    signerCert,
+  };
 }
 
-function attributeValue(si: pkijs.SignerInfo, oid: string): asn1js.AsnType | null {
-  const attr = si.signedAttrs?.attributes.find((a) => a.type === oid);
-  return attr?.values[0] ?? null;
+/**
+ * The DER fast path: reads the fields verification needs straight from the bytes. Throws
+ * DerReadError for anything it does not handle (BER, odd shapes, no matching certificate):
+ * the pkijs parse then takes over.
+ */
+function parseSignedDataFast(der: Uint8Array): ParsedSignedData {
+  const ci = expectTag(readTlv(der, 0), TAG.SEQUENCE);
+  if (ci.end !== der.length) throw new DerReadError("trailing bytes");
+  const [ciType, ciContent, ...rest] = childrenOf(der, ci);
+  if (rest.length || oidOf(der, ciType) !== OID.signedData) throw new DerReadError("not SignedData");
+  const sdWrap = childrenOf(der, expectTag(ciContent, TAG.CTX0));
+  if (sdWrap.length !== 1) throw new DerReadError("SignedData wrapper");
+  const f = childrenOf(der, expectTag(sdWrap[0], TAG.SEQUENCE));
+  expectTag(f[0], TAG.INTEGER);
+  expectTag(f[1], TAG.SET);
+  const encap = childrenOf(der, expectTag(f[2], TAG.SEQUENCE));
+  let i = 3;
+  const certsField = f[i]?.tag === TAG.CTX0 ? f[i++] : null;
+  if (f[i]?.tag === TAG.CTX1) i++; // crls
+  const signerInfos = childrenOf(der, expectTag(f[i++], TAG.SET));
+  if (i !== f.length || signerInfos.length !== 1) throw new DerReadError("SignedData fields");
+
+  const eContentType = oidOf(der, encap[0]);
+  let eContent: Uint8Array | null = null;
+  if (encap.length > 2) throw new DerReadError("encapContentInfo fields");
+  if (encap.length === 2) {
+    const wrapped = childrenOf(der, expectTag(encap[1], TAG.CTX0));
+    if (wrapped.length !== 1) throw new DerReadError("eContent wrapper");
+    eContent = new Uint8Array(contentOf(der, expectTag(wrapped[0], TAG.OCTET_STRING)));
+  }
+
+  const s = childrenOf(der, expectTag(signerInfos[0], TAG.SEQUENCE));
+  expectTag(s[0], TAG.INTEGER);
+  const sid = s[1];
+  if (!sid) throw new DerReadError("SignerInfo fields");
+  let j = 2;
+  const digestOid = algorithmOid(der, s[j++]);
+  const attrsField = s[j]?.tag === TAG.CTX0 ? s[j++] : null;
+  const signatureOid = algorithmOid(der, s[j++]);
+  const signature = new Uint8Array(contentOf(der, expectTag(s[j++], TAG.OCTET_STRING)));
+  if (s[j]?.tag === TAG.CTX1) j++; // unsignedAttrs
+  if (j !== s.length) throw new DerReadError("SignerInfo fields");
+
+  const attributes = new Map<string, Uint8Array>();
+  let signedAttrs: Uint8Array | null = null;
+  if (attrsField) {
+    for (const attr of childrenOf(der, attrsField)) {
+      const [type, values] = childrenOf(der, expectTag(attr, TAG.SEQUENCE));
+      const oid = oidOf(der, type);
+      const first = childrenOf(der, expectTag(values, TAG.SET))[0];
+      if (first && !attributes.has(oid)) attributes.set(oid, whole(der, first));
+    }
+    signedAttrs = new Uint8Array(whole(der, attrsField));
+    signedAttrs[0] = TAG.SET;
+  }
+
+  // The signer certificate: by issuer and serial, or by subjectKeyIdentifier ([0]).
+  let wantIssuer: Uint8Array | null = null;
+  let wantSerial: Uint8Array | null = null;
+  let wantSki: Uint8Array | null = null;
+  if (sid.tag === TAG.SEQUENCE) {
+    const [issuer, serial] = childrenOf(der, sid);
+    wantIssuer = whole(der, expectTag(issuer, TAG.SEQUENCE));
+    wantSerial = contentOf(der, expectTag(serial, TAG.INTEGER));
+  } else if (sid.tag === 0x80) {
+    wantSki = contentOf(der, sid);
+  } else {
+    throw new DerReadError("SignerInfo sid");
+  }
+  for (const c of certsField ? childrenOf(der, certsField) : []) {
+    if (c.tag !== TAG.SEQUENCE) continue; // attribute certificates and other choices
+    const cf = certificateFields(der, c);
+    const hit = wantSki ? cf.subjectKeyId !== null && bytesEqual(cf.subjectKeyId, wantSki) : bytesEqual(cf.issuer, wantIssuer!) && bytesEqual(cf.serial, wantSerial!);
+    if (!hit) continue;
+    const signerCertDer = new Uint8Array(whole(der, c));
+    const siDer = new Uint8Array(whole(der, signerInfos[0]));
+    let signerInfo: pkijs.SignerInfo | undefined;
+    let signerCert: pkijs.Certificate | undefined;
+    return {
+      eContentType,
+      eContent,
+      signerCertDer,
+      signer: { digestOid, signatureOid, signature, signedAttrs, attributes, spki: new Uint8Array(cf.spki) },
+      get signerInfo() {
+        return (signerInfo ??= new pkijs.SignerInfo({ schema: parseDer(siDer, "SignerInfo") }));
+      },
+      get signerCert() {
+        return (signerCert ??= pkijs.Certificate.fromBER(ab(signerCertDer)));
+      },
+    };
+  }
+  throw new DerReadError("signer certificate not found by bytes");
 }
 
-/** Checks the SignerInfo's signature over content with the public key of signerCert. */
+/** The pkijs parse alone (tests compare it with the fast path). */
+export const parseSignedDataFull = parseSignedDataPkijs;
+
+/** Parses a ContentInfo(SignedData) without verifying it. */
+export function parseSignedData(cmsDer: Uint8Array): ParsedSignedData {
+  try {
+    return parseSignedDataFast(cmsDer);
+  } catch (err) {
+    if (!(err instanceof DerReadError)) throw err;
+  }
+  return parseSignedDataPkijs(cmsDer);
+}
+
+// Devices sign every request with the same certificate: keep its public key object.
+const publicKeys = new Map<string, crypto.KeyObject>();
+function publicKeyFor(spki: Uint8Array): crypto.KeyObject {
+  const id = Buffer.from(spki).toString("base64");
+  let key = publicKeys.get(id);
+  if (!key) {
+    key = crypto.createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+    if (publicKeys.size >= 512) publicKeys.delete(publicKeys.keys().next().value!);
+    publicKeys.set(id, key);
+  }
+  return key;
+}
+
+/** Checks the SignerInfo's signature over content with the public key of the signer certificate. */
 function verifySigner(parsed: ParsedSignedData, content: Uint8Array): void {
-  const si = parsed.signerInfo;
-  const sigOid = si.signatureAlgorithm.algorithmId;
+  const si = parsed.signer;
+  const sigOid = si.signatureOid;
   if (!SUPPORTED_SIG_OIDS.has(sigOid)) throw new CmsError(`unsupported signature algorithm ${sigOid}`);
-  const hash = HASH_BY_OID[si.digestAlgorithm.algorithmId] ?? HASH_BY_SIG_OID[sigOid];
-  if (!hash) throw new CmsError(`unsupported digest algorithm ${si.digestAlgorithm.algorithmId}`);
+  const hash = HASH_BY_OID[si.digestOid] ?? HASH_BY_SIG_OID[sigOid];
+  if (!hash) throw new CmsError(`unsupported digest algorithm ${si.digestOid}`);
   let signedBytes: Uint8Array;
   if (si.signedAttrs) {
-    const md = attributeValue(si, OID.messageDigest);
-    if (!(md instanceof asn1js.OctetString)) throw new CmsError("signed attributes lack messageDigest");
+    const md = si.attributes.get(OID.messageDigest);
+    const mdTlv = md ? safeTlv(md) : null;
+    if (!md || !mdTlv || mdTlv.tag !== TAG.OCTET_STRING || mdTlv.end !== md.length) throw new CmsError("signed attributes lack messageDigest");
     const actual = crypto.createHash(hash).update(content).digest();
-    if (!bytesEqual(new Uint8Array(md.valueBlock.valueHexView), new Uint8Array(actual))) throw new CmsError("message digest does not match the content");
-    const ct = attributeValue(si, OID.contentType);
-    if (ct && ct instanceof asn1js.ObjectIdentifier && ct.valueBlock.toString() !== parsed.eContentType) {
+    const claimed = contentOf(md, mdTlv);
+    if (claimed.length !== actual.length || !crypto.timingSafeEqual(claimed, actual)) throw new CmsError("message digest does not match the content");
+    const ct = si.attributes.get(OID.contentType);
+    const ctTlv = ct ? safeTlv(ct) : null;
+    if (ct && ctTlv && ctTlv.tag === TAG.OID && safeOid(ct, ctTlv) !== parsed.eContentType) {
       throw new CmsError("contentType attribute does not match the encapsulated content type");
     }
-    // The signature covers the attributes re-tagged as SET (RFC 5652 5.4), from the bytes as received.
-    signedBytes = new Uint8Array(si.signedAttrs.encodedValue);
-    if (signedBytes.byteLength === 0) throw new CmsError("signed attributes could not be read");
+    signedBytes = si.signedAttrs;
   } else {
     signedBytes = content;
   }
   let key: crypto.KeyObject;
   try {
-    key = nodePublicKey(parsed.signerCert.subjectPublicKeyInfo);
+    key = publicKeyFor(si.spki);
   } catch {
     throw new CmsError("the signer certificate's public key cannot be read");
   }
   let ok = false;
   try {
-    ok = crypto.verify(hash, signedBytes, key, new Uint8Array(si.signature.valueBlock.valueHexView));
+    ok = crypto.verify(hash, signedBytes, key, si.signature);
   } catch {
     ok = false;
   }
   if (!ok) throw new CmsError("signature does not verify");
+}
+
+function safeTlv(bytes: Uint8Array): Tlv | null {
+  try {
+    return readTlv(bytes, 0);
+  } catch {
+    return null;
+  }
+}
+
+function safeOid(bytes: Uint8Array, t: Tlv): string | null {
+  try {
+    return oidOf(bytes, t);
+  } catch {
+    return null;
+  }
 }
 
 /** Verifies a parsed SignedData against its own signer certificate; returns the signed content. */
@@ -247,7 +428,7 @@ export async function verifySignedData(cmsDer: Uint8Array, detachedContent?: Uin
   try {
     const parsed = parseSignedData(cmsDer);
     const content = verifyParsed(parsed, detachedContent);
-    return { content, signerCertDer: certificateDer(parsed.signerCert) };
+    return { content, signerCertDer: parsed.signerCertDer };
   } catch (err) {
     if (err instanceof CmsError) throw err;
     throw new CmsError(`malformed CMS: ${err instanceof Error ? err.message : String(err)}`);

@@ -6,7 +6,6 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { ab, derTlv } from "../pki/der";
 import { CmsError, parseSignedData, signData, verifyParsed, OID, type ParsedSignedData, type Signer } from "../pki/cms";
-import { certificateDer } from "../pki/x509";
 import { encryptEnvelope } from "./envelope";
 
 export const SCEP_OID = {
@@ -78,7 +77,7 @@ export function parsePkiMessage(der: Uint8Array): PkiMessage {
     transactionId,
     senderNonce,
     signerCert: parsed.signerCert,
-    signerCertDer: certificateDer(parsed.signerCert),
+    signerCertDer: parsed.signerCertDer,
     envelope: parsed.eContent,
   };
 }
