@@ -24,18 +24,41 @@ export function createApiKeyViaCli(name: string, role?: Role): string {
   return execFileSync(process.execPath, args, { encoding: "utf8", env: { ...process.env, ...e2eDataEnv() } }).trim();
 }
 
+export const IDP_PASSWORD = "correct horse";
+
 /**
- * On the e2e IdP's login page (oidc-provider's development interactions): signs in as email,
- * gives consent, and returns our /authenticate/callback response. Its redirect goes to an
- * apple-remotemanagement-user-login: URL that a browser cannot open; the device's
- * authentication session intercepts exactly that redirect, so tests read it from here.
+ * On the e2e IdP's login page (oidc-provider's development interactions): signs in as email
+ * and gives consent when the provider asks (first sign-in of a browser session). With a wrong
+ * password it stops on the provider's error page.
+ */
+export async function submitIdpLogin(page: Page, email: string, password = IDP_PASSWORD): Promise<void> {
+  const idp = new URL(page.url()).origin;
+  await page.locator('input[name="login"]').fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await page.getByRole("button", { name: "Sign-in" }).click();
+  if (password !== IDP_PASSWORD) return;
+  const consent = page.getByRole("button", { name: "Continue" });
+  await Promise.race([consent.waitFor({ timeout: 15_000 }).catch(() => undefined), page.waitForURL((url) => url.origin !== idp, { timeout: 15_000 }).catch(() => undefined)]);
+  if (await consent.isVisible().catch(() => false)) await consent.click();
+}
+
+/** Portal sign-in: "Sign in with Example IdP" on /signin, then the provider's login (and consent). */
+export async function signInWithIdp(page: Page, email: string, password = IDP_PASSWORD): Promise<void> {
+  await page.goto("/signin");
+  await page.getByRole("button", { name: "Sign in with Example IdP" }).click();
+  await page.waitForURL((url) => url.origin === process.env.E2E_OIDC_URL);
+  await submitIdpLogin(page, email, password);
+  if (password === IDP_PASSWORD) await expect(page).toHaveURL(/\/admin/);
+}
+
+/**
+ * Device sign-in on the IdP's login page: returns our /authenticate/callback response. Its
+ * redirect goes to an apple-remotemanagement-user-login: URL that a browser cannot open; the
+ * device's authentication session intercepts exactly that redirect, so tests read it from here.
  */
 export async function completeIdpSignIn(page: Page, email: string): Promise<Response> {
-  await page.locator('input[name="login"]').fill(email);
-  await page.locator('input[name="password"]').fill("correct horse");
-  await page.locator('button[type="submit"]').click();
   const callback = page.waitForResponse((r) => new URL(r.url()).pathname === "/authenticate/callback");
-  await page.getByRole("button", { name: "Continue" }).click();
+  await submitIdpLogin(page, email);
   return callback;
 }
 

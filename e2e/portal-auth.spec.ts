@@ -1,6 +1,7 @@
 // Admin sign-in through the organisation's IdP (a real oidc-provider), roles from the
 // allow-list, and a Read-only admin who can look at everything and change nothing.
 import { expect, test } from "@playwright/test";
+import { signInAsOwner, submitIdpLogin } from "./helpers";
 import { roleLabel, signInWithIdp } from "./portalHelpers";
 
 test("an admin signs in through the IdP and gets the Admin role from the group claim", async ({ page }) => {
@@ -35,11 +36,7 @@ test("an IdP user outside the allowed domains is refused", async ({ page }) => {
   await page.goto("/signin");
   await page.getByRole("button", { name: "Sign in with Example IdP" }).click();
   await page.waitForURL((url) => url.origin === process.env.E2E_OIDC_URL);
-  await page.locator('input[name="login"]').fill("mallory@elsewhere.org");
-  await page.locator('input[name="password"]').fill("correct horse");
-  await page.getByRole("button", { name: "Sign-in" }).click();
-  const consent = page.getByRole("button", { name: "Continue" });
-  if (await consent.isVisible({ timeout: 5_000 }).catch(() => false)) await consent.click();
+  await submitIdpLogin(page, "mallory@elsewhere.org");
   await expect(page).toHaveURL(/\/signin\?error=AccessDenied/);
   await expect(page.getByRole("alert").filter({ hasText: "not allowed" })).toBeVisible();
 });
@@ -63,6 +60,7 @@ test.describe("a Read-only admin", () => {
       "/admin/log",
       "/admin/log/reasons",
       "/admin/settings",
+      "/admin/settings/admins",
     ];
     // Buttons a reader may use: navigation, filters, search, export, sign out.
     const allowed = /^(Sign out|Apply filters|Search|Clear|Menu|Export CSV|Copy.*|Newest|Older|Next page|First page)$/;
@@ -102,4 +100,43 @@ test.describe("a Read-only admin", () => {
     const groups = (await (await page.request.get("/api/v1/groups")).json()).groups as { name: string }[];
     expect(groups.map((g) => g.name)).not.toContain("Readers cannot");
   });
+});
+
+test("an Owner changes a reader's role and disables them; the reader's open session follows at once", async ({ page, browser }) => {
+  const readerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const reader = await readerContext.newPage();
+  await signInWithIdp(reader, "reader-roles@example.com");
+  await expect(roleLabel(reader)).toHaveText("Read-only");
+  // A Read-only admin sees the list, without a control.
+  await reader.goto("/admin/settings/admins");
+  await expect(reader.getByRole("heading", { name: "Admins" })).toBeVisible();
+  await expect(reader.getByTestId("admin-reader-roles@example.com")).toContainText("Read-only");
+  await expect(reader.locator("main select, main input, main button")).toHaveCount(0);
+
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signInAsOwner(page);
+  await page.getByRole("navigation", { name: "Main" }).first().getByRole("link", { name: "Admins" }).click();
+  const row = page.getByTestId("admin-reader-roles@example.com");
+  await expect(row).toContainText("IdP only");
+  await row.getByLabel("Role for reader-roles@example.com").selectOption("ADMIN");
+  await row.getByRole("button", { name: "Change role" }).click();
+  await expect(row).toContainText("reader-roles@example.com is now Admin.");
+
+  // The reader's next request carries the new role; no new sign-in needed.
+  await reader.goto("/admin/groups");
+  await expect(roleLabel(reader)).toHaveText("Admin");
+  await expect(reader.getByRole("button", { name: "Create group" })).toBeVisible();
+
+  // The Owner's own row has no Disable button.
+  await expect(page.getByTestId("admin-owner@example.com").getByRole("button", { name: /Disable/ })).toHaveCount(0);
+  await row.getByRole("button", { name: "Disable reader-roles@example.com" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Disable", exact: true }).click();
+  await expect(row).toContainText("Disabled");
+  await reader.goto("/admin");
+  await expect(reader).toHaveURL(/\/signin/);
+
+  await page.reload();
+  await page.getByTestId("admin-reader-roles@example.com").getByRole("button", { name: "Enable reader-roles@example.com" }).click();
+  await expect(page.getByTestId("admin-reader-roles@example.com")).toContainText("Active");
+  await readerContext.close();
 });

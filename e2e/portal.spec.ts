@@ -46,8 +46,6 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   const problems: string[] = [];
   page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
   page.on("console", (msg) => {
-    // The app has no favicon yet (app/ root, outside the portal); the browser's probe 404s.
-    if (msg.location().url.endsWith("/favicon.ico")) return;
     if ((msg.type() === "error" || msg.type() === "warning") && msg.location().url.startsWith(new URL(page.url() || "http://x").origin) && !page.url().startsWith(process.env.E2E_OIDC_URL ?? "-")) {
       problems.push(`console ${msg.type()}: ${msg.text()} (${msg.location().url} on ${page.url()})`);
     }
