@@ -8,7 +8,9 @@ import { db } from "../db/client";
 import { AppError } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
-import { checkInUrl, currentMdmTopic, serverUrl } from "../mdm/endpoints";
+import { recordAccountEnrollment } from "../mdm/accountEnrollments";
+import { currentMdmTopic } from "../mdm/endpoints";
+import { mdmUrlsFor } from "../mdm/enrollmentRef";
 import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../mdm/plist";
 import { getCa } from "../pki/ca";
 import { escapeNameValue } from "../pki/names";
@@ -196,6 +198,8 @@ async function buildProfileFor(userId: string, version: EnrollmentVersion, info:
   const enrollmentRef = `adde-${crypto.randomUUID().slice(0, 8)}`;
   const family = modelFamilyOfProduct(info.product);
   const isDevice = version === "mdm-adde";
+  // PRODUCT/VERSION/LANGUAGE stay server-side; Authenticate finds them through the URLs' reference.
+  const accountEnrollmentId = await recordAccountEnrollment({ userId: user.id, userIdentifier: user.identifier, version, product: info.product, buildVersion: info.version, language: info.language });
   const { xml } = buildEnrollmentProfile({
     displayName: `${isDevice ? "Device" : "User"} enrollment${family ? ` (${family})` : ""}`,
     description: `Enrolls this ${family ?? "device"} for ${managedAppleId} with ${new URL(config().publicUrl).host}.`,
@@ -212,8 +216,7 @@ async function buildProfileFor(userId: string, version: EnrollmentVersion, info:
       keyIsExtractable: !scep.nonExportable,
     },
     mdm: {
-      serverUrl: serverUrl(),
-      checkInUrl: checkInUrl(),
+      ...mdmUrlsFor({ kind: "account", enrollmentId: accountEnrollmentId }),
       topic: await currentMdmTopic(),
       // User enrollment has Apple's fixed rights; the key must be absent (seed 003 step 13).
       accessRights: isDevice ? ACCESS_RIGHTS_ALL : undefined,

@@ -69,7 +69,9 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   let enrollmentType: EnrollmentType = "OTA";
   if (bearer) enrollmentType = id.userEnrollment ? "USER_ENROLLMENT" : "DEVICE_ENROLLMENT";
   let groupId: string | null = existing?.groupId ?? null;
-  const link = await resolveEnrollmentLink(ctx.req.enrollmentRef ?? null, cert, { accountDriven: !!bearer || !!cert.userId });
+  const link = await resolveEnrollmentLink(ctx.req.enrollmentRef ?? null, cert, { accountUserId: bearer?.userId ?? cert.userId ?? null });
+  // The device's own keys win; the account-driven enroll request fills what it leaves out.
+  const productName = s(dict.ProductName) ?? link.account?.product ?? null;
   for (const why of link.ignored) {
     await writeEnrollmentLog({ step: "checkin", outcome: "WARNING", reason: "enrollment_ref_ignored", message: why, deviceIdentifier: id.identifier, tokenId: link.tokenId, remoteAddr: ctx.req.remoteAddr });
   }
@@ -79,7 +81,7 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
     groupId = token?.groupId ?? null;
   } else if (bearer) {
     // Account-driven: the routing rule that sent this person here names the group (or none).
-    groupId = await groupIdForUser(bearer.userIdentifier, modelFamilyOfProduct(s(dict.ProductName)));
+    groupId = await groupIdForUser(bearer.userIdentifier, modelFamilyOfProduct(productName));
   }
   const topic = s(dict.Topic);
   const expectedTopic = await currentMdmTopic();
@@ -89,11 +91,11 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
     serialNumber: s(dict.SerialNumber),
     model: s(dict.Model),
     modelName: s(dict.ModelName),
-    productName: s(dict.ProductName),
+    productName,
     osVersion: s(dict.OSVersion),
-    buildVersion: s(dict.BuildVersion),
+    buildVersion: s(dict.BuildVersion) ?? link.account?.buildVersion ?? null,
     deviceName: s(dict.DeviceName),
-    platform: platformOf(s(dict.ProductName), s(dict.Model)),
+    platform: platformOf(productName, s(dict.Model)),
     enrollmentType,
     status: "PENDING" as const,
     groupId,

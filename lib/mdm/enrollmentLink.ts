@@ -7,6 +7,7 @@
 // applies, or disagrees with the certificate is ignored and reported as a warning.
 import { db } from "../db/client";
 import type { CertificateRow } from "../pki/certificates";
+import { findAccountEnrollment, type AccountEnrollment } from "./accountEnrollments";
 import { verifyEnrollmentRef } from "./enrollmentRef";
 
 export interface EnrollmentLink {
@@ -14,13 +15,16 @@ export interface EnrollmentLink {
   tokenId: string | null;
   /** Where tokenId came from. */
   via: "certificate" | "reference" | null;
+  /** Account-driven: what the enroll request said about the device (PRODUCT, VERSION, LANGUAGE). */
+  account: AccountEnrollment | null;
   /** Why a presented reference was ignored (one line each, for the enrollment log). */
   ignored: string[];
 }
 
-export async function resolveEnrollmentLink(rawRef: string | null, cert: CertificateRow, opts: { accountDriven: boolean }): Promise<EnrollmentLink> {
+/** `accountUserId`: the user of the access token (or of the certificate) for account-driven enrollments, else null. */
+export async function resolveEnrollmentLink(rawRef: string | null, cert: CertificateRow, opts: { accountUserId: string | null }): Promise<EnrollmentLink> {
   const fromCert = cert.enrollmentTokenId ?? null;
-  const out: EnrollmentLink = { tokenId: fromCert, via: fromCert ? "certificate" : null, ignored: [] };
+  const out: EnrollmentLink = { tokenId: fromCert, via: fromCert ? "certificate" : null, account: null, ignored: [] };
   if (rawRef === null || rawRef === "") return out;
   const v = verifyEnrollmentRef(rawRef);
   if (!v.ok) {
@@ -28,8 +32,18 @@ export async function resolveEnrollmentLink(rawRef: string | null, cert: Certifi
     return out;
   }
   const ref = v.ref;
-  if (ref.kind !== "token") return out; // account-driven references are resolved by the account-driven path
-  if (opts.accountDriven) {
+  if (ref.kind === "account") {
+    if (!opts.accountUserId) {
+      out.ignored.push("enrollment reference names an account-driven enrollment, but this device enrolled without an account; ignored");
+      return out;
+    }
+    const account = await findAccountEnrollment(ref.enrollmentId);
+    if (!account) out.ignored.push("enrollment reference names an account-driven enrollment this server no longer knows (expired); ignored");
+    else if (account.userId !== opts.accountUserId) out.ignored.push("enrollment reference names another user's account-driven enrollment; ignored");
+    else out.account = account;
+    return out;
+  }
+  if (opts.accountUserId) {
     out.ignored.push(`enrollment reference names OTA token ${ref.tokenId}, but this is an account-driven enrollment; ignored`);
     return out;
   }
@@ -47,5 +61,5 @@ export async function resolveEnrollmentLink(rawRef: string | null, cert: Certifi
     out.ignored.push(`enrollment reference names token ${ref.tokenId}, which was revoked; its group does not apply`);
     return out;
   }
-  return { tokenId: token.id, via: "reference", ignored: [] };
+  return { tokenId: token.id, via: "reference", account: null, ignored: [] };
 }

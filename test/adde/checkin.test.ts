@@ -13,8 +13,9 @@ import { parse as parsePlist } from "plist";
 import { verifySignedData } from "@/lib/pki/cms";
 import { scepEnroll } from "../helpers/scepClient";
 import { serveMdm, simDevice } from "../mdm/helpers";
-import { discover, enrollPost, form, startAddeServer, tokenFromResultLocation } from "./deviceClient";
+import { discover, ENROLL_BODY, enrollPost, form, startAddeServer, tokenFromResultLocation } from "./deviceClient";
 import { createApiKey } from "@/lib/auth/apiKeys";
+import { currentMdmTopic } from "@/lib/mdm/endpoints";
 import { bearerFetch } from "../helpers/adminApi";
 
 let t: TestDb;
@@ -49,15 +50,19 @@ async function signIn(mode: string): Promise<string> {
   return tokenFromResultLocation(res.headers.get("location"));
 }
 
-async function enrollAndGetIdentity(family: string) {
+async function enrollAndGetIdentity(family: string, enrollBody?: string) {
   const doc = (await (await discover(adde, "pat@example.com", family)).json()) as { Servers: { Version: string; BaseURL: string }[] };
   const { Version, BaseURL } = doc.Servers[0];
   const token = await signIn(Version === "mdm-adde" ? "adde" : "byod");
-  const res = await enrollPost(adde, BaseURL, { token });
+  const res = await enrollPost(adde, BaseURL, { token, body: enrollBody });
   expect(res.status).toBe(200);
   const { content } = await verifySignedData(new Uint8Array(await res.arrayBuffer()));
   const top = parsePlist(new TextDecoder().decode(content)) as { PayloadContent: Record<string, unknown>[] };
   const payload = top.PayloadContent.find((p) => p.PayloadType === "com.apple.security.scep")!.PayloadContent as { URL: string; Challenge: string; Subject: string[][][]; Keysize: number };
+  const mdmPayload = top.PayloadContent.find((p) => p.PayloadType === "com.apple.mdm") as { CheckInURL: string; ServerURL: string };
+  // The profile's MDM URLs, pointed at the test server (query string and all).
+  const toTest = (u: string) => `${mdm.url}${new URL(u).pathname}${new URL(u).search}`;
+  const urls = { checkInUrl: toTest(mdmPayload.CheckInURL), serverUrl: toTest(mdmPayload.ServerURL) };
   const user = await db().user.findUniqueOrThrow({ where: { identifier: "pat@example.com" } });
   // No SCEP profile chosen: the shared default DYNAMIC profile issued a one-time challenge to this user.
   const challenges = await db().scepChallenge.findMany({ where: { userId: user.id, usedAt: null }, include: { profile: true } });
@@ -73,7 +78,7 @@ async function enrollAndGetIdentity(family: string) {
   expect(Buffer.from(cert.der).equals(Buffer.from(issued.certDer))).toBe(true);
   expect(await db().scepChallenge.count({ where: { userId: user.id, usedAt: { not: null } } })).toBeGreaterThan(0);
   const identity = { certDer: issued.certDer, privateKeyPem: issued.privateKeyPem };
-  return { Version, token, identity };
+  return { Version, token, identity, urls };
 }
 
 describe("check-ins of account-driven devices", () => {
@@ -114,5 +119,50 @@ describe("check-ins of account-driven devices", () => {
     expect((await device.tokenUpdate()).status).toBe(401);
     bearer = "ada_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     expect((await device.tokenUpdate()).status).toBe(401);
+  });
+
+  it("keeps the enroll request's PRODUCT and VERSION server-side and fills them in when Authenticate lacks them", async () => {
+    const body = ENROLL_BODY.replace("iPhone17,2", "Mac16,1").replace("19A240", "25A354").replace("en-US", "de-CH");
+    const { Version, token, identity, urls } = await enrollAndGetIdentity("Mac", body);
+    expect(Version).toBe("mdm-adde");
+    // The enroll request's details are not in the profile's URLs, only a reference to them.
+    expect(urls.checkInUrl).not.toMatch(/Mac16|25A354/);
+    const device = await simDevice(mdm, await currentMdmTopic(), identity, { mode: "device", bearer: () => token, ...urls });
+    const message = device.authenticateMessage();
+    delete message.ProductName;
+    delete message.BuildVersion;
+    delete message.Model;
+    expect((await device.checkin(message)).status).toBe(200);
+    const row = await db().device.findUniqueOrThrow({ where: { identifier: device.identifier } });
+    // PRODUCT names the model family, so the Mac routing rule's group applies as well.
+    expect(row).toMatchObject({ productName: "Mac16,1", buildVersion: "25A354", platform: "macOS", groupId: macGroupId, osVersion: device.osVersion });
+    const lines = await db().enrollmentLog.findMany({ where: { deviceIdentifier: device.identifier } });
+    expect(lines.filter((l) => l.outcome !== "OK")).toEqual([]);
+
+    // The device's own keys win over the enroll request.
+    expect((await device.authenticate()).status).toBe(200);
+    expect(await db().device.findUniqueOrThrow({ where: { identifier: device.identifier } })).toMatchObject({ productName: device.productName, buildVersion: device.buildVersion });
+  });
+
+  it("another user's enrollment reference is ignored with a warning", async () => {
+    const first = await enrollAndGetIdentity("iPhone");
+    await putUser("sam@example.com", { password: "sam-password-12", managedAppleId: "sam@appleid.example.com" });
+    const res = await fetch(`${adde.url}/authenticate/local`, form({ identifier: "sam@example.com", mode: "byod", password: "sam-password-12" }));
+    const samToken = tokenFromResultLocation(res.headers.get("location"));
+    const samProfile = await enrollPost(adde, "https://mdm.example.test/adde/byod", { token: samToken, body: ENROLL_BODY.replace("iPhone17,2", "iPad16,3") });
+    expect(samProfile.status).toBe(200);
+    const { content } = await verifySignedData(new Uint8Array(await samProfile.arrayBuffer()));
+    const top = parsePlist(new TextDecoder().decode(content)) as { PayloadContent: Record<string, unknown>[] };
+    const samCheckIn = new URL((top.PayloadContent.find((p) => p.PayloadType === "com.apple.mdm") as { CheckInURL: string }).CheckInURL);
+    // Pat's device, with Pat's token, but Sam's (genuine) reference in the URL.
+    const device = await simDevice(mdm, "com.apple.mgmt.External.test", first.identity, { mode: "user-enrollment", bearer: () => first.token, checkInUrl: `${mdm.url}/mdm/checkin${samCheckIn.search}` });
+    const message = device.authenticateMessage();
+    delete message.ProductName;
+    expect((await device.checkin(message)).status).toBe(200);
+    const row = await db().device.findUniqueOrThrow({ where: { identifier: device.identifier } });
+    expect(row.productName).toBeNull();
+    const warning = await db().enrollmentLog.findFirstOrThrow({ where: { deviceIdentifier: device.identifier, outcome: "WARNING" } });
+    expect(warning).toMatchObject({ reason: "enrollment_ref_ignored" });
+    expect(warning.message).toContain("another user's account-driven enrollment");
   });
 });

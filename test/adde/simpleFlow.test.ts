@@ -98,8 +98,9 @@ describe("simple method, user enrollment (mdm-byod)", () => {
     expect(mdm.EnrollmentMode).toBe("BYOD");
     expect(mdm.AssignedManagedAppleID).toBe("alice@appleid.example.com");
     expect(mdm).not.toHaveProperty("AccessRights");
-    expect(mdm.ServerURL).toBe("https://mdm.example.test/mdm/connect");
-    expect(mdm.CheckInURL).toBe("https://mdm.example.test/mdm/checkin");
+    // The URLs carry the signed reference to this enroll request (PRODUCT/VERSION kept server-side).
+    expect(mdm.ServerURL).toMatch(/^https:\/\/mdm\.example\.test\/mdm\/connect\?e=a\.[A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]{22}$/);
+    expect(mdm.CheckInURL).toMatch(/^https:\/\/mdm\.example\.test\/mdm\/checkin\?e=a\.[A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]{22}$/);
     // A fresh one-time challenge bound to the user, for the SCEP exchange that follows.
     const challenge = (scep.PayloadContent as Dict).Challenge as string;
     expect(challenge.length).toBeGreaterThan(8);
