@@ -1,9 +1,10 @@
 // CMS SignedData: what signData writes and what verifySignedData accepts or refuses.
-import { describe, expect, it } from "vitest";
+import crypto from "node:crypto";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { CmsError, OID, parseSignedData, parseSignedDataFull, signData, verifySignedData, type ParsedSignedData } from "./cms";
-import { ab } from "./der";
+import { ab, bytesEqual } from "./der";
 import { generateRsaKeyPair, importSigningKey, publicKeyInfoFromPem } from "./keys";
 import { nameFromString } from "./names";
 import { buildCertificate, certificateDer, keyIdentifier, KU } from "./x509";
@@ -126,5 +127,92 @@ describe("parseSignedData", () => {
     const bare = await signData(Buffer.from("x"), id, { omitCertificates: true });
     expect(() => parseSignedData(bare)).toThrow(/certificate is not included/);
     expect(parseSignedData(der).signerCertDer).toEqual(id.certDer);
+  });
+});
+
+/** signData as it was written with pkijs + WebCrypto: the reference for the DER it assembles now. */
+async function pkijsSignData(content: Uint8Array, signer: { certDer: Uint8Array; chainDer: Uint8Array[]; privateKey: CryptoKey }, opts: { detached?: boolean; attributes?: pkijs.Attribute[]; contentType?: string; omitCertificates?: boolean } = {}) {
+  const signerCert = pkijs.Certificate.fromBER(ab(signer.certDer));
+  const chain = signer.chainDer.filter((d) => !bytesEqual(d, signer.certDer)).map((d) => pkijs.Certificate.fromBER(ab(d)));
+  const eContentType = opts.contentType ?? OID.data;
+  const digest = crypto.createHash("sha256").update(content).digest();
+  const attributes = [
+    new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: eContentType })] }),
+    new pkijs.Attribute({ type: OID.signingTime, values: [new asn1js.UTCTime({ valueDate: new Date() })] }),
+    new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: ab(new Uint8Array(digest)) })] }),
+    ...(opts.attributes ?? []),
+  ]
+    .map((a) => ({ a, der: Buffer.from(a.toSchema().toBER(false)) }))
+    .sort((x, y) => Buffer.compare(x.der, y.der))
+    .map((x) => x.a);
+  const encap = new pkijs.EncapsulatedContentInfo({ eContentType });
+  if (!opts.detached) encap.eContent = new asn1js.OctetString({ valueHex: ab(content) });
+  if (!opts.detached && content.byteLength === 0) {
+    encap.toSchema = () =>
+      new asn1js.Sequence({
+        value: [
+          new asn1js.ObjectIdentifier({ value: eContentType }),
+          new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.OctetString({ valueHex: new ArrayBuffer(0) })] }),
+        ],
+      });
+  }
+  const signedData = new pkijs.SignedData({
+    version: 1,
+    encapContentInfo: encap,
+    signerInfos: [
+      new pkijs.SignerInfo({
+        version: 1,
+        sid: new pkijs.IssuerAndSerialNumber({ issuer: signerCert.issuer, serialNumber: signerCert.serialNumber }),
+        signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes }),
+      }),
+    ],
+    certificates: opts.omitCertificates ? undefined : [signerCert, ...chain],
+  });
+  await signedData.sign(signer.privateKey, 0, "SHA-256");
+  const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
+  return new Uint8Array(contentInfo.toSchema().toBER(false));
+}
+
+describe("signData output", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("is byte for byte what the pkijs implementation wrote (RSA: deterministic signature)", async () => {
+    const chain = await identity("CN=Chain Member,O=Open Enroll");
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-03-04T05:06:07.890Z"));
+    const scep = [
+      new pkijs.Attribute({ type: "2.16.840.1.113733.1.9.2", values: [new asn1js.PrintableString({ value: "3" })] }),
+      new pkijs.Attribute({ type: "2.16.840.1.113733.1.9.5", values: [new asn1js.OctetString({ valueHex: ab(new Uint8Array(16).fill(9)) })] }),
+    ];
+    const cases: [Uint8Array, Parameters<typeof signData>[2]][] = [
+      [Buffer.from("<plist>profile</plist>"), {}],
+      [new Uint8Array(70_000).fill(0x41), {}],
+      [Buffer.from("detached"), { detached: true }],
+      [new Uint8Array(0), { attributes: scep }],
+      [Buffer.from("envelope"), { attributes: scep, contentType: OID.envelopedData }],
+      [Buffer.from("bare"), { omitCertificates: true }],
+    ];
+    for (const [content, opts] of cases) {
+      for (const signer of [id, { ...id, chainDer: [chain.certDer, id.certDer] }]) {
+        const ours = await signData(content, signer, opts);
+        const reference = await pkijsSignData(content, signer, opts);
+        expect(Buffer.from(ours).toString("hex")).toBe(Buffer.from(reference).toString("hex"));
+      }
+    }
+  });
+
+  it("signs with ECDSA keys too (DER signature, ecdsa-with-SHA256), and the result verifies", async () => {
+    const { privateKey: pem } = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1", privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const publicPem = crypto.createPublicKey(pem).export({ type: "spki", format: "pem" }).toString();
+    const info = publicKeyInfoFromPem(publicPem);
+    const privateKey = await importSigningKey(pem);
+    const cert = await buildCertificate(
+      { subject: nameFromString("CN=EC"), issuer: nameFromString("CN=EC"), publicKeyInfo: info, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), keyUsageBits: [KU.digitalSignature] },
+      privateKey,
+    );
+    const body = Buffer.from("ec body");
+    const der = await signData(body, { certDer: certificateDer(cert), chainDer: [], privateKey }, { detached: true });
+    expect(parseSignedData(der).signer.signatureOid).toBe("1.2.840.10045.4.3.2");
+    expect(Buffer.from((await verifySignedData(der, body)).content)).toEqual(body);
   });
 });

@@ -5,7 +5,7 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ab, bytesEqual, DerError, octets, parseDer } from "./der";
+import { ab, bytesEqual, DerError, derTlv, octets, parseDer } from "./der";
 import { algorithmOid, certificateFields, childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole, type Tlv } from "./derReader";
 import { spkiDer } from "./keys";
 import { certificateDer } from "./x509";
@@ -56,14 +56,6 @@ export function hashOidName(oid: string): string | null {
   return HASH_BY_OID[oid] ?? null;
 }
 
-/** DER-sorts a SET OF (X.690 11.6): some verifiers (Go's pkcs7) re-encode signed attributes sorted. */
-function sortedAttributes(attrs: pkijs.Attribute[]): pkijs.Attribute[] {
-  return attrs
-    .map((a) => ({ a, der: Buffer.from(a.toSchema().toBER(false)) }))
-    .sort((x, y) => Buffer.compare(x.der, y.der))
-    .map((x) => x.a);
-}
-
 export interface SignOptions {
   detached?: boolean;
   /** Extra signed attributes (SCEP's messageType, transactionID...). */
@@ -74,57 +66,103 @@ export interface SignOptions {
   omitCertificates?: boolean;
 }
 
-// Signers (the CA, the profile signer) sign many times with the same certificate bytes.
-const parsedCerts = new WeakMap<Uint8Array, pkijs.Certificate>();
-function parsedCertificate(der: Uint8Array): pkijs.Certificate {
-  let cert = parsedCerts.get(der);
-  if (!cert) {
-    cert = pkijs.Certificate.fromBER(ab(der));
-    parsedCerts.set(der, cert);
+// Signers (the CA, the profile signer) sign many times with the same key and certificate:
+// keep the node:crypto key object and the certificate's issuer and serial.
+const signingKeys = new WeakMap<CryptoKey, { key: crypto.KeyObject; signatureAlgorithm: Uint8Array }>();
+function signingKey(privateKey: CryptoKey): { key: crypto.KeyObject; signatureAlgorithm: Uint8Array } {
+  let entry = signingKeys.get(privateKey);
+  if (!entry) {
+    const name = privateKey.algorithm.name;
+    // What pkijs wrote for these keys: sha256WithRSAEncryption / ecdsa-with-SHA256, no parameters.
+    const sigOid = name === "RSASSA-PKCS1-v1_5" ? "1.2.840.113549.1.1.11" : name === "ECDSA" ? "1.2.840.10045.4.3.2" : null;
+    if (!sigOid) throw new CmsError(`unsupported signing key algorithm ${name}`);
+    entry = { key: crypto.KeyObject.from(privateKey), signatureAlgorithm: derTlv(TAG.SEQUENCE, oidDer(sigOid)) };
+    signingKeys.set(privateKey, entry);
   }
-  return cert;
+  return entry;
 }
 
-/** DER ContentInfo(SignedData) over content, SHA-256 with the signer's key. */
+const signerIds = new WeakMap<Uint8Array, Uint8Array>();
+/** IssuerAndSerialNumber DER of a certificate, from its own bytes. */
+function issuerAndSerial(certDer: Uint8Array): Uint8Array {
+  let sid = signerIds.get(certDer);
+  if (!sid) {
+    let f: ReturnType<typeof certificateFields>;
+    try {
+      f = certificateFields(certDer, readTlv(certDer, 0));
+    } catch {
+      throw new CmsError("the signer certificate is not DER");
+    }
+    sid = derTlv(TAG.SEQUENCE, f.issuer, derTlv(TAG.INTEGER, f.serial));
+    signerIds.set(certDer, sid);
+  }
+  return sid;
+}
+
+const oidCache = new Map<string, Uint8Array>();
+function oidDer(oid: string): Uint8Array {
+  let der = oidCache.get(oid);
+  if (!der) {
+    der = new Uint8Array(new asn1js.ObjectIdentifier({ value: oid }).toBER(false));
+    oidCache.set(oid, der);
+  }
+  return der;
+}
+
+const NULL_DER = new Uint8Array([0x05, 0x00]);
+
+function attributeDer(oid: string, value: Uint8Array): Uint8Array {
+  return derTlv(TAG.SEQUENCE, oidDer(oid), derTlv(TAG.SET, value));
+}
+
+/** UTCTime as asn1js writes it: YYMMDDHHMMSSZ. */
+function utcTimeDer(date: Date): Uint8Array {
+  const two = (n: number) => String(n).padStart(2, "0");
+  const text = `${two(date.getUTCFullYear() % 100)}${two(date.getUTCMonth() + 1)}${two(date.getUTCDate())}${two(date.getUTCHours())}${two(date.getUTCMinutes())}${two(date.getUTCSeconds())}Z`;
+  return derTlv(0x17, Buffer.from(text, "latin1"));
+}
+
+/**
+ * DER ContentInfo(SignedData) over content, SHA-256 with the signer's key. Assembled around the
+ * raw certificate bytes and signed with node:crypto: the same bytes pkijs wrote (tested), without
+ * re-parsing and re-encoding the certificates on every call.
+ */
 export async function signData(content: Uint8Array, signer: Signer, opts: SignOptions = {}): Promise<Uint8Array> {
-  const signerCert = parsedCertificate(signer.certDer);
-  const chain = signer.chainDer.filter((d) => !bytesEqual(d, signer.certDer)).map(parsedCertificate);
-  const eContentType = opts.contentType ?? OID.data;
+  const { key, signatureAlgorithm } = signingKey(signer.privateKey);
+  const eContentType = oidDer(opts.contentType ?? OID.data);
   const digest = crypto.createHash("sha256").update(content).digest();
   const attributes = [
-    new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: eContentType })] }),
-    new pkijs.Attribute({ type: OID.signingTime, values: [new asn1js.UTCTime({ valueDate: new Date() })] }),
-    new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: ab(new Uint8Array(digest)) })] }),
-    ...(opts.attributes ?? []),
-  ];
-  const encap = new pkijs.EncapsulatedContentInfo({ eContentType });
-  // Assigned after construction: the constructor would chunk it into a constructed (BER) OCTET STRING.
-  if (!opts.detached) encap.eContent = new asn1js.OctetString({ valueHex: ab(content) });
-  if (!opts.detached && content.byteLength === 0) {
-    // pkijs drops an empty eContent as "default"; keep it, so the message is not detached.
-    encap.toSchema = () =>
-      new asn1js.Sequence({
-        value: [
-          new asn1js.ObjectIdentifier({ value: eContentType }),
-          new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.OctetString({ valueHex: new ArrayBuffer(0) })] }),
-        ],
-      });
-  }
-  const signedData = new pkijs.SignedData({
-    version: 1,
-    encapContentInfo: encap,
-    signerInfos: [
-      new pkijs.SignerInfo({
-        version: 1,
-        sid: new pkijs.IssuerAndSerialNumber({ issuer: signerCert.issuer, serialNumber: signerCert.serialNumber }),
-        signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: sortedAttributes(attributes) }),
-      }),
-    ],
-    certificates: opts.omitCertificates ? undefined : [signerCert, ...chain],
-  });
-  await signedData.sign(signer.privateKey, 0, "SHA-256");
-  const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
-  return new Uint8Array(contentInfo.toSchema().toBER(false));
+    attributeDer(OID.contentType, eContentType),
+    attributeDer(OID.signingTime, utcTimeDer(new Date())),
+    attributeDer(OID.messageDigest, derTlv(TAG.OCTET_STRING, digest)),
+    ...(opts.attributes ?? []).map((a) => new Uint8Array(a.toSchema().toBER(false))),
+  ].sort((x, y) => Buffer.compare(x, y)); // DER SET OF order (X.690 11.6)
+  // The signature covers the attributes tagged as SET (RFC 5652 5.4); ECDSA comes out DER-encoded.
+  const signature = crypto.sign("sha256", derTlv(TAG.SET, ...attributes), key);
+  const digestAlgorithm = derTlv(TAG.SEQUENCE, oidDer("2.16.840.1.101.3.4.2.1"), NULL_DER);
+  const signerInfo = derTlv(
+    TAG.SEQUENCE,
+    new Uint8Array([0x02, 0x01, 0x01]), // version 1 (issuerAndSerialNumber)
+    issuerAndSerial(signer.certDer),
+    digestAlgorithm,
+    derTlv(TAG.CTX0, ...attributes),
+    signatureAlgorithm,
+    derTlv(TAG.OCTET_STRING, signature),
+  );
+  const encap = opts.detached
+    ? derTlv(TAG.SEQUENCE, eContentType)
+    : derTlv(TAG.SEQUENCE, eContentType, derTlv(TAG.CTX0, derTlv(TAG.OCTET_STRING, content)));
+  const certs = opts.omitCertificates ? [] : [signer.certDer, ...signer.chainDer.filter((d) => !bytesEqual(d, signer.certDer))];
+  const signedData = derTlv(
+    TAG.SEQUENCE,
+    // version 3 when the content is not id-data (RFC 5652 5.1), as pkijs wrote it.
+    new Uint8Array([0x02, 0x01, opts.contentType && opts.contentType !== OID.data ? 0x03 : 0x01]),
+    derTlv(TAG.SET, digestAlgorithm),
+    encap,
+    derTlv(TAG.CTX0, ...certs), // empty when omitted, as pkijs wrote it
+    derTlv(TAG.SET, signerInfo),
+  );
+  return derTlv(TAG.SEQUENCE, oidDer(OID.signedData), derTlv(TAG.CTX0, signedData));
 }
 
 /** What verification reads from the one SignerInfo. */
