@@ -40,8 +40,9 @@ export function verifyEnrollmentRef(value: string): RefVerdict {
   if (value.length > MAX_REF_CHARS) return { ok: false, why: "longer than any reference this server issues" };
   const parts = value.split(".");
   if (parts.length !== 3 || !["t", "a"].includes(parts[0]) || !ID.test(parts[1]) || !/^[A-Za-z0-9_-]+$/.test(parts[2])) return { ok: false, why: "not in this server's format" };
-  const given = Buffer.from(parts[2], "base64url");
-  const expected = mac(`${parts[0]}.${parts[1]}`);
+  // Compared as text, so only the one canonical encoding of the MAC is accepted.
+  const given = Buffer.from(parts[2], "utf8");
+  const expected = Buffer.from(mac(`${parts[0]}.${parts[1]}`).toString("base64url"), "utf8");
   // Equal lengths first: timingSafeEqual throws otherwise, and the length is public anyway.
   if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return { ok: false, why: "its signature does not verify (altered, or issued by another server)" };
   return { ok: true, ref: parts[0] === "t" ? { kind: "token", tokenId: parts[1] } : { kind: "account", enrollmentId: parts[1] } };
