@@ -6,6 +6,7 @@ import { db } from "../db/client";
 import { bearerToken, verifyAccessToken } from "../enrollment/accessTokens";
 import { challengeHeader } from "../enrollment/addeService";
 import { getAddeSettings } from "../enrollment/addeSettings";
+import { LIMITS } from "../http/body";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import type { CertificateRow } from "../pki/certificates";
@@ -122,7 +123,8 @@ export async function refusedRequestDevice(body: Uint8Array, parsedIdentifier: s
   let claimed = parsedIdentifier;
   if (!claimed) {
     try {
-      claimed = messageIdentity(parsePlistDict(body, body.byteLength)).identifier;
+      // Unauthenticated input: read it only up to check-in size (command reports may be 4 MiB).
+      claimed = messageIdentity(parsePlistDict(body, LIMITS.checkin)).identifier;
     } catch {
       claimed = null; // unreadable body: nothing claimed
     }
