@@ -8,7 +8,8 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ab, DerError, octets, parseDer, stringBytes } from "../pki/der";
+import { ab, bytesEqual, DerError, octets, parseDer, stringBytes } from "../pki/der";
+import { childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole } from "../pki/derReader";
 import { OID } from "../pki/cms";
 
 export class EnvelopeError extends Error {
@@ -100,6 +101,22 @@ function rsaPkcs1Decrypt(key: crypto.KeyObject, encryptedKey: Uint8Array, expect
   return message && message.length === expectedLength ? message : fallback;
 }
 
+/** The parts of an EnvelopedData that decryption needs, however they were read. */
+interface EnvelopeFields {
+  cipherOid: string;
+  /** The IV, or null when the parameters are not an OCTET STRING. */
+  iv: Uint8Array | null;
+  /** The encrypted content; "malformed" when it could not be read (reported after the algorithm checks). */
+  encrypted: Uint8Array | null | "malformed";
+  recipients: {
+    /** Whether the recipient names this CA's certificate (issuer and serial). */
+    namesUs: boolean;
+    keaOid: string;
+    keaParams: asn1js.AsnType | null;
+    encryptedKey: Uint8Array;
+  }[];
+}
+
 function parseEnvelopedData(der: Uint8Array): pkijs.EnvelopedData {
   let ci: pkijs.ContentInfo;
   try {
@@ -115,44 +132,139 @@ function parseEnvelopedData(der: Uint8Array): pkijs.EnvelopedData {
   }
 }
 
-/** Decrypts an EnvelopedData addressed to our CA key. */
-export function decryptEnvelope(der: Uint8Array, caCert: pkijs.Certificate, caKey: crypto.KeyObject): DecryptedEnvelope {
+/** The full pkijs parse: BER, unusual shapes, and the wording of errors for bad input. */
+function envelopeFieldsPkijs(der: Uint8Array, caCert: pkijs.Certificate): EnvelopeFields {
   const env = parseEnvelopedData(der);
   const eci = env.encryptedContentInfo;
-  const cipherOid = eci.contentEncryptionAlgorithm.algorithmId;
+  let iv: Uint8Array | null = null;
+  try {
+    iv = octets(eci.contentEncryptionAlgorithm.algorithmParams as asn1js.AsnType | undefined);
+  } catch {
+    iv = null;
+  }
+  let encrypted: Uint8Array | null | "malformed" = null;
+  if (eci.encryptedContent) {
+    try {
+      encrypted = stringBytes(eci.encryptedContent);
+    } catch {
+      encrypted = "malformed";
+    }
+  }
+  const ktris = env.recipientInfos.filter((r) => r.variant === 1).map((r) => r.value as pkijs.KeyTransRecipientInfo);
+  return {
+    cipherOid: eci.contentEncryptionAlgorithm.algorithmId,
+    iv,
+    encrypted,
+    recipients: ktris.map((k) => ({
+      namesUs: k.rid instanceof pkijs.IssuerAndSerialNumber && k.rid.issuer.isEqual(caCert.issuer) && k.rid.serialNumber.isEqual(caCert.serialNumber),
+      keaOid: k.keyEncryptionAlgorithm.algorithmId,
+      keaParams: (k.keyEncryptionAlgorithm.algorithmParams as asn1js.AsnType | undefined) ?? null,
+      encryptedKey: new Uint8Array(k.encryptedKey.valueBlock.valueHexView),
+    })),
+  };
+}
+
+const caIds = new WeakMap<pkijs.Certificate, { issuer: Uint8Array; serial: Uint8Array }>();
+function caId(caCert: pkijs.Certificate): { issuer: Uint8Array; serial: Uint8Array } {
+  let id = caIds.get(caCert);
+  if (!id) {
+    id = { issuer: new Uint8Array(caCert.issuer.toSchema().toBER(false)), serial: new Uint8Array(caCert.serialNumber.valueBlock.valueHexView) };
+    caIds.set(caCert, id);
+  }
+  return id;
+}
+
+/**
+ * The DER fast path (pkijs schema matching costs milliseconds per request). Throws
+ * DerReadError for anything else, including a recipient list it cannot settle by bytes.
+ */
+function envelopeFieldsFast(der: Uint8Array, caCert: pkijs.Certificate): EnvelopeFields {
+  const ci = expectTag(readTlv(der, 0), TAG.SEQUENCE);
+  if (ci.end !== der.length) throw new DerReadError("trailing bytes");
+  const [type, wrapper, ...rest] = childrenOf(der, ci);
+  if (rest.length || oidOf(der, type) !== OID.envelopedData) throw new DerReadError("not EnvelopedData");
+  const inner = childrenOf(der, expectTag(wrapper, TAG.CTX0));
+  if (inner.length !== 1) throw new DerReadError("EnvelopedData wrapper");
+  const f = childrenOf(der, expectTag(inner[0], TAG.SEQUENCE));
+  expectTag(f[0], TAG.INTEGER);
+  let i = 1;
+  if (f[i]?.tag === TAG.CTX0) i++; // originatorInfo
+  const recipientInfos = childrenOf(der, expectTag(f[i++], TAG.SET));
+  const eci = childrenOf(der, expectTag(f[i++], TAG.SEQUENCE));
+  if (f[i]?.tag === TAG.CTX1) i++; // unprotectedAttrs
+  if (i !== f.length || eci.length < 2 || eci.length > 3) throw new DerReadError("EnvelopedData fields");
+  oidOf(der, eci[0]);
+  const alg = childrenOf(der, expectTag(eci[1], TAG.SEQUENCE));
+  const cipherOid = oidOf(der, alg[0]);
+  if (alg.length > 2 || (alg[1] && alg[1].tag !== TAG.OCTET_STRING)) throw new DerReadError("IV shape");
+  const iv = alg[1] ? new Uint8Array(contentOf(der, alg[1])) : null;
+  let encrypted: Uint8Array | null = null;
+  if (eci[2]) {
+    const ec = eci[2];
+    if (ec.tag === 0x80) encrypted = new Uint8Array(contentOf(der, ec));
+    else if (ec.tag === TAG.CTX0) encrypted = new Uint8Array(Buffer.concat(childrenOf(der, ec).map((c) => contentOf(der, expectTag(c, TAG.OCTET_STRING)))));
+    else throw new DerReadError("encryptedContent shape");
+  }
+  const us = caId(caCert);
+  const recipients: EnvelopeFields["recipients"] = [];
+  for (const ri of recipientInfos) {
+    if (ri.tag !== TAG.SEQUENCE) continue; // kari, kekri, pwri, ori: not key transport
+    const k = childrenOf(der, ri);
+    if (k.length !== 4) throw new DerReadError("KeyTransRecipientInfo fields");
+    expectTag(k[0], TAG.INTEGER);
+    let namesUs = false;
+    if (k[1].tag === TAG.SEQUENCE) {
+      const [issuer, serial] = childrenOf(der, k[1]);
+      namesUs = bytesEqual(whole(der, expectTag(issuer, TAG.SEQUENCE)), us.issuer) && bytesEqual(contentOf(der, expectTag(serial, TAG.INTEGER)), us.serial);
+    } else if (k[1].tag !== 0x80) {
+      throw new DerReadError("rid shape");
+    }
+    const kea = childrenOf(der, expectTag(k[2], TAG.SEQUENCE));
+    const keaOid = oidOf(der, kea[0]);
+    if (kea.length > 2) throw new DerReadError("key encryption algorithm shape");
+    const keaParams = kea[1] ? parseDer(new Uint8Array(whole(der, kea[1])), "key encryption parameters") : null;
+    recipients.push({ namesUs, keaOid, keaParams, encryptedKey: new Uint8Array(contentOf(der, expectTag(k[3], TAG.OCTET_STRING))) });
+  }
+  // pkijs compares names attribute by attribute: let it decide when bytes alone do not.
+  if (recipients.length > 1 && !recipients.some((r) => r.namesUs)) throw new DerReadError("recipient not found by bytes");
+  return { cipherOid, iv, encrypted, recipients };
+}
+
+function envelopeFields(der: Uint8Array, caCert: pkijs.Certificate): EnvelopeFields {
+  try {
+    return envelopeFieldsFast(der, caCert);
+  } catch (err) {
+    if (!(err instanceof DerReadError) && !(err instanceof DerError)) throw err;
+  }
+  return envelopeFieldsPkijs(der, caCert);
+}
+
+/** Decrypts an EnvelopedData addressed to our CA key. */
+export function decryptEnvelope(der: Uint8Array, caCert: pkijs.Certificate, caKey: crypto.KeyObject): DecryptedEnvelope {
+  const env = envelopeFields(der, caCert);
+  const cipherOid = env.cipherOid;
   const spec = CONTENT_CIPHERS[cipherOid];
   if (!spec) throw new EnvelopeError(`unsupported content encryption algorithm ${cipherOid}`, "badAlg");
-  const ivParam = eci.contentEncryptionAlgorithm.algorithmParams as asn1js.AsnType | undefined;
-  let iv: Uint8Array;
-  try {
-    iv = octets(ivParam);
-  } catch {
-    throw new EnvelopeError("the content encryption IV is missing");
-  }
+  const iv = env.iv;
+  if (!iv) throw new EnvelopeError("the content encryption IV is missing");
   if (iv.length !== spec.ivLength) throw new EnvelopeError(`the IV has ${iv.length} bytes, ${spec.name} needs ${spec.ivLength}`);
-  if (!eci.encryptedContent) throw new EnvelopeError("the envelope carries no encrypted content");
-  let encrypted: Uint8Array;
-  try {
-    encrypted = stringBytes(eci.encryptedContent);
-  } catch {
-    throw new EnvelopeError("the encrypted content is malformed");
-  }
+  if (!env.encrypted) throw new EnvelopeError("the envelope carries no encrypted content");
+  if (env.encrypted === "malformed") throw new EnvelopeError("the encrypted content is malformed");
+  const encrypted = env.encrypted;
 
   // Prefer the recipient that names our certificate; accept a lone key-transport recipient otherwise.
-  const ktris = env.recipientInfos.filter((r) => r.variant === 1).map((r) => r.value as pkijs.KeyTransRecipientInfo);
+  const ktris = env.recipients;
   if (ktris.length === 0) throw new EnvelopeError("the envelope has no RSA key-transport recipient", "badAlg");
-  const ours =
-    ktris.find((k) => k.rid instanceof pkijs.IssuerAndSerialNumber && k.rid.issuer.isEqual(caCert.issuer) && k.rid.serialNumber.isEqual(caCert.serialNumber)) ??
-    (ktris.length === 1 ? ktris[0] : null);
+  const ours = ktris.find((k) => k.namesUs) ?? (ktris.length === 1 ? ktris[0] : null);
   if (!ours) throw new EnvelopeError("the envelope is not addressed to this CA");
-  const encryptedKey = new Uint8Array(ours.encryptedKey.valueBlock.valueHexView);
+  const encryptedKey = ours.encryptedKey;
   let cek: Uint8Array;
-  const kea = ours.keyEncryptionAlgorithm.algorithmId;
+  const kea = ours.keaOid;
   if (kea === RSA_ENCRYPTION) {
     cek = rsaPkcs1Decrypt(caKey, encryptedKey, spec.keyLength);
   } else if (kea === RSAES_OAEP) {
     let oaepHash = "sha1";
-    const params = ours.keyEncryptionAlgorithm.algorithmParams as asn1js.AsnType | undefined;
+    const params = ours.keaParams ?? undefined;
     if (params instanceof asn1js.Sequence && params.valueBlock.value.length > 0) {
       try {
         const p = new pkijs.RSAESOAEPParams({ schema: params });

@@ -54,6 +54,27 @@ describe("decryptEnvelope reads what OpenSSL encrypts", () => {
   }
 });
 
+describe("decryptEnvelope reads DER directly and BER through pkijs", () => {
+  it("an indefinite-length (BER) re-encoding of an envelope opens to the same content", () => {
+    const der = encryptEnvelope(content, cert, AES_128_CBC);
+    const root = asn1js.fromBER(der).result as asn1js.Sequence;
+    root.lenBlock.isIndefiniteForm = true;
+    const ber = new Uint8Array(root.toBER(false));
+    expect(ber[1]).toBe(0x80);
+    expect(Buffer.from(decryptEnvelope(ber, cert, key).content).equals(content)).toBe(true);
+  });
+
+  it("with two recipients, the one naming this CA is used whatever its position", () => {
+    const other = path.join(dir, "other.pem");
+    openssl(["req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "other-key.pem"), "-out", other, "-subj", "/CN=Someone Else", "-days", "2"]);
+    const der = openssl(["cms", "-encrypt", "-binary", "-in", path.join(dir, "content.bin"), "-outform", "DER", "-aes256", other, path.join(dir, "cert.pem")]);
+    expect(Buffer.from(decryptEnvelope(new Uint8Array(der), cert, key).content).equals(content)).toBe(true);
+    // Addressed only to others: refused.
+    const elsewhere = openssl(["cms", "-encrypt", "-binary", "-in", path.join(dir, "content.bin"), "-outform", "DER", "-aes256", other, other]);
+    expect(() => decryptEnvelope(new Uint8Array(elsewhere), cert, key)).toThrow(/not addressed to this CA/);
+  });
+});
+
 describe("encryptEnvelope writes what OpenSSL decrypts", () => {
   for (const oid of [AES_256_CBC, AES_128_CBC, DES_EDE3_CBC]) {
     it(oid, () => {
