@@ -5,7 +5,7 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ab, bytesEqual, DerError, derTlv, octets, parseDer } from "./der";
+import { ab, bytesEqual, DerError, derTlv, octets, oidDer, parseDer } from "./der";
 import { algorithmOid, certificateFields, childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole, type Tlv } from "./derReader";
 import { spkiDer } from "./keys";
 import { certificateDer } from "./x509";
@@ -97,16 +97,6 @@ function issuerAndSerial(certDer: Uint8Array): Uint8Array {
     signerIds.set(certDer, sid);
   }
   return sid;
-}
-
-const oidCache = new Map<string, Uint8Array>();
-function oidDer(oid: string): Uint8Array {
-  let der = oidCache.get(oid);
-  if (!der) {
-    der = new Uint8Array(new asn1js.ObjectIdentifier({ value: oid }).toBER(false));
-    oidCache.set(oid, der);
-  }
-  return der;
 }
 
 const NULL_DER = new Uint8Array([0x05, 0x00]);
@@ -394,6 +384,15 @@ function publicKeyFor(spki: Uint8Array): crypto.KeyObject {
     publicKeys.set(id, key);
   }
   return key;
+}
+
+/** The key type of the signer certificate ("rsa", "ec"...), or null when its key cannot be read. */
+export function signerKeyType(parsed: ParsedSignedData): string | null {
+  try {
+    return publicKeyFor(parsed.signer.spki).asymmetricKeyType ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** Checks the SignerInfo's signature over content with the public key of the signer certificate. */

@@ -108,3 +108,14 @@ export function derTlv(tag: number, ...content: Uint8Array[]): Uint8Array {
   }
   return new Uint8Array(Buffer.concat([Buffer.from([tag, ...len]), body]));
 }
+
+const oidCache = new Map<string, Uint8Array>();
+/** DER OBJECT IDENTIFIER element for a dotted OID (cached: the same few OIDs go into every message). */
+export function oidDer(oid: string): Uint8Array {
+  let der = oidCache.get(oid);
+  if (!der) {
+    der = new Uint8Array(new asn1js.ObjectIdentifier({ value: oid }).toBER(false));
+    oidCache.set(oid, der);
+  }
+  return der;
+}

@@ -8,8 +8,8 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ab, bytesEqual, DerError, octets, parseDer, stringBytes } from "../pki/der";
-import { childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole } from "../pki/derReader";
+import { bytesEqual, DerError, derTlv, octets, oidDer, parseDer, stringBytes } from "../pki/der";
+import { certificateFields, childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole } from "../pki/derReader";
 import { OID } from "../pki/cms";
 
 export class EnvelopeError extends Error {
@@ -291,38 +291,50 @@ export function decryptEnvelope(der: Uint8Array, caCert: pkijs.Certificate, caKe
   }
 }
 
-/** EnvelopedData (DER ContentInfo) of content for the holder of recipientCert (RSA). */
-export function encryptEnvelope(content: Uint8Array, recipientCert: pkijs.Certificate, cipherOid: string = AES_256_CBC): Uint8Array {
+/**
+ * EnvelopedData (DER ContentInfo) of content for the holder of recipientCert (RSA): DER as
+ * received, or a parsed certificate. Assembled directly: the bytes pkijs wrote (tested).
+ */
+export function encryptEnvelope(content: Uint8Array, recipientCert: pkijs.Certificate | Uint8Array, cipherOid: string = AES_256_CBC): Uint8Array {
   const spec = CONTENT_CIPHERS[cipherOid] ?? CONTENT_CIPHERS[AES_256_CBC];
   const oid = CONTENT_CIPHERS[cipherOid] ? cipherOid : AES_256_CBC;
+  const recipient = recipientFields(recipientCert);
+  const publicKey = crypto.createPublicKey({ key: Buffer.from(recipient.spki), format: "der", type: "spki" });
+  if (publicKey.asymmetricKeyType !== "rsa") throw new EnvelopeError("the requester's key is not RSA; cannot encrypt the response", "badAlg");
   const key = crypto.randomBytes(spec.keyLength);
   const iv = crypto.randomBytes(spec.ivLength);
   const cipher = crypto.createCipheriv(spec.node, cipherKey(spec, key), iv);
   const encrypted = Buffer.concat([cipher.update(content), cipher.final()]);
-  const publicKey = crypto.createPublicKey({ key: Buffer.from(recipientCert.subjectPublicKeyInfo.toSchema().toBER(false)), format: "der", type: "spki" });
-  if (publicKey.asymmetricKeyType !== "rsa") throw new EnvelopeError("the requester's key is not RSA; cannot encrypt the response", "badAlg");
   const encryptedKey = crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_PKCS1_PADDING }, key);
-  const env = new pkijs.EnvelopedData({
-    version: 0,
-    recipientInfos: [
-      new pkijs.RecipientInfo({
-        variant: 1,
-        value: new pkijs.KeyTransRecipientInfo({
-          version: 0,
-          rid: new pkijs.IssuerAndSerialNumber({ issuer: recipientCert.issuer, serialNumber: recipientCert.serialNumber }),
-          keyEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: RSA_ENCRYPTION, algorithmParams: new asn1js.Null() }),
-          encryptedKey: new asn1js.OctetString({ valueHex: ab(new Uint8Array(encryptedKey)) }),
-        }),
-      }),
-    ],
-    encryptedContentInfo: new pkijs.EncryptedContentInfo({
-      contentType: OID.data,
-      contentEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: oid, algorithmParams: new asn1js.OctetString({ valueHex: ab(new Uint8Array(iv)) }) }),
-      // Primitive (DER) OCTET STRING: Go's asn1 (micromdm) rejects constructed strings.
-      encryptedContent: new asn1js.OctetString({ valueHex: ab(new Uint8Array(encrypted)) }),
-      disableSplit: true,
-    } as ConstructorParameters<typeof pkijs.EncryptedContentInfo>[0]),
-  });
-  const ci = new pkijs.ContentInfo({ contentType: OID.envelopedData, content: env.toSchema() });
-  return new Uint8Array(ci.toSchema().toBER(false));
+  const ktri = derTlv(
+    TAG.SEQUENCE,
+    new Uint8Array([0x02, 0x01, 0x00]), // version 0 (issuerAndSerialNumber)
+    derTlv(TAG.SEQUENCE, recipient.issuer, derTlv(TAG.INTEGER, recipient.serial)),
+    derTlv(TAG.SEQUENCE, oidDer(RSA_ENCRYPTION), new Uint8Array([0x05, 0x00])),
+    derTlv(TAG.OCTET_STRING, encryptedKey),
+  );
+  const encryptedContentInfo = derTlv(
+    TAG.SEQUENCE,
+    oidDer(OID.data),
+    derTlv(TAG.SEQUENCE, oidDer(oid), derTlv(TAG.OCTET_STRING, iv)),
+    // [0] IMPLICIT primitive OCTET STRING: Go's asn1 (micromdm) rejects constructed strings.
+    derTlv(0x80, encrypted),
+  );
+  const env = derTlv(TAG.SEQUENCE, new Uint8Array([0x02, 0x01, 0x00]), derTlv(TAG.SET, ktri), encryptedContentInfo);
+  return derTlv(TAG.SEQUENCE, oidDer(OID.envelopedData), derTlv(TAG.CTX0, env));
+}
+
+function recipientFields(cert: pkijs.Certificate | Uint8Array): { issuer: Uint8Array; serial: Uint8Array; spki: Uint8Array } {
+  if (cert instanceof Uint8Array) {
+    try {
+      return certificateFields(cert, readTlv(cert, 0));
+    } catch {
+      throw new EnvelopeError("the requester's certificate cannot be read", "badAlg");
+    }
+  }
+  return {
+    issuer: new Uint8Array(cert.issuer.toSchema().toBER(false)),
+    serial: new Uint8Array(cert.serialNumber.valueBlock.valueHexView),
+    spki: new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER(false)),
+  };
 }

@@ -4,7 +4,8 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ab, derTlv } from "../pki/der";
+import { ab, derTlv, oidDer } from "../pki/der";
+import { contentOf, readTlv, TAG, type Tlv } from "../pki/derReader";
 import { CmsError, parseSignedData, signData, verifyParsed, OID, type ParsedSignedData, type Signer } from "../pki/cms";
 import { encryptEnvelope } from "./envelope";
 
@@ -35,7 +36,7 @@ export interface PkiMessage {
   messageType: string;
   transactionId: string;
   senderNonce: Uint8Array | null;
-  signerCert: pkijs.Certificate;
+  readonly signerCert: pkijs.Certificate;
   signerCertDer: Uint8Array;
   /** The pkcsPKIEnvelope (DER), absent in some messages. */
   envelope: Uint8Array | null;
@@ -45,14 +46,37 @@ function attr(si: pkijs.SignerInfo, oid: string): asn1js.AsnType | null {
   return si.signedAttrs?.attributes.find((a) => a.type === oid)?.values[0] ?? null;
 }
 
-function stringAttr(si: pkijs.SignerInfo, oid: string): string | null {
-  const v = attr(si, oid) as { valueBlock?: { value?: unknown } } | null;
+// String types whose ASCII content reads the same in every decoding asn1js applies.
+const ASCII_STRING_TAGS = new Set([0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a]);
+
+/** The attribute's element as received, when it is a primitive of one of the tags. */
+function rawAttr(parsed: ParsedSignedData, oid: string, tags: Set<number>): Uint8Array | null | undefined {
+  const v = parsed.signer.attributes.get(oid);
+  if (!v) return null;
+  let t: Tlv;
+  try {
+    t = readTlv(v, 0);
+  } catch {
+    return undefined;
+  }
+  return tags.has(t.tag) && t.end === v.length ? contentOf(v, t) : undefined;
+}
+
+function stringAttr(parsed: ParsedSignedData, oid: string): string | null {
+  const raw = rawAttr(parsed, oid, ASCII_STRING_TAGS);
+  if (raw === null) return null;
+  if (raw && raw.every((b) => b < 0x80)) return Buffer.from(raw).toString("latin1");
+  // Other string types or non-ASCII text: as asn1js decodes them.
+  const v = attr(parsed.signerInfo, oid) as { valueBlock?: { value?: unknown } } | null;
   const value = v?.valueBlock?.value;
   return typeof value === "string" ? value : null;
 }
 
-function bytesAttr(si: pkijs.SignerInfo, oid: string): Uint8Array | null {
-  const v = attr(si, oid);
+const OCTET_STRING_TAG = new Set([TAG.OCTET_STRING as number]);
+function bytesAttr(parsed: ParsedSignedData, oid: string): Uint8Array | null {
+  const raw = rawAttr(parsed, oid, OCTET_STRING_TAG);
+  if (raw !== undefined) return raw && new Uint8Array(raw);
+  const v = attr(parsed.signerInfo, oid);
   return v instanceof asn1js.OctetString ? new Uint8Array(v.valueBlock.valueHexView) : null;
 }
 
@@ -64,19 +88,21 @@ export function parsePkiMessage(der: Uint8Array): PkiMessage {
   } catch (err) {
     throw new ScepMessageError(err instanceof CmsError ? err.message : "not a CMS SignedData");
   }
-  const si = parsed.signerInfo;
-  const messageType = stringAttr(si, SCEP_OID.messageType);
-  const transactionId = stringAttr(si, SCEP_OID.transactionID);
+  const messageType = stringAttr(parsed, SCEP_OID.messageType);
+  const transactionId = stringAttr(parsed, SCEP_OID.transactionID);
   if (!messageType || !/^\d{1,3}$/.test(messageType)) throw new ScepMessageError("the messageType attribute is missing or not a number");
   if (!transactionId || transactionId.length > 256) throw new ScepMessageError("the transactionID attribute is missing or too long");
-  const senderNonce = bytesAttr(si, SCEP_OID.senderNonce);
+  const senderNonce = bytesAttr(parsed, SCEP_OID.senderNonce);
   if (senderNonce && senderNonce.length > 64) throw new ScepMessageError("the senderNonce is too long");
   return {
     parsed,
     messageType,
     transactionId,
     senderNonce,
-    signerCert: parsed.signerCert,
+    // pkijs parse of the requester's certificate only when something reads it (renewal subject).
+    get signerCert() {
+      return parsed.signerCert;
+    },
     signerCertDer: parsed.signerCertDer,
     envelope: parsed.eContent,
   };
@@ -92,16 +118,15 @@ export function verifyPkiMessage(msg: PkiMessage): void {
  * Assembled around the raw certificate DER (re-parsing it with pkijs costs more than the rest).
  */
 export function certsOnly(certsDer: Uint8Array[]): Uint8Array {
-  const oid = (o: string) => new Uint8Array(new asn1js.ObjectIdentifier({ value: o }).toBER(false));
   const signedData = derTlv(
     0x30,
     new Uint8Array([0x02, 0x01, 0x01]), // version 1
     derTlv(0x31), // digestAlgorithms: none
-    derTlv(0x30, oid(OID.data)), // encapContentInfo without content
+    derTlv(0x30, oidDer(OID.data)), // encapContentInfo without content
     derTlv(0xa0, ...certsDer), // [0] IMPLICIT certificates
     derTlv(0x31), // signerInfos: none
   );
-  return derTlv(0x30, oid(OID.signedData), derTlv(0xa0, signedData));
+  return derTlv(0x30, oidDer(OID.signedData), derTlv(0xa0, signedData));
 }
 
 export interface CertRepInput {
@@ -113,7 +138,8 @@ export interface CertRepInput {
   failInfoText?: string;
   /** SUCCESS: the issued certificate, encrypted to the requester. */
   issuedCertDer?: Uint8Array;
-  requesterCert?: pkijs.Certificate;
+  /** The requester's certificate (DER as received, or parsed). */
+  requesterCert?: pkijs.Certificate | Uint8Array;
   cipherOid?: string;
 }
 

@@ -2,13 +2,12 @@
 // (challenge or renewal), issues through lib/pki, and logs every outcome with its reason.
 // Bad input from the client becomes a CertRep FAILURE when the message can be answered
 // (we know its transactionID), or a typed 4xx error when it cannot be parsed at all.
-import * as pkijs from "pkijs";
 import { db } from "../db/client";
 import { badRequest, notFound } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import { getCa, getCaDecryptionKey } from "../pki/ca";
-import { CmsError, type Signer } from "../pki/cms";
+import { CmsError, signerKeyType, type Signer } from "../pki/cms";
 import { issueCertificate, lookupIssuedCertificate } from "../pki/certificates";
 import { rsaKeyBits } from "../pki/keys";
 import { nameParts } from "../pki/names";
@@ -110,7 +109,7 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
   }
   if (!msg.envelope) refuse("badRequest", "scep_bad_message", "the request has no pkcsPKIEnvelope");
   // The CertRep is encrypted to the signer's certificate: refuse before issuing if we cannot.
-  if (rsaKeyBits(msg.signerCert.subjectPublicKeyInfo) === null) refuse("badAlg", "scep_bad_message", "the request is signed with a non-RSA key; the response cannot be encrypted to it");
+  if (signerKeyType(msg.parsed) !== "rsa") refuse("badAlg", "scep_bad_message", "the request is signed with a non-RSA key; the response cannot be encrypted to it");
   let decrypted: { content: Uint8Array; cipherOid: string };
   try {
     decrypted = decryptEnvelope(msg.envelope!, (await getCa()).cert, await getCaDecryptionKey());
@@ -191,7 +190,7 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
       recipientNonce: msg.senderNonce,
       status: "SUCCESS",
       issuedCertDer: ok.der,
-      requesterCert: msg.signerCert as pkijs.Certificate,
+      requesterCert: msg.signerCertDer,
       cipherOid: ok.cipherOid,
     });
     const how = ok.auth.kind === "renewal" ? `renewal of ${ok.auth.renewedFromSerial}` : `${ok.auth.challengeSource} challenge`;

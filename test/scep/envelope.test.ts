@@ -6,8 +6,9 @@ import fs from "node:fs";
 import path from "node:path";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ab, fromPem } from "@/lib/pki/der";
+import { certificateDer } from "@/lib/pki/x509";
 import { AES_128_CBC, AES_256_CBC, DES_EDE3_CBC, decryptEnvelope, encryptEnvelope, EnvelopeError } from "@/lib/scep/envelope";
 import { tempDir } from "./tools";
 
@@ -85,6 +86,53 @@ describe("encryptEnvelope writes what OpenSSL decrypts", () => {
       expect(decryptEnvelope(der, cert, key).cipherOid).toBe(oid);
     });
   }
+});
+
+/** encryptEnvelope as it was written with pkijs objects: the reference for the DER it assembles now. */
+function pkijsEncryptEnvelope(content: Uint8Array, recipientCert: pkijs.Certificate, cipherOid: string, key: Buffer, iv: Buffer, encryptedKey: Buffer): Uint8Array {
+  const node = cipherOid === AES_256_CBC ? "aes-256-cbc" : cipherOid === AES_128_CBC ? "aes-128-cbc" : "des-ede3-cbc";
+  const cipher = crypto.createCipheriv(node, key, iv);
+  const encrypted = Buffer.concat([cipher.update(content), cipher.final()]);
+  const env = new pkijs.EnvelopedData({
+    version: 0,
+    recipientInfos: [
+      new pkijs.RecipientInfo({
+        variant: 1,
+        value: new pkijs.KeyTransRecipientInfo({
+          version: 0,
+          rid: new pkijs.IssuerAndSerialNumber({ issuer: recipientCert.issuer, serialNumber: recipientCert.serialNumber }),
+          keyEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: "1.2.840.113549.1.1.1", algorithmParams: new asn1js.Null() }),
+          encryptedKey: new asn1js.OctetString({ valueHex: ab(new Uint8Array(encryptedKey)) }),
+        }),
+      }),
+    ],
+    encryptedContentInfo: new pkijs.EncryptedContentInfo({
+      contentType: "1.2.840.113549.1.7.1",
+      contentEncryptionAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: cipherOid, algorithmParams: new asn1js.OctetString({ valueHex: ab(new Uint8Array(iv)) }) }),
+      encryptedContent: new asn1js.OctetString({ valueHex: ab(new Uint8Array(encrypted)) }),
+      disableSplit: true,
+    } as ConstructorParameters<typeof pkijs.EncryptedContentInfo>[0]),
+  });
+  return new Uint8Array(new pkijs.ContentInfo({ contentType: "1.2.840.113549.1.7.3", content: env.toSchema() }).toSchema().toBER(false));
+}
+
+describe("encryptEnvelope output", () => {
+  it("is byte for byte what the pkijs implementation wrote, from a parsed certificate or its DER", () => {
+    const fixedKey = Buffer.alloc(256, 0x5a);
+    const randomBytes = vi.spyOn(crypto, "randomBytes").mockImplementation(((n: number) => Buffer.alloc(n, 0x11)) as typeof crypto.randomBytes);
+    const publicEncrypt = vi.spyOn(crypto, "publicEncrypt").mockImplementation(() => fixedKey);
+    try {
+      for (const oid of [AES_256_CBC, AES_128_CBC, DES_EDE3_CBC]) {
+        const spec = oid === AES_256_CBC ? [32, 16] : oid === AES_128_CBC ? [16, 16] : [24, 8];
+        const reference = pkijsEncryptEnvelope(content, cert, oid, Buffer.alloc(spec[0], 0x11), Buffer.alloc(spec[1], 0x11), fixedKey);
+        expect(Buffer.from(encryptEnvelope(content, cert, oid)).toString("hex")).toBe(Buffer.from(reference).toString("hex"));
+        expect(Buffer.from(encryptEnvelope(content, certificateDer(cert), oid)).toString("hex")).toBe(Buffer.from(reference).toString("hex"));
+      }
+    } finally {
+      randomBytes.mockRestore();
+      publicEncrypt.mockRestore();
+    }
+  });
 });
 
 describe("implicit rejection", () => {
