@@ -1,6 +1,13 @@
 "use client";
 import { signIn } from "next-auth/react";
 import { useState } from "react";
+import { input, label } from "@/components/ui/styles";
+
+/** The local (break-glass) account's fields: name, label, type, autocomplete. */
+const LOCAL_FIELDS = [
+  ["email", "Email", "email", "username"],
+  ["password", "Password", "password", "current-password"],
+] as const;
 
 export function SignInForm({ idpName, callbackUrl }: { idpName: string | null; callbackUrl: string }) {
   const [pending, setPending] = useState(false);
@@ -42,18 +49,12 @@ export function SignInForm({ idpName, callbackUrl }: { idpName: string | null; c
             {error}
           </p>
         )}
-        <div>
-          <label htmlFor="email" className="mb-1 block text-sm font-medium">
-            Email
-          </label>
-          <input id="email" name="email" type="email" autoComplete="username" required className="w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900" />
-        </div>
-        <div>
-          <label htmlFor="password" className="mb-1 block text-sm font-medium">
-            Password
-          </label>
-          <input id="password" name="password" type="password" autoComplete="current-password" required className="w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900" />
-        </div>
+        {LOCAL_FIELDS.map(([name, text, type, autoComplete]) => (
+          <div key={name}>
+            <label htmlFor={name} className={label}>{text}</label>
+            <input id={name} name={name} type={type} autoComplete={autoComplete} required className={input} />
+          </div>
+        ))}
         <button
           type="submit"
           disabled={pending}

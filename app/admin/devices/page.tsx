@@ -18,8 +18,9 @@ import { DeviceStatusBadge } from "@/components/ui/Badge";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc, relativeTime } from "@/components/ui/format";
-import { btn, btnSecondary, input, label, link, tableWrap, td, th } from "@/components/ui/styles";
+import { btn, btnSecondary, input, label, link, td, th } from "@/components/ui/styles";
 import { FilterSelect } from "@/components/ui/FilterSelect";
+import { DataTable } from "@/components/ui/DataTable";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Devices" };
@@ -105,43 +106,40 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
           </EmptyState>
         )
       ) : (
-        <div className={tableWrap}>
-          <table className="min-w-full text-sm">
-            <caption className="sr-only">Devices</caption>
-            <thead className="bg-slate-50 dark:bg-slate-950">
-              <tr>
-                <SortHeader q={q} sort="name">Name</SortHeader>
-                <SortHeader q={q} sort="serial" className="hidden md:table-cell">Serial</SortHeader>
-                <SortHeader q={q} sort="os" className="hidden lg:table-cell">OS</SortHeader>
-                <SortHeader q={q} sort="platform" className="hidden lg:table-cell">Platform</SortHeader>
-                <SortHeader q={q} sort="status">Status</SortHeader>
-                <SortHeader q={q} sort="group" className="hidden md:table-cell">Group</SortHeader>
-                <SortHeader q={q} sort="type" className="hidden xl:table-cell">Type</SortHeader>
-                <SortHeader q={q} sort="lastSeen" className="hidden sm:table-cell">Last seen</SortHeader>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-              {result.rows.map((d) => (
-                <tr key={d.id} className="hover:bg-slate-50 dark:hover:bg-slate-800/50">
-                  <td className={td}>
-                    <Link href={`/admin/devices/${d.id}`} className={`${link} font-medium`}>{d.deviceName ?? d.modelName ?? d.productName ?? d.serialNumber ?? d.identifier}</Link>
-                    <div className="max-w-[16rem] truncate font-mono text-xs text-slate-600 dark:text-slate-400" title={d.identifier}>{d.identifier}</div>
-                    <div className="text-xs text-slate-600 sm:hidden dark:text-slate-400">Last seen {relativeTime(d.lastSeenAt)}</div>
-                  </td>
-                  <td className={`${td} hidden font-mono md:table-cell`}>{d.serialNumber ?? "—"}</td>
-                  <td className={`${td} hidden lg:table-cell`}>{d.osVersion ?? "—"}</td>
-                  <td className={`${td} hidden lg:table-cell`}>{d.platform ?? "—"}</td>
-                  <td className={td}><DeviceStatusBadge status={d.status} /></td>
-                  <td className={`${td} hidden md:table-cell`}>{d.group ? <Link className={link} href={`/admin/groups/${d.group.id}`}>{d.group.name}</Link> : <span className="text-slate-500">—</span>}</td>
-                  <td className={`${td} hidden xl:table-cell`}>{ENROLLMENT_TYPE_LABEL[d.enrollmentType]}</td>
-                  <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>
-                    {d.lastSeenAt ? <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>{relativeTime(d.lastSeenAt)}</time> : <span className="text-slate-500">never</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Devices"
+          head={
+            <>
+              <SortHeader q={q} sort="name">Name</SortHeader>
+              <SortHeader q={q} sort="serial" className="hidden md:table-cell">Serial</SortHeader>
+              <SortHeader q={q} sort="os" className="hidden lg:table-cell">OS</SortHeader>
+              <SortHeader q={q} sort="platform" className="hidden lg:table-cell">Platform</SortHeader>
+              <SortHeader q={q} sort="status">Status</SortHeader>
+              <SortHeader q={q} sort="group" className="hidden md:table-cell">Group</SortHeader>
+              <SortHeader q={q} sort="type" className="hidden xl:table-cell">Type</SortHeader>
+              <SortHeader q={q} sort="lastSeen" className="hidden sm:table-cell">Last seen</SortHeader>
+            </>
+          }
+        >
+          {result.rows.map((d) => (
+            <tr key={d.id} className="hover:bg-slate-50 dark:hover:bg-slate-800/50">
+              <td className={td}>
+                <Link href={`/admin/devices/${d.id}`} className={`${link} font-medium`}>{d.deviceName ?? d.modelName ?? d.productName ?? d.serialNumber ?? d.identifier}</Link>
+                <div className="max-w-[16rem] truncate font-mono text-xs text-slate-600 dark:text-slate-400" title={d.identifier}>{d.identifier}</div>
+                <div className="text-xs text-slate-600 sm:hidden dark:text-slate-400">Last seen {relativeTime(d.lastSeenAt)}</div>
+              </td>
+              <td className={`${td} hidden font-mono md:table-cell`}>{d.serialNumber ?? "—"}</td>
+              <td className={`${td} hidden lg:table-cell`}>{d.osVersion ?? "—"}</td>
+              <td className={`${td} hidden lg:table-cell`}>{d.platform ?? "—"}</td>
+              <td className={td}><DeviceStatusBadge status={d.status} /></td>
+              <td className={`${td} hidden md:table-cell`}>{d.group ? <Link className={link} href={`/admin/groups/${d.group.id}`}>{d.group.name}</Link> : <span className="text-slate-500">—</span>}</td>
+              <td className={`${td} hidden xl:table-cell`}>{ENROLLMENT_TYPE_LABEL[d.enrollmentType]}</td>
+              <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>
+                {d.lastSeenAt ? <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>{relativeTime(d.lastSeenAt)}</time> : <span className="text-slate-500">never</span>}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <nav aria-label="Pages" className="mt-4 flex gap-2">
         {pageNo > 1 && <Link className={btnSecondary} href={`/admin/devices?${deviceQueryToParams(q)}`}>First page</Link>}

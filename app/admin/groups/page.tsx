@@ -5,8 +5,9 @@ import { listGroups } from "@/lib/mdm/groups";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
-import { card, input, label, link, tableWrap, td, th } from "@/components/ui/styles";
+import { card, input, label, link, td } from "@/components/ui/styles";
 import { createGroupAction } from "./actions";
+import { DataTable } from "@/components/ui/DataTable";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Groups & Policies" };
@@ -36,29 +37,16 @@ export default async function GroupsPage() {
       {groups.length === 0 ? (
         <EmptyState title="No groups yet">{writable ? "Create a group, attach profiles and commands, then choose it when you generate a token." : "An admin can create groups."}</EmptyState>
       ) : (
-        <div className={tableWrap}>
-          <table className="min-w-full text-sm">
-            <caption className="sr-only">Groups</caption>
-            <thead className="bg-slate-50 dark:bg-slate-950">
-              <tr>
-                <th scope="col" className={th}>Name</th>
-                <th scope="col" className={`${th} hidden sm:table-cell`}>Description</th>
-                <th scope="col" className={th}>Devices</th>
-                <th scope="col" className={th}>Policies</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-              {groups.map((g) => (
-                <tr key={g.id}>
-                  <td className={td}><Link className={`${link} font-medium`} href={`/admin/groups/${g.id}`}>{g.name}</Link></td>
-                  <td className={`${td} hidden sm:table-cell`}>{g.description ?? "—"}</td>
-                  <td className={`${td} tabular-nums`}><Link className={link} href={`/admin/devices?group=${g.id}`}>{g.deviceCount}</Link></td>
-                  <td className={`${td} tabular-nums`}>{g.policyCount}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Groups" columns={["Name", { label: "Description", hideBelow: "sm" }, "Devices", "Policies"]}>
+          {groups.map((g) => (
+            <tr key={g.id}>
+              <td className={td}><Link className={`${link} font-medium`} href={`/admin/groups/${g.id}`}>{g.name}</Link></td>
+              <td className={`${td} hidden sm:table-cell`}>{g.description ?? "—"}</td>
+              <td className={`${td} tabular-nums`}><Link className={link} href={`/admin/devices?group=${g.id}`}>{g.deviceCount}</Link></td>
+              <td className={`${td} tabular-nums`}>{g.policyCount}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </div>
   );

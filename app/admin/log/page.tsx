@@ -9,8 +9,9 @@ import { OutcomeBadge } from "@/components/ui/Badge";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc } from "@/components/ui/format";
-import { btn, btnSecondary, input, label, link, tableWrap, td, th } from "@/components/ui/styles";
+import { btn, btnSecondary, input, label, link, td } from "@/components/ui/styles";
 import { FilterSelect } from "@/components/ui/FilterSelect";
+import { DataTable } from "@/components/ui/DataTable";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Enrollment Log" };
@@ -125,58 +126,41 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
             );
           })}
         </ul>
-        <div className={`${tableWrap} hidden md:block`}>
-          <table className="min-w-full text-sm">
-            <caption className="sr-only">Enrollment log lines, newest first</caption>
-            <thead className="bg-slate-50 dark:bg-slate-950">
-              <tr>
-                <th scope="col" className={th}>Time</th>
-                <th scope="col" className={th}>Step</th>
-                <th scope="col" className={th}>Outcome</th>
-                <th scope="col" className={th}>Reason / message</th>
-                <th scope="col" className={th}>Device</th>
-                <th scope="col" className={`${th} hidden lg:table-cell`}>Token</th>
-                <th scope="col" className={`${th} hidden lg:table-cell`}>User</th>
-                <th scope="col" className={`${th} hidden xl:table-cell`}>Remote address</th>
+        <DataTable caption="Enrollment log lines, newest first" className="hidden md:block" columns={["Time", "Step", "Outcome", "Reason / message", "Device", { label: "Token", hideBelow: "lg" }, { label: "User", hideBelow: "lg" }, { label: "Remote address", hideBelow: "xl" }]}>
+          {page.lines.map((l) => {
+            const info = reasonInfo(l.reason);
+            return (
+              <tr key={l.id} data-outcome={l.outcome}>
+                <td className={`${td} whitespace-nowrap`}><time dateTime={l.time.toISOString()}>{formatUtc(l.time).replace(" UTC", "")}</time></td>
+                <td className={td}>{l.step}</td>
+                <td className={td}><OutcomeBadge outcome={l.outcome} /></td>
+                <td className={`${td} min-w-[16rem]`}>
+                  {l.reason && (
+                    <div>
+                      <Link className={`${link} font-medium`} href={`/admin/log/reasons#${l.reason}`}>{info?.title ?? l.reason}</Link>
+                    </div>
+                  )}
+                  <div className="break-words">{l.message}</div>
+                  {info && <div className="mt-0.5 text-xs text-slate-700 dark:text-slate-300">Fix: {info.fix}</div>}
+                </td>
+                <td className={`${td} font-mono text-xs`}>
+                  {l.deviceIdentifier ? <Link className={link} href={`/admin/log?${new URLSearchParams({ device: l.deviceIdentifier })}`}>{l.deviceIdentifier}</Link> : "—"}
+                </td>
+                <td className={`${td} hidden font-mono text-xs lg:table-cell`}>
+                  {l.tokenId ? (
+                    <Link className={link} href={`/admin/log?${new URLSearchParams({ token: l.tokenId })}`} title={l.tokenId}>
+                      {tokenNames.get(l.tokenId) ?? l.tokenId}
+                    </Link>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+                <td className={`${td} hidden lg:table-cell`}>{l.userIdentifier ?? "—"}</td>
+                <td className={`${td} hidden font-mono text-xs xl:table-cell`}>{l.remoteAddr ?? "—"}</td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-              {page.lines.map((l) => {
-                const info = reasonInfo(l.reason);
-                return (
-                  <tr key={l.id} data-outcome={l.outcome}>
-                    <td className={`${td} whitespace-nowrap`}><time dateTime={l.time.toISOString()}>{formatUtc(l.time).replace(" UTC", "")}</time></td>
-                    <td className={td}>{l.step}</td>
-                    <td className={td}><OutcomeBadge outcome={l.outcome} /></td>
-                    <td className={`${td} min-w-[16rem]`}>
-                      {l.reason && (
-                        <div>
-                          <Link className={`${link} font-medium`} href={`/admin/log/reasons#${l.reason}`}>{info?.title ?? l.reason}</Link>
-                        </div>
-                      )}
-                      <div className="break-words">{l.message}</div>
-                      {info && <div className="mt-0.5 text-xs text-slate-700 dark:text-slate-300">Fix: {info.fix}</div>}
-                    </td>
-                    <td className={`${td} font-mono text-xs`}>
-                      {l.deviceIdentifier ? <Link className={link} href={`/admin/log?${new URLSearchParams({ device: l.deviceIdentifier })}`}>{l.deviceIdentifier}</Link> : "—"}
-                    </td>
-                    <td className={`${td} hidden font-mono text-xs lg:table-cell`}>
-                      {l.tokenId ? (
-                        <Link className={link} href={`/admin/log?${new URLSearchParams({ token: l.tokenId })}`} title={l.tokenId}>
-                          {tokenNames.get(l.tokenId) ?? l.tokenId}
-                        </Link>
-                      ) : (
-                        "—"
-                      )}
-                    </td>
-                    <td className={`${td} hidden lg:table-cell`}>{l.userIdentifier ?? "—"}</td>
-                    <td className={`${td} hidden font-mono text-xs xl:table-cell`}>{l.remoteAddr ?? "—"}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
         </>
       )}
       <nav aria-label="Pages" className="mt-4 flex gap-2">

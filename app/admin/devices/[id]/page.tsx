@@ -12,8 +12,9 @@ import { CommandStatusBadge, DeviceStatusBadge, OutcomeBadge } from "@/component
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc, relativeTime } from "@/components/ui/format";
-import { card, input, label, link, tableWrap, td, th } from "@/components/ui/styles";
+import { card, input, label, link, td } from "@/components/ui/styles";
 import { moveDeviceAction, removeDeviceAction, resendPoliciesAction, revokeCertificateAction } from "./actions";
+import { DataTable } from "@/components/ui/DataTable";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Device" };
@@ -174,42 +175,29 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
         {d.commands.length === 0 ? (
           <p className="text-sm text-slate-700 dark:text-slate-300">No commands yet.</p>
         ) : (
-          <div className={tableWrap}>
-            <table className="min-w-full text-sm">
-              <thead className="bg-slate-50 dark:bg-slate-950">
-                <tr>
-                  <th scope="col" className={th}>Command</th>
-                  <th scope="col" className={th}>Status</th>
-                  <th scope="col" className={`${th} hidden sm:table-cell`}>Queued</th>
-                  <th scope="col" className={`${th} hidden sm:table-cell`}>Completed</th>
-                  <th scope="col" className={th}>Result</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-                {d.commands.map((c) => (
-                  <tr key={c.id}>
-                    <td className={td}>
-                      <div className="font-medium">{c.requestType}</div>
-                      {c.policyName && <div className="text-xs text-slate-600 dark:text-slate-400">policy: {c.policyName}</div>}
-                    </td>
-                    <td className={td}><CommandStatusBadge status={c.status} /></td>
-                    <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{formatUtc(c.createdAt)}</td>
-                    <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{c.completedAt ? formatUtc(c.completedAt) : "—"}</td>
-                    <td className={td}>
-                      {c.errorChain || c.result ? (
-                        <details>
-                          <summary className="cursor-pointer text-brand-700 dark:text-brand-100">{c.errorChain ? "Error details" : "Result"}</summary>
-                          <pre className="mt-1 max-h-64 max-w-[60vw] overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs dark:bg-slate-950">{c.errorChain ?? c.result}</pre>
-                        </details>
-                      ) : (
-                        "—"
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={["Command", "Status", { label: "Queued", hideBelow: "sm" }, { label: "Completed", hideBelow: "sm" }, "Result"]}>
+            {d.commands.map((c) => (
+              <tr key={c.id}>
+                <td className={td}>
+                  <div className="font-medium">{c.requestType}</div>
+                  {c.policyName && <div className="text-xs text-slate-600 dark:text-slate-400">policy: {c.policyName}</div>}
+                </td>
+                <td className={td}><CommandStatusBadge status={c.status} /></td>
+                <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{formatUtc(c.createdAt)}</td>
+                <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{c.completedAt ? formatUtc(c.completedAt) : "—"}</td>
+                <td className={td}>
+                  {c.errorChain || c.result ? (
+                    <details>
+                      <summary className="cursor-pointer text-brand-700 dark:text-brand-100">{c.errorChain ? "Error details" : "Result"}</summary>
+                      <pre className="mt-1 max-h-64 max-w-[60vw] overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs dark:bg-slate-950">{c.errorChain ?? c.result}</pre>
+                    </details>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Section>
       <Section id="timeline" title="Enrollment timeline" actions={<Link className={`${link} text-sm`} href={`/admin/log?device=${encodeURIComponent(d.identifier)}`}>Open in Enrollment Log</Link>}>

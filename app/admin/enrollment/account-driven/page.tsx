@@ -16,7 +16,7 @@ import { Badge } from "@/components/ui/Badge";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc } from "@/components/ui/format";
-import { card, hint, input, label, link, tableWrap, td, th } from "@/components/ui/styles";
+import { card, hint, input, label, link, td } from "@/components/ui/styles";
 import {
   createRouteAction,
   deleteRouteAction,
@@ -26,6 +26,7 @@ import {
   saveAddeSettingsAction,
   saveEssoAction,
 } from "./actions";
+import { DataTable } from "@/components/ui/DataTable";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Account-driven enrollment" };
@@ -52,38 +53,23 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
         {routes.length === 0 ? (
           <EmptyState title="No routing rules">Without one, service discovery answers 404 for every domain (<Link className={link} href="/admin/log/reasons#discovery_unknown_domain">Unknown domain</Link>).</EmptyState>
         ) : (
-          <div className={tableWrap}>
-            <table className="min-w-full text-sm">
-              <thead className="bg-slate-50 dark:bg-slate-950">
-                <tr>
-                  <th scope="col" className={th}>#</th>
-                  <th scope="col" className={th}>Domain</th>
-                  <th scope="col" className={`${th} hidden md:table-cell`}>User / device</th>
-                  <th scope="col" className={th}>Enrollment</th>
-                  <th scope="col" className={`${th} hidden md:table-cell`}>Group / server</th>
-                  <th scope="col" className={th}>State</th>
-                  {writable && <th scope="col" className={th}><span className="sr-only">Actions</span></th>}
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-                {routes.map((r) => (
-                  <tr key={r.id}>
-                    <td className={`${td} tabular-nums`}>{r.position}</td>
-                    <td className={`${td} font-mono`}>{r.domain}</td>
-                    <td className={`${td} hidden md:table-cell`}>{[r.userMatch, r.modelFamily].filter(Boolean).join(" · ") || "any"}</td>
-                    <td className={td}>{VERSION_LABEL[r.version] ?? r.version}</td>
-                    <td className={`${td} hidden md:table-cell`}>{r.baseUrl ? <span className="font-mono text-xs">{r.baseUrl}</span> : r.groupId ? groupName.get(r.groupId) ?? r.groupId : "—"}</td>
-                    <td className={td}>{r.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>}</td>
-                    {writable && (
-                      <td className={td}>
-                        <ActionForm action={deleteRouteAction} hidden={{ routeId: r.id }} submitLabel="Delete" submitAriaLabel={`Delete rule for ${r.domain}`} variant="danger" inline confirm={{ title: `Delete the rule for ${r.domain}?`, message: "Users of this domain can no longer discover this server unless another rule matches.", confirmLabel: "Delete rule" }} />
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={["#", "Domain", { label: "User / device", hideBelow: "md" }, "Enrollment", { label: "Group / server", hideBelow: "md" }, "State", writable && { label: "Actions", srOnly: true }]}>
+            {routes.map((r) => (
+              <tr key={r.id}>
+                <td className={`${td} tabular-nums`}>{r.position}</td>
+                <td className={`${td} font-mono`}>{r.domain}</td>
+                <td className={`${td} hidden md:table-cell`}>{[r.userMatch, r.modelFamily].filter(Boolean).join(" · ") || "any"}</td>
+                <td className={td}>{VERSION_LABEL[r.version] ?? r.version}</td>
+                <td className={`${td} hidden md:table-cell`}>{r.baseUrl ? <span className="font-mono text-xs">{r.baseUrl}</span> : r.groupId ? groupName.get(r.groupId) ?? r.groupId : "—"}</td>
+                <td className={td}>{r.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>}</td>
+                {writable && (
+                  <td className={td}>
+                    <ActionForm action={deleteRouteAction} hidden={{ routeId: r.id }} submitLabel="Delete" submitAriaLabel={`Delete rule for ${r.domain}`} variant="danger" inline confirm={{ title: `Delete the rule for ${r.domain}?`, message: "Users of this domain can no longer discover this server unless another rule matches.", confirmLabel: "Delete rule" }} />
+                  </td>
+                )}
+              </tr>
+            ))}
+          </DataTable>
         )}
         {writable && (
           <details className="mt-4">
@@ -171,34 +157,21 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
         {users.users.length === 0 ? (
           <EmptyState title={q ? "No users match" : "No users yet"} />
         ) : (
-          <div className={tableWrap}>
-            <table className="min-w-full text-sm">
-              <thead className="bg-slate-50 dark:bg-slate-950">
-                <tr>
-                  <th scope="col" className={th}>User</th>
-                  <th scope="col" className={th}>Managed Apple Account</th>
-                  <th scope="col" className={`${th} hidden sm:table-cell`}>Devices</th>
-                  <th scope="col" className={`${th} hidden md:table-cell`}>Tokens revoked</th>
-                  {writable && <th scope="col" className={th}><span className="sr-only">Actions</span></th>}
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-                {users.users.map((u) => (
-                  <tr key={u.id}>
-                    <td className={td}>{u.identifier}{u.displayName ? <div className="text-xs text-slate-600 dark:text-slate-400">{u.displayName}</div> : null}</td>
-                    <td className={td}>{u.managedAppleId}{!u.managedAppleIdMapped && <span className="text-xs text-slate-600 dark:text-slate-400"> (same as sign-in)</span>}</td>
-                    <td className={`${td} hidden sm:table-cell tabular-nums`}>{u.deviceCount}</td>
-                    <td className={`${td} hidden md:table-cell`}>{u.tokensRevokedAt ? formatUtc(u.tokensRevokedAt) : "—"}</td>
-                    {writable && (
-                      <td className={td}>
-                        <ActionForm action={revokeUserTokensAction} hidden={{ identifier: u.identifier }} submitLabel="Revoke tokens" submitAriaLabel={`Revoke tokens of ${u.identifier}`} variant="danger" inline confirm={{ title: `Revoke ${u.identifier}'s tokens?`, message: "Every access and refresh token of this user stops working; their devices ask them to sign in again.", confirmLabel: "Revoke tokens" }} />
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={["User", "Managed Apple Account", { label: "Devices", hideBelow: "sm" }, { label: "Tokens revoked", hideBelow: "md" }, writable && { label: "Actions", srOnly: true }]}>
+            {users.users.map((u) => (
+              <tr key={u.id}>
+                <td className={td}>{u.identifier}{u.displayName ? <div className="text-xs text-slate-600 dark:text-slate-400">{u.displayName}</div> : null}</td>
+                <td className={td}>{u.managedAppleId}{!u.managedAppleIdMapped && <span className="text-xs text-slate-600 dark:text-slate-400"> (same as sign-in)</span>}</td>
+                <td className={`${td} hidden sm:table-cell tabular-nums`}>{u.deviceCount}</td>
+                <td className={`${td} hidden md:table-cell`}>{u.tokensRevokedAt ? formatUtc(u.tokensRevokedAt) : "—"}</td>
+                {writable && (
+                  <td className={td}>
+                    <ActionForm action={revokeUserTokensAction} hidden={{ identifier: u.identifier }} submitLabel="Revoke tokens" submitAriaLabel={`Revoke tokens of ${u.identifier}`} variant="danger" inline confirm={{ title: `Revoke ${u.identifier}'s tokens?`, message: "Every access and refresh token of this user stops working; their devices ask them to sign in again.", confirmLabel: "Revoke tokens" }} />
+                  </td>
+                )}
+              </tr>
+            ))}
+          </DataTable>
         )}
         {users.total > users.users.length && <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">Showing {users.users.length} of {users.total}; search to narrow down.</p>}
         {writable && (

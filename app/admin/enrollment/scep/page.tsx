@@ -5,8 +5,9 @@ import { listScepProfiles } from "@/lib/scep/profiles";
 import { Badge } from "@/components/ui/Badge";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
-import { btn, link, tableWrap, td, th } from "@/components/ui/styles";
+import { btn, link, td } from "@/components/ui/styles";
 import { CHALLENGE_LABEL } from "@/components/admin/scepLabels";
+import { DataTable } from "@/components/ui/DataTable";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "SCEP Profiles" };
@@ -29,31 +30,17 @@ export default async function ScepProfilesPage() {
           {writable ? <>Without one, enrolled devices get no identity certificate. <Link className={link} href="/admin/enrollment/scep/new">Create a SCEP profile</Link>.</> : "An admin can create one."}
         </EmptyState>
       ) : (
-        <div className={tableWrap}>
-          <table className="min-w-full text-sm">
-            <caption className="sr-only">SCEP profiles</caption>
-            <thead className="bg-slate-50 dark:bg-slate-950">
-              <tr>
-                <th scope="col" className={th}>Name</th>
-                <th scope="col" className={th}>Challenge</th>
-                <th scope="col" className={`${th} hidden sm:table-cell`}>Subject</th>
-                <th scope="col" className={`${th} hidden md:table-cell`}>Key</th>
-                <th scope="col" className={`${th} hidden md:table-cell`}>Validity</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-              {profiles.map((p) => (
-                <tr key={p.id}>
-                  <td className={td}><Link className={`${link} font-medium`} href={`/admin/enrollment/scep/${p.id}`}>{p.name}</Link></td>
-                  <td className={td}><Badge tone={p.challengeType === "STATIC" ? "amber" : "blue"}>{CHALLENGE_LABEL[p.challengeType]}</Badge></td>
-                  <td className={`${td} hidden font-mono text-xs sm:table-cell`}>{p.subjectTemplate}</td>
-                  <td className={`${td} hidden md:table-cell`}>RSA {p.keySize}</td>
-                  <td className={`${td} hidden md:table-cell`}>{p.validityDays} days</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="SCEP profiles" columns={["Name", "Challenge", { label: "Subject", hideBelow: "sm" }, { label: "Key", hideBelow: "md" }, { label: "Validity", hideBelow: "md" }]}>
+          {profiles.map((p) => (
+            <tr key={p.id}>
+              <td className={td}><Link className={`${link} font-medium`} href={`/admin/enrollment/scep/${p.id}`}>{p.name}</Link></td>
+              <td className={td}><Badge tone={p.challengeType === "STATIC" ? "amber" : "blue"}>{CHALLENGE_LABEL[p.challengeType]}</Badge></td>
+              <td className={`${td} hidden font-mono text-xs sm:table-cell`}>{p.subjectTemplate}</td>
+              <td className={`${td} hidden md:table-cell`}>RSA {p.keySize}</td>
+              <td className={`${td} hidden md:table-cell`}>{p.validityDays} days</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </div>
   );

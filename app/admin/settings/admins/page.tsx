@@ -7,8 +7,9 @@ import { ActionForm } from "@/components/ui/ActionForm";
 import { Badge } from "@/components/ui/Badge";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc } from "@/components/ui/format";
-import { card, hint, input, label, tableWrap, td, th } from "@/components/ui/styles";
+import { card, hint, input, label, td } from "@/components/ui/styles";
 import { addLocalAdminAction, setAdminDisabledAction, setAdminRoleAction } from "./actions";
+import { DataTable } from "@/components/ui/DataTable";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Admins" };
@@ -30,62 +31,46 @@ export default async function AdminsPage() {
         crumb="Settings"
         description={owner ? "Change roles, disable accounts and add local admins. A disabled admin is signed out at their next request. The last active Owner cannot be demoted or disabled." : "Only Owners can change admins."}
       />
-      <div className={tableWrap}>
-        <table className="min-w-full text-sm">
-          <caption className="sr-only">Admins</caption>
-          <thead className="bg-slate-50 dark:bg-slate-950">
-            <tr>
-              <th scope="col" className={th}>Email</th>
-              <th scope="col" className={th}>Name</th>
-              <th scope="col" className={th}>Role</th>
-              <th scope="col" className={th}>Sign-in</th>
-              <th scope="col" className={th}>Last sign-in</th>
-              <th scope="col" className={th}>Status</th>
-              {owner && <th scope="col" className={th}><span className="sr-only">Actions</span></th>}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-            {admins.map((a) => (
-              <tr key={a.id} data-testid={`admin-${a.email}`}>
-                <td className={`${td} break-all`}>{a.email}{a.id === me.id && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">(you)</span>}</td>
-                <td className={td}>{a.name ?? "—"}</td>
-                <td className={td}>
-                  {owner ? (
-                    <ActionForm action={setAdminRoleAction} hidden={{ id: a.id }} submitLabel="Change role" pendingLabel="Saving…" variant="secondary" inline>
-                      <select name="role" defaultValue={a.role} aria-label={`Role for ${a.email}`} className={`${input} w-auto py-1`}>
-                        <RoleOptions />
-                      </select>
-                    </ActionForm>
+      <DataTable caption="Admins" columns={["Email", "Name", "Role", "Sign-in", "Last sign-in", "Status", owner && { label: "Actions", srOnly: true }]}>
+        {admins.map((a) => (
+          <tr key={a.id} data-testid={`admin-${a.email}`}>
+            <td className={`${td} break-all`}>{a.email}{a.id === me.id && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">(you)</span>}</td>
+            <td className={td}>{a.name ?? "—"}</td>
+            <td className={td}>
+              {owner ? (
+                <ActionForm action={setAdminRoleAction} hidden={{ id: a.id }} submitLabel="Change role" pendingLabel="Saving…" variant="secondary" inline>
+                  <select name="role" defaultValue={a.role} aria-label={`Role for ${a.email}`} className={`${input} w-auto py-1`}>
+                    <RoleOptions />
+                  </select>
+                </ActionForm>
+              ) : (
+                ROLE_LABEL[a.role]
+              )}
+            </td>
+            <td className={td}>{a.localPassword ? (a.idpLinked ? "Local password and IdP" : "Local password") : "IdP only"}</td>
+            <td className={td}>{a.lastLoginAt ? formatUtc(a.lastLoginAt) : "Never"}</td>
+            <td className={td}>{a.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
+            {owner && (
+              <td className={td}>
+                {a.id !== me.id &&
+                  (a.disabled ? (
+                    <ActionForm action={setAdminDisabledAction} hidden={{ id: a.id, disabled: "false" }} submitLabel="Enable" submitAriaLabel={`Enable ${a.email}`} variant="secondary" inline />
                   ) : (
-                    ROLE_LABEL[a.role]
-                  )}
-                </td>
-                <td className={td}>{a.localPassword ? (a.idpLinked ? "Local password and IdP" : "Local password") : "IdP only"}</td>
-                <td className={td}>{a.lastLoginAt ? formatUtc(a.lastLoginAt) : "Never"}</td>
-                <td className={td}>{a.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
-                {owner && (
-                  <td className={td}>
-                    {a.id !== me.id &&
-                      (a.disabled ? (
-                        <ActionForm action={setAdminDisabledAction} hidden={{ id: a.id, disabled: "false" }} submitLabel="Enable" submitAriaLabel={`Enable ${a.email}`} variant="secondary" inline />
-                      ) : (
-                        <ActionForm
-                          action={setAdminDisabledAction}
-                          hidden={{ id: a.id, disabled: "true" }}
-                          submitLabel="Disable"
-                          submitAriaLabel={`Disable ${a.email}`}
-                          variant="danger"
-                          inline
-                          confirm={{ title: `Disable ${a.email}?`, message: "They can no longer sign in, and any open session stops working at their next request. You can enable them again later.", confirmLabel: "Disable" }}
-                        />
-                      ))}
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+                    <ActionForm
+                      action={setAdminDisabledAction}
+                      hidden={{ id: a.id, disabled: "true" }}
+                      submitLabel="Disable"
+                      submitAriaLabel={`Disable ${a.email}`}
+                      variant="danger"
+                      inline
+                      confirm={{ title: `Disable ${a.email}?`, message: "They can no longer sign in, and any open session stops working at their next request. You can enable them again later.", confirmLabel: "Disable" }}
+                    />
+                  ))}
+              </td>
+            )}
+          </tr>
+        ))}
+      </DataTable>
 
       {owner && (
         <section aria-labelledby="add-admin-h" className={card}>

@@ -1,0 +1,46 @@
+// The portal's table: scrolling frame, screen-reader caption, header row and row dividers.
+// Columns hidden below a breakpoint keep the table readable on phones.
+import { tableWrap, th } from "./styles";
+
+const HIDE_BELOW = { sm: "hidden sm:table-cell", md: "hidden md:table-cell", lg: "hidden lg:table-cell", xl: "hidden xl:table-cell" } as const;
+
+export type Column = string | { label: string; hideBelow?: keyof typeof HIDE_BELOW; srOnly?: boolean } | false;
+
+export function DataTable({
+  caption,
+  columns,
+  head,
+  className,
+  children,
+}: {
+  caption?: string;
+  /** Plain header cells; `false` leaves a column out (e.g. actions for read-only admins). */
+  columns?: Column[];
+  /** Custom header cells (sortable headers) instead of `columns`. */
+  head?: React.ReactNode;
+  className?: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <div className={className ? `${tableWrap} ${className}` : tableWrap}>
+      <table className="min-w-full text-sm">
+        {caption && <caption className="sr-only">{caption}</caption>}
+        <thead className="bg-slate-50 dark:bg-slate-950">
+          <tr>
+            {head ??
+              columns?.map((c) => {
+                if (c === false) return null;
+                const col = typeof c === "string" ? { label: c } : c;
+                return (
+                  <th key={col.label} scope="col" className={col.hideBelow ? `${th} ${HIDE_BELOW[col.hideBelow]}` : th}>
+                    {col.srOnly ? <span className="sr-only">{col.label}</span> : col.label}
+                  </th>
+                );
+              })}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-200 dark:divide-slate-800">{children}</tbody>
+      </table>
+    </div>
+  );
+}
