@@ -253,11 +253,14 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   expect(csv).toContain(sim.udid);
   expect(csv.trimEnd().split("\r\n").every((l, i) => i === 0 || l.includes(sim.udid))).toBe(true);
 
-  // The token's own lines: profile served twice, challenges issued, no errors.
+  // The token's own lines: profile served twice, challenges issued, and one error: the report
+  // refused after the certificate was revoked (refusals name the certificate's token).
   const tokenId = new URL(tokenPage).pathname.split("/").pop()!;
   await page.goto(`/admin/log?token=${encodeURIComponent(tokenId)}`);
   await expect(page.locator("tbody")).toContainText("Enrollment profile served");
-  await expect(page.locator('tbody tr[data-outcome="ERROR"]')).toHaveCount(0);
+  const tokenErrors = page.locator('tbody tr[data-outcome="ERROR"]');
+  await expect(tokenErrors).toHaveCount(1);
+  await expect(tokenErrors.getByRole("link", { name: "Revoked device certificate" })).toBeVisible();
 
   await page.goto("/admin/log?outcome=ERROR");
   const error = page.locator('tbody tr[data-outcome="ERROR"]').first();
