@@ -8,7 +8,7 @@ import { LIMITS, readBody } from "../http/body";
 import { getCa } from "./ca";
 import { ab, serialHex, sha256Fingerprint } from "./der";
 import { nameFromString, nameToString } from "./names";
-import { buildCertificate, certificateDer, EKU, KU, subjectKeyId } from "./x509";
+import { EKU, KU, signCertificate, subjectKeyId } from "./x509";
 
 export type { CertificateRow };
 
@@ -42,7 +42,7 @@ export async function issueCertificate(req: IssueRequest): Promise<{ serial: str
   const notBefore = new Date(now - 5 * 60_000);
   // Never outlive the CA: clients reject such chains.
   const notAfter = new Date(Math.min(now + req.validityDays * 86_400_000, ca.cert.notAfter.value.getTime()));
-  const cert = await buildCertificate(
+  const { cert, der } = await signCertificate(
     {
       subject: nameFromString(req.subject),
       issuer: ca.cert.subject,
@@ -56,7 +56,6 @@ export async function issueCertificate(req: IssueRequest): Promise<{ serial: str
     },
     ca.privateKey,
   );
-  const der = certificateDer(cert);
   const serial = serialHex(cert.serialNumber);
   await db().certificate.create({
     data: {

@@ -7,7 +7,7 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { ab, bytesEqual, DerError, derTlv, octets, oidDer, parseDer } from "./der";
 import { algorithmOid, certificateFields, childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole, type Tlv } from "./derReader";
-import { spkiDer } from "./keys";
+import { nodeSigningKey, sha256SignatureOid, spkiDer } from "./keys";
 import { certificateDer } from "./x509";
 
 export interface Signer {
@@ -68,18 +68,21 @@ export interface SignOptions {
 
 // Signers (the CA, the profile signer) sign many times with the same key and certificate:
 // keep the node:crypto key object and the certificate's issuer and serial.
-const signingKeys = new WeakMap<CryptoKey, { key: crypto.KeyObject; signatureAlgorithm: Uint8Array }>();
+const signatureAlgorithms = new WeakMap<CryptoKey, Uint8Array>();
 function signingKey(privateKey: CryptoKey): { key: crypto.KeyObject; signatureAlgorithm: Uint8Array } {
-  let entry = signingKeys.get(privateKey);
-  if (!entry) {
-    const name = privateKey.algorithm.name;
-    // What pkijs wrote for these keys: sha256WithRSAEncryption / ecdsa-with-SHA256, no parameters.
-    const sigOid = name === "RSASSA-PKCS1-v1_5" ? "1.2.840.113549.1.1.11" : name === "ECDSA" ? "1.2.840.10045.4.3.2" : null;
-    if (!sigOid) throw new CmsError(`unsupported signing key algorithm ${name}`);
-    entry = { key: crypto.KeyObject.from(privateKey), signatureAlgorithm: derTlv(TAG.SEQUENCE, oidDer(sigOid)) };
-    signingKeys.set(privateKey, entry);
+  let signatureAlgorithm = signatureAlgorithms.get(privateKey);
+  if (!signatureAlgorithm) {
+    let oid: string;
+    try {
+      oid = sha256SignatureOid(privateKey);
+    } catch (err) {
+      throw new CmsError((err as Error).message);
+    }
+    // What pkijs wrote: sha256WithRSAEncryption / ecdsa-with-SHA256, no parameters.
+    signatureAlgorithm = derTlv(TAG.SEQUENCE, oidDer(oid));
+    signatureAlgorithms.set(privateKey, signatureAlgorithm);
   }
-  return entry;
+  return { key: nodeSigningKey(privateKey), signatureAlgorithm };
 }
 
 const signerIds = new WeakMap<Uint8Array, Uint8Array>();

@@ -39,6 +39,28 @@ export async function importSigningKey(privatePem: string): Promise<CryptoKey> {
   throw new Error(`unsupported private key type ${type}`);
 }
 
+// The CryptoKeys of our signers (CA, profile signer) live as long as the process: keep the
+// node:crypto twin, which signs without WebCrypto's promise and copy overhead.
+const nodeKeys = new WeakMap<CryptoKey, crypto.KeyObject>();
+
+/** The node:crypto KeyObject of a WebCrypto private key (cached per key). */
+export function nodeSigningKey(key: CryptoKey): crypto.KeyObject {
+  let k = nodeKeys.get(key);
+  if (!k) {
+    k = crypto.KeyObject.from(key);
+    nodeKeys.set(key, k);
+  }
+  return k;
+}
+
+/** The SHA-256 signature algorithm OID for a signing key, as pkijs chose it (RSA PKCS#1 v1.5 or ECDSA). */
+export function sha256SignatureOid(key: CryptoKey): string {
+  const name = key.algorithm.name;
+  if (name === "RSASSA-PKCS1-v1_5") return "1.2.840.113549.1.1.11";
+  if (name === "ECDSA") return "1.2.840.10045.4.3.2";
+  throw new Error(`unsupported signing key algorithm ${name}`);
+}
+
 export function publicKeyInfoFromPem(publicPem: string): pkijs.PublicKeyInfo {
   return pkijs.PublicKeyInfo.fromBER(ab(fromPem(publicPem, ["PUBLIC KEY"])));
 }

@@ -3,7 +3,8 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ab, randomSerial } from "./der";
+import { ab, derTlv, oidDer, randomSerial } from "./der";
+import { nodeSigningKey, sha256SignatureOid } from "./keys";
 
 /** X.509 KeyUsage bits (RFC 5280 4.2.1.3), numbered as in the BIT STRING. */
 export const KU = {
@@ -58,6 +59,15 @@ function time(date: Date): pkijs.Time {
 }
 
 export async function buildCertificate(t: CertificateTemplate, signingKey: CryptoKey): Promise<pkijs.Certificate> {
+  return (await signCertificate(t, signingKey)).cert;
+}
+
+/**
+ * A certificate from the template, signed with SHA-256, and its DER. pkijs encodes the
+ * TBSCertificate; node:crypto signs it and the DER is assembled around those bytes (pkijs's
+ * own sign and toSchema would go through WebCrypto and re-parse the TBS). Same bytes (tested).
+ */
+export async function signCertificate(t: CertificateTemplate, signingKey: CryptoKey): Promise<{ cert: pkijs.Certificate; der: Uint8Array }> {
   const cert = new pkijs.Certificate();
   cert.version = 2;
   cert.serialNumber = new asn1js.Integer({ valueHex: ab(t.serial ?? randomSerial()) });
@@ -94,8 +104,19 @@ export async function buildCertificate(t: CertificateTemplate, signingKey: Crypt
     );
   }
   cert.extensions = extensions;
-  await cert.sign(signingKey, "SHA-256");
-  return cert;
+  const algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: sha256SignatureOid(signingKey) });
+  cert.signature = algorithm;
+  cert.signatureAlgorithm = algorithm;
+  const tbs = new Uint8Array(cert.encodeTBS().toBER(false));
+  cert.tbsView = tbs;
+  const signature = crypto.sign("sha256", tbs, nodeSigningKey(signingKey));
+  cert.signatureValue = new asn1js.BitString({ valueHex: ab(new Uint8Array(signature)) });
+  const der = derTlv(0x30, tbs, oidSequence(algorithm.algorithmId), derTlv(0x03, new Uint8Array([0]), signature));
+  return { cert, der };
+}
+
+function oidSequence(oid: string): Uint8Array {
+  return derTlv(0x30, oidDer(oid));
 }
 
 function extension(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
