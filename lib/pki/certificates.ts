@@ -6,7 +6,7 @@ import type { Certificate as CertificateRow, Prisma } from "../db/generated/sqli
 import { badRequest, notFound } from "../errors";
 import { LIMITS, readBody } from "../http/body";
 import { getCa } from "./ca";
-import { ab, serialHex, sha256Fingerprint } from "./der";
+import { serialHex, sha256Fingerprint } from "./der";
 import { nameFromString, nameToString } from "./names";
 import { EKU, KU, signCertificate, subjectKeyId } from "./x509";
 
