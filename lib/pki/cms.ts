@@ -1,5 +1,7 @@
-// CMS SignedData (RFC 5652): signing with our keys through pkijs, and verifying
-// signatures from devices and SCEP clients. Verification checks the signature math
+// CMS SignedData (RFC 5652): signing with our keys, and verifying signatures from devices
+// and SCEP clients. DER is written and read directly and the RSA/ECDSA math runs in
+// node:crypto (pkijs objects and WebCrypto cost milliseconds per message); pkijs parses
+// what the DER reader does not take (BER, odd shapes). Verification checks the signature math
 // against the signer certificate carried in the message; trust in that certificate is
 // the caller's decision. Untrusted input never escapes as anything but CmsError.
 import crypto from "node:crypto";
