@@ -141,6 +141,10 @@ export const REASONS = {
     title: "Invalid user identifier",
     fix: "The identifier typed on the device is not user@domain.",
   },
+  ndes_auth_failed: {
+    title: "Wrong NDES challenge-URL credentials",
+    fix: "The client (e.g. Jamf Pro's \"Dynamic-Microsoft CA\" SCEP payload) sent a wrong username or password for the challenge URL. Copy them again from the SCEP profile, or reset the password there.",
+  },
   auth_failed: {
     title: "Sign-in failed",
     fix: "The user could not sign in with the identity provider. Check the user's account and the IdP settings.",

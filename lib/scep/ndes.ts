@@ -66,7 +66,7 @@ export async function handleNdesHttp(request: Request, profileId: string): Promi
     const valid = passwordOk && profile !== null && safeEqual(profile.ndesUsername ?? "", creds.user);
     if (!valid) {
       // Same answer for unknown profiles and wrong credentials: nothing to probe.
-      await writeEnrollmentLog({ step: "scep", outcome: "ERROR", reason: "auth_failed", message: `NDES challenge URL: wrong credentials for profile "${profileId.slice(0, 100)}"`, remoteAddr });
+      await writeEnrollmentLog({ step: "scep", outcome: "ERROR", reason: "ndes_auth_failed", message: `NDES challenge URL: wrong credentials for profile "${profileId.slice(0, 100)}"`, remoteAddr });
       throw unauthorized("wrong user name or password", { "WWW-Authenticate": REALM });
     }
     const issued = await issueNdesChallenge(profile!.id);

@@ -49,7 +49,7 @@ beforeAll(async () => {
     } catch {
       /* not up yet */
     }
-    if (i > 100) throw new Error("OIDC provider did not start");
+    if (i > 300) throw new Error("OIDC provider did not start");
     await new Promise((r) => setTimeout(r, 100));
   }
   t = await createTestDb();

@@ -39,7 +39,7 @@ describe("NDES challenge URL", () => {
     expect((await get(`Basic ${Buffer.from("jamfpro:wrong").toString("base64")}`)).status).toBe(401);
     expect((await get(`Basic ${Buffer.from("other:wrong").toString("base64")}`)).status).toBe(401);
     expect((await get(auth, "no-such-profile")).status).toBe(401);
-    const logged = await t.client.enrollmentLog.findMany({ where: { step: "scep", reason: "auth_failed" } });
+    const logged = await t.client.enrollmentLog.findMany({ where: { step: "scep", reason: "ndes_auth_failed" } });
     expect(logged.length).toBe(3);
   });
 
