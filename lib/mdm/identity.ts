@@ -3,7 +3,6 @@
 // body, signed with that certificate's key) or by a TLS client certificate that a
 // terminating proxy forwarded in CLIENT_CERT_HEADER. The certificate must be ours, current
 // and not revoked; binding it to one device is checked per message (checkin.ts).
-import crypto from "node:crypto";
 import type { CertificateRow } from "../pki/certificates";
 import { lookupIssuedCertificate } from "../pki/certificates";
 import { CmsError, verifySignedData } from "../pki/cms";
@@ -31,33 +30,6 @@ export interface MdmCredentials {
 
 const MAX_SIGNATURE_CHARS = 64 * 1024;
 
-/**
- * Devices repeat byte-identical signed bodies (every Idle poll), and CMS parsing dominates
- * a request's cost. Verification is a pure function of (signature, body), so a bounded
- * cache of successful results changes nothing but speed; revocation and binding are still
- * checked on every request.
- */
-const VERIFIED_CACHE_MAX = 10_000;
-const verified = new Map<string, Uint8Array>();
-
-function cacheKey(sig: string, body: Uint8Array): string {
-  return crypto.createHash("sha256").update(sig).update("\0").update(body).digest("base64");
-}
-
-async function verifiedSigner(sig: string, body: Uint8Array): Promise<Uint8Array> {
-  const key = cacheKey(sig, body);
-  const hit = verified.get(key);
-  if (hit) {
-    verified.delete(key);
-    verified.set(key, hit); // most recently used last
-    return hit;
-  }
-  const { signerCertDer } = await verifySignedData(new Uint8Array(Buffer.from(sig, "base64")), body);
-  verified.set(key, signerCertDer);
-  if (verified.size > VERIFIED_CACHE_MAX) verified.delete(verified.keys().next().value as string);
-  return signerCertDer;
-}
-
 function decodeClientCert(value: string): Uint8Array {
   const v = value.trim();
   if (v.includes("-----BEGIN")) return fromPem(v.replace(/\t/g, "\n"), ["CERTIFICATE"]);
@@ -71,7 +43,8 @@ async function presentedCertificate(body: Uint8Array, creds: MdmCredentials): Pr
     const sig = creds.signature.trim();
     if (sig.length > MAX_SIGNATURE_CHARS || !/^[A-Za-z0-9+/=\s]+$/.test(sig)) throw new MdmAuthError("checkin_unauthenticated", "Mdm-Signature is not base64");
     try {
-      return { der: await verifiedSigner(sig, body), via: "signature" };
+      const { signerCertDer } = await verifySignedData(new Uint8Array(Buffer.from(sig, "base64")), body);
+      return { der: signerCertDer, via: "signature" };
     } catch (err) {
       const why = err instanceof CmsError ? err.message : "unreadable signature";
       throw new MdmAuthError("checkin_unauthenticated", `Mdm-Signature does not verify over the body: ${why}`);
