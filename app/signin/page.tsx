@@ -2,6 +2,7 @@ import { redirect } from "next/navigation";
 import { config } from "@/lib/config";
 import { adminCount } from "@/lib/auth/admins";
 import { currentAdmin } from "@/lib/auth/session";
+import { safeCallbackPath } from "@/lib/auth/callbackUrl";
 import { SignInForm } from "@/components/auth/SignInForm";
 
 export const dynamic = "force-dynamic";
@@ -21,7 +22,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const params = await searchParams;
   const errorCode = typeof params.error === "string" ? params.error : null;
   const error = errorCode ? (ERRORS[errorCode] ?? "Sign-in failed. Try again.") : null;
-  const callbackUrl = typeof params.callbackUrl === "string" && params.callbackUrl.startsWith("/") ? params.callbackUrl : "/admin";
+  const callbackUrl = safeCallbackPath(params.callbackUrl);
   const idp = config().adminOidc;
   return (
     <main className="mx-auto flex min-h-screen max-w-sm flex-col justify-center px-4 py-10">
