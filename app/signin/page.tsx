@@ -10,6 +10,7 @@ export const metadata = { title: "Sign in" };
 
 const ERRORS: Record<string, string> = {
   CredentialsSignin: "The email or password is not correct.",
+  TooManyAttempts: "Too many failed sign-ins for this account. Wait 15 minutes and try again.",
   AccessDenied: "Your account is not allowed to use this portal. Ask an owner to add you, or check the IdP allow-list.",
   OAuthCallback: "The identity provider's answer could not be verified. Try again.",
   OAuthSignin: "The identity provider could not be reached. Try again or use your local account.",

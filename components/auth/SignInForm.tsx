@@ -24,7 +24,7 @@ export function SignInForm({ idpName, callbackUrl }: { idpName: string | null; c
       return;
     }
     setPending(false);
-    setError("The email or password is not correct.");
+    setError(res?.error === "TooManyAttempts" ? "Too many failed sign-ins for this account. Wait 15 minutes and try again." : "The email or password is not correct.");
   }
 
   return (

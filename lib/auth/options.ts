@@ -8,8 +8,16 @@ import { findAdminById, verifyAdminPassword } from "./admins";
 import { admitIdpUser } from "./oidcAdmins";
 import { isRole } from "./roles";
 import { nextAuthSecret } from "./secret";
+import { FailureLimiter } from "../http/failureLimiter";
+import { log } from "../log/logger";
 
 export const OIDC_PROVIDER_ID = "oidc";
+
+/** Failed password sign-ins per admin email before further tries are refused (15 minutes). */
+export const ADMIN_SIGNIN_MAX_FAILURES = 10;
+/** Error code the sign-in page shows as "too many attempts" (next-auth passes a thrown message on). */
+export const TOO_MANY_ATTEMPTS = "TooManyAttempts";
+export const adminSignInLimiter = new FailureLimiter("admin-signin", ADMIN_SIGNIN_MAX_FAILURES, 15 * 60_000);
 
 export function authOptions(): NextAuthOptions {
   const cfg = config();
@@ -20,8 +28,17 @@ export function authOptions(): NextAuthOptions {
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
       async authorize(credentials) {
         if (!credentials?.email || !credentials.password) return null;
+        const key = credentials.email.trim().toLowerCase().slice(0, 320);
+        // Checked before the password, so a locked account does not even confirm a right guess.
+        if (adminSignInLimiter.check(key).blocked) throw new Error(TOO_MANY_ATTEMPTS);
         const admin = await verifyAdminPassword(credentials.email, credentials.password);
-        return admin ? { id: admin.id, email: admin.email, name: admin.name, role: admin.role } : null;
+        if (!admin) {
+          adminSignInLimiter.fail(key);
+          log.warn("admin sign-in failed", { email: key });
+          return null;
+        }
+        adminSignInLimiter.succeed(key);
+        return { id: admin.id, email: admin.email, name: admin.name, role: admin.role };
       },
     }),
   ];

@@ -1,0 +1,57 @@
+// Brute force on the admin password sign-in (next-auth credentials provider): after
+// ADMIN_SIGNIN_MAX_FAILURES wrong passwords for an email, even the right one is refused for a while.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb, type TestDb } from "@/test/helpers/db";
+import { createAdmin } from "@/lib/auth/admins";
+import { ADMIN_SIGNIN_MAX_FAILURES, TOO_MANY_ATTEMPTS, authOptions } from "@/lib/auth/options";
+import { FailureLimiter } from "@/lib/http/failureLimiter";
+
+let t: TestDb;
+beforeAll(async () => {
+  t = await createTestDb();
+});
+afterAll(async () => t?.close());
+
+type Authorize = (c: Record<string, string>, req: unknown) => Promise<{ id: string } | null>;
+function authorize(): Authorize {
+  const provider = authOptions().providers.find((p) => p.id === "credentials") as unknown as { options: { authorize: Authorize } };
+  return provider.options.authorize;
+}
+
+describe("admin password sign-in throttle", () => {
+  it("refuses an email after repeated wrong passwords, right password included; other emails unaffected", async () => {
+    await createAdmin({ email: "target@example.com", password: "the right password", role: "OWNER" });
+    await createAdmin({ email: "other@example.com", password: "other right password", role: "ADMIN" });
+    const auth = authorize();
+    for (let i = 0; i < ADMIN_SIGNIN_MAX_FAILURES; i++) {
+      expect(await auth({ email: "target@example.com", password: `guess ${i} long enough` }, {})).toBeNull();
+    }
+    await expect(auth({ email: "TARGET@example.com", password: "the right password" }, {})).rejects.toThrow(TOO_MANY_ATTEMPTS);
+    expect(await auth({ email: "other@example.com", password: "other right password" }, {})).toMatchObject({ email: "other@example.com" });
+  });
+
+  it("a success before the limit clears the count", async () => {
+    await createAdmin({ email: "typo@example.com", password: "typo right password", role: "ADMIN" });
+    const auth = authorize();
+    for (let i = 0; i < ADMIN_SIGNIN_MAX_FAILURES - 1; i++) await auth({ email: "typo@example.com", password: "nope nope nope" }, {});
+    expect(await auth({ email: "typo@example.com", password: "typo right password" }, {})).not.toBeNull();
+    expect(await auth({ email: "typo@example.com", password: "nope nope nope" }, {})).toBeNull();
+    expect(await auth({ email: "typo@example.com", password: "typo right password" }, {})).not.toBeNull();
+  });
+});
+
+describe("FailureLimiter", () => {
+  it("forgets failures after the window and caps its memory", () => {
+    let now = 1_000_000;
+    const l = new FailureLimiter("t", 2, 60_000, 3, () => now);
+    l.fail("a");
+    l.fail("a");
+    expect(l.check("a")).toEqual({ blocked: true, retryAfterSeconds: 60 });
+    now += 60_001;
+    expect(l.check("a").blocked).toBe(false);
+    for (const k of ["k1", "k2", "k3", "k4", "k5"]) l.fail(k);
+    l.fail("k5");
+    expect(l.check("k5").blocked).toBe(true);
+    expect(l.check("k1").blocked).toBe(false);
+  });
+});
