@@ -5,13 +5,19 @@
 // "password cache is full" page.
 import { remoteAddress } from "../http/remote";
 import { errorResponse } from "../http/respond";
-import { unauthorized } from "../errors";
+import { AppError, unauthorized } from "../errors";
+import { FailureLimiter } from "../http/failureLimiter";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { verifyPassword, safeEqual } from "../secrets/hash";
 import { issueNdesChallenge, NDES_MAX_UNUSED, ONE_TIME_CHALLENGE_MINUTES } from "./challenge";
 import { getScepProfileRow } from "./profiles";
 
 const REALM = 'Basic realm="NDES", charset="UTF-8"';
+
+/** Wrong basic-auth passwords per profile and client address before 429s (15 minutes). */
+export const NDES_MAX_FAILURES = 10;
+// Keyed by profile and address: a guesser is stopped without locking out the real integration elsewhere.
+const ndesLimiter = new FailureLimiter("ndes-basic-auth", NDES_MAX_FAILURES, 15 * 60_000);
 
 function utf16le(html: string): Uint8Array {
   // Byte-order mark first, as Windows writes "Unicode" pages.
@@ -60,15 +66,23 @@ export async function handleNdesHttp(request: Request, profileId: string): Promi
     const remoteAddr = remoteAddress(request);
     const creds = basicCredentials(request);
     if (!creds) throw unauthorized("NDES challenge URL needs HTTP basic authentication", { "WWW-Authenticate": REALM });
+    const limitKey = `${profileId.slice(0, 100)}|${remoteAddr ?? "unknown"}`;
+    const limit = ndesLimiter.check(limitKey);
+    if (limit.blocked) {
+      await writeEnrollmentLog({ step: "scep", outcome: "ERROR", reason: "ndes_auth_failed", message: `NDES challenge URL: refused, ${NDES_MAX_FAILURES} wrong credentials for profile "${profileId.slice(0, 100)}" from this address in 15 minutes`, remoteAddr });
+      throw new AppError(429, "too_many_attempts", "too many wrong credentials; try again later", { "Retry-After": String(limit.retryAfterSeconds) });
+    }
     const profile = await getScepProfileRow(profileId);
     // The slow hash runs whether or not the profile exists (verifyPassword burns time on a missing hash).
     const passwordOk = await verifyPassword(creds.password, profile?.challengeType === "NDES" ? profile.ndesPasswordHash : null);
     const valid = passwordOk && profile !== null && safeEqual(profile.ndesUsername ?? "", creds.user);
     if (!valid) {
+      ndesLimiter.fail(limitKey);
       // Same answer for unknown profiles and wrong credentials: nothing to probe.
       await writeEnrollmentLog({ step: "scep", outcome: "ERROR", reason: "ndes_auth_failed", message: `NDES challenge URL: wrong credentials for profile "${profileId.slice(0, 100)}"`, remoteAddr });
       throw unauthorized("wrong user name or password", { "WWW-Authenticate": REALM });
     }
+    ndesLimiter.succeed(limitKey);
     const issued = await issueNdesChallenge(profile!.id);
     const headers = { "content-type": "text/html; charset=utf-16le", "cache-control": "no-store" };
     if (!issued.ok) {
