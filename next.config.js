@@ -1,4 +1,20 @@
 // NEXT_DIST_DIR lets tests and parallel developers build into separate folders.
+
+// Headers for every response. A CSP without script-src: Next's inline bootstrap scripts would
+// need per-request nonces; these directives still stop framing (clickjacking of the portal and
+// the consent/sign-in forms), <base> hijacking and plugins. HSTS only when the public URL is
+// https (read at build time; scripts/start.ts builds with the configured PUBLIC_URL).
+export function securityHeaders(publicUrl = process.env.PUBLIC_URL ?? "") {
+  const headers = [
+    { key: "X-Content-Type-Options", value: "nosniff" },
+    { key: "Referrer-Policy", value: "same-origin" },
+    { key: "X-Frame-Options", value: "DENY" },
+    { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'self'; object-src 'none'" },
+  ];
+  if (publicUrl.startsWith("https://")) headers.push({ key: "Strict-Transport-Security", value: "max-age=31536000" });
+  return headers;
+}
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
@@ -14,11 +30,7 @@ const nextConfig = {
     return [
       {
         source: "/:path*",
-        headers: [
-          { key: "X-Content-Type-Options", value: "nosniff" },
-          { key: "Referrer-Policy", value: "same-origin" },
-          { key: "X-Frame-Options", value: "DENY" },
-        ],
+        headers: securityHeaders(),
       },
     ];
   },

@@ -33,6 +33,8 @@ function sourceHash(): string {
     }
   };
   SOURCES.forEach(walk);
+  // next.config.js adds HSTS only for an https PUBLIC_URL, decided at build time.
+  h.update(`public-url-https:${(process.env.PUBLIC_URL ?? "").startsWith("https://")}`);
   return h.digest("hex");
 }
 
