@@ -81,6 +81,10 @@ export const REASONS = {
     title: "Certificate request key too small",
     fix: "The device's key is smaller than the SCEP profile's key size, or not RSA. Check the key size in the configuration profile.",
   },
+  identity_renewal_failed: {
+    title: "Identity renewal not queued",
+    fix: "The replacement enrollment profile could not be built or queued (the message says why, e.g. the device's enrollment token was deleted). Fix the cause; the next hourly run retries, or run `npm run admin -- renew-identities`. If the certificate expires first, re-enroll the device.",
+  },
   scep_renewal_rejected: {
     title: "SCEP renewal refused",
     fix: "The renewal was signed with a certificate this CA did not issue, or one that is revoked, expired or from another SCEP profile. Re-enroll the device.",

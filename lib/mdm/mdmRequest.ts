@@ -77,7 +77,27 @@ export async function boundDevice(cert: CertificateRow, identifier: string): Pro
     throw new MdmAuthError(device ? "checkin_cert_mismatch" : "checkin_unauthenticated", device ? `certificate ${cert.serial} is not bound to ${identifier} (it never authenticated)` : `unknown device ${identifier}: Authenticate first`);
   }
   if (!device || device.id !== cert.deviceId) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} belongs to another device than ${identifier}`);
+  if (cert.renewedFromSerial && device.certSerial === cert.renewedFromSerial) return moveToRenewedCertificate(device, cert);
   return device;
+}
+
+/**
+ * The first message signed with a certificate issued for this device's identity renewal
+ * (its row names the device and renews the bound serial) moves the binding to it. The old
+ * certificate keeps working until it expires or is revoked; the binding never moves back.
+ */
+async function moveToRenewedCertificate(device: Device, cert: CertificateRow): Promise<Device> {
+  const { count } = await db().device.updateMany({ where: { id: device.id, certSerial: cert.renewedFromSerial }, data: { certSerial: cert.serial } });
+  if (count === 1) {
+    await writeEnrollmentLog({
+      step: "renewal",
+      outcome: "OK",
+      message: `Identity renewal: device moved from certificate ${cert.renewedFromSerial} to ${cert.serial}`,
+      deviceIdentifier: device.identifier,
+      tokenId: cert.enrollmentTokenId ?? device.tokenId ?? null,
+    });
+  }
+  return { ...device, certSerial: cert.serial };
 }
 
 /** A refused access token; the 401 repeats the sign-in challenge so the device can renew it. */

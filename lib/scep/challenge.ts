@@ -22,10 +22,10 @@ export interface EnrollmentContext {
   userId?: string | null;
 }
 
-export type ChallengeSource = "STATIC" | "DYNAMIC" | "TOKEN" | "NDES";
+export type ChallengeSource = "STATIC" | "DYNAMIC" | "TOKEN" | "NDES" | "RENEWAL";
 
 export type ChallengeVerdict =
-  | { ok: true; source: ChallengeSource; tokenId: string | null; userId: string | null }
+  | { ok: true; source: ChallengeSource; tokenId: string | null; userId: string | null; renewedFromSerial?: string | null }
   | { ok: false; reason: Extract<ReasonCode, "scep_bad_challenge" | "scep_challenge_expired" | "scep_challenge_replayed">; detail: string; tokenId?: string | null };
 
 /** 32 characters of [A-Z0-9]: what NDES clients look for with [A-Z0-9]{16,32}. */
@@ -139,10 +139,39 @@ async function verifyToken(profile: ScepProfile, jwt: string): Promise<Challenge
   return { ok: true, source: "TOKEN", tokenId, userId: null };
 }
 
+/**
+ * Identity renewal (lib/mdm/identityRenewal.ts): a one-time challenge tied to the
+ * certificate it replaces, whatever the profile's own challenge type. The row's source is
+ * "RENEWAL:<old serial>", so the issued certificate can name the serial it renews and,
+ * through it, its device. It stays valid until `expiresAt` (the old certificate's end), since
+ * the InstallProfile command may wait for an offline device.
+ */
+export const RENEWAL_SOURCE_PREFIX = "RENEWAL:";
+
+export async function issueRenewalChallenge(profileId: string, oldSerial: string, ctx: EnrollmentContext, expiresAt: Date): Promise<string> {
+  const challenge = newOneTimeChallenge();
+  await db().scepChallenge.create({
+    data: { profileId, hash: sha256Hex(challenge), source: `${RENEWAL_SOURCE_PREFIX}${oldSerial}`, tokenId: ctx.tokenId ?? null, userId: ctx.userId ?? null, expiresAt },
+  });
+  return challenge;
+}
+
+async function verifyRenewal(profile: ScepProfile, challenge: string): Promise<ChallengeVerdict | null> {
+  const row = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) } });
+  if (!row || !row.source.startsWith(RENEWAL_SOURCE_PREFIX) || row.profileId !== profile.id) return null;
+  if (row.usedAt) return { ok: false, reason: "scep_challenge_replayed", detail: `the renewal challenge was already used at ${row.usedAt.toISOString()}`, tokenId: row.tokenId };
+  if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "scep_challenge_expired", detail: `the renewal challenge expired at ${row.expiresAt.toISOString()}`, tokenId: row.tokenId };
+  const { count } = await db().scepChallenge.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date() } });
+  if (count !== 1) return { ok: false, reason: "scep_challenge_replayed", detail: "the renewal challenge was used by a concurrent request", tokenId: row.tokenId };
+  return { ok: true, source: "RENEWAL", tokenId: row.tokenId, userId: row.userId, renewedFromSerial: row.source.slice(RENEWAL_SOURCE_PREFIX.length) };
+}
+
 /** Checks a request's challengePassword against the profile; one-time challenges are consumed. */
 export async function verifyChallenge(profile: ScepProfile, challenge: string | null): Promise<ChallengeVerdict> {
   if (!challenge) return { ok: false, reason: "scep_bad_challenge", detail: "the request carries no challenge password" };
   if (challenge.length > 8192) return { ok: false, reason: "scep_bad_challenge", detail: "the challenge password is implausibly long" };
+  const renewal = await verifyRenewal(profile, challenge);
+  if (renewal) return renewal;
   switch (profile.challengeType) {
     case "STATIC": {
       const expected = unsealStaticChallenge(profile);
@@ -162,8 +191,12 @@ export async function verifyChallenge(profile: ScepProfile, challenge: string | 
  * The enrollment a challenge belongs to, without consuming it (the subject template may
  * need the user before the challenge is spent).
  */
-export async function peekChallengeContext(profile: ScepProfile, challenge: string | null): Promise<{ tokenId: string | null; userId: string | null }> {
+export async function peekChallengeContext(profile: ScepProfile, challenge: string | null): Promise<{ tokenId: string | null; userId: string | null; renewedFromSerial?: string | null }> {
   if (!challenge || challenge.length > 8192) return { tokenId: null, userId: null };
+  const renewal = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) }, select: { profileId: true, tokenId: true, userId: true, source: true } });
+  if (renewal && renewal.profileId === profile.id && renewal.source.startsWith(RENEWAL_SOURCE_PREFIX)) {
+    return { tokenId: renewal.tokenId, userId: renewal.userId, renewedFromSerial: renewal.source.slice(RENEWAL_SOURCE_PREFIX.length) };
+  }
   if (profile.challengeType === "DYNAMIC" || profile.challengeType === "NDES") {
     const row = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) }, select: { profileId: true, tokenId: true, userId: true } });
     if (row && row.profileId === profile.id) return { tokenId: row.tokenId, userId: row.userId };

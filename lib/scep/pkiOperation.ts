@@ -8,7 +8,7 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import { getCa, getCaDecryptionKey } from "../pki/ca";
 import { CmsError, signerKeyType, type Signer } from "../pki/cms";
-import { issueCertificate, lookupIssuedCertificate } from "../pki/certificates";
+import { getCertificate, issueCertificate, lookupIssuedCertificate } from "../pki/certificates";
 import { rsaKeyBits } from "../pki/keys";
 import { nameParts } from "../pki/names";
 import { peekChallengeContext, verifyChallenge } from "./challenge";
@@ -138,7 +138,9 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
     context = { ...(await deviceContext(auth.deviceId)), ...(await userContext(auth.userId)) };
   } else {
     const peek = await peekChallengeContext(profile, csr!.challengePassword);
-    context = await userContext(peek.userId);
+    // A renewal challenge (InstallProfile before expiry) names the certificate it replaces; its device fills $UDID & co.
+    const renewing = peek.renewedFromSerial ? await getCertificate(peek.renewedFromSerial) : null;
+    context = { ...(await deviceContext(renewing?.deviceId)), ...(await userContext(peek.userId)) };
   }
   // The subject is settled before a one-time challenge is spent. A renewal takes its values
   // from the certificate it renews, so a device cannot rename itself ($UDID) by renewing.
@@ -148,7 +150,12 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
   if (!auth) {
     const verdict = await verifyChallenge(profile, csr!.challengePassword);
     if (!verdict.ok) refuse("badRequest", verdict.reason, verdict.detail, verdict.tokenId);
-    if (verdict.ok) auth = { kind: "challenge", tokenId: verdict.tokenId, userId: verdict.userId, deviceId: null, renewedFromSerial: null, challengeSource: verdict.source };
+    if (verdict.ok && verdict.renewedFromSerial) {
+      const old = await getCertificate(verdict.renewedFromSerial);
+      if (!old || old.revokedAt || !old.deviceId) refuse("badRequest", "scep_renewal_rejected", `renewal challenge for certificate ${verdict.renewedFromSerial}, which is ${old ? (old.revokedAt ? "revoked" : "bound to no device") : "gone"}`, verdict.tokenId);
+      // Issued for the device the old certificate is bound to: its messages signed with the new one are accepted (mdmRequest boundDevice).
+      auth = { kind: "renewal", tokenId: old!.enrollmentTokenId ?? verdict.tokenId, userId: old!.userId ?? verdict.userId, deviceId: old!.deviceId, renewedFromSerial: old!.serial, challengeSource: verdict.source };
+    } else if (verdict.ok) auth = { kind: "challenge", tokenId: verdict.tokenId, userId: verdict.userId, deviceId: null, renewedFromSerial: null, challengeSource: verdict.source };
   }
   const subject = (expanded as { subject: string }).subject;
   const issued = await issueCertificate({
@@ -205,6 +212,16 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
       userIdentifier: user?.identifier ?? null,
       remoteAddr,
     });
+    if (ok.auth.challengeSource === "RENEWAL") {
+      await writeEnrollmentLog({
+        step: "renewal",
+        outcome: "OK",
+        message: `Identity renewal: certificate ${ok.serial} issued to replace ${ok.auth.renewedFromSerial}`,
+        tokenId: ok.auth.tokenId,
+        deviceIdentifier: device?.identifier ?? null,
+        remoteAddr,
+      });
+    }
     return { body, status: "SUCCESS", reason: null, serial: ok.serial };
   } catch (err) {
     if (!(err instanceof Refusal)) throw err;

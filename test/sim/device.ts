@@ -232,7 +232,13 @@ export class SimDevice {
         });
       case "InstallProfile": {
         try {
-          await this.installAsync(command.Payload as Uint8Array, true);
+          const bytes = command.Payload as Uint8Array;
+          const content = bytes[0] === 0x30 ? (await verifySignedData(bytes)).content : bytes;
+          const top = parsePlistStrict(content);
+          const payloads = isPlistDict(top) && Array.isArray(top.PayloadContent) ? (top.PayloadContent.filter(isPlistDict) as PlistDict[]) : [];
+          // An updated enrollment profile (identity renewal): like iOS, get the new identity by SCEP first, then sign with it.
+          if (payloads.some((p) => p.PayloadType === "com.apple.mdm")) await this.replaceEnrollment(top as PlistDict, payloads);
+          await this.installAsync(bytes, true);
           return done("Acknowledged");
         } catch (err) {
           return done("Error", { ErrorChain: [{ ErrorCode: 4001, ErrorDomain: "MCProfileErrorDomain", LocalizedDescription: `The profile could not be installed: ${(err as Error).message}` }] });
@@ -247,6 +253,36 @@ export class SimDevice {
       default:
         return done("Error", { ErrorChain: [{ ErrorCode: 12021, ErrorDomain: "MCMDMErrorDomain", LocalizedDescription: `Unsupported command ${requestType}` }] });
     }
+  }
+
+  /**
+   * What iOS checks before replacing the installed MDM profile: same top-level and MDM
+   * PayloadIdentifier, ServerURL, CheckInURL and Topic, no AccessRights beyond the installed
+   * ones. Then it runs SCEP with the new payload and uses the new identity.
+   */
+  private async replaceEnrollment(top: PlistDict, payloads: PlistDict[]): Promise<void> {
+    const mdm = payloads.find((p) => p.PayloadType === "com.apple.mdm")!;
+    const installed = this.installed.find((p) => p.payloads.some((x) => x.PayloadType === "com.apple.mdm"));
+    const old = installed?.payloads.find((x) => x.PayloadType === "com.apple.mdm");
+    if (!installed || !old) throw new Error("no MDM profile is installed to replace");
+    if (top.PayloadIdentifier !== installed.identifier) throw new Error(`a second MDM profile (${String(top.PayloadIdentifier)}) cannot be installed next to ${installed.identifier}`);
+    for (const k of ["PayloadIdentifier", "ServerURL", "CheckInURL", "Topic"]) {
+      if (mdm[k] !== old[k]) throw new Error(`the replacement MDM payload changes ${k}`);
+    }
+    const rights = (v: unknown) => (typeof v === "number" ? v : 0);
+    if (rights(mdm.AccessRights) & ~rights(old.AccessRights)) throw new Error("the replacement MDM payload grants more AccessRights");
+    const scep = payloads.find((p) => p.PayloadType === "com.apple.security.scep" && p.PayloadUUID === mdm.IdentityCertificateUUID);
+    if (!scep) throw new Error("the replacement MDM payload has no SCEP identity");
+    const c = scep.PayloadContent as PlistDict;
+    const rewrite = this.opts.rewriteUrl ?? ((u: string) => u);
+    const subject = (c.Subject as string[][][] | undefined) ?? [];
+    const issued = await (this.opts.scepEnroll ?? defaultScepEnroll)({
+      url: rewrite(String(c.URL)),
+      challenge: String(c.Challenge ?? ""),
+      subject: subject.map((rdn) => rdn.map(([k, v]) => `${k}=${String(v)}`).join("+")).join(",") || `CN=${this.udid}`,
+      keySize: typeof c.Keysize === "number" ? c.Keysize : 2048,
+    });
+    await this.useIdentity({ certDer: issued.certDer, privateKeyPem: issued.privateKeyPem });
   }
 
   /** Installs profile bytes (signed: the signature must verify) the way the device would, keeping it for ProfileList. */
