@@ -7,6 +7,7 @@
 //   admin list
 //   admin set-role --email EMAIL --role OWNER|ADMIN|READ_ONLY       refuses to demote the last active Owner
 //   admin disable --email EMAIL / admin enable --email EMAIL          disabled admins' sessions end at once
+//   renew-identities                                               queue identity renewals now (the server does it hourly)
 import readline from "node:readline/promises";
 import { ConfigError } from "../lib/config";
 import { prepareServer, StartupError } from "../lib/bootstrap";
@@ -15,6 +16,8 @@ import { createApiKey, listApiKeys, revokeApiKey } from "../lib/auth/apiKeys";
 import { createAdmin, listAdmins, setAdminDisabled, setAdminRole } from "../lib/auth/admins";
 import { isRole, type Role } from "../lib/auth/roles";
 import { AppError } from "../lib/errors";
+import { queueIdentityRenewals } from "../lib/mdm/identityRenewal";
+import { pushesSettled } from "../lib/mdm/push";
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -43,7 +46,8 @@ const USAGE = `usage: npm run admin -- <command>
   admin list
   admin set-role --email EMAIL --role OWNER|ADMIN|READ_ONLY
   admin disable --email EMAIL
-  admin enable --email EMAIL`;
+  admin enable --email EMAIL
+  renew-identities`;
 
 async function main(): Promise<void> {
   const [area, command, ...rest] = process.argv.slice(2);
@@ -97,6 +101,15 @@ async function main(): Promise<void> {
     const email = flag(rest, "email") ?? fail(`admin ${command} needs --email EMAIL`);
     const admin = await setAdminDisabled(email, command === "disable");
     process.stdout.write(`${command}d ${admin.email}\n`);
+  } else if (area === "renew-identities" && command === undefined) {
+    const r = await queueIdentityRenewals();
+    for (const q of r.queued) process.stdout.write(`queued\t${q.identifier}\tcertificate ${q.serial}\tcommand ${q.commandUuid}\n`);
+    for (const s of r.skipped) process.stdout.write(`skipped\t${s.identifier}\tcertificate ${s.serial}\t${s.why}\n`);
+    for (const f of r.failed) process.stdout.write(`failed\t${f.identifier}\tcertificate ${f.serial}\t${f.error}\n`);
+    process.stderr.write(`${r.queued.length} renewal(s) queued, ${r.skipped.length} skipped, ${r.failed.length} failed\n`);
+    // The pushes run in the background; let them finish before exiting.
+    await pushesSettled();
+    if (r.failed.length) fail(`${r.failed.length} renewal(s) could not be queued (see the enrollment log, step "renewal")`);
   } else {
     fail(USAGE);
   }

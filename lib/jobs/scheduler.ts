@@ -1,0 +1,38 @@
+// Periodic server-side jobs, started once per server process from instrumentation.ts.
+// Each job must be idempotent: several instances may run it at the same time (the identity
+// renewal's "already being renewed" check makes a second run queue nothing).
+import { log } from "../log/logger";
+import { queueIdentityRenewals } from "../mdm/identityRenewal";
+
+export const IDENTITY_RENEWAL_EVERY_MS = 60 * 60 * 1000;
+/** First run shortly after start, not during it (the database may still be migrating). */
+const FIRST_RUN_DELAY_MS = 60 * 1000;
+
+// On globalThis, not module state: Next may load this module more than once per process.
+const STARTED = Symbol.for("openenroll.jobs.started");
+type JobGlobal = typeof globalThis & { [STARTED]?: boolean };
+
+let running = false;
+
+export async function runIdentityRenewals(): Promise<void> {
+  if (running) return; // a slow run is never overlapped by the next tick
+  running = true;
+  try {
+    const r = await queueIdentityRenewals();
+    if (r.queued.length || r.failed.length) log.info("identity renewals", { queued: r.queued.length, failed: r.failed.length, skipped: r.skipped.length });
+  } catch (err) {
+    log.error("identity renewal job failed", { err });
+  } finally {
+    running = false;
+  }
+}
+
+/** Starts the hourly jobs; a second call in the same process does nothing. Returns whether it started them. */
+export function startJobs(): boolean {
+  const g = globalThis as JobGlobal;
+  if (g[STARTED]) return false;
+  g[STARTED] = true;
+  setTimeout(() => void runIdentityRenewals(), FIRST_RUN_DELAY_MS).unref();
+  setInterval(() => void runIdentityRenewals(), IDENTITY_RENEWAL_EVERY_MS).unref();
+  return true;
+}
