@@ -1,7 +1,7 @@
 // The enrollment log: one line per enrollment step, with the exact reason for every
 // failure. Written to the database (the portal's Enrollment Log) and the process log.
 import { db } from "../db/client";
-import { log } from "./logger";
+import { log, redactSecrets } from "./logger";
 import type { ReasonCode } from "./reasons";
 
 export type Outcome = "OK" | "WARNING" | "ERROR";
@@ -34,7 +34,7 @@ export async function writeEnrollmentLog(entry: EnrollmentLogEntry): Promise<voi
         step: entry.step,
         outcome: entry.outcome,
         reason: entry.reason ?? null,
-        message: entry.message.slice(0, 2000),
+        message: redactSecrets(entry.message).slice(0, 2000),
         tokenId: entry.tokenId ?? null,
         deviceIdentifier: entry.deviceIdentifier ?? null,
         userIdentifier: entry.userIdentifier ?? null,

@@ -9,18 +9,31 @@ function threshold(): number {
   return ORDER[l] ?? ORDER.info;
 }
 
+// Secrets inside text: a URL's token/code/password query value, an Authorization credential,
+// a JWT, an API key's secret part. Field names alone miss "url" or a message quoting a request.
+const SECRET_PARAM = /([?&;](?:[a-z_]*token|password|passwd|secret|code|code_verifier|challenge|key|assertion|jwt)=)[^&#\s"'<>]+/gi;
+const AUTH_CREDENTIAL = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
+const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const API_KEY = /\b(oek_[0-9a-f]{12}_)[A-Za-z0-9_-]+/g;
+
+/** `text` with secret-looking values replaced; for log lines and stored log messages. */
+export function redactSecrets(text: string): string {
+  return text.replace(JWT, "[redacted-jwt]").replace(AUTH_CREDENTIAL, "$1 [redacted]").replace(SECRET_PARAM, "$1[redacted]").replace(API_KEY, "$1[redacted]");
+}
+
 function redact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
-    if (v instanceof Error) out[k] = { name: v.name, message: v.message };
-    else out[k] = SECRET_FIELD.test(k) && v !== undefined && v !== null && typeof v !== "boolean" ? "[redacted]" : v;
+    if (v instanceof Error) out[k] = { name: v.name, message: redactSecrets(v.message) };
+    else if (SECRET_FIELD.test(k) && v !== undefined && v !== null && typeof v !== "boolean") out[k] = "[redacted]";
+    else out[k] = typeof v === "string" ? redactSecrets(v) : v;
   }
   return out;
 }
 
 function write(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
   if (ORDER[level] < threshold()) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...redact(fields) });
+  const line = JSON.stringify({ time: new Date().toISOString(), level, msg: redactSecrets(msg), ...redact(fields) });
   (level === "error" || level === "warn" ? process.stderr : process.stdout).write(line + "\n");
 }
 
