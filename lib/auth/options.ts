@@ -9,6 +9,7 @@ import { admitIdpUser } from "./oidcAdmins";
 import { isRole } from "./roles";
 import { nextAuthSecret } from "./secret";
 import { FailureLimiter } from "../http/failureLimiter";
+import { remoteAddressFromHeaders } from "../http/remote";
 import { log } from "../log/logger";
 
 export const OIDC_PROVIDER_ID = "oidc";
@@ -18,6 +19,15 @@ export const ADMIN_SIGNIN_MAX_FAILURES = 10;
 /** Error code the sign-in page shows as "too many attempts" (next-auth passes a thrown message on). */
 export const TOO_MANY_ATTEMPTS = "TooManyAttempts";
 export const adminSignInLimiter = new FailureLimiter("admin-signin", ADMIN_SIGNIN_MAX_FAILURES, 15 * 60_000);
+/** Failed password sign-ins per client address, whatever the email (password spraying). */
+export const ADMIN_SIGNIN_MAX_FAILURES_PER_ADDRESS = 30;
+const addressLimiter = new FailureLimiter("admin-signin-address", ADMIN_SIGNIN_MAX_FAILURES_PER_ADDRESS, 15 * 60_000);
+
+function headersOf(req: { headers?: Record<string, unknown> } | undefined): Headers {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(req?.headers ?? {})) if (typeof v === "string") h.set(k, v);
+  return h;
+}
 
 export function authOptions(): NextAuthOptions {
   const cfg = config();
@@ -26,15 +36,18 @@ export function authOptions(): NextAuthOptions {
       id: "credentials",
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-      async authorize(credentials) {
+      async authorize(credentials, req) {
         if (!credentials?.email || !credentials.password) return null;
         const key = credentials.email.trim().toLowerCase().slice(0, 320);
+        const address = remoteAddressFromHeaders(headersOf(req));
         // Checked before the password, so a locked account does not even confirm a right guess.
         if (adminSignInLimiter.check(key).blocked) throw new Error(TOO_MANY_ATTEMPTS);
+        if (address && addressLimiter.check(address).blocked) throw new Error(TOO_MANY_ATTEMPTS);
         const admin = await verifyAdminPassword(credentials.email, credentials.password);
         if (!admin) {
           adminSignInLimiter.fail(key);
-          log.warn("admin sign-in failed", { email: key });
+          if (address) addressLimiter.fail(address);
+          log.warn("admin sign-in failed", { email: key, remoteAddr: address });
           return null;
         }
         adminSignInLimiter.succeed(key);

@@ -3,14 +3,19 @@
 import { config } from "../config";
 
 export function remoteAddress(request: Request): string | null {
+  return remoteAddressFromHeaders(request.headers);
+}
+
+/** The same from bare headers (next-auth's authorize() gets no Request). */
+export function remoteAddressFromHeaders(headers: Headers): string | null {
   if (config().trustProxy) {
-    const fwd = request.headers.get("x-forwarded-for");
+    const fwd = headers.get("x-forwarded-for");
     if (fwd) return fwd.split(",")[0].trim();
-    const real = request.headers.get("x-real-ip");
+    const real = headers.get("x-real-ip");
     if (real) return real.trim();
   }
   // scripts/serve.mjs overwrites this with the socket's address on every request.
-  return request.headers.get("x-enroll-peer") ?? null;
+  return headers.get("x-enroll-peer") || null;
 }
 
 /** PEM or URL-encoded PEM of the client certificate from CLIENT_CERT_HEADER, if configured. */

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { createAdmin } from "@/lib/auth/admins";
-import { ADMIN_SIGNIN_MAX_FAILURES, TOO_MANY_ATTEMPTS, authOptions } from "@/lib/auth/options";
+import { ADMIN_SIGNIN_MAX_FAILURES, ADMIN_SIGNIN_MAX_FAILURES_PER_ADDRESS, TOO_MANY_ATTEMPTS, authOptions } from "@/lib/auth/options";
 import { FailureLimiter } from "@/lib/http/failureLimiter";
 
 let t: TestDb;
@@ -37,6 +37,19 @@ describe("admin password sign-in throttle", () => {
     expect(await auth({ email: "typo@example.com", password: "typo right password" }, {})).not.toBeNull();
     expect(await auth({ email: "typo@example.com", password: "nope nope nope" }, {})).toBeNull();
     expect(await auth({ email: "typo@example.com", password: "typo right password" }, {})).not.toBeNull();
+  });
+});
+
+describe("admin password sign-in throttle per client address", () => {
+  it("stops password spraying over many emails from one address, not other addresses", async () => {
+    await createAdmin({ email: "sprayed@example.com", password: "sprayed right password", role: "ADMIN" });
+    const auth = authorize();
+    const from = (peer: string) => ({ headers: { "x-enroll-peer": peer } });
+    for (let i = 0; i < ADMIN_SIGNIN_MAX_FAILURES_PER_ADDRESS; i++) {
+      expect(await auth({ email: `user${i}@example.com`, password: "Summer2026!!" }, from("203.0.113.9"))).toBeNull();
+    }
+    await expect(auth({ email: "sprayed@example.com", password: "sprayed right password" }, from("203.0.113.9"))).rejects.toThrow(TOO_MANY_ATTEMPTS);
+    expect(await auth({ email: "sprayed@example.com", password: "sprayed right password" }, from("198.51.100.7"))).not.toBeNull();
   });
 });
 
