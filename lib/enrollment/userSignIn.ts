@@ -186,6 +186,15 @@ async function recentFailures(identifier: string): Promise<number> {
   });
 }
 
+/** Failed local sign-ins from one client address, whatever the identifier (password spraying). */
+export const LOCAL_MAX_FAILURES_PER_ADDRESS = 30;
+
+async function recentFailuresFrom(remoteAddr: string): Promise<number> {
+  return db().enrollmentLog.count({
+    where: { step: "adde.signin", reason: "auth_failed", remoteAddr, time: { gte: new Date(Date.now() - LOCAL_FAILURE_WINDOW_MINUTES * 60_000) } },
+  });
+}
+
 /** The local-user fallback: an admin-set password on the User row. */
 export async function localSignIn(form: SignInForm): Promise<AuthResult> {
   if (!config().localUserSignIn) return { kind: "error", status: 403, title: "Password sign-in is off", message: "Sign in with your organisation instead." };
@@ -208,6 +217,17 @@ export async function localSignIn(form: SignInForm): Promise<AuthResult> {
       remoteAddr: form.remoteAddr,
     });
     return { kind: "redirect", status: 303, location: pageUrl({ ...form, identifier }, "too_many_attempts") };
+  }
+  if (form.remoteAddr && (await recentFailuresFrom(form.remoteAddr)) >= LOCAL_MAX_FAILURES_PER_ADDRESS) {
+    await writeEnrollmentLog({
+      step: "adde.signin",
+      outcome: "ERROR",
+      reason: "auth_failed",
+      message: `local sign-in for ${identifier ?? "(no identifier)"} refused: ${LOCAL_MAX_FAILURES_PER_ADDRESS} failed attempts from this address in ${LOCAL_FAILURE_WINDOW_MINUTES} minutes`,
+      userIdentifier: identifier,
+      remoteAddr: form.remoteAddr,
+    });
+    return { kind: "redirect", status: 303, location: pageUrl({ ...form, identifier: identifier ?? form.identifier }, "too_many_attempts") };
   }
   const user = identifier ? await db().user.findUnique({ where: { identifier } }) : null;
   const ok = await verifyPassword(form.password ?? "", user ? localPasswordHash(user) : null);
