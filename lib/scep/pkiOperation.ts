@@ -152,7 +152,9 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
     if (!verdict.ok) refuse("badRequest", verdict.reason, verdict.detail, verdict.tokenId);
     if (verdict.ok && verdict.renewedFromSerial) {
       const old = await getCertificate(verdict.renewedFromSerial);
-      if (!old || old.revokedAt || !old.deviceId) refuse("badRequest", "scep_renewal_rejected", `renewal challenge for certificate ${verdict.renewedFromSerial}, which is ${old ? (old.revokedAt ? "revoked" : "bound to no device") : "gone"}`, verdict.tokenId);
+      const oldDevice = old?.deviceId ? await db().device.findUnique({ where: { id: old.deviceId }, select: { status: true } }) : null;
+      const why = !old ? "gone" : old.revokedAt ? "revoked" : !oldDevice ? "bound to no device" : oldDevice.status === "UNENROLLED" ? "bound to an unenrolled device" : null;
+      if (why) refuse("badRequest", "scep_renewal_rejected", `renewal challenge for certificate ${verdict.renewedFromSerial}, which is ${why}`, verdict.tokenId);
       // Issued for the device the old certificate is bound to: its messages signed with the new one are accepted (mdmRequest boundDevice).
       auth = { kind: "renewal", tokenId: old!.enrollmentTokenId ?? verdict.tokenId, userId: old!.userId ?? verdict.userId, deviceId: old!.deviceId, renewedFromSerial: old!.serial, challengeSource: verdict.source };
     } else if (verdict.ok) auth = { kind: "challenge", tokenId: verdict.tokenId, userId: verdict.userId, deviceId: null, renewedFromSerial: null, challengeSource: verdict.source };

@@ -14,6 +14,7 @@ import { validateCommand, validateProfile } from "@/lib/profiles/appleSchema";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
+import { scepEnroll } from "@/test/helpers/scepClient";
 import { SimDevice } from "@/test/sim/device";
 
 let t: TestDb;
@@ -127,5 +128,21 @@ describe("identity certificate renewal", () => {
     const refusal = await t.client.enrollmentLog.findFirstOrThrow({ where: { deviceIdentifier: sim.udid, outcome: "ERROR" }, orderBy: { time: "desc" } });
     expect(refusal.reason).toBe("checkin_cert_mismatch");
     expect((await t.client.device.findUniqueOrThrow({ where: { id: device.id } })).certSerial).toBe(newCert.serial);
+  });
+
+  it("a renewal challenge of a device that checked out in the meantime gets no certificate", async () => {
+    const scep = await createScepProfile({ name: "Checked out", challengeType: "DYNAMIC", subjectTemplate: "CN=$UDID", validityDays: 30, renewalWindowDays: 10 });
+    const token = await createEnrollmentToken({ name: "Leaving", expiresIn: "7d", scepProfileId: scep.profile.id });
+    const { sim, device, cert } = await enrolled(token.url);
+    const run = await queueIdentityRenewals(new Date(cert.notAfter.getTime() - 2 * DAY));
+    expect(run.queued.map((q) => q.identifier)).toEqual([sim.udid]);
+    const command = await t.client.command.findFirstOrThrow({ where: { deviceId: device.id, requestType: "InstallProfile" } });
+    const signed = (parsePlistDict(new TextEncoder().encode(command.payload), 8 << 20).Command as PlistDict).Payload as Uint8Array;
+    const scepPayload = byType(parsePlistDict((await verifySignedData(new Uint8Array(signed))).content, 8 << 20), "com.apple.security.scep").PayloadContent as PlistDict;
+    expect((await sim.checkOut()).status).toBe(200);
+    await expect(scepEnroll({ url: String(scepPayload.URL).replace(config().publicUrl, server.url), challenge: String(scepPayload.Challenge), subject: `CN=${sim.udid}` })).rejects.toThrow();
+    expect(await t.client.certificate.count({ where: { renewedFromSerial: cert.serial } })).toBe(0);
+    const line = await t.client.enrollmentLog.findFirstOrThrow({ where: { step: "scep", outcome: "ERROR", reason: "scep_renewal_rejected" }, orderBy: { time: "desc" } });
+    expect(line.message).toContain(`renewal challenge for certificate ${cert.serial}, which is bound to an unenrolled device`);
   });
 });
