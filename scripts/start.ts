@@ -17,7 +17,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const SOURCES = ["app", "components", "lib", "public", "types", "proxy.ts", "next.config.js", "postcss.config.mjs", "tsconfig.json", "package.json", "prisma/schema.prisma"];
+const SOURCES = ["app", "components", "lib", "public", "types", "proxy.ts", "instrumentation.ts", "next.config.js", "postcss.config.mjs", "tsconfig.json", "package.json", "prisma/schema.prisma"];
 
 function sourceHash(): string {
   const h = crypto.createHash("sha256");

@@ -3,6 +3,8 @@
 type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_FIELD = /pass(word)?|secret|token|challenge|key|authorization|cookie|jwt/i;
+/** Database ids and counts named after a secret (tokenId, challengeId, keyCount) are not secrets. */
+const NOT_SECRET_FIELD = /(Id|Ids|Count)$/;
 
 function threshold(): number {
   const l = (process.env.LOG_LEVEL ?? "info") as Level;
@@ -25,7 +27,7 @@ function redact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
     if (v instanceof Error) out[k] = { name: v.name, message: redactSecrets(v.message) };
-    else if (SECRET_FIELD.test(k) && v !== undefined && v !== null && typeof v !== "boolean") out[k] = "[redacted]";
+    else if (SECRET_FIELD.test(k) && !NOT_SECRET_FIELD.test(k) && v !== undefined && v !== null && typeof v !== "boolean") out[k] = "[redacted]";
     else out[k] = typeof v === "string" ? redactSecrets(v) : v;
   }
   return out;

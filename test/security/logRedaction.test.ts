@@ -40,8 +40,13 @@ describe("log redaction of secrets inside text", () => {
         note: `someone pasted ${API_KEY} into a form`,
         err: new Error(`bad token ${JWT}`),
         reason: "access_token_invalid",
+        tokenId: "cmtoken0000id",
+        password: "hunter2-never-printed",
       }),
     );
+    // Ids named after a secret stay readable; secret-named fields do not.
+    expect(line).toContain('"tokenId":"cmtoken0000id"');
+    expect(line).not.toContain("hunter2-never-printed");
     expect(line).toContain("failed with Authorization: Bearer [redacted]");
     for (const secret of [JWT, API_KEY, "S3cr3t_part", "abcdef123456", "verifier-value-1", "amFtZjpodW50ZXIy"]) expect(line).not.toContain(secret);
     // What is left still says what happened.
