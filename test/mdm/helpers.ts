@@ -16,6 +16,16 @@ export async function serveMdm(): Promise<RouteServer> {
   });
 }
 
+/** Everything a device touches from the token link on: profile download, SCEP, check-in, commands. */
+export async function serveOtaEnrollment(): Promise<RouteServer> {
+  return serveRouteImports({
+    "/enroll/profile": import("@/app/enroll/profile/route"),
+    "/scep/[id]": import("@/app/scep/[id]/route"),
+    "/mdm/checkin": import("@/app/mdm/checkin/route"),
+    "/mdm/connect": import("@/app/mdm/connect/route"),
+  });
+}
+
 /** An identity certificate issued by our CA, as the SCEP service would. */
 export async function issueIdentity(subject: string, link: { enrollmentTokenId?: string | null; userId?: string | null } = {}): Promise<SimIdentity & { serial: string }> {
   const keys = await generateRsaKeyPair(2048);

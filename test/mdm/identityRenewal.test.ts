@@ -13,7 +13,8 @@ import { verifySignedData } from "@/lib/pki/cms";
 import { validateCommand, validateProfile } from "@/lib/profiles/appleSchema";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
+import type { RouteServer } from "@/test/helpers/routeServer";
+import { serveOtaEnrollment } from "./helpers";
 import { scepEnroll } from "@/test/helpers/scepClient";
 import { SimDevice } from "@/test/sim/device";
 
@@ -22,12 +23,7 @@ let server: RouteServer;
 
 beforeAll(async () => {
   t = await createTestDb();
-  server = await serveRouteImports({
-    "/enroll/profile": import("@/app/enroll/profile/route"),
-    "/scep/[id]": import("@/app/scep/[id]/route"),
-    "/mdm/checkin": import("@/app/mdm/checkin/route"),
-    "/mdm/connect": import("@/app/mdm/connect/route"),
-  });
+  server = await serveOtaEnrollment();
 });
 afterAll(async () => {
   await server.close();

@@ -9,7 +9,8 @@ import { addPolicy } from "@/lib/mdm/policies";
 import { validateCheckin, validateCommand, validateCommandResponse } from "@/lib/profiles/appleSchema";
 import { config } from "@/lib/config";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
+import type { RouteServer } from "@/test/helpers/routeServer";
+import { serveOtaEnrollment } from "./helpers";
 import { SimDevice } from "@/test/sim/device";
 import { signProfile } from "@/lib/profiles/signProfile";
 import { restrictionsProfile } from "./fixtures/profiles";
@@ -21,12 +22,7 @@ let server: RouteServer;
 
 beforeAll(async () => {
   t = await createTestDb();
-  server = await serveRouteImports({
-    "/enroll/profile": import("@/app/enroll/profile/route"),
-    "/scep/[id]": import("@/app/scep/[id]/route"),
-    "/mdm/checkin": import("@/app/mdm/checkin/route"),
-    "/mdm/connect": import("@/app/mdm/connect/route"),
-  });
+  server = await serveOtaEnrollment();
 });
 afterAll(async () => {
   await server.close();
