@@ -84,3 +84,9 @@ test("the public health endpoint reports the database and migrations", async ({ 
   expect(res.status()).toBe(200);
   expect(await res.json()).toMatchObject({ ok: true, database: "ok", migrations: "current" });
 });
+
+test("browsers asking for /favicon.ico get the app icon, not a 404", async ({ request }) => {
+  const res = await request.get("/favicon.ico");
+  expect(res.status()).toBe(200);
+  expect(res.headers()["content-type"]).toMatch(/image/);
+});
