@@ -11,12 +11,36 @@ import type { EnrollmentVersion } from "./accessTokens";
 export const FLOW_TTL_SECONDS = 15 * 60;
 const SEAL_CONTEXT = "adde:auth-flow";
 
-function open(data: string): FlowData | null {
+function openSealed<T>(data: string, context: string): T | null {
   try {
-    return JSON.parse(unseal(data, SEAL_CONTEXT)) as FlowData;
+    return JSON.parse(unseal(data, context)) as T;
   } catch {
     return null;
   }
+}
+
+/**
+ * One sealed, expiring row of server-side state in the AuthFlow table, addressed by a hash
+ * (`key`). Sign-in flows and account enrollments (lib/mdm/accountEnrollments.ts) share it;
+ * each seals under its own context, so neither can read the other's rows.
+ */
+export async function putSealedState(key: string, context: string, row: { userIdentifier: string | null; version: string; data: unknown; ttlSeconds: number }): Promise<void> {
+  await db().authFlow.create({
+    data: {
+      stateHash: key,
+      userIdentifier: row.userIdentifier,
+      version: row.version,
+      data: seal(JSON.stringify(row.data), context),
+      expiresAt: new Date(Date.now() + row.ttlSeconds * 1000),
+    },
+  });
+}
+
+/** The row's data without consuming it; null when unknown, expired or unreadable. */
+export async function readSealedState<T>(key: string, context: string): Promise<T | null> {
+  const row = await db().authFlow.findUnique({ where: { stateHash: key } });
+  if (!row || row.expiresAt.getTime() <= Date.now()) return null;
+  return openSealed<T>(row.data, context);
 }
 
 export interface IdpLeg {
@@ -49,18 +73,9 @@ export type FlowData = SimpleFlow | OAuthFlow;
 /** Stores the flow; returns the handle (shown once: state parameter or hidden field). */
 export async function createFlow(data: FlowData, ttlSeconds = FLOW_TTL_SECONDS): Promise<string> {
   const handle = randomToken(32);
-  const now = Date.now();
   // Abandoned sign-ins leave rows behind; sweep expired ones as new flows start.
-  await db().authFlow.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });
-  await db().authFlow.create({
-    data: {
-      stateHash: sha256Hex(handle),
-      userIdentifier: data.identifier,
-      version: data.version,
-      data: seal(JSON.stringify(data), SEAL_CONTEXT),
-      expiresAt: new Date(now + ttlSeconds * 1000),
-    },
-  });
+  await db().authFlow.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+  await putSealedState(sha256Hex(handle), SEAL_CONTEXT, { userIdentifier: data.identifier, version: data.version, data, ttlSeconds });
   return handle;
 }
 
@@ -71,9 +86,7 @@ function plausibleHandle(handle: string | null | undefined): handle is string {
 /** Reads a live flow without consuming it (the sign-in page, a failed password attempt). */
 export async function peekFlow(handle: string | null | undefined): Promise<FlowData | null> {
   if (!plausibleHandle(handle)) return null;
-  const row = await db().authFlow.findUnique({ where: { stateHash: sha256Hex(handle) } });
-  if (!row || row.expiresAt.getTime() <= Date.now()) return null;
-  return open(row.data);
+  return readSealedState<FlowData>(sha256Hex(handle), SEAL_CONTEXT);
 }
 
 /** Takes the flow out (exactly one caller wins); null when unknown, expired or already used. */
@@ -84,5 +97,5 @@ export async function consumeFlow(handle: string | null | undefined): Promise<Fl
   if (!row) return null;
   const { count } = await db().authFlow.deleteMany({ where: { stateHash } });
   if (count !== 1 || row.expiresAt.getTime() <= Date.now()) return null;
-  return open(row.data);
+  return openSealed<FlowData>(row.data, SEAL_CONTEXT);
 }

@@ -7,10 +7,9 @@
 // state or sign-in handle can ever address these rows, and the data is sealed under its
 // own context, so authFlows.ts could not read them either. Expired rows go with the sweep
 // createFlow runs.
-import { db } from "../db/client";
 import type { EnrollmentVersion } from "../enrollment/accessTokens";
+import { putSealedState, readSealedState } from "../enrollment/authFlows";
 import { randomToken, sha256Hex } from "../secrets/hash";
-import { seal, unseal } from "../secrets/sealed";
 
 const SEAL_CONTEXT = "adde:account-enrollment";
 /** Long enough for a profile that waits in Settings a few days before the user installs it. */
@@ -35,25 +34,12 @@ const keyOf = (id: string) => sha256Hex(`account-enrollment:${id}`);
 export async function recordAccountEnrollment(info: AccountEnrollmentInfo & { userIdentifier: string }, ttlSeconds = ACCOUNT_ENROLLMENT_TTL_SECONDS): Promise<string> {
   const id = randomToken(18);
   const data: AccountEnrollmentInfo = { userId: info.userId, version: info.version, product: info.product, buildVersion: info.buildVersion, language: info.language };
-  await db().authFlow.create({
-    data: {
-      stateHash: keyOf(id),
-      userIdentifier: info.userIdentifier,
-      version: info.version,
-      data: seal(JSON.stringify(data), SEAL_CONTEXT),
-      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
-    },
-  });
+  await putSealedState(keyOf(id), SEAL_CONTEXT, { userIdentifier: info.userIdentifier, version: info.version, data, ttlSeconds });
   return id;
 }
 
 /** The recorded enroll request, or null when unknown or expired. Not consumed: Authenticate may repeat. */
 export async function findAccountEnrollment(id: string): Promise<AccountEnrollment | null> {
-  const row = await db().authFlow.findUnique({ where: { stateHash: keyOf(id) } });
-  if (!row || row.expiresAt.getTime() <= Date.now()) return null;
-  try {
-    return { id, ...(JSON.parse(unseal(row.data, SEAL_CONTEXT)) as AccountEnrollmentInfo) };
-  } catch {
-    return null;
-  }
+  const info = await readSealedState<AccountEnrollmentInfo>(keyOf(id), SEAL_CONTEXT);
+  return info ? { id, ...info } : null;
 }
