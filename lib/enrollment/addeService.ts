@@ -11,7 +11,7 @@ import type { ReasonCode } from "../log/reasons";
 import { recordAccountEnrollment } from "../mdm/accountEnrollments";
 import { currentMdmTopic } from "../mdm/endpoints";
 import { mdmUrlsFor } from "../mdm/enrollmentRef";
-import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../mdm/plist";
+import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../plist/plist";
 import { getCa } from "../pki/ca";
 import { escapeNameValue } from "../pki/names";
 import { CmsError, verifySignedData } from "../pki/cms";

@@ -19,7 +19,7 @@ import { currentMdmTopic } from "./endpoints";
 import { resolveEnrollmentLink } from "./enrollmentLink";
 import { authenticateIdentity, MdmAuthError } from "./identity";
 import { boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, refusedRequestDevice, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
-import { buildPlist, parsePlistDict, type PlistDict } from "./plist";
+import { buildPlist, parsePlistDict, type PlistDict } from "../plist/plist";
 import { queueGroupPolicies } from "./policies";
 import { groupIdForUser, modelFamilyOfProduct } from "../enrollment/routes";
 

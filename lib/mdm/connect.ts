@@ -14,7 +14,7 @@ import { failure } from "./checkin";
 import { maybePruneCommandHistory, nextCommand } from "./commands";
 import { authenticateIdentity } from "./identity";
 import { boundDevice, checkBearer, EMPTY_OK, messageIdentity, plistResponse, type MdmRequest, type MdmResponse } from "./mdmRequest";
-import { parsePlistDict, plistToJson, type PlistDict, type PlistValue } from "./plist";
+import { parsePlistDict, plistToJson, type PlistDict, type PlistValue } from "../plist/plist";
 
 const STATUS_MAP = {
   Acknowledged: "ACKNOWLEDGED",

@@ -11,7 +11,7 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import type { CertificateRow } from "../pki/certificates";
 import { MdmAuthError } from "./identity";
-import { parsePlistDict, type PlistDict } from "./plist";
+import { parsePlistDict, type PlistDict } from "../plist/plist";
 
 export interface MdmRequest {
   body: Uint8Array;

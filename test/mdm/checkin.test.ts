@@ -10,7 +10,7 @@ import { currentMdmTopic } from "@/lib/mdm/endpoints";
 import { createGroup } from "@/lib/mdm/groups";
 import { addPolicy } from "@/lib/mdm/policies";
 import { enqueueCommand } from "@/lib/mdm/commands";
-import { buildPlist, parsePlistStrict, type PlistDict } from "@/lib/mdm/plist";
+import { buildPlist, parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
 import { validateCheckin, validateCommand, validateCommandResponse } from "@/lib/profiles/appleSchema";
 import { revokeCertificate } from "@/lib/pki/certificates";
 import { toPem } from "@/lib/pki/der";

@@ -7,7 +7,7 @@ import { config } from "@/lib/config";
 import { createEnrollmentToken } from "@/lib/enrollment/tokens";
 import { createGroup } from "@/lib/mdm/groups";
 import { queueIdentityRenewals } from "@/lib/mdm/identityRenewal";
-import { parsePlistDict, type PlistDict } from "@/lib/mdm/plist";
+import { parsePlistDict, type PlistDict } from "@/lib/plist/plist";
 import { addPolicy } from "@/lib/mdm/policies";
 import { verifySignedData } from "@/lib/pki/cms";
 import { validateCommand, validateProfile } from "@/lib/profiles/appleSchema";

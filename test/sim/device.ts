@@ -7,7 +7,7 @@
 import crypto from "node:crypto";
 import { signData, verifySignedData } from "@/lib/pki/cms";
 import { importSigningKey } from "@/lib/pki/keys";
-import { buildPlist, isPlistDict, parsePlistStrict, type PlistDict, type PlistValue } from "@/lib/mdm/plist";
+import { buildPlist, isPlistDict, parsePlistStrict, type PlistDict, type PlistValue } from "@/lib/plist/plist";
 import { scepEnroll as defaultScepEnroll } from "@/test/helpers/scepClient";
 
 export interface SimIdentity {
