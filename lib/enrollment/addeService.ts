@@ -19,7 +19,8 @@ import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, ProfileOptionsError } from "
 import { signProfile } from "../profiles/signProfile";
 import { challengeForEnrollment } from "../scep/challenge";
 import { scepUrl } from "../scep/url";
-import { bearerToken, verifyAccessToken, type EnrollmentVersion } from "./accessTokens";
+import { bearerToken, type EnrollmentVersion } from "./accessTokens";
+import { authorizeAccessToken } from "./bearerAuth";
 import { getAddeSettings, type AddeSettings } from "./addeSettings";
 import { essoHeader } from "./esso";
 import { defaultOtaScepProfile } from "./otaIdentity";
@@ -138,9 +139,10 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
     const note = req.authorization ? " (Authorization header is not a Bearer token)" : "";
     return challenge(req.authorization ? "access_token_malformed" : null, `first enrollment attempt (${version}) from ${device}${note}; asked to authenticate (${settings.authMethod})`, 401, esso ? { "x-apple-mdm-esso": esso } : {});
   }
-  const verdict = await verifyAccessToken(token);
+  const verdict = await authorizeAccessToken(token);
   if (!verdict.ok) {
-    return challenge(verdict.reason, `enrollment (${version}) from ${device} refused: access token rejected (${verdict.reason})`);
+    const why = verdict.reason === "adde_route_removed" ? `: no enabled routing rule gives ${verdict.userIdentifier} ${version} any more` : "";
+    return challenge(verdict.reason, `enrollment (${version}) from ${device} refused: access token rejected (${verdict.reason})${why}`);
   }
   if (verdict.version !== version) {
     await writeEnrollmentLog({ step: "adde.enroll", outcome: "ERROR", reason: "adde_version_mismatch", message: `token of ${verdict.userIdentifier} is for ${verdict.version} but the device asked for ${version}`, userIdentifier: verdict.userIdentifier, remoteAddr });

@@ -90,6 +90,18 @@ export async function domainKnown(who: ParsedIdentifier): Promise<boolean> {
 }
 
 /**
+ * True when an enabled rule still sends this user to this kind of enrollment (any model
+ * family). Tokens of a user whose rule was deleted, disabled or changed stop working
+ * (lib/enrollment/bearerAuth.ts, the refresh grant).
+ */
+export async function userStillRouted(identifier: string, version: EnrollmentVersion): Promise<boolean> {
+  const who = parseIdentifier(identifier);
+  if (!who) return false;
+  const rules = await db().addeRoute.findMany({ where: { enabled: true, version } });
+  return rules.some((r) => domainMatches(r.domain, who.domain) && userMatches(r.userMatch, who.identifier));
+}
+
+/**
  * The device group for an account-driven enrollment (for the MDM check-in at Authenticate):
  * the matching rule's group, or null.
  */

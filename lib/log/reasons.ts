@@ -191,7 +191,11 @@ export const REASONS = {
   },
   oauth_invalid_request: {
     title: "Invalid OAuth 2 request",
-    fix: "The device's authorization or token request was malformed (wrong client, redirect URI, PKCE or grant). Check the OAuth 2 settings.",
+    fix: "The device's authorization or token request was malformed (wrong client, redirect URI, missing state, a PKCE verifier that does not match, or an unsupported grant). Check the OAuth 2 client id in the settings.",
+  },
+  adde_route_removed: {
+    title: "No routing rule for this user any more",
+    fix: "The account-driven routing rule that let this user enroll was deleted or disabled, or now gives another enrollment type, so the user's access and refresh tokens no longer work: the device is asked to sign in again and is refused until a rule covers the user. Re-enable or recreate the rule if the user should stay enrolled; otherwise remove the device.",
   },
   tokens_revoked_by_admin: {
     title: "Tokens invalidated by an admin",

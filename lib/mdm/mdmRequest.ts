@@ -3,7 +3,8 @@
 // the account-driven bearer check (seed 003 step 19).
 import type { Device } from "../db/generated/sqlite/client";
 import { db } from "../db/client";
-import { bearerToken, verifyAccessToken } from "../enrollment/accessTokens";
+import { bearerToken } from "../enrollment/accessTokens";
+import { authorizeAccessToken } from "../enrollment/bearerAuth";
 import { challengeHeader } from "../enrollment/addeService";
 import { getAddeSettings } from "../enrollment/addeSettings";
 import { LIMITS } from "../http/body";
@@ -127,8 +128,11 @@ export async function checkBearer(
   const version = userEnrollment || device?.enrollmentType === "USER_ENROLLMENT" ? "mdm-byod" : "mdm-adde";
   const token = bearerToken(authorization);
   if (!token) throw new BearerError("access_token_invalid", "account-driven device sent no Bearer access token", version);
-  const r = await verifyAccessToken(token);
-  if (!r.ok) throw new BearerError(r.reason as ReasonCode, `access token rejected (${r.reason})`, version);
+  const r = await authorizeAccessToken(token);
+  if (!r.ok) {
+    const why = r.reason === "adde_route_removed" ? `: no enabled routing rule gives ${r.userIdentifier} ${version} any more, so the user must sign in again` : "";
+    throw new BearerError(r.reason, `access token rejected (${r.reason})${why}`, version);
+  }
   const owner = cert.userId ?? device?.userId ?? null;
   if (owner && owner !== r.userId) throw new BearerError("access_token_invalid", "access token belongs to another user than the enrollment", version);
   return { userId: r.userId, userIdentifier: r.userIdentifier, version: r.version };
