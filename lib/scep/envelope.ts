@@ -8,7 +8,7 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { bytesEqual, DerError, derTlv, octets, oidDer, parseDer, stringBytes } from "../pki/der";
+import { algorithmIdentifierDer, bytesEqual, DerError, derTlv, octets, oidDer, parseDer, stringBytes } from "../pki/der";
 import { certificateFields, childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole } from "../pki/derReader";
 import { OID } from "../pki/cms";
 
@@ -310,7 +310,7 @@ export function encryptEnvelope(content: Uint8Array, recipientCert: pkijs.Certif
     TAG.SEQUENCE,
     new Uint8Array([0x02, 0x01, 0x00]), // version 0 (issuerAndSerialNumber)
     derTlv(TAG.SEQUENCE, recipient.issuer, derTlv(TAG.INTEGER, recipient.serial)),
-    derTlv(TAG.SEQUENCE, oidDer(RSA_ENCRYPTION), new Uint8Array([0x05, 0x00])),
+    algorithmIdentifierDer(RSA_ENCRYPTION),
     derTlv(TAG.OCTET_STRING, encryptedKey),
   );
   const encryptedContentInfo = derTlv(
