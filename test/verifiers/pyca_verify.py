@@ -5,7 +5,7 @@ import datetime
 import sys
 
 from cryptography import x509
-from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store
+from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store
 
 
 def load(path):
@@ -19,10 +19,16 @@ def main():
     intermediates = [] if intermediates_path == "-" else load(intermediates_path)
     leaf = load(leaf_path)[0]
     builder = PolicyBuilder().store(Store(roots)).time(datetime.datetime.now(datetime.timezone.utc))
-    if usage != "client":
+    if usage == "client":
+        # A device identity: the Web PKI client profile (clientAuth EKU, key usage, basic
+        # constraints...), except that a SCEP identity names the device in its subject and need
+        # not carry a subjectAltName.
+        ee = ExtensionPolicy.webpki_defaults_ee().may_be_present(x509.SubjectAlternativeName, Criticality.AGNOSTIC, None)
+    else:
         # The RA, the profile signer and CA certificates are not TLS clients: keep the CA-side
         # Web PKI checks and relax only the end-entity extension rules (EKU, SAN).
-        builder = builder.extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ExtensionPolicy.permit_all())
+        ee = ExtensionPolicy.permit_all()
+    builder = builder.extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee)
     verifier = builder.build_client_verifier()
     try:
         verified = verifier.verify(leaf, intermediates)
