@@ -135,8 +135,10 @@ export async function buildPkiMessage(opts: {
   messageType?: string;
   cipherOid?: string;
   transactionId?: string;
+  /** A ready pkcsPKIEnvelope (tests that tamper with it); csrDer and recipientCertDer are then not used. */
+  envelope?: Uint8Array;
 }): Promise<BuiltRequest> {
-  const envelope = encryptEnvelope(opts.csrDer, pkijs.Certificate.fromBER(ab(opts.recipientCertDer)), opts.cipherOid ?? AES_256_CBC);
+  const envelope = opts.envelope ?? encryptEnvelope(opts.csrDer, pkijs.Certificate.fromBER(ab(opts.recipientCertDer)), opts.cipherOid ?? AES_256_CBC);
   const transactionId = opts.transactionId ?? crypto.createHash("sha256").update(crypto.randomBytes(16)).digest("hex");
   const senderNonce = new Uint8Array(crypto.randomBytes(16));
   const attributes = [
