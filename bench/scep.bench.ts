@@ -23,7 +23,7 @@ const DES_CBC = "1.3.14.3.2.7";
 const CHALLENGE = "bench-challenge-secret";
 
 async function buildRequests(url: string, count: number): Promise<Uint8Array[]> {
-  const caCertDer = await client.getCaCert(url);
+  const { raDer } = await client.getScepCerts(url);
   const out: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", {
@@ -34,7 +34,7 @@ async function buildRequests(url: string, count: number): Promise<Uint8Array[]> 
     const subject = `CN=bench-${i},O=scep-client,OU=MDM,C=US`;
     const csrDer = await client.buildCsr(subject, privateKey, publicKey, CHALLENGE);
     const signerCertDer = await client.selfSigned(subject, privateKey, publicKey);
-    out.push((await client.buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: privateKey, cipherOid: DES_CBC })).body);
+    out.push((await client.buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: privateKey, cipherOid: DES_CBC })).body);
   }
   return out;
 }

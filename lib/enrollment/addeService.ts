@@ -12,7 +12,7 @@ import { recordAccountEnrollment } from "../mdm/accountEnrollments";
 import { currentMdmTopic } from "../mdm/endpoints";
 import { mdmUrlsFor } from "../mdm/enrollmentRef";
 import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../plist/plist";
-import { getCa } from "../pki/ca";
+import { getProfileTrust } from "../pki/trust";
 import { escapeNameValue } from "../pki/names";
 import { CmsError, verifySignedData } from "../pki/cms";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, ProfileOptionsError } from "../profiles/enrollmentProfile";
@@ -196,7 +196,7 @@ async function buildProfileFor(userId: string, version: EnrollmentVersion, info:
   const scep = await scepProfileFor(settings);
   const managedAppleId = managedAppleIdFor(user);
   const challenge = await challengeForEnrollment(scep.id, { userId: user.id });
-  const ca = await getCa();
+  const trust = await getProfileTrust();
   const enrollmentRef = `adde-${crypto.randomUUID().slice(0, 8)}`;
   const family = modelFamilyOfProduct(info.product);
   const isDevice = version === "mdm-adde";
@@ -205,7 +205,7 @@ async function buildProfileFor(userId: string, version: EnrollmentVersion, info:
   const { xml } = buildEnrollmentProfile({
     displayName: `${isDevice ? "Device" : "User"} enrollment${family ? ` (${family})` : ""}`,
     description: `Enrolls this ${family ?? "device"} for ${managedAppleId} with ${new URL(config().publicUrl).host}.`,
-    rootCaDer: ca.certDer,
+    trust,
     identity: {
       kind: "scep",
       url: scepUrl(scep.id),

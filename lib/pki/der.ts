@@ -119,3 +119,35 @@ export function oidDer(oid: string): Uint8Array {
   }
   return der;
 }
+
+// AlgorithmIdentifiers: the one place that decides their parameters.
+const NULL_PARAMS = new Uint8Array([0x05, 0x00]);
+/** PKCS#1 algorithms whose AlgorithmIdentifier carries an explicit NULL (RFC 4055 §5, RFC 8017 A.1/A.2.4). */
+const PKCS1_NULL_PARAMS = new Set([
+  "1.2.840.113549.1.1.1", // rsaEncryption
+  "1.2.840.113549.1.1.5", // sha1WithRSAEncryption
+  "1.2.840.113549.1.1.11", // sha256WithRSAEncryption
+  "1.2.840.113549.1.1.12", // sha384WithRSAEncryption
+  "1.2.840.113549.1.1.13", // sha512WithRSAEncryption
+  "1.2.840.113549.1.1.14", // sha224WithRSAEncryption
+]);
+const ABSENT_PARAMS = new Set([
+  // SHA-2 digests (RFC 5754 §2: parameters absent) and ECDSA signatures (RFC 5758 §3.2).
+  "2.16.840.1.101.3.4.2.1",
+  "2.16.840.1.101.3.4.2.2",
+  "2.16.840.1.101.3.4.2.3",
+  "2.16.840.1.101.3.4.2.4",
+  "1.2.840.10045.4.3.2",
+  "1.2.840.10045.4.3.3",
+  "1.2.840.10045.4.3.4",
+]);
+
+/**
+ * DER AlgorithmIdentifier for a signature, digest or RSA key-transport OID, parameters as the
+ * RFCs require. Every certificate, CSR and CMS structure we write takes its identifiers here.
+ */
+export function algorithmIdentifierDer(oid: string): Uint8Array {
+  if (PKCS1_NULL_PARAMS.has(oid)) return derTlv(0x30, oidDer(oid), NULL_PARAMS);
+  if (ABSENT_PARAMS.has(oid)) return derTlv(0x30, oidDer(oid));
+  throw new DerError(`no AlgorithmIdentifier rule for ${oid}`);
+}

@@ -3,7 +3,7 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ab, derTlv, oidDer, randomSerial } from "./der";
+import { ab, algorithmIdentifierDer, derTlv, randomSerial } from "./der";
 import { nodeSigningKey, sha256SignatureOid } from "./keys";
 
 /** X.509 KeyUsage bits (RFC 5280 4.2.1.3), numbered as in the BIT STRING. */
@@ -104,19 +104,16 @@ export async function signCertificate(t: CertificateTemplate, signingKey: Crypto
     );
   }
   cert.extensions = extensions;
-  const algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: sha256SignatureOid(signingKey) });
+  const algorithmDer = algorithmIdentifierDer(sha256SignatureOid(signingKey));
+  const algorithm = pkijs.AlgorithmIdentifier.fromBER(ab(algorithmDer));
   cert.signature = algorithm;
   cert.signatureAlgorithm = algorithm;
   const tbs = new Uint8Array(cert.encodeTBS().toBER(false));
   cert.tbsView = tbs;
   const signature = crypto.sign("sha256", tbs, nodeSigningKey(signingKey));
   cert.signatureValue = new asn1js.BitString({ valueHex: ab(new Uint8Array(signature)) });
-  const der = derTlv(0x30, tbs, oidSequence(algorithm.algorithmId), derTlv(0x03, new Uint8Array([0]), signature));
+  const der = derTlv(0x30, tbs, algorithmDer, derTlv(0x03, new Uint8Array([0]), signature));
   return { cert, der };
-}
-
-function oidSequence(oid: string): Uint8Array {
-  return derTlv(0x30, oidDer(oid));
 }
 
 function extension(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {

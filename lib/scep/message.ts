@@ -136,8 +136,8 @@ export interface CertRepInput {
   status: "SUCCESS" | "FAILURE";
   failInfo?: FailInfoName;
   failInfoText?: string;
-  /** SUCCESS: the issued certificate, encrypted to the requester. */
-  issuedCertDer?: Uint8Array;
+  /** SUCCESS: the issued certificate first (the leaf, RFC 8894 3.3.2.1), then any intermediates; encrypted to the requester. */
+  issuedCertsDer?: Uint8Array[];
   /** The requester's certificate (DER as received, or parsed). */
   requesterCert?: pkijs.Certificate | Uint8Array;
   cipherOid?: string;
@@ -163,8 +163,8 @@ export async function buildCertRep(input: CertRepInput): Promise<Uint8Array> {
     // SignedData without content.
     return signData(new Uint8Array(0), input.signer, { attributes });
   }
-  if (!input.issuedCertDer || !input.requesterCert) throw new Error("SUCCESS CertRep needs the issued certificate and the requester's certificate");
-  const envelope = encryptEnvelope(certsOnly([input.issuedCertDer]), input.requesterCert, input.cipherOid);
+  if (!input.issuedCertsDer?.length || !input.requesterCert) throw new Error("SUCCESS CertRep needs the issued certificate and the requester's certificate");
+  const envelope = encryptEnvelope(certsOnly(input.issuedCertsDer), input.requesterCert, input.cipherOid);
   return signData(envelope, input.signer, { attributes });
 }
 

@@ -6,14 +6,15 @@ import { db } from "../db/client";
 import { badRequest, notFound } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
-import { getCa, getCaDecryptionKey } from "../pki/ca";
+import { getCa } from "../pki/ca";
+import { getRa, raDecryptionKeys } from "../pki/ra";
 import { CmsError, signerKeyType, type Signer } from "../pki/cms";
 import { getCertificate, issueCertificate, lookupIssuedCertificate } from "../pki/certificates";
 import { rsaKeyBits } from "../pki/keys";
 import { nameParts } from "../pki/names";
 import { peekChallengeContext, verifyChallenge } from "./challenge";
 import { CsrError, parseCsr } from "./csr";
-import { decryptEnvelope, EnvelopeError } from "./envelope";
+import { CANNOT_DECRYPT, decryptEnvelope, EnvelopeError } from "./envelope";
 import { buildCertRep, MessageType, parsePkiMessage, ScepMessageError, verifyPkiMessage, type FailInfoName, type PkiMessage } from "./message";
 import { getScepProfileRow, type ScepProfile } from "./profiles";
 import { expandSubject, type SubjectContext } from "./subject";
@@ -32,9 +33,17 @@ export interface PkiOperationResult {
   serial?: string;
 }
 
-async function caSigner(): Promise<Signer> {
+/** CertReps are signed by the RA; its chain (CA and any issuers above) travels with them. */
+async function raSigner(): Promise<Signer> {
   const ca = await getCa();
-  return { certDer: ca.certDer, chainDer: [], privateKey: ca.privateKey };
+  const ra = await getRa();
+  return { certDer: ra.certDer, chainDer: [ca.certDer, ...ca.chainDer], privateKey: ra.privateKey };
+}
+
+/** The issued certificate and, under an imported subordinate, the intermediates a device needs (not the root). */
+async function issuedWithIntermediates(der: Uint8Array): Promise<Uint8Array[]> {
+  const ca = await getCa();
+  return ca.chainDer.length ? [der, ca.certDer, ...ca.chainDer.slice(0, -1)] : [der];
 }
 
 interface Failure {
@@ -112,7 +121,8 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
   if (signerKeyType(msg.parsed) !== "rsa") refuse("badAlg", "scep_bad_message", "the request is signed with a non-RSA key; the response cannot be encrypted to it");
   let decrypted: { content: Uint8Array; cipherOid: string };
   try {
-    decrypted = decryptEnvelope(msg.envelope!, (await getCa()).cert, await getCaDecryptionKey());
+    // Only the RA keys: the CA's key never opens client bytes.
+    decrypted = decryptEnvelope(msg.envelope!, (await raDecryptionKeys()).map((ra) => ({ cert: ra.cert, key: ra.keyObject })));
   } catch (err) {
     if (err instanceof EnvelopeError) refuse(err.failInfo, "scep_bad_message", `the envelope cannot be opened: ${err.message}`);
     throw err;
@@ -122,6 +132,8 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
     csr = parseCsr(decrypted!.content);
   } catch (err) {
     if (err instanceof CsrError) {
+      // Content that is not even DER is what a wrong content key produces: answer as for one.
+      if (err.kind === "unreadable") refuse("badMessageCheck", "scep_bad_message", `the envelope cannot be opened: ${CANNOT_DECRYPT}`);
       if (err.kind === "bad_signature") refuse("badMessageCheck", "scep_csr_invalid", err.message);
       refuse("badRequest", "scep_bad_message", `the envelope does not hold a valid PKCS#10 request: ${err.message}`);
     }
@@ -190,7 +202,7 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
     await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: "scep_bad_message", message: `${profile.name}: PKIOperation body is not a SCEP message (${detail})`, remoteAddr });
     throw badRequest("bad_scep_message", `not a SCEP PKIMessage: ${detail}`);
   }
-  const signer = await caSigner();
+  const signer = await raSigner();
   try {
     const ok = await decide(msg, profile);
     const body = await buildCertRep({
@@ -198,7 +210,7 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
       transactionId: msg.transactionId,
       recipientNonce: msg.senderNonce,
       status: "SUCCESS",
-      issuedCertDer: ok.der,
+      issuedCertsDer: await issuedWithIntermediates(ok.der),
       requesterCert: msg.signerCertDer,
       cipherOid: ok.cipherOid,
     });
