@@ -28,7 +28,7 @@ import { groupIdForUser, modelFamilyOfProduct } from "../enrollment/routes";
 export const SUPPORTED_CHECKIN_TYPES = ["Authenticate", "TokenUpdate", "CheckOut", "GetBootstrapToken", "SetBootstrapToken", "UserAuthenticate", "DeclarativeManagement"] as const;
 
 const BOOTSTRAP_CONTEXT = "bootstrap-token";
-const UNLOCK_CONTEXT = "unlock-token";
+export const UNLOCK_CONTEXT = "unlock-token";
 
 interface Ctx {
   req: MdmRequest;

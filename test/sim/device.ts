@@ -415,6 +415,13 @@ export class SimDevice {
    * commands handled in the first session.
    */
   async enrollOta(enrollUrl: string): Promise<{ profile: PlistDict; commands: HandledCommand[] }> {
+    const profile = await this.installOtaProfile(enrollUrl);
+    const commands = await this.enrollMdm();
+    return { profile, commands };
+  }
+
+  /** The first half of enrollOta: profile download and verification, SCEP, install; no MDM message yet. */
+  async installOtaProfile(enrollUrl: string): Promise<PlistDict> {
     const profileBytes = await this.downloadProfile(enrollUrl);
     const signed = profileBytes[0] === 0x30;
     if (!signed) throw new Error("the enrollment profile is not signed");
@@ -444,8 +451,7 @@ export class SimDevice {
     });
     await this.useIdentity({ certDer: issued.certDer, privateKeyPem: issued.privateKeyPem });
     await this.installAsync(profileBytes, false);
-    const commands = await this.enrollMdm();
-    return { profile, commands };
+    return profile;
   }
 
   /** Submits the enroll page's download form: POST token=… to /enroll/profile. */
