@@ -1,6 +1,8 @@
-// Ongoing authorization (seed 003 step 19): after account-driven enrollment every MDM request
-// carries the access token. Check-ins with it succeed; after an admin invalidates the user's
-// tokens they get 401 until the person signs in again. The whole chain is real: the profile's
+// Ongoing authorization (seed 003 step 19; Apple, "Onboarding users with account sign-in"):
+// after account-driven enrollment an iPhone sends the access token on every MDM request, a
+// Mac only on its user channel (its device channel rests on the identity certificate).
+// Check-ins with it succeed; after an admin invalidates the user's tokens they get 401 until
+// the person signs in again; CheckOut lands regardless. The whole chain is real: the profile's
 // SCEP payload → SCEP exchange with its one-time challenge (the certificate is bound to the
 // user) → the MDM helper's check-in route and device simulator.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
