@@ -3,6 +3,7 @@
 // every unauthenticated or malformed request.
 process.env.CLIENT_CERT_HEADER = "x-client-cert";
 
+import { getDeviceDetail } from "@/lib/inventory/deviceDetail";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
@@ -197,6 +198,8 @@ describe("enrollment lifecycle", () => {
     expect(d.userChannels[0]).toMatchObject({ userChannelId: userId, userShortName: "ann", userLongName: "Ann Example", pushMagic: "USER-MAGIC", pushToken: "07".repeat(32), topic });
     expect(d.userChannels[0].authenticatedAt).not.toBeNull();
     expect((await lastLog(sim.udid))?.message).toMatch(/user channel of ann/);
+    // The device page lists the user channel (without its push secrets).
+    expect((await getDeviceDetail(sim.udid)).userChannels).toEqual([{ userChannelId: userId, userShortName: "ann", userLongName: "Ann Example", lastSeenAt: expect.any(Date) }]);
     // User-channel command polls work with the stored record; an unknown user channel is refused.
     const poll = await sim.report({ Status: "Idle", UserID: userId });
     expect(poll.status).toBe(200);
