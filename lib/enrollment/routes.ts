@@ -19,7 +19,7 @@ export function modelFamilyOfProduct(product: string | null | undefined): ModelF
   if (!product) return null;
   if (/^iPhone/.test(product)) return "iPhone";
   if (/^iPad/.test(product)) return "iPad";
-  if (/^(Mac|iMac|MacBook)/.test(product)) return "Mac";
+  if (/^(Mac|iMac|MacBook|VirtualMac)/.test(product)) return "Mac";
   if (/^AppleTV/.test(product)) return "AppleTV";
   if (/^Watch/.test(product)) return "Watch";
   if (/^RealityDevice/.test(product)) return "RealityDevice";

@@ -121,6 +121,14 @@ export const REASONS = {
     title: "Enrollment reference ignored",
     fix: "The check-in URL's enrollment reference did not verify, named a deleted or revoked token, or disagreed with the identity certificate; the device enrolled without it (no token group). A forged or altered reference is a security concern: check where the profile came from.",
   },
+  user_channel_declined: {
+    title: "User channel declined",
+    fix: "The server answered 410 to a user-channel message: it manages user channels on Macs only, and not after the device checked out. Nothing to do unless the device is a Mac recorded with another platform (check its Authenticate).",
+  },
+  user_channel_unknown: {
+    title: "Unknown user channel",
+    fix: "A command poll named a user channel that never sent UserAuthenticate or TokenUpdate. The user logs out and in again (the Mac then reopens the channel); repeated refusals point to a copied identity.",
+  },
   checkin_unknown_type: {
     title: "Unknown check-in message type",
     fix: "The device sent a MessageType this server does not support.",

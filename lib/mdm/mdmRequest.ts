@@ -112,22 +112,35 @@ export class BearerError extends MdmAuthError {
   }
 }
 
+/** Which MDM channel a message travels on: the device's, or a (macOS) user's. */
+export type Channel = "device" | "user";
+
+export interface BearerOptions {
+  channel?: Channel;
+  /** Authenticate of a user enrollment (no device record yet): names the sign-in challenge. */
+  userEnrollment?: boolean;
+}
+
 /**
- * Account-driven enrollments authorize every request with the access token. Required when
- * the request carries one, or the certificate/device comes from account-driven enrollment.
- * Returns the token's user, or null for OTA devices without a bearer.
+ * Account-driven enrollments authorize requests with the access token (Apple, "Onboarding
+ * users with account sign-in"): on iOS, iPadOS and visionOS every request carries it; on
+ * macOS only user-channel requests do, so a Mac's device channel (deviceChannelCertOnly,
+ * decided at Authenticate from the enroll request the server answered) rests on the
+ * identity certificate alone. A token that is sent is always checked. Returns the token's
+ * user, or null when no token is required and none was sent.
  */
 export async function checkBearer(
   authorization: string | null,
   cert: CertificateRow,
-  device: Pick<Device, "userId" | "enrollmentType"> | null,
-  userEnrollment = false,
+  device: Pick<Device, "userId" | "enrollmentType" | "deviceChannelCertOnly"> | null,
+  opts: BearerOptions = {},
 ): Promise<{ userId: string; userIdentifier: string; version: "mdm-byod" | "mdm-adde" } | null> {
   const accountDriven = !!cert.userId || (device !== null && device.enrollmentType !== "OTA");
-  if (!authorization && !accountDriven) return null;
-  const version = userEnrollment || device?.enrollmentType === "USER_ENROLLMENT" ? "mdm-byod" : "mdm-adde";
+  const certOnly = (opts.channel ?? "device") === "device" && device?.deviceChannelCertOnly === true;
+  if (!authorization && (!accountDriven || certOnly)) return null;
+  const version = opts.userEnrollment || device?.enrollmentType === "USER_ENROLLMENT" ? "mdm-byod" : "mdm-adde";
   const token = bearerToken(authorization);
-  if (!token) throw new BearerError("access_token_invalid", "account-driven device sent no Bearer access token", version);
+  if (!token) throw new BearerError("access_token_invalid", `account-driven device sent no Bearer access token on the ${opts.channel ?? "device"} channel`, version);
   const r = await authorizeAccessToken(token);
   if (!r.ok) {
     const why = r.reason === "adde_route_removed" ? `: no enabled routing rule gives ${r.userIdentifier} ${version} any more, so the user must sign in again` : "";
