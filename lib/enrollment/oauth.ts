@@ -15,7 +15,7 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import { safeEqual } from "../secrets/hash";
 import { seal, unseal } from "../secrets/sealed";
-import { hashToken, isEnrollmentVersion, issueAccessToken, looksLikeToken, newToken, TOKEN_TTL_SECONDS, type EnrollmentVersion } from "./accessTokens";
+import { hashToken, isEnrollmentVersion, looksLikeToken, newToken, pruneExpired, TOKEN_TTL_SECONDS, type EnrollmentVersion } from "./accessTokens";
 import type { AuthResult } from "./authResult";
 import { createFlow, type OAuthFlow } from "./authFlows";
 import { getAddeSettings } from "./addeSettings";
@@ -167,10 +167,10 @@ function newPair(userId: string, version: EnrollmentVersion, clientId: string, s
 }
 
 async function issuePair(userId: string, version: EnrollmentVersion, clientId: string, scope: string, familyId: string): Promise<TokenResponse> {
-  const accessToken = await issueAccessToken(userId, version, { ttlSeconds: TOKEN_TTL_SECONDS.oauthAccess, clientId, familyId, scope });
+  await pruneExpired(userId);
   const { pair, rows } = newPair(userId, version, clientId, scope, familyId);
-  await db().accessToken.create({ data: rows[1] });
-  return pairResponse({ ...pair, accessToken, accessExpiresAt: Date.now() + TOKEN_TTL_SECONDS.oauthAccess * 1000 });
+  await db().$transaction(rows.map((data) => db().accessToken.create({ data })));
+  return pairResponse(pair);
 }
 
 /** Marks a single-use row used; false when another request got there first. */
@@ -189,17 +189,8 @@ async function findOneTime(presented: string) {
 }
 type OneTimeRow = NonNullable<Awaited<ReturnType<typeof findOneTime>>>;
 
-/**
- * Spends a single-use token (authorization code, refresh token) for the grant. Malformed and
- * unknown ones are logged and refused here. One presented again (or raced) revokes the
- * family it belongs to: RFC 6749 4.1.2 for codes, rotation reuse for refresh tokens; the
- * grant logs that in its own words.
- */
-async function spendOneTime(
-  presented: string,
-  kind: keyof typeof ONE_TIME,
-  remoteAddr?: string | null,
-): Promise<{ refused: TokenResponse } | { row: OneTimeRow; replayRevoked: number | null }> {
+/** The row of a presented code or refresh token; malformed and unknown ones are logged and refused here. */
+async function findPresented(presented: string, kind: keyof typeof ONE_TIME, remoteAddr?: string | null): Promise<{ refused: TokenResponse } | { row: OneTimeRow }> {
   const { what, request } = ONE_TIME[kind];
   const refuse = async (adjective: string) => {
     await logOAuth("ERROR", `${request} with ${adjective} ${what}`, "oauth_invalid_request", null, remoteAddr);
@@ -208,6 +199,18 @@ async function spendOneTime(
   if (!looksLikeToken(presented, kind)) return refuse("a malformed");
   const row = await findOneTime(presented);
   if (!row || row.kind !== kind) return refuse("an unknown");
+  return { row };
+}
+
+/**
+ * Spends an authorization code for the grant. One presented again (or raced) revokes the
+ * tokens issued from it (RFC 6749 4.1.2); the grant logs that in its own words. (Refresh
+ * tokens rotate with a grace window instead: refreshGrant.)
+ */
+async function spendCode(presented: string, remoteAddr?: string | null): Promise<{ refused: TokenResponse } | { row: OneTimeRow; replayRevoked: number | null }> {
+  const found = await findPresented(presented, "AUTH_CODE", remoteAddr);
+  if ("refused" in found) return found;
+  const { row } = found;
   if (row.usedAt || !(await markUsed(row.id))) return { row, replayRevoked: await revokeFamily(row.familyId) };
   return { row, replayRevoked: null };
 }
@@ -243,7 +246,7 @@ export async function token(form: URLSearchParams, remoteAddr?: string | null, a
 async function codeGrant(form: URLSearchParams, clientId: string, remoteAddr?: string | null): Promise<TokenResponse> {
   const verifier = form.get("code_verifier");
   const redirectUri = form.get("redirect_uri");
-  const spent = await spendOneTime(form.get("code") ?? "", "AUTH_CODE", remoteAddr);
+  const spent = await spendCode(form.get("code") ?? "", remoteAddr);
   if ("refused" in spent) return spent.refused;
   const { row } = spent;
   const who = row.user.identifier;
@@ -318,16 +321,11 @@ async function graceSuccessor(row: OneTimeRow): Promise<TokenPair | null> {
 
 async function refreshGrant(form: URLSearchParams, clientId: string, remoteAddr?: string | null): Promise<TokenResponse> {
   const presented = form.get("refresh_token") ?? "";
-  if (!looksLikeToken(presented, "REFRESH")) {
-    await logOAuth("ERROR", "token refresh with a malformed refresh token", "oauth_invalid_request", null, remoteAddr);
-    return tokenError("invalid_grant", "the refresh token is not valid");
-  }
-  let row = await findOneTime(presented);
-  if (!row || row.kind !== "REFRESH") {
-    await logOAuth("ERROR", "token refresh with an unknown refresh token", "oauth_invalid_request", null, remoteAddr);
-    return tokenError("invalid_grant", "the refresh token is not valid");
-  }
+  const found = await findPresented(presented, "REFRESH", remoteAddr);
+  if ("refused" in found) return found.refused;
+  let row = found.row;
   const who = row.user.identifier;
+  await pruneExpired(row.userId);
   // Sealed successors are only needed for the grace window; forget older ones of this user.
   await db().accessToken.updateMany({ where: { userId: row.userId, successor: { not: null }, usedAt: { lt: new Date(Date.now() - REFRESH_GRACE_SECONDS * 1000) } }, data: { successor: null } });
   let reason: ReasonCode | null = null;
