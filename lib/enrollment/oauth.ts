@@ -19,7 +19,7 @@ import { hashToken, isEnrollmentVersion, looksLikeToken, newToken, pruneExpired,
 import type { AuthResult } from "./authResult";
 import { createFlow, type OAuthFlow } from "./authFlows";
 import { getAddeSettings } from "./addeSettings";
-import { userStillRouted } from "./routes";
+import { userRoutedTo } from "./routes";
 import { parseIdentifier } from "./users";
 
 /** Apple's fixed redirect URL for the OAuth 2 method. */
@@ -334,7 +334,7 @@ async function refreshGrant(form: URLSearchParams, clientId: string, remoteAddr?
   else if (row.expiresAt.getTime() <= Date.now()) reason = "access_token_expired";
   else if (row.clientId !== clientId) reason = "oauth_invalid_request";
   else if (!isEnrollmentVersion(row.version)) reason = "access_token_invalid";
-  else if (!(await userStillRouted(who, row.version))) reason = "adde_route_removed";
+  else if (!(await userRoutedTo(who, row.version))) reason = "adde_route_removed";
   if (reason) {
     const why = reason === "adde_route_removed" ? `: no enabled routing rule gives ${who} ${row.version} any more` : "";
     await writeEnrollmentLog({ step: "adde.refresh", outcome: "ERROR", reason, message: `token refresh for ${who} refused (${reason})${why}; the user must sign in again`, userIdentifier: who, remoteAddr });
