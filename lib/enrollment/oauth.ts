@@ -62,7 +62,9 @@ export async function authorize(params: URLSearchParams, remoteAddr?: string | n
   const settings = await getAddeSettings();
   const clientId = params.get("client_id");
   const redirectUri = params.get("redirect_uri") ?? OAUTH_REDIRECT_URL;
-  const state = params.get("state");
+  const rawState = params.get("state");
+  // Only a well-formed state is echoed (an oversized or binary one is refused, not reflected).
+  const state = rawState !== null && STATE.test(rawState) ? rawState : null;
   const hint = params.get("login_hint");
   // RFC 6749 4.1.2.1: a bad client or redirect URI must not be redirected to.
   if (!clientId || !safeEqual(clientId, settings.oauthClientId) || redirectUri !== OAUTH_REDIRECT_URL) {
@@ -75,7 +77,7 @@ export async function authorize(params: URLSearchParams, remoteAddr?: string | n
   };
   if (params.get("response_type") !== "code") return reject("unsupported_response_type", "only response_type=code is supported");
   // The client's state comes back with the code; without it the client cannot tell our answer from a forged one.
-  if (state === null || !STATE.test(state)) return reject("invalid_request", "state is required");
+  if (state === null) return reject("invalid_request", rawState === null ? "state is required" : "state must be 1-512 printable ASCII characters");
   // PKCE is optional (Apple's client sends none); when a client sends it, only S256.
   const challenge = params.get("code_challenge");
   const method = params.get("code_challenge_method");
