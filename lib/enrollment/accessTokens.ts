@@ -77,7 +77,7 @@ export async function issueAccessToken(userId: string, version: EnrollmentVersio
 }
 
 /** Keeps the table small: a user's tokens and codes that expired a week ago are gone (indexed by user). */
-async function pruneExpired(userId: string): Promise<void> {
+export async function pruneExpired(userId: string): Promise<void> {
   await db().accessToken.deleteMany({ where: { userId, expiresAt: { lt: new Date(Date.now() - 7 * 24 * 3600 * 1000) } } });
 }
 

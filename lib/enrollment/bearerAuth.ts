@@ -3,11 +3,11 @@
 // rule for the token's kind of enrollment, so deleting or disabling a rule takes effect on
 // devices that already hold tokens.
 import { verifyAccessToken, type VerifyResult } from "./accessTokens";
-import { userStillRouted } from "./routes";
+import { userRoutedTo } from "./routes";
 
 export async function authorizeAccessToken(token: string): Promise<VerifyResult> {
   const r = await verifyAccessToken(token);
   if (!r.ok) return r;
-  if (!(await userStillRouted(r.userIdentifier, r.version))) return { ok: false, reason: "adde_route_removed", userIdentifier: r.userIdentifier };
+  if (!(await userRoutedTo(r.userIdentifier, r.version))) return { ok: false, reason: "adde_route_removed", userIdentifier: r.userIdentifier };
   return r;
 }

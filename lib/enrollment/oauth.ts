@@ -15,11 +15,11 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import { safeEqual } from "../secrets/hash";
 import { seal, unseal } from "../secrets/sealed";
-import { hashToken, isEnrollmentVersion, issueAccessToken, looksLikeToken, newToken, TOKEN_TTL_SECONDS, type EnrollmentVersion } from "./accessTokens";
+import { hashToken, isEnrollmentVersion, looksLikeToken, newToken, pruneExpired, TOKEN_TTL_SECONDS, type EnrollmentVersion } from "./accessTokens";
 import type { AuthResult } from "./authResult";
 import { createFlow, type OAuthFlow } from "./authFlows";
 import { getAddeSettings } from "./addeSettings";
-import { userStillRouted } from "./routes";
+import { userRoutedTo } from "./routes";
 import { parseIdentifier } from "./users";
 
 /** Apple's fixed redirect URL for the OAuth 2 method. */
@@ -62,7 +62,9 @@ export async function authorize(params: URLSearchParams, remoteAddr?: string | n
   const settings = await getAddeSettings();
   const clientId = params.get("client_id");
   const redirectUri = params.get("redirect_uri") ?? OAUTH_REDIRECT_URL;
-  const state = params.get("state");
+  const rawState = params.get("state");
+  // Only a well-formed state is echoed (an oversized or binary one is refused, not reflected).
+  const state = rawState !== null && STATE.test(rawState) ? rawState : null;
   const hint = params.get("login_hint");
   // RFC 6749 4.1.2.1: a bad client or redirect URI must not be redirected to.
   if (!clientId || !safeEqual(clientId, settings.oauthClientId) || redirectUri !== OAUTH_REDIRECT_URL) {
@@ -75,7 +77,7 @@ export async function authorize(params: URLSearchParams, remoteAddr?: string | n
   };
   if (params.get("response_type") !== "code") return reject("unsupported_response_type", "only response_type=code is supported");
   // The client's state comes back with the code; without it the client cannot tell our answer from a forged one.
-  if (state === null || !STATE.test(state)) return reject("invalid_request", "state is required");
+  if (state === null) return reject("invalid_request", rawState === null ? "state is required" : "state must be 1-512 printable ASCII characters");
   // PKCE is optional (Apple's client sends none); when a client sends it, only S256.
   const challenge = params.get("code_challenge");
   const method = params.get("code_challenge_method");
@@ -167,10 +169,10 @@ function newPair(userId: string, version: EnrollmentVersion, clientId: string, s
 }
 
 async function issuePair(userId: string, version: EnrollmentVersion, clientId: string, scope: string, familyId: string): Promise<TokenResponse> {
-  const accessToken = await issueAccessToken(userId, version, { ttlSeconds: TOKEN_TTL_SECONDS.oauthAccess, clientId, familyId, scope });
+  await pruneExpired(userId);
   const { pair, rows } = newPair(userId, version, clientId, scope, familyId);
-  await db().accessToken.create({ data: rows[1] });
-  return pairResponse({ ...pair, accessToken, accessExpiresAt: Date.now() + TOKEN_TTL_SECONDS.oauthAccess * 1000 });
+  await db().$transaction(rows.map((data) => db().accessToken.create({ data })));
+  return pairResponse(pair);
 }
 
 /** Marks a single-use row used; false when another request got there first. */
@@ -189,17 +191,8 @@ async function findOneTime(presented: string) {
 }
 type OneTimeRow = NonNullable<Awaited<ReturnType<typeof findOneTime>>>;
 
-/**
- * Spends a single-use token (authorization code, refresh token) for the grant. Malformed and
- * unknown ones are logged and refused here. One presented again (or raced) revokes the
- * family it belongs to: RFC 6749 4.1.2 for codes, rotation reuse for refresh tokens; the
- * grant logs that in its own words.
- */
-async function spendOneTime(
-  presented: string,
-  kind: keyof typeof ONE_TIME,
-  remoteAddr?: string | null,
-): Promise<{ refused: TokenResponse } | { row: OneTimeRow; replayRevoked: number | null }> {
+/** The row of a presented code or refresh token; malformed and unknown ones are logged and refused here. */
+async function findPresented(presented: string, kind: keyof typeof ONE_TIME, remoteAddr?: string | null): Promise<{ refused: TokenResponse } | { row: OneTimeRow }> {
   const { what, request } = ONE_TIME[kind];
   const refuse = async (adjective: string) => {
     await logOAuth("ERROR", `${request} with ${adjective} ${what}`, "oauth_invalid_request", null, remoteAddr);
@@ -208,6 +201,18 @@ async function spendOneTime(
   if (!looksLikeToken(presented, kind)) return refuse("a malformed");
   const row = await findOneTime(presented);
   if (!row || row.kind !== kind) return refuse("an unknown");
+  return { row };
+}
+
+/**
+ * Spends an authorization code for the grant. One presented again (or raced) revokes the
+ * tokens issued from it (RFC 6749 4.1.2); the grant logs that in its own words. (Refresh
+ * tokens rotate with a grace window instead: refreshGrant.)
+ */
+async function spendCode(presented: string, remoteAddr?: string | null): Promise<{ refused: TokenResponse } | { row: OneTimeRow; replayRevoked: number | null }> {
+  const found = await findPresented(presented, "AUTH_CODE", remoteAddr);
+  if ("refused" in found) return found;
+  const { row } = found;
   if (row.usedAt || !(await markUsed(row.id))) return { row, replayRevoked: await revokeFamily(row.familyId) };
   return { row, replayRevoked: null };
 }
@@ -243,7 +248,7 @@ export async function token(form: URLSearchParams, remoteAddr?: string | null, a
 async function codeGrant(form: URLSearchParams, clientId: string, remoteAddr?: string | null): Promise<TokenResponse> {
   const verifier = form.get("code_verifier");
   const redirectUri = form.get("redirect_uri");
-  const spent = await spendOneTime(form.get("code") ?? "", "AUTH_CODE", remoteAddr);
+  const spent = await spendCode(form.get("code") ?? "", remoteAddr);
   if ("refused" in spent) return spent.refused;
   const { row } = spent;
   const who = row.user.identifier;
@@ -318,16 +323,11 @@ async function graceSuccessor(row: OneTimeRow): Promise<TokenPair | null> {
 
 async function refreshGrant(form: URLSearchParams, clientId: string, remoteAddr?: string | null): Promise<TokenResponse> {
   const presented = form.get("refresh_token") ?? "";
-  if (!looksLikeToken(presented, "REFRESH")) {
-    await logOAuth("ERROR", "token refresh with a malformed refresh token", "oauth_invalid_request", null, remoteAddr);
-    return tokenError("invalid_grant", "the refresh token is not valid");
-  }
-  let row = await findOneTime(presented);
-  if (!row || row.kind !== "REFRESH") {
-    await logOAuth("ERROR", "token refresh with an unknown refresh token", "oauth_invalid_request", null, remoteAddr);
-    return tokenError("invalid_grant", "the refresh token is not valid");
-  }
+  const found = await findPresented(presented, "REFRESH", remoteAddr);
+  if ("refused" in found) return found.refused;
+  let row = found.row;
   const who = row.user.identifier;
+  await pruneExpired(row.userId);
   // Sealed successors are only needed for the grace window; forget older ones of this user.
   await db().accessToken.updateMany({ where: { userId: row.userId, successor: { not: null }, usedAt: { lt: new Date(Date.now() - REFRESH_GRACE_SECONDS * 1000) } }, data: { successor: null } });
   let reason: ReasonCode | null = null;
@@ -336,7 +336,7 @@ async function refreshGrant(form: URLSearchParams, clientId: string, remoteAddr?
   else if (row.expiresAt.getTime() <= Date.now()) reason = "access_token_expired";
   else if (row.clientId !== clientId) reason = "oauth_invalid_request";
   else if (!isEnrollmentVersion(row.version)) reason = "access_token_invalid";
-  else if (!(await userStillRouted(who, row.version))) reason = "adde_route_removed";
+  else if (!(await userRoutedTo(who, row.version))) reason = "adde_route_removed";
   if (reason) {
     const why = reason === "adde_route_removed" ? `: no enabled routing rule gives ${who} ${row.version} any more` : "";
     await writeEnrollmentLog({ step: "adde.refresh", outcome: "ERROR", reason, message: `token refresh for ${who} refused (${reason})${why}; the user must sign in again`, userIdentifier: who, remoteAddr });

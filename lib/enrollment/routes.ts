@@ -83,18 +83,13 @@ export async function resolveRoute(who: ParsedIdentifier, modelFamily: string | 
   return r ? { routeId: r.id, version: r.version as EnrollmentVersion, baseUrl: r.baseUrl, groupId: r.groupId } : null;
 }
 
-/** True when some enabled rule covers the identifier (any model family): the person may enroll here. */
-export async function domainKnown(who: ParsedIdentifier): Promise<boolean> {
-  const rules = await db().addeRoute.findMany({ where: { enabled: true } });
-  return rules.some((r) => domainMatches(r.domain, who.domain) && userMatches(r.userMatch, who.identifier));
-}
-
 /**
- * True when an enabled rule still sends this user to this kind of enrollment (any model
- * family). Tokens of a user whose rule was deleted, disabled or changed stop working
- * (lib/enrollment/bearerAuth.ts, the refresh grant).
+ * True when an enabled rule sends this user to this kind of enrollment (any model family).
+ * Checked when a sign-in finishes and on every later use of the user's tokens, so a rule
+ * that is deleted, disabled or changed stops them (lib/enrollment/bearerAuth.ts, the
+ * refresh grant).
  */
-export async function userStillRouted(identifier: string, version: EnrollmentVersion): Promise<boolean> {
+export async function userRoutedTo(identifier: string, version: EnrollmentVersion): Promise<boolean> {
   const who = parseIdentifier(identifier);
   if (!who) return false;
   const rules = await db().addeRoute.findMany({ where: { enabled: true, version } });

@@ -15,7 +15,7 @@ import type { AuthResult } from "./authResult";
 import { consumeFlow, createFlow, peekFlow, type FlowData } from "./authFlows";
 import { issueAuthorizationCode, oauthError, redirectToClient } from "./oauth";
 import { authorizationRequest, completeSignIn, OidcError, type IdpIdentity } from "./oidcClient";
-import { domainKnown, resolveRoute } from "./routes";
+import { resolveRoute, userRoutedTo } from "./routes";
 import { localPasswordHash, parseIdentifier, upsertSignedInUser } from "./users";
 
 export type SignInMode = "byod" | "adde";
@@ -255,8 +255,8 @@ export async function localSignIn(form: SignInForm): Promise<AuthResult> {
 
 async function finish(flow: FlowData, identifier: string, who: { idpSubject?: string; displayName?: string | null; method: string }, remoteAddr: string | null | undefined): Promise<AuthResult> {
   const parsed = parseIdentifier(identifier);
-  if (!parsed || !(await domainKnown(parsed))) {
-    return fail(403, "discovery_unknown_domain", `${identifier} signed in, but no account-driven routing rule covers it`, identifier, remoteAddr, {
+  if (!parsed || !(await userRoutedTo(parsed.identifier, flow.version))) {
+    return fail(403, "discovery_unknown_domain", `${identifier} signed in, but no enabled account-driven routing rule gives it ${flow.version}`, identifier, remoteAddr, {
       title: "Enrollment is not available",
       message: "Your account cannot enroll devices with this server.",
     }, flow);

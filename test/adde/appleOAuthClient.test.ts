@@ -252,6 +252,24 @@ describe("routing changes take effect", () => {
     expect((await device.authenticate()).status).toBe(200);
     expect((await device.tokenUpdate()).status).toBe(200);
 
+    // Malformed binary bodies from the enrolled device: 400 with the reason logged, never a 500.
+    const trailer = (numObjects: number, tableAt: number) => {
+      const t = Buffer.alloc(32);
+      t[6] = 1;
+      t[7] = 1;
+      t.writeBigUInt64BE(BigInt(numObjects), 8);
+      t.writeBigUInt64BE(BigInt(tableAt), 24);
+      return t;
+    };
+    const cyclic = new Uint8Array(Buffer.concat([Buffer.from("bplist00", "latin1"), Buffer.from([0xa1, 0, 8]), trailer(1, 10)]));
+    const hugeCount = new Uint8Array(Buffer.concat([Buffer.from("bplist00", "latin1"), Buffer.from([0xdf, 0x13, 0x3f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 8]), trailer(1, 18)]));
+    const offsetsOutside = new Uint8Array(Buffer.concat([Buffer.from("bplist00", "latin1"), Buffer.from([0x09, 8]), trailer(2 ** 40, 9)]));
+    for (const body of [cyclic, hugeCount, offsetsOutside]) {
+      expect((await device.put(device.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin" })).status).toBe(400);
+      expect((await device.put(device.serverUrl, body, { contentType: "application/x-apple-aspen-mdm" })).status).toBe(400);
+    }
+    expect(await db().enrollmentLog.count({ where: { reason: "checkin_malformed", message: { contains: "contains itself" } } })).toBeGreaterThan(0);
+
     await db().addeRoute.update({ where: { id: routeId }, data: { enabled: false } });
     const refused = await device.tokenUpdate();
     expect(refused.status).toBe(401);
