@@ -100,7 +100,7 @@ export default async function SettingsPage() {
               confirm={{ title: "Replace the CA?", message: "New certificates are issued by the imported CA. Devices enrolled under the current CA keep working only until they renew; plan to re-enroll them.", confirmLabel: "Replace CA" }}
             >
               <PemInputs prefix="ca" certLabel="CA certificate" keyLabel="CA private key (RSA, unencrypted)" />
-              <p className={hint}>The key is sealed with MDM_SECRET before it is stored.</p>
+              <p className={hint}>For a subordinate CA, put its issuer certificates up to the root in the same PEM file, after the CA. The key is sealed with MDM_SECRET before it is stored.</p>
             </ActionForm>
           </details>
         )}
