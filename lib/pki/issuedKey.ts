@@ -92,10 +92,16 @@ export async function getIssuedKey(spec: IssuedKeySpec): Promise<IssuedKey> {
   return key;
 }
 
+const previousCache = new Map<string, { certPem: string; key: IssuedKey }>();
+
 /** The key pair this one replaced, while its certificate is still valid; null otherwise. */
 export async function getPreviousIssuedKey(name: string): Promise<IssuedKey | null> {
   const material = await loadServerKey(`${name}.previous`);
   if (!material?.certPem) return null;
-  const key = await toIssuedKey(material);
-  return key.cert.notAfter.value.getTime() > Date.now() ? key : null;
+  let hit = previousCache.get(name);
+  if (hit?.certPem !== material.certPem) {
+    hit = { certPem: material.certPem, key: await toIssuedKey(material) };
+    previousCache.set(name, hit);
+  }
+  return hit.key.cert.notAfter.value.getTime() > Date.now() ? hit.key : null;
 }
