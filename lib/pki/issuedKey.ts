@@ -75,7 +75,19 @@ async function toIssuedKey(material: ServerKeyMaterial): Promise<IssuedKey> {
   };
 }
 
+// One issuance at a time per key in this process: two requests finding the key due must not
+// both rotate it (the first new certificate, already handed out, would be lost).
+const inFlight = new Map<string, Promise<IssuedKey>>();
+
 export async function getIssuedKey(spec: IssuedKeySpec): Promise<IssuedKey> {
+  const pending = inFlight.get(spec.name);
+  if (pending) return pending;
+  const p = loadOrIssue(spec).finally(() => inFlight.delete(spec.name));
+  inFlight.set(spec.name, p);
+  return p;
+}
+
+async function loadOrIssue(spec: IssuedKeySpec): Promise<IssuedKey> {
   const ca = await getCa();
   const hit = cache.get(spec.name);
   if (hit && hit.caPem === ca.certPem && hit.key.cert.notAfter.value.getTime() - Date.now() >= spec.renewBeforeDays * 86_400_000) {
