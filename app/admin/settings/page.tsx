@@ -84,6 +84,8 @@ export default async function SettingsPage() {
           <Row name="Valid">{formatUtc(ca.notBefore)} – {formatUtc(ca.notAfter)}</Row>
           <Row name="Key">{ca.keyBits ? `RSA ${ca.keyBits}` : "—"}</Row>
           <Row name="SHA-256 fingerprint"><code className="text-xs">{ca.fingerprint}</code></Row>
+          {ca.rootSubject && <Row name="Root">{ca.rootSubject}</Row>}
+          <Row name="SCEP RA">{ca.ra.subject}, until {formatUtc(ca.ra.notAfter)} (re-issued automatically 30 days before)</Row>
         </dl>
         <div className="mt-3 flex flex-wrap gap-2">
           <a href="/ca" className={btnSecondary} download>Download CA certificate (DER)</a>
