@@ -117,8 +117,8 @@ function utcTimeDer(date: Date): Uint8Array {
 
 /**
  * DER ContentInfo(SignedData) over content, SHA-256 with the signer's key. Assembled around the
- * raw certificate bytes and signed with node:crypto: the same bytes pkijs wrote (tested), without
- * re-parsing and re-encoding the certificates on every call.
+ * raw certificate bytes and signed with node:crypto: the bytes pkijs wrote with the RFCs'
+ * AlgorithmIdentifiers (tested), without re-parsing and re-encoding the certificates on every call.
  */
 export async function signData(content: Uint8Array, signer: Signer, opts: SignOptions = {}): Promise<Uint8Array> {
   const { key, signatureAlgorithm } = signingKey(signer.privateKey);

@@ -75,7 +75,19 @@ async function toIssuedKey(material: ServerKeyMaterial): Promise<IssuedKey> {
   };
 }
 
+// One issuance at a time per key in this process: two requests finding the key due must not
+// both rotate it (the first new certificate, already handed out, would be lost).
+const inFlight = new Map<string, Promise<IssuedKey>>();
+
 export async function getIssuedKey(spec: IssuedKeySpec): Promise<IssuedKey> {
+  const pending = inFlight.get(spec.name);
+  if (pending) return pending;
+  const p = loadOrIssue(spec).finally(() => inFlight.delete(spec.name));
+  inFlight.set(spec.name, p);
+  return p;
+}
+
+async function loadOrIssue(spec: IssuedKeySpec): Promise<IssuedKey> {
   const ca = await getCa();
   const hit = cache.get(spec.name);
   if (hit && hit.caPem === ca.certPem && hit.key.cert.notAfter.value.getTime() - Date.now() >= spec.renewBeforeDays * 86_400_000) {
@@ -92,10 +104,16 @@ export async function getIssuedKey(spec: IssuedKeySpec): Promise<IssuedKey> {
   return key;
 }
 
+const previousCache = new Map<string, { certPem: string; key: IssuedKey }>();
+
 /** The key pair this one replaced, while its certificate is still valid; null otherwise. */
 export async function getPreviousIssuedKey(name: string): Promise<IssuedKey | null> {
   const material = await loadServerKey(`${name}.previous`);
   if (!material?.certPem) return null;
-  const key = await toIssuedKey(material);
-  return key.cert.notAfter.value.getTime() > Date.now() ? key : null;
+  let hit = previousCache.get(name);
+  if (hit?.certPem !== material.certPem) {
+    hit = { certPem: material.certPem, key: await toIssuedKey(material) };
+    previousCache.set(name, hit);
+  }
+  return hit.key.cert.notAfter.value.getTime() > Date.now() ? hit.key : null;
 }

@@ -65,7 +65,7 @@ export async function buildCertificate(t: CertificateTemplate, signingKey: Crypt
 /**
  * A certificate from the template, signed with SHA-256, and its DER. pkijs encodes the
  * TBSCertificate; node:crypto signs it and the DER is assembled around those bytes (pkijs's
- * own sign and toSchema would go through WebCrypto and re-parse the TBS). Same bytes (tested).
+ * own sign would go through WebCrypto and drop the NULL parameter RFC 4055 requires).
  */
 export async function signCertificate(t: CertificateTemplate, signingKey: CryptoKey): Promise<{ cert: pkijs.Certificate; der: Uint8Array }> {
   const cert = new pkijs.Certificate();

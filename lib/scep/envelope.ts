@@ -1,5 +1,5 @@
 // The pkcsPKIEnvelope of SCEP (RFC 8894 3.2.2): CMS EnvelopedData with RSA key transport.
-// Clients encrypt to the CA with DES-EDE3-CBC or AES-CBC; the CertRep goes back to the
+// Clients encrypt to the RA (never the CA) with DES-EDE3-CBC or AES-CBC; the CertRep goes back to the
 // requester's certificate with the cipher the requester chose.
 //
 // RSA PKCS#1 v1.5 decryption is done here rather than by OpenSSL (Node refuses it since

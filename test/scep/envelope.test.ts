@@ -77,6 +77,12 @@ describe("decryptEnvelope reads DER directly and BER through pkijs", () => {
 });
 
 describe("encryptEnvelope writes what OpenSSL decrypts", () => {
+  it("names the key transport rsaEncryption with its NULL parameter (RFC 8017 A.1)", () => {
+    const env = new pkijs.EnvelopedData({ schema: pkijs.ContentInfo.fromBER(ab(encryptEnvelope(content, cert, AES_256_CBC))).content });
+    const ktri = env.recipientInfos[0].value as pkijs.KeyTransRecipientInfo;
+    expect(Buffer.from(ktri.keyEncryptionAlgorithm.toSchema().toBER(false)).toString("hex")).toBe("300d06092a864886f70d0101010500");
+  });
+
   for (const oid of [AES_256_CBC, AES_128_CBC, DES_EDE3_CBC]) {
     it(oid, () => {
       const der = encryptEnvelope(content, cert, oid);

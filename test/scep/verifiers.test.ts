@@ -159,6 +159,8 @@ describe("an imported subordinate CA (root → intermediate made with OpenSSL)",
   it("profiles trust the root (not the intermediate), pin it with CAFingerprint, and their signature verifies with only the root", async () => {
     const trust = await getProfileTrust();
     expect(Buffer.from(trust.rootDer).equals(Buffer.from(rootDer))).toBe(true);
+    // The public download is that root too.
+    expect(Buffer.from(await (await fetch(`${server.url}/ca`)).arrayBuffer()).equals(Buffer.from(rootDer))).toBe(true);
     // OpenSSL's SHA-1 fingerprint of the root, as Apple's SCEP client compares it.
     const rootFile = pemFile("fp-root", [rootDer]);
     const fp = (await tool("openssl", ["x509", "-noout", "-fingerprint", "-sha1", "-in", rootFile])).stdout.trim().replace(/^.*=/, "").replace(/:/g, "").toLowerCase();
