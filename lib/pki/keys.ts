@@ -3,7 +3,7 @@
 import crypto from "node:crypto";
 import { promisify } from "node:util";
 import * as pkijs from "pkijs";
-import { ab, fromPem } from "./der";
+import { ab, derTlv, fromPem, oidDer } from "./der";
 
 const generateKeyPair = promisify(crypto.generateKeyPair);
 
@@ -59,6 +59,15 @@ export function sha256SignatureOid(key: CryptoKey): string {
   if (name === "RSASSA-PKCS1-v1_5") return "1.2.840.113549.1.1.11";
   if (name === "ECDSA") return "1.2.840.10045.4.3.2";
   throw new Error(`unsupported signing key algorithm ${name}`);
+}
+
+/**
+ * The DER AlgorithmIdentifier for sha256SignatureOid(key): RSA PKCS#1 v1.5 carries a NULL
+ * parameter (RFC 4055 5: MUST), ECDSA none (RFC 5758 3.2).
+ */
+export function sha256SignatureAlgorithmDer(key: CryptoKey): Uint8Array {
+  const oid = sha256SignatureOid(key);
+  return oid === "1.2.840.113549.1.1.11" ? derTlv(0x30, oidDer(oid), new Uint8Array([0x05, 0x00])) : derTlv(0x30, oidDer(oid));
 }
 
 export function publicKeyInfoFromPem(publicPem: string): pkijs.PublicKeyInfo {

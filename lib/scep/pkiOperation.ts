@@ -8,7 +8,8 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import { getCa, getCaDecryptionKey } from "../pki/ca";
 import { CmsError, signerKeyType, type Signer } from "../pki/cms";
-import { getCertificate, issueCertificate, lookupIssuedCertificate } from "../pki/certificates";
+import { getCertificate, issueCertificate, lookupIssuedCertificate, type CertificateRow } from "../pki/certificates";
+import { inheritRevocation } from "../pki/revocation";
 import { rsaKeyBits } from "../pki/keys";
 import { nameParts } from "../pki/names";
 import { peekChallengeContext, verifyChallenge } from "./challenge";
@@ -77,22 +78,38 @@ interface Authorization {
   challengeSource?: string;
 }
 
-/** Renewal: the request is signed with a certificate we issued for this profile, still valid and not revoked. */
+const DAY_MS = 86_400_000;
+
+/**
+ * Why a certificate we issued may not be renewed under this profile, or null. Renewal is
+ * under the profile that issued it (a deleted profile's certificates cannot renew: another
+ * profile would hand them its own validity), within that profile's renewal window before
+ * expiry, and never from a revoked or expired certificate.
+ */
+export function renewalProblem(row: CertificateRow, profile: ScepProfile, now = new Date()): { reason: ReasonCode; detail: string } | null {
+  const rejected = (detail: string) => ({ reason: "scep_renewal_rejected" as const, detail });
+  if (row.revokedAt) return rejected(`the certificate ${row.serial} it was signed with is revoked`);
+  if (row.notAfter.getTime() <= now.getTime()) return rejected(`the certificate ${row.serial} it was signed with has expired`);
+  if (!row.profileId) return { reason: "scep_renewal_profile_deleted", detail: `the SCEP profile that issued certificate ${row.serial} was deleted; its certificates cannot renew` };
+  if (row.profileId !== profile.id) return rejected(`the certificate ${row.serial} it was signed with belongs to another SCEP profile`);
+  const opens = new Date(row.notAfter.getTime() - profile.renewalWindowDays * DAY_MS);
+  if (now < opens) {
+    return { reason: "scep_renewal_too_early", detail: `certificate ${row.serial} can be renewed from ${opens.toISOString()} (the SCEP profile's renewal window is ${profile.renewalWindowDays} days before it expires at ${row.notAfter.toISOString()})` };
+  }
+  return null;
+}
+
+/** Renewal: the request is signed with a certificate we issued that renewalProblem accepts. */
 async function renewalAuthorization(msg: PkiMessage, profile: ScepProfile, explicit: boolean): Promise<Authorization | null> {
   const row = await lookupIssuedCertificate(msg.signerCertDer);
   if (!row) {
     if (explicit) refuse("badRequest", "scep_renewal_rejected", "RenewalReq signed with a certificate this CA did not issue");
     return null;
   }
-  const problem = row.revokedAt
-    ? `the certificate ${row.serial} it was signed with is revoked`
-    : row.notAfter.getTime() <= Date.now()
-      ? `the certificate ${row.serial} it was signed with has expired`
-      : row.profileId && row.profileId !== profile.id
-        ? `the certificate ${row.serial} it was signed with belongs to another SCEP profile`
-        : null;
+  const problem = renewalProblem(row, profile);
   if (problem) {
-    if (explicit) refuse("badRequest", "scep_renewal_rejected", `renewal refused: ${problem}`, row.enrollmentTokenId);
+    // A PKCSReq signed with it may still carry a valid challenge (re-enrollment).
+    if (explicit) refuse("badRequest", problem.reason, `renewal refused: ${problem.detail}`, row.enrollmentTokenId);
     return null;
   }
   return { kind: "renewal", tokenId: row.enrollmentTokenId, userId: row.userId, deviceId: row.deviceId, renewedFromSerial: row.serial };
@@ -153,7 +170,7 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
     if (verdict.ok && verdict.renewedFromSerial) {
       const old = await getCertificate(verdict.renewedFromSerial);
       const oldDevice = old?.deviceId ? await db().device.findUnique({ where: { id: old.deviceId }, select: { status: true } }) : null;
-      const why = !old ? "gone" : old.revokedAt ? "revoked" : !oldDevice ? "bound to no device" : oldDevice.status === "UNENROLLED" ? "bound to an unenrolled device" : null;
+      const why = !old ? "gone" : old.revokedAt ? "revoked" : old.profileId !== profile.id ? "not of this SCEP profile" : !oldDevice ? "bound to no device" : oldDevice.status === "UNENROLLED" ? "bound to an unenrolled device" : null;
       if (why) refuse("badRequest", "scep_renewal_rejected", `renewal challenge for certificate ${verdict.renewedFromSerial}, which is ${why}`, verdict.tokenId);
       // Issued for the device the old certificate is bound to: its messages signed with the new one are accepted (mdmRequest boundDevice).
       auth = { kind: "renewal", tokenId: old!.enrollmentTokenId ?? verdict.tokenId, userId: old!.userId ?? verdict.userId, deviceId: old!.deviceId, renewedFromSerial: old!.serial, challengeSource: verdict.source };
@@ -171,6 +188,10 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
     userId: auth!.userId,
     renewedFromSerial: auth!.renewedFromSerial,
   });
+  // Its predecessor may have been revoked while this was being issued: then so is this one.
+  if (auth!.renewedFromSerial && (await inheritRevocation(issued.serial))) {
+    refuse("badRequest", "scep_renewal_rejected", `renewal refused: the certificate ${auth!.renewedFromSerial} it renews was revoked`, auth!.tokenId);
+  }
   return { der: issued.der, serial: issued.serial, cipherOid: decrypted!.cipherOid, auth: auth!, subject };
 }
 

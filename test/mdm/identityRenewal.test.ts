@@ -89,6 +89,7 @@ describe("identity certificate renewal", () => {
     const handled = await sim.pollCommands();
     expect(handled.map((c) => [c.requestType, c.status])).toEqual([["InstallProfile", "Acknowledged"]]);
     expect(Buffer.from(sim.identity!.certDer).equals(Buffer.from(oldIdentity.certDer))).toBe(false);
+    const newIdentity = sim.identity!;
     const after = await t.client.device.findUniqueOrThrow({ where: { id: device.id } });
     expect(after.certSerial).not.toBe(oldCert.serial);
     const newCert = await t.client.certificate.findUniqueOrThrow({ where: { serial: after.certSerial! } });
@@ -97,16 +98,20 @@ describe("identity certificate renewal", () => {
     // The one-time challenge is spent.
     expect(await t.client.scepChallenge.count({ where: { source: `RENEWAL:${oldCert.serial}`, usedAt: null } })).toBe(0);
 
-    // The old certificate stays valid until it expires; the binding does not move back.
+    // The old certificate is retired once its successor is bound (revoked, superseded); the binding does not move back.
+    expect(await t.client.certificate.findUniqueOrThrow({ where: { serial: oldCert.serial } })).toMatchObject({ revocationCode: 4, revocationReason: `superseded by ${newCert.serial}` });
+    expect((await t.client.certificate.findUniqueOrThrow({ where: { serial: newCert.serial } })).revokedAt).toBeNull();
     await sim.useIdentity(oldIdentity);
-    expect((await sim.report({ Status: "Idle" })).status).toBe(200);
+    expect((await sim.report({ Status: "Idle" })).status).toBe(401);
+    expect(await t.client.enrollmentLog.findFirstOrThrow({ where: { deviceIdentifier: sim.udid, outcome: "ERROR" }, orderBy: [{ time: "desc" }, { id: "desc" }] })).toMatchObject({ reason: "checkin_cert_revoked" });
     expect((await t.client.device.findUniqueOrThrow({ where: { id: device.id } })).certSerial).toBe(newCert.serial);
+    await sim.useIdentity(newIdentity);
 
     const lines = await t.client.enrollmentLog.findMany({ where: { step: "renewal", deviceIdentifier: sim.udid }, orderBy: [{ time: "asc" }, { id: "asc" }] });
     expect(lines.map((l) => l.outcome)).toEqual(["OK", "OK", "OK"]);
     expect(lines[0].message).toMatch(new RegExp(`^Identity renewal queued: InstallProfile ${commands[0].uuid} .*certificate ${oldCert.serial} expires in 10 day`));
     expect(lines[1].message).toBe(`Identity renewal: certificate ${newCert.serial} issued to replace ${oldCert.serial}`);
-    expect(lines[2].message).toBe(`Identity renewal: device moved from certificate ${oldCert.serial} to ${newCert.serial}`);
+    expect(lines[2].message).toBe(`Identity renewal: device moved from certificate ${oldCert.serial} to ${newCert.serial}; ${oldCert.serial} is revoked as superseded`);
 
     // Nothing more to renew now (the new certificate is far from its end).
     expect((await queueIdentityRenewals(new Date())).queued).toEqual([]);
