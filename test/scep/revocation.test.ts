@@ -11,6 +11,8 @@ import { toPem } from "@/lib/pki/der";
 import { revokeCertificate } from "@/lib/pki/revocation";
 import { getOcspResponder } from "@/lib/pki/ocspResponder";
 import { createScepProfile } from "@/lib/scep/profiles";
+import { challengeForEnrollment } from "@/lib/scep/challenge";
+import { createEnrollmentToken, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
 import { scepEnroll, scepRenew, type ScepIdentity } from "@/test/helpers/scepClient";
 import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 import { config } from "@/lib/config";
@@ -262,5 +264,28 @@ describe("CRL and OCSP", () => {
     expect(Buffer.from(later.certDer).equals(Buffer.from(current.certDer))).toBe(false);
     const row = await t.client.serverKey.findUniqueOrThrow({ where: { name: "ocsp-responder" } });
     expect(row.encryptedKey).not.toContain("PRIVATE KEY");
+  });
+});
+
+describe("revoking an OTA token", () => {
+  it("kills the one-time challenges handed out with it: no certificate, a scep_challenge_revoked line", async () => {
+    const p = await createScepProfile({ name: "token-challenges", challengeType: "DYNAMIC", subjectTemplate: "CN=$UDID" });
+    const doomed = await createEnrollmentToken({ name: "Doomed", expiresIn: "7d", scepProfileId: p.profile.id });
+    const other = await createEnrollmentToken({ name: "Other", expiresIn: "7d", scepProfileId: p.profile.id });
+    const scep = `${server.url}/scep/${p.profile.id}`;
+    // Downloaded before the revocation, used after it.
+    const pending = await challengeForEnrollment(p.profile.id, { tokenId: doomed.id });
+    const unaffected = await challengeForEnrollment(p.profile.id, { tokenId: other.id });
+    await revokeEnrollmentToken(doomed.id);
+
+    await expect(scepEnroll({ url: scep, challenge: pending, subject: "CN=UDID-LATE" })).rejects.toMatchObject({ failInfo: "badRequest" });
+    const line = await t.client.enrollmentLog.findFirstOrThrow({ where: { step: "scep" }, orderBy: [{ time: "desc" }, { id: "desc" }] });
+    expect(line).toMatchObject({ outcome: "ERROR", reason: "scep_challenge_revoked", tokenId: doomed.id });
+    expect(line.message).toContain(`enrollment token ${doomed.id}, revoked at`);
+    expect(await t.client.certificate.count({ where: { enrollmentTokenId: doomed.id } })).toBe(0);
+    // Its stored challenges ended with the token; another token's still works.
+    expect(await t.client.scepChallenge.count({ where: { tokenId: doomed.id, expiresAt: { gt: new Date() } } })).toBe(0);
+    await scepEnroll({ url: scep, challenge: unaffected, subject: "CN=UDID-FINE" });
+    expect(await t.client.certificate.count({ where: { enrollmentTokenId: other.id } })).toBe(1);
   });
 });
