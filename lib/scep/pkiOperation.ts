@@ -7,6 +7,8 @@ import { badRequest, notFound } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import { getCa, getCaDecryptionKey } from "../pki/ca";
+import { caSubjectDer, currentCrl } from "../pki/crl";
+import { childrenOf, DerReadError, expectTag, readTlv, TAG, whole } from "../pki/derReader";
 import { CmsError, signerKeyType, type Signer } from "../pki/cms";
 import { getCertificate, issueCertificate, lookupIssuedCertificate, type CertificateRow } from "../pki/certificates";
 import { inheritRevocation } from "../pki/revocation";
@@ -115,25 +117,49 @@ async function renewalAuthorization(msg: PkiMessage, profile: ScepProfile, expli
   return { kind: "renewal", tokenId: row.enrollmentTokenId, userId: row.userId, deviceId: row.deviceId, renewedFromSerial: row.serial };
 }
 
-async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uint8Array; serial: string; cipherOid: string; auth: Authorization; subject: string }> {
+/** Checks the request's signature and message type and opens its envelope (what every answered operation needs). */
+async function openRequest(msg: PkiMessage): Promise<{ content: Uint8Array; cipherOid: string }> {
   try {
     verifyPkiMessage(msg);
   } catch (err) {
     refuse("badMessageCheck", "scep_bad_message", `the request's signature does not verify: ${err instanceof CmsError ? err.message : "invalid"}`);
   }
-  if (msg.messageType !== MessageType.PKCSReq && msg.messageType !== MessageType.RenewalReq) {
-    refuse("badRequest", "scep_bad_message", `unsupported messageType ${msg.messageType} (only PKCSReq and RenewalReq)`);
+  if (msg.messageType !== MessageType.PKCSReq && msg.messageType !== MessageType.RenewalReq && msg.messageType !== MessageType.GetCRL) {
+    refuse("badRequest", "scep_bad_message", `unsupported messageType ${msg.messageType} (only PKCSReq, RenewalReq and GetCRL)`);
   }
   if (!msg.envelope) refuse("badRequest", "scep_bad_message", "the request has no pkcsPKIEnvelope");
   // The CertRep is encrypted to the signer's certificate: refuse before issuing if we cannot.
   if (signerKeyType(msg.parsed) !== "rsa") refuse("badAlg", "scep_bad_message", "the request is signed with a non-RSA key; the response cannot be encrypted to it");
-  let decrypted: { content: Uint8Array; cipherOid: string };
   try {
-    decrypted = decryptEnvelope(msg.envelope!, (await getCa()).cert, await getCaDecryptionKey());
+    return decryptEnvelope(msg.envelope!, (await getCa()).cert, await getCaDecryptionKey());
   } catch (err) {
     if (err instanceof EnvelopeError) refuse(err.failInfo, "scep_bad_message", `the envelope cannot be opened: ${err.message}`);
     throw err;
   }
+}
+
+/**
+ * GetCRL (RFC 8894 3.3.4): the envelope holds the IssuerAndSerialNumber of a certificate;
+ * for one of this CA's, the answer is the current CRL (the same one /ca.crl serves).
+ */
+async function answerGetCrl(content: Uint8Array): Promise<Uint8Array> {
+  let issuer: Uint8Array | null = null;
+  try {
+    const seq = readTlv(content, 0);
+    if (seq.end !== content.length) throw new DerReadError("trailing bytes");
+    const [name, serial] = childrenOf(content, expectTag(seq, TAG.SEQUENCE));
+    expectTag(serial, TAG.INTEGER);
+    issuer = whole(content, expectTag(name, TAG.SEQUENCE));
+  } catch (err) {
+    if (!(err instanceof DerReadError)) throw err;
+    refuse("badRequest", "scep_bad_message", "GetCRL: the envelope does not hold an IssuerAndSerialNumber");
+  }
+  if (!Buffer.from(issuer!).equals(Buffer.from(caSubjectDer(await getCa())))) refuse("badCertId", "scep_bad_message", "GetCRL for a certificate another CA issued");
+  return (await currentCrl()).der;
+}
+
+async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uint8Array; serial: string; cipherOid: string; auth: Authorization; subject: string }> {
+  const decrypted = await openRequest(msg);
   let csr: ReturnType<typeof parseCsr>;
   try {
     csr = parseCsr(decrypted!.content);
@@ -213,6 +239,13 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
   }
   const signer = await caSigner();
   try {
+    if (msg.messageType === MessageType.GetCRL) {
+      const opened = await openRequest(msg);
+      const crlDer = await answerGetCrl(opened.content);
+      const body = await buildCertRep({ signer, transactionId: msg.transactionId, recipientNonce: msg.senderNonce, status: "SUCCESS", crlDer, requesterCert: msg.signerCertDer, cipherOid: opened.cipherOid });
+      await writeEnrollmentLog({ step: STEP, outcome: "OK", message: `${profile.name}: GetCRL answered with the current CRL`, remoteAddr });
+      return { body, status: "SUCCESS", reason: null };
+    }
     const ok = await decide(msg, profile);
     const body = await buildCertRep({
       signer,

@@ -1,6 +1,7 @@
 // Published revocation, checked by programs nobody here wrote: the CRL from GET /ca.crl with
 // `openssl verify -crl_check` and pyca/cryptography, the OCSP responder on a real HTTP port
 // with `openssl ocsp` (POST, nonce) and GET, pyca's OCSP parser; plus hostile OCSP input.
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +14,10 @@ import { getOcspResponder } from "@/lib/pki/ocspResponder";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { challengeForEnrollment } from "@/lib/scep/challenge";
 import { createEnrollmentToken, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
-import { scepEnroll, scepRenew, type ScepIdentity } from "@/test/helpers/scepClient";
+import * as pkijs from "pkijs";
+import { ab } from "@/lib/pki/der";
+import { MessageType, PkiStatus } from "@/lib/scep/message";
+import { buildPkiMessage, getCaCert, postPkiOperation, readCertRep, scepEnroll, scepRenew, selfSigned, type ScepIdentity } from "@/test/helpers/scepClient";
 import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 import { config } from "@/lib/config";
 import { tempDir, tool } from "./tools";
@@ -287,5 +291,43 @@ describe("revoking an OTA token", () => {
     expect(await t.client.scepChallenge.count({ where: { tokenId: doomed.id, expiresAt: { gt: new Date() } } })).toBe(0);
     await scepEnroll({ url: scep, challenge: unaffected, subject: "CN=UDID-FINE" });
     expect(await t.client.certificate.count({ where: { enrollmentTokenId: other.id } })).toBe(1);
+  });
+});
+
+describe("SCEP GetCRL (RFC 8894)", () => {
+  const issuerAndSerial = (certDer: Uint8Array) => {
+    const cert = pkijs.Certificate.fromBER(ab(certDer));
+    return new Uint8Array(new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }).toSchema().toBER(false));
+  };
+
+  it("answers with the current CRL in a degenerate SignedData, encrypted to the requester; OpenSSL opens it", async () => {
+    const me = await scepEnroll({ url, challenge: CHALLENGE, subject: "CN=UDID-GETCRL" });
+    const caCertDer = await getCaCert(url);
+    const req = await buildPkiMessage({ csrDer: issuerAndSerial(me.certDer), caCertDer, signerCertDer: me.certDer, signerKeyPem: me.privateKeyPem, messageType: MessageType.GetCRL });
+    const res = await postPkiOperation(url, req.body);
+    expect(res.status).toBe(200);
+    const [repPath, envPath, sdPath, mePath, keyPath] = ["rep.der", "env.der", "sd.der", "me.pem", "me.key"].map((f) => path.join(dir, f));
+    fs.writeFileSync(repPath, res.body);
+    fs.writeFileSync(mePath, toPem(me.certDer, "CERTIFICATE"));
+    fs.writeFileSync(keyPath, me.privateKeyPem);
+    const verified = await tool("openssl", ["cms", "-verify", "-inform", "DER", "-in", repPath, "-CAfile", caPath, "-binary", "-out", envPath]);
+    expect(verified.stderr).toContain("Verification successful");
+    const opened = await tool("openssl", ["cms", "-decrypt", "-inform", "DER", "-in", envPath, "-recip", mePath, "-inkey", keyPath, "-binary", "-out", sdPath]);
+    expect(opened.code, opened.stderr).toBe(0);
+    const printed = await tool("openssl", ["pkcs7", "-inform", "DER", "-in", sdPath, "-print_certs", "-text", "-noout"]);
+    expect(printed.stdout).toMatch(/Certificate Revocation List \(CRL\):/);
+    expect(printed.stdout).toMatch(/X509v3 CRL Number/);
+    // The same CRL as /ca.crl.
+    const crl = await downloadCrl();
+    const fromScep = await tool("openssl", ["pkcs7", "-inform", "DER", "-in", sdPath, "-print_certs"]);
+    const crlPem = fs.readFileSync(crl.pemPath, "utf8").trim();
+    expect(fromScep.stdout).toContain(crlPem.split("\n").slice(1, 3).join("\n"));
+
+    // A certificate of another CA: FAILURE badCertId.
+    const k = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const foreign = await selfSigned("CN=elsewhere", k.privateKey, k.publicKey);
+    const bad = await buildPkiMessage({ csrDer: issuerAndSerial(foreign), caCertDer, signerCertDer: foreign, signerKeyPem: k.privateKey, messageType: MessageType.GetCRL });
+    const rep = readCertRep((await postPkiOperation(url, bad.body)).body, caCertDer, foreign, k.privateKey);
+    expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badCertId" });
   });
 });
