@@ -96,11 +96,10 @@ export function summary(row: CertificateRow): CertificateSummary {
 export async function bindCertificateToDevice(serial: string, deviceId: string): Promise<void> {
   const existing = await getCertificate(serial);
   if (!existing) throw notFound("certificate");
-  if (existing.revokedAt) throw badRequest("certificate_revoked", `certificate ${existing.serial} is revoked and cannot be bound to a device`);
-  await db().$transaction([
-    db().certificate.update({ where: { serial: existing.serial }, data: { deviceId } }),
-    db().device.update({ where: { id: deviceId }, data: { certSerial: existing.serial } }),
-  ]);
+  // Conditional: a revocation that lands after the check-in's own check still wins.
+  const { count } = await db().certificate.updateMany({ where: { serial: existing.serial, revokedAt: null }, data: { deviceId } });
+  if (count !== 1) throw badRequest("certificate_revoked", `certificate ${existing.serial} is revoked and cannot be bound to a device`);
+  await db().device.update({ where: { id: deviceId }, data: { certSerial: existing.serial } });
 }
 
 export interface CertificateFilter {

@@ -97,7 +97,9 @@ export async function inheritRevocation(serial: string): Promise<boolean> {
   if (!cert?.renewedFromSerial) return false;
   const parent = await getCertificate(cert.renewedFromSerial);
   if (!parent?.revokedAt || parent.revocationCode === CRL_REASON.superseded) return false;
-  const newly = await revokeCertificates([parent.serial], { code: "unspecified" });
+  // Re-running the parent's revocation cascades to this certificate with the parent's reason.
+  const code = (Object.keys(CRL_REASON) as CrlReasonName[]).find((k) => CRL_REASON[k] === parent.revocationCode) ?? "unspecified";
+  const newly = await revokeCertificates([parent.serial], { code });
   return newly.includes(serial) || Boolean((await getCertificate(serial))?.revokedAt);
 }
 

@@ -10,6 +10,7 @@ import { clearServerKeyCache } from "@/lib/secrets/serverKeys";
 import { clearCaCache, getCa } from "@/lib/pki/ca";
 import { toPem } from "@/lib/pki/der";
 import { revokeCertificate } from "@/lib/pki/revocation";
+import { bindCertificateToDevice, lookupIssuedCertificate } from "@/lib/pki/certificates";
 import { getOcspResponder } from "@/lib/pki/ocspResponder";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { challengeForEnrollment } from "@/lib/scep/challenge";
@@ -260,6 +261,17 @@ describe("CRL and OCSP", () => {
       expect([bytes[p], bytes[p + 1]]).toEqual([0x0a, 0x01]);
       expect([0, 1]).toContain(bytes[p + 2]);
     }
+  });
+
+  it("a revoked certificate cannot be bound to a device", async () => {
+    const row = (await lookupIssuedCertificate(b.certDer))!;
+    expect(row.revokedAt).not.toBeNull();
+    const device = await t.client.device.create({ data: { identifier: "UDID-BIND" } });
+    await expect(bindCertificateToDevice(row.serial, device.id)).rejects.toMatchObject({ status: 400, code: "certificate_revoked" });
+    expect((await t.client.device.findUniqueOrThrow({ where: { id: device.id } })).certSerial).toBeNull();
+    const fine = (await lookupIssuedCertificate(good.certDer))!;
+    await bindCertificateToDevice(fine.serial, device.id);
+    expect((await t.client.device.findUniqueOrThrow({ where: { id: device.id } })).certSerial).toBe(fine.serial);
   });
 
   it("the responder certificate is rotated before it expires", async () => {
