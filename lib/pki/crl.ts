@@ -122,7 +122,8 @@ export async function publishCrl(now = new Date()): Promise<Uint8Array> {
 /** Whether the stored CRL must be rebuilt: missing, a day old, or older than the latest revocation. */
 async function stale(row: { der: Uint8Array | null; thisUpdate: Date | null } | null, now: Date): Promise<boolean> {
   if (!row?.der || !row.thisUpdate) return true;
-  if (now.getTime() - row.thisUpdate.getTime() >= CRL_REFRESH_AFTER_MS) return true;
+  const age = now.getTime() - row.thisUpdate.getTime();
+  if (age >= CRL_REFRESH_AFTER_MS || age < -5 * 60_000) return true; // old, or from a clock that ran ahead
   return (await db().certificate.count({ where: { revokedAt: { gte: row.thisUpdate } } })) > 0;
 }
 

@@ -9,9 +9,11 @@ import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { clearServerKeyCache } from "@/lib/secrets/serverKeys";
 import { clearCaCache, getCa } from "@/lib/pki/ca";
 import { toPem } from "@/lib/pki/der";
-import { revokeCertificate } from "@/lib/pki/revocation";
-import { bindCertificateToDevice, lookupIssuedCertificate } from "@/lib/pki/certificates";
+import { inheritRevocation, revokeCertificate } from "@/lib/pki/revocation";
+import { bindCertificateToDevice, issueCertificate, lookupIssuedCertificate } from "@/lib/pki/certificates";
+import { generateRsaKeyPair, publicKeyInfoFromPem } from "@/lib/pki/keys";
 import { getOcspResponder } from "@/lib/pki/ocspResponder";
+import { refreshCrl } from "@/lib/pki/crl";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { challengeForEnrollment } from "@/lib/scep/challenge";
 import { createEnrollmentToken, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
@@ -261,6 +263,39 @@ describe("CRL and OCSP", () => {
       expect([bytes[p], bytes[p + 1]]).toEqual([0x0a, 0x01]);
       expect([0, 1]).toContain(bytes[p + 2]);
     }
+  });
+
+  it("the scheduled refresh rebuilds the CRL once it is a day old, long before nextUpdate", async () => {
+    await downloadCrl(); // current
+    const row = async () => t.client.revocationList.findFirstOrThrow({ orderBy: { number: "desc" } });
+    const before = await row();
+    expect(before.nextUpdate!.getTime() - before.thisUpdate!.getTime()).toBe(7 * 86_400_000);
+    expect(await refreshCrl(new Date(before.thisUpdate!.getTime() + 3600_000))).toBe(false);
+    expect((await row()).number).toBe(before.number);
+    const later = new Date(before.thisUpdate!.getTime() + 25 * 3600_000);
+    expect(await refreshCrl(later)).toBe(true);
+    const after = await row();
+    expect(after.number).toBe(before.number + 1);
+    expect(after.thisUpdate!.getTime()).toBe(later.getTime());
+    // Seen from now, that one is from the future: the route replaces it.
+    await downloadCrl();
+    expect((await row()).number).toBe(after.number + 1);
+  });
+
+  it("a renewal issued while its parent was being revoked inherits the revocation", async () => {
+    const key = async () => publicKeyInfoFromPem((await generateRsaKeyPair(2048)).publicPem);
+    const parent = await issueCertificate({ publicKeyInfo: await key(), subject: "CN=UDID-RACE", validityDays: 30, keyUsage: 5 });
+    await revokeCertificate(parent.serial, { code: "keyCompromise" });
+    // The renewal was authorized before the revocation and inserted after its cascade ran.
+    const child = await issueCertificate({ publicKeyInfo: await key(), subject: "CN=UDID-RACE", validityDays: 30, keyUsage: 5, renewedFromSerial: parent.serial });
+    expect(await inheritRevocation(child.serial)).toBe(true);
+    expect(await t.client.certificate.findUniqueOrThrow({ where: { serial: child.serial } })).toMatchObject({ revocationCode: 1 });
+    // A superseded parent passes nothing on.
+    const superseded = await issueCertificate({ publicKeyInfo: await key(), subject: "CN=UDID-RACE2", validityDays: 30, keyUsage: 5 });
+    const successor = await issueCertificate({ publicKeyInfo: await key(), subject: "CN=UDID-RACE2", validityDays: 30, keyUsage: 5, renewedFromSerial: superseded.serial });
+    await revokeCertificate(superseded.serial, { code: "superseded" });
+    expect(await inheritRevocation(successor.serial)).toBe(false);
+    expect((await t.client.certificate.findUniqueOrThrow({ where: { serial: successor.serial } })).revokedAt).toBeNull();
   });
 
   it("a revoked certificate cannot be bound to a device", async () => {
