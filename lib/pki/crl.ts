@@ -19,7 +19,6 @@ export const CRL_REASON = {
   affiliationChanged: 3,
   superseded: 4,
   cessationOfOperation: 5,
-  certificateHold: 6,
   privilegeWithdrawn: 9,
 } as const;
 export type CrlReasonName = keyof typeof CRL_REASON;
