@@ -191,6 +191,13 @@ describe("CRL and OCSP", () => {
     expect(g.stdout + g.stderr).toContain("Response verify OK");
     expect(g.stdout).toContain(`${aPath}: revoked`);
 
+    // GnuTLS asks too (its own request encoding and response verification).
+    for (const [cert, status] of [[bPath, "revoked"], [goodPath, "good"]] as const) {
+      const gt = await tool("ocsptool", [`--ask=${server.url}/ocsp`, "--load-issuer", caPath, "--load-cert", cert, "--load-trust", caPath, "--nonce"]);
+      expect(gt.stdout + gt.stderr).toMatch(new RegExp(`Certificate Status: ${status}`));
+      expect(gt.stdout + gt.stderr).toContain("Verifying OCSP Response: Success.");
+    }
+
     // A serial this CA never issued: unknown.
     const u = await tool("openssl", ["ocsp", "-issuer", caPath, "-serial", "0x1234567890abcdef", "-url", `${server.url}/ocsp`, "-CAfile", caPath, "-respout", path.join(dir, "unknown.der")]);
     expect(u.stdout + u.stderr).toContain("Response verify OK");
