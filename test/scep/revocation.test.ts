@@ -170,6 +170,10 @@ describe("CRL and OCSP", () => {
     expect(crlText).toMatch(/Next Update: /);
     expect(crlText).toMatch(/Key Compromise/);
     expect(crlText).toMatch(/Signature Algorithm: sha256WithRSAEncryption/);
+    // GnuTLS checks the CRL's signature against the CA.
+    const gv = await tool("certtool", ["--verify-crl", "--load-ca-certificate", caPath, "--infile", crl.pemPath]);
+    expect(gv.code, gv.stdout + gv.stderr).toBe(0);
+    expect(gv.stdout + gv.stderr).toMatch(/Verification output: Verified/);
 
     // POST with a nonce (openssl's default), against our responder on a real port.
     const o = await tool("openssl", ["ocsp", "-issuer", caPath, "-cert", bPath, "-cert", goodPath, "-url", `${server.url}/ocsp`, "-CAfile", caPath, "-resp_text", "-respout", path.join(dir, "post.der")]);
