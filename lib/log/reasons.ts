@@ -89,6 +89,18 @@ export const REASONS = {
     title: "SCEP renewal refused",
     fix: "The renewal was signed with a certificate this CA did not issue, or one that is revoked, expired or from another SCEP profile. Re-enroll the device.",
   },
+  scep_renewal_too_early: {
+    title: "SCEP renewal before the renewal window",
+    fix: "A certificate may be renewed only within its SCEP profile's renewal window before it expires. Let the device renew then (the server queues it), widen the profile's renewal window, or re-enroll the device if it needs a new certificate now.",
+  },
+  scep_renewal_profile_deleted: {
+    title: "SCEP renewal of a deleted profile's certificate",
+    fix: "The SCEP profile that issued this certificate was deleted, so its certificates cannot renew (under this or any other profile). Re-enroll the device with an enrollment link that uses a current SCEP profile.",
+  },
+  scep_challenge_revoked: {
+    title: "SCEP challenge of a revoked enrollment token",
+    fix: "The one-time challenge was handed out with an enrollment token that has since been revoked, which invalidates it. If the device should enroll, create a new token and send its link.",
+  },
   scep_profile_not_found: {
     title: "SCEP profile not found",
     fix: "The SCEP URL names a profile that does not exist. Check the URL in the configuration profile.",

@@ -11,6 +11,7 @@ import { LIMITS } from "../http/body";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import type { CertificateRow } from "../pki/certificates";
+import { supersedeCertificate } from "../pki/revocation";
 import { MdmAuthError } from "./identity";
 import { parsePlistDict, type PlistDict } from "../plist/plist";
 
@@ -84,16 +85,17 @@ export async function boundDevice(cert: CertificateRow, identifier: string): Pro
 
 /**
  * The first message signed with a certificate issued for this device's identity renewal
- * (its row names the device and renews the bound serial) moves the binding to it. The old
- * certificate keeps working until it expires or is revoked; the binding never moves back.
+ * (its row names the device and renews the bound serial) moves the binding to it and
+ * retires the old certificate (revoked, superseded): the binding never moves back.
  */
 async function moveToRenewedCertificate(device: Device, cert: CertificateRow): Promise<Device> {
   const { count } = await db().device.updateMany({ where: { id: device.id, certSerial: cert.renewedFromSerial }, data: { certSerial: cert.serial } });
   if (count === 1) {
+    await supersedeCertificate(cert.renewedFromSerial!, cert.serial);
     await writeEnrollmentLog({
       step: "renewal",
       outcome: "OK",
-      message: `Identity renewal: device moved from certificate ${cert.renewedFromSerial} to ${cert.serial}`,
+      message: `Identity renewal: device moved from certificate ${cert.renewedFromSerial} to ${cert.serial}; ${cert.renewedFromSerial} is revoked as superseded`,
       deviceIdentifier: device.identifier,
       tokenId: cert.enrollmentTokenId ?? device.tokenId ?? null,
     });

@@ -151,3 +151,36 @@ export function algorithmIdentifierDer(oid: string): Uint8Array {
   if (ABSENT_PARAMS.has(oid)) return derTlv(0x30, oidDer(oid));
   throw new DerError(`no AlgorithmIdentifier rule for ${oid}`);
 }
+
+/** DER INTEGER from the hex form of a positive number (Certificate.serial): a 00 octet keeps it positive. */
+export function derIntegerFromHex(hex: string): Uint8Array {
+  let bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, "hex");
+  if (bytes.length === 0) bytes = Buffer.from([0]);
+  if (bytes[0] & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+  return derTlv(0x02, bytes);
+}
+
+/** DER INTEGER of a small non-negative number (versions, CRL numbers). */
+export function derSmallInteger(n: number): Uint8Array {
+  return derIntegerFromHex(n.toString(16));
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+
+/** GeneralizedTime YYYYMMDDHHMMSSZ (whole seconds, as RFC 5280 4.1.2.5.2 and RFC 6960 require). */
+export function derGeneralizedTime(d: Date): Uint8Array {
+  const s = `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+  return derTlv(0x18, Buffer.from(s, "ascii"));
+}
+
+/** RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050. */
+export function derTime(d: Date): Uint8Array {
+  if (d.getUTCFullYear() >= 2050) return derGeneralizedTime(d);
+  const s = `${pad(d.getUTCFullYear() % 100)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+  return derTlv(0x17, Buffer.from(s, "ascii"));
+}
+
+/** One X.509 Extension: SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
+export function derExtension(oid: string, valueDer: Uint8Array, critical = false): Uint8Array {
+  return derTlv(0x30, oidDer(oid), critical ? new Uint8Array([0x01, 0x01, 0xff]) : new Uint8Array(0), derTlv(0x04, valueDer));
+}

@@ -22,6 +22,7 @@ export const EKU = {
   clientAuth: "1.3.6.1.5.5.7.3.2",
   codeSigning: "1.3.6.1.5.5.7.3.3",
   emailProtection: "1.3.6.1.5.5.7.3.4",
+  ocspSigning: "1.3.6.1.5.5.7.3.9",
 } as const;
 
 export interface CertificateTemplate {
@@ -36,6 +37,8 @@ export interface CertificateTemplate {
   /** SubjectKeyIdentifier of the issuer, for the AuthorityKeyIdentifier extension. */
   issuerKeyId?: Uint8Array | null;
   serial?: Uint8Array;
+  /** Further extensions, already encoded (CRL distribution points, authority info access, OCSP no-check). */
+  moreExtensions?: { oid: string; critical?: boolean; value: Uint8Array }[];
 }
 
 function keyUsageBitString(bits: number[]): asn1js.BitString {
@@ -103,6 +106,7 @@ export async function signCertificate(t: CertificateTemplate, signingKey: Crypto
       new pkijs.Extension({ extnID: "2.5.29.37", critical: false, extnValue: new pkijs.ExtKeyUsage({ keyPurposes: t.extKeyUsage }).toSchema().toBER(false) }),
     );
   }
+  for (const e of t.moreExtensions ?? []) extensions.push(new pkijs.Extension({ extnID: e.oid, critical: Boolean(e.critical), extnValue: ab(e.value) }));
   cert.extensions = extensions;
   const algorithmDer = algorithmIdentifierDer(sha256SignatureOid(signingKey));
   const algorithm = pkijs.AlgorithmIdentifier.fromBER(ab(algorithmDer));

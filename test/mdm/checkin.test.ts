@@ -13,7 +13,7 @@ import { addPolicy } from "@/lib/mdm/policies";
 import { enqueueCommand } from "@/lib/mdm/commands";
 import { buildPlist, parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
 import { validateCheckin, validateCommand, validateCommandResponse } from "@/lib/profiles/appleSchema";
-import { revokeCertificate } from "@/lib/pki/certificates";
+import { revokeCertificate } from "@/lib/pki/revocation";
 import { toPem } from "@/lib/pki/der";
 import { LIMITS } from "@/lib/http/body";
 import { foreignIdentity, issueIdentity, randomUdid, serveMdm, simDevice } from "./helpers";
@@ -282,7 +282,7 @@ describe("refusals", () => {
     expect((await fresh.report({ Status: "Idle" })).status).toBe(401);
 
     const cert = await t.client.certificate.findFirstOrThrow({ where: { device: { identifier: victim.udid } } });
-    await revokeCertificate(cert.serial, "test");
+    await revokeCertificate(cert.serial, { reason: "test" });
     expect((await victim.report({ Status: "Idle" })).status).toBe(401);
     expect(await lastLog()).toMatchObject({ reason: "checkin_cert_revoked", deviceIdentifier: victim.udid });
     expect((await victim.tokenUpdate()).status).toBe(401);

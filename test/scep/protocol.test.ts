@@ -12,7 +12,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { getCa } from "@/lib/pki/ca";
 import { getRa } from "@/lib/pki/ra";
-import { revokeCertificate, lookupIssuedCertificate } from "@/lib/pki/certificates";
+import { lookupIssuedCertificate } from "@/lib/pki/certificates";
+import { revokeCertificate } from "@/lib/pki/revocation";
 import { ab, toPem } from "@/lib/pki/der";
 import { AES_128_CBC, DES_EDE3_CBC } from "@/lib/scep/envelope";
 import { MessageType, PkiStatus } from "@/lib/scep/message";
@@ -38,7 +39,8 @@ const CHALLENGE = "protocol-test-secret";
 beforeAll(async () => {
   testDb = await createTestDb();
   server = await startScepServer();
-  const p = await createScepProfile({ name: "proto", challengeType: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$UDID,O=Proto" });
+  // Renewal window as long as the validity: RenewalReq is allowed right after issuance.
+  const p = await createScepProfile({ name: "proto", challengeType: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$UDID,O=Proto", validityDays: 30, renewalWindowDays: 30 });
   url = `${server.url}/scep/${p.profile.id}`;
 });
 afterAll(async () => {
@@ -228,7 +230,7 @@ describe("RenewalReq", () => {
     const renamed = await scepRenew({ url, current: { certDer: renewed.certDer, privateKeyPem: renewed.privateKeyPem }, subject: "CN=SOMEONE-ELSE" });
     expect((await lookupIssuedCertificate(renamed.certDer))?.subject).toBe("CN=UDID-R,O=Proto");
 
-    await revokeCertificate(newRow!.serial, "test");
+    await revokeCertificate(newRow!.serial, { reason: "test" });
     const refused = scepRenew({ url, current: { certDer: renewed.certDer, privateKeyPem: renewed.privateKeyPem }, subject: "CN=UDID-R" });
     await expect(refused).rejects.toMatchObject({ failInfo: "badRequest" });
     expect((await scepLogs()).at(-1)).toMatchObject({ reason: "scep_renewal_rejected" });

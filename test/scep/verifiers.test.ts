@@ -13,6 +13,7 @@ import type { RouteServer } from "@/test/helpers/routeServer";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { getCa, importCa } from "@/lib/pki/ca";
 import { getRa } from "@/lib/pki/ra";
+import { getOcspResponder } from "@/lib/pki/ocspResponder";
 import { getProfileSigner } from "@/lib/pki/profileSigner";
 import { getProfileTrust } from "@/lib/pki/trust";
 import { signData } from "@/lib/pki/cms";
@@ -36,7 +37,7 @@ let pycaProblem = "";
 beforeAll(async () => {
   testDb = await createTestDb();
   server = await startScepServer();
-  const p = await createScepProfile({ name: "verifiers", challengeType: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$UDID,O=Verifiers", keyUsage: 5 });
+  const p = await createScepProfile({ name: "verifiers", challengeType: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$UDID,O=Verifiers", keyUsage: 5, validityDays: 30, renewalWindowDays: 30 });
   url = `${server.url}/scep/${p.profile.id}`;
   dir = tempDir("verifiers-");
   // Go: stdlib only, built into the temp folder with the local toolchain (no downloads).
@@ -85,13 +86,14 @@ async function enrollAndRenew(subject: string) {
 }
 
 describe("certificates under the built-in root", () => {
-  it("CA, RA, profile signer, a SCEP device certificate and its renewal pass OpenSSL -x509_strict, Go x509.Verify and pyca's verifier", async () => {
+  it("CA, RA, OCSP responder, profile signer, a SCEP device certificate and its renewal pass OpenSSL -x509_strict, Go x509.Verify and pyca's verifier", async () => {
     const ca = await getCa();
     const ra = await getRa();
     const signer = await getProfileSigner();
     const { device, renewed } = await enrollAndRenew("CN=UDID-VERIFY-1,O=x");
     await verifyEverywhere("ca", ca.certDer, [ca.certDer], [], "any");
     await verifyEverywhere("ra", ra.certDer, [ca.certDer], [], "any");
+    await verifyEverywhere("ocsp-responder", (await getOcspResponder()).certDer, [ca.certDer], [], "any");
     await verifyEverywhere("profile-signer", signer.certDer, [ca.certDer], [], "any");
     await verifyEverywhere("device", device, [ca.certDer], [], "client");
     await verifyEverywhere("renewed", renewed, [ca.certDer], [], "client");
