@@ -52,7 +52,7 @@ export interface MdmOptions {
   serverCapabilities?: ServerCapability[];
 }
 
-type PlistObject = { [key: string]: PlistValue };
+export type PlistObject = { [key: string]: PlistValue };
 
 export interface EnrollmentProfileOptions {
   displayName: string;
@@ -112,7 +112,7 @@ function appleSubject(subject: string): AppleSubject {
   }
 }
 
-function scepPayload(id: ScepIdentity, caFingerprint: Uint8Array): PlistObject {
+export function scepPayload(id: ScepIdentity, caFingerprint: Uint8Array): PlistObject {
   if (![1024, 2048, 4096].includes(id.keySize)) throw new ProfileOptionsError(`SCEP key size must be 1024, 2048 or 4096, not ${id.keySize}`);
   if (!/^https?:\/\//.test(id.url) || id.url.includes("?")) throw new ProfileOptionsError("the SCEP URL must be http(s) and carry no query string");
   const content: PlistObject = {

@@ -1,0 +1,16 @@
+// One external SCEP profile: read (Read-only) or delete (Admin). Secrets are never returned.
+import { withAdminApi } from "@/lib/auth/api";
+import { json } from "@/lib/http/respond";
+import { deleteExternalScepProfile, requireExternalScepProfile } from "@/lib/scep/external/profiles";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+type Params = { id: string };
+
+export const GET = withAdminApi<Params>(async (_request, _caller, ctx) => json(await requireExternalScepProfile((await ctx.params).id)));
+
+export const DELETE = withAdminApi<Params>(async (_request, _caller, ctx) => {
+  await deleteExternalScepProfile((await ctx.params).id);
+  return new Response(null, { status: 204 });
+});

@@ -1,0 +1,280 @@
+// External SCEP profiles: a CA we do not run. Saving one checks the URL with GetCACaps and
+// GetCACert and pins the CA only when the admin confirms (or pasted) its fingerprint. Secrets
+// (static challenge, challenge-URL password) are sealed at rest and returned only on creation.
+import crypto from "node:crypto";
+import { z } from "zod";
+import { db, isUniqueViolation } from "../../db/client";
+import type { ExternalScepProfile } from "../../db/generated/sqlite/client";
+import { AppError, badRequest, conflict, invalidInput, notFound } from "../../errors";
+import { writeEnrollmentLog } from "../../log/enrollmentLog";
+import { seal, unseal } from "../../secrets/sealed";
+import { templateProblem } from "../subject";
+import { bundleFromPem, bundlePem, ExternalScepError, fetchCaBundle, normaliseFingerprint, scepUrlProblem, type CaBundle } from "./caCerts";
+import { fetchChallenge, type ChallengeFetchResult } from "./challengeFetch";
+
+export type { ExternalScepProfile };
+
+export const CHALLENGE_SOURCES = ["NONE", "STATIC", "NDES", "GENERIC"] as const;
+export type ChallengeSource = (typeof CHALLENGE_SOURCES)[number];
+
+const STATIC_CONTEXT = "scep:external:static";
+const PASSWORD_CONTEXT = "scep:external:challenge-password";
+
+const template = z
+  .string()
+  .trim()
+  .min(1)
+  .max(256)
+  .superRefine((value, ctx) => {
+    const problem = templateProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const sanTemplate = z.string().trim().min(1).max(256).regex(/^[^\s]+$/, "no spaces");
+
+const httpUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .superRefine((value, ctx) => {
+    const problem = scepUrlProblem(value.split("?")[0]) ?? (/^https?:\/\//.test(value) ? null : "must be http or https");
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const baseSchema = z.object({
+  name: z.string().trim().min(1, "name is required").max(100),
+  scepUrl: z
+    .string()
+    .trim()
+    .max(2048)
+    .superRefine((value, ctx) => {
+      const problem = scepUrlProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+  /** The CA's SHA-256 or SHA-1 fingerprint as shown by the probe or pasted from the CA's console. */
+  caFingerprint: z.string().trim().min(40).max(100),
+  challengeSource: z.enum(CHALLENGE_SOURCES).default("NONE"),
+  staticChallenge: z.string().regex(/^[\x21-\x7e]{1,255}$/, "printable ASCII without spaces").optional(),
+  /** NDES: the mscep_admin URL (it may carry a query string); GENERIC: the challenge endpoint. */
+  challengeUrl: httpUrl.optional(),
+  challengeUsername: z.string().max(256).regex(/^[^:]*$/, "may not contain ':'").optional(),
+  challengePassword: z.string().max(1024).optional(),
+  challengeJsonField: z.string().trim().max(100).regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "a field name or dotted path").optional(),
+  subjectTemplate: template.default("CN=$UDID"),
+  subjectAltName: z
+    .object({ ntPrincipalName: sanTemplate.optional(), rfc822Name: sanTemplate.optional(), dNSName: sanTemplate.optional() })
+    .strict()
+    .optional(),
+  keySize: z.union([z.literal(2048), z.literal(4096)]).default(2048),
+  /** Apple's mask: 1 = digital signature (seed 002's case), 4 = key encipherment, 5 = both. */
+  keyUsage: z.union([z.literal(0), z.literal(1), z.literal(4), z.literal(5)]).default(1),
+  nonExportable: z.boolean().default(true),
+  allowAllAppsAccess: z.boolean().default(true),
+});
+
+export const externalScepProfileInputSchema = baseSchema.superRefine((v, ctx) => {
+  const need = (ok: boolean, path: string, message: string) => ok || ctx.addIssue({ code: "custom", path: [path], message });
+  need(v.challengeSource === "STATIC" ? Boolean(v.staticChallenge) : !v.staticChallenge, "staticChallenge", "required for STATIC, only for STATIC");
+  const dynamic = v.challengeSource === "NDES" || v.challengeSource === "GENERIC";
+  need(dynamic ? Boolean(v.challengeUrl) : !v.challengeUrl, "challengeUrl", "required for NDES and GENERIC, only for them");
+  need(dynamic || (v.challengeUsername === undefined && v.challengePassword === undefined), "challengeUsername", "only for NDES and GENERIC");
+  need(v.challengeSource === "GENERIC" || !v.challengeJsonField, "challengeJsonField", "only for GENERIC");
+});
+export type ExternalScepProfileInput = z.input<typeof externalScepProfileInputSchema>;
+
+export interface ExternalScepProfileView {
+  id: string;
+  kind: "EXTERNAL";
+  name: string;
+  scepUrl: string;
+  ca: { subject: string; sha256: string; sha1: string; certificates: number };
+  challengeSource: ChallengeSource;
+  challengeUrl: string | null;
+  challengeUsername: string | null;
+  challengeJsonField: string | null;
+  hasChallengePassword: boolean;
+  subjectTemplate: string;
+  subjectAltName: Record<string, string> | null;
+  keySize: number;
+  keyUsage: number;
+  nonExportable: boolean;
+  allowAllAppsAccess: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function toView(row: ExternalScepProfile): ExternalScepProfileView {
+  const certs = bundleFromPem(row.caCertsPem);
+  const top = certs.find((c) => crypto.createHash("sha256").update(c).digest("hex") === row.caFingerprintSha256);
+  return {
+    id: row.id,
+    kind: "EXTERNAL",
+    name: row.name,
+    scepUrl: row.scepUrl,
+    ca: { subject: top ? new crypto.X509Certificate(top).subject.replace(/\n/g, ", ") : "", sha256: row.caFingerprintSha256, sha1: row.caFingerprintSha1, certificates: certs.length },
+    challengeSource: row.challengeSource as ChallengeSource,
+    challengeUrl: row.challengeUrl,
+    challengeUsername: row.challengeUsername,
+    challengeJsonField: row.challengeJsonField,
+    hasChallengePassword: row.challengePasswordEnc !== null,
+    subjectTemplate: row.subjectTemplate,
+    subjectAltName: row.subjectAltNameJson ? (JSON.parse(row.subjectAltNameJson) as Record<string, string>) : null,
+    keySize: row.keySize,
+    keyUsage: row.keyUsage,
+    nonExportable: row.nonExportable,
+    allowAllAppsAccess: row.allowAllAppsAccess,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export interface ProbeResult {
+  caps: string[];
+  ca: { subject: string; issuer: string; notAfter: Date; sha256: string; sha1: string };
+  certificates: number;
+}
+
+function externalError(err: unknown, scepUrl: string): AppError {
+  if (err instanceof ExternalScepError) return new AppError(err.kind === "unreachable" ? 502 : 422, `external_scep_${err.kind}`, `${scepUrl}: ${err.message}`);
+  throw err;
+}
+
+/** GetCACaps + GetCACert, for the admin to confirm the fingerprint before saving. */
+export async function probeExternalScep(rawUrl: unknown): Promise<ProbeResult> {
+  const url = typeof rawUrl === "string" ? rawUrl.trim() : "";
+  const problem = scepUrlProblem(url);
+  if (problem) throw badRequest("invalid_scep_url", `scepUrl ${problem}`);
+  let bundle: CaBundle;
+  try {
+    bundle = await fetchCaBundle(url);
+  } catch (err) {
+    await writeEnrollmentLog({ step: "external_scep", outcome: "ERROR", reason: "external_scep_unreachable", message: `External SCEP ${url}: ${(err as Error).message}` });
+    throw externalError(err, url);
+  }
+  const { der: _der, ...ca } = bundle.ca;
+  return { caps: bundle.caps, ca, certificates: bundle.certificates.length };
+}
+
+/** Fetches the CA and checks it against the fingerprint the admin confirmed. */
+async function pinnedBundle(scepUrl: string, expected: string, profileName: string): Promise<CaBundle> {
+  let bundle: CaBundle;
+  try {
+    bundle = await fetchCaBundle(scepUrl);
+  } catch (err) {
+    await writeEnrollmentLog({ step: "external_scep", outcome: "ERROR", reason: "external_scep_unreachable", message: `External SCEP profile "${profileName}": ${(err as Error).message}` });
+    throw externalError(err, scepUrl);
+  }
+  const want = normaliseFingerprint(expected);
+  const match = [bundle.ca.sha256, bundle.ca.sha1].some((fp) => fp.length === want.length && crypto.timingSafeEqual(Buffer.from(fp), Buffer.from(want)));
+  if (!match) {
+    await writeEnrollmentLog({
+      step: "external_scep",
+      outcome: "ERROR",
+      reason: "external_ca_fingerprint_mismatch",
+      message: `External SCEP profile "${profileName}": GetCACert's CA "${bundle.ca.subject}" has SHA-256 ${bundle.ca.sha256}, not the expected ${want}`,
+    });
+    throw conflict("ca_fingerprint_mismatch", `GetCACert returned a CA with SHA-256 fingerprint ${bundle.ca.sha256} (SHA-1 ${bundle.ca.sha1}), not the expected ${want}`);
+  }
+  return bundle;
+}
+
+function parse<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw invalidInput("invalid_external_scep_profile", result.error);
+  return result.data;
+}
+
+export interface CreatedExternalScepProfile {
+  profile: ExternalScepProfileView;
+}
+
+export async function createExternalScepProfile(raw: unknown): Promise<CreatedExternalScepProfile> {
+  const input = parse(externalScepProfileInputSchema, raw);
+  const bundle = await pinnedBundle(input.scepUrl, input.caFingerprint, input.name);
+  try {
+    const row = await db().externalScepProfile.create({
+      data: {
+        name: input.name,
+        scepUrl: input.scepUrl,
+        caCertsPem: bundlePem(bundle.certificates),
+        caFingerprintSha256: bundle.ca.sha256,
+        caFingerprintSha1: bundle.ca.sha1,
+        challengeSource: input.challengeSource,
+        staticChallengeEnc: input.staticChallenge ? seal(input.staticChallenge, STATIC_CONTEXT) : null,
+        challengeUrl: input.challengeUrl ?? null,
+        challengeUsername: input.challengeUsername ?? null,
+        challengePasswordEnc: input.challengePassword !== undefined ? seal(input.challengePassword, PASSWORD_CONTEXT) : null,
+        challengeJsonField: input.challengeJsonField ?? null,
+        subjectTemplate: input.subjectTemplate,
+        subjectAltNameJson: input.subjectAltName && Object.keys(input.subjectAltName).length ? JSON.stringify(input.subjectAltName) : null,
+        keySize: input.keySize,
+        keyUsage: input.keyUsage,
+        nonExportable: input.nonExportable,
+        allowAllAppsAccess: input.allowAllAppsAccess,
+      },
+    });
+    await writeEnrollmentLog({ step: "external_scep", outcome: "OK", message: `External SCEP profile "${row.name}" saved: CA SHA-256 ${row.caFingerprintSha256} pinned` });
+    return { profile: toView(row) };
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict("scep_profile_exists", `an external SCEP profile named "${input.name}" already exists`);
+    throw err;
+  }
+}
+
+export async function listExternalScepProfiles(): Promise<ExternalScepProfileView[]> {
+  const rows = await db().externalScepProfile.findMany({ orderBy: { name: "asc" } });
+  return rows.map(toView);
+}
+
+export async function getExternalScepProfileRow(id: string): Promise<ExternalScepProfile | null> {
+  if (!id || id.length > 100) return null;
+  return db().externalScepProfile.findUnique({ where: { id } });
+}
+
+export async function requireExternalScepProfile(id: string): Promise<ExternalScepProfileView> {
+  const row = await getExternalScepProfileRow(id);
+  if (!row) throw notFound("external SCEP profile");
+  return toView(row);
+}
+
+export async function deleteExternalScepProfile(id: string): Promise<void> {
+  const { count } = await db().externalScepProfile.deleteMany({ where: { id } });
+  if (count === 0) throw notFound("external SCEP profile");
+}
+
+/** The pinned CA certificates (DER): the check-in trust store adds these, never the system store. */
+export function pinnedCertificates(row: Pick<ExternalScepProfile, "caCertsPem">): Uint8Array[] {
+  return bundleFromPem(row.caCertsPem);
+}
+
+const FETCH_REASONS = {
+  unreachable: "external_challenge_unreachable",
+  auth_failed: "external_challenge_auth_failed",
+  cache_full: "external_challenge_cache_full",
+  http_status: "external_challenge_unreachable",
+  unparseable: "external_challenge_unparseable",
+} as const;
+
+/**
+ * The challenge for one device's payload: STATIC unsealed, NDES/GENERIC fetched fresh. Every
+ * fetch writes a log line (never the challenge). null challenge = NONE.
+ */
+export async function challengeFor(row: ExternalScepProfile, who: { deviceId?: string | null; udid?: string | null } = {}): Promise<{ ok: true; challenge: string | null } | Extract<ChallengeFetchResult, { ok: false }>> {
+  const source = row.challengeSource as ChallengeSource;
+  if (source === "NONE") return { ok: true, challenge: null };
+  if (source === "STATIC") return { ok: true, challenge: row.staticChallengeEnc ? unseal(row.staticChallengeEnc, STATIC_CONTEXT) : null };
+  const result = await fetchChallenge({
+    format: source,
+    url: row.challengeUrl ?? "",
+    username: row.challengeUsername,
+    password: row.challengePasswordEnc ? unseal(row.challengePasswordEnc, PASSWORD_CONTEXT) : null,
+    jsonField: row.challengeJsonField,
+  });
+  const base = { step: "external_challenge", deviceIdentifier: who.udid ?? who.deviceId ?? null };
+  if (result.ok) {
+    await writeEnrollmentLog({ ...base, outcome: "OK", message: `External SCEP profile "${row.name}": challenge fetched from ${new URL(row.challengeUrl ?? "").origin}` });
+    return { ok: true, challenge: result.challenge };
+  }
+  await writeEnrollmentLog({ ...base, outcome: "ERROR", reason: FETCH_REASONS[result.kind], message: `External SCEP profile "${row.name}": ${result.detail}` });
+  return result;
+}
