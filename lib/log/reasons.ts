@@ -179,7 +179,7 @@ export const REASONS = {
   },
   external_challenge_auth_failed: {
     title: "Challenge URL refused the credentials",
-    fix: "The challenge URL answered 401/403. Enter the username and password again (NDES: a user with enrollment-agent rights, as DOMAIN\\user, with Basic authentication enabled on mscep_admin in IIS; Okta: reset the password under Device integrations). NTLM-only endpoints are not supported.",
+    fix: "The challenge URL answered 401/403. Enter the username and password again (NDES: the account allowed to request challenge passwords, as DOMAIN\\user, with Basic authentication enabled on mscep_admin in IIS; Okta: reset the password under Device integrations). NTLM-only endpoints are not supported.",
   },
   external_challenge_cache_full: {
     title: "Challenge password cache full",

@@ -14,8 +14,9 @@ import { fetchChallenge, type ChallengeFetchResult } from "./challengeFetch";
 
 export type { ExternalScepProfile };
 
-export const CHALLENGE_SOURCES = ["NONE", "STATIC", "NDES", "GENERIC"] as const;
-export type ChallengeSource = (typeof CHALLENGE_SOURCES)[number];
+import { CHALLENGE_SOURCES, type ChallengeSource } from "./challengeSources";
+
+export { CHALLENGE_SOURCES, type ChallengeSource };
 
 const STATIC_CONTEXT = "scep:external:static";
 const PASSWORD_CONTEXT = "scep:external:challenge-password";
