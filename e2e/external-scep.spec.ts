@@ -46,7 +46,12 @@ test("an admin pins an external SCEP CA after confirming its fingerprint", async
   await page.getByRole("button", { name: "Save external SCEP profile" }).click();
   await expect(page.getByText(/not the expected 0000/)).toBeVisible();
 
+  // The form starts empty again after an answer (React resets uncontrolled forms): fill it anew.
+  await page.getByLabel("Name", { exact: true }).fill("micromdm CA");
+  await page.locator("#ext-url").fill(scepUrl);
   await page.getByLabel("CA fingerprint (SHA-256 or SHA-1)").fill(sha256);
+  await page.getByRole("radio", { name: /Static/ }).check();
+  await page.getByLabel("Static challenge").fill("e2e-static");
   await page.getByRole("button", { name: "Save external SCEP profile" }).click();
   await expect(page.getByText(`External SCEP profile "micromdm CA" saved; CA ${sha256} pinned.`)).toBeVisible();
 

@@ -19,6 +19,8 @@ import type { ScepIdentity } from "../profiles/enrollmentProfile";
 import { challengeForEnrollment } from "../scep/challenge";
 import { createScepProfile, getScepProfileRow, type ScepProfile } from "../scep/profiles";
 import { scepUrl } from "../scep/url";
+import { challengeFor, getExternalScepProfileRow } from "../scep/external/profiles";
+import { externalCaFingerprint } from "../profiles/externalScepPayload";
 import { readSetting, writeSetting } from "../settings/store";
 
 export const DEFAULT_OTA_SCEP_PROFILE_NAME = "OTA default";
@@ -70,7 +72,35 @@ export function otaSubject(template: string, reference: string, profileIdentifie
   });
 }
 
-export async function otaIdentity(input: { tokenId: string; tokenJwt: string; scepProfileId: string | null; profileIdentifier: string }): Promise<OtaIdentity> {
+/** The identity payload when an external CA issues the MDM identity: its pin, a fresh challenge from its source. */
+async function externalOtaIdentity(externalScepProfileId: string, profileIdentifier: string): Promise<OtaIdentity> {
+  const row = await getExternalScepProfileRow(externalScepProfileId);
+  if (!row) throw new AppError(503, "external_scep_profile_missing", "the token's external SCEP profile no longer exists");
+  const challenge = await challengeFor(row, {});
+  // The failure (unreachable, wrong credentials, cache full) is already in the enrollment log with its fix.
+  if (!challenge.ok) throw new AppError(503, `external_challenge_${challenge.kind}`, `external SCEP profile "${row.name}": ${challenge.detail}`);
+  const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
+  return {
+    challengeType: `EXTERNAL ${row.challengeSource}`,
+    scepProfileName: row.name,
+    enrollmentReference,
+    payload: {
+      kind: "scep",
+      url: row.scepUrl,
+      name: row.name,
+      challenge: challenge.challenge ?? "",
+      subject: otaSubject(row.subjectTemplate, enrollmentReference, profileIdentifier),
+      keySize: row.keySize,
+      keyUsage: row.keyUsage,
+      allowAllAppsAccess: row.allowAllAppsAccess,
+      keyIsExtractable: !row.nonExportable,
+      caFingerprint: externalCaFingerprint(row),
+    },
+  };
+}
+
+export async function otaIdentity(input: { tokenId: string; tokenJwt: string; scepProfileId: string | null; externalScepProfileId?: string | null; profileIdentifier: string }): Promise<OtaIdentity> {
+  if (input.externalScepProfileId) return externalOtaIdentity(input.externalScepProfileId, input.profileIdentifier);
   const profile = (input.scepProfileId ? await getScepProfileRow(input.scepProfileId) : null) ?? (await defaultOtaScepProfile());
   const challenge = await challengeForEnrollment(profile.id, { tokenId: input.tokenId, tokenJwt: input.tokenJwt });
   const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;

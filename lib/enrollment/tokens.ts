@@ -43,6 +43,8 @@ export interface CreateTokenInput {
   expiresIn: ExpiresIn;
   groupId?: string | null;
   scepProfileId?: string | null;
+  /** Instead of scepProfileId: an external SCEP CA issues the MDM identity. */
+  externalScepProfileId?: string | null;
   /** 0 = unlimited. */
   maxUses?: number;
 }
@@ -96,6 +98,7 @@ export const createTokenInputSchema = z.object({
   ]),
   groupId: z.string().trim().min(1).max(100).nullish(),
   scepProfileId: z.string().trim().min(1).max(100).nullish(),
+  externalScepProfileId: z.string().trim().min(1).max(100).nullish(),
   maxUses: z.number().int("maxUses must be a whole number").min(0, "maxUses must be 0 (unlimited) or more").max(MAX_USES_LIMIT).default(0),
 });
 
@@ -148,6 +151,11 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
   if (scepProfileId && !(await db().scepProfile.findUnique({ where: { id: scepProfileId }, select: { id: true } }))) {
     throw badRequest("invalid_token_input", "scepProfileId: no such SCEP profile");
   }
+  const externalScepProfileId = input.externalScepProfileId || null;
+  if (externalScepProfileId && scepProfileId) throw badRequest("invalid_token_input", "externalScepProfileId: give a SCEP profile or an external one, not both");
+  if (externalScepProfileId && !(await db().externalScepProfile.findUnique({ where: { id: externalScepProfileId }, select: { id: true } }))) {
+    throw badRequest("invalid_token_input", "externalScepProfileId: no such external SCEP profile");
+  }
 
   const id = crypto.randomUUID();
   const keys = await getJwtKeys();
@@ -169,6 +177,7 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
       name,
       groupId,
       scepProfileId,
+      externalScepProfileId,
       maxUses,
       // The row's expiry is the JWT's, to the second, so list and verifier agree.
       expiresAt: expiresAt ? new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) : null,

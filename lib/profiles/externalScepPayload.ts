@@ -16,6 +16,11 @@ function expandSan(value: string, ctx: SubjectContext): string {
   });
 }
 
+/** The payload's CAFingerprint for an external CA: SHA-1 of the pinned top certificate. */
+export function externalCaFingerprint(row: Pick<ExternalScepProfile, "caFingerprintSha1">): Uint8Array {
+  return new Uint8Array(Buffer.from(row.caFingerprintSha1, "hex"));
+}
+
 export function externalScepPayload(row: ExternalScepProfile, challenge: string | null, ctx: SubjectContext): PlistObject {
   const subject = expandSubject(row.subjectTemplate, [], ctx);
   if (!subject.ok) throw new ProfileOptionsError(subject.detail);
@@ -32,9 +37,5 @@ export function externalScepPayload(row: ExternalScepProfile, challenge: string 
     keyIsExtractable: !row.nonExportable,
     subjectAltName: san ? Object.fromEntries(Object.entries(san).map(([k, v]) => [k, expandSan(v, ctx)])) : undefined,
   };
-  const payload = scepPayload(identity, new Uint8Array(Buffer.from(row.caFingerprintSha1, "hex")));
-  const content = payload.PayloadContent as PlistObject;
-  // No challenge source: the CA authorises by other means, so the key is left out rather than empty.
-  if (challenge === null) delete content.Challenge;
-  return payload;
+  return scepPayload(identity, externalCaFingerprint(row));
 }
