@@ -1,0 +1,139 @@
+// Done-when (issue 14): a group with a certificate policy backed by an NDES-style challenge URL
+// (served by a second instance of our own SCEP + NDES endpoints, acting as the external CA)
+// queues a per-device profile for every member: a distinct challenge each, CAFingerprint of
+// the pinned CA, the expanded subject, KeyIsExtractable false; Debian's scepclient gets a
+// certificate with one of them; wrong credentials and an exhausted cache are in the log.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { parse as parsePlist } from "plist";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGroup } from "@/lib/mdm/groups";
+import { addPolicy } from "@/lib/mdm/policies";
+import { validateProfile } from "@/lib/profiles/appleSchema";
+import { NDES_MAX_UNUSED } from "@/lib/scep/challenge";
+import { createExternalScepProfile, probeExternalScep } from "@/lib/scep/external/profiles";
+import { createScepProfile } from "@/lib/scep/profiles";
+import { createTestDb, type TestDb } from "@/test/helpers/db";
+import type { RouteServer } from "@/test/helpers/routeServer";
+import { startScepServer, tempDir, tool } from "@/test/scep/tools";
+
+const SCEPCLIENT = "/usr/bin/scepclient";
+
+let t: TestDb;
+let peer: RouteServer;
+let peerProfile: Awaited<ReturnType<typeof createScepProfile>>;
+
+beforeAll(async () => {
+  t = await createTestDb();
+  peer = await startScepServer();
+  peerProfile = await createScepProfile({ name: "peer CA", challengeType: "NDES", ndesUsername: "okta", subjectTemplate: "CN=$COMPUTERNAME ma $UDID" });
+});
+afterAll(async () => {
+  await peer?.close();
+  await t?.close();
+});
+
+async function externalProfile(name: string, password: string) {
+  const scepUrl = `${peer.url}/scep/${peerProfile.profile.id}`;
+  const probe = await probeExternalScep(scepUrl);
+  const { profile } = await createExternalScepProfile({
+    name,
+    scepUrl,
+    caFingerprint: probe.ca.sha256,
+    challengeSource: "NDES",
+    challengeUrl: `${peer.url}/ndes/${peerProfile.profile.id}`,
+    challengeUsername: "okta",
+    challengePassword: password,
+    subjectTemplate: "CN=$COMPUTERNAME ma $UDID",
+    keyUsage: 1,
+  });
+  return profile;
+}
+
+async function members(groupId: string, n: number, prefix: string) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const udid = `${prefix}-${crypto.randomBytes(8).toString("hex").toUpperCase()}`;
+    out.push(await t.client.device.create({ data: { identifier: udid, udid, status: "MANAGED", groupId, deviceName: `Mac ${i}`, serialNumber: `C02${prefix}${i}` } }));
+  }
+  return out;
+}
+
+type Dict = Record<string, unknown>;
+
+async function installedProfiles(deviceId: string): Promise<Dict[]> {
+  const cmds = await t.client.command.findMany({ where: { deviceId, requestType: "InstallProfile" }, orderBy: { createdAt: "asc" } });
+  return cmds.map((c) => {
+    const body = parsePlist(c.payload) as Dict;
+    const payload = (body.Command as Dict).Payload as Buffer;
+    return parsePlist(Buffer.from(payload).toString("utf8")) as Dict;
+  });
+}
+
+describe("certificate policy from an external NDES-style CA", () => {
+  it("gives each member its own profile with a distinct challenge; the cache running out is logged", async () => {
+    const ext = await externalProfile("peer via NDES", peerProfile.ndesPassword!);
+    const group = await createGroup({ name: "Okta certificates" });
+    const devices = await members(group.id, NDES_MAX_UNUSED + 1, "A");
+    await addPolicy(group.id, { kind: "CERTIFICATE", name: "Okta device certificate", externalScepProfileId: ext.id, redistributeDays: 30 });
+
+    const caPem = path.join(tempDir("certpol-"), "ca.pem");
+    const gca = await fetch(`${peer.url}/scep/${peerProfile.profile.id}?operation=GetCACert`);
+    // Our GetCACert is an RA bundle; the pinned root is its self-signed CA, which OpenSSL fingerprints here.
+    fs.writeFileSync(path.join(path.dirname(caPem), "bundle.p7b"), Buffer.from(await gca.arrayBuffer()));
+    const certs = (await tool("openssl", ["pkcs7", "-inform", "DER", "-print_certs", "-in", path.join(path.dirname(caPem), "bundle.p7b")])).stdout;
+    const blocks = certs.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+    let rootSha1 = "";
+    for (const b of blocks) {
+      fs.writeFileSync(caPem, b + "\n");
+      const subj = (await tool("openssl", ["x509", "-noout", "-subject", "-in", caPem])).stdout.replace(/^subject=/, "").trim();
+      const iss = (await tool("openssl", ["x509", "-noout", "-issuer", "-in", caPem])).stdout.replace(/^issuer=/, "").trim();
+      if (subj === iss) rootSha1 = /=([0-9A-F:]+)/.exec((await tool("openssl", ["x509", "-noout", "-fingerprint", "-sha1", "-in", caPem])).stdout)![1].replace(/:/g, "");
+    }
+    expect(rootSha1).not.toBe("");
+
+    const challenges = new Set<string>();
+    let withProfile = 0;
+    for (const d of devices) {
+      const profiles = await installedProfiles(d.id);
+      if (profiles.length === 0) continue;
+      withProfile++;
+      expect(profiles).toHaveLength(1);
+      const top = profiles[0];
+      expect(validateProfile(top)).toEqual([]);
+      const content = ((top.PayloadContent as Dict[])[0].PayloadContent) as Dict;
+      challenges.add(String(content.Challenge));
+      expect(Buffer.from(content.CAFingerprint as Buffer).toString("hex").toUpperCase()).toBe(rootSha1);
+      expect(content.Subject).toEqual([[["CN", `${d.deviceName} ma ${d.udid}`]]]);
+      expect(content.KeyIsExtractable).toBe(false);
+      expect(content.URL).toBe(`${peer.url}/scep/${peerProfile.profile.id}`);
+    }
+    expect(withProfile).toBe(NDES_MAX_UNUSED);
+    expect(challenges.size).toBe(NDES_MAX_UNUSED);
+    const full = await t.client.enrollmentLog.findMany({ where: { reason: "external_challenge_cache_full" } });
+    expect(full.length).toBe(1);
+    // The log never carries a challenge.
+    const logs = await t.client.enrollmentLog.findMany({ where: { step: { in: ["external_challenge", "certificate_policy"] } } });
+    for (const l of logs) for (const c of challenges) expect(l.message).not.toContain(c);
+
+    // A device uses its profile: Debian's scepclient gets a certificate from the "external" CA with that challenge.
+    if (fs.existsSync(SCEPCLIENT)) {
+      const d = devices.find((x) => x.deviceName === "Mac 0")!;
+      const content = (((await installedProfiles(d.id))[0].PayloadContent as Dict[])[0].PayloadContent) as Dict;
+      const dir = tempDir("certpol-client-");
+      const r = await tool(SCEPCLIENT, ["-server-url", String(content.URL), "-challenge", String(content.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", `${d.deviceName} ma ${d.udid}`, "-organization", ""], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+    }
+  });
+
+  it("wrong challenge-URL credentials: nothing queued, the log says so with the fix", async () => {
+    const ext = await externalProfile("peer wrong password", "not-the-password");
+    const group = await createGroup({ name: "Wrong password" });
+    const [d] = await members(group.id, 1, "B");
+    await addPolicy(group.id, { kind: "CERTIFICATE", externalScepProfileId: ext.id });
+    expect(await installedProfiles(d.id)).toEqual([]);
+    const logged = await t.client.enrollmentLog.findMany({ where: { reason: "external_challenge_auth_failed", deviceIdentifier: d.identifier } });
+    expect(logged.length).toBe(1);
+  });
+});
