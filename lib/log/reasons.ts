@@ -189,6 +189,10 @@ export const REASONS = {
     title: "Challenge URL answer not understood",
     fix: "The page had no \"The enrollment challenge password is: <B> … </B>\" (NDES) or no challenge field (generic JSON). Check the challenge source type and, for JSON, the response field name.",
   },
+  certificate_profile_failed: {
+    title: "Device could not install the certificate",
+    fix: "The device answered InstallProfile with an error (shown in the line). Common causes: the CA refused the challenge (expired or already used: the next redistribution fetches a new one), the CA is unreachable from the device, or the subject/key settings are refused by the CA's template. Fix the cause, then use Resend policies on the device.",
+  },
   ndes_auth_failed: {
     title: "Wrong NDES challenge-URL credentials",
     fix: "The client (e.g. Jamf Pro's \"Dynamic-Microsoft CA\" SCEP payload) sent a wrong username or password for the challenge URL. Copy them again from the SCEP profile, or reset the password there.",

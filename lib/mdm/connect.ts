@@ -2,6 +2,7 @@
 // command, and gets the next queued command or an empty 200. Results update the device
 // (ProfileList, DeviceInformation, SecurityInfo, InstalledApplicationList); the first
 // Acknowledged command completes management (ENROLLED → MANAGED).
+import { certificatePolicyResult } from "./certificateRedistribution";
 import type { Device } from "../db/generated/sqlite/client";
 import { db } from "../db/client";
 import { AppError } from "../errors";
@@ -104,6 +105,7 @@ async function record(device: Device, status: keyof typeof STATUS_MAP, dict: Pli
       completedAt: finished ? new Date() : null,
     },
   });
+  await certificatePolicyResult(device, cmd, status, dict);
   if (status === "Acknowledged") {
     const keys = responseKeys(dict);
     const problems = validateCommandResponse(cmd.requestType, keys);

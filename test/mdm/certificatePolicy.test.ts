@@ -10,6 +10,7 @@ import { parse as parsePlist } from "plist";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGroup } from "@/lib/mdm/groups";
 import { addPolicy } from "@/lib/mdm/policies";
+import { certificatePolicyResult } from "@/lib/mdm/certificateRedistribution";
 import { validateProfile } from "@/lib/profiles/appleSchema";
 import { NDES_MAX_UNUSED } from "@/lib/scep/challenge";
 import { createExternalScepProfile, probeExternalScep } from "@/lib/scep/external/profiles";
@@ -34,16 +35,16 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function externalProfile(name: string, password: string) {
-  const scepUrl = `${peer.url}/scep/${peerProfile.profile.id}`;
+async function externalProfile(name: string, password: string, of = peerProfile) {
+  const scepUrl = `${peer.url}/scep/${of.profile.id}`;
   const probe = await probeExternalScep(scepUrl);
   const { profile } = await createExternalScepProfile({
     name,
     scepUrl,
     caFingerprint: probe.ca.sha256,
     challengeSource: "NDES",
-    challengeUrl: `${peer.url}/ndes/${peerProfile.profile.id}`,
-    challengeUsername: "okta",
+    challengeUrl: `${peer.url}/ndes/${of.profile.id}`,
+    challengeUsername: of.ndesUsername ?? "okta",
     challengePassword: password,
     subjectTemplate: "CN=$COMPUTERNAME ma $UDID",
     keyUsage: 1,
@@ -135,5 +136,55 @@ describe("certificate policy from an external NDES-style CA", () => {
     expect(await installedProfiles(d.id)).toEqual([]);
     const logged = await t.client.enrollmentLog.findMany({ where: { reason: "external_challenge_auth_failed", deviceIdentifier: d.identifier } });
     expect(logged.length).toBe(1);
+  });
+
+  it("redistributes 30 days before expiry: a certificate expiring in 29 days gets a new profile with a new challenge", async () => {
+    // The "external" CA issues short certificates on purpose.
+    const short = await createScepProfile({ name: "short CA", challengeType: "NDES", ndesUsername: "short", subjectTemplate: "CN=$COMPUTERNAME ma $UDID", validityDays: 29 });
+    const ext = await externalProfile("short via NDES", short.ndesPassword!, short);
+    const group = await createGroup({ name: "Short certificates" });
+    const [d] = await members(group.id, 1, "C");
+    const policy = await addPolicy(group.id, { kind: "CERTIFICATE", externalScepProfileId: ext.id, redistributeDays: 30 });
+    const first = ((await installedProfiles(d.id))[0].PayloadContent as Dict[])[0].PayloadContent as Dict;
+
+    // The device enrolls with its challenge (Debian's scepclient) ...
+    const dir = tempDir("certpol-short-");
+    const r = await tool(SCEPCLIENT, ["-server-url", String(first.URL), "-challenge", String(first.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", `${d.deviceName} ma ${d.udid}`, "-organization", ""], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const der = new crypto.X509Certificate(fs.readFileSync(path.join(dir, "c.pem"))).raw;
+    const opensslEnd = new Date((await tool("openssl", ["x509", "-noout", "-enddate", "-in", path.join(dir, "c.pem")])).stdout.trim().replace(/^notAfter=/, ""));
+    expect(opensslEnd.getTime() - Date.now()).toBeLessThan(30 * 86_400_000);
+
+    // ... acknowledges the InstallProfile: the server asks for its CertificateList.
+    const install = await t.client.command.findFirstOrThrow({ where: { deviceId: d.id, requestType: "InstallProfile" } });
+    await certificatePolicyResult(d, install, "Acknowledged", { CommandUUID: install.uuid, Status: "Acknowledged" });
+    expect(await t.client.command.count({ where: { deviceId: d.id, requestType: "CertificateList" } })).toBe(1);
+
+    // The CertificateList shows the certificate expiring in 29 days: a fresh profile is queued.
+    await certificatePolicyResult(d, { requestType: "CertificateList", policyId: null }, "Acknowledged", {
+      CertificateList: [{ CommonName: `${d.deviceName} ma ${d.udid}`, Data: new Uint8Array(der), IsIdentity: true }],
+    });
+    const installed = await t.client.installedCertificate.findUniqueOrThrow({ where: { deviceId_policyId: { deviceId: d.id, policyId: policy.id } } });
+    expect(installed.notAfter.getTime()).toBe(opensslEnd.getTime());
+    expect(installed.nextRedistributionAt.getTime()).toBe(opensslEnd.getTime() - 30 * 86_400_000);
+    const profiles = await installedProfiles(d.id);
+    expect(profiles).toHaveLength(2);
+    const second = (profiles[1].PayloadContent as Dict[])[0].PayloadContent as Dict;
+    expect(second.Challenge).not.toBe(first.Challenge);
+    expect(profiles[1].PayloadIdentifier).toBe(profiles[0].PayloadIdentifier);
+    const logged = await t.client.enrollmentLog.findMany({ where: { deviceIdentifier: d.identifier, message: { contains: "redistributing" } } });
+    expect(logged.length).toBe(1);
+    expect(logged[0].message).toMatch(/expires .* in 2[89] day\(s\), within the policy's 30/);
+
+    // A second CertificateList the same day does not queue yet another profile.
+    await certificatePolicyResult(d, { requestType: "CertificateList", policyId: null }, "Acknowledged", { CertificateList: [{ Data: new Uint8Array(der), IsIdentity: true }] });
+    expect(await installedProfiles(d.id)).toHaveLength(2);
+
+    // A failed installation is logged with the device's ErrorChain and the fix.
+    const again = await t.client.command.findFirstOrThrow({ where: { deviceId: d.id, requestType: "InstallProfile" }, orderBy: { createdAt: "desc" } });
+    await certificatePolicyResult(d, again, "Error", { ErrorChain: [{ ErrorDomain: "MCSCEPErrorDomain", ErrorCode: 22013, LocalizedDescription: "The SCEP server returned an invalid response." }] });
+    const failed = await t.client.enrollmentLog.findMany({ where: { reason: "certificate_profile_failed", deviceIdentifier: d.identifier } });
+    expect(failed.length).toBe(1);
+    expect(failed[0].message).toContain("MCSCEPErrorDomain 22013");
   });
 });
