@@ -117,3 +117,20 @@ export async function runCertificatePolicyChecks(): Promise<{ asked: number; red
   for (const d of devices) await queueCertificateList(d.id);
   return { asked: devices.length, redistributed: await redistributeDue() };
 }
+
+export interface PolicyCertificateView {
+  policyName: string;
+  subject: string;
+  issuer: string;
+  serial: string;
+  notAfter: Date;
+  nextRedistributionAt: Date;
+  lastRedistributedAt: Date | null;
+}
+
+/** The device page: what each certificate policy installed, and when it is redistributed. */
+export async function policyCertificatesOf(deviceId: string): Promise<PolicyCertificateView[]> {
+  const rows = await db().installedCertificate.findMany({ where: { deviceId }, orderBy: { notAfter: "asc" } });
+  const names = new Map((await db().policy.findMany({ where: { id: { in: rows.map((r) => r.policyId) } }, select: { id: true, name: true } })).map((p) => [p.id, p.name]));
+  return rows.map((r) => ({ policyName: names.get(r.policyId) ?? "(deleted policy)", subject: r.subject, issuer: r.issuer, serial: r.serial, notAfter: r.notAfter, nextRedistributionAt: r.nextRedistributionAt, lastRedistributedAt: r.lastRedistributedAt }));
+}

@@ -10,7 +10,7 @@ import { parse as parsePlist } from "plist";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGroup } from "@/lib/mdm/groups";
 import { addPolicy } from "@/lib/mdm/policies";
-import { certificatePolicyResult } from "@/lib/mdm/certificateRedistribution";
+import { certificatePolicyResult, policyCertificatesOf } from "@/lib/mdm/certificateRedistribution";
 import { validateProfile } from "@/lib/profiles/appleSchema";
 import { NDES_MAX_UNUSED } from "@/lib/scep/challenge";
 import { createExternalScepProfile, probeExternalScep } from "@/lib/scep/external/profiles";
@@ -167,6 +167,12 @@ describe("certificate policy from an external NDES-style CA", () => {
     const installed = await t.client.installedCertificate.findUniqueOrThrow({ where: { deviceId_policyId: { deviceId: d.id, policyId: policy.id } } });
     expect(installed.notAfter.getTime()).toBe(opensslEnd.getTime());
     expect(installed.nextRedistributionAt.getTime()).toBe(opensslEnd.getTime() - 30 * 86_400_000);
+    // What the device page shows.
+    const shown = await policyCertificatesOf(d.id);
+    expect(shown).toHaveLength(1);
+    expect(shown[0].subject).toContain(`${d.deviceName} ma ${d.udid}`);
+    expect(shown[0].issuer).toBe(new crypto.X509Certificate(der).issuer.replace(/\n/g, ","));
+    expect(shown[0].nextRedistributionAt).toEqual(installed.nextRedistributionAt);
     const profiles = await installedProfiles(d.id);
     expect(profiles).toHaveLength(2);
     const second = (profiles[1].PayloadContent as Dict[])[0].PayloadContent as Dict;
