@@ -60,4 +60,21 @@ test("an admin pins an external SCEP CA after confirming its fingerprint", async
   await expect(row).toContainText(scepUrl);
   await expect(row).toContainText(sha256);
   await expect(page.locator("body")).not.toContainText("e2e-static");
+
+  // A group gets a certificate policy from it; a token takes its MDM identity from it.
+  await page.goto("/admin/groups");
+  await page.getByLabel("Name").fill("Okta Macs");
+  await page.getByRole("button", { name: "Create group" }).click();
+  await expect(page.getByRole("heading", { name: "Okta Macs" })).toBeVisible();
+  await page.getByLabel("External SCEP profile").selectOption({ label: "micromdm CA" });
+  await page.getByLabel("Redistribute days before expiry").fill("30");
+  await page.getByRole("button", { name: "Add certificate policy" }).click();
+  await expect(page.getByText(/Certificate policy ".+" added/)).toBeVisible();
+  await expect(page.getByText("Certificate", { exact: true }).first()).toBeVisible();
+
+  await page.goto("/admin/enrollment/tokens/new");
+  await page.getByLabel("Name").fill("External identity");
+  await page.getByLabel("SCEP Profile").selectOption({ label: "micromdm CA (external CA)" });
+  await page.getByRole("button", { name: "Generate Token" }).click();
+  await expect(page.getByRole("textbox", { name: "Enrollment URL" })).toHaveValue(/\/enroll\?token=/);
 });

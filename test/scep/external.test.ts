@@ -50,6 +50,7 @@ describe("challenge answers (micro-fixtures)", () => {
         res.writeHead(401, { "WWW-Authenticate": 'Basic realm="x"' }).end();
         return;
       }
+      if (req.url === "/huge") return void res.writeHead(200, { "Content-Type": "text/html" }).end(Buffer.alloc(200 * 1024, 0x41));
       const file = { "/ok": "challenge-utf16le-bom.html", "/full": "cache-full-utf16le.html", "/denied": "no-permission-utf16le.html", "/json": "okta-generic.json" }[req.url ?? ""];
       if (!file) return void res.writeHead(404).end();
       res.writeHead(200, { "Content-Type": file.endsWith(".json") ? "application/json" : "text/html" }).end(fixture(file));
@@ -63,6 +64,7 @@ describe("challenge answers (micro-fixtures)", () => {
       expect(await fetchChallenge(src("/ok", "wrong"))).toMatchObject({ ok: false, kind: "auth_failed" });
       expect(await fetchChallenge(src("/full"))).toMatchObject({ ok: false, kind: "cache_full" });
       expect(await fetchChallenge(src("/denied"))).toMatchObject({ ok: false, kind: "unparseable" });
+      expect(await fetchChallenge(src("/huge"))).toMatchObject({ ok: false, kind: "unparseable", detail: expect.stringMatching(/exceeds/) });
     } finally {
       await new Promise((r) => srv.close(r));
     }

@@ -34,6 +34,29 @@ export function scepUrlProblem(raw: string): string | null {
   return null;
 }
 
+/** The body, read until `max` bytes at most (a hostile server cannot make us buffer more); null when larger. */
+export async function readLimited(res: Response, max: number): Promise<Buffer | null> {
+  if (Number(res.headers.get("content-length") ?? "0") > max) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks);
+}
+
 async function boundedGet(url: string): Promise<{ status: number; contentType: string; body: Buffer }> {
   let res: Response;
   try {
@@ -41,10 +64,8 @@ async function boundedGet(url: string): Promise<{ status: number; contentType: s
   } catch (err) {
     throw new ExternalScepError("unreachable", `${new URL(url).origin} is unreachable (${(err as Error).cause ? String((err as { cause: unknown }).cause) : (err as Error).message})`);
   }
-  const length = Number(res.headers.get("content-length") ?? "0");
-  if (length > MAX_RESPONSE_BYTES) throw new ExternalScepError("too_large", `answer of ${length} bytes exceeds ${MAX_RESPONSE_BYTES}`);
-  const body = Buffer.from(await res.arrayBuffer());
-  if (body.length > MAX_RESPONSE_BYTES) throw new ExternalScepError("too_large", `answer exceeds ${MAX_RESPONSE_BYTES} bytes`);
+  const body = await readLimited(res, MAX_RESPONSE_BYTES);
+  if (!body) throw new ExternalScepError("too_large", `answer exceeds ${MAX_RESPONSE_BYTES} bytes`);
   return { status: res.status, contentType: (res.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase(), body };
 }
 

@@ -8,6 +8,8 @@
 //    text/plain whose whole trimmed body is the challenge.
 // The challenge itself is never logged or put in an error message.
 
+import { readLimited } from "./caCerts";
+
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const TIMEOUT_MS = 10_000;
 /** Printable ASCII without spaces: what Apple's client can send as challengePassword. */
@@ -92,8 +94,8 @@ export async function fetchChallenge(src: ChallengeSourceConfig): Promise<Challe
     await res.body?.cancel();
     return { ok: false, kind: "auth_failed", detail: `the challenge URL answered HTTP ${res.status}: username or password refused` };
   }
-  const body = Buffer.from(await res.arrayBuffer());
-  if (body.length > MAX_RESPONSE_BYTES) return { ok: false, kind: "unparseable", detail: `answer exceeds ${MAX_RESPONSE_BYTES} bytes` };
+  const body = await readLimited(res, MAX_RESPONSE_BYTES);
+  if (!body) return { ok: false, kind: "unparseable", detail: `answer exceeds ${MAX_RESPONSE_BYTES} bytes` };
   const text = decodeBody(body);
   // NDES answers its cache-full page with 200; some front ends turn it into 429/503.
   if (src.format === "NDES") {
