@@ -26,9 +26,11 @@ export function policyInputFromJson(raw: unknown): PolicyInput {
     return { kind: "COMMAND", name, requestType: raw.requestType, params: raw.params as Record<string, unknown> | undefined };
   }
   if (raw.kind === "CERTIFICATE") {
-    if (typeof raw.externalScepProfileId !== "string") throw invalid("externalScepProfileId is required");
+    const ext = typeof raw.externalScepProfileId === "string" ? raw.externalScepProfileId : undefined;
+    const own = typeof raw.scepProfileId === "string" ? raw.scepProfileId : undefined;
+    if (!ext && !own) throw invalid("externalScepProfileId or scepProfileId is required");
     if (raw.redistributeDays !== undefined && typeof raw.redistributeDays !== "number") throw invalid("redistributeDays must be a number of days");
-    return { kind: "CERTIFICATE", name, externalScepProfileId: raw.externalScepProfileId, redistributeDays: raw.redistributeDays as number | undefined };
+    return { kind: "CERTIFICATE", name, externalScepProfileId: ext, scepProfileId: own, redistributeDays: raw.redistributeDays as number | undefined };
   }
   throw invalid('kind must be "PROFILE", "COMMAND" or "CERTIFICATE"');
 }

@@ -12,11 +12,17 @@ import { ProfileOptionsError } from "../profiles/enrollmentProfile";
 import { challengeFor, getExternalScepProfileRow } from "../scep/external/profiles";
 import type { SubjectContext } from "../scep/subject";
 import { getBranding } from "../settings/branding";
+import { getProfileTrust } from "../pki/trust";
+import { challengeForEnrollment } from "../scep/challenge";
+import { getScepProfileRow } from "../scep/profiles";
+import { tokenJwt } from "../enrollment/tokens";
 import type { QueuedCommandInput } from "./commands";
 import { policyCommand, type PolicyRow } from "./policyCommands";
 
 export const certificatePolicyConfigSchema = z.object({
-  externalScepProfileId: z.string().trim().min(1).max(100),
+  /** One of the two: an external CA, or one of our built-in SCEP profiles (its own challenge type). */
+  externalScepProfileId: z.string().trim().min(1).max(100).optional(),
+  scepProfileId: z.string().trim().min(1).max(100).optional(),
   /** Re-install with a fresh challenge this many days before the certificate expires (seed 002). */
   redistributeDays: z.number().int().min(0).max(365).default(30),
 });
@@ -28,6 +34,7 @@ export function certificatePolicyConfig(payload: string): CertificatePolicyConfi
 
 interface DeviceVars {
   id: string;
+  tokenId: string | null;
   identifier: string;
   udid: string | null;
   serialNumber: string | null;
@@ -43,25 +50,50 @@ function subjectContext(d: DeviceVars): SubjectContext {
 /** The InstallProfile command for one device, or null (logged) when it cannot be built now. */
 export async function certificateCommand(policy: PolicyRow & { name: string }, deviceId: string, why: string): Promise<QueuedCommandInput | null> {
   const cfg = certificatePolicyConfig(policy.payload);
-  const device = await db().device.findUnique({ where: { id: deviceId }, select: { id: true, identifier: true, udid: true, serialNumber: true, deviceName: true, user: { select: { identifier: true, displayName: true } } } });
+  const device = await db().device.findUnique({ where: { id: deviceId }, select: { id: true, identifier: true, udid: true, serialNumber: true, deviceName: true, tokenId: true, user: { select: { identifier: true, displayName: true } } } });
   if (!device) return null;
-  const row = await getExternalScepProfileRow(cfg.externalScepProfileId);
   const base = { step: "certificate_policy", deviceIdentifier: device.identifier };
-  if (!row) {
-    await writeEnrollmentLog({ ...base, outcome: "ERROR", message: `Certificate policy "${policy.name}": its external SCEP profile was deleted; nothing installed` });
-    return null;
+  const common = { ctx: subjectContext(device), identifier: policy.profileIdentifier ?? `certificate.${policy.id}`, displayName: policy.name, organization: (await getBranding()).organizationName || "Open Enroll" };
+  let source: Parameters<typeof certificateProfileXml>[0]["source"];
+  let caName: string;
+  if (cfg.scepProfileId) {
+    const builtin = await getScepProfileRow(cfg.scepProfileId);
+    if (!builtin) {
+      await writeEnrollmentLog({ ...base, outcome: "ERROR", message: `Certificate policy "${policy.name}": its SCEP profile was deleted; nothing installed` });
+      return null;
+    }
+    // Our own challenge types: DYNAMIC/NDES one-time, STATIC, TOKEN = the device's enrollment token.
+    const token = device.tokenId ? await db().enrollmentToken.findUnique({ where: { id: device.tokenId }, select: { id: true, jwtEnc: true } }) : null;
+    let challenge: string;
+    try {
+      challenge = await challengeForEnrollment(builtin.id, { tokenJwt: token ? tokenJwt(token) : null });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      await writeEnrollmentLog({ ...base, outcome: "ERROR", message: `Certificate policy "${policy.name}": no challenge for SCEP profile "${builtin.name}": ${err.message}` });
+      return null;
+    }
+    source = { builtin, challenge, caFingerprint: (await getProfileTrust()).caFingerprint };
+    caName = builtin.name;
+  } else {
+    const row = await getExternalScepProfileRow(cfg.externalScepProfileId ?? "");
+    if (!row) {
+      await writeEnrollmentLog({ ...base, outcome: "ERROR", message: `Certificate policy "${policy.name}": its external SCEP profile was deleted; nothing installed` });
+      return null;
+    }
+    const challenge = await challengeFor(row, { udid: device.identifier });
+    if (!challenge.ok) return null;
+    source = { external: row, challenge: challenge.challenge };
+    caName = row.name;
   }
-  const challenge = await challengeFor(row, { udid: device.identifier });
-  if (!challenge.ok) return null;
   let xml: string;
   try {
-    xml = certificateProfileXml({ row, challenge: challenge.challenge, ctx: subjectContext(device), identifier: policy.profileIdentifier ?? `certificate.${policy.id}`, displayName: policy.name, organization: (await getBranding()).organizationName || "Open Enroll" });
+    xml = certificateProfileXml({ source, ...common });
   } catch (err) {
     if (!(err instanceof ProfileOptionsError)) throw err;
     await writeEnrollmentLog({ ...base, outcome: "ERROR", reason: "scep_subject_unresolved", message: `Certificate policy "${policy.name}": ${err.message}` });
     return null;
   }
-  await writeEnrollmentLog({ ...base, outcome: "OK", message: `Certificate policy "${policy.name}": profile for ${row.name} queued (${why})` });
+  await writeEnrollmentLog({ ...base, outcome: "OK", message: `Certificate policy "${policy.name}": profile for ${caName} queued (${why})` });
   return { requestType: "InstallProfile", params: { Payload: new Uint8Array(Buffer.from(xml, "utf8")) }, policyId: policy.id };
 }
 
@@ -82,6 +114,9 @@ export async function policyCommandsFor(deviceId: string, policies: (PolicyRow &
 export async function validateCertificatePolicy(raw: unknown): Promise<CertificatePolicyConfig> {
   const parsed = certificatePolicyConfigSchema.safeParse(raw);
   if (!parsed.success) throw new AppError(400, "invalid_policy", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-  if (!(await getExternalScepProfileRow(parsed.data.externalScepProfileId))) throw new AppError(400, "invalid_policy", "externalScepProfileId: no such external SCEP profile");
+  const { externalScepProfileId, scepProfileId } = parsed.data;
+  if (Boolean(externalScepProfileId) === Boolean(scepProfileId)) throw new AppError(400, "invalid_policy", "give externalScepProfileId or scepProfileId (exactly one)");
+  if (externalScepProfileId && !(await getExternalScepProfileRow(externalScepProfileId))) throw new AppError(400, "invalid_policy", "externalScepProfileId: no such external SCEP profile");
+  if (scepProfileId && !(await getScepProfileRow(scepProfileId))) throw new AppError(400, "invalid_policy", "scepProfileId: no such SCEP profile");
   return parsed.data;
 }

@@ -6,6 +6,7 @@ import crypto from "node:crypto";
 import { db } from "../db/client";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { PlistDict } from "../plist/plist";
+import { lookupIssuedCertificate } from "../pki/certificates";
 import { getExternalScepProfileRow, pinnedCertificates } from "../scep/external/profiles";
 import { certificateCommand, certificatePolicyConfig } from "./certificatePolicies";
 import { enqueueCommands, LIVE_STATUSES } from "./commands";
@@ -62,10 +63,17 @@ async function learnCertificates(device: DeviceRef, list: PlistDict[]): Promise<
   });
   for (const policy of policies) {
     const cfg = certificatePolicyConfig(policy.payload);
-    const row = await getExternalScepProfileRow(cfg.externalScepProfileId);
-    if (!row) continue;
-    const cas = pinnedCertificates(row).map((d) => new crypto.X509Certificate(d)).filter((c) => c.ca);
-    const mine = reported.filter((c) => !c.ca && cas.some((ca) => c.checkIssued(ca) && c.verify(ca.publicKey)));
+    let mine: crypto.X509Certificate[];
+    if (cfg.scepProfileId) {
+      // Our own CA: the inventory knows which profile issued each certificate.
+      mine = [];
+      for (const c of reported) if ((await lookupIssuedCertificate(new Uint8Array(c.raw)))?.profileId === cfg.scepProfileId) mine.push(c);
+    } else {
+      const row = await getExternalScepProfileRow(cfg.externalScepProfileId ?? "");
+      if (!row) continue;
+      const cas = pinnedCertificates(row).map((d) => new crypto.X509Certificate(d)).filter((c) => c.ca);
+      mine = reported.filter((c) => !c.ca && cas.some((ca) => c.checkIssued(ca) && c.verify(ca.publicKey)));
+    }
     if (mine.length === 0) continue;
     const newest = mine.reduce((a, b) => (new Date(b.validTo) > new Date(a.validTo) ? b : a));
     const notAfter = new Date(newest.validTo);

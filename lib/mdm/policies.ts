@@ -17,7 +17,7 @@ import { readUploadedProfile } from "./profileUpload";
 export type PolicyInput =
   | { kind: "PROFILE"; name?: string; mobileconfig: Uint8Array }
   | { kind: "COMMAND"; name?: string; requestType: string; params?: Record<string, unknown> }
-  | { kind: "CERTIFICATE"; name?: string; externalScepProfileId: string; redistributeDays?: number };
+  | { kind: "CERTIFICATE"; name?: string; externalScepProfileId?: string; scepProfileId?: string; redistributeDays?: number };
 
 const invalid = (message: string) => new AppError(400, "invalid_policy", message);
 
@@ -69,7 +69,7 @@ export async function addPolicy(groupId: string, input: PolicyInput): Promise<Po
     if (errors.length) throw invalid(`command does not match Apple's schema: ${errors.join("; ")}`);
     data = { kind: "COMMAND", name: cleanName(input.name, rt), requestType: rt, payload: JSON.stringify(input.params ?? {}), profileIdentifier: null };
   } else if (input.kind === "CERTIFICATE") {
-    const cfg = await validateCertificatePolicy({ externalScepProfileId: input.externalScepProfileId, redistributeDays: input.redistributeDays });
+    const cfg = await validateCertificatePolicy({ externalScepProfileId: input.externalScepProfileId, scepProfileId: input.scepProfileId, redistributeDays: input.redistributeDays });
     // One identifier per policy: every device's profile (and each redistribution) replaces the last.
     data = { kind: "CERTIFICATE", name: cleanName(input.name, "Certificate"), requestType: null, payload: JSON.stringify(cfg), profileIdentifier: `${defaultIdentifierBase()}.certificate.${crypto.randomUUID().toLowerCase()}` };
   } else {

@@ -15,6 +15,8 @@ import { validateProfile } from "@/lib/profiles/appleSchema";
 import { NDES_MAX_UNUSED } from "@/lib/scep/challenge";
 import { createExternalScepProfile, probeExternalScep } from "@/lib/scep/external/profiles";
 import { createScepProfile } from "@/lib/scep/profiles";
+import { config } from "@/lib/config";
+import { getProfileTrust } from "@/lib/pki/trust";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
 import { startScepServer, tempDir, tool } from "@/test/scep/tools";
@@ -192,5 +194,38 @@ describe("certificate policy from an external NDES-style CA", () => {
     const failed = await t.client.enrollmentLog.findMany({ where: { reason: "certificate_profile_failed", deviceIdentifier: d.identifier } });
     expect(failed.length).toBe(1);
     expect(failed[0].message).toContain("MCSCEPErrorDomain 22013");
+  });
+
+  it("a built-in DYNAMIC profile works too: one-time challenge per device, our root's CAFingerprint, scepclient enrolls", async () => {
+    const own = await createScepProfile({ name: "own dynamic", challengeType: "DYNAMIC", subjectTemplate: "CN=$SERIALNUMBER" });
+    const group = await createGroup({ name: "Own CA certificates" });
+    const devices = await members(group.id, 2, "D");
+    await addPolicy(group.id, { kind: "CERTIFICATE", scepProfileId: own.profile.id, redistributeDays: 10 });
+    const contents = await Promise.all(devices.map(async (d) => ((await installedProfiles(d.id))[0].PayloadContent as Dict[])[0].PayloadContent as Dict));
+    expect(new Set(contents.map((c) => c.Challenge)).size).toBe(2);
+    const rootSha1 = Buffer.from((await getProfileTrust()).caFingerprint).toString("hex");
+    const opensslSha1 = await (async () => {
+      const dir = tempDir("certpol-root-");
+      const bundle = path.join(dir, "b.p7b");
+      fs.writeFileSync(bundle, Buffer.from(await (await fetch(`${peer.url}/scep/${own.profile.id}?operation=GetCACert`)).arrayBuffer()));
+      const pems = (await tool("openssl", ["pkcs7", "-inform", "DER", "-print_certs", "-in", bundle])).stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+      const fps: string[] = [];
+      for (const pem of pems) {
+        const f = path.join(dir, "c.pem");
+        fs.writeFileSync(f, pem + "\n");
+        fps.push(/=([0-9A-F:]+)/.exec((await tool("openssl", ["x509", "-noout", "-fingerprint", "-sha1", "-in", f])).stdout)![1].replace(/:/g, "").toLowerCase());
+      }
+      return fps;
+    })();
+    expect(opensslSha1).toContain(rootSha1);
+    for (const [i, c] of contents.entries()) {
+      expect(Buffer.from(c.CAFingerprint as Buffer).toString("hex")).toBe(rootSha1);
+      expect(c.Subject).toEqual([[["CN", devices[i].serialNumber]]]);
+    }
+    if (!fs.existsSync(SCEPCLIENT)) return;
+    const dir = tempDir("certpol-own-");
+    const url = String(contents[0].URL).replace(config().publicUrl, peer.url);
+    const r = await tool(SCEPCLIENT, ["-server-url", url, "-challenge", String(contents[0].Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", String(devices[0].serialNumber), "-organization", ""], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
   });
 });
