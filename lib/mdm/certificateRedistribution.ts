@@ -7,7 +7,7 @@ import { db } from "../db/client";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { PlistDict } from "../plist/plist";
 import { lookupIssuedCertificate } from "../pki/certificates";
-import { getExternalScepProfileRow, pinnedCertificates } from "../scep/external/profiles";
+import { getExternalScepProfileRow, pinnedCertificates, recheckPinnedCas } from "../scep/external/profiles";
 import { certificateCommand, certificatePolicyConfig } from "./certificatePolicies";
 import { enqueueCommands, LIVE_STATUSES } from "./commands";
 
@@ -118,12 +118,22 @@ export async function redistributeDue(opts: { deviceId?: string; now?: Date } = 
   return queued;
 }
 
-/** Scheduled: asks members of groups with certificate policies for their CertificateList, then redistributes what is due. */
-export async function runCertificatePolicyChecks(): Promise<{ asked: number; redistributed: number }> {
+/**
+ * Scheduled (hourly): asks members of groups with certificate policies for their CertificateList
+ * once a day, re-checks the pinned CAs, then redistributes what is due.
+ */
+export async function runCertificatePolicyChecks(now = new Date()): Promise<{ asked: number; redistributed: number }> {
   const groups = await db().policy.findMany({ where: { kind: "CERTIFICATE" }, select: { groupId: true }, distinct: ["groupId"] });
   const devices = await db().device.findMany({ where: { groupId: { in: groups.map((g) => g.groupId) }, status: { in: ["ENROLLED", "MANAGED"] } }, select: { id: true } });
-  for (const d of devices) await queueCertificateList(d.id);
-  return { asked: devices.length, redistributed: await redistributeDue() };
+  let asked = 0;
+  for (const d of devices) {
+    const recent = await db().command.findFirst({ where: { deviceId: d.id, requestType: "CertificateList", createdAt: { gt: new Date(now.getTime() - DAY_MS) } }, select: { id: true } });
+    if (recent) continue;
+    await queueCertificateList(d.id);
+    asked++;
+  }
+  await recheckPinnedCas();
+  return { asked, redistributed: await redistributeDue({ now }) };
 }
 
 export interface PolicyCertificateView {

@@ -10,7 +10,7 @@ import { parse as parsePlist } from "plist";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGroup } from "@/lib/mdm/groups";
 import { addPolicy } from "@/lib/mdm/policies";
-import { certificatePolicyResult, policyCertificatesOf } from "@/lib/mdm/certificateRedistribution";
+import { certificatePolicyResult, policyCertificatesOf, runCertificatePolicyChecks } from "@/lib/mdm/certificateRedistribution";
 import { validateProfile } from "@/lib/profiles/appleSchema";
 import { NDES_MAX_UNUSED } from "@/lib/scep/challenge";
 import { createExternalScepProfile, probeExternalScep } from "@/lib/scep/external/profiles";
@@ -187,6 +187,14 @@ describe("certificate policy from an external NDES-style CA", () => {
     // A second CertificateList the same day does not queue yet another profile.
     await certificatePolicyResult(d, { requestType: "CertificateList", policyId: null }, "Acknowledged", { CertificateList: [{ Data: new Uint8Array(der), IsIdentity: true }] });
     expect(await installedProfiles(d.id)).toHaveLength(2);
+
+    // The scheduled job two days later: the device is asked for its CertificateList again, and as
+    // it reported no newer certificate, the profile is redistributed once more.
+    const later = new Date(Date.now() + 2 * 86_400_000);
+    const run = await runCertificatePolicyChecks(later);
+    expect(run.redistributed).toBeGreaterThanOrEqual(1);
+    expect(await installedProfiles(d.id)).toHaveLength(3);
+    expect(await runCertificatePolicyChecks(later)).toMatchObject({ redistributed: 0 });
 
     // A failed installation is logged with the device's ErrorChain and the fix.
     const again = await t.client.command.findFirstOrThrow({ where: { deviceId: d.id, requestType: "InstallProfile" }, orderBy: { createdAt: "desc" } });

@@ -13,7 +13,7 @@ import { serveRouteImports } from "@/test/helpers/routeServer";
 import { startAdminApi, type AdminApi } from "@/test/helpers/adminApi";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { decodeBody, fetchChallenge, parseGenericBody, parseNdesPage } from "@/lib/scep/external/challengeFetch";
-import { challengeFor, getExternalScepProfileRow } from "@/lib/scep/external/profiles";
+import { challengeFor, getExternalScepProfileRow, recheckPinnedCas } from "@/lib/scep/external/profiles";
 import { externalScepPayload } from "@/lib/profiles/externalScepPayload";
 import { validatePayload } from "@/lib/profiles/appleSchema";
 import { NDES_MAX_UNUSED } from "@/lib/scep/challenge";
@@ -160,6 +160,14 @@ describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micro
     expect(await opensslSubject(path.join(dir, "cert.pem"))).toContain("CN=Jane's Mac ma 00008030-001A2B3C4D5E802E");
     const verify = await tool("openssl", ["verify", "-CAfile", path.join(depot, "ca.pem"), path.join(dir, "cert.pem")]);
     expect(verify.code, verify.stderr).toBe(0);
+
+    // The scheduled re-check: the same CA passes; a pin that no longer matches is logged.
+    expect(await recheckPinnedCas()).not.toContain(profile.id);
+    await api.db.client.externalScepProfile.update({ where: { id: profile.id }, data: { caFingerprintSha256: "ab".repeat(32) } });
+    expect(await recheckPinnedCas()).toContain(profile.id);
+    const mismatch = await api.db.client.enrollmentLog.findMany({ where: { reason: "external_ca_fingerprint_mismatch", message: { contains: "devices will refuse it" } } });
+    expect(mismatch.length).toBe(1);
+    await api.db.client.externalScepProfile.update({ where: { id: profile.id }, data: { caFingerprintSha256: row.caFingerprintSha256 } });
   });
 
   it("an NDES-style challenge URL on a second instance of our server: distinct challenges, wrong password and cache full logged", async () => {

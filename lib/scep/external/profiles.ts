@@ -279,3 +279,31 @@ export async function challengeFor(row: ExternalScepProfile, who: { deviceId?: s
   await writeEnrollmentLog({ ...base, outcome: "ERROR", reason: FETCH_REASONS[result.kind], message: `External SCEP profile "${row.name}": ${result.detail}` });
   return result;
 }
+
+/**
+ * GetCACert again for every external profile: a CA that now answers with another certificate
+ * (renewed, or a man in the middle on plain http) is logged, since devices holding the pinned
+ * CAFingerprint will refuse it. Returns the profiles whose check failed.
+ */
+export async function recheckPinnedCas(): Promise<string[]> {
+  const failed: string[] = [];
+  for (const row of await db().externalScepProfile.findMany()) {
+    try {
+      const bundle = await fetchCaBundle(row.scepUrl);
+      if (bundle.ca.sha256 !== row.caFingerprintSha256) {
+        failed.push(row.id);
+        await writeEnrollmentLog({
+          step: "external_scep",
+          outcome: "ERROR",
+          reason: "external_ca_fingerprint_mismatch",
+          message: `External SCEP profile "${row.name}": GetCACert now returns CA "${bundle.ca.subject}" with SHA-256 ${bundle.ca.sha256}, not the pinned ${row.caFingerprintSha256}; devices will refuse it`,
+        });
+      }
+    } catch (err) {
+      if (!(err instanceof ExternalScepError)) throw err;
+      failed.push(row.id);
+      await writeEnrollmentLog({ step: "external_scep", outcome: "ERROR", reason: "external_scep_unreachable", message: `External SCEP profile "${row.name}": ${err.message}` });
+    }
+  }
+  return failed;
+}
