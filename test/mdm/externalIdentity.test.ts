@@ -120,6 +120,14 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
     expect((await sim.authenticate()).status).toBe(401);
   });
 
+  it("refuses a CA pinned only for certificate policies (no token uses it for the identity)", async () => {
+    const { profile } = await createExternalScepProfile({ name: "policy-only", scepUrl: unpinned.url, caFingerprint: await opensslSha256(path.join(unpinned.depot, "ca.pem")), challengeSource: "STATIC", staticChallenge: CHALLENGE });
+    const publicUrl = config().publicUrl;
+    const sim = new SimDevice({ rewriteUrl: (u) => u.replace(publicUrl, server.url), scepEnroll: scepclientEnroll(unpinned.url) });
+    await expect(sim.enrollOta(enrollUrl)).rejects.toThrow(/Authenticate answered 401/);
+    await t.client.externalScepProfile.delete({ where: { id: profile.id } });
+  });
+
   it("refuses at check-in a certificate from a CA that is not pinned", async () => {
     const publicUrl = config().publicUrl;
     // The device gets its certificate from the other scepserver (same challenge, not pinned).
