@@ -74,6 +74,7 @@ export interface TokenSummary {
   groupName: string | null;
   scepProfileId: string | null;
   scepProfileName: string | null;
+  externalScepProfileId: string | null;
   maxUses: number;
   useCount: number;
   expiresAt: Date | null;
@@ -205,7 +206,7 @@ export function tokenJwt(row: Pick<EnrollmentToken, "id" | "jwtEnc">): string | 
   }
 }
 
-type RowWithNames = EnrollmentToken & { group: { name: string } | null; scepProfile: { name: string } | null };
+type RowWithNames = EnrollmentToken & { group: { name: string } | null; scepProfile: { name: string } | null; externalScepProfile: { name: string } | null };
 
 function summarize(row: RowWithNames, now: Date): TokenSummary {
   const jwt = tokenJwt(row);
@@ -215,7 +216,9 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
     groupId: row.groupId,
     groupName: row.group?.name ?? null,
     scepProfileId: row.scepProfileId,
-    scepProfileName: row.scepProfile?.name ?? null,
+    // An external CA shows under the same label, marked, so lists need no second column.
+    scepProfileName: row.scepProfile?.name ?? (row.externalScepProfile ? `${row.externalScepProfile.name} (external CA)` : null),
+    externalScepProfileId: row.externalScepProfileId,
     maxUses: row.maxUses,
     useCount: row.useCount,
     expiresAt: row.expiresAt,
@@ -227,7 +230,7 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
   };
 }
 
-const withNames = { group: { select: { name: true } }, scepProfile: { select: { name: true } } } as const;
+const withNames = { group: { select: { name: true } }, scepProfile: { select: { name: true } }, externalScepProfile: { select: { name: true } } } as const;
 
 export async function listEnrollmentTokens(opts: { take?: number } = {}): Promise<TokenSummary[]> {
   const rows = await db().enrollmentToken.findMany({ include: withNames, orderBy: { createdAt: "desc" }, take: opts.take ?? 500 });

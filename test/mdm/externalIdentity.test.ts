@@ -6,7 +6,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEnrollmentToken } from "@/lib/enrollment/tokens";
+import { createEnrollmentToken, getEnrollmentToken } from "@/lib/enrollment/tokens";
 import { createGroup } from "@/lib/mdm/groups";
 import { addPolicy } from "@/lib/mdm/policies";
 import { config } from "@/lib/config";
@@ -85,6 +85,7 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
     const token = await createEnrollmentToken({ name: "External identity", expiresIn: "7d", groupId: group.id, externalScepProfileId: profile.id, maxUses: 10 });
     enrollUrl = token.url;
     tokenId = token.id;
+    expect(await getEnrollmentToken(token.id)).toMatchObject({ externalScepProfileId: profile.id, scepProfileId: null, scepProfileName: "micromdm (external CA)" });
   });
   afterAll(async () => {
     pinned?.child.kill("SIGTERM");
