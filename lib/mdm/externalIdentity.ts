@@ -1,5 +1,5 @@
 // MDM identities issued by an external SCEP CA. The trust store is exactly the CA certificates
-// pinned in external SCEP profiles that enrollment tokens use (never the system store): a certificate counts only when
+// pinned in external SCEP profiles that enrollment tokens or routing rules use (never the system store): a certificate counts only when
 // one of them, a CA, signed it. At its first signed check-in such a certificate is recorded in
 // the inventory (serial, subject, validity), so binding, revocation and logs then work as
 // for certificates we issued.
@@ -12,9 +12,13 @@ import { pinnedCertificates } from "../scep/external/profiles";
 
 /** The external profile whose pinned CA issued the certificate, or null. */
 async function pinnedIssuer(cert: crypto.X509Certificate): Promise<{ id: string; name: string } | null> {
-  // Only CAs an enrollment token uses for the MDM identity: a CA pinned just for certificate
-  // policies (Okta's, say) must not let its other certificates check in.
-  const profiles = await db().externalScepProfile.findMany({ where: { tokens: { some: {} } }, select: { id: true, name: true, caCertsPem: true } });
+  // Only CAs an enrollment token or an account-driven routing rule uses for the MDM identity:
+  // a CA pinned just for certificate policies (Okta's, say) must not let its other
+  // certificates check in.
+  const profiles = await db().externalScepProfile.findMany({
+    where: { OR: [{ tokens: { some: {} } }, { addeRoutes: { some: {} } }] },
+    select: { id: true, name: true, caCertsPem: true },
+  });
   for (const p of profiles) {
     for (const der of pinnedCertificates(p)) {
       const ca = new crypto.X509Certificate(der);

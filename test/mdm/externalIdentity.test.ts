@@ -15,7 +15,15 @@ import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
 import { SimDevice, type ScepEnrollFn } from "@/test/sim/device";
 import { tempDir, tool } from "@/test/scep/tools";
-import { serveOtaEnrollment } from "./helpers";
+import { serveOtaEnrollment, simDevice } from "./helpers";
+import { createApiKey } from "@/lib/auth/apiKeys";
+import { putUser } from "@/lib/enrollment/users";
+import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { verifySignedData } from "@/lib/pki/cms";
+import { parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
+import { serveRouteImports } from "@/test/helpers/routeServer";
+import { bearerFetch } from "@/test/helpers/adminApi";
+import { addeRoutes, discover, enrollPost, form, tokenFromResultLocation } from "@/test/adde/deviceClient";
 
 const SCEPSERVER = "/usr/bin/scepserver";
 const SCEPCLIENT = "/usr/bin/scepclient";
@@ -127,6 +135,65 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
     const sim = new SimDevice({ rewriteUrl: (u) => u.replace(publicUrl, server.url), scepEnroll: scepclientEnroll(unpinned.url) });
     await expect(sim.enrollOta(enrollUrl)).rejects.toThrow(/Authenticate answered 401/);
     await t.client.externalScepProfile.delete({ where: { id: profile.id } });
+  });
+
+  it("account-driven (ADDE): a routing rule takes the MDM identity from scepserver; the check-in is accepted and ends MANAGED", async () => {
+    const pem = await opensslSha256(path.join(pinned.depot, "ca.pem"));
+    const { profile } = await createExternalScepProfile({ name: "micromdm for accounts", scepUrl: pinned.url, caFingerprint: pem, challengeSource: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$EMAIL,O=Accounts" });
+    const adde = await serveRouteImports({ ...addeRoutes(), "/mdm/checkin": import("@/app/mdm/checkin/route"), "/mdm/connect": import("@/app/mdm/connect/route") });
+    try {
+      const adminKey = (await createApiKey("extca-adde", "ADMIN")).key;
+      const accountGroup = await createGroup({ name: "Account devices, external CA" });
+      await addPolicy(accountGroup.id, { kind: "COMMAND", requestType: "DeviceInformation" });
+      // The rule is set through the admin API, as an integration would.
+      const created = await bearerFetch(adde)("/api/v1/adde/routes", adminKey, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ domain: "extca.example", version: "mdm-adde", groupId: accountGroup.id, externalScepProfileId: profile.id }) });
+      expect(created.status).toBe(201);
+      const route = (await created.json()) as { id: string; externalScepProfileId: string };
+      expect(route).toMatchObject({ externalScepProfileId: profile.id });
+      const unknown = await bearerFetch(adde)("/api/v1/adde/routes", adminKey, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ domain: "other.example", version: "mdm-adde", externalScepProfileId: "nope" }) });
+      expect(unknown.status).toBe(400);
+      await putUser("ann@extca.example", { password: "ann-password-1", managedAppleId: "ann@appleid.extca.example" });
+
+      // The device's side: discovery, sign-in, enroll request with the access token.
+      const doc = (await (await discover(adde, "ann@extca.example", "iPhone")).json()) as { Servers: { Version: string; BaseURL: string }[] };
+      expect(doc.Servers[0].Version).toBe("mdm-adde");
+      const signIn = await fetch(`${adde.url}/authenticate/local`, form({ identifier: "ann@extca.example", mode: "adde", password: "ann-password-1" }));
+      const token = tokenFromResultLocation(signIn.headers.get("location"));
+      const res = await enrollPost(adde, doc.Servers[0].BaseURL, { token });
+      expect(res.status).toBe(200);
+      const top = parsePlistStrict((await verifySignedData(new Uint8Array(await res.arrayBuffer()))).content) as PlistDict;
+      const payloads = top.PayloadContent as PlistDict[];
+      const scep = payloads.find((p) => p.PayloadType === "com.apple.security.scep")!.PayloadContent as PlistDict;
+      const mdmPayload = payloads.find((p) => p.PayloadType === "com.apple.mdm")!;
+      // The payload points at scepserver, pinned by its CA's SHA-1 (OpenSSL's fingerprint), with its challenge.
+      expect(scep.URL).toBe(pinned.url);
+      expect(scep.Challenge).toBe(CHALLENGE);
+      expect(scep.Subject).toEqual([[["CN", "ann@extca.example"]], [["O", "Accounts"]]]);
+      const sha1 = /=([0-9A-F:]+)/.exec((await tool("openssl", ["x509", "-noout", "-fingerprint", "-sha1", "-in", path.join(pinned.depot, "ca.pem")])).stdout)![1].replace(/:/g, "");
+      expect(Buffer.from(scep.CAFingerprint as Uint8Array).toString("hex").toUpperCase()).toBe(sha1);
+      expect(mdmPayload.IdentityCertificateUUID).toBe(payloads.find((p) => p.PayloadType === "com.apple.security.scep")!.PayloadUUID);
+
+      // Debian's scepclient gets the identity from scepserver; the device checks in with it and the access token.
+      // Only the rule makes this CA trusted now: the OTA token of the other tests lets go of it.
+      await t.client.enrollmentToken.update({ where: { id: tokenId }, data: { externalScepProfileId: null } });
+      const issued = await scepclientEnroll()({ url: String(scep.URL), challenge: String(scep.Challenge), subject: "CN=ann@extca.example,O=Accounts" });
+      const toLocal = (u: string) => `${adde.url}${new URL(u).pathname}${new URL(u).search}`;
+      const device = await simDevice(adde, await currentMdmTopic(), issued, { mode: "device", bearer: () => token, checkInUrl: toLocal(String(mdmPayload.CheckInURL)), serverUrl: toLocal(String(mdmPayload.ServerURL)) });
+      await device.enrollMdm();
+      const row = await t.client.device.findUniqueOrThrow({ where: { identifier: device.udid }, include: { certificates: true } });
+      expect(row).toMatchObject({ status: "MANAGED", enrollmentType: "DEVICE_ENROLLMENT", groupId: accountGroup.id });
+      expect(row.certificates).toHaveLength(1);
+      expect(row.certificates[0].externalProfileId).toBe(profile.id);
+      const fetched = await t.client.enrollmentLog.findMany({ where: { step: "adde.profile", userIdentifier: "ann@extca.example", outcome: "OK" } });
+      expect(fetched.length).toBe(1);
+
+      // Without a rule (or token) using the CA, its certificates are no longer trusted at check-in.
+      expect((await bearerFetch(adde)(`/api/v1/adde/routes/${route.id}`, adminKey, { method: "DELETE" })).status).toBe(204);
+      expect((await device.tokenUpdate()).status).toBe(401);
+    } finally {
+      await t.client.enrollmentToken.update({ where: { id: tokenId }, data: { externalScepProfileId: (await t.client.externalScepProfile.findUniqueOrThrow({ where: { name: "micromdm" } })).id } });
+      await adde.close();
+    }
   });
 
   it("refuses at check-in a certificate from a CA that is not pinned", async () => {

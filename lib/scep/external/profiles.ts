@@ -260,7 +260,7 @@ const FETCH_REASONS = {
  * The challenge for one device's payload: STATIC unsealed, NDES/GENERIC fetched fresh. Every
  * fetch writes a log line (never the challenge). null challenge = NONE.
  */
-export async function challengeFor(row: ExternalScepProfile, who: { deviceId?: string | null; udid?: string | null } = {}): Promise<{ ok: true; challenge: string | null } | Extract<ChallengeFetchResult, { ok: false }>> {
+export async function challengeFor(row: ExternalScepProfile, who: { deviceId?: string | null; udid?: string | null; userIdentifier?: string | null } = {}): Promise<{ ok: true; challenge: string | null } | Extract<ChallengeFetchResult, { ok: false }>> {
   const source = row.challengeSource as ChallengeSource;
   if (source === "NONE") return { ok: true, challenge: null };
   if (source === "STATIC") return { ok: true, challenge: row.staticChallengeEnc ? unseal(row.staticChallengeEnc, STATIC_CONTEXT) : null };
@@ -271,7 +271,7 @@ export async function challengeFor(row: ExternalScepProfile, who: { deviceId?: s
     password: row.challengePasswordEnc ? unseal(row.challengePasswordEnc, PASSWORD_CONTEXT) : null,
     jsonField: row.challengeJsonField,
   });
-  const base = { step: "external_challenge", deviceIdentifier: who.udid ?? who.deviceId ?? null };
+  const base = { step: "external_challenge", deviceIdentifier: who.udid ?? who.deviceId ?? null, userIdentifier: who.userIdentifier ?? null };
   if (result.ok) {
     await writeEnrollmentLog({ ...base, outcome: "OK", message: `External SCEP profile "${row.name}": challenge fetched from ${new URL(row.challengeUrl ?? "").origin}` });
     return { ok: true, challenge: result.challenge };
