@@ -7,6 +7,7 @@ import { db } from "../db/client";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { PlistDict } from "../plist/plist";
 import { lookupIssuedCertificate } from "../pki/certificates";
+import { sha256Fingerprint } from "../pki/der";
 import { getExternalScepProfileRow, pinnedCertificates, recheckPinnedCas } from "../scep/external/profiles";
 import { certificateCommand, certificatePolicyConfig } from "./certificatePolicies";
 import { enqueueCommands, LIVE_STATUSES } from "./commands";
@@ -53,8 +54,12 @@ export async function certificatePolicyResult(device: DeviceRef, cmd: { requestT
 async function learnCertificates(device: DeviceRef, list: PlistDict[]): Promise<void> {
   if (!device.groupId) return;
   const policies = await db().policy.findMany({ where: { groupId: device.groupId, kind: "CERTIFICATE" } });
+  // The device's MDM identity certificates are never a policy's, even when the same CA issued
+  // them (an external CA for both, or our own): otherwise the identity's expiry would hide the
+  // policy certificate's.
+  const identities = new Set((await db().certificate.findMany({ where: { deviceId: device.id }, select: { fingerprint: true } })).map((c) => c.fingerprint));
   const reported = list.flatMap((e) => {
-    if (!(e.Data instanceof Uint8Array)) return [];
+    if (!(e.Data instanceof Uint8Array) || identities.has(sha256Fingerprint(e.Data))) return [];
     try {
       return [new crypto.X509Certificate(Buffer.from(e.Data))];
     } catch {

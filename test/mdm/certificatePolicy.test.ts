@@ -20,6 +20,11 @@ import { getProfileTrust } from "@/lib/pki/trust";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
 import { startScepServer, tempDir, tool } from "@/test/scep/tools";
+import { createEnrollmentToken } from "@/lib/enrollment/tokens";
+import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { verifySignedData } from "@/lib/pki/cms";
+import { parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
+import { issueIdentity, serveMdm, simDevice } from "./helpers";
 
 const SCEPCLIENT = "/usr/bin/scepclient";
 
@@ -202,6 +207,83 @@ describe("certificate policy from an external NDES-style CA", () => {
     const failed = await t.client.enrollmentLog.findMany({ where: { reason: "certificate_profile_failed", deviceIdentifier: d.identifier } });
     expect(failed.length).toBe(1);
     expect(failed[0].message).toContain("MCSCEPErrorDomain 22013");
+  });
+
+  it("through the device path: a signed CertificateList report on /mdm/connect with a certificate expiring in 29 days re-queues InstallProfile with a new challenge", async () => {
+    const mdm = await serveMdm();
+    try {
+      // The "external" CA (a second instance of our server) issues 29-day certificates on purpose.
+      const short = await createScepProfile({ name: "short CA (device path)", challengeType: "NDES", ndesUsername: "short2", subjectTemplate: "CN=$UDID", validityDays: 29 });
+      const ext = await externalProfile("short via NDES (device path)", short.ndesPassword!, short);
+      const group = await createGroup({ name: "Short certificates, device path" });
+      await addPolicy(group.id, { kind: "CERTIFICATE", name: "Okta device certificate (29 days)", externalScepProfileId: ext.id, redistributeDays: 30 });
+      const token = await createEnrollmentToken({ name: "device path", expiresIn: "7d", groupId: group.id });
+      const identity = await issueIdentity("CN=device-path", { enrollmentTokenId: token.id });
+      const device = await simDevice(mdm, await currentMdmTopic(), identity);
+      expect((await device.authenticate()).status).toBe(200);
+      expect((await device.tokenUpdate()).status).toBe(200);
+
+      /** The SCEP payload of an InstallProfile command as the device receives it. */
+      const scepOf = async (command: PlistDict): Promise<PlistDict> => {
+        const bytes = (command.Command as PlistDict).Payload as Uint8Array;
+        const top = parsePlistStrict(bytes[0] === 0x30 ? (await verifySignedData(bytes)).content : bytes) as PlistDict;
+        return ((top.PayloadContent as PlistDict[]).find((p) => p.PayloadType === "com.apple.security.scep")!).PayloadContent as PlistDict;
+      };
+      /** Answers commands until one of `type` arrives (others acknowledged as a device would with nothing to report). */
+      const until = async (first: PlistDict | null, type: string): Promise<PlistDict> => {
+        let cmd = first;
+        for (let i = 0; i < 20 && cmd; i++) {
+          if ((cmd.Command as PlistDict).RequestType === type) return cmd;
+          cmd = (await device.report({ Status: "Acknowledged", CommandUUID: String(cmd.CommandUUID) })).command;
+        }
+        throw new Error(`no ${type} command arrived`);
+      };
+
+      const install = await until((await device.report({ Status: "Idle" })).command, "InstallProfile");
+      const first = await scepOf(install);
+      expect(first.URL).toBe(`${peer.url}/scep/${short.profile.id}`);
+      // The device's SCEP client (Debian's scepclient) enrolls at the external CA with that challenge.
+      const dir = tempDir("certpol-path-");
+      const r = await tool(SCEPCLIENT, ["-server-url", String(first.URL), "-challenge", String(first.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", device.udid, "-organization", ""], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const der = new Uint8Array(new crypto.X509Certificate(fs.readFileSync(path.join(dir, "c.pem"))).raw);
+      const end = new Date((await tool("openssl", ["x509", "-noout", "-enddate", "-in", path.join(dir, "c.pem")])).stdout.trim().replace(/^notAfter=/, ""));
+      const daysLeft = (end.getTime() - Date.now()) / 86_400_000;
+      expect(daysLeft).toBeGreaterThan(28);
+      expect(daysLeft).toBeLessThan(30);
+
+      // InstallProfile acknowledged: the server asks for the CertificateList.
+      const list = await until((await device.report({ Status: "Acknowledged", CommandUUID: String(install.CommandUUID) })).command, "CertificateList");
+      // The device reports its certificates, signed, on /mdm/connect: the MDM identity (issued by
+      // the same CA here, and with a longer life: it must not be taken for the policy's) and the new one.
+      const answer = await device.report({
+        Status: "Acknowledged",
+        CommandUUID: String(list.CommandUUID),
+        CertificateList: [
+          { CommonName: "device-path", Data: new Uint8Array(identity.certDer), IsIdentity: true },
+          { CommonName: device.udid, Data: der, IsIdentity: true },
+        ],
+      });
+      expect(answer.status).toBe(200);
+      // The answer to that report is the redistribution: InstallProfile again, same profile, new challenge.
+      const again = await until(answer.command, "InstallProfile");
+      const second = await scepOf(again);
+      expect(second.Challenge).not.toBe(first.Challenge);
+      expect(second.URL).toBe(first.URL);
+      const row = await t.client.device.findUniqueOrThrow({ where: { identifier: device.udid } });
+      const logged = await t.client.enrollmentLog.findMany({ where: { deviceIdentifier: device.udid, message: { contains: "redistributing" } } });
+      expect(logged).toHaveLength(1);
+      expect(logged[0].message).toMatch(/expires .* in 2[89] day\(s\), within the policy's 30/);
+      const shown = await policyCertificatesOf(row.id);
+      expect(shown).toMatchObject([{ notAfter: end, nextRedistributionAt: new Date(end.getTime() - 30 * 86_400_000) }]);
+      // The new challenge is good at the CA: the device gets its next certificate with it.
+      // (A new folder: scepclient reuses a csr.pem it finds, with the old challenge in it.)
+      const dir2 = tempDir("certpol-path2-");
+      const r2 = await tool(SCEPCLIENT, ["-server-url", String(second.URL), "-challenge", String(second.Challenge), "-private-key", path.join(dir2, "k.pem"), "-certificate", path.join(dir2, "c.pem"), "-cn", device.udid, "-organization", ""], { cwd: dir2 });
+      expect(r2.code, r2.stderr).toBe(0);
+    } finally {
+      await mdm.close();
+    }
   });
 
   it("a built-in DYNAMIC profile works too: one-time challenge per device, our root's CAFingerprint, scepclient enrolls", async () => {

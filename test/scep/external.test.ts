@@ -170,6 +170,83 @@ describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micro
     await api.db.client.externalScepProfile.update({ where: { id: profile.id }, data: { caFingerprintSha256: row.caFingerprintSha256 } });
   });
 
+  it("PATCH edits a profile: a new URL is checked and needs the fingerprint again; secrets are replaced, never shown", async () => {
+    const call = (url: string, key: string, method: string, body?: unknown) => api.call(url, key, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const created = await call("/api/v1/external-scep-profiles", api.adminKey, "POST", { name: "to edit", scepUrl, caFingerprint: await opensslFingerprint("sha1"), challengeSource: "STATIC", staticChallenge: CHALLENGE });
+    expect(created.status).toBe(201);
+    const id = ((await created.json()) as { profile: { id: string } }).profile.id;
+    const at = `/api/v1/external-scep-profiles/${id}`;
+    const before = (await getExternalScepProfileRow(id))!;
+
+    // Plain fields: only what is sent changes; the static challenge stays sealed and unchanged.
+    const renamed = await call(at, api.adminKey, "PATCH", { name: "edited", subjectTemplate: "CN=$SERIALNUMBER", keySize: 4096 });
+    expect(renamed.status).toBe(200);
+    const renamedText = await renamed.text();
+    expect(renamedText).not.toContain(CHALLENGE);
+    expect(JSON.parse(renamedText)).toMatchObject({ name: "edited", subjectTemplate: "CN=$SERIALNUMBER", keySize: 4096, scepUrl, challengeSource: "STATIC", ca: { sha256: before.caFingerprintSha256 } });
+    expect(await challengeFor((await getExternalScepProfileRow(id))!)).toEqual({ ok: true, challenge: CHALLENGE });
+    expect((await call(at, api.readKey, "PATCH", { name: "nope" })).status).toBe(403);
+    expect((await call(at, api.adminKey, "PATCH", { challengeSource: "NDES" })).status).toBe(400); // NDES needs a challenge URL
+    expect((await call(at, api.adminKey, "PATCH", { unknownField: 1 })).status).toBe(400);
+    expect((await call("/api/v1/external-scep-profiles/nope", api.adminKey, "PATCH", { name: "x" })).status).toBe(404);
+
+    // A replaced static challenge: the new one is used, and it is never returned.
+    const replaced = await call(at, api.adminKey, "PATCH", { staticChallenge: "replaced-static-secret" });
+    expect(await replaced.text()).not.toContain("replaced-static-secret");
+    expect(await challengeFor((await getExternalScepProfileRow(id))!)).toEqual({ ok: true, challenge: "replaced-static-secret" });
+
+    // A new SCEP URL (a second instance of our own server as the CA): GetCACert is asked again and
+    // the admin must confirm the new CA's fingerprint; a wrong one is refused and the pin is kept.
+    const ours = await createScepProfile({ name: "second CA", challengeType: "NDES", ndesUsername: "okta" });
+    const extra = await serveRouteImports({ "/scep/[id]": import("@/app/scep/[id]/route"), "/ndes/[id]": import("@/app/ndes/[id]/route") });
+    try {
+      const newUrl = `${extra.url}/scep/${ours.profile.id}`;
+      const noPin = await call(at, api.adminKey, "PATCH", { scepUrl: newUrl });
+      expect(noPin.status).toBe(400);
+      expect(await noPin.text()).toContain("ca_fingerprint_required");
+      const wrongPin = await call(at, api.adminKey, "PATCH", { scepUrl: newUrl, caFingerprint: before.caFingerprintSha256 });
+      expect(wrongPin.status).toBe(409);
+      expect((await getExternalScepProfileRow(id))!).toMatchObject({ scepUrl, caFingerprintSha256: before.caFingerprintSha256 });
+      // The new CA's fingerprint from OpenSSL: the self-signed certificate of the GetCACert bundle.
+      const dir = tempDir("extca-edit-");
+      fs.writeFileSync(path.join(dir, "b.p7b"), Buffer.from(await (await fetch(`${newUrl}?operation=GetCACert`)).arrayBuffer()));
+      const pems = (await tool("openssl", ["pkcs7", "-inform", "DER", "-print_certs", "-in", path.join(dir, "b.p7b")])).stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+      let rootSha256 = "";
+      for (const pem of pems) {
+        fs.writeFileSync(path.join(dir, "c.pem"), pem + "\n");
+        const subj = (await tool("openssl", ["x509", "-noout", "-subject", "-in", path.join(dir, "c.pem")])).stdout.replace(/^subject=/, "").trim();
+        const iss = (await tool("openssl", ["x509", "-noout", "-issuer", "-in", path.join(dir, "c.pem")])).stdout.replace(/^issuer=/, "").trim();
+        if (subj === iss) rootSha256 = /=([0-9A-F:]+)/.exec((await tool("openssl", ["x509", "-noout", "-fingerprint", "-sha256", "-in", path.join(dir, "c.pem")])).stdout)![1];
+      }
+      expect(rootSha256).not.toBe("");
+      const moved = await call(at, api.adminKey, "PATCH", {
+        scepUrl: newUrl,
+        caFingerprint: rootSha256,
+        challengeSource: "NDES",
+        challengeUrl: `${extra.url}/ndes/${ours.profile.id}`,
+        challengeUsername: "okta",
+        challengePassword: ours.ndesPassword,
+      });
+      expect(moved.status).toBe(200);
+      const movedText = await moved.text();
+      expect(movedText).not.toContain(ours.ndesPassword!);
+      expect(JSON.parse(movedText)).toMatchObject({ scepUrl: newUrl, challengeSource: "NDES", hasChallengePassword: true, ca: { sha256: rootSha256.replace(/:/g, "").toLowerCase() } });
+      const row = (await getExternalScepProfileRow(id))!;
+      // The static challenge of the old source is gone; the password is sealed.
+      expect(row.staticChallengeEnc).toBeNull();
+      expect(row.challengePasswordEnc).not.toContain(ours.ndesPassword!);
+      const fetched = await challengeFor(row, { udid: "UDID-edit" });
+      expect(fetched).toMatchObject({ ok: true, challenge: expect.stringMatching(/^[0-9A-Za-z]{8,}$/) });
+      const line = await api.db.client.enrollmentLog.findFirstOrThrow({ where: { step: "external_scep", message: { contains: "now pinned" } } });
+      expect(line.message).toContain(`SCEP URL now ${newUrl}`);
+      for (const secret of [CHALLENGE, "replaced-static-secret", ours.ndesPassword!]) {
+        expect(await api.db.client.enrollmentLog.count({ where: { message: { contains: secret } } })).toBe(0);
+      }
+    } finally {
+      await extra.close();
+    }
+  });
+
   it("an NDES-style challenge URL on a second instance of our server: distinct challenges, wrong password and cache full logged", async () => {
     // The "external CA" is our own SCEP + NDES endpoints, served by the admin API's route server.
     const ours = await createScepProfile({ name: "as-external", challengeType: "NDES", ndesUsername: "okta" });
@@ -197,7 +274,7 @@ describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micro
       expect(await challengeFor(row, { udid: "UDID-full" })).toMatchObject({ ok: false, kind: "cache_full" });
       expect(await challengeFor((await getExternalScepProfileRow(bad.profile.id))!, { udid: "UDID-bad" })).toMatchObject({ ok: false, kind: "auth_failed" });
 
-      const logs = await api.db.client.enrollmentLog.findMany({ where: { step: "external_challenge" } });
+      const logs = await api.db.client.enrollmentLog.findMany({ where: { step: "external_challenge", message: { contains: 'profile "peer' } } });
       expect(logs.filter((l) => l.outcome === "OK").length).toBe(NDES_MAX_UNUSED);
       expect(logs.map((l) => l.reason)).toEqual(expect.arrayContaining(["external_challenge_cache_full", "external_challenge_auth_failed"]));
       for (const l of logs) for (const c of seen) expect(l.message).not.toContain(c);

@@ -42,7 +42,8 @@ const httpUrl = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
-const baseSchema = z.object({
+/** Each field once; the create schema adds defaults, the PATCH schema makes them optional. */
+const fields = {
   name: z.string().trim().min(1, "name is required").max(100),
   scepUrl: z
     .string()
@@ -54,32 +55,69 @@ const baseSchema = z.object({
     }),
   /** The CA's SHA-256 or SHA-1 fingerprint as shown by the probe or pasted from the CA's console. */
   caFingerprint: z.string().trim().min(40).max(100),
-  challengeSource: z.enum(CHALLENGE_SOURCES).default("NONE"),
-  staticChallenge: z.string().regex(/^[\x21-\x7e]{1,255}$/, "printable ASCII without spaces").optional(),
+  challengeSource: z.enum(CHALLENGE_SOURCES),
+  staticChallenge: z.string().regex(/^[\x21-\x7e]{1,255}$/, "printable ASCII without spaces"),
   /** NDES: the mscep_admin URL (it may carry a query string); GENERIC: the challenge endpoint. */
-  challengeUrl: httpUrl.optional(),
-  challengeUsername: z.string().max(256).regex(/^[^:]*$/, "may not contain ':'").optional(),
-  challengePassword: z.string().max(1024).optional(),
-  challengeJsonField: z.string().trim().max(100).regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "a field name or dotted path").optional(),
-  subjectTemplate: template.default("CN=$UDID"),
+  challengeUrl: httpUrl,
+  challengeUsername: z.string().max(256).regex(/^[^:]*$/, "may not contain ':'"),
+  challengePassword: z.string().max(1024),
+  challengeJsonField: z.string().trim().max(100).regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "a field name or dotted path"),
+  subjectTemplate: template,
   subjectAltName: z
     .object({ ntPrincipalName: sanTemplate.optional(), rfc822Name: sanTemplate.optional(), dNSName: sanTemplate.optional() })
-    .strict()
-    .optional(),
-  keySize: z.union([z.literal(2048), z.literal(4096)]).default(2048),
+    .strict(),
+  keySize: z.union([z.literal(2048), z.literal(4096)]),
   /** Apple's mask: 1 = digital signature (seed 002's case), 4 = key encipherment, 5 = both. */
-  keyUsage: z.union([z.literal(0), z.literal(1), z.literal(4), z.literal(5)]).default(1),
-  nonExportable: z.boolean().default(true),
-  allowAllAppsAccess: z.boolean().default(true),
+  keyUsage: z.union([z.literal(0), z.literal(1), z.literal(4), z.literal(5)]),
+  nonExportable: z.boolean(),
+  allowAllAppsAccess: z.boolean(),
+};
+
+const baseSchema = z.object({
+  name: fields.name,
+  scepUrl: fields.scepUrl,
+  caFingerprint: fields.caFingerprint,
+  challengeSource: fields.challengeSource.default("NONE"),
+  staticChallenge: fields.staticChallenge.optional(),
+  challengeUrl: fields.challengeUrl.optional(),
+  challengeUsername: fields.challengeUsername.optional(),
+  challengePassword: fields.challengePassword.optional(),
+  challengeJsonField: fields.challengeJsonField.optional(),
+  subjectTemplate: fields.subjectTemplate.default("CN=$UDID"),
+  subjectAltName: fields.subjectAltName.optional(),
+  keySize: fields.keySize.default(2048),
+  keyUsage: fields.keyUsage.default(1),
+  nonExportable: fields.nonExportable.default(true),
+  allowAllAppsAccess: fields.allowAllAppsAccess.default(true),
 });
 
+interface SourceFields {
+  staticChallenge?: string | null;
+  challengeUrl?: string | null;
+  challengeUsername?: string | null;
+  challengePassword?: string | null;
+  challengeJsonField?: string | null;
+}
+
+/**
+ * Which fields the challenge source needs and allows. `given`: what this request sends;
+ * `kept`: what the stored profile already has (an edit need not send a secret again).
+ */
+function sourceProblems(source: ChallengeSource, given: SourceFields, kept: { staticChallenge: boolean; challengeUrl: boolean } = { staticChallenge: false, challengeUrl: false }): [string, string][] {
+  const out: [string, string][] = [];
+  const dynamic = source === "NDES" || source === "GENERIC";
+  const has = (v: unknown) => v !== undefined && v !== null && v !== "";
+  if (source === "STATIC" && !has(given.staticChallenge) && !kept.staticChallenge) out.push(["staticChallenge", "required for STATIC"]);
+  if (source !== "STATIC" && has(given.staticChallenge)) out.push(["staticChallenge", "only for STATIC"]);
+  if (dynamic && !has(given.challengeUrl) && !kept.challengeUrl) out.push(["challengeUrl", "required for NDES and GENERIC"]);
+  if (!dynamic && has(given.challengeUrl)) out.push(["challengeUrl", "only for NDES and GENERIC"]);
+  if (!dynamic && (given.challengeUsername !== undefined || given.challengePassword !== undefined)) out.push(["challengeUsername", "only for NDES and GENERIC"]);
+  if (source !== "GENERIC" && has(given.challengeJsonField)) out.push(["challengeJsonField", "only for GENERIC"]);
+  return out;
+}
+
 export const externalScepProfileInputSchema = baseSchema.superRefine((v, ctx) => {
-  const need = (ok: boolean, path: string, message: string) => ok || ctx.addIssue({ code: "custom", path: [path], message });
-  need(v.challengeSource === "STATIC" ? Boolean(v.staticChallenge) : !v.staticChallenge, "staticChallenge", "required for STATIC, only for STATIC");
-  const dynamic = v.challengeSource === "NDES" || v.challengeSource === "GENERIC";
-  need(dynamic ? Boolean(v.challengeUrl) : !v.challengeUrl, "challengeUrl", "required for NDES and GENERIC, only for them");
-  need(dynamic || (v.challengeUsername === undefined && v.challengePassword === undefined), "challengeUsername", "only for NDES and GENERIC");
-  need(v.challengeSource === "GENERIC" || !v.challengeJsonField, "challengeJsonField", "only for GENERIC");
+  for (const [path, message] of sourceProblems(v.challengeSource, v)) ctx.addIssue({ code: "custom", path: [path], message });
 });
 export type ExternalScepProfileInput = z.input<typeof externalScepProfileInputSchema>;
 
@@ -218,6 +256,82 @@ export async function createExternalScepProfile(raw: unknown): Promise<CreatedEx
     return { profile: toView(row) };
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict("scep_profile_exists", `an external SCEP profile named "${input.name}" already exists`);
+    throw err;
+  }
+}
+
+/** PATCH: every field optional; null clears an optional one. Secrets are replaced, never read back. */
+export const externalScepProfilePatchSchema = z
+  .object({
+    name: fields.name,
+    scepUrl: fields.scepUrl,
+    caFingerprint: fields.caFingerprint,
+    challengeSource: fields.challengeSource,
+    staticChallenge: fields.staticChallenge,
+    challengeUrl: fields.challengeUrl,
+    challengeUsername: fields.challengeUsername.nullable(),
+    challengePassword: fields.challengePassword.nullable(),
+    challengeJsonField: fields.challengeJsonField.nullable(),
+    subjectTemplate: fields.subjectTemplate,
+    subjectAltName: fields.subjectAltName.nullable(),
+    keySize: fields.keySize,
+    keyUsage: fields.keyUsage,
+    nonExportable: fields.nonExportable,
+    allowAllAppsAccess: fields.allowAllAppsAccess,
+  })
+  .partial()
+  .strict();
+export type ExternalScepProfilePatch = z.input<typeof externalScepProfilePatchSchema>;
+
+/**
+ * Edits a profile. A new SCEP URL is checked again with GetCACaps/GetCACert and needs the
+ * admin's fingerprint confirmation again (caFingerprint); a fingerprint alone re-pins the
+ * CA at the same URL (a renewed CA). Secrets given replace the sealed ones; a challenge
+ * source that no longer uses a secret drops it.
+ */
+export async function updateExternalScepProfile(id: string, raw: unknown): Promise<ExternalScepProfileView> {
+  const row = await getExternalScepProfileRow(id);
+  if (!row) throw notFound("external SCEP profile");
+  const input = parse(externalScepProfilePatchSchema, raw);
+  const source = input.challengeSource ?? (row.challengeSource as ChallengeSource);
+  const sameSource = source === row.challengeSource;
+  const problems = sourceProblems(source, input, { staticChallenge: sameSource && row.staticChallengeEnc !== null, challengeUrl: sameSource && row.challengeUrl !== null });
+  if (problems.length) throw badRequest("invalid_external_scep_profile", problems.map(([f, m]) => `${f}: ${m}`).join("; "));
+  const urlChanged = input.scepUrl !== undefined && input.scepUrl !== row.scepUrl;
+  if (urlChanged && !input.caFingerprint) {
+    throw badRequest("ca_fingerprint_required", "caFingerprint: a new SCEP URL needs the CA's fingerprint confirmed again (check the URL first, compare with the CA's console)");
+  }
+  const name = input.name ?? row.name;
+  const scepUrl = input.scepUrl ?? row.scepUrl;
+  const bundle = input.caFingerprint ? await pinnedBundle(scepUrl, input.caFingerprint, name) : null;
+  const dynamic = source === "NDES" || source === "GENERIC";
+  const data = {
+    name,
+    scepUrl,
+    ...(bundle ? { caCertsPem: bundlePem(bundle.certificates), caFingerprintSha256: bundle.ca.sha256, caFingerprintSha1: bundle.ca.sha1 } : {}),
+    challengeSource: source,
+    staticChallengeEnc: source !== "STATIC" ? null : input.staticChallenge ? seal(input.staticChallenge, STATIC_CONTEXT) : row.staticChallengeEnc,
+    challengeUrl: dynamic ? (input.challengeUrl ?? row.challengeUrl) : null,
+    challengeUsername: dynamic ? (input.challengeUsername !== undefined ? input.challengeUsername : row.challengeUsername) : null,
+    challengePasswordEnc: !dynamic ? null : input.challengePassword === null ? null : input.challengePassword !== undefined ? seal(input.challengePassword, PASSWORD_CONTEXT) : row.challengePasswordEnc,
+    challengeJsonField: source !== "GENERIC" ? null : input.challengeJsonField !== undefined ? input.challengeJsonField : row.challengeJsonField,
+    subjectTemplate: input.subjectTemplate ?? row.subjectTemplate,
+    subjectAltNameJson:
+      input.subjectAltName === undefined ? row.subjectAltNameJson : input.subjectAltName && Object.keys(input.subjectAltName).length ? JSON.stringify(input.subjectAltName) : null,
+    keySize: input.keySize ?? row.keySize,
+    keyUsage: input.keyUsage ?? row.keyUsage,
+    nonExportable: input.nonExportable ?? row.nonExportable,
+    allowAllAppsAccess: input.allowAllAppsAccess ?? row.allowAllAppsAccess,
+  };
+  try {
+    const updated = await db().externalScepProfile.update({ where: { id }, data });
+    // Field names only: never a secret's value.
+    const changed = Object.keys(input).filter((k) => k !== "caFingerprint");
+    const pin = bundle ? (bundle.ca.sha256 === row.caFingerprintSha256 ? `; CA SHA-256 ${bundle.ca.sha256} confirmed` : `; CA SHA-256 ${bundle.ca.sha256} now pinned (was ${row.caFingerprintSha256})`) : "";
+    await writeEnrollmentLog({ step: "external_scep", outcome: "OK", message: `External SCEP profile "${updated.name}" edited (${changed.join(", ") || "no fields"})${urlChanged ? `; SCEP URL now ${updated.scepUrl}` : ""}${pin}` });
+    return toView(updated);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict("scep_profile_exists", `an external SCEP profile named "${name}" already exists`);
     throw err;
   }
 }

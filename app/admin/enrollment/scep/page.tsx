@@ -60,7 +60,7 @@ export default async function ScepProfilesPage() {
         <DataTable caption="External SCEP profiles" columns={["Name", "SCEP URL", "Challenge", { label: "Pinned CA (SHA-256)", hideBelow: "md" }, ""]}>
           {externals.map((p) => (
             <tr key={p.id}>
-              <td className={`${td} font-medium`}>{p.name}</td>
+              <td className={`${td} font-medium`}><Link href={`/admin/enrollment/scep/external/${p.id}`} className={link}>{p.name}</Link></td>
               <td className={`${td} break-all font-mono text-xs`}>{p.scepUrl}</td>
               <td className={td}><Badge tone={p.challengeSource === "STATIC" ? "amber" : "blue"}>{p.challengeSource}</Badge></td>
               <td className={`${td} hidden break-all font-mono text-xs md:table-cell`} title={p.ca.subject}>{p.ca.sha256}</td>

@@ -1,9 +1,9 @@
 "use server";
 // External SCEP profile actions: check the URL (shows the CA fingerprint to confirm), create,
-// delete. Secrets go in once and are never shown again. Each action checks the Admin role.
+// edit, delete. Secrets go in once and are never shown again. Each action checks the Admin role.
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { createExternalScepProfile, deleteExternalScepProfile, probeExternalScep } from "@/lib/scep/external/profiles";
+import { createExternalScepProfile, deleteExternalScepProfile, probeExternalScep, updateExternalScepProfile } from "@/lib/scep/external/profiles";
 import type { ActionState } from "@/components/ui/actionState";
 import { adminAction, field } from "../../../_lib/action";
 
@@ -24,14 +24,17 @@ export async function probeExternalScepAction(_prev: ActionState, form: FormData
   });
 }
 
-export async function createExternalScepAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+/** The form's fields as the API's input; empty secret fields are left out (an edit keeps the sealed ones). */
+function formInput(form: FormData) {
   const source = field(form, "challengeSource") || "NONE";
   const dynamic = source === "NDES" || source === "GENERIC";
-  const upn = opt(form, "sanNtPrincipalName");
-  const input = {
+  const san = Object.fromEntries(
+    ([["ntPrincipalName", "sanNtPrincipalName"], ["rfc822Name", "sanRfc822Name"], ["dNSName", "sanDnsName"]] as const).map(([k, f]) => [k, opt(form, f)]).filter(([, v]) => v !== undefined),
+  );
+  return {
     name: field(form, "name"),
     scepUrl: field(form, "scepUrl"),
-    caFingerprint: field(form, "caFingerprint"),
+    caFingerprint: opt(form, "caFingerprint"),
     challengeSource: source,
     staticChallenge: source === "STATIC" ? opt(form, "staticChallenge") : undefined,
     challengeUrl: dynamic ? opt(form, "challengeUrl") : undefined,
@@ -39,16 +42,39 @@ export async function createExternalScepAction(_prev: ActionState, form: FormDat
     challengePassword: dynamic ? opt(form, "challengePassword") : undefined,
     challengeJsonField: source === "GENERIC" ? opt(form, "challengeJsonField") : undefined,
     subjectTemplate: field(form, "subjectTemplate"),
-    subjectAltName: upn ? { ntPrincipalName: upn } : undefined,
+    subjectAltName: Object.keys(san).length ? san : undefined,
     keySize: Number(field(form, "keySize") || 2048),
     keyUsage: (form.has("keyUsageSign") ? 1 : 0) | (form.has("keyUsageEncipher") ? 4 : 0),
     nonExportable: !form.has("allowExport"),
     allowAllAppsAccess: form.has("allowAllAppsAccess"),
   };
+}
+
+export async function createExternalScepAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const input = formInput(form);
   return adminAction({ action: "external-scep.create", target: input.name }, async () => {
     const created = await createExternalScepProfile(input);
     revalidatePath("/admin/enrollment/scep");
     return { ok: `External SCEP profile "${created.profile.name}" saved; CA ${created.profile.ca.sha256} pinned.`, next: { href: "/admin/enrollment/scep", label: "Back to SCEP profiles" } };
+  });
+}
+
+export async function updateExternalScepAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const id = field(form, "profileId");
+  const input = formInput(form);
+  const dynamic = input.challengeSource === "NDES" || input.challengeSource === "GENERIC";
+  // The form shows every field: empty optional ones clear them (secrets excepted: empty keeps them).
+  const patch = {
+    ...input,
+    challengeUsername: dynamic ? (input.challengeUsername ?? null) : undefined,
+    challengeJsonField: input.challengeSource === "GENERIC" ? (input.challengeJsonField ?? null) : undefined,
+    subjectAltName: input.subjectAltName ?? null,
+  };
+  return adminAction({ action: "external-scep.update", target: id }, async () => {
+    const p = await updateExternalScepProfile(id, patch);
+    revalidatePath("/admin/enrollment/scep");
+    revalidatePath(`/admin/enrollment/scep/external/${id}`);
+    return { ok: `External SCEP profile "${p.name}" saved; CA ${p.ca.sha256} pinned.`, next: { href: "/admin/enrollment/scep", label: "Back to SCEP profiles" } };
   });
 }
 

@@ -1,7 +1,8 @@
-// One external SCEP profile: read (Read-only) or delete (Admin). Secrets are never returned.
+// One external SCEP profile: read (Read-only), edit or delete (Admin). Secrets are never returned.
 import { withAdminApi } from "@/lib/auth/api";
+import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
-import { deleteExternalScepProfile, requireExternalScepProfile } from "@/lib/scep/external/profiles";
+import { deleteExternalScepProfile, requireExternalScepProfile, updateExternalScepProfile } from "@/lib/scep/external/profiles";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -9,6 +10,8 @@ export const dynamic = "force-dynamic";
 type Params = { id: string };
 
 export const GET = withAdminApi<Params>(async (_request, _caller, ctx) => json(await requireExternalScepProfile((await ctx.params).id)));
+
+export const PATCH = withAdminApi<Params>(async (request, _caller, ctx) => json(await updateExternalScepProfile((await ctx.params).id, await readJson(request))));
 
 export const DELETE = withAdminApi<Params>(async (_request, _caller, ctx) => {
   await deleteExternalScepProfile((await ctx.params).id);
