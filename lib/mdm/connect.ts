@@ -11,10 +11,11 @@ import { log } from "../log/logger";
 import type { CertificateRow } from "../pki/certificates";
 import { validateCommandResponse } from "../profiles/appleSchema";
 import { failure } from "./checkin";
-import { maybePruneCommandHistory, nextCommand } from "./commands";
-import { authenticateIdentity } from "./identity";
+import { LIVE_STATUSES, maybePruneCommandHistory, nextCommand } from "./commands";
+import { authenticateIdentity, MdmAuthError } from "./identity";
 import { boundDevice, checkBearer, EMPTY_OK, messageIdentity, plistResponse, type MdmRequest, type MdmResponse } from "./mdmRequest";
 import { parsePlistDict, plistToJson, type PlistDict, type PlistValue } from "./plist";
+import { heldReEnrollmentOf } from "./reenrollment";
 
 const STATUS_MAP = {
   Acknowledged: "ACKNOWLEDGED",
@@ -94,8 +95,9 @@ async function record(device: Device, status: keyof typeof STATUS_MAP, dict: Pli
   }
   const finished = status !== "NotNow";
   const errorChain = Array.isArray(dict.ErrorChain) ? JSON.stringify(plistToJson(dict.ErrorChain)) : null;
-  await db().command.update({
-    where: { id: cmd.id },
+  // A finished command is final: a late NotNow, Error or repeated answer changes nothing.
+  const { count } = await db().command.updateMany({
+    where: { id: cmd.id, status: { in: [...LIVE_STATUSES] } },
     data: {
       status: STATUS_MAP[status],
       result: finished ? new TextDecoder().decode(req.body) : null,
@@ -103,6 +105,10 @@ async function record(device: Device, status: keyof typeof STATUS_MAP, dict: Pli
       completedAt: finished ? new Date() : null,
     },
   });
+  if (count === 0) {
+    await writeEnrollmentLog({ step: "command", outcome: "WARNING", message: `late ${status} for ${cmd.requestType} ${cmd.uuid}, already ${cmd.status}; ignored`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
+    return;
+  }
   if (status === "Acknowledged") {
     const keys = responseKeys(dict);
     const problems = validateCommandResponse(cmd.requestType, keys);
@@ -137,6 +143,13 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
     const status = dict.Status as ReportStatus;
     if (typeof status !== "string" || (status !== "Idle" && !Object.hasOwn(STATUS_MAP, status))) throw new AppError(400, "checkin_malformed", `unknown Status ${JSON.stringify(dict.Status ?? null).slice(0, 60)}`);
     if (!id.identifier) throw new AppError(400, "checkin_malformed", "report carries neither UDID nor EnrollmentID");
+    const held = await heldReEnrollmentOf(cert);
+    if (held) {
+      // Waiting for an admin: nothing to do (a 401 would make the device unenroll).
+      if (held.device.identifier !== id.identifier) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} waits for approval to re-enroll ${held.device.identifier}, not ${id.identifier}`);
+      await checkBearer(req.authorization, cert, null, id.userEnrollment);
+      return EMPTY_OK;
+    }
     const device = await boundDevice(cert, id.identifier);
     await checkBearer(req.authorization, cert, device);
     if (device.status === "UNENROLLED") return EMPTY_OK;

@@ -76,11 +76,18 @@ describe("account-driven devices", () => {
     expect(await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).toMatchObject({ enrollmentType: "DEVICE_ENROLLMENT", userId: kim, groupId: null, platform: "macOS" });
     expect((await sim.tokenUpdate()).status).toBe(200);
 
-    // Another user, with a valid token and certificate of their own, cannot take the device over.
+    // Another user, with a valid token and certificate of their own, cannot take the device
+    // over: under the default re-enrollment setting the new identity is held for an admin
+    // (answered 200 with nothing, so it does not unenroll) and the device stays Kim's.
     const lee = await userId("lee@example.com");
+    const kimsSerial = (await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).certSerial;
     const thief = await simDevice(server, topic, await issueIdentity(`CN=${udid}`, { userId: lee }), { udid, bearer: await issueAccessToken(lee, "mdm-adde") });
-    expect((await thief.authenticate()).status).toBe(401);
-    expect(await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).toMatchObject({ userId: kim });
+    expect((await thief.authenticate()).status).toBe(200);
+    expect(await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).toMatchObject({ userId: kim, certSerial: kimsSerial });
+    expect(await t.client.reEnrollment.findFirstOrThrow({ where: { device: { identifier: udid } } })).toMatchObject({ status: "PENDING", newUserId: lee, previousUserId: kim });
+    const poll = await thief.report({ Status: "Idle" });
+    expect(poll.status).toBe(200);
+    expect(poll.command).toBeNull();
 
     // The account-driven certificate cannot be used without the token, even at Authenticate.
     const bare = await simDevice(server, topic, sim.identity!, { udid });
