@@ -6,7 +6,7 @@ import { db } from "../db/client";
 import { bearerToken, verifyAccessToken } from "../enrollment/accessTokens";
 import { challengeHeader } from "../enrollment/addeService";
 import { getAddeSettings } from "../enrollment/addeSettings";
-import { LIMITS } from "../http/body";
+import { LIMITS, type OversizeBody } from "../http/body";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import type { CertificateRow } from "../pki/certificates";
@@ -24,6 +24,8 @@ export interface MdmRequest {
   remoteAddr: string | null;
   /** The enrollment reference (?e=) of the URL the device was given (enrollmentRef.ts); unverified. */
   enrollmentRef?: string | null;
+  /** Set when a command report exceeded its limit: `body` is then only its first bytes. */
+  oversize?: OversizeBody;
 }
 
 export interface MdmResponse {
