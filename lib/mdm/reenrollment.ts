@@ -196,9 +196,9 @@ export async function completeEnrollment(deviceId: string, groupId: string | nul
   return queueGroupPolicies(deviceId, groupId);
 }
 
-async function pendingHold(id: string): Promise<ReEnrollment & { device: Device }> {
+async function pendingHold(id: string, deviceId?: string): Promise<ReEnrollment & { device: Device }> {
   const row = await db().reEnrollment.findUnique({ where: { id }, include: { device: true } });
-  if (!row) throw notFound("re-enrollment");
+  if (!row || (deviceId !== undefined && row.deviceId !== deviceId)) throw notFound("re-enrollment");
   if (row.status !== "PENDING") throw conflict("reenrollment_decided", `this re-enrollment was already ${row.status === "APPLIED" ? "approved" : "denied"}`);
   return row;
 }
@@ -209,9 +209,12 @@ async function claim(id: string, status: "APPLIED" | "DENIED", actor: string): P
   if (count !== 1) throw conflict("reenrollment_decided", "this re-enrollment was decided meanwhile");
 }
 
-/** An admin approves a held re-enrollment: the hand-over happens now, with what the new identity sent meanwhile. */
-export async function approveReEnrollment(id: string, actor: string): Promise<void> {
-  const hold = await pendingHold(id);
+/**
+ * An admin approves a held re-enrollment: the hand-over happens now, with what the new
+ * identity sent meanwhile. `deviceId`, when given, must be the hold's device (portal forms).
+ */
+export async function approveReEnrollment(id: string, actor: string, deviceId?: string): Promise<void> {
+  const hold = await pendingHold(id, deviceId);
   const cert = await getCertificate(hold.newSerial);
   if (!cert || cert.revokedAt || cert.notAfter.getTime() < Date.now()) {
     throw conflict("reenrollment_certificate_invalid", `the new identity certificate ${hold.newSerial} is revoked or expired; deny this re-enrollment instead`);
@@ -235,8 +238,8 @@ export async function approveReEnrollment(id: string, actor: string): Promise<vo
 }
 
 /** An admin denies a held re-enrollment: the new certificate is revoked; the device keeps its identity. */
-export async function denyReEnrollment(id: string, actor: string): Promise<void> {
-  const hold = await pendingHold(id);
+export async function denyReEnrollment(id: string, actor: string, deviceId?: string): Promise<void> {
+  const hold = await pendingHold(id, deviceId);
   await claim(id, "DENIED", actor);
   await revokeCertificate(hold.newSerial, "re-enrollment denied").catch(() => undefined);
   await db().reEnrollment.update({ where: { id }, data: { pushToken: null, pushMagic: null, unlockTokenEnc: null, bootstrapTokenEnc: null } });
@@ -298,4 +301,26 @@ export async function reEnrollmentCounts(since: Date): Promise<{ applied: number
     db().reEnrollment.count({ where: { status: "PENDING" } }),
   ]);
   return { applied, pending };
+}
+
+export interface RecentReEnrollment {
+  id: string;
+  status: ReEnrollment["status"];
+  createdAt: Date;
+  device: { id: string; identifier: string; name: string };
+}
+
+/** The latest re-enrollments across devices, those waiting for an admin first (dashboard). */
+export async function recentReEnrollments(take = 5): Promise<RecentReEnrollment[]> {
+  const select = { id: true, status: true, createdAt: true, device: { select: { id: true, identifier: true, deviceName: true, serialNumber: true } } } as const;
+  const [pending, recent] = await Promise.all([
+    db().reEnrollment.findMany({ where: { status: "PENDING" }, orderBy: { createdAt: "desc" }, take, select }),
+    db().reEnrollment.findMany({ where: { status: { not: "PENDING" } }, orderBy: { createdAt: "desc" }, take, select }),
+  ]);
+  return [...pending, ...recent].slice(0, take).map((r) => ({
+    id: r.id,
+    status: r.status,
+    createdAt: r.createdAt,
+    device: { id: r.device.id, identifier: r.device.identifier, name: r.device.deviceName ?? r.device.serialNumber ?? r.device.identifier },
+  }));
 }
