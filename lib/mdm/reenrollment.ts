@@ -9,7 +9,7 @@
 // ErrorUnrecognizedDevice) until an admin approves or denies it on the device's page.
 import type { Device, EnrollmentType, ReEnrollment } from "../db/generated/sqlite/client";
 import { db } from "../db/client";
-import { conflict, notFound } from "../errors";
+import { AppError, conflict, notFound } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { bindCertificateToDevice, getCertificate, revokeCertificate, type CertificateRow } from "../pki/certificates";
 import { seal } from "../secrets/sealed";
@@ -44,6 +44,12 @@ export interface AuthenticateFields {
 }
 
 export type Verdict = { apply: boolean; why: string };
+
+/** A certificate row that no longer exists cannot speak for anyone; any other failure must stop the hand-over. */
+function ignoreMissing(err: unknown): void {
+  if (err instanceof AppError && err.status === 404) return;
+  throw err;
+}
 
 /**
  * Whether a new identity may take over the known device now. A device that checked out has
@@ -109,7 +115,7 @@ async function handOver(device: Device, incoming: Incoming, how: { holdId?: stri
   const others = await db().certificate.findMany({ where: { deviceId: device.id, revokedAt: null, serial: { not: incoming.cert.serial } }, select: { serial: true } });
   const serials = new Set(others.map((c) => c.serial));
   if (device.certSerial && device.certSerial !== incoming.cert.serial) serials.add(device.certSerial);
-  for (const serial of serials) await revokeCertificate(serial, SUPERSEDED).catch(() => undefined);
+  for (const serial of serials) await revokeCertificate(serial, SUPERSEDED).catch(ignoreMissing);
   const dropped = await cancelLiveCommands(device.id);
   await db().device.update({
     where: { id: device.id },
@@ -241,7 +247,7 @@ export async function approveReEnrollment(id: string, actor: string, deviceId?: 
 export async function denyReEnrollment(id: string, actor: string, deviceId?: string): Promise<void> {
   const hold = await pendingHold(id, deviceId);
   await claim(id, "DENIED", actor);
-  await revokeCertificate(hold.newSerial, "re-enrollment denied").catch(() => undefined);
+  await revokeCertificate(hold.newSerial, "re-enrollment denied").catch(ignoreMissing);
   await db().reEnrollment.update({ where: { id }, data: { pushToken: null, pushMagic: null, unlockTokenEnc: null, bootstrapTokenEnc: null } });
   await writeEnrollmentLog({
     step: "checkin",
