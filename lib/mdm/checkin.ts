@@ -25,7 +25,6 @@ import { groupIdForUser, modelFamilyOfProduct } from "../enrollment/routes";
 
 export const SUPPORTED_CHECKIN_TYPES = ["Authenticate", "TokenUpdate", "CheckOut", "GetBootstrapToken", "SetBootstrapToken", "UserAuthenticate", "DeclarativeManagement"] as const;
 
-
 interface Ctx {
   req: MdmRequest;
   cert: CertificateRow;
@@ -109,7 +108,10 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   if (existing && cert.deviceId !== existing.id) return asReEnrollment(existing);
   const data = { ...fields, status: "PENDING" as const, lastSeenAt: new Date() };
   let device: Device;
+  let dropped = 0;
   if (existing) {
+    // The same identity enrolls again: its TokenUpdate queues the group's policies anew, so the old queue goes.
+    dropped = await cancelLiveCommands(existing.id);
     device = await db().device.update({ where: { id: existing.id }, data });
   } else {
     try {
@@ -127,7 +129,7 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   await logOk(
     ctx,
     `Authenticate from ${fields.productName ?? fields.model ?? "device"} ${fields.serialNumber ?? ""}`.trim() +
-      ` (${enrollmentType}${link.via === "reference" ? ", token from the enrollment reference" : ""}${existing ? ", again with the same identity" : ""}); certificate ${cert.serial} bound` +
+      ` (${enrollmentType}${link.via === "reference" ? ", token from the enrollment reference" : ""}${existing ? `, again with the same identity${dropped ? `; ${dropped} queued command(s) dropped` : ""}` : ""}); certificate ${cert.serial} bound` +
       topicNote,
     tokenId,
     topicNote ? "WARNING" : "OK",

@@ -131,6 +131,23 @@ describe("hand-over to a new identity", () => {
   });
 });
 
+describe("the same identity again", () => {
+  it("a repeated Authenticate drops the old queue, so its TokenUpdate queues the group's policies once", async () => {
+    const group = await createGroup({ name: "Again" });
+    await addPolicy(group.id, { kind: "COMMAND", requestType: "DeviceInformation" });
+    const link = await token("again link", group.id);
+    const udid = randomUdid();
+    const sim = await simDevice(server, topic, await identityFor(udid, link.id), { udid });
+    await sim.authenticate();
+    await sim.tokenUpdate();
+    expect((await sim.authenticate()).status).toBe(200);
+    expect((await sim.tokenUpdate()).status).toBe(200);
+    const d = await device(udid);
+    expect((await t.client.command.findMany({ where: { deviceId: d.id, status: "QUEUED" } })).map((c) => c.requestType)).toEqual(["DeviceInformation"]);
+    expect(await t.client.reEnrollment.count({ where: { deviceId: d.id } })).toBe(0);
+  });
+});
+
 describe("held for approval", () => {
   it("an identity from another link waits (200, nothing handed over); the device keeps its identity; approve hands it over with its TokenUpdate", async () => {
     const group = await createGroup({ name: "Held" });
