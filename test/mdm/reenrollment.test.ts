@@ -217,6 +217,26 @@ describe("held for approval", () => {
     expect(await device(victim.udid)).toMatchObject({ certSerial: victim.serial });
   });
 
+  it("a held identity that checks out withdraws its hold; a device that checked out is re-enrolled at once, clean", async () => {
+    const victim = await victimDevice();
+    const stranger = await simDevice(server, topic, await identityFor(victim.udid, (await token("withdrawn link")).id), { udid: victim.udid });
+    await stranger.authenticate();
+    expect((await stranger.checkOut()).status).toBe(200);
+    const withdrawn = await t.client.reEnrollment.findFirstOrThrow({ where: { deviceId: victim.device.id } });
+    expect(withdrawn).toMatchObject({ status: "DENIED", decidedBy: "the device (CheckOut)" });
+    expect((await stranger.report({ Status: "Idle" })).status).toBe(401);
+    expect(await device(victim.udid)).toMatchObject({ certSerial: victim.serial, status: victim.device.status });
+
+    // Once the device itself checked out, even "approval" lets a new identity in, with nothing of the old one.
+    await setPolicy("approval");
+    expect((await victim.sim.checkOut()).status).toBe(200);
+    const next = await simDevice(server, topic, await identityFor(victim.udid, (await token("after checkout")).id), { udid: victim.udid });
+    expect((await next.authenticate()).status).toBe(200);
+    expect(await device(victim.udid)).toMatchObject({ status: "PENDING", bootstrapTokenEnc: null, pushToken: null, unlockTokenEnc: null });
+    expect(await getBootstrap(next)).toBeUndefined();
+    expect((await lines(victim.udid)).filter((l) => l.reason === "device_reenrolled").at(-1)?.message).toMatch(/^Re-enrollment \(the device had checked out\)/);
+  });
+
   it("the rule itself", () => {
     const known = { status: "MANAGED" as const, tokenId: "t1", userId: null };
     expect(reEnrollmentVerdict(known, { tokenId: "t1", userId: null }, "same-enrollment").apply).toBe(true);
