@@ -228,7 +228,8 @@ describe("command reports", () => {
     const lateError = await sim.report({ Status: "Error", CommandUUID: uuid, ErrorChain: [{ ErrorCode: 12021, ErrorDomain: "MCMDMErrorDomain", LocalizedDescription: "late" }] });
     expect(lateError.status).toBe(200);
     expect(await t.client.command.findUniqueOrThrow({ where: { uuid } })).toEqual(acked);
-    expect((await lastLog(sim.udid))?.message).toBe(`late Error for ProfileList ${uuid}, already ACKNOWLEDGED; ignored`);
+    const late = await t.client.enrollmentLog.findMany({ where: { deviceIdentifier: sim.udid, message: { startsWith: "late " } }, orderBy: { time: "asc" } });
+    expect(late.map((l) => l.message).sort()).toEqual([`late Error for ProfileList ${uuid}, already ACKNOWLEDGED; ignored`, `late NotNow for ProfileList ${uuid}, already ACKNOWLEDGED; ignored`]);
   });
 
   it("a report larger than the limit fails its command with the reason instead of re-sending it forever", async () => {
@@ -258,7 +259,9 @@ describe("command reports", () => {
     const failed = await t.client.command.findUniqueOrThrow({ where: { uuid: big.uuid } });
     expect(failed.status).toBe("ERROR");
     expect(JSON.parse(failed.errorChain ?? "[]")[0].LocalizedDescription).toMatch(/exceeds the server's 4194304-byte limit for command reports/);
-    expect(await lastLog(sim.udid)).toMatchObject({ outcome: "ERROR", reason: "command_report_too_large" });
+    const failedLine = await t.client.enrollmentLog.findFirst({ where: { deviceIdentifier: sim.udid, reason: "command_report_too_large" } });
+    expect(failedLine).toMatchObject({ outcome: "ERROR", step: "command" });
+    expect(failedLine?.message).toContain(`InstalledApplicationList ${big.uuid} failed`);
     // It is not offered again: the poll after the next command's answer has nothing.
     const h = await sim.execute((parsePlistStrict(r.body) as PlistDict));
     expect((await sim.report({ Status: h.status, CommandUUID: h.uuid, ...h.response })).command).toBeNull();
