@@ -14,8 +14,9 @@ import { failure } from "./checkin";
 import { LIVE_STATUSES, maybePruneCommandHistory, nextCommand } from "./commands";
 import { authenticateIdentity, MdmAuthError } from "./identity";
 import { boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, type MdmRequest, type MdmResponse } from "./mdmRequest";
-import { parsePlistDict, plistToJson, type PlistDict, type PlistValue } from "./plist";
-import { heldReEnrollmentOf } from "./reenrollment";
+import { parsePlistDict, plistToJson, type PlistDict, type PlistValue } from "../plist/plist";
+import { heldEnrollment, heldReEnrollmentOf } from "./reenrollment";
+import { userChannelPoll } from "./userChannel";
 
 const STATUS_MAP = {
   Acknowledged: "ACKNOWLEDGED",
@@ -205,14 +206,13 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
     if (held) {
       // Waiting for an admin: nothing to do (a 401 would make the device unenroll).
       if (held.device.identifier !== id.identifier) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} waits for approval to re-enroll ${held.device.identifier}, not ${id.identifier}`);
-      await checkBearer(req.authorization, cert, null, id.userEnrollment);
+      await checkBearer(req.authorization, cert, heldEnrollment(held), { channel: id.userChannelId ? "user" : "device", userEnrollment: id.userEnrollment });
       return EMPTY_OK;
     }
     const device = await boundDevice(cert, id.identifier);
-    await checkBearer(req.authorization, cert, device);
+    await checkBearer(req.authorization, cert, device, { channel: id.userChannelId ? "user" : "device" });
     if (device.status === "UNENROLLED") return EMPTY_OK;
-    // No user-channel queue: user-channel polls get nothing to do.
-    if (id.userChannelId) return EMPTY_OK;
+    if (id.userChannelId) return await userChannelPoll({ req, device, dict, userChannelId: id.userChannelId, tokenId: device.tokenId }, status);
     // "Last seen" to the minute: no write per poll for devices that poll often.
     if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
       await db().device.update({ where: { id: device.id }, data: { lastSeenAt: new Date() } });

@@ -9,9 +9,10 @@
 // ErrorUnrecognizedDevice) until an admin approves or denies it on the device's page.
 import type { Device, EnrollmentType, ReEnrollment } from "../db/generated/sqlite/client";
 import { db } from "../db/client";
-import { AppError, conflict, notFound } from "../errors";
+import { conflict, notFound } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
-import { bindCertificateToDevice, getCertificate, revokeCertificate, type CertificateRow } from "../pki/certificates";
+import { bindCertificateToDevice, getCertificate, type CertificateRow } from "../pki/certificates";
+import { revokeCertificates } from "../pki/revocation";
 import { seal } from "../secrets/sealed";
 import { getReEnrollmentSettings, REENROLLMENT_POLICY_LABELS, type ReEnrollmentPolicy } from "../settings/reenrollment";
 import { cancelLiveCommands } from "./commands";
@@ -22,7 +23,7 @@ import { requestPush } from "./push";
 export const SEALED_CONTEXT = { bootstrap: "bootstrap-token", unlock: "unlock-token" } as const;
 
 /** RFC 5280 CRLReason for a certificate replaced by a new enrollment of the same device. */
-export const SUPERSEDED = "superseded";
+export const SUPERSEDED = "superseded" as const;
 
 /** What an Authenticate says about the device and its enrollment (the device row's fields). */
 export interface AuthenticateFields {
@@ -40,16 +41,12 @@ export interface AuthenticateFields {
   groupId: string | null;
   tokenId: string | null;
   userId: string | null;
+  /** An account-driven Mac: its device channel carries no access token (checkBearer). */
+  deviceChannelCertOnly: boolean | null;
   topic: string | null;
 }
 
 export type Verdict = { apply: boolean; why: string };
-
-/** A certificate row that no longer exists cannot speak for anyone; any other failure must stop the hand-over. */
-function ignoreMissing(err: unknown): void {
-  if (err instanceof AppError && err.status === 404) return;
-  throw err;
-}
 
 /**
  * Whether a new identity may take over the known device now. A device that checked out has
@@ -115,7 +112,8 @@ async function handOver(device: Device, incoming: Incoming, how: { holdId?: stri
   const others = await db().certificate.findMany({ where: { deviceId: device.id, revokedAt: null, serial: { not: incoming.cert.serial } }, select: { serial: true } });
   const serials = new Set(others.map((c) => c.serial));
   if (device.certSerial && device.certSerial !== incoming.cert.serial) serials.add(device.certSerial);
-  for (const serial of serials) await revokeCertificate(serial, SUPERSEDED).catch(ignoreMissing);
+  // Superseded: the new identity replaces them (no cascade to it); unknown serials are skipped.
+  await revokeCertificates([...serials], { code: SUPERSEDED, reason: `superseded by re-enrollment with ${incoming.cert.serial}` });
   const dropped = await cancelLiveCommands(device.id);
   await db().device.update({
     where: { id: device.id },
@@ -178,6 +176,12 @@ export async function heldReEnrollmentOf(cert: CertificateRow): Promise<(ReEnrol
   if (cert.deviceId) return null;
   const row = await db().reEnrollment.findUnique({ where: { newSerial: cert.serial }, include: { device: true } });
   return row?.status === "PENDING" ? row : null;
+}
+
+/** The enrollment a held identity's Authenticate asked for, as checkBearer judges its later messages. */
+export function heldEnrollment(held: ReEnrollment): Pick<Device, "userId" | "enrollmentType" | "deviceChannelCertOnly"> {
+  const fields = JSON.parse(held.authenticate) as Partial<AuthenticateFields>;
+  return { userId: fields.userId ?? held.newUserId, enrollmentType: fields.enrollmentType ?? "OTA", deviceChannelCertOnly: fields.deviceChannelCertOnly ?? null };
 }
 
 /** A held identity's TokenUpdate / SetBootstrapToken: kept on the hold (sealed) for approval. */
@@ -247,7 +251,7 @@ export async function approveReEnrollment(id: string, actor: string, deviceId?: 
 export async function denyReEnrollment(id: string, actor: string, deviceId?: string): Promise<void> {
   const hold = await pendingHold(id, deviceId);
   await claim(id, "DENIED", actor);
-  await revokeCertificate(hold.newSerial, "re-enrollment denied").catch(ignoreMissing);
+  await revokeCertificates([hold.newSerial], { reason: `re-enrollment denied by ${actor}` });
   await db().reEnrollment.update({ where: { id }, data: { pushToken: null, pushMagic: null, unlockTokenEnc: null, bootstrapTokenEnc: null } });
   await writeEnrollmentLog({
     step: "checkin",

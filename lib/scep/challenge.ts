@@ -26,7 +26,7 @@ export type ChallengeSource = "STATIC" | "DYNAMIC" | "TOKEN" | "NDES" | "RENEWAL
 
 export type ChallengeVerdict =
   | { ok: true; source: ChallengeSource; tokenId: string | null; userId: string | null; renewedFromSerial?: string | null }
-  | { ok: false; reason: Extract<ReasonCode, "scep_bad_challenge" | "scep_challenge_expired" | "scep_challenge_replayed">; detail: string; tokenId?: string | null };
+  | { ok: false; reason: Extract<ReasonCode, "scep_bad_challenge" | "scep_challenge_expired" | "scep_challenge_replayed" | "scep_challenge_revoked">; detail: string; tokenId?: string | null };
 
 /** 32 characters of [A-Z0-9]: what NDES clients look for with [A-Z0-9]{16,32}. */
 export function newOneTimeChallenge(): string {
@@ -101,6 +101,11 @@ async function verifyOneTime(profile: ScepProfile, challenge: string): Promise<C
     return { ok: false, reason: "scep_bad_challenge", detail: "the challenge is not one this SCEP profile issued" };
   }
   if (row.usedAt) return { ok: false, reason: "scep_challenge_replayed", detail: `the one-time challenge was already used at ${row.usedAt.toISOString()}`, tokenId: row.tokenId };
+  // Before the expiry check: revoking the token also ends its challenges' lifetime, and this says why.
+  const token = row.tokenId ? await db().enrollmentToken.findUnique({ where: { id: row.tokenId }, select: { revokedAt: true } }) : null;
+  if (token?.revokedAt) {
+    return { ok: false, reason: "scep_challenge_revoked", detail: `the one-time challenge belongs to enrollment token ${row.tokenId}, revoked at ${token.revokedAt.toISOString()}`, tokenId: row.tokenId };
+  }
   if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "scep_challenge_expired", detail: `the one-time challenge expired at ${row.expiresAt.toISOString()}`, tokenId: row.tokenId };
   // Conditional update: of two concurrent requests with the same challenge, one wins.
   const { count } = await db().scepChallenge.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date() } });

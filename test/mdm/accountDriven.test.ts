@@ -1,7 +1,9 @@
 // Seed 003 step 19 from the MDM side: account-driven devices send the access token on every
-// check-in and command request. Authenticate records the user and the enrollment type (user
-// enrollment keyed on EnrollmentID, device enrollment on UDID) and puts the device in the
-// routing rule's group; requests without the token, or with another user's, are refused.
+// check-in and command request (a Mac's device channel is the exception, but only when the
+// server's record of its enroll request says Mac: test/adde/checkin.test.ts). Authenticate
+// records the user and the enrollment type (user enrollment keyed on EnrollmentID, device
+// enrollment on UDID) and puts the device in the routing rule's group; requests without the
+// token, or with another user's, are refused.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueAccessToken } from "@/lib/enrollment/accessTokens";
 import { createRoute } from "@/lib/enrollment/routes";
@@ -77,19 +79,18 @@ describe("account-driven devices", () => {
     expect((await sim.tokenUpdate()).status).toBe(200);
 
     // Another user, with a valid token and certificate of their own, cannot take the device
-    // over: under the default re-enrollment setting the new identity is held for an admin
-    // (answered 200 with nothing, so it does not unenroll) and the device stays Kim's.
+    // over, under any re-enrollment setting: refused outright (not even held for approval),
+    // and the device stays Kim's.
     const lee = await userId("lee@example.com");
     const kimsSerial = (await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).certSerial;
     const thief = await simDevice(server, topic, await issueIdentity(`CN=${udid}`, { userId: lee }), { udid, bearer: await issueAccessToken(lee, "mdm-adde") });
-    expect((await thief.authenticate()).status).toBe(200);
+    expect((await thief.authenticate()).status).toBe(401);
     expect(await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).toMatchObject({ userId: kim, certSerial: kimsSerial });
-    expect(await t.client.reEnrollment.findFirstOrThrow({ where: { device: { identifier: udid } } })).toMatchObject({ status: "PENDING", newUserId: lee, previousUserId: kim });
-    const poll = await thief.report({ Status: "Idle" });
-    expect(poll.status).toBe(200);
-    expect(poll.command).toBeNull();
+    expect(await t.client.reEnrollment.count({ where: { device: { identifier: udid } } })).toBe(0);
+    expect((await thief.report({ Status: "Idle" })).status).toBe(401);
 
-    // The account-driven certificate cannot be used without the token, even at Authenticate.
+    // The account-driven certificate cannot be used without the token, even at Authenticate and
+    // although the message says Mac: no enroll request on record names a Mac for this enrollment.
     const bare = await simDevice(server, topic, sim.identity!, { udid });
     expect((await bare.authenticate()).status).toBe(401);
   });

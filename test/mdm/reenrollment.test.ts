@@ -2,6 +2,7 @@
 // known device's UDID gets nothing of the device (no bootstrap token, no queued command,
 // no push credentials), the previous certificate stops working, and the setting decides
 // whether the hand-over happens at once or waits for an admin (approve / deny).
+import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
@@ -9,7 +10,8 @@ import { currentMdmTopic } from "@/lib/mdm/endpoints";
 import { createGroup } from "@/lib/mdm/groups";
 import { addPolicy } from "@/lib/mdm/policies";
 import { enqueueCommand } from "@/lib/mdm/commands";
-import { parsePlistStrict, type PlistDict } from "@/lib/mdm/plist";
+import { currentCrl } from "@/lib/pki/crl";
+import { parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
 import { approveReEnrollment, denyReEnrollment, reEnrollmentVerdict } from "@/lib/mdm/reenrollment";
 import { updateReEnrollmentSettings, getReEnrollmentSettings, type ReEnrollmentPolicy } from "@/lib/settings/reenrollment";
 import { issueIdentity, randomUdid, serveMdm, simDevice } from "./helpers";
@@ -32,6 +34,14 @@ afterAll(async () => {
 
 const setPolicy = (policy: ReEnrollmentPolicy) => updateReEnrollmentSettings({ policy });
 beforeEach(() => setPolicy("same-enrollment"));
+
+/** The reason OpenSSL reads for this serial in the published CRL (null when not listed). */
+async function crlReasonOf(serial: string): Promise<string | null> {
+  const text = execFileSync("openssl", ["crl", "-inform", "DER", "-noout", "-text"], { input: Buffer.from((await currentCrl()).der) }).toString();
+  const entry = text.split(/Serial Number: /).find((e) => e.split(/\s/)[0].toLowerCase() === serial.toLowerCase());
+  if (!entry) return null;
+  return entry.match(/X509v3 CRL Reason Code:\s*\n\s*(.+)/)?.[1].trim() ?? "none";
+}
 
 async function token(name: string, groupId: string | null = null) {
   return t.client.enrollmentToken.create({ data: { name, groupId } });
@@ -94,7 +104,8 @@ describe("hand-over to a new identity", () => {
     expect(await t.client.command.findUnique({ where: { uuid: victim.queuedUuid } })).toBeNull();
 
     // The previous certificate is revoked (superseded) and can no longer speak for the device.
-    expect(await t.client.certificate.findUniqueOrThrow({ where: { serial: victim.serial } })).toMatchObject({ revocationReason: "superseded" });
+    expect(await t.client.certificate.findUniqueOrThrow({ where: { serial: victim.serial } })).toMatchObject({ revokedAt: expect.any(Date) });
+    expect(await crlReasonOf(victim.serial)).toBe("Superseded");
     const oldPoll = await victim.sim.report({ Status: "Idle" });
     expect(oldPoll.status).toBe(401);
     expect((await victim.sim.checkin({ MessageType: "GetBootstrapToken", UDID: victim.udid })).status).toBe(401);
