@@ -71,7 +71,7 @@ export const REASONS = {
   },
   scep_subject_too_long: {
     title: "Certificate subject too long",
-    fix: "The expanded subject exceeds 64 characters. Shorten the SCEP profile's subject template.",
+    fix: "An expanded subject attribute exceeds its X.520 limit (CN, O and OU: 64 characters, a $PROFILE_IDENTIFIER included). Shorten the fixed text or drop a variable in the SCEP profile's subject template.",
   },
   scep_subject_unresolved: {
     title: "Certificate subject incomplete",

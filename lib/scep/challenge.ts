@@ -13,8 +13,10 @@ import { unsealStaticChallenge, type ScepProfile } from "./profiles";
 
 /** How long a one-time challenge stays valid (NDES's default is 60 minutes too). */
 export const ONE_TIME_CHALLENGE_MINUTES = 60;
-/** NDES keeps at most this many unused passwords; then its page says the cache is full. */
-export const NDES_MAX_UNUSED = 5;
+/** NDES keeps this many unused passwords by default; then its page says the cache is full. */
+export const NDES_DEFAULT_CACHE_SIZE = 5;
+/** The most a profile may keep (a mass deployment fetches hundreds ahead). */
+export const NDES_MAX_CACHE_SIZE = 1000;
 
 export interface EnrollmentContext {
   tokenId?: string | null;
@@ -28,7 +30,12 @@ export type ChallengeVerdict =
   | { ok: true; source: ChallengeSource; tokenId: string | null; userId: string | null; renewedFromSerial?: string | null }
   | { ok: false; reason: Extract<ReasonCode, "scep_bad_challenge" | "scep_challenge_expired" | "scep_challenge_replayed">; detail: string; tokenId?: string | null };
 
-/** 32 characters of [A-Z0-9]: what NDES clients look for with [A-Z0-9]{16,32}. */
+/** NDES's format: 16 uppercase hexadecimal characters (64 bits); integrations match [A-F0-9]{16}. */
+export function newNdesChallenge(): string {
+  return crypto.randomBytes(8).toString("hex").toUpperCase();
+}
+
+/** 32 characters of [A-Z0-9] (~165 bits), for one-time challenges no NDES client parses. */
 export function newOneTimeChallenge(): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   // 252 = 7 * 36: rejection sampling keeps the characters uniform.
@@ -50,7 +57,7 @@ async function storeOneTime(profileId: string, source: "DYNAMIC" | "NDES", ctx: 
   await db().scepChallenge.deleteMany({
     where: { profileId, source: { in: ["DYNAMIC", "NDES"] }, expiresAt: { lt: new Date(Date.now() - EXPIRED_CHALLENGE_RETENTION_DAYS * 86_400_000) } },
   });
-  const challenge = newOneTimeChallenge();
+  const challenge = source === "NDES" ? newNdesChallenge() : newOneTimeChallenge();
   await db().scepChallenge.create({
     data: {
       profileId,
@@ -84,14 +91,16 @@ export async function challengeForEnrollment(scepProfileId: string, ctx: Enrollm
   throw new Error(`unknown challenge type ${String(profile.challengeType)}`);
 }
 
-export type NdesIssue = { ok: true; challenge: string } | { ok: false; reason: "cache_full" };
+export type NdesIssue = { ok: true; challenge: string } | { ok: false; reason: "cache_full"; cacheSize: number };
 
-/** NDES challenge URL: a fresh one-time challenge unless NDES_MAX_UNUSED are still unused. */
+/** NDES challenge URL: a fresh one-time challenge unless the profile's cache size are still unused. */
 export async function issueNdesChallenge(profileId: string): Promise<NdesIssue> {
+  const profile = await db().scepProfile.findUnique({ where: { id: profileId }, select: { ndesCacheSize: true } });
+  if (!profile) throw notFound("SCEP profile");
   const unused = await db().scepChallenge.count({
     where: { profileId, source: "NDES", usedAt: null, expiresAt: { gt: new Date() } },
   });
-  if (unused >= NDES_MAX_UNUSED) return { ok: false, reason: "cache_full" };
+  if (unused >= profile.ndesCacheSize) return { ok: false, reason: "cache_full", cacheSize: profile.ndesCacheSize };
   return { ok: true, challenge: await storeOneTime(profileId, "NDES", {}) };
 }
 
