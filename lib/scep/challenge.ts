@@ -1,12 +1,12 @@
 // SCEP challenges: what goes into a device's profile, and whether a request's
 // challengePassword is acceptable. STATIC is a shared password (sealed, compared in
 // constant time); DYNAMIC and NDES are one-time values stored as SHA-256 hashes (single
-// use, short expiry); TOKEN is the enrollment JWT itself, which was counted when the
-// profile was downloaded, so SCEP verifies it without taking another use.
+// use, short expiry); TOKEN is a one-time value of the same kind issued for one counted
+// download of an enrollment token and bound to it: it fits PKCS#9's 255 characters (the
+// JWT does not) and is resolved server-side to its token, which must still be valid.
 import crypto from "node:crypto";
-import { db, isUniqueViolation } from "../db/client";
+import { db } from "../db/client";
 import { notFound, badRequest } from "../errors";
-import { verifyEnrollmentToken } from "../enrollment/tokens";
 import type { ReasonCode } from "../log/reasons";
 import { safeEqual, sha256Hex } from "../secrets/hash";
 import { unsealStaticChallenge, type ScepProfile } from "./profiles";
@@ -20,7 +20,6 @@ export const NDES_MAX_CACHE_SIZE = 1000;
 
 export interface EnrollmentContext {
   tokenId?: string | null;
-  tokenJwt?: string | null;
   userId?: string | null;
 }
 
@@ -50,12 +49,16 @@ export function newOneTimeChallenge(): string {
 
 /** Expired one-time challenges are kept this long (so a late reuse still reads "expired"), then pruned. */
 export const EXPIRED_CHALLENGE_RETENTION_DAYS = 7;
+/**
+ * A TOKEN challenge lives as long as its token, at most this long: the profile it is in may
+ * wait on a Mac before the user installs it (the JWT challenge it replaces lived as long).
+ */
+export const TOKEN_CHALLENGE_MAX_DAYS = 30;
 
-async function storeOneTime(profileId: string, source: "DYNAMIC" | "NDES", ctx: EnrollmentContext): Promise<string> {
+async function storeOneTime(profileId: string, source: "DYNAMIC" | "NDES" | "TOKEN", ctx: EnrollmentContext, expiresAt?: Date): Promise<string> {
   // Keep the table small: one row per profile download would otherwise grow forever.
-  // TOKEN claim rows are never pruned: they count downloads.
   await db().scepChallenge.deleteMany({
-    where: { profileId, source: { in: ["DYNAMIC", "NDES"] }, expiresAt: { lt: new Date(Date.now() - EXPIRED_CHALLENGE_RETENTION_DAYS * 86_400_000) } },
+    where: { profileId, source: { in: ["DYNAMIC", "NDES", "TOKEN"] }, expiresAt: { lt: new Date(Date.now() - EXPIRED_CHALLENGE_RETENTION_DAYS * 86_400_000) } },
   });
   const challenge = source === "NDES" ? newNdesChallenge() : newOneTimeChallenge();
   await db().scepChallenge.create({
@@ -65,10 +68,19 @@ async function storeOneTime(profileId: string, source: "DYNAMIC" | "NDES", ctx: 
       source,
       tokenId: ctx.tokenId ?? null,
       userId: ctx.userId ?? null,
-      expiresAt: new Date(Date.now() + ONE_TIME_CHALLENGE_MINUTES * 60_000),
+      expiresAt: expiresAt ?? new Date(Date.now() + ONE_TIME_CHALLENGE_MINUTES * 60_000),
     },
   });
   return challenge;
+}
+
+/** TOKEN: one challenge per counted download, bound to the token, valid while the token is. */
+async function storeTokenChallenge(profileId: string, tokenId: string): Promise<string> {
+  const token = await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { expiresAt: true } });
+  if (!token) throw notFound("enrollment token");
+  const cap = Date.now() + TOKEN_CHALLENGE_MAX_DAYS * 86_400_000;
+  const expiresAt = new Date(Math.min(token.expiresAt?.getTime() ?? cap, cap));
+  return storeOneTime(profileId, "TOKEN", { tokenId }, expiresAt);
 }
 
 /** The challenge to embed in a device's SCEP payload for this enrollment. */
@@ -82,8 +94,8 @@ export async function challengeForEnrollment(scepProfileId: string, ctx: Enrollm
       return value;
     }
     case "TOKEN":
-      if (!ctx.tokenJwt) throw badRequest("token_required", "this SCEP profile uses the enrollment token as its challenge, and there is no token");
-      return ctx.tokenJwt;
+      if (!ctx.tokenId) throw badRequest("token_required", "this SCEP profile binds its challenge to an enrollment token, and there is no token");
+      return storeTokenChallenge(profile.id, ctx.tokenId);
     case "DYNAMIC":
     case "NDES":
       return storeOneTime(profile.id, profile.challengeType, ctx);
@@ -104,48 +116,34 @@ export async function issueNdesChallenge(profileId: string): Promise<NdesIssue> 
   return { ok: true, challenge: await storeOneTime(profileId, "NDES", {}) };
 }
 
-async function verifyOneTime(profile: ScepProfile, challenge: string): Promise<ChallengeVerdict> {
+type OneTimeRefusal = { reason: Extract<ReasonCode, "scep_bad_challenge" | "scep_challenge_expired">; detail: string };
+
+async function verifyOneTime(profile: ScepProfile, challenge: string, stillValid?: (tokenId: string | null) => Promise<OneTimeRefusal | null>): Promise<ChallengeVerdict> {
   const row = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) } });
   if (!row || row.profileId !== profile.id || row.source !== profile.challengeType) {
     return { ok: false, reason: "scep_bad_challenge", detail: "the challenge is not one this SCEP profile issued" };
   }
   if (row.usedAt) return { ok: false, reason: "scep_challenge_replayed", detail: `the one-time challenge was already used at ${row.usedAt.toISOString()}`, tokenId: row.tokenId };
   if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "scep_challenge_expired", detail: `the one-time challenge expired at ${row.expiresAt.toISOString()}`, tokenId: row.tokenId };
+  const refusal = stillValid ? await stillValid(row.tokenId) : null;
+  if (refusal) return { ok: false, ...refusal, tokenId: row.tokenId };
   // Conditional update: of two concurrent requests with the same challenge, one wins.
   const { count } = await db().scepChallenge.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date() } });
   if (count !== 1) return { ok: false, reason: "scep_challenge_replayed", detail: "the one-time challenge was used by a concurrent request", tokenId: row.tokenId };
-  return { ok: true, source: profile.challengeType as "DYNAMIC" | "NDES", tokenId: row.tokenId, userId: row.userId };
+  return { ok: true, source: profile.challengeType as "DYNAMIC" | "NDES" | "TOKEN", tokenId: row.tokenId, userId: row.userId };
 }
 
-async function verifyToken(profile: ScepProfile, jwt: string): Promise<ChallengeVerdict> {
-  const result = await verifyEnrollmentToken(jwt);
-  // "Used up" is expected: the profile download that delivered this JWT took the last use.
-  if (!result.ok && result.reason !== "token_exhausted") {
-    const reason = result.reason === "token_expired" ? "scep_challenge_expired" : "scep_bad_challenge";
-    return { ok: false, reason, detail: `the enrollment token is not valid (${result.reason})`, tokenId: result.tokenId ?? null };
-  }
-  const tokenId = result.tokenId!;
-  const token = result.ok ? result.token : await db().enrollmentToken.findUnique({ where: { id: tokenId } });
-  if (!token) return { ok: false, reason: "scep_bad_challenge", detail: "the enrollment token no longer exists", tokenId };
-  if (token.scepProfileId && token.scepProfileId !== profile.id) {
-    return { ok: false, reason: "scep_bad_challenge", detail: "the enrollment token belongs to another SCEP profile", tokenId };
-  }
-  // Each counted download may yield one certificate. Claims are numbered rows in
-  // ScepChallenge (hash of token id and claim number, unique), so two concurrent requests
-  // cannot take the same claim: the loser gets "replayed".
-  const claims = await db().scepChallenge.count({ where: { tokenId, source: "TOKEN" } });
-  if (claims >= token.useCount) {
-    return { ok: false, reason: "scep_challenge_replayed", detail: `the enrollment token has already been used for ${claims} certificate(s), as many as profiles were downloaded`, tokenId };
-  }
-  try {
-    await db().scepChallenge.create({
-      data: { profileId: profile.id, hash: sha256Hex(`token-claim:${tokenId}:${claims}`), source: "TOKEN", tokenId, expiresAt: new Date(), usedAt: new Date() },
-    });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    return { ok: false, reason: "scep_challenge_replayed", detail: "the enrollment token was used by a concurrent request", tokenId };
-  }
-  return { ok: true, source: "TOKEN", tokenId, userId: null };
+/** TOKEN: the one-time challenge of one download, whose token must still be valid (not revoked, not expired). */
+async function verifyToken(profile: ScepProfile, challenge: string): Promise<ChallengeVerdict> {
+  const verdict = await verifyOneTime(profile, challenge, async (tokenId) => {
+    const token = tokenId ? await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { revokedAt: true, expiresAt: true, scepProfileId: true } }) : null;
+    if (!token) return { reason: "scep_bad_challenge", detail: "the enrollment token this challenge was issued for no longer exists" };
+    if (token.revokedAt) return { reason: "scep_bad_challenge", detail: `the enrollment token was revoked at ${token.revokedAt.toISOString()}` };
+    if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) return { reason: "scep_challenge_expired", detail: `the enrollment token expired at ${token.expiresAt.toISOString()}` };
+    // "Used up" is expected: the download that delivered this challenge may have taken the last use.
+    return null;
+  });
+  return verdict;
 }
 
 /**
@@ -206,7 +204,7 @@ export async function peekChallengeContext(profile: ScepProfile, challenge: stri
   if (renewal && renewal.profileId === profile.id && renewal.source.startsWith(RENEWAL_SOURCE_PREFIX)) {
     return { tokenId: renewal.tokenId, userId: renewal.userId, renewedFromSerial: renewal.source.slice(RENEWAL_SOURCE_PREFIX.length) };
   }
-  if (profile.challengeType === "DYNAMIC" || profile.challengeType === "NDES") {
+  if (profile.challengeType === "DYNAMIC" || profile.challengeType === "NDES" || profile.challengeType === "TOKEN") {
     const row = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) }, select: { profileId: true, tokenId: true, userId: true } });
     if (row && row.profileId === profile.id) return { tokenId: row.tokenId, userId: row.userId };
   }

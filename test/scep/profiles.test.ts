@@ -5,7 +5,7 @@ import { createScepProfile, deleteScepProfile, getScepProfile, getScepProfileRow
 import { challengeForEnrollment, issueNdesChallenge, verifyChallenge } from "@/lib/scep/challenge";
 import { expandSubject, templateProblem } from "@/lib/scep/subject";
 import { verifyPassword } from "@/lib/secrets/hash";
-import { createEnrollmentToken, consumeEnrollmentUse } from "@/lib/enrollment/tokens";
+import { createEnrollmentToken } from "@/lib/enrollment/tokens";
 
 let testDb: TestDb;
 beforeAll(async () => {
@@ -108,44 +108,65 @@ describe("SCEP profiles", () => {
     expect(await verifyChallenge(rowA, c2)).toMatchObject({ ok: false, reason: "scep_challenge_expired" });
   });
 
-  it("prunes one-time challenges a week after they expired, never TOKEN claims", async () => {
+  it("prunes one-time challenges (TOKEN ones too) a week after they expired", async () => {
     const p = await createScepProfile({ name: "Prune", challengeType: "DYNAMIC" });
     const old = await challengeForEnrollment(p.profile.id, {});
+    await testDb.client.scepChallenge.create({ data: { profileId: p.profile.id, hash: "token-challenge-test", source: "TOKEN", tokenId: "t", expiresAt: new Date(0), usedAt: new Date(0) } });
+    await testDb.client.scepChallenge.create({ data: { profileId: p.profile.id, hash: "renewal-test", source: "RENEWAL:01", expiresAt: new Date(0) } });
     await testDb.client.scepChallenge.updateMany({ where: { profileId: p.profile.id }, data: { expiresAt: new Date(Date.now() - 8 * 86_400_000) } });
-    await testDb.client.scepChallenge.create({ data: { profileId: p.profile.id, hash: "token-claim-test", source: "TOKEN", tokenId: "t", expiresAt: new Date(0), usedAt: new Date(0) } });
     const recent = await challengeForEnrollment(p.profile.id, {});
     const rows = await testDb.client.scepChallenge.findMany({ where: { profileId: p.profile.id } });
-    expect(rows.map((r) => r.source).sort()).toEqual(["DYNAMIC", "TOKEN"]);
+    expect(rows.map((r) => r.source).sort()).toEqual(["DYNAMIC", "RENEWAL:01"]);
     const row = (await getScepProfileRow(p.profile.id))!;
     expect(await verifyChallenge(row, old)).toMatchObject({ ok: false, reason: "scep_bad_challenge" });
     expect(await verifyChallenge(row, recent)).toMatchObject({ ok: true });
   });
 
-  it("TOKEN: the JWT is the challenge, valid once per counted download, not consuming uses", async () => {
+  it("TOKEN: a short one-time challenge per download, bound to the token, fits PKCS#9 (255)", async () => {
     const p = await createScepProfile({ name: "Tok", challengeType: "TOKEN" });
+    const other = await createScepProfile({ name: "TokOther", challengeType: "TOKEN" });
     const row = (await getScepProfileRow(p.profile.id))!;
-    const token = await createEnrollmentToken({ name: "t", expiresIn: "24h", maxUses: 1, scepProfileId: p.profile.id });
-    expect(await challengeForEnrollment(p.profile.id, { tokenId: token.id, tokenJwt: token.jwt })).toBe(token.jwt);
-    // Not downloaded yet: nothing counted, so no certificate may be issued.
-    expect(await verifyChallenge(row, token.jwt)).toMatchObject({ ok: false, reason: "scep_challenge_replayed" });
-    expect(await consumeEnrollmentUse(token.id)).toBe(true);
-    const ok = await verifyChallenge(row, token.jwt);
-    expect(ok).toMatchObject({ ok: true, source: "TOKEN", tokenId: token.id });
+    const token = await createEnrollmentToken({ name: "t", expiresIn: "24h", maxUses: 2, scepProfileId: p.profile.id });
+    // The JWT is far too long for challengePassword; the challenge is not the JWT and not derived from it.
+    expect(token.jwt.length).toBeGreaterThan(255);
+    const c1 = await challengeForEnrollment(p.profile.id, { tokenId: token.id });
+    const c2 = await challengeForEnrollment(p.profile.id, { tokenId: token.id });
+    for (const c of [c1, c2]) {
+      expect(c.length).toBeLessThanOrEqual(255);
+      expect(c).not.toContain(token.jwt.slice(0, 20));
+    }
+    expect(c1).not.toBe(c2);
+    await expect(challengeForEnrollment(p.profile.id, {})).rejects.toMatchObject({ status: 400 });
+    // The JWT itself is no challenge.
+    expect(await verifyChallenge(row, token.jwt)).toMatchObject({ ok: false, reason: "scep_bad_challenge" });
+    expect(await verifyChallenge((await getScepProfileRow(other.profile.id))!, c1)).toMatchObject({ ok: false, reason: "scep_bad_challenge" });
+    expect(await verifyChallenge(row, c1)).toMatchObject({ ok: true, source: "TOKEN", tokenId: token.id });
+    expect(await verifyChallenge(row, c1)).toMatchObject({ ok: false, reason: "scep_challenge_replayed", tokenId: token.id });
     const t = await testDb.client.enrollmentToken.findUniqueOrThrow({ where: { id: token.id } });
-    expect(t.useCount).toBe(1);
-    expect(await verifyChallenge(row, token.jwt + "x")).toMatchObject({ ok: false, reason: "scep_bad_challenge" });
-    // The one download is spent: no second certificate.
-    expect(await verifyChallenge(row, token.jwt)).toMatchObject({ ok: false, reason: "scep_challenge_replayed" });
+    expect(t.useCount).toBe(0); // SCEP takes no use: the download counted it
+    // The token is resolved server-side: a revoked token's challenge no longer enrolls.
+    await testDb.client.enrollmentToken.update({ where: { id: token.id }, data: { revokedAt: new Date() } });
+    expect(await verifyChallenge(row, c2)).toMatchObject({ ok: false, reason: "scep_bad_challenge", tokenId: token.id });
   });
 
-  it("TOKEN: concurrent requests with the same JWT get one claim per download, no more", async () => {
+  it("TOKEN: the challenge expires with its token", async () => {
+    const p = await createScepProfile({ name: "TokExp", challengeType: "TOKEN" });
+    const row = (await getScepProfileRow(p.profile.id))!;
+    const token = await createEnrollmentToken({ name: "t-exp", expiresIn: "24h", maxUses: 1, scepProfileId: p.profile.id });
+    const c = await challengeForEnrollment(p.profile.id, { tokenId: token.id });
+    const stored = await testDb.client.scepChallenge.findFirstOrThrow({ where: { tokenId: token.id, source: "TOKEN" } });
+    expect(stored.expiresAt.getTime()).toBe((await testDb.client.enrollmentToken.findUniqueOrThrow({ where: { id: token.id } })).expiresAt!.getTime());
+    await testDb.client.enrollmentToken.update({ where: { id: token.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await verifyChallenge(row, c)).toMatchObject({ ok: false, reason: "scep_challenge_expired" });
+  });
+
+  it("TOKEN: concurrent requests with the same challenge: one certificate", async () => {
     const p = await createScepProfile({ name: "Tok2", challengeType: "TOKEN" });
     const row = (await getScepProfileRow(p.profile.id))!;
     const token = await createEnrollmentToken({ name: "t2", expiresIn: "24h", maxUses: 2, scepProfileId: p.profile.id });
-    expect(await consumeEnrollmentUse(token.id)).toBe(true);
-    expect(await consumeEnrollmentUse(token.id)).toBe(true);
-    const verdicts = await Promise.all(Array.from({ length: 6 }, () => verifyChallenge(row, token.jwt)));
-    expect(verdicts.filter((v) => v.ok).length).toBe(2);
+    const c = await challengeForEnrollment(p.profile.id, { tokenId: token.id });
+    const verdicts = await Promise.all(Array.from({ length: 6 }, () => verifyChallenge(row, c)));
+    expect(verdicts.filter((v) => v.ok).length).toBe(1);
     expect(verdicts.filter((v) => !v.ok).every((v) => !v.ok && v.reason === "scep_challenge_replayed")).toBe(true);
   });
 
