@@ -10,7 +10,7 @@ import { nameParts, type NamePart } from "../pki/names";
 export class CsrError extends Error {
   constructor(
     message: string,
-    readonly kind: "malformed" | "bad_signature",
+    readonly kind: "malformed" | "bad_signature" | "unsupported_algorithm",
   ) {
     super(message);
     this.name = "CsrError";
@@ -51,7 +51,7 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
     throw new CsrError(err instanceof DerError ? err.message : "the certificate request is not PKCS#10", "malformed");
   }
   const hash = SIG_HASH[csr.signatureAlgorithm.algorithmId];
-  if (!hash) throw new CsrError(`unsupported CSR signature algorithm ${csr.signatureAlgorithm.algorithmId}`, "malformed");
+  if (!hash) throw new CsrError(`unsupported CSR signature algorithm ${csr.signatureAlgorithm.algorithmId}`, "unsupported_algorithm");
   let ok = false;
   try {
     ok = crypto.verify(hash, new Uint8Array(csr.tbsView), nodePublicKey(csr.subjectPublicKeyInfo), new Uint8Array(csr.signatureValue.valueBlock.valueHexView));

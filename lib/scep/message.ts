@@ -133,7 +133,7 @@ export interface CertRepInput {
   signer: Signer;
   transactionId: string;
   recipientNonce: Uint8Array | null;
-  status: "SUCCESS" | "FAILURE";
+  status: "SUCCESS" | "FAILURE" | "PENDING";
   failInfo?: FailInfoName;
   failInfoText?: string;
   /** SUCCESS: the issued certificate, encrypted to the requester. */
@@ -163,6 +163,8 @@ export async function buildCertRep(input: CertRepInput): Promise<Uint8Array> {
     // SignedData without content.
     return signData(new Uint8Array(0), input.signer, { attributes });
   }
+  // PENDING (RFC 8894 3.3.2): no failInfo and no envelope either; the client polls with CertPoll.
+  if (input.status === "PENDING") return signData(new Uint8Array(0), input.signer, { attributes });
   if (!input.issuedCertDer || !input.requesterCert) throw new Error("SUCCESS CertRep needs the issued certificate and the requester's certificate");
   const envelope = encryptEnvelope(certsOnly([input.issuedCertDer]), input.requesterCert, input.cipherOid);
   return signData(envelope, input.signer, { attributes });

@@ -6,6 +6,7 @@ CREATE TABLE "ScepTransaction" (
     "id" TEXT NOT NULL,
     "profileId" TEXT NOT NULL,
     "transactionId" TEXT NOT NULL,
+    "authority" TEXT NOT NULL,
     "keyHash" TEXT NOT NULL,
     "signerKeyHash" TEXT NOT NULL,
     "cipherOid" TEXT NOT NULL,
@@ -19,7 +20,7 @@ CREATE TABLE "ScepTransaction" (
 CREATE INDEX "ScepTransaction_createdAt_idx" ON "ScepTransaction"("createdAt");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "ScepTransaction_profileId_transactionId_key" ON "ScepTransaction"("profileId", "transactionId");
+CREATE UNIQUE INDEX "ScepTransaction_profileId_transactionId_authority_key" ON "ScepTransaction"("profileId", "transactionId", "authority");
 
 -- AddForeignKey
 ALTER TABLE "ScepTransaction" ADD CONSTRAINT "ScepTransaction_profileId_fkey" FOREIGN KEY ("profileId") REFERENCES "ScepProfile"("id") ON DELETE CASCADE ON UPDATE CASCADE;

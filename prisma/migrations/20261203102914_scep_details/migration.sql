@@ -3,6 +3,7 @@ CREATE TABLE "ScepTransaction" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "profileId" TEXT NOT NULL,
     "transactionId" TEXT NOT NULL,
+    "authority" TEXT NOT NULL,
     "keyHash" TEXT NOT NULL,
     "signerKeyHash" TEXT NOT NULL,
     "cipherOid" TEXT NOT NULL,
@@ -43,4 +44,4 @@ PRAGMA defer_foreign_keys=OFF;
 CREATE INDEX "ScepTransaction_createdAt_idx" ON "ScepTransaction"("createdAt");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "ScepTransaction_profileId_transactionId_key" ON "ScepTransaction"("profileId", "transactionId");
+CREATE UNIQUE INDEX "ScepTransaction_profileId_transactionId_authority_key" ON "ScepTransaction"("profileId", "transactionId", "authority");
