@@ -13,10 +13,6 @@ import { unsealStaticChallenge, type ScepProfile } from "./profiles";
 
 /** How long a one-time challenge stays valid (NDES's default is 60 minutes too). */
 export const ONE_TIME_CHALLENGE_MINUTES = 60;
-/** NDES keeps this many unused passwords by default; then its page says the cache is full. */
-export const NDES_DEFAULT_CACHE_SIZE = 5;
-/** The most a profile may keep (a mass deployment fetches hundreds ahead). */
-export const NDES_MAX_CACHE_SIZE = 1000;
 
 export interface EnrollmentContext {
   tokenId?: string | null;

@@ -9,7 +9,6 @@ import type { ScepProfile } from "../db/generated/sqlite/client";
 import { badRequest, conflict, invalidInput, notFound } from "../errors";
 import { seal, unseal } from "../secrets/sealed";
 import { hashPassword } from "../secrets/hash";
-import { NDES_DEFAULT_CACHE_SIZE, NDES_MAX_CACHE_SIZE } from "./challenge";
 import { staticChallengeProblem } from "./challengeStrength";
 import { templateProblem } from "./subject";
 import { scepUrl } from "./url";
@@ -20,6 +19,11 @@ export const CHALLENGE_TYPES = ["STATIC", "DYNAMIC", "TOKEN", "NDES"] as const;
 export type ChallengeKind = (typeof CHALLENGE_TYPES)[number];
 
 const SEAL_CONTEXT = "scep:static";
+
+/** NDES keeps this many unused passwords by default; then its page says the cache is full. */
+export const NDES_DEFAULT_CACHE_SIZE = 5;
+/** The most a profile may keep (a mass deployment fetches hundreds ahead). */
+export const NDES_MAX_CACHE_SIZE = 1000;
 
 const subjectTemplate = z
   .string()
