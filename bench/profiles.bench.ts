@@ -5,6 +5,7 @@
 import crypto from "node:crypto";
 import os from "node:os";
 import { benchEnv, measure, openBenchDb } from "./helpers";
+import { getProfileTrust } from "@/lib/pki/trust";
 
 const SECONDS = Number(process.argv[2] ?? process.env.BENCH_SECONDS ?? 2);
 const env = benchEnv("profiles");
@@ -32,7 +33,7 @@ const rsaKey = crypto.createPrivateKey(signerKey.privatePem);
 
 const { xml } = buildEnrollmentProfile({
   displayName: "Bench MDM",
-  rootCaDer: ca.certDer,
+  trust: await getProfileTrust(),
   identity: { kind: "scep", url: "https://mdm.example.test/scep/x", name: "ca", challenge: "C".repeat(32), subject: "CN=OTA-0123456789AB", keySize: 2048, keyUsage: 5, allowAllAppsAccess: false, keyIsExtractable: false },
   mdm: { serverUrl: "https://mdm.example.test/mdm/connect", checkInUrl: "https://mdm.example.test/mdm/checkin", topic: "com.apple.mgmt.External.x", accessRights: ACCESS_RIGHTS_ALL, signMessage: true, checkOutWhenRemoved: true },
 });
@@ -47,7 +48,7 @@ const signed = await rate(() => signProfile(xml));
 line("signed profiles (signProfile: CMS SignedData)", signed, `${((signed.perSecond / rawRsa.perSecond) * 100).toFixed(0)}% of raw`);
 const built = await rate(async () => signProfile(buildEnrollmentProfile({
   displayName: "Bench MDM",
-  rootCaDer: ca.certDer,
+  trust: await getProfileTrust(),
   identity: { kind: "scep", url: "https://mdm.example.test/scep/x", name: "ca", challenge: "C".repeat(32), subject: "CN=OTA-0123456789AB", keySize: 2048, keyUsage: 5, allowAllAppsAccess: false, keyIsExtractable: false },
   mdm: { serverUrl: "https://mdm.example.test/mdm/connect", checkInUrl: "https://mdm.example.test/mdm/checkin", topic: "com.apple.mgmt.External.x", accessRights: ACCESS_RIGHTS_ALL, signMessage: true, checkOutWhenRemoved: true },
 }).xml));

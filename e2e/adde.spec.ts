@@ -83,7 +83,7 @@ test("an iPhone signs in on /authenticate through the IdP and the token enrolls"
   expect(wrong.status()).toBe(401);
 });
 
-test("OAuth 2 method: authorization code with PKCE through the IdP in Chromium, token exchange, profile, refresh", async ({ browser, request }) => {
+test("OAuth 2 method as Apple's client runs it (no PKCE) through the IdP in Chromium: 308 with code and state, token, profile, refresh, retried refresh", async ({ browser, request }) => {
   const auth = { authorization: `Bearer ${apiKey}` };
   expect((await request.put("/api/v1/adde/settings", { headers: auth, data: { authMethod: "oauth2", oauthClientId: "apple-enroll-e2e" } })).status()).toBe(200);
   try {
@@ -93,16 +93,15 @@ test("OAuth 2 method: authorization code with PKCE through the IdP in Chromium, 
     const c = parseChallenge(first.headers()["www-authenticate"]);
     expect(c).toMatchObject({ method: "apple-oauth2", "client-id": "apple-enroll-e2e", scope: "mdm-byod", "redirect-url": "apple-remotemanagement-user-login:/oauth2/redirection" });
 
-    const verifier = crypto.randomBytes(32).toString("base64url");
+    // Exactly the parameters Apple's client sends: no PKCE, a UUID as state, then login_hint.
+    const state = crypto.randomUUID().toUpperCase();
     const authorize = new URL(c["authorization-url"]);
     const params = {
       response_type: "code",
       client_id: c["client-id"],
       redirect_uri: c["redirect-url"],
       scope: c.scope,
-      state: "e2e-state",
-      code_challenge: crypto.createHash("sha256").update(verifier).digest("base64url"),
-      code_challenge_method: "S256",
+      state,
       login_hint: "ivy@example.com",
     };
     for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v);
@@ -113,14 +112,14 @@ test("OAuth 2 method: authorization code with PKCE through the IdP in Chromium, 
     await expect(page.getByText("ivy@example.com")).toBeVisible();
     await page.getByRole("button", { name: /^Continue with / }).click();
     const res = await completeIdpSignIn(page, "ivy@example.com");
-    expect(res.status()).toBe(302);
+    expect(res.status()).toBe(308);
     const back = new URL(res.headers()["location"]);
     await context.close();
     expect(`${back.protocol}${back.pathname}`).toBe("apple-remotemanagement-user-login:/oauth2/redirection");
-    expect(back.searchParams.get("state")).toBe("e2e-state");
+    expect(back.searchParams.get("state")).toBe(state);
 
     const tokenUrl = new URL(c["token-url"]).pathname;
-    const tok = await request.post(tokenUrl, { form: { grant_type: "authorization_code", code: back.searchParams.get("code")!, redirect_uri: c["redirect-url"], client_id: c["client-id"], code_verifier: verifier } });
+    const tok = await request.post(tokenUrl, { form: { grant_type: "authorization_code", code: back.searchParams.get("code")!, redirect_uri: c["redirect-url"], client_id: c["client-id"] } });
     expect(tok.status()).toBe(200);
     const tokens = (await tok.json()) as { access_token: string; refresh_token: string; token_type: string };
     expect(tokens.token_type).toBe("Bearer");
@@ -129,14 +128,35 @@ test("OAuth 2 method: authorization code with PKCE through the IdP in Chromium, 
     expect(second.status()).toBe(200);
     expect(second.headers()["content-type"]).toBe("application/x-apple-aspen-config");
 
-    const refreshed = await request.post(tokenUrl, { form: { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: c["client-id"] } });
+    const refresh = (refresh_token: string) => request.post(tokenUrl, { form: { grant_type: "refresh_token", refresh_token, client_id: c["client-id"] } });
+    const refreshed = await refresh(tokens.refresh_token);
     expect(refreshed.status()).toBe(200);
-    const reused = await request.post(tokenUrl, { form: { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: c["client-id"] } });
+    const next = (await refreshed.json()) as { refresh_token: string };
+    // The answer was lost and the device retries: inside the grace window it gets the same pair.
+    const retried = await refresh(tokens.refresh_token);
+    expect(retried.status()).toBe(200);
+    expect(((await retried.json()) as { refresh_token: string }).refresh_token).toBe(next.refresh_token);
+    // Once the new token has been used, the old one coming back is reuse: refused.
+    expect((await refresh(next.refresh_token)).status()).toBe(200);
+    const reused = await refresh(tokens.refresh_token);
     expect(reused.status()).toBe(400);
     expect(await reused.json()).toMatchObject({ error: "invalid_grant" });
   } finally {
     await request.put("/api/v1/adde/settings", { headers: auth, data: { authMethod: "simple" } });
   }
+});
+
+test("an identifier with + is discovered and shown on the sign-in page as typed", async ({ browser, request }) => {
+  // The device leaves "+" unencoded in user-identifier.
+  const d = await request.get("/.well-known/com.apple.remotemanagement?user-identifier=ivy+e2e@example.com&model-family=iPhone");
+  expect(d.status()).toBe(200);
+  const first = await request.post("/adde/byod", { headers: { "content-type": "application/xml" }, data: ENROLL_BODY });
+  const challenge = parseChallenge(first.headers()["www-authenticate"]);
+  const context = await browser.newContext({ ...IPHONE });
+  const page = await context.newPage();
+  await page.goto(`${challenge.url}?user-identifier=ivy+e2e@example.com`);
+  await expect(page.getByText("ivy+e2e@example.com")).toBeVisible();
+  await context.close();
 });
 
 test("an unknown domain gets Apple's well-known failed document", async ({ request }) => {

@@ -1,10 +1,17 @@
 // The mobile sign-in page the device's web authentication session shows (seed 003 steps 6-10).
+import { headers } from "next/headers";
 import { signInPage } from "@/lib/enrollment/userSignIn";
+import { parseQuery, RAW_QUERY_HEADER } from "@/lib/http/query";
 
 type Search = Record<string, string | string[] | undefined>;
 
-function one(v: string | string[] | undefined): string | null {
-  return typeof v === "string" ? v : null;
+/** The query as the device sent it (proxy.ts); Next's searchParams would read "+" as a space. */
+async function deviceQuery(search: Search): Promise<URLSearchParams> {
+  const raw = (await headers()).get(RAW_QUERY_HEADER);
+  if (raw !== null) return parseQuery(raw);
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(search)) if (typeof v === "string") q.set(k, v);
+  return q;
 }
 
 const input =
@@ -14,7 +21,8 @@ const secondary =
   "w-full rounded-lg border border-slate-300 bg-white px-4 py-3 text-base font-semibold text-slate-900 hover:bg-slate-100 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
 
 export async function SignInView({ mode, search }: { mode: string | null; search: Search }) {
-  const model = await signInPage({ identifier: one(search["user-identifier"]), mode, flow: one(search.flow), error: one(search.error) });
+  const q = await deviceQuery(search);
+  const model = await signInPage({ identifier: q.get("user-identifier"), mode, flow: q.get("flow"), error: q.get("error") });
   if (!model.ok) {
     return (
       <main className="mx-auto flex min-h-screen max-w-sm flex-col justify-center px-5 py-10">

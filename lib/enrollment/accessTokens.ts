@@ -34,7 +34,7 @@ const TOKEN_SHAPE = /^(ada|adr|adc)_[A-Za-z0-9_-]{43}$/;
 
 export type VerifyResult =
   | { ok: true; userId: string; userIdentifier: string; version: EnrollmentVersion }
-  | { ok: false; reason: ReasonCode };
+  | { ok: false; reason: ReasonCode; userIdentifier?: string };
 
 export function hashToken(token: string): string {
   return sha256Hex(token);
@@ -77,7 +77,7 @@ export async function issueAccessToken(userId: string, version: EnrollmentVersio
 }
 
 /** Keeps the table small: a user's tokens and codes that expired a week ago are gone (indexed by user). */
-async function pruneExpired(userId: string): Promise<void> {
+export async function pruneExpired(userId: string): Promise<void> {
   await db().accessToken.deleteMany({ where: { userId, expiresAt: { lt: new Date(Date.now() - 7 * 24 * 3600 * 1000) } } });
 }
 

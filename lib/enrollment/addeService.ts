@@ -11,15 +11,16 @@ import type { ReasonCode } from "../log/reasons";
 import { recordAccountEnrollment } from "../mdm/accountEnrollments";
 import { currentMdmTopic } from "../mdm/endpoints";
 import { mdmUrlsFor } from "../mdm/enrollmentRef";
-import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../mdm/plist";
-import { getCa } from "../pki/ca";
+import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../plist/plist";
+import { getProfileTrust } from "../pki/trust";
 import { escapeNameValue } from "../pki/names";
 import { CmsError, verifySignedData } from "../pki/cms";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, ProfileOptionsError } from "../profiles/enrollmentProfile";
 import { signProfile } from "../profiles/signProfile";
 import { challengeForEnrollment } from "../scep/challenge";
 import { scepUrl } from "../scep/url";
-import { bearerToken, verifyAccessToken, type EnrollmentVersion } from "./accessTokens";
+import { bearerToken, type EnrollmentVersion } from "./accessTokens";
+import { authorizeAccessToken } from "./bearerAuth";
 import { getAddeSettings, type AddeSettings } from "./addeSettings";
 import { essoHeader } from "./esso";
 import { defaultOtaScepProfile } from "./otaIdentity";
@@ -138,9 +139,10 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
     const note = req.authorization ? " (Authorization header is not a Bearer token)" : "";
     return challenge(req.authorization ? "access_token_malformed" : null, `first enrollment attempt (${version}) from ${device}${note}; asked to authenticate (${settings.authMethod})`, 401, esso ? { "x-apple-mdm-esso": esso } : {});
   }
-  const verdict = await verifyAccessToken(token);
+  const verdict = await authorizeAccessToken(token);
   if (!verdict.ok) {
-    return challenge(verdict.reason, `enrollment (${version}) from ${device} refused: access token rejected (${verdict.reason})`);
+    const why = verdict.reason === "adde_route_removed" ? `: no enabled routing rule gives ${verdict.userIdentifier} ${version} any more` : "";
+    return challenge(verdict.reason, `enrollment (${version}) from ${device} refused: access token rejected (${verdict.reason})${why}`);
   }
   if (verdict.version !== version) {
     await writeEnrollmentLog({ step: "adde.enroll", outcome: "ERROR", reason: "adde_version_mismatch", message: `token of ${verdict.userIdentifier} is for ${verdict.version} but the device asked for ${version}`, userIdentifier: verdict.userIdentifier, remoteAddr });
@@ -194,7 +196,7 @@ async function buildProfileFor(userId: string, version: EnrollmentVersion, info:
   const scep = await scepProfileFor(settings);
   const managedAppleId = managedAppleIdFor(user);
   const challenge = await challengeForEnrollment(scep.id, { userId: user.id });
-  const ca = await getCa();
+  const trust = await getProfileTrust();
   const enrollmentRef = `adde-${crypto.randomUUID().slice(0, 8)}`;
   const family = modelFamilyOfProduct(info.product);
   const isDevice = version === "mdm-adde";
@@ -203,7 +205,7 @@ async function buildProfileFor(userId: string, version: EnrollmentVersion, info:
   const { xml } = buildEnrollmentProfile({
     displayName: `${isDevice ? "Device" : "User"} enrollment${family ? ` (${family})` : ""}`,
     description: `Enrolls this ${family ?? "device"} for ${managedAppleId} with ${new URL(config().publicUrl).host}.`,
-    rootCaDer: ca.certDer,
+    trust,
     identity: {
       kind: "scep",
       url: scepUrl(scep.id),

@@ -62,7 +62,8 @@ export interface OAuthFlow {
   identifier: string | null;
   clientId: string;
   redirectUri: string;
-  codeChallenge: string;
+  /** Null when the client sent no PKCE (Apple's client never does). */
+  codeChallenge: string | null;
   state: string | null;
   scope: string;
   idp?: IdpLeg;

@@ -1,11 +1,12 @@
 // Enrollment SSO (seed 001): when configured, the first 401 of account-driven enrollment
 // carries X-Apple-MDM-ESSO: <url>, and that URL serves the JSON document Apple describes in
 // other/esso.yaml, naming the App Store SSO app and the profile that configures its extension.
-import { parse as parsePlist } from "plist";
 import { z } from "zod";
 import { config } from "../config";
 import { db } from "../db/client";
 import { badRequest, invalidInput } from "../errors";
+import { CmsError, verifySignedData } from "../pki/cms";
+import { isPlistDict, parsePlistStrict, PlistError, type PlistValue } from "../plist/plist";
 import { readSetting, writeSetting } from "../settings/store";
 
 const KEY = "adde.esso";
@@ -33,23 +34,64 @@ export function essoUrl(): string {
   return `${config().publicUrl}/esso`;
 }
 
-/** Checks the uploaded profile: a plist whose payloads include com.apple.extensiblesso (or a signed profile). */
-function checkProfile(b64: string): void {
+/**
+ * What the device installs from the Enrollment SSO document before enrollment (Apple,
+ * other/esso.yaml: "the profile containing an ExtensibleSingleSignOn payload … This profile
+ * may contain certificate payloads"): the SSO extension's payload and the certificates it
+ * needs (trust anchors, PEM/PKCS#1 certificates, PKCS#12 identities). Anything else makes
+ * the device refuse the profile, so it is refused here, naming the payload.
+ */
+export const ESSO_PAYLOAD_TYPES: Record<string, string> = {
+  "com.apple.extensiblesso": "Extensible Single Sign-On",
+  "com.apple.security.root": "root certificate",
+  "com.apple.security.pkcs1": "certificate (PKCS#1)",
+  "com.apple.security.pem": "certificate (PEM)",
+  "com.apple.security.pkcs12": "identity (PKCS#12)",
+};
+
+const ESSO_PROFILE_LIMIT = 1024 * 1024;
+
+function refuse(message: string): never {
+  throw badRequest("invalid_esso_profile", message);
+}
+
+/** Checks the uploaded profile the way the device will (signed profiles are unwrapped first). */
+async function checkProfile(b64: string): Promise<void> {
   const bytes = Buffer.from(b64, "base64");
   if (bytes.length === 0 || bytes.toString("base64").replace(/=+$/, "") !== b64.replace(/\s+/g, "").replace(/=+$/, "")) {
-    throw badRequest("invalid_esso_profile", "configurationProfile must be base64");
+    refuse("configurationProfile must be base64");
   }
-  // A CMS-signed profile (DER SEQUENCE) is taken as is; the device verifies it.
-  if (bytes[0] === 0x30) return;
-  let parsed: unknown;
+  if (bytes.length > ESSO_PROFILE_LIMIT) refuse(`configurationProfile is larger than ${ESSO_PROFILE_LIMIT / 1024} KiB`);
+  let content: Uint8Array = new Uint8Array(bytes);
+  // A CMS-signed profile (DER SEQUENCE): the device checks the signature; we read what it wraps.
+  if (bytes[0] === 0x30) {
+    try {
+      content = (await verifySignedData(content)).content;
+    } catch (err) {
+      refuse(`configurationProfile is signed, but the signature does not verify (${err instanceof CmsError ? err.message : "malformed CMS"})`);
+    }
+  }
+  let top: PlistValue;
   try {
-    parsed = parsePlist(bytes.toString("utf8"));
-  } catch {
-    throw badRequest("invalid_esso_profile", "configurationProfile is not a property list");
+    top = parsePlistStrict(content);
+  } catch (err) {
+    refuse(`configurationProfile is not a property list${err instanceof PlistError ? ` (${err.message})` : ""}`);
   }
-  const content = (parsed as { PayloadContent?: unknown }).PayloadContent;
-  const hasSso = Array.isArray(content) && content.some((p) => (p as { PayloadType?: unknown })?.PayloadType === "com.apple.extensiblesso");
-  if (!hasSso) throw badRequest("invalid_esso_profile", "configurationProfile has no com.apple.extensiblesso payload");
+  if (!isPlistDict(top) || top.PayloadType !== "Configuration") refuse('configurationProfile is not a configuration profile (top-level PayloadType must be "Configuration")');
+  const payloads = top.PayloadContent;
+  if (!Array.isArray(payloads) || payloads.length === 0) refuse("configurationProfile has no payloads; it needs a com.apple.extensiblesso payload");
+  const allowed = Object.entries(ESSO_PAYLOAD_TYPES).map(([type, name]) => `${name} (${type})`).join(", ");
+  payloads.forEach((p, i) => {
+    const type = isPlistDict(p) && typeof p.PayloadType === "string" ? p.PayloadType : null;
+    if (type && ESSO_PAYLOAD_TYPES[type]) return;
+    const label = isPlistDict(p) ? [p.PayloadDisplayName, p.PayloadIdentifier].find((x): x is string => typeof x === "string") : undefined;
+    refuse(
+      `payload ${i + 1}${label ? ` "${label}"` : ""} is ${type ?? "not a payload dictionary"}: an Enrollment SSO profile may contain only ${allowed}; the device refuses any other payload before enrollment. Move it to a profile you deliver after enrollment.`,
+    );
+  });
+  if (!payloads.some((p) => isPlistDict(p) && p.PayloadType === "com.apple.extensiblesso")) {
+    refuse("configurationProfile has no com.apple.extensiblesso payload (only certificates); the device needs the SSO extension's configuration");
+  }
 }
 
 /** Configures Enrollment SSO (portal or API). */
@@ -57,7 +99,7 @@ export async function configureEsso(raw: unknown): Promise<EssoSettings> {
   const parsed = input.safeParse(raw);
   if (!parsed.success) throw invalidInput("invalid_esso", parsed.error);
   const settings: EssoSettings = { ...parsed.data, configurationProfile: parsed.data.configurationProfile.replace(/\s+/g, "") };
-  checkProfile(settings.configurationProfile);
+  await checkProfile(settings.configurationProfile);
   await writeSetting(KEY, settings);
   return settings;
 }

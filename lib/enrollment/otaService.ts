@@ -5,7 +5,7 @@ import { db } from "../db/client";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log, maskSecret } from "../log/logger";
 import { REASONS } from "../log/reasons";
-import { getCa } from "../pki/ca";
+import { getProfileTrust } from "../pki/trust";
 import { currentMdmTopic } from "../mdm/endpoints";
 import { mdmUrlsFor } from "../mdm/enrollmentRef";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
@@ -108,14 +108,14 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
       tokenId,
       remoteAddr: ctx.remoteAddr ?? null,
     });
-    const ca = await getCa();
+    const trust = await getProfileTrust();
     const organization = await organizationName();
     const { xml } = buildEnrollmentProfile({
       displayName: `${organization} Device Management`,
       organization,
       identifierBase,
       description: `Enrolls this device in ${organization}'s device management (${token.name}).`,
-      rootCaDer: ca.certDer,
+      trust,
       identity: identity.payload,
       mdm: {
         // The token travels in the URLs too, so the link survives challenge types that carry none (STATIC).

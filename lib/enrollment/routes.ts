@@ -19,7 +19,7 @@ export function modelFamilyOfProduct(product: string | null | undefined): ModelF
   if (!product) return null;
   if (/^iPhone/.test(product)) return "iPhone";
   if (/^iPad/.test(product)) return "iPad";
-  if (/^(Mac|iMac|MacBook)/.test(product)) return "Mac";
+  if (/^(Mac|iMac|MacBook|VirtualMac)/.test(product)) return "Mac";
   if (/^AppleTV/.test(product)) return "AppleTV";
   if (/^Watch/.test(product)) return "Watch";
   if (/^RealityDevice/.test(product)) return "RealityDevice";
@@ -83,9 +83,16 @@ export async function resolveRoute(who: ParsedIdentifier, modelFamily: string | 
   return r ? { routeId: r.id, version: r.version as EnrollmentVersion, baseUrl: r.baseUrl, groupId: r.groupId } : null;
 }
 
-/** True when some enabled rule covers the identifier (any model family): the person may enroll here. */
-export async function domainKnown(who: ParsedIdentifier): Promise<boolean> {
-  const rules = await db().addeRoute.findMany({ where: { enabled: true } });
+/**
+ * True when an enabled rule sends this user to this kind of enrollment (any model family).
+ * Checked when a sign-in finishes and on every later use of the user's tokens, so a rule
+ * that is deleted, disabled or changed stops them (lib/enrollment/bearerAuth.ts, the
+ * refresh grant).
+ */
+export async function userRoutedTo(identifier: string, version: EnrollmentVersion): Promise<boolean> {
+  const who = parseIdentifier(identifier);
+  if (!who) return false;
+  const rules = await db().addeRoute.findMany({ where: { enabled: true, version } });
   return rules.some((r) => domainMatches(r.domain, who.domain) && userMatches(r.userMatch, who.identifier));
 }
 

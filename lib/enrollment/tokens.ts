@@ -231,9 +231,15 @@ export async function getEnrollmentToken(id: string): Promise<TokenSummary | nul
   return row ? summarize(row, new Date()) : null;
 }
 
-/** Revokes by jti. Revoking an already revoked token is not an error (keeps the first time). */
+/**
+ * Revokes by jti. Revoking an already revoked token is not an error (keeps the first time).
+ * The one-time SCEP challenges handed out with it and not yet used end now too (SCEP also
+ * refuses them by the token's state, which covers one stored during the revocation).
+ */
 export async function revokeEnrollmentToken(id: string): Promise<TokenSummary> {
-  await db().enrollmentToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+  const now = new Date();
+  await db().enrollmentToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: now } });
+  await db().scepChallenge.updateMany({ where: { tokenId: id, usedAt: null, source: { in: ["DYNAMIC", "NDES"] }, expiresAt: { gt: now } }, data: { expiresAt: now } });
   const row = await getEnrollmentToken(id);
   if (!row) throw notFound("enrollment token");
   return row;

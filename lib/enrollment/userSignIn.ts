@@ -1,8 +1,10 @@
 // The person's sign-in during account-driven enrollment (seed 003 steps 6-11): the sign-in
 // page's model, the IdP leg (authorization code + PKCE, state kept server-side) or the local
 // password fallback, and the finish: an access token in a 308 to
-// apple-remotemanagement-user-login://authentication-results (simple method) or an
-// authorization code sent to the OAuth redirect URI (OAuth 2 method).
+// apple-remotemanagement-user-login://authentication-results (simple method) or a 308 to
+// the OAuth redirect URI with the authorization code and state (OAuth 2 method). A sign-in
+// of an OAuth 2 flow that fails after the flow is known also returns to the device (308
+// with error=access_denied and the state), so its web sheet closes with an error.
 import { config } from "../config";
 import { db } from "../db/client";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
@@ -11,9 +13,9 @@ import { verifyPassword } from "../secrets/hash";
 import { issueAccessToken, type EnrollmentVersion } from "./accessTokens";
 import type { AuthResult } from "./authResult";
 import { consumeFlow, createFlow, peekFlow, type FlowData } from "./authFlows";
-import { issueAuthorizationCode } from "./oauth";
+import { issueAuthorizationCode, oauthError, redirectToClient } from "./oauth";
 import { authorizationRequest, completeSignIn, OidcError, type IdpIdentity } from "./oidcClient";
-import { domainKnown, resolveRoute } from "./routes";
+import { resolveRoute, userRoutedTo } from "./routes";
 import { localPasswordHash, parseIdentifier, upsertSignedInUser } from "./users";
 
 export type SignInMode = "byod" | "adde";
@@ -99,8 +101,11 @@ function pageUrl(form: SignInForm, error?: string): string {
   return u.toString();
 }
 
-function fail(status: 400 | 401 | 403 | 502, reason: ReasonCode, logMessage: string, user: string | null, remoteAddr: string | null | undefined, page: { title: string; message: string }): Promise<AuthResult> {
-  return writeEnrollmentLog({ step: "adde.signin", outcome: "ERROR", reason, message: logMessage, userIdentifier: user, remoteAddr }).then(() => ({ kind: "error", status, ...page }));
+function fail(status: 400 | 401 | 403 | 502, reason: ReasonCode, logMessage: string, user: string | null, remoteAddr: string | null | undefined, page: { title: string; message: string }, flow?: FlowData | null): Promise<AuthResult> {
+  return writeEnrollmentLog({ step: "adde.signin", outcome: "ERROR", reason, message: logMessage, userIdentifier: user, remoteAddr }).then(() =>
+    // An OAuth 2 client learns of the failure on its redirect URL (RFC 6749 4.1.2.1); the simple method has no error callback.
+    flow?.kind === "oauth" ? oauthError(flow.redirectUri, flow.state, "access_denied", page.message) : { kind: "error", status, ...page },
+  );
 }
 
 /** The flow a form continues: the OAuth flow it names, or a new simple-method flow. */
@@ -156,14 +161,14 @@ export async function idpCallback(params: URLSearchParams, remoteAddr?: string |
     return fail(403, "auth_failed", `identity provider returned ${idpError ?? "no code"}${params.get("error_description") ? `: ${params.get("error_description")}` : ""}`, flow.identifier, remoteAddr, {
       title: "Sign-in failed",
       message: "Your organisation's sign-in did not complete.",
-    });
+    }, flow);
   }
   let identity: IdpIdentity;
   try {
     identity = await completeSignIn(oidc, { code, redirectUri: idpRedirectUri(), codeVerifier: flow.idp.codeVerifier, nonce: flow.idp.nonce });
   } catch (err) {
     const msg = err instanceof OidcError ? err.message : `unexpected: ${(err as Error).message}`;
-    return fail(403, "auth_failed", `identity provider sign-in failed: ${msg}`, flow.identifier, remoteAddr, { title: "Sign-in failed", message: "Your organisation's sign-in could not be verified." });
+    return fail(403, "auth_failed", `identity provider sign-in failed: ${msg}`, flow.identifier, remoteAddr, { title: "Sign-in failed", message: "Your organisation's sign-in could not be verified." }, flow);
   }
   const names = [identity.email, ...identity.aliases].filter((x): x is string => !!x);
   const identifier = flow.identifier ?? identity.email;
@@ -171,7 +176,7 @@ export async function idpCallback(params: URLSearchParams, remoteAddr?: string |
     return fail(403, "auth_identity_mismatch", `signed in at the IdP as ${names.join(", ") || identity.subject}, but the device asked to enroll ${flow.identifier ?? "(no identifier)"}`, flow.identifier ?? identity.email, remoteAddr, {
       title: "Wrong account",
       message: `You signed in as ${names[0] ?? "another account"}, but this device is enrolling ${flow.identifier ?? "a different account"}. Start again and sign in with the same account.`,
-    });
+    }, flow);
   }
   return finish(flow, identifier, { idpSubject: identity.subject, displayName: identity.name, method: `identity provider ${oidc.name}` }, remoteAddr);
 }
@@ -245,26 +250,20 @@ export async function localSignIn(form: SignInForm): Promise<AuthResult> {
   if (form.flow && !(await consumeFlow(form.flow))) {
     return fail(400, "auth_state_invalid", "local sign-in for a flow that was completed meanwhile", identifier, form.remoteAddr, { title: "This sign-in has expired", message: "The sign-in was already completed." });
   }
-  return finish(flow, identifier, { method: "local password" }, form.remoteAddr, 303);
+  return finish(flow, identifier, { method: "local password" }, form.remoteAddr);
 }
 
-async function finish(flow: FlowData, identifier: string, who: { idpSubject?: string; displayName?: string | null; method: string }, remoteAddr: string | null | undefined, oauthStatus: 302 | 303 = 302): Promise<AuthResult> {
+async function finish(flow: FlowData, identifier: string, who: { idpSubject?: string; displayName?: string | null; method: string }, remoteAddr: string | null | undefined): Promise<AuthResult> {
   const parsed = parseIdentifier(identifier);
-  if (!parsed || !(await domainKnown(parsed))) {
-    return fail(403, "discovery_unknown_domain", `${identifier} signed in, but no account-driven routing rule covers it`, identifier, remoteAddr, {
+  if (!parsed || !(await userRoutedTo(parsed.identifier, flow.version))) {
+    return fail(403, "discovery_unknown_domain", `${identifier} signed in, but no enabled account-driven routing rule gives it ${flow.version}`, identifier, remoteAddr, {
       title: "Enrollment is not available",
       message: "Your account cannot enroll devices with this server.",
-    });
+    }, flow);
   }
   const user = await upsertSignedInUser(parsed.identifier, { idpSubject: who.idpSubject, displayName: who.displayName });
   await writeEnrollmentLog({ step: "adde.signin", outcome: "OK", message: `${user.identifier} signed in with ${who.method} (${flow.version}, ${flow.kind === "oauth" ? "OAuth 2" : "simple"} method)`, userIdentifier: user.identifier, remoteAddr });
-  if (flow.kind === "oauth") {
-    const code = await issueAuthorizationCode(user.id, flow);
-    const location = new URL(flow.redirectUri);
-    location.searchParams.set("code", code);
-    if (flow.state !== null) location.searchParams.set("state", flow.state);
-    return { kind: "redirect", status: oauthStatus, location: location.toString() };
-  }
+  if (flow.kind === "oauth") return redirectToClient(flow.redirectUri, { code: await issueAuthorizationCode(user.id, flow) }, flow.state);
   const token = await issueAccessToken(user.id, flow.version);
   await writeEnrollmentLog({ step: "adde.token", outcome: "OK", message: `access token issued to ${user.identifier} for ${flow.version} (simple method)`, userIdentifier: user.identifier, remoteAddr });
   return { kind: "redirect", status: 308, location: `${CALLBACK_SCHEME}://authentication-results?access-token=${encodeURIComponent(token)}` };

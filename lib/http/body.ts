@@ -8,6 +8,7 @@ export const LIMITS = {
   command: 4 * 1024 * 1024,
   json: 1024 * 1024,
   profileUpload: 2 * 1024 * 1024,
+  ocsp: 16 * 1024,
 } as const;
 
 export async function readBody(request: Request, limit: number): Promise<Uint8Array> {

@@ -51,6 +51,8 @@ export interface DeviceDetail extends DeviceRow {
   /** Last DeviceInformation / SecurityInfo values, flattened to strings for display. */
   info: Record<string, string>;
   commands: DeviceCommand[];
+  /** macOS user channels (UserAuthenticate / user-channel TokenUpdate), without their push secrets. */
+  userChannels: { userChannelId: string; userShortName: string | null; userLongName: string | null; lastSeenAt: Date | null }[];
   log: LogLine[];
 }
 
@@ -121,6 +123,7 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
       user: { select: { id: true, identifier: true, managedAppleId: true } },
       certificates: { orderBy: { issuedAt: "desc" }, include: { profile: { select: { name: true } } } },
       commands: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: opts.commands ?? 50, include: { policy: { select: { name: true } } } },
+      userChannels: { orderBy: { createdAt: "asc" }, select: { userChannelId: true, userShortName: true, userLongName: true, lastSeenAt: true } },
     },
   });
   if (!d) throw notFound("device");

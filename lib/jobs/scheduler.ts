@@ -3,6 +3,8 @@
 // renewal's "already being renewed" check makes a second run queue nothing).
 import { log } from "../log/logger";
 import { queueIdentityRenewals } from "../mdm/identityRenewal";
+import { refreshCrl } from "../pki/crl";
+import { getOcspResponder } from "../pki/ocspResponder";
 
 export const IDENTITY_RENEWAL_EVERY_MS = 60 * 60 * 1000;
 /** First run shortly after start, not during it (the database may still be migrating). */
@@ -27,12 +29,30 @@ export async function runIdentityRenewals(): Promise<void> {
   }
 }
 
+/**
+ * Revocation publishing: a CRL a day old is rebuilt (it is valid a week), and the OCSP
+ * responder certificate is rotated before it expires even when nobody asks.
+ */
+export async function runRevocationPublishing(): Promise<void> {
+  await refreshCrl();
+  try {
+    await getOcspResponder();
+  } catch (err) {
+    log.error("OCSP responder rotation failed", { err });
+  }
+}
+
+async function runHourlyJobs(): Promise<void> {
+  await runRevocationPublishing();
+  await runIdentityRenewals();
+}
+
 /** Starts the hourly jobs; a second call in the same process does nothing. Returns whether it started them. */
 export function startJobs(): boolean {
   const g = globalThis as JobGlobal;
   if (g[STARTED]) return false;
   g[STARTED] = true;
-  setTimeout(() => void runIdentityRenewals(), FIRST_RUN_DELAY_MS).unref();
-  setInterval(() => void runIdentityRenewals(), IDENTITY_RENEWAL_EVERY_MS).unref();
+  setTimeout(() => void runHourlyJobs(), FIRST_RUN_DELAY_MS).unref();
+  setInterval(() => void runHourlyJobs(), IDENTITY_RENEWAL_EVERY_MS).unref();
   return true;
 }

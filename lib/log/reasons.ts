@@ -89,6 +89,18 @@ export const REASONS = {
     title: "SCEP renewal refused",
     fix: "The renewal was signed with a certificate this CA did not issue, or one that is revoked, expired or from another SCEP profile. Re-enroll the device.",
   },
+  scep_renewal_too_early: {
+    title: "SCEP renewal before the renewal window",
+    fix: "A certificate may be renewed only within its SCEP profile's renewal window before it expires. Let the device renew then (the server queues it), widen the profile's renewal window, or re-enroll the device if it needs a new certificate now.",
+  },
+  scep_renewal_profile_deleted: {
+    title: "SCEP renewal of a deleted profile's certificate",
+    fix: "The SCEP profile that issued this certificate was deleted, so its certificates cannot renew (under this or any other profile). Re-enroll the device with an enrollment link that uses a current SCEP profile.",
+  },
+  scep_challenge_revoked: {
+    title: "SCEP challenge of a revoked enrollment token",
+    fix: "The one-time challenge was handed out with an enrollment token that has since been revoked, which invalidates it. If the device should enroll, create a new token and send its link.",
+  },
   scep_profile_not_found: {
     title: "SCEP profile not found",
     fix: "The SCEP URL names a profile that does not exist. Check the URL in the configuration profile.",
@@ -136,6 +148,14 @@ export const REASONS = {
   enrollment_ref_ignored: {
     title: "Enrollment reference ignored",
     fix: "The check-in URL's enrollment reference did not verify, named a deleted or revoked token, or disagreed with the identity certificate; the device enrolled without it (no token group). A forged or altered reference is a security concern: check where the profile came from.",
+  },
+  user_channel_declined: {
+    title: "User channel declined",
+    fix: "The server answered 410 to a user-channel message: it manages user channels on Macs only, and not after the device checked out. Nothing to do unless the device is a Mac recorded with another platform (check its Authenticate).",
+  },
+  user_channel_unknown: {
+    title: "Unknown user channel",
+    fix: "A command poll named a user channel that never sent UserAuthenticate or TokenUpdate. The user logs out and in again (the Mac then reopens the channel); repeated refusals point to a copied identity.",
   },
   checkin_unknown_type: {
     title: "Unknown check-in message type",
@@ -207,7 +227,11 @@ export const REASONS = {
   },
   oauth_invalid_request: {
     title: "Invalid OAuth 2 request",
-    fix: "The device's authorization or token request was malformed (wrong client, redirect URI, PKCE or grant). Check the OAuth 2 settings.",
+    fix: "The device's authorization or token request was malformed (wrong client, redirect URI, missing state, a PKCE verifier that does not match, or an unsupported grant). Check the OAuth 2 client id in the settings.",
+  },
+  adde_route_removed: {
+    title: "No routing rule for this user any more",
+    fix: "The account-driven routing rule that let this user enroll was deleted or disabled, or now gives another enrollment type, so the user's access and refresh tokens no longer work: the device is asked to sign in again and is refused until a rule covers the user. Re-enable or recreate the rule if the user should stay enrolled; otherwise remove the device.",
   },
   tokens_revoked_by_admin: {
     title: "Tokens invalidated by an admin",

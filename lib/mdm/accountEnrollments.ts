@@ -9,6 +9,7 @@
 // createFlow runs.
 import type { EnrollmentVersion } from "../enrollment/accessTokens";
 import { putSealedState, readSealedState } from "../enrollment/authFlows";
+import { modelFamilyOfProduct } from "../enrollment/routes";
 import { randomToken, sha256Hex } from "../secrets/hash";
 
 const SEAL_CONTEXT = "adde:account-enrollment";
@@ -42,4 +43,15 @@ export async function recordAccountEnrollment(info: AccountEnrollmentInfo & { us
 export async function findAccountEnrollment(id: string): Promise<AccountEnrollment | null> {
   const info = await readSealedState<AccountEnrollmentInfo>(keyOf(id), SEAL_CONTEXT);
   return info ? { id, ...info } : null;
+}
+
+/**
+ * Whether an account-driven enrollment is a Mac's, whose device channel carries no access
+ * token (macOS sends it on the user channel only). Decided by the enroll request's PRODUCT,
+ * which the device sent with its access token and the server recorded; the check-in's own
+ * ProductName can only veto it, so no message turns an iPhone's enrollment into a Mac's.
+ */
+export function isMacEnrollment(account: AccountEnrollment | null, claimedProduct: string | null): boolean {
+  if (!account || modelFamilyOfProduct(account.product) !== "Mac") return false;
+  return claimedProduct === null || modelFamilyOfProduct(claimedProduct) === "Mac";
 }

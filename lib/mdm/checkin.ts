@@ -1,9 +1,9 @@
 // The check-in protocol (PUT /mdm/checkin): Authenticate creates or updates the device
 // and binds the identity certificate to it; TokenUpdate stores push credentials and
-// completes enrollment (queuing the group's policies); CheckOut unenrolls. Bootstrap
-// tokens are stored sealed; UserAuthenticate is declined with 410 as Apple prescribes for
-// servers without user-channel authentication; DeclarativeManagement answers an empty,
-// valid declaration set.
+// completes enrollment (queuing the group's policies); CheckOut unenrolls (on the identity
+// certificate alone: a device sends it once). Bootstrap tokens are stored sealed;
+// UserAuthenticate and user-channel TokenUpdates open a macOS user channel (userChannel.ts);
+// DeclarativeManagement answers an empty, valid declaration set.
 import crypto from "node:crypto";
 import type { Device, EnrollmentType } from "../db/generated/sqlite/client";
 import { db, isUniqueViolation } from "../db/client";
@@ -16,17 +16,19 @@ import { validateCheckin } from "../profiles/appleSchema";
 import { seal, unsealBytes } from "../secrets/sealed";
 import { cancelLiveCommands } from "./commands";
 import { currentMdmTopic } from "./endpoints";
-import { resolveEnrollmentLink } from "./enrollmentLink";
+import { isMacEnrollment } from "./accountEnrollments";
+import { resolveEnrollmentLink, type EnrollmentLink } from "./enrollmentLink";
 import { authenticateIdentity, MdmAuthError } from "./identity";
-import { boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, refusedRequestDevice, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
-import { buildPlist, parsePlistDict, type PlistDict } from "./plist";
+import { BearerError, boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, refusedRequestDevice, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
+import { buildPlist, parsePlistDict, type PlistDict } from "../plist/plist";
+import { userAuthenticate, userTokenUpdate } from "./userChannel";
 import { queueGroupPolicies } from "./policies";
 import { groupIdForUser, modelFamilyOfProduct } from "../enrollment/routes";
 
 export const SUPPORTED_CHECKIN_TYPES = ["Authenticate", "TokenUpdate", "CheckOut", "GetBootstrapToken", "SetBootstrapToken", "UserAuthenticate", "DeclarativeManagement"] as const;
 
 const BOOTSTRAP_CONTEXT = "bootstrap-token";
-const UNLOCK_CONTEXT = "unlock-token";
+export const UNLOCK_CONTEXT = "unlock-token";
 
 interface Ctx {
   req: MdmRequest;
@@ -55,6 +57,38 @@ async function logOk(ctx: Ctx, message: string, tokenId?: string | null, outcome
   await writeEnrollmentLog({ step: "checkin", outcome, message, deviceIdentifier: ctx.id.identifier, tokenId: tokenId ?? ctx.cert.enrollmentTokenId ?? ctx.tokenId ?? null, remoteAddr: ctx.req.remoteAddr });
 }
 
+interface AccountAuthorization {
+  link: EnrollmentLink;
+  /** The account-driven user (from the access token or the certificate), or null for OTA. */
+  userId: string | null;
+  userIdentifier: string | null;
+  /** An account-driven Mac: its device channel carries no access token. */
+  macDeviceChannel: boolean;
+}
+
+/**
+ * Who an Authenticate enrolls for. An identity certificate issued for a signed-in user makes
+ * the enrollment account-driven: it needs the access token unless the server's own record
+ * of the enroll request (found through the check-in URL's reference, for the same user)
+ * names a Mac, whose device channel never carries the token. A token that is sent is checked.
+ */
+async function accountAuthorization(ctx: Ctx): Promise<AccountAuthorization> {
+  const { cert, req, id } = ctx;
+  const sentToken = req.authorization !== null && req.authorization !== "";
+  const bearer = sentToken || !cert.userId ? await checkBearer(req.authorization, cert, null, { userEnrollment: id.userEnrollment }) : null;
+  const userId = bearer?.userId ?? cert.userId ?? null;
+  const link = await resolveEnrollmentLink(req.enrollmentRef ?? null, cert, { accountUserId: userId });
+  const macDeviceChannel = userId !== null && isMacEnrollment(link.account, s(ctx.dict.ProductName));
+  if (userId && !bearer && !macDeviceChannel) {
+    const version = link.account?.version ?? (id.userEnrollment ? "mdm-byod" : "mdm-adde");
+    const known = link.account ? `its enroll request named ${link.account.product}` : "the server has no record of its enroll request (reference missing or expired)";
+    throw new BearerError("access_token_invalid", `account-driven device sent no Bearer access token; only a Mac may leave it out on the device channel, and ${known}`, version);
+  }
+  let userIdentifier = bearer?.userIdentifier ?? null;
+  if (userId && !userIdentifier) userIdentifier = (await db().user.findUnique({ where: { id: userId }, select: { identifier: true } }))?.identifier ?? null;
+  return { link, userId, userIdentifier, macDeviceChannel };
+}
+
 async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   const { cert, dict, id } = ctx;
   if (cert.deviceId) {
@@ -62,14 +96,14 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
     if (bound && bound.identifier !== id.identifier) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} is bound to ${bound.identifier}, not ${id.identifier}`);
   }
   const existing = await db().device.findUnique({ where: { identifier: id.identifier } });
-  const bearer = await checkBearer(ctx.req.authorization, cert, null, id.userEnrollment);
-  if (existing?.userId && bearer && existing.userId !== bearer.userId) {
-    throw new MdmAuthError("checkin_cert_mismatch", `${id.identifier} is enrolled by another user; refusing to hand it to this access token's user`);
+  const account = await accountAuthorization(ctx);
+  if (existing?.userId && account.userId && existing.userId !== account.userId) {
+    throw new MdmAuthError("checkin_cert_mismatch", `${id.identifier} is enrolled by another user; refusing to hand it to this enrollment's user`);
   }
   let enrollmentType: EnrollmentType = "OTA";
-  if (bearer) enrollmentType = id.userEnrollment ? "USER_ENROLLMENT" : "DEVICE_ENROLLMENT";
+  if (account.userId) enrollmentType = id.userEnrollment ? "USER_ENROLLMENT" : "DEVICE_ENROLLMENT";
   let groupId: string | null = existing?.groupId ?? null;
-  const link = await resolveEnrollmentLink(ctx.req.enrollmentRef ?? null, cert, { accountUserId: bearer?.userId ?? cert.userId ?? null });
+  const link = account.link;
   // The device's own keys win; the account-driven enroll request fills what it leaves out.
   const productName = s(dict.ProductName) ?? link.account?.product ?? null;
   for (const why of link.ignored) {
@@ -79,9 +113,9 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   if (tokenId) {
     const token = await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { groupId: true } });
     groupId = token?.groupId ?? null;
-  } else if (bearer) {
+  } else if (account.userIdentifier) {
     // Account-driven: the routing rule that sent this person here names the group (or none).
-    groupId = await groupIdForUser(bearer.userIdentifier, modelFamilyOfProduct(productName));
+    groupId = await groupIdForUser(account.userIdentifier, modelFamilyOfProduct(productName));
   }
   const topic = s(dict.Topic);
   const expectedTopic = await currentMdmTopic();
@@ -100,7 +134,8 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
     status: "PENDING" as const,
     groupId,
     tokenId,
-    userId: bearer?.userId ?? cert.userId ?? null,
+    userId: account.userId,
+    deviceChannelCertOnly: account.userId ? account.macDeviceChannel : null,
     topic,
     lastSeenAt: new Date(),
   };
@@ -111,7 +146,7 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   await logOk(
     ctx,
     `Authenticate from ${data.productName ?? data.model ?? "device"} ${data.serialNumber ?? ""}`.trim() +
-      ` (${enrollmentType}${link.via === "reference" ? ", token from the enrollment reference" : ""}${existing ? `, re-enrollment${existing.certSerial && existing.certSerial !== cert.serial ? ` replacing certificate ${existing.certSerial}` : ""}` : ""}); certificate ${cert.serial} bound` +
+      ` (${enrollmentType}${account.macDeviceChannel ? ", Mac: device channel on the identity certificate, user channel with the access token" : ""}${link.via === "reference" ? ", token from the enrollment reference" : ""}${existing ? `, re-enrollment${existing.certSerial && existing.certSerial !== cert.serial ? ` replacing certificate ${existing.certSerial}` : ""}` : ""}); certificate ${cert.serial} bound` +
       (topic !== expectedTopic ? `; WARNING topic ${topic} differs from ${expectedTopic}` : ""),
     tokenId,
     topic !== expectedTopic ? "WARNING" : "OK",
@@ -121,11 +156,6 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
 
 async function tokenUpdate(ctx: Ctx, device: Device): Promise<MdmResponse> {
   const { dict } = ctx;
-  if (ctx.id.userChannelId) {
-    // No user-channel queue: accept so the device's user channel stays healthy.
-    await logOk(ctx, `TokenUpdate on the user channel (${ctx.id.userChannelId}); nothing queued for users`);
-    return EMPTY_OK;
-  }
   const token = dict.Token as Uint8Array;
   const unlock = dict.UnlockToken instanceof Uint8Array ? seal(dict.UnlockToken, UNLOCK_CONTEXT) : undefined;
   const firstEnrollment = device.status === "PENDING" || device.status === "UNENROLLED";
@@ -152,8 +182,19 @@ async function tokenUpdate(ctx: Ctx, device: Device): Promise<MdmResponse> {
 async function checkOut(ctx: Ctx, device: Device): Promise<MdmResponse> {
   await db().device.update({ where: { id: device.id }, data: { status: "UNENROLLED", lastSeenAt: new Date() } });
   const dropped = await cancelLiveCommands(device.id);
-  await logOk(ctx, `CheckOut: MDM profile removed; device unenrolled${dropped ? `, ${dropped} queued command(s) dropped` : ""}`);
+  await logOk(ctx, `CheckOut: MDM profile removed; device unenrolled${dropped ? `, ${dropped} queued command(s) dropped` : ""}${await tokenNote(ctx, device)}`);
   return EMPTY_OK;
+}
+
+/** For the CheckOut log line: an access token that would have been refused does not stop it. */
+async function tokenNote(ctx: Ctx, device: Device): Promise<string> {
+  try {
+    await checkBearer(ctx.req.authorization, ctx.cert, device);
+    return "";
+  } catch (err) {
+    if (err instanceof BearerError) return ` (accepted on the identity certificate although ${err.message})`;
+    throw err;
+  }
 }
 
 async function setBootstrapToken(ctx: Ctx, device: Device): Promise<MdmResponse> {
@@ -215,15 +256,22 @@ export async function handleCheckin(req: MdmRequest): Promise<MdmResponse> {
     if (type === "Authenticate") return await authenticate(ctx);
     const device = await boundDevice(cert, id.identifier);
     ctx.tokenId = device.tokenId;
-    await checkBearer(req.authorization, cert, device);
+    // A device sends CheckOut once: its identity certificate is enough, whatever its access token.
+    if (type === "CheckOut") return await checkOut(ctx, device);
+    const channel = id.userChannelId ? "user" : "device";
+    await checkBearer(req.authorization, cert, device, { channel });
+    if (id.userChannelId) {
+      const m = { req, device, dict, userChannelId: id.userChannelId, tokenId: ctx.tokenId ?? null };
+      if (type === "UserAuthenticate") return await userAuthenticate(m);
+      if (type === "TokenUpdate") return await userTokenUpdate(m);
+      if (type === "DeclarativeManagement") return await declarativeManagement(ctx);
+      throw new AppError(400, "checkin_malformed", `${type} is not a user-channel message`);
+    }
     switch (type) {
       case "UserAuthenticate":
-        await logOk(ctx, "UserAuthenticate declined (410): this server does not create user channels");
-        return errorStatus(410, "Gone");
+        throw new AppError(400, "checkin_malformed", "UserAuthenticate carries no UserID");
       case "TokenUpdate":
         return await tokenUpdate(ctx, device);
-      case "CheckOut":
-        return await checkOut(ctx, device);
       case "SetBootstrapToken":
         return await setBootstrapToken(ctx, device);
       case "GetBootstrapToken":

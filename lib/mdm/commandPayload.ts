@@ -4,7 +4,7 @@
 import crypto from "node:crypto";
 import { AppError } from "../errors";
 import { validateCommand } from "../profiles/appleSchema";
-import { buildPlist, type PlistDict, type PlistValue } from "./plist";
+import { buildPlist, type PlistDict, type PlistValue } from "../plist/plist";
 
 /** The commands an admin may attach to a group as a policy or send from the API. */
 export const ALLOWED_COMMAND_TYPES = ["DeviceInformation", "ProfileList", "InstalledApplicationList", "SecurityInfo", "InstallProfile", "RemoveProfile"] as const;

@@ -14,7 +14,8 @@ import { failure } from "./checkin";
 import { maybePruneCommandHistory, nextCommand } from "./commands";
 import { authenticateIdentity } from "./identity";
 import { boundDevice, checkBearer, EMPTY_OK, messageIdentity, plistResponse, type MdmRequest, type MdmResponse } from "./mdmRequest";
-import { parsePlistDict, plistToJson, type PlistDict, type PlistValue } from "./plist";
+import { parsePlistDict, plistToJson, type PlistDict, type PlistValue } from "../plist/plist";
+import { userChannelPoll } from "./userChannel";
 
 const STATUS_MAP = {
   Acknowledged: "ACKNOWLEDGED",
@@ -138,10 +139,9 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
     if (typeof status !== "string" || (status !== "Idle" && !Object.hasOwn(STATUS_MAP, status))) throw new AppError(400, "checkin_malformed", `unknown Status ${JSON.stringify(dict.Status ?? null).slice(0, 60)}`);
     if (!id.identifier) throw new AppError(400, "checkin_malformed", "report carries neither UDID nor EnrollmentID");
     const device = await boundDevice(cert, id.identifier);
-    await checkBearer(req.authorization, cert, device);
+    await checkBearer(req.authorization, cert, device, { channel: id.userChannelId ? "user" : "device" });
     if (device.status === "UNENROLLED") return EMPTY_OK;
-    // No user-channel queue: user-channel polls get nothing to do.
-    if (id.userChannelId) return EMPTY_OK;
+    if (id.userChannelId) return await userChannelPoll({ req, device, dict, userChannelId: id.userChannelId, tokenId: device.tokenId }, status);
     // "Last seen" to the minute: no write per poll for devices that poll often.
     if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
       await db().device.update({ where: { id: device.id }, data: { lastSeenAt: new Date() } });

@@ -3,6 +3,7 @@
 import { db } from "../db/client";
 import { notFound } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
+import { revokeCertificates } from "../pki/revocation";
 
 export async function findDeviceByIdentifier(identifier: string) {
   return db().device.findUnique({ where: { identifier } });
@@ -15,9 +16,9 @@ export async function findDeviceByIdentifier(identifier: string) {
 export async function removeDevice(deviceId: string): Promise<void> {
   const device = await db().device.findUnique({ where: { id: deviceId }, select: { id: true, identifier: true } });
   if (!device) throw notFound("device");
-  await db().$transaction([
-    db().certificate.updateMany({ where: { deviceId, revokedAt: null }, data: { revokedAt: new Date(), revocationReason: "device removed" } }),
-    db().device.delete({ where: { id: deviceId } }),
-  ]);
+  // Revoked first (the device's rows still name it), then forgotten.
+  const certs = await db().certificate.findMany({ where: { deviceId }, select: { serial: true } });
+  await revokeCertificates(certs.map((c) => c.serial), { reason: "device removed", code: "cessationOfOperation" });
+  await db().device.delete({ where: { id: deviceId } });
   await writeEnrollmentLog({ step: "device", outcome: "OK", message: "device removed; its identity certificates were revoked", deviceIdentifier: device.identifier });
 }

@@ -25,7 +25,7 @@
 import { db } from "../db/client";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log } from "../log/logger";
-import { getCa } from "../pki/ca";
+import { getProfileTrust } from "../pki/trust";
 import type { CertificateRow } from "../pki/certificates";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile } from "../profiles/enrollmentProfile";
 import { escapeNameValue } from "../pki/names";
@@ -106,7 +106,7 @@ async function queueOne(c: Candidate, now: Date): Promise<string> {
   const identifierBase = installedEnrollmentIdentifier(device.installedProfiles) ?? defaultIdentifierBase();
   // Valid until the old certificate ends: the command may wait for an offline device.
   const challenge = await issueRenewalChallenge(profile.id, cert.serial, { tokenId, userId: cert.userId }, cert.notAfter);
-  const ca = await getCa();
+  const trust = await getProfileTrust();
   const organization = await organizationName();
   const urls = tokenId ? mdmUrlsFor({ kind: "token", tokenId }) : null;
   if (!urls) throw new Error("the device has no enrollment token, so its MDM URLs cannot be rebuilt");
@@ -115,7 +115,7 @@ async function queueOne(c: Candidate, now: Date): Promise<string> {
     organization,
     identifierBase,
     description: `Renews this device's management identity for ${organization}.`,
-    rootCaDer: ca.certDer,
+    trust,
     identity: {
       kind: "scep",
       url: scepUrl(profile.id),

@@ -3,15 +3,17 @@
 // the account-driven bearer check (seed 003 step 19).
 import type { Device } from "../db/generated/sqlite/client";
 import { db } from "../db/client";
-import { bearerToken, verifyAccessToken } from "../enrollment/accessTokens";
+import { bearerToken } from "../enrollment/accessTokens";
+import { authorizeAccessToken } from "../enrollment/bearerAuth";
 import { challengeHeader } from "../enrollment/addeService";
 import { getAddeSettings } from "../enrollment/addeSettings";
 import { LIMITS } from "../http/body";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import type { CertificateRow } from "../pki/certificates";
+import { supersedeCertificate } from "../pki/revocation";
 import { MdmAuthError } from "./identity";
-import { parsePlistDict, type PlistDict } from "./plist";
+import { parsePlistDict, type PlistDict } from "../plist/plist";
 
 export interface MdmRequest {
   body: Uint8Array;
@@ -83,16 +85,17 @@ export async function boundDevice(cert: CertificateRow, identifier: string): Pro
 
 /**
  * The first message signed with a certificate issued for this device's identity renewal
- * (its row names the device and renews the bound serial) moves the binding to it. The old
- * certificate keeps working until it expires or is revoked; the binding never moves back.
+ * (its row names the device and renews the bound serial) moves the binding to it and
+ * retires the old certificate (revoked, superseded): the binding never moves back.
  */
 async function moveToRenewedCertificate(device: Device, cert: CertificateRow): Promise<Device> {
   const { count } = await db().device.updateMany({ where: { id: device.id, certSerial: cert.renewedFromSerial }, data: { certSerial: cert.serial } });
   if (count === 1) {
+    await supersedeCertificate(cert.renewedFromSerial!, cert.serial);
     await writeEnrollmentLog({
       step: "renewal",
       outcome: "OK",
-      message: `Identity renewal: device moved from certificate ${cert.renewedFromSerial} to ${cert.serial}`,
+      message: `Identity renewal: device moved from certificate ${cert.renewedFromSerial} to ${cert.serial}; ${cert.renewedFromSerial} is revoked as superseded`,
       deviceIdentifier: device.identifier,
       tokenId: cert.enrollmentTokenId ?? device.tokenId ?? null,
     });
@@ -111,24 +114,40 @@ export class BearerError extends MdmAuthError {
   }
 }
 
+/** Which MDM channel a message travels on: the device's, or a (macOS) user's. */
+export type Channel = "device" | "user";
+
+export interface BearerOptions {
+  channel?: Channel;
+  /** Authenticate of a user enrollment (no device record yet): names the sign-in challenge. */
+  userEnrollment?: boolean;
+}
+
 /**
- * Account-driven enrollments authorize every request with the access token. Required when
- * the request carries one, or the certificate/device comes from account-driven enrollment.
- * Returns the token's user, or null for OTA devices without a bearer.
+ * Account-driven enrollments authorize requests with the access token (Apple, "Onboarding
+ * users with account sign-in"): on iOS, iPadOS and visionOS every request carries it; on
+ * macOS only user-channel requests do, so a Mac's device channel (deviceChannelCertOnly,
+ * decided at Authenticate from the enroll request the server answered) rests on the
+ * identity certificate alone. A token that is sent is always checked. Returns the token's
+ * user, or null when no token is required and none was sent.
  */
 export async function checkBearer(
   authorization: string | null,
   cert: CertificateRow,
-  device: Pick<Device, "userId" | "enrollmentType"> | null,
-  userEnrollment = false,
+  device: Pick<Device, "userId" | "enrollmentType" | "deviceChannelCertOnly"> | null,
+  opts: BearerOptions = {},
 ): Promise<{ userId: string; userIdentifier: string; version: "mdm-byod" | "mdm-adde" } | null> {
   const accountDriven = !!cert.userId || (device !== null && device.enrollmentType !== "OTA");
-  if (!authorization && !accountDriven) return null;
-  const version = userEnrollment || device?.enrollmentType === "USER_ENROLLMENT" ? "mdm-byod" : "mdm-adde";
+  const certOnly = (opts.channel ?? "device") === "device" && device?.deviceChannelCertOnly === true;
+  if (!authorization && (!accountDriven || certOnly)) return null;
+  const version = opts.userEnrollment || device?.enrollmentType === "USER_ENROLLMENT" ? "mdm-byod" : "mdm-adde";
   const token = bearerToken(authorization);
-  if (!token) throw new BearerError("access_token_invalid", "account-driven device sent no Bearer access token", version);
-  const r = await verifyAccessToken(token);
-  if (!r.ok) throw new BearerError(r.reason as ReasonCode, `access token rejected (${r.reason})`, version);
+  if (!token) throw new BearerError("access_token_invalid", `account-driven device sent no Bearer access token on the ${opts.channel ?? "device"} channel`, version);
+  const r = await authorizeAccessToken(token);
+  if (!r.ok) {
+    const why = r.reason === "adde_route_removed" ? `: no enabled routing rule gives ${r.userIdentifier} ${version} any more, so the user must sign in again` : "";
+    throw new BearerError(r.reason, `access token rejected (${r.reason})${why}`, version);
+  }
   const owner = cert.userId ?? device?.userId ?? null;
   if (owner && owner !== r.userId) throw new BearerError("access_token_invalid", "access token belongs to another user than the enrollment", version);
   return { userId: r.userId, userIdentifier: r.userIdentifier, version: r.version };

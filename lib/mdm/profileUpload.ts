@@ -3,7 +3,7 @@
 import { AppError } from "../errors";
 import { LIMITS } from "../http/body";
 import { validateProfile } from "../profiles/appleSchema";
-import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "./plist";
+import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../plist/plist";
 import { unwrapSignedProfile } from "./profileSignature";
 
 export interface UploadedProfile {

@@ -1,19 +1,26 @@
 // The server's certificate authority: an RSA-2048 self-signed root created on first
-// use, or one the admin imported. Private key sealed at rest via lib/secrets/serverKeys.
-// RSA only: SCEP clients encrypt their requests to this key (PKCS#1 v1.5 key transport).
+// use, or one the admin imported (a root, or a subordinate with its chain up to the root).
+// Private key sealed at rest via lib/secrets/serverKeys. The key only ever signs what we
+// build (certificates, CRLs): SCEP requests are decrypted with the RA key (lib/pki/ra.ts).
 import crypto from "node:crypto";
 import * as pkijs from "pkijs";
 import { config } from "../config";
 import { getOrCreateServerKey, putServerKey, type ServerKeyMaterial } from "../secrets/serverKeys";
-import { ab, DerError, fromPem, toPem, bytesEqual } from "./der";
+import { ab, allFromPem, DerError, fromPem, toPem, bytesEqual } from "./der";
 import { generateRsaKeyPair, importSigningKey, publicKeyInfoFromPem, publicSpkiOfPrivate, spkiDer } from "./keys";
 import { nameFromString } from "./names";
-import { buildCertificate, certificateDer, isCaCertificate, keyIdentifier, keyUsageBits, KU } from "./x509";
+import { buildCertificate, certificateDer, isCaCertificate, isSignedBy, keyIdentifier, keyUsageBits, KU } from "./x509";
 
 export interface CaBundle {
+  /** The issuing CA: signs every certificate we issue. */
   certDer: Uint8Array;
   certPem: string;
   cert: pkijs.Certificate;
+  /** Its issuers for an imported subordinate, nearest first, ending at the root; empty for a root. */
+  chainDer: Uint8Array[];
+  /** The self-signed root (the CA itself unless imported as a subordinate): the trust anchor devices install. */
+  rootDer: Uint8Array;
+  /** WebCrypto RSASSA key with usage "sign" only: it cannot decrypt. */
   privateKey: CryptoKey;
 }
 
@@ -27,7 +34,7 @@ export class CaImportError extends Error {
 export const CA_KEY_NAME = "ca";
 const CA_YEARS = 10;
 
-let cached: { certPem: string; bundle: CaBundle; keyObject: crypto.KeyObject } | null = null;
+let cached: { certPem: string; bundle: CaBundle } | null = null;
 
 function caName(): string {
   let host = "localhost";
@@ -52,8 +59,8 @@ async function createRoot() {
       notBefore: new Date(now - 5 * 60_000),
       notAfter: new Date(now + CA_YEARS * 365 * 86_400_000),
       ca: true,
-      // keyEncipherment too: SCEP clients encrypt their PKCS#10 to this certificate.
-      keyUsageBits: [KU.digitalSignature, KU.keyEncipherment, KU.keyCertSign, KU.cRLSign],
+      // Certificates and CRLs only: SCEP requests are encrypted to the RA, never to the root.
+      keyUsageBits: [KU.keyCertSign, KU.cRLSign],
       issuerKeyId: keyIdentifier(publicKeyInfo),
     },
     await importSigningKey(keys.privatePem),
@@ -64,14 +71,18 @@ async function createRoot() {
 async function bundleFrom(material: ServerKeyMaterial) {
   if (cached && cached.certPem === material.certPem) return cached;
   if (!material.certPem) throw new Error("stored CA key has no certificate");
-  const certDer = fromPem(material.certPem, ["CERTIFICATE"]);
+  // The stored PEM holds the CA first, then its chain (imported subordinates).
+  const [certDer, ...chainDer] = allFromPem(material.certPem, "CERTIFICATE");
+  if (!certDer) throw new Error("stored CA key has no certificate");
   const bundle: CaBundle = {
     certDer,
     certPem: toPem(certDer, "CERTIFICATE"),
     cert: pkijs.Certificate.fromBER(ab(certDer)),
+    chainDer,
+    rootDer: chainDer.length ? chainDer[chainDer.length - 1] : certDer,
     privateKey: await importSigningKey(material.privatePem),
   };
-  cached = { certPem: material.certPem, bundle, keyObject: crypto.createPrivateKey(material.privatePem) };
+  cached = { certPem: material.certPem, bundle };
   return cached;
 }
 
@@ -79,9 +90,32 @@ export async function getCa(): Promise<CaBundle> {
   return (await bundleFrom(await getOrCreateServerKey(CA_KEY_NAME, createRoot))).bundle;
 }
 
-/** The CA private key as a node:crypto key, for RSA decryption of SCEP envelopes. */
-export async function getCaDecryptionKey(): Promise<crypto.KeyObject> {
-  return (await bundleFrom(await getOrCreateServerKey(CA_KEY_NAME, createRoot))).keyObject;
+function isSelfIssued(cert: pkijs.Certificate): boolean {
+  return cert.issuer.isEqual(cert.subject);
+}
+
+/**
+ * The chain above an imported CA, nearest issuer first, up to a self-signed root, from the
+ * extra certificates the admin supplied (any order). Each link's signature is checked.
+ */
+async function chainAbove(cert: pkijs.Certificate, extras: pkijs.Certificate[]): Promise<pkijs.Certificate[]> {
+  const chain: pkijs.Certificate[] = [];
+  let current = cert;
+  while (!isSelfIssued(current)) {
+    if (chain.length >= 8) throw new CaImportError("the certificate chain is longer than 8 certificates");
+    const child = current;
+    const candidates = extras.filter((c) => c.subject.isEqual(child.issuer) && !chain.includes(c));
+    let issuer: pkijs.Certificate | null = null;
+    for (const c of candidates) if (await isSignedBy(child, c)) issuer = c;
+    if (!issuer) {
+      throw new CaImportError("the CA is a subordinate: add its issuer certificates up to the self-signed root to the certificate PEM (CA first, then the chain)");
+    }
+    if (!isCaCertificate(issuer)) throw new CaImportError("a certificate in the chain is not a CA certificate (basicConstraints cA is not set)");
+    chain.push(issuer);
+    current = issuer;
+  }
+  if (!(await isSignedBy(current, current))) throw new CaImportError("the root of the chain is not validly self-signed");
+  return chain;
 }
 
 /**
@@ -93,9 +127,13 @@ export async function getCaDecryptionKey(): Promise<crypto.KeyObject> {
 export async function importCa(certPem: string, keyPem: string): Promise<CaBundle> {
   let certDer: Uint8Array;
   let cert: pkijs.Certificate;
+  let extras: pkijs.Certificate[];
   try {
     certDer = fromPem(certPem, ["CERTIFICATE"]);
     cert = pkijs.Certificate.fromBER(ab(certDer));
+    extras = allFromPem(certPem, "CERTIFICATE")
+      .slice(1)
+      .map((der) => pkijs.Certificate.fromBER(ab(der)));
   } catch (err) {
     throw new CaImportError(`the certificate is not a PEM X.509 certificate${err instanceof DerError ? `: ${err.message}` : ""}`);
   }
@@ -105,7 +143,7 @@ export async function importCa(certPem: string, keyPem: string): Promise<CaBundl
   } catch {
     throw new CaImportError("the private key is not a readable unencrypted PEM private key");
   }
-  if (keyObject.asymmetricKeyType !== "rsa") throw new CaImportError("the CA key must be RSA: SCEP clients encrypt requests to it with RSA");
+  if (keyObject.asymmetricKeyType !== "rsa") throw new CaImportError("the CA key must be RSA");
   const bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < 2048) throw new CaImportError(`the CA key is ${bits} bits; at least 2048 are required`);
   const privatePem = keyObject.export({ type: "pkcs8", format: "pem" }).toString();
@@ -117,8 +155,13 @@ export async function importCa(certPem: string, keyPem: string): Promise<CaBundl
   if (ku && !ku.includes(KU.keyCertSign)) throw new CaImportError("the certificate's key usage does not allow signing certificates (keyCertSign)");
   const now = new Date();
   if (cert.notAfter.value < now || cert.notBefore.value > now) throw new CaImportError("the certificate is not currently valid");
+  const chain = await chainAbove(cert, extras);
+  for (const c of chain) {
+    if (c.notAfter.value < now || c.notBefore.value > now) throw new CaImportError("a certificate in the chain is not currently valid");
+  }
   const publicPem = crypto.createPublicKey(keyObject).export({ type: "spki", format: "pem" }).toString();
-  const stored = await putServerKey(CA_KEY_NAME, { algorithm: `RSA-${bits}`, publicPem, privatePem, certPem: toPem(certDer, "CERTIFICATE") });
+  const storedPem = [certDer, ...chain.map((c) => certificateDer(c))].map((d) => toPem(d, "CERTIFICATE")).join("");
+  const stored = await putServerKey(CA_KEY_NAME, { algorithm: `RSA-${bits}`, publicPem, privatePem, certPem: storedPem });
   cached = null;
   return (await bundleFrom(stored)).bundle;
 }

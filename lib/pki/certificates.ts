@@ -4,10 +4,10 @@ import * as pkijs from "pkijs";
 import { db } from "../db/client";
 import type { Certificate as CertificateRow, Prisma } from "../db/generated/sqlite/client";
 import { badRequest, notFound } from "../errors";
-import { LIMITS, readBody } from "../http/body";
 import { getCa } from "./ca";
 import { serialHex, sha256Fingerprint } from "./der";
 import { nameFromString, nameToString } from "./names";
+import { revocationExtensions } from "./revocationUrls";
 import { EKU, KU, signCertificate, subjectKeyId } from "./x509";
 
 export type { CertificateRow };
@@ -53,6 +53,8 @@ export async function issueCertificate(req: IssueRequest): Promise<{ serial: str
       // The identity certificate authenticates the device to the MDM server (TLS client auth).
       extKeyUsage: [EKU.clientAuth],
       issuerKeyId: subjectKeyId(ca.cert),
+      // Where relying parties (a TLS proxy checking client certificates, RADIUS) find revocation.
+      moreExtensions: revocationExtensions(),
     },
     ca.privateKey,
   );
@@ -84,32 +86,20 @@ export async function getCertificate(serial: string): Promise<CertificateRow | n
   return db().certificate.findUnique({ where: { serial: serial.toLowerCase() } });
 }
 
-/** Marks a certificate revoked (idempotent: a second call keeps the first date and reason). */
-export async function revokeCertificate(serial: string, reason?: string | null): Promise<CertificateSummary> {
-  const existing = await getCertificate(serial);
-  if (!existing) throw notFound("certificate");
-  if (existing.revokedAt) return summary(existing);
-  const row = await db().certificate.update({
-    where: { serial: existing.serial },
-    data: { revokedAt: new Date(), revocationReason: reason?.slice(0, 500) || null },
-  });
-  return summary(row);
-}
-
-function summary(row: CertificateRow): CertificateSummary {
+export function summary(row: CertificateRow): CertificateSummary {
   const { der: _der, ...rest } = row;
   void _der;
   return rest;
 }
 
-/** Links an issued certificate to the device it authenticated (Authenticate check-in). */
+/** Links an issued certificate to the device it authenticated (Authenticate check-in). A revoked certificate binds nothing. */
 export async function bindCertificateToDevice(serial: string, deviceId: string): Promise<void> {
   const existing = await getCertificate(serial);
   if (!existing) throw notFound("certificate");
-  await db().$transaction([
-    db().certificate.update({ where: { serial: existing.serial }, data: { deviceId } }),
-    db().device.update({ where: { id: deviceId }, data: { certSerial: existing.serial } }),
-  ]);
+  // Conditional: a revocation that lands after the check-in's own check still wins.
+  const { count } = await db().certificate.updateMany({ where: { serial: existing.serial, revokedAt: null }, data: { deviceId } });
+  if (count !== 1) throw badRequest("certificate_revoked", `certificate ${existing.serial} is revoked and cannot be bound to a device`);
+  await db().device.update({ where: { id: deviceId }, data: { certSerial: existing.serial } });
 }
 
 export interface CertificateFilter {
@@ -176,22 +166,4 @@ export async function listCertificates(filter: CertificateFilter = {}): Promise<
     }),
   ]);
   return { total, items };
-}
-
-/** The revoke endpoint: optional JSON body { reason }, then revokeCertificate. */
-export async function revokeRequest(serial: string, request: Request): Promise<CertificateSummary> {
-  const bytes = await readBody(request, LIMITS.json);
-  let reason: string | null = null;
-  if (bytes.byteLength > 0) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      throw badRequest("invalid_json", "request body is not valid JSON");
-    }
-    const r = (parsed as { reason?: unknown } | null)?.reason;
-    if (r !== undefined && r !== null && typeof r !== "string") throw badRequest("invalid_reason", "reason must be a string");
-    reason = (r as string | undefined)?.trim() || null;
-  }
-  return revokeCertificate(serial, reason);
 }

@@ -169,6 +169,14 @@ async function pkijsSignData(content: Uint8Array, signer: { certDer: Uint8Array;
     certificates: opts.omitCertificates ? undefined : [signerCert, ...chain],
   });
   await signedData.sign(signer.privateKey, 0, "SHA-256");
+  // pkijs writes the identifiers the other way round from RFC 5754 §2 / RFC 4055 §5 (digest with
+  // NULL, signature without); they are outside the signed bytes, so set them as the RFCs say.
+  const sha256 = new pkijs.AlgorithmIdentifier({ algorithmId: "2.16.840.1.101.3.4.2.1" });
+  signedData.digestAlgorithms = [sha256];
+  signedData.signerInfos[0].digestAlgorithm = sha256;
+  if (signedData.signerInfos[0].signatureAlgorithm.algorithmId === "1.2.840.113549.1.1.11") {
+    signedData.signerInfos[0].signatureAlgorithm = new pkijs.AlgorithmIdentifier({ algorithmId: "1.2.840.113549.1.1.11", algorithmParams: new asn1js.Null() });
+  }
   const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
   return new Uint8Array(contentInfo.toSchema().toBER(false));
 }
@@ -199,6 +207,18 @@ describe("signData output", () => {
         expect(Buffer.from(ours).toString("hex")).toBe(Buffer.from(reference).toString("hex"));
       }
     }
+  });
+
+  it("writes the SignerInfo's identifiers as the RFCs say: SHA-256 digest without parameters, sha256WithRSAEncryption with NULL", async () => {
+    const der = await signData(Buffer.from("x"), id);
+    const parsed = asn1js.fromBER(ab(der)).result as asn1js.Sequence;
+    const sd = ((parsed.valueBlock.value[1] as asn1js.Constructed).valueBlock.value[0] as asn1js.Sequence).valueBlock.value;
+    const digestAlgorithms = sd[1] as asn1js.Set;
+    const signerInfo = ((sd[sd.length - 1] as asn1js.Set).valueBlock.value[0] as asn1js.Sequence).valueBlock.value;
+    const hex = (v: asn1js.AsnType) => Buffer.from(v.toBER(false)).toString("hex");
+    expect(hex(digestAlgorithms)).toBe("310d300b0609608648016503040201");
+    expect(hex(signerInfo[2])).toBe("300b0609608648016503040201"); // digestAlgorithm (RFC 5754 §2)
+    expect(hex(signerInfo[4])).toBe("300d06092a864886f70d01010b0500"); // signatureAlgorithm (RFC 4055 §5)
   });
 
   it("signs with ECDSA keys too (DER signature, ecdsa-with-SHA256), and the result verifies", async () => {

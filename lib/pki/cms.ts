@@ -7,7 +7,7 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ab, bytesEqual, DerError, derTlv, octets, oidDer, parseDer } from "./der";
+import { ab, algorithmIdentifierDer, bytesEqual, DerError, derTlv, octets, oidDer, parseDer } from "./der";
 import { algorithmOid, certificateFields, childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole, type Tlv } from "./derReader";
 import { nodeSigningKey, sha256SignatureOid, spkiDer } from "./keys";
 import { certificateDer } from "./x509";
@@ -34,6 +34,7 @@ export const OID = {
   signingTime: "1.2.840.113549.1.9.5",
 } as const;
 
+const SHA256_OID = "2.16.840.1.101.3.4.2.1";
 const HASH_BY_OID: Record<string, string> = {
   "1.3.14.3.2.26": "sha1",
   "2.16.840.1.101.3.4.2.1": "sha256",
@@ -80,8 +81,7 @@ function signingKey(privateKey: CryptoKey): { key: crypto.KeyObject; signatureAl
     } catch (err) {
       throw new CmsError((err as Error).message);
     }
-    // What pkijs wrote: sha256WithRSAEncryption / ecdsa-with-SHA256, no parameters.
-    signatureAlgorithm = derTlv(TAG.SEQUENCE, oidDer(oid));
+    signatureAlgorithm = algorithmIdentifierDer(oid);
     signatureAlgorithms.set(privateKey, signatureAlgorithm);
   }
   return { key: nodeSigningKey(privateKey), signatureAlgorithm };
@@ -104,8 +104,6 @@ function issuerAndSerial(certDer: Uint8Array): Uint8Array {
   return sid;
 }
 
-const NULL_DER = new Uint8Array([0x05, 0x00]);
-
 function attributeDer(oid: string, value: Uint8Array): Uint8Array {
   return derTlv(TAG.SEQUENCE, oidDer(oid), derTlv(TAG.SET, value));
 }
@@ -119,8 +117,8 @@ function utcTimeDer(date: Date): Uint8Array {
 
 /**
  * DER ContentInfo(SignedData) over content, SHA-256 with the signer's key. Assembled around the
- * raw certificate bytes and signed with node:crypto: the same bytes pkijs wrote (tested), without
- * re-parsing and re-encoding the certificates on every call.
+ * raw certificate bytes and signed with node:crypto: the bytes pkijs wrote with the RFCs'
+ * AlgorithmIdentifiers (tested), without re-parsing and re-encoding the certificates on every call.
  */
 export async function signData(content: Uint8Array, signer: Signer, opts: SignOptions = {}): Promise<Uint8Array> {
   const { key, signatureAlgorithm } = signingKey(signer.privateKey);
@@ -134,7 +132,7 @@ export async function signData(content: Uint8Array, signer: Signer, opts: SignOp
   ].sort((x, y) => Buffer.compare(x, y)); // DER SET OF order (X.690 11.6)
   // The signature covers the attributes tagged as SET (RFC 5652 5.4); ECDSA comes out DER-encoded.
   const signature = crypto.sign("sha256", derTlv(TAG.SET, ...attributes), key);
-  const digestAlgorithm = derTlv(TAG.SEQUENCE, oidDer("2.16.840.1.101.3.4.2.1"), NULL_DER);
+  const digestAlgorithm = algorithmIdentifierDer(SHA256_OID);
   const signerInfo = derTlv(
     TAG.SEQUENCE,
     new Uint8Array([0x02, 0x01, 0x01]), // version 1 (issuerAndSerialNumber)

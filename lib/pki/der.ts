@@ -119,3 +119,68 @@ export function oidDer(oid: string): Uint8Array {
   }
   return der;
 }
+
+// AlgorithmIdentifiers: the one place that decides their parameters.
+const NULL_PARAMS = new Uint8Array([0x05, 0x00]);
+/** PKCS#1 algorithms whose AlgorithmIdentifier carries an explicit NULL (RFC 4055 §5, RFC 8017 A.1/A.2.4). */
+const PKCS1_NULL_PARAMS = new Set([
+  "1.2.840.113549.1.1.1", // rsaEncryption
+  "1.2.840.113549.1.1.5", // sha1WithRSAEncryption
+  "1.2.840.113549.1.1.11", // sha256WithRSAEncryption
+  "1.2.840.113549.1.1.12", // sha384WithRSAEncryption
+  "1.2.840.113549.1.1.13", // sha512WithRSAEncryption
+  "1.2.840.113549.1.1.14", // sha224WithRSAEncryption
+]);
+const ABSENT_PARAMS = new Set([
+  // SHA-2 digests (RFC 5754 §2: parameters absent) and ECDSA signatures (RFC 5758 §3.2).
+  "2.16.840.1.101.3.4.2.1",
+  "2.16.840.1.101.3.4.2.2",
+  "2.16.840.1.101.3.4.2.3",
+  "2.16.840.1.101.3.4.2.4",
+  "1.2.840.10045.4.3.2",
+  "1.2.840.10045.4.3.3",
+  "1.2.840.10045.4.3.4",
+]);
+
+/**
+ * DER AlgorithmIdentifier for a signature, digest or RSA key-transport OID, parameters as the
+ * RFCs require. Every certificate, CSR and CMS structure we write takes its identifiers here.
+ */
+export function algorithmIdentifierDer(oid: string): Uint8Array {
+  if (PKCS1_NULL_PARAMS.has(oid)) return derTlv(0x30, oidDer(oid), NULL_PARAMS);
+  if (ABSENT_PARAMS.has(oid)) return derTlv(0x30, oidDer(oid));
+  throw new DerError(`no AlgorithmIdentifier rule for ${oid}`);
+}
+
+/** DER INTEGER from the hex form of a positive number (Certificate.serial): a 00 octet keeps it positive. */
+export function derIntegerFromHex(hex: string): Uint8Array {
+  let bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, "hex");
+  if (bytes.length === 0) bytes = Buffer.from([0]);
+  if (bytes[0] & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+  return derTlv(0x02, bytes);
+}
+
+/** DER INTEGER of a small non-negative number (versions, CRL numbers). */
+export function derSmallInteger(n: number): Uint8Array {
+  return derIntegerFromHex(n.toString(16));
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+
+/** GeneralizedTime YYYYMMDDHHMMSSZ (whole seconds, as RFC 5280 4.1.2.5.2 and RFC 6960 require). */
+export function derGeneralizedTime(d: Date): Uint8Array {
+  const s = `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+  return derTlv(0x18, Buffer.from(s, "ascii"));
+}
+
+/** RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050. */
+export function derTime(d: Date): Uint8Array {
+  if (d.getUTCFullYear() >= 2050) return derGeneralizedTime(d);
+  const s = `${pad(d.getUTCFullYear() % 100)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+  return derTlv(0x17, Buffer.from(s, "ascii"));
+}
+
+/** One X.509 Extension: SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
+export function derExtension(oid: string, valueDer: Uint8Array, critical = false): Uint8Array {
+  return derTlv(0x30, oidDer(oid), critical ? new Uint8Array([0x01, 0x01, 0xff]) : new Uint8Array(0), derTlv(0x04, valueDer));
+}

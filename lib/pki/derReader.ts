@@ -95,6 +95,7 @@ export function algorithmOid(buf: Uint8Array, t: Tlv): string {
 export interface CertificateFields {
   /** The Name elements and the serial's content bytes, as encoded. */
   issuer: Uint8Array;
+  subject: Uint8Array;
   serial: Uint8Array;
   /** SubjectPublicKeyInfo DER. */
   spki: Uint8Array;
@@ -111,7 +112,7 @@ export function certificateFields(buf: Uint8Array, cert: Tlv): CertificateFields
   expectTag(f[i++], TAG.SEQUENCE); // signature algorithm
   const issuer = expectTag(f[i++], TAG.SEQUENCE);
   expectTag(f[i++], TAG.SEQUENCE); // validity
-  expectTag(f[i++], TAG.SEQUENCE); // subject
+  const subject = expectTag(f[i++], TAG.SEQUENCE);
   const spki = expectTag(f[i++], TAG.SEQUENCE);
   let subjectKeyId: Uint8Array | null = null;
   const extsWrapper = f.slice(i).find((t) => t.tag === TAG.CTX3);
@@ -126,5 +127,5 @@ export function certificateFields(buf: Uint8Array, cert: Tlv): CertificateFields
       break;
     }
   }
-  return { issuer: whole(buf, issuer), serial: contentOf(buf, serial), spki: whole(buf, spki), subjectKeyId };
+  return { issuer: whole(buf, issuer), subject: whole(buf, subject), serial: contentOf(buf, serial), spki: whole(buf, spki), subjectKeyId };
 }

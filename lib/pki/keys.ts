@@ -3,7 +3,7 @@
 import crypto from "node:crypto";
 import { promisify } from "node:util";
 import * as pkijs from "pkijs";
-import { ab, fromPem } from "./der";
+import { ab, algorithmIdentifierDer, fromPem } from "./der";
 
 const generateKeyPair = promisify(crypto.generateKeyPair);
 
@@ -59,6 +59,11 @@ export function sha256SignatureOid(key: CryptoKey): string {
   if (name === "RSASSA-PKCS1-v1_5") return "1.2.840.113549.1.1.11";
   if (name === "ECDSA") return "1.2.840.10045.4.3.2";
   throw new Error(`unsupported signing key algorithm ${name}`);
+}
+
+/** The DER AlgorithmIdentifier for sha256SignatureOid(key), parameters by the one rule in der.ts. */
+export function sha256SignatureAlgorithmDer(key: CryptoKey): Uint8Array {
+  return algorithmIdentifierDer(sha256SignatureOid(key));
 }
 
 export function publicKeyInfoFromPem(publicPem: string): pkijs.PublicKeyInfo {

@@ -3,7 +3,7 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ab, derTlv, oidDer, randomSerial } from "./der";
+import { ab, algorithmIdentifierDer, derTlv, randomSerial } from "./der";
 import { nodeSigningKey, sha256SignatureOid } from "./keys";
 
 /** X.509 KeyUsage bits (RFC 5280 4.2.1.3), numbered as in the BIT STRING. */
@@ -22,6 +22,7 @@ export const EKU = {
   clientAuth: "1.3.6.1.5.5.7.3.2",
   codeSigning: "1.3.6.1.5.5.7.3.3",
   emailProtection: "1.3.6.1.5.5.7.3.4",
+  ocspSigning: "1.3.6.1.5.5.7.3.9",
 } as const;
 
 export interface CertificateTemplate {
@@ -36,6 +37,8 @@ export interface CertificateTemplate {
   /** SubjectKeyIdentifier of the issuer, for the AuthorityKeyIdentifier extension. */
   issuerKeyId?: Uint8Array | null;
   serial?: Uint8Array;
+  /** Further extensions, already encoded (CRL distribution points, authority info access, OCSP no-check). */
+  moreExtensions?: { oid: string; critical?: boolean; value: Uint8Array }[];
 }
 
 function keyUsageBitString(bits: number[]): asn1js.BitString {
@@ -65,7 +68,7 @@ export async function buildCertificate(t: CertificateTemplate, signingKey: Crypt
 /**
  * A certificate from the template, signed with SHA-256, and its DER. pkijs encodes the
  * TBSCertificate; node:crypto signs it and the DER is assembled around those bytes (pkijs's
- * own sign and toSchema would go through WebCrypto and re-parse the TBS). Same bytes (tested).
+ * own sign would go through WebCrypto and drop the NULL parameter RFC 4055 requires).
  */
 export async function signCertificate(t: CertificateTemplate, signingKey: CryptoKey): Promise<{ cert: pkijs.Certificate; der: Uint8Array }> {
   const cert = new pkijs.Certificate();
@@ -103,20 +106,18 @@ export async function signCertificate(t: CertificateTemplate, signingKey: Crypto
       new pkijs.Extension({ extnID: "2.5.29.37", critical: false, extnValue: new pkijs.ExtKeyUsage({ keyPurposes: t.extKeyUsage }).toSchema().toBER(false) }),
     );
   }
+  for (const e of t.moreExtensions ?? []) extensions.push(new pkijs.Extension({ extnID: e.oid, critical: Boolean(e.critical), extnValue: ab(e.value) }));
   cert.extensions = extensions;
-  const algorithm = new pkijs.AlgorithmIdentifier({ algorithmId: sha256SignatureOid(signingKey) });
+  const algorithmDer = algorithmIdentifierDer(sha256SignatureOid(signingKey));
+  const algorithm = pkijs.AlgorithmIdentifier.fromBER(ab(algorithmDer));
   cert.signature = algorithm;
   cert.signatureAlgorithm = algorithm;
   const tbs = new Uint8Array(cert.encodeTBS().toBER(false));
   cert.tbsView = tbs;
   const signature = crypto.sign("sha256", tbs, nodeSigningKey(signingKey));
   cert.signatureValue = new asn1js.BitString({ valueHex: ab(new Uint8Array(signature)) });
-  const der = derTlv(0x30, tbs, oidSequence(algorithm.algorithmId), derTlv(0x03, new Uint8Array([0]), signature));
+  const der = derTlv(0x30, tbs, algorithmDer, derTlv(0x03, new Uint8Array([0]), signature));
   return { cert, der };
-}
-
-function oidSequence(oid: string): Uint8Array {
-  return derTlv(0x30, oidDer(oid));
 }
 
 function extension(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {

@@ -7,6 +7,7 @@ import crypto from "node:crypto";
 import { build as buildPlist, type PlistValue } from "plist";
 import { config } from "../config";
 import { NameError, nameToAppleSubject, type AppleSubject } from "../pki/names";
+import type { ProfileTrust } from "../pki/trust";
 
 export { signProfile } from "./signProfile";
 
@@ -24,8 +25,6 @@ export interface ScepIdentity {
   keyUsage: number;
   allowAllAppsAccess: boolean;
   keyIsExtractable: boolean;
-  /** SHA-256 (or SHA-1) fingerprint of the CA certificate, so the device pins it. */
-  caFingerprint?: Uint8Array;
   subjectAltName?: { rfc822Name?: string; dNSName?: string; uniformResourceIdentifier?: string; ntPrincipalName?: string };
 }
 
@@ -61,7 +60,8 @@ export interface EnrollmentProfileOptions {
   description?: string;
   /** Reverse-DNS prefix for PayloadIdentifiers; default derived from PUBLIC_URL's host. */
   identifierBase?: string;
-  rootCaDer: Uint8Array;
+  /** The root for the trust payload and the CAFingerprint every SCEP payload carries (lib/pki/trust). */
+  trust: ProfileTrust;
   identity: ScepIdentity | Pkcs12Identity;
   mdm: MdmOptions;
 }
@@ -112,7 +112,7 @@ function appleSubject(subject: string): AppleSubject {
   }
 }
 
-function scepPayload(id: ScepIdentity): PlistObject {
+function scepPayload(id: ScepIdentity, caFingerprint: Uint8Array): PlistObject {
   if (![1024, 2048, 4096].includes(id.keySize)) throw new ProfileOptionsError(`SCEP key size must be 1024, 2048 or 4096, not ${id.keySize}`);
   if (!/^https?:\/\//.test(id.url) || id.url.includes("?")) throw new ProfileOptionsError("the SCEP URL must be http(s) and carry no query string");
   const content: PlistObject = {
@@ -128,7 +128,8 @@ function scepPayload(id: ScepIdentity): PlistObject {
     AllowAllAppsAccess: id.allowAllAppsAccess,
     KeyIsExtractable: id.keyIsExtractable,
   };
-  if (id.caFingerprint) content.CAFingerprint = Buffer.from(id.caFingerprint);
+  // Pins the CA: a device on a plain-http SCEP URL cannot be handed another CA's RA.
+  content.CAFingerprint = Buffer.from(caFingerprint);
   if (id.subjectAltName) {
     const san = Object.fromEntries(Object.entries(id.subjectAltName).filter(([, v]) => typeof v === "string" && v !== "")) as PlistObject;
     if (Object.keys(san).length > 0) content.SubjectAltName = san;
@@ -197,9 +198,9 @@ export function buildEnrollmentProfile(opts: EnrollmentProfileOptions): Enrollme
     PayloadType: "com.apple.security.root",
     PayloadDisplayName: "Root certificate",
     PayloadCertificateFileName: "root-ca.cer",
-    PayloadContent: Buffer.from(opts.rootCaDer),
+    PayloadContent: Buffer.from(opts.trust.rootDer),
   };
-  const identity = opts.identity.kind === "scep" ? scepPayload(opts.identity) : pkcs12Payload(opts.identity);
+  const identity = opts.identity.kind === "scep" ? scepPayload(opts.identity, opts.trust.caFingerprint) : pkcs12Payload(opts.identity);
   const mdm = mdmPayload(opts.mdm, uuids.identity);
 
   const common = (p: PlistObject, key: keyof typeof uuids): PlistObject => ({

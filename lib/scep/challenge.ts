@@ -23,7 +23,7 @@ export type ChallengeSource = "STATIC" | "DYNAMIC" | "TOKEN" | "NDES" | "RENEWAL
 
 export type ChallengeVerdict =
   | { ok: true; source: ChallengeSource; tokenId: string | null; userId: string | null; renewedFromSerial?: string | null }
-  | { ok: false; reason: Extract<ReasonCode, "scep_bad_challenge" | "scep_challenge_expired" | "scep_challenge_replayed">; detail: string; tokenId?: string | null };
+  | { ok: false; reason: Extract<ReasonCode, "scep_bad_challenge" | "scep_challenge_expired" | "scep_challenge_replayed" | "scep_challenge_revoked">; detail: string; tokenId?: string | null };
 
 /** NDES's format: 16 uppercase hexadecimal characters (64 bits); integrations match [A-F0-9]{16}. */
 export function newNdesChallenge(): string {
@@ -120,6 +120,11 @@ async function verifyOneTime(profile: ScepProfile, challenge: string, stillValid
     return { ok: false, reason: "scep_bad_challenge", detail: "the challenge is not one this SCEP profile issued" };
   }
   if (row.usedAt) return { ok: false, reason: "scep_challenge_replayed", detail: `the one-time challenge was already used at ${row.usedAt.toISOString()}`, tokenId: row.tokenId };
+  // Before the expiry check: revoking the token also ends its challenges' lifetime, and this says why.
+  const token = row.tokenId ? await db().enrollmentToken.findUnique({ where: { id: row.tokenId }, select: { revokedAt: true } }) : null;
+  if (token?.revokedAt) {
+    return { ok: false, reason: "scep_challenge_revoked", detail: `the one-time challenge belongs to enrollment token ${row.tokenId}, revoked at ${token.revokedAt.toISOString()}`, tokenId: row.tokenId };
+  }
   if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "scep_challenge_expired", detail: `the one-time challenge expired at ${row.expiresAt.toISOString()}`, tokenId: row.tokenId };
   const refusal = stillValid ? await stillValid(row.tokenId) : null;
   if (refusal) return { ok: false, ...refusal, tokenId: row.tokenId };
@@ -132,9 +137,9 @@ async function verifyOneTime(profile: ScepProfile, challenge: string, stillValid
 /** TOKEN: the one-time challenge of one download, whose token must still be valid (not revoked, not expired). */
 async function verifyToken(profile: ScepProfile, challenge: string): Promise<ChallengeVerdict> {
   const verdict = await verifyOneTime(profile, challenge, async (tokenId) => {
-    const token = tokenId ? await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { revokedAt: true, expiresAt: true, scepProfileId: true } }) : null;
+    // A revoked token was already refused by verifyOneTime (scep_challenge_revoked).
+    const token = tokenId ? await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { expiresAt: true } }) : null;
     if (!token) return { reason: "scep_bad_challenge", detail: "the enrollment token this challenge was issued for no longer exists" };
-    if (token.revokedAt) return { reason: "scep_bad_challenge", detail: `the enrollment token was revoked at ${token.revokedAt.toISOString()}` };
     if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) return { reason: "scep_challenge_expired", detail: `the enrollment token expired at ${token.expiresAt.toISOString()}` };
     // "Used up" is expected: the download that delivered this challenge may have taken the last use.
     return null;

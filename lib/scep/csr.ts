@@ -10,7 +10,8 @@ import { nameParts, type NamePart } from "../pki/names";
 export class CsrError extends Error {
   constructor(
     message: string,
-    readonly kind: "malformed" | "bad_signature" | "unsupported_algorithm",
+    /** unreadable: not DER/PKCS#10 at all (what a wrong content key yields). */
+    readonly kind: "malformed" | "bad_signature" | "unsupported_algorithm" | "unreadable",
   ) {
     super(message);
     this.name = "CsrError";
@@ -48,7 +49,7 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
   try {
     csr = new pkijs.CertificationRequest({ schema: parseDer(der, "PKCS#10 request") });
   } catch (err) {
-    throw new CsrError(err instanceof DerError ? err.message : "the certificate request is not PKCS#10", "malformed");
+    throw new CsrError(err instanceof DerError ? err.message : "the certificate request is not PKCS#10", "unreadable");
   }
   const hash = SIG_HASH[csr.signatureAlgorithm.algorithmId];
   if (!hash) throw new CsrError(`unsupported CSR signature algorithm ${csr.signatureAlgorithm.algorithmId}`, "unsupported_algorithm");

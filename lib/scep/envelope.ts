@@ -1,5 +1,5 @@
 // The pkcsPKIEnvelope of SCEP (RFC 8894 3.2.2): CMS EnvelopedData with RSA key transport.
-// Clients encrypt to the CA with DES-EDE3-CBC or AES-CBC; the CertRep goes back to the
+// Clients encrypt to the RA (never the CA) with DES-EDE3-CBC or AES-CBC; the CertRep goes back to the
 // requester's certificate with the cipher the requester chose.
 //
 // RSA PKCS#1 v1.5 decryption is done here rather than by OpenSSL (Node refuses it since
@@ -8,9 +8,15 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { bytesEqual, DerError, derTlv, octets, oidDer, parseDer, stringBytes } from "../pki/der";
+import { algorithmIdentifierDer, bytesEqual, DerError, derTlv, octets, oidDer, parseDer, stringBytes } from "../pki/der";
 import { certificateFields, childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole } from "../pki/derReader";
 import { OID } from "../pki/cms";
+
+/**
+ * The one answer for every way a content key can be wrong (bad padding, wrong key, content that
+ * decrypts to garbage), so none of them can be told apart (no padding oracle).
+ */
+export const CANNOT_DECRYPT = "the envelope cannot be decrypted with this server's key";
 
 export class EnvelopeError extends Error {
   constructor(
@@ -85,11 +91,20 @@ function rejectionKey(key: crypto.KeyObject): Buffer {
   return secret;
 }
 
+/** Implicit rejection: a deterministic pseudo-random content key from a secret and the ciphertext. */
+function implicitRejectionKey(key: crypto.KeyObject, encryptedKey: Uint8Array, length: number): Uint8Array {
+  const synthetic = crypto.createHmac("sha256", rejectionKey(key)).update(encryptedKey).digest();
+  return new Uint8Array(Buffer.concat([synthetic, crypto.createHash("sha256").update(synthetic).digest()]).subarray(0, length));
+}
+
+/**
+ * RSAES-PKCS1-v1_5 unwrap that never says whether the padding was valid: on bad padding (or
+ * a wrong length) it returns the implicit-rejection key, so the failure surfaces only when
+ * the content does not decrypt, exactly as with a wrong key.
+ */
 function rsaPkcs1Decrypt(key: crypto.KeyObject, encryptedKey: Uint8Array, expectedLength: number): Uint8Array {
   const modulusBytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
-  // Implicit rejection: a key derived from the private key and the ciphertext.
-  const synthetic = crypto.createHmac("sha256", rejectionKey(key)).update(encryptedKey).digest();
-  const fallback = new Uint8Array(Buffer.concat([synthetic, crypto.createHash("sha256").update(synthetic).digest()]).subarray(0, expectedLength));
+  const fallback = implicitRejectionKey(key, encryptedKey, expectedLength);
   if (encryptedKey.length !== modulusBytes) return fallback;
   let em: Uint8Array;
   try {
@@ -109,8 +124,10 @@ interface EnvelopeFields {
   /** The encrypted content; "malformed" when it could not be read (reported after the algorithm checks). */
   encrypted: Uint8Array | null | "malformed";
   recipients: {
-    /** Whether the recipient names this CA's certificate (issuer and serial). */
-    namesUs: boolean;
+    /** Index of the key of ours it names (issuer and serial), or -1. */
+    ours: number;
+    /** Named by issuer and serial (so -1 means: addressed to someone else). */
+    byIssuerAndSerial: boolean;
     keaOid: string;
     keaParams: asn1js.AsnType | null;
     encryptedKey: Uint8Array;
@@ -133,7 +150,7 @@ function parseEnvelopedData(der: Uint8Array): pkijs.EnvelopedData {
 }
 
 /** The full pkijs parse: BER, unusual shapes, and the wording of errors for bad input. */
-function envelopeFieldsPkijs(der: Uint8Array, caCert: pkijs.Certificate): EnvelopeFields {
+function envelopeFieldsPkijs(der: Uint8Array, ourCerts: pkijs.Certificate[]): EnvelopeFields {
   const env = parseEnvelopedData(der);
   const eci = env.encryptedContentInfo;
   let iv: Uint8Array | null = null;
@@ -156,7 +173,8 @@ function envelopeFieldsPkijs(der: Uint8Array, caCert: pkijs.Certificate): Envelo
     iv,
     encrypted,
     recipients: ktris.map((k) => ({
-      namesUs: k.rid instanceof pkijs.IssuerAndSerialNumber && k.rid.issuer.isEqual(caCert.issuer) && k.rid.serialNumber.isEqual(caCert.serialNumber),
+      ours: ourCerts.findIndex((c) => k.rid instanceof pkijs.IssuerAndSerialNumber && k.rid.issuer.isEqual(c.issuer) && k.rid.serialNumber.isEqual(c.serialNumber)),
+      byIssuerAndSerial: k.rid instanceof pkijs.IssuerAndSerialNumber,
       keaOid: k.keyEncryptionAlgorithm.algorithmId,
       keaParams: (k.keyEncryptionAlgorithm.algorithmParams as asn1js.AsnType | undefined) ?? null,
       encryptedKey: new Uint8Array(k.encryptedKey.valueBlock.valueHexView),
@@ -164,12 +182,12 @@ function envelopeFieldsPkijs(der: Uint8Array, caCert: pkijs.Certificate): Envelo
   };
 }
 
-const caIds = new WeakMap<pkijs.Certificate, { issuer: Uint8Array; serial: Uint8Array }>();
-function caId(caCert: pkijs.Certificate): { issuer: Uint8Array; serial: Uint8Array } {
-  let id = caIds.get(caCert);
+const certIds = new WeakMap<pkijs.Certificate, { issuer: Uint8Array; serial: Uint8Array }>();
+function certId(cert: pkijs.Certificate): { issuer: Uint8Array; serial: Uint8Array } {
+  let id = certIds.get(cert);
   if (!id) {
-    id = { issuer: new Uint8Array(caCert.issuer.toSchema().toBER(false)), serial: new Uint8Array(caCert.serialNumber.valueBlock.valueHexView) };
-    caIds.set(caCert, id);
+    id = { issuer: new Uint8Array(cert.issuer.toSchema().toBER(false)), serial: new Uint8Array(cert.serialNumber.valueBlock.valueHexView) };
+    certIds.set(cert, id);
   }
   return id;
 }
@@ -178,7 +196,7 @@ function caId(caCert: pkijs.Certificate): { issuer: Uint8Array; serial: Uint8Arr
  * The DER fast path (pkijs schema matching costs milliseconds per request). Throws
  * DerReadError for anything else, including a recipient list it cannot settle by bytes.
  */
-function envelopeFieldsFast(der: Uint8Array, caCert: pkijs.Certificate): EnvelopeFields {
+function envelopeFieldsFast(der: Uint8Array, ourCerts: pkijs.Certificate[]): EnvelopeFields {
   const ci = expectTag(readTlv(der, 0), TAG.SEQUENCE);
   if (ci.end !== der.length) throw new DerReadError("trailing bytes");
   const [type, wrapper, ...rest] = childrenOf(der, ci);
@@ -205,17 +223,20 @@ function envelopeFieldsFast(der: Uint8Array, caCert: pkijs.Certificate): Envelop
     else if (ec.tag === TAG.CTX0) encrypted = new Uint8Array(Buffer.concat(childrenOf(der, ec).map((c) => contentOf(der, expectTag(c, TAG.OCTET_STRING)))));
     else throw new DerReadError("encryptedContent shape");
   }
-  const us = caId(caCert);
+  const ids = ourCerts.map(certId);
   const recipients: EnvelopeFields["recipients"] = [];
   for (const ri of recipientInfos) {
     if (ri.tag !== TAG.SEQUENCE) continue; // kari, kekri, pwri, ori: not key transport
     const k = childrenOf(der, ri);
     if (k.length !== 4) throw new DerReadError("KeyTransRecipientInfo fields");
     expectTag(k[0], TAG.INTEGER);
-    let namesUs = false;
-    if (k[1].tag === TAG.SEQUENCE) {
+    let ours = -1;
+    const byIssuerAndSerial = k[1].tag === TAG.SEQUENCE;
+    if (byIssuerAndSerial) {
       const [issuer, serial] = childrenOf(der, k[1]);
-      namesUs = bytesEqual(whole(der, expectTag(issuer, TAG.SEQUENCE)), us.issuer) && bytesEqual(contentOf(der, expectTag(serial, TAG.INTEGER)), us.serial);
+      const issuerDer = whole(der, expectTag(issuer, TAG.SEQUENCE));
+      const serialBytes = contentOf(der, expectTag(serial, TAG.INTEGER));
+      ours = ids.findIndex((id) => bytesEqual(issuerDer, id.issuer) && bytesEqual(serialBytes, id.serial));
     } else if (k[1].tag !== 0x80) {
       throw new DerReadError("rid shape");
     }
@@ -223,25 +244,35 @@ function envelopeFieldsFast(der: Uint8Array, caCert: pkijs.Certificate): Envelop
     const keaOid = oidOf(der, kea[0]);
     if (kea.length > 2) throw new DerReadError("key encryption algorithm shape");
     const keaParams = kea[1] ? parseDer(new Uint8Array(whole(der, kea[1])), "key encryption parameters") : null;
-    recipients.push({ namesUs, keaOid, keaParams, encryptedKey: new Uint8Array(contentOf(der, expectTag(k[3], TAG.OCTET_STRING))) });
+    recipients.push({ ours, byIssuerAndSerial, keaOid, keaParams, encryptedKey: new Uint8Array(contentOf(der, expectTag(k[3], TAG.OCTET_STRING))) });
   }
   // pkijs compares names attribute by attribute: let it decide when bytes alone do not.
-  if (recipients.length > 1 && !recipients.some((r) => r.namesUs)) throw new DerReadError("recipient not found by bytes");
+  if (recipients.some((r) => r.byIssuerAndSerial && r.ours < 0) && !recipients.some((r) => r.ours >= 0)) throw new DerReadError("recipient not found by bytes");
   return { cipherOid, iv, encrypted, recipients };
 }
 
-function envelopeFields(der: Uint8Array, caCert: pkijs.Certificate): EnvelopeFields {
+function envelopeFields(der: Uint8Array, ourCerts: pkijs.Certificate[]): EnvelopeFields {
   try {
-    return envelopeFieldsFast(der, caCert);
+    return envelopeFieldsFast(der, ourCerts);
   } catch (err) {
     if (!(err instanceof DerReadError) && !(err instanceof DerError)) throw err;
   }
-  return envelopeFieldsPkijs(der, caCert);
+  return envelopeFieldsPkijs(der, ourCerts);
 }
 
-/** Decrypts an EnvelopedData addressed to our CA key. */
-export function decryptEnvelope(der: Uint8Array, caCert: pkijs.Certificate, caKey: crypto.KeyObject): DecryptedEnvelope {
-  const env = envelopeFields(der, caCert);
+/** A certificate of ours and its private key, that an envelope may be addressed to. */
+export interface EnvelopeRecipient {
+  cert: pkijs.Certificate;
+  key: crypto.KeyObject;
+}
+
+/**
+ * Decrypts an EnvelopedData addressed to one of the recipients (for SCEP: the RA keys, never
+ * the CA's). A lone recipient identified by key identifier is tried with the first key.
+ */
+export function decryptEnvelope(der: Uint8Array, recipients: EnvelopeRecipient[]): DecryptedEnvelope {
+  if (recipients.length === 0) throw new Error("decryptEnvelope needs at least one recipient key");
+  const env = envelopeFields(der, recipients.map((r) => r.cert));
   const cipherOid = env.cipherOid;
   const spec = CONTENT_CIPHERS[cipherOid];
   if (!spec) throw new EnvelopeError(`unsupported content encryption algorithm ${cipherOid}`, "badAlg");
@@ -252,11 +283,12 @@ export function decryptEnvelope(der: Uint8Array, caCert: pkijs.Certificate, caKe
   if (env.encrypted === "malformed") throw new EnvelopeError("the encrypted content is malformed");
   const encrypted = env.encrypted;
 
-  // Prefer the recipient that names our certificate; accept a lone key-transport recipient otherwise.
+  // Prefer the recipient that names our certificate; accept a lone one named by key identifier.
   const ktris = env.recipients;
   if (ktris.length === 0) throw new EnvelopeError("the envelope has no RSA key-transport recipient", "badAlg");
-  const ours = ktris.find((k) => k.namesUs) ?? (ktris.length === 1 ? ktris[0] : null);
-  if (!ours) throw new EnvelopeError("the envelope is not addressed to this CA");
+  const ours = ktris.find((k) => k.ours >= 0) ?? (ktris.length === 1 && !ktris[0].byIssuerAndSerial ? ktris[0] : null);
+  if (!ours) throw new EnvelopeError("the envelope is not addressed to this server's RA certificate (encrypt to the RA certificate from GetCACert)");
+  const caKey = recipients[Math.max(ours.ours, 0)].key;
   const encryptedKey = ours.encryptedKey;
   let cek: Uint8Array;
   const kea = ours.keaOid;
@@ -277,7 +309,8 @@ export function decryptEnvelope(der: Uint8Array, caCert: pkijs.Certificate, caKe
     try {
       cek = new Uint8Array(crypto.privateDecrypt({ key: caKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, encryptedKey));
     } catch {
-      throw new EnvelopeError("the content key cannot be decrypted");
+      // Like PKCS#1 v1.5: a failed unwrap looks exactly like a wrong key (no OAEP decoding oracle).
+      cek = implicitRejectionKey(caKey, encryptedKey, spec.keyLength);
     }
   } else {
     throw new EnvelopeError(`unsupported key encryption algorithm ${kea}`, "badAlg");
@@ -287,7 +320,7 @@ export function decryptEnvelope(der: Uint8Array, caCert: pkijs.Certificate, caKe
     const decipher = crypto.createDecipheriv(spec.node, cipherKey(spec, cek), iv);
     return { content: new Uint8Array(Buffer.concat([decipher.update(encrypted), decipher.final()])), cipherOid };
   } catch {
-    throw new EnvelopeError("the envelope cannot be decrypted with this CA's key");
+    throw new EnvelopeError(CANNOT_DECRYPT);
   }
 }
 
@@ -310,7 +343,7 @@ export function encryptEnvelope(content: Uint8Array, recipientCert: pkijs.Certif
     TAG.SEQUENCE,
     new Uint8Array([0x02, 0x01, 0x00]), // version 0 (issuerAndSerialNumber)
     derTlv(TAG.SEQUENCE, recipient.issuer, derTlv(TAG.INTEGER, recipient.serial)),
-    derTlv(TAG.SEQUENCE, oidDer(RSA_ENCRYPTION), new Uint8Array([0x05, 0x00])),
+    algorithmIdentifierDer(RSA_ENCRYPTION),
     derTlv(TAG.OCTET_STRING, encryptedKey),
   );
   const encryptedContentInfo = derTlv(

@@ -129,6 +129,19 @@ export function certsOnly(certsDer: Uint8Array[]): Uint8Array {
   return derTlv(0x30, oidDer(OID.signedData), derTlv(0xa0, signedData));
 }
 
+/** A degenerate SignedData carrying a CRL in its crls field: the GetCRL answer (RFC 8894 3.3.2). */
+export function crlsOnly(crlDer: Uint8Array): Uint8Array {
+  const signedData = derTlv(
+    0x30,
+    new Uint8Array([0x02, 0x01, 0x01]),
+    derTlv(0x31),
+    derTlv(0x30, oidDer(OID.data)),
+    derTlv(0xa1, crlDer), // [1] IMPLICIT crls
+    derTlv(0x31),
+  );
+  return derTlv(0x30, oidDer(OID.signedData), derTlv(0xa0, signedData));
+}
+
 export interface CertRepInput {
   signer: Signer;
   transactionId: string;
@@ -136,8 +149,10 @@ export interface CertRepInput {
   status: "SUCCESS" | "FAILURE" | "PENDING";
   failInfo?: FailInfoName;
   failInfoText?: string;
-  /** SUCCESS: the issued certificate, encrypted to the requester. */
-  issuedCertDer?: Uint8Array;
+  /** SUCCESS: the issued certificate first (the leaf, RFC 8894 3.3.2.1), then any intermediates; encrypted to the requester. */
+  issuedCertsDer?: Uint8Array[];
+  /** SUCCESS for GetCRL: the CRL instead of a certificate. */
+  crlDer?: Uint8Array;
   /** The requester's certificate (DER as received, or parsed). */
   requesterCert?: pkijs.Certificate | Uint8Array;
   cipherOid?: string;
@@ -165,8 +180,9 @@ export async function buildCertRep(input: CertRepInput): Promise<Uint8Array> {
   }
   // PENDING (RFC 8894 3.3.2): no failInfo and no envelope either; the client polls with CertPoll.
   if (input.status === "PENDING") return signData(new Uint8Array(0), input.signer, { attributes });
-  if (!input.issuedCertDer || !input.requesterCert) throw new Error("SUCCESS CertRep needs the issued certificate and the requester's certificate");
-  const envelope = encryptEnvelope(certsOnly([input.issuedCertDer]), input.requesterCert, input.cipherOid);
+  if (!(input.issuedCertsDer?.length || input.crlDer) || !input.requesterCert) throw new Error("SUCCESS CertRep needs the issued certificate (or CRL) and the requester's certificate");
+  const content = input.crlDer ? crlsOnly(input.crlDer) : certsOnly(input.issuedCertsDer!);
+  const envelope = encryptEnvelope(content, input.requesterCert, input.cipherOid);
   return signData(envelope, input.signer, { attributes });
 }
 

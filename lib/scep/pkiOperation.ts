@@ -6,16 +6,20 @@ import { db } from "../db/client";
 import { badRequest, notFound } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
-import { getCa, getCaDecryptionKey } from "../pki/ca";
+import { getCa } from "../pki/ca";
+import { getRa, raDecryptionKeys } from "../pki/ra";
+import { caSubjectDer, currentCrl } from "../pki/crl";
+import { childrenOf, DerReadError, expectTag, readTlv, TAG, whole } from "../pki/derReader";
 import { CmsError, signerKeyType, unsupportedSignerAlgorithm, type Signer } from "../pki/cms";
-import { getCertificate, issueCertificate, lookupIssuedCertificate } from "../pki/certificates";
+import { getCertificate, issueCertificate, lookupIssuedCertificate, type CertificateRow } from "../pki/certificates";
+import { inheritRevocation } from "../pki/revocation";
 import { rsaKeyBits } from "../pki/keys";
 import { nameParts } from "../pki/names";
 import { peekChallengeContext, verifyChallenge } from "./challenge";
 import { checkChallengeThrottle, recordWrongChallenge } from "./challengeThrottle";
 import { pollCertificate } from "./certPoll";
 import { CsrError, parseCsr } from "./csr";
-import { decryptEnvelope, EnvelopeError } from "./envelope";
+import { CANNOT_DECRYPT, decryptEnvelope, EnvelopeError } from "./envelope";
 import { buildCertRep, MessageType, parsePkiMessage, ScepMessageError, verifyPkiMessage, type FailInfoName, type PkiMessage } from "./message";
 import { getScepProfileRow, type ScepProfile } from "./profiles";
 import { expandSubject, type SubjectContext } from "./subject";
@@ -36,9 +40,17 @@ export interface PkiOperationResult {
   serial?: string;
 }
 
-async function caSigner(): Promise<Signer> {
+/** CertReps are signed by the RA; its chain (CA and any issuers above) travels with them. */
+async function raSigner(): Promise<Signer> {
   const ca = await getCa();
-  return { certDer: ca.certDer, chainDer: [], privateKey: ca.privateKey };
+  const ra = await getRa();
+  return { certDer: ra.certDer, chainDer: [ca.certDer, ...ca.chainDer], privateKey: ra.privateKey };
+}
+
+/** The issued certificate and, under an imported subordinate, the intermediates a device needs (not the root). */
+async function issuedWithIntermediates(der: Uint8Array): Promise<Uint8Array[]> {
+  const ca = await getCa();
+  return ca.chainDer.length ? [der, ca.certDer, ...ca.chainDer.slice(0, -1)] : [der];
 }
 
 interface Failure {
@@ -81,22 +93,38 @@ interface Authorization {
   challengeSource?: string;
 }
 
-/** Renewal: the request is signed with a certificate we issued for this profile, still valid and not revoked. */
+const DAY_MS = 86_400_000;
+
+/**
+ * Why a certificate we issued may not be renewed under this profile, or null. Renewal is
+ * under the profile that issued it (a deleted profile's certificates cannot renew: another
+ * profile would hand them its own validity), within that profile's renewal window before
+ * expiry, and never from a revoked or expired certificate.
+ */
+export function renewalProblem(row: CertificateRow, profile: ScepProfile, now = new Date()): { reason: ReasonCode; detail: string } | null {
+  const rejected = (detail: string) => ({ reason: "scep_renewal_rejected" as const, detail });
+  if (row.revokedAt) return rejected(`the certificate ${row.serial} it was signed with is revoked`);
+  if (row.notAfter.getTime() <= now.getTime()) return rejected(`the certificate ${row.serial} it was signed with has expired`);
+  if (!row.profileId) return { reason: "scep_renewal_profile_deleted", detail: `the SCEP profile that issued certificate ${row.serial} was deleted; its certificates cannot renew` };
+  if (row.profileId !== profile.id) return rejected(`the certificate ${row.serial} it was signed with belongs to another SCEP profile`);
+  const opens = new Date(row.notAfter.getTime() - profile.renewalWindowDays * DAY_MS);
+  if (now < opens) {
+    return { reason: "scep_renewal_too_early", detail: `certificate ${row.serial} can be renewed from ${opens.toISOString()} (the SCEP profile's renewal window is ${profile.renewalWindowDays} days before it expires at ${row.notAfter.toISOString()})` };
+  }
+  return null;
+}
+
+/** Renewal: the request is signed with a certificate we issued that renewalProblem accepts. */
 async function renewalAuthorization(msg: PkiMessage, profile: ScepProfile, explicit: boolean): Promise<Authorization | null> {
   const row = await lookupIssuedCertificate(msg.signerCertDer);
   if (!row) {
     if (explicit) refuse("badRequest", "scep_renewal_rejected", "RenewalReq signed with a certificate this CA did not issue");
     return null;
   }
-  const problem = row.revokedAt
-    ? `the certificate ${row.serial} it was signed with is revoked`
-    : row.notAfter.getTime() <= Date.now()
-      ? `the certificate ${row.serial} it was signed with has expired`
-      : row.profileId && row.profileId !== profile.id
-        ? `the certificate ${row.serial} it was signed with belongs to another SCEP profile`
-        : null;
+  const problem = renewalProblem(row, profile);
   if (problem) {
-    if (explicit) refuse("badRequest", "scep_renewal_rejected", `renewal refused: ${problem}`, row.enrollmentTokenId);
+    // A PKCSReq signed with it may still carry a valid challenge (re-enrollment).
+    if (explicit) refuse("badRequest", problem.reason, `renewal refused: ${problem.detail}`, row.enrollmentTokenId);
     return null;
   }
   return { kind: "renewal", tokenId: row.enrollmentTokenId, userId: row.userId, deviceId: row.deviceId, renewedFromSerial: row.serial };
@@ -115,7 +143,8 @@ interface Decision {
 /** Thrown when an identical request is still being decided: the answer is CertRep PENDING. */
 class Pending extends Error {}
 
-async function decide(msg: PkiMessage, profile: ScepProfile): Promise<Decision> {
+/** Checks the request's algorithms, signature and message type and opens its envelope (what every decrypted operation needs). */
+async function openRequest(msg: PkiMessage): Promise<{ content: Uint8Array; cipherOid: string }> {
   const unsupported = unsupportedSignerAlgorithm(msg.parsed);
   if (unsupported) refuse("badAlg", "scep_unsupported_algorithm", `the request is signed with an unsupported ${unsupported}`);
   try {
@@ -123,24 +152,50 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<Decision> 
   } catch (err) {
     refuse("badMessageCheck", "scep_bad_message", `the request's signature does not verify: ${err instanceof CmsError ? err.message : "invalid"}`);
   }
-  if (msg.messageType !== MessageType.PKCSReq && msg.messageType !== MessageType.RenewalReq) {
-    refuse("badRequest", "scep_bad_message", `unsupported messageType ${msg.messageType} (only PKCSReq and RenewalReq)`);
+  if (msg.messageType !== MessageType.PKCSReq && msg.messageType !== MessageType.RenewalReq && msg.messageType !== MessageType.GetCRL) {
+    refuse("badRequest", "scep_bad_message", `unsupported messageType ${msg.messageType} (only PKCSReq, RenewalReq and GetCRL)`);
   }
   if (!msg.envelope) refuse("badRequest", "scep_bad_message", "the request has no pkcsPKIEnvelope");
   // The CertRep is encrypted to the signer's certificate: refuse before issuing if we cannot.
   if (signerKeyType(msg.parsed) !== "rsa") refuse("badAlg", "scep_bad_message", "the request is signed with a non-RSA key; the response cannot be encrypted to it");
-  let decrypted: { content: Uint8Array; cipherOid: string };
   try {
-    decrypted = decryptEnvelope(msg.envelope!, (await getCa()).cert, await getCaDecryptionKey());
+    // Only the RA keys: the CA's key never opens client bytes.
+    return decryptEnvelope(msg.envelope!, (await raDecryptionKeys()).map((ra) => ({ cert: ra.cert, key: ra.keyObject })));
   } catch (err) {
     if (err instanceof EnvelopeError) refuse(err.failInfo, err.failInfo === "badAlg" ? "scep_unsupported_algorithm" : "scep_bad_message", `the envelope cannot be opened: ${err.message}`);
     throw err;
   }
+}
+
+/**
+ * GetCRL (RFC 8894 3.3.4): the envelope holds the IssuerAndSerialNumber of a certificate;
+ * for one of this CA's, the answer is the current CRL (the same one /ca.crl serves).
+ */
+async function answerGetCrl(content: Uint8Array): Promise<Uint8Array> {
+  let issuer: Uint8Array | null = null;
+  try {
+    const seq = readTlv(content, 0);
+    if (seq.end !== content.length) throw new DerReadError("trailing bytes");
+    const [name, serial] = childrenOf(content, expectTag(seq, TAG.SEQUENCE));
+    expectTag(serial, TAG.INTEGER);
+    issuer = whole(content, expectTag(name, TAG.SEQUENCE));
+  } catch (err) {
+    if (!(err instanceof DerReadError)) throw err;
+    refuse("badRequest", "scep_bad_message", "GetCRL: the envelope does not hold an IssuerAndSerialNumber");
+  }
+  if (!Buffer.from(issuer!).equals(Buffer.from(caSubjectDer(await getCa())))) refuse("badCertId", "scep_bad_message", "GetCRL for a certificate another CA issued");
+  return (await currentCrl()).der;
+}
+
+async function decide(msg: PkiMessage, profile: ScepProfile): Promise<Decision> {
+  const decrypted = await openRequest(msg);
   let csr: ReturnType<typeof parseCsr>;
   try {
     csr = parseCsr(decrypted!.content);
   } catch (err) {
     if (err instanceof CsrError) {
+      // Content that is not even DER is what a wrong content key produces: answer as for one.
+      if (err.kind === "unreadable") refuse("badMessageCheck", "scep_bad_message", `the envelope cannot be opened: ${CANNOT_DECRYPT}`);
       if (err.kind === "bad_signature") refuse("badMessageCheck", "scep_csr_invalid", err.message);
       if (err.kind === "unsupported_algorithm") refuse("badAlg", "scep_unsupported_algorithm", err.message);
       refuse("badRequest", "scep_bad_message", `the envelope does not hold a valid PKCS#10 request: ${err.message}`);
@@ -206,7 +261,7 @@ async function decideNew(msg: PkiMessage, profile: ScepProfile, csr: ReturnType<
     if (verdict.ok && verdict.renewedFromSerial) {
       const old = await getCertificate(verdict.renewedFromSerial);
       const oldDevice = old?.deviceId ? await db().device.findUnique({ where: { id: old.deviceId }, select: { status: true } }) : null;
-      const why = !old ? "gone" : old.revokedAt ? "revoked" : !oldDevice ? "bound to no device" : oldDevice.status === "UNENROLLED" ? "bound to an unenrolled device" : null;
+      const why = !old ? "gone" : old.revokedAt ? "revoked" : old.profileId !== profile.id ? "not of this SCEP profile" : !oldDevice ? "bound to no device" : oldDevice.status === "UNENROLLED" ? "bound to an unenrolled device" : null;
       if (why) refuse("badRequest", "scep_renewal_rejected", `renewal challenge for certificate ${verdict.renewedFromSerial}, which is ${why}`, verdict.tokenId);
       // Issued for the device the old certificate is bound to: its messages signed with the new one are accepted (mdmRequest boundDevice).
       auth = { kind: "renewal", tokenId: old!.enrollmentTokenId ?? verdict.tokenId, userId: old!.userId ?? verdict.userId, deviceId: old!.deviceId, renewedFromSerial: old!.serial, challengeSource: verdict.source };
@@ -224,6 +279,10 @@ async function decideNew(msg: PkiMessage, profile: ScepProfile, csr: ReturnType<
     userId: auth!.userId,
     renewedFromSerial: auth!.renewedFromSerial,
   });
+  // Its predecessor may have been revoked while this was being issued: then so is this one.
+  if (auth!.renewedFromSerial && (await inheritRevocation(issued.serial))) {
+    refuse("badRequest", "scep_renewal_rejected", `renewal refused: the certificate ${auth!.renewedFromSerial} it renews was revoked`, auth!.tokenId);
+  }
   return { der: issued.der, serial: issued.serial, cipherOid, auth: auth!, subject };
 }
 
@@ -246,15 +305,22 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
     // The detail stays in the log: parser messages are no business of the client.
     throw badRequest("bad_scep_message", "not a SCEP PKIMessage (RFC 8894 3.2)");
   }
-  const signer = await caSigner();
+  const signer = await raSigner();
   try {
+    if (msg.messageType === MessageType.GetCRL) {
+      const opened = await openRequest(msg);
+      const crlDer = await answerGetCrl(opened.content);
+      const body = await buildCertRep({ signer, transactionId: msg.transactionId, recipientNonce: msg.senderNonce, status: "SUCCESS", crlDer, requesterCert: msg.signerCertDer, cipherOid: opened.cipherOid });
+      await writeEnrollmentLog({ step: STEP, outcome: "OK", message: `${profile.name}: GetCRL answered with the current CRL`, remoteAddr });
+      return { body, status: "SUCCESS", reason: null };
+    }
     const ok = msg.messageType === MessageType.CertPoll ? await answerPoll(msg, profile) : await decide(msg, profile);
     const body = await buildCertRep({
       signer,
       transactionId: msg.transactionId,
       recipientNonce: msg.senderNonce,
       status: "SUCCESS",
-      issuedCertDer: ok.der,
+      issuedCertsDer: await issuedWithIntermediates(ok.der),
       requesterCert: msg.signerCertDer,
       cipherOid: ok.cipherOid,
     });

@@ -5,8 +5,8 @@ import { LIMITS, readBody } from "../http/body";
 import { remoteAddress } from "../http/remote";
 import { errorResponse } from "../http/respond";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
-import { getCa } from "../pki/ca";
-import { caCapabilities } from "./message";
+import { getCaCertBundle } from "../pki/ra";
+import { caCapabilities, certsOnly } from "./message";
 import { pkiOperation, STEP } from "./pkiOperation";
 import { getScepProfileRow } from "./profiles";
 
@@ -40,10 +40,10 @@ async function dispatch(request: Request, profileId: string): Promise<Response> 
     }
     case "GetCACert": {
       const profile = await requireProfile(profileId, operation, remoteAddr);
-      const ca = await getCa();
+      const bundle = await getCaCertBundle();
       await writeEnrollmentLog({ step: STEP, outcome: "OK", message: `${profile.name}: GetCACert`, remoteAddr });
-      // One certificate: the CA itself, also the recipient of requests (no separate RA).
-      return new Response(Buffer.from(ca.certDer), { status: 200, headers: { "content-type": "application/x-x509-ca-cert" } });
+      // RA + CA (+ chain) as a degenerate PKCS#7 (RFC 8894 4.2.1.2): requests go to the RA, never the CA.
+      return new Response(Buffer.from(certsOnly(bundle)), { status: 200, headers: { "content-type": "application/x-x509-ca-ra-cert" } });
     }
     case "PKIOperation": {
       let body: Uint8Array;

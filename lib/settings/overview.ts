@@ -4,6 +4,7 @@ import { allowListFromEnv } from "../auth/oidcAdmins";
 import { config } from "../config";
 import { checkInUrl, serverUrl } from "../mdm/endpoints";
 import { getCa } from "../pki/ca";
+import { getRa } from "../pki/ra";
 import { badRequest } from "../errors";
 import { CaImportError, importCa } from "../pki/ca";
 
@@ -13,17 +14,28 @@ export interface CaInfo {
   notAfter: Date;
   fingerprint: string;
   keyBits: number | null;
+  /** The root above an imported subordinate (what devices install); null when the CA is the root. */
+  rootSubject: string | null;
+  /** The SCEP RA: decrypts requests and signs CertReps; re-issued automatically. */
+  ra: { subject: string; notAfter: Date };
+}
+
+function subjectOf(cert: crypto.X509Certificate): string {
+  return cert.subject.replace(/\n/g, ", ");
 }
 
 export async function caInfo(): Promise<CaInfo> {
   const ca = await getCa();
   const cert = new crypto.X509Certificate(ca.certPem);
+  const ra = new crypto.X509Certificate(Buffer.from((await getRa()).certDer));
   return {
-    subject: cert.subject.replace(/\n/g, ", "),
+    subject: subjectOf(cert),
     notBefore: new Date(cert.validFrom),
     notAfter: new Date(cert.validTo),
     fingerprint: cert.fingerprint256,
     keyBits: cert.publicKey.asymmetricKeyDetails?.modulusLength ?? null,
+    rootSubject: ca.chainDer.length ? subjectOf(new crypto.X509Certificate(Buffer.from(ca.rootDer))) : null,
+    ra: { subject: subjectOf(ra), notAfter: new Date(ra.validTo) },
   };
 }
 

@@ -1,6 +1,8 @@
-// Ongoing authorization (seed 003 step 19): after account-driven enrollment every MDM request
-// carries the access token. Check-ins with it succeed; after an admin invalidates the user's
-// tokens they get 401 until the person signs in again. The whole chain is real: the profile's
+// Ongoing authorization (seed 003 step 19; Apple, "Onboarding users with account sign-in"):
+// after account-driven enrollment an iPhone sends the access token on every MDM request, a
+// Mac only on its user channel (its device channel rests on the identity certificate).
+// Check-ins with it succeed; after an admin invalidates the user's tokens they get 401 until
+// the person signs in again; CheckOut lands regardless. The whole chain is real: the profile's
 // SCEP payload → SCEP exchange with its one-time challenge (the certificate is bound to the
 // user) → the MDM helper's check-in route and device simulator.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +19,10 @@ import { discover, ENROLL_BODY, enrollPost, form, startAddeServer, tokenFromResu
 import { createApiKey } from "@/lib/auth/apiKeys";
 import { currentMdmTopic } from "@/lib/mdm/endpoints";
 import { bearerFetch } from "../helpers/adminApi";
+import { hashToken } from "@/lib/enrollment/accessTokens";
+import { addPolicy } from "@/lib/mdm/policies";
+import { parsePlistStrict } from "@/lib/plist/plist";
+import { parseBearerChallenge } from "./deviceClient";
 
 let t: TestDb;
 let adde: RouteServer;
@@ -24,6 +30,14 @@ let mdm: RouteServer;
 let scep: RouteServer;
 let adminKey: string;
 let macGroupId: string;
+let byodMacGroupId: string;
+
+const PAT = { identifier: "pat@example.com", password: "pat-password-1" };
+const KAI = { identifier: "kai@example.org", password: "kai-password-1" };
+/** The enroll request body of a Mac (PRODUCT names the model, VERSION the macOS build). */
+const MAC_ENROLL_BODY = ENROLL_BODY.replace("iPhone17,2", "Mac16,1").replace("19A240", "24C101");
+/** What a MacBook Pro puts in its Authenticate (Model, ModelName and DeviceName are macOS-only keys). */
+const MAC = { productName: "Mac16,1", model: "Mac16,1", modelName: "MacBook Pro", deviceName: "Pat's MacBook Pro", osVersion: "15.2", buildVersion: "24C101", bearerOnDeviceChannel: false } as const;
 
 beforeAll(async () => {
   t = await createTestDb();
@@ -31,9 +45,14 @@ beforeAll(async () => {
   mdm = await serveMdm();
   scep = await serveRouteImports({ "/scep/[id]": import("@/app/scep/[id]/route") });
   macGroupId = (await db().deviceGroup.create({ data: { name: "Company Macs" } })).id;
+  await addPolicy(macGroupId, { kind: "COMMAND", requestType: "ProfileList" });
+  byodMacGroupId = (await db().deviceGroup.create({ data: { name: "Personal Macs" } })).id;
+  await addPolicy(byodMacGroupId, { kind: "COMMAND", requestType: "SecurityInfo" });
   await createRoute({ domain: "example.com", modelFamily: "Mac", version: "mdm-adde", groupId: macGroupId });
   await createRoute({ domain: "example.com", version: "mdm-byod" });
+  await createRoute({ domain: "example.org", modelFamily: "Mac", version: "mdm-byod", groupId: byodMacGroupId });
   await putUser("pat@example.com", { password: "pat-password-1", managedAppleId: "pat@appleid.example.com" });
+  await putUser("kai@example.org", { password: "kai-password-1", managedAppleId: "kai@appleid.example.com" });
   adminKey = (await createApiKey("checkin-test", "ADMIN")).key;
 });
 
@@ -44,16 +63,16 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function signIn(mode: string): Promise<string> {
-  const res = await fetch(`${adde.url}/authenticate/local`, form({ identifier: "pat@example.com", mode, password: "pat-password-1" }));
+async function signIn(mode: string, who = PAT): Promise<string> {
+  const res = await fetch(`${adde.url}/authenticate/local`, form({ identifier: who.identifier, mode, password: who.password }));
   expect(res.status).toBe(308);
   return tokenFromResultLocation(res.headers.get("location"));
 }
 
-async function enrollAndGetIdentity(family: string, enrollBody?: string) {
-  const doc = (await (await discover(adde, "pat@example.com", family)).json()) as { Servers: { Version: string; BaseURL: string }[] };
+async function enrollAndGetIdentity(family: string, enrollBody?: string, who = PAT) {
+  const doc = (await (await discover(adde, who.identifier, family)).json()) as { Servers: { Version: string; BaseURL: string }[] };
   const { Version, BaseURL } = doc.Servers[0];
-  const token = await signIn(Version === "mdm-adde" ? "adde" : "byod");
+  const token = await signIn(Version === "mdm-adde" ? "adde" : "byod", who);
   const res = await enrollPost(adde, BaseURL, { token, body: enrollBody });
   expect(res.status).toBe(200);
   const { content } = await verifySignedData(new Uint8Array(await res.arrayBuffer()));
@@ -63,7 +82,7 @@ async function enrollAndGetIdentity(family: string, enrollBody?: string) {
   // The profile's MDM URLs, pointed at the test server (query string and all).
   const toTest = (u: string) => `${mdm.url}${new URL(u).pathname}${new URL(u).search}`;
   const urls = { checkInUrl: toTest(mdmPayload.CheckInURL), serverUrl: toTest(mdmPayload.ServerURL) };
-  const user = await db().user.findUniqueOrThrow({ where: { identifier: "pat@example.com" } });
+  const user = await db().user.findUniqueOrThrow({ where: { identifier: who.identifier } });
   // No SCEP profile chosen: the shared default DYNAMIC profile issued a one-time challenge to this user.
   const challenges = await db().scepChallenge.findMany({ where: { userId: user.id, usedAt: null }, include: { profile: true } });
   expect(challenges.length).toBeGreaterThan(0);
@@ -164,5 +183,110 @@ describe("check-ins of account-driven devices", () => {
     const warning = await db().enrollmentLog.findFirstOrThrow({ where: { deviceIdentifier: device.identifier, outcome: "WARNING" } });
     expect(warning).toMatchObject({ reason: "enrollment_ref_ignored" });
     expect(warning.message).toContain("another user's account-driven enrollment");
+  });
+
+  it("macOS device enrollment (ADDE): device channel without Bearer on the identity certificate, user channel with it; ends Managed", async () => {
+    const { Version, token, identity, urls } = await enrollAndGetIdentity("Mac", MAC_ENROLL_BODY);
+    expect(Version).toBe("mdm-adde");
+    let bearer: string | null = token;
+    const mac = await simDevice(mdm, await currentMdmTopic(), identity, { mode: "device", bearer: () => bearer, ...MAC, ...urls });
+
+    expect((await mac.authenticate()).status).toBe(200);
+    const row = await db().device.findUniqueOrThrow({ where: { identifier: mac.udid } });
+    expect(row).toMatchObject({ enrollmentType: "DEVICE_ENROLLMENT", platform: "macOS", groupId: macGroupId, deviceChannelCertOnly: true, status: "PENDING" });
+    expect(row.userId).toBe((await db().user.findUniqueOrThrow({ where: { identifier: "pat@example.com" } })).id);
+    expect((await mac.tokenUpdate()).status).toBe(200);
+    expect((await mac.pollCommands()).map((c) => [c.requestType, c.status])).toEqual([["ProfileList", "Acknowledged"]]);
+    expect((await db().device.findUniqueOrThrow({ where: { id: row.id } })).status).toBe("MANAGED");
+
+    // The user channel: Apple's UserAuthenticate exchange, the user's TokenUpdate, polls, all with the token.
+    const ua = await mac.userAuthenticate();
+    expect(ua.status).toBe(200);
+    expect(parsePlistStrict(ua.body)).toEqual({ DigestChallenge: "" });
+    expect((await mac.userTokenUpdate()).status).toBe(200);
+    expect((await mac.userReport({ Status: "Idle" })).status).toBe(200);
+    const channel = await db().userChannel.findUniqueOrThrow({ where: { deviceId_userChannelId: { deviceId: row.id, userChannelId: mac.user.id } } });
+    expect(channel).toMatchObject({ userShortName: "pat", userLongName: "Pat Example", pushToken: mac.userPushToken.toString("hex"), pushMagic: mac.userPushMagic });
+    // The device channel kept its own push credentials.
+    expect(await db().device.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ pushToken: mac.pushToken.toString("hex"), pushMagic: mac.pushMagic });
+    const lines = await db().enrollmentLog.findMany({ where: { deviceIdentifier: mac.udid } });
+    expect(lines.filter((l) => l.outcome === "ERROR")).toEqual([]);
+
+    // The user channel without its token: 401 with the sign-in challenge; the device channel carries on.
+    bearer = null;
+    const refused = await mac.userTokenUpdate();
+    expect(refused.status).toBe(401);
+    expect(parseBearerChallenge(refused.headers.get("www-authenticate"))).toMatchObject({ method: "apple-as-web" });
+    expect((await mac.report({ Status: "Idle" })).status).toBe(200);
+    // A token that does arrive on the device channel is still checked.
+    const withToken = await simDevice(mdm, await currentMdmTopic(), identity, { mode: "device", udid: mac.udid, bearer: "ada_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ...urls });
+    expect((await withToken.report({ Status: "Idle" })).status).toBe(401);
+  });
+
+  it("macOS user enrollment (BYOD): EnrollmentID on the device channel without Bearer, EnrollmentUserID with it; ends Managed", async () => {
+    const { Version, token, identity, urls } = await enrollAndGetIdentity("Mac", MAC_ENROLL_BODY, KAI);
+    expect(Version).toBe("mdm-byod");
+    const mac = await simDevice(mdm, await currentMdmTopic(), identity, { mode: "user-enrollment", bearer: () => token, ...MAC, user: { shortName: "kai", longName: "Kai Example" }, ...urls });
+    const message = mac.authenticateMessage();
+    expect((await mac.checkin(message)).status).toBe(200);
+    const row = await db().device.findUniqueOrThrow({ where: { identifier: mac.enrollmentId } });
+    expect(row).toMatchObject({ enrollmentType: "USER_ENROLLMENT", udid: null, platform: "macOS", groupId: byodMacGroupId, deviceChannelCertOnly: true });
+    expect((await mac.tokenUpdate()).status).toBe(200);
+    expect((await mac.pollCommands()).map((c) => [c.requestType, c.status])).toEqual([["SecurityInfo", "Acknowledged"]]);
+    expect((await db().device.findUniqueOrThrow({ where: { id: row.id } })).status).toBe("MANAGED");
+    expect((await mac.userTokenUpdate()).status).toBe(200);
+    expect((await mac.userReport({ Status: "Idle" })).status).toBe(200);
+    expect(await db().userChannel.findUniqueOrThrow({ where: { deviceId_userChannelId: { deviceId: row.id, userChannelId: mac.user.id } } })).toMatchObject({ userLongName: "Kai Example", pushMagic: mac.userPushMagic });
+  });
+
+  it("an iPhone without Bearer is refused with the sign-in challenge, also when its Authenticate claims to be a Mac", async () => {
+    const { token, identity, urls } = await enrollAndGetIdentity("iPhone");
+    const phone = await simDevice(mdm, await currentMdmTopic(), identity, { mode: "user-enrollment", bearer: null, ...urls });
+    for (const message of [phone.authenticateMessage(), { ...phone.authenticateMessage(), ProductName: "Mac16,1", Model: "Mac16,1", ModelName: "MacBook Pro" }]) {
+      const r = await phone.checkin(message);
+      expect(r.status).toBe(401);
+      expect(parseBearerChallenge(r.headers.get("www-authenticate"))).toMatchObject({ method: "apple-as-web" });
+    }
+    expect(await db().device.findUnique({ where: { identifier: phone.enrollmentId } })).toBeNull();
+    const line = await db().enrollmentLog.findFirstOrThrow({ where: { deviceIdentifier: phone.enrollmentId }, orderBy: [{ time: "desc" }, { id: "desc" }] });
+    expect(line).toMatchObject({ reason: "access_token_invalid" });
+    expect(line.message).toContain("iPhone17,2");
+
+    // Enrolled with its token, it still needs it on every request, user-channel keys or not.
+    const enrolled = await simDevice(mdm, await currentMdmTopic(), identity, { mode: "user-enrollment", bearer: token, ...urls });
+    expect((await enrolled.authenticate()).status).toBe(200);
+    expect((await db().device.findUniqueOrThrow({ where: { identifier: enrolled.enrollmentId } })).deviceChannelCertOnly).toBe(false);
+    expect((await phone.tokenUpdate()).status).toBe(401);
+    expect((await phone.report({ Status: "Idle" })).status).toBe(401);
+  });
+
+  it("CheckOut lands on the identity certificate when the access token has expired or was revoked; the device is Unenrolled", async () => {
+    const a = await enrollAndGetIdentity("iPhone");
+    const expiring = await simDevice(mdm, await currentMdmTopic(), a.identity, { mode: "user-enrollment", bearer: a.token, ...a.urls });
+    expect((await expiring.authenticate()).status).toBe(200);
+    expect((await expiring.tokenUpdate()).status).toBe(200);
+    await db().accessToken.update({ where: { hash: hashToken(a.token) }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await expiring.tokenUpdate()).status).toBe(401);
+    expect((await expiring.checkOut()).status).toBe(200);
+    expect((await db().device.findUniqueOrThrow({ where: { identifier: expiring.enrollmentId } })).status).toBe("UNENROLLED");
+    const line = await db().enrollmentLog.findFirstOrThrow({ where: { deviceIdentifier: expiring.enrollmentId }, orderBy: [{ time: "desc" }, { id: "desc" }] });
+    expect(line).toMatchObject({ outcome: "OK" });
+    expect(line.message).toMatch(/CheckOut.*accepted on the identity certificate although access token rejected \(access_token_expired\)/);
+
+    const b = await enrollAndGetIdentity("iPhone");
+    const revoked = await simDevice(mdm, await currentMdmTopic(), b.identity, { mode: "user-enrollment", bearer: b.token, ...b.urls });
+    expect((await revoked.authenticate()).status).toBe(200);
+    expect((await revoked.tokenUpdate()).status).toBe(200);
+    expect((await bearerFetch(adde)("/api/v1/users/pat@example.com/revoke-tokens", adminKey, { method: "POST" })).status).toBe(200);
+    expect((await revoked.checkOut()).status).toBe(200);
+    expect((await db().device.findUniqueOrThrow({ where: { identifier: revoked.enrollmentId } })).status).toBe("UNENROLLED");
+
+    // CheckOut still needs the device's own identity: another certificate cannot check it out.
+    const c = await enrollAndGetIdentity("iPhone");
+    const victim = await simDevice(mdm, await currentMdmTopic(), c.identity, { mode: "user-enrollment", bearer: c.token, ...c.urls });
+    expect((await victim.authenticate()).status).toBe(200);
+    const intruder = await simDevice(mdm, await currentMdmTopic(), b.identity, { mode: "user-enrollment", enrollmentId: victim.enrollmentId, bearer: c.token });
+    expect((await intruder.checkOut()).status).toBe(401);
+    expect((await db().device.findUniqueOrThrow({ where: { identifier: victim.enrollmentId } })).status).toBe("PENDING");
   });
 });

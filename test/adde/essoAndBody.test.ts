@@ -14,6 +14,7 @@ import { configureEsso, disableEsso } from "@/lib/enrollment/esso";
 import { createRoute } from "@/lib/enrollment/routes";
 import { createTestDb, type TestDb } from "../helpers/db";
 import type { RouteServer } from "../helpers/routeServer";
+import { pythonBinaryPlist } from "./appleClient";
 import { ENROLL_BODY, enrollPost, startAddeServer } from "./deviceClient";
 import { setupScep } from "./scepSetup";
 
@@ -42,7 +43,7 @@ afterAll(async () => {
 });
 
 function signedBody(content = ENROLL_BODY): Buffer {
-  return openssl(["cms", "-sign", "-nodetach", "-binary", "-outform", "DER", "-signer", path.join(dir, "cert.pem"), "-inkey", path.join(dir, "key.pem"), "-md", "sha256"], Buffer.from(content));
+  return openssl(["cms", "-sign", "-nodetach", "-binary", "-outform", "DER", "-signer", path.join(dir, "cert.pem"), "-inkey", path.join(dir, "key.pem"), "-md", "sha256"], Buffer.from(content, "latin1"));
 }
 
 describe("CMS-signed enroll bodies", () => {
@@ -56,6 +57,19 @@ describe("CMS-signed enroll bodies", () => {
     const token = await issueAccessToken(user.id, "mdm-byod");
     const second = await enrollPost(server, BASE, { body: signedBody(), token });
     expect(second.status).toBe(200);
+  });
+
+  it("accepts binary plist bodies (plistlib), signed or not, and refuses malformed binary ones with 400", async () => {
+    const binary = pythonBinaryPlist({ LANGUAGE: "de-CH", PRODUCT: "iPad16,3", VERSION: "22C152" });
+    expect((await enrollPost(server, BASE, { body: binary })).status).toBe(401);
+    expect((await enrollPost(server, BASE, { body: signedBody(Buffer.from(binary).toString("latin1")) })).status).toBe(401);
+    const line = await db().enrollmentLog.findFirst({ where: { step: "adde.enroll", message: { contains: "iPad16,3 22C152 de-CH" } } });
+    expect(line).not.toBeNull();
+    const truncated = binary.slice(0, binary.length - 10);
+    const cyclic = new Uint8Array(Buffer.concat([Buffer.from("bplist00", "latin1"), Buffer.from([0xa1, 0, 8]), Buffer.from([0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10])]));
+    for (const body of [truncated, cyclic]) expect((await enrollPost(server, BASE, { body })).status).toBe(400);
+    const refusals = await db().enrollmentLog.findMany({ where: { reason: "adde_bad_request", message: { contains: "property list" } } });
+    expect(refusals.some((l) => l.message.includes("contains itself"))).toBe(true);
   });
 
   it("refuses a signed body whose content was altered, and signed non-plists, with 400", async () => {
@@ -125,6 +139,36 @@ describe("Enrollment SSO", () => {
     const second = await enrollPost(server, BASE, { token: await issueAccessToken(user.id, "mdm-byod") });
     expect(second.status).toBe(200);
     expect(second.headers.get("x-apple-mdm-esso")).toBeNull();
+  });
+
+  const profileWith = (extra: Record<string, unknown>[]) => ({
+    PayloadType: "Configuration",
+    PayloadVersion: 1,
+    PayloadIdentifier: "com.example.esso",
+    PayloadUUID: "7D7C2A3E-1111-4E4E-9F0B-8A3C0C1F0A01",
+    PayloadContent: [
+      { PayloadType: "com.apple.extensiblesso", PayloadVersion: 1, PayloadIdentifier: "com.example.esso.sso", PayloadUUID: "7D7C2A3E-2222-4E4E-9F0B-8A3C0C1F0A02", ExtensionIdentifier: "com.example.sso.extension", TeamIdentifier: "ABCDE12345", Type: "Redirect", URLs: ["https://login.example.com"] },
+      ...extra,
+    ],
+  });
+  const rootCert = { PayloadType: "com.apple.security.root", PayloadVersion: 1, PayloadIdentifier: "com.example.esso.root", PayloadUUID: "7D7C2A3E-3333-4E4E-9F0B-8A3C0C1F0A03", PayloadContent: { $data: Buffer.from("not checked here").toString("base64") } };
+  const wifi = { PayloadType: "com.apple.wifi.managed", PayloadVersion: 1, PayloadIdentifier: "com.example.esso.wifi", PayloadUUID: "7D7C2A3E-4444-4E4E-9F0B-8A3C0C1F0A04", PayloadDisplayName: "Office Wi-Fi", SSID_STR: "Office" };
+  const configure = (profile: Uint8Array | string) => configureEsso({ enabled: true, iTunesStoreID: 1, configurationProfile: Buffer.from(profile).toString("base64") });
+
+  it("accepts only the payload types Apple allows there (SSO extension and certificates), XML, binary or signed, and says which one is refused", async () => {
+    // Binary profiles (written by plistlib) with the SSO payload and a root certificate: accepted.
+    await expect(configure(pythonBinaryPlist(profileWith([rootCert])))).resolves.toMatchObject({ enabled: true });
+    // A Wi-Fi payload is not allowed before enrollment: refused, naming it and the allowed types.
+    const refused = await configure(pythonBinaryPlist(profileWith([rootCert, wifi]))).catch((e: Error & { status?: number }) => e);
+    expect(refused).toMatchObject({ status: 400 });
+    expect((refused as Error).message).toContain('payload 3 "Office Wi-Fi" is com.apple.wifi.managed');
+    expect((refused as Error).message).toContain("com.apple.extensiblesso");
+    // The same inside a CMS signature (openssl), which is unwrapped before the check.
+    const signedBad = signedBody(Buffer.from(pythonBinaryPlist(profileWith([wifi]))).toString("latin1"));
+    await expect(configure(signedBad)).rejects.toThrow(/com\.apple\.wifi\.managed/);
+    // Only certificates, no SSO payload: refused.
+    const onlyCert = pythonBinaryPlist({ ...profileWith([]), PayloadContent: [rootCert] });
+    await expect(configure(onlyCert)).rejects.toThrow(/no com\.apple\.extensiblesso payload/);
   });
 
   it("refuses a configuration profile without an SSO payload, and turns off cleanly", async () => {

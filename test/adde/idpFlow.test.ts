@@ -191,6 +191,40 @@ describe("simple method through the organisation's IdP", () => {
     expect(await db().enrollmentLog.count({ where: { reason: "auth_failed", message: { contains: "access_denied" } } })).toBe(1);
   });
 
+  it("OAuth 2 flow (Apple's client, no PKCE) through the IdP ends with a 308 carrying code and state; an IdP error returns to the device too", async () => {
+    const authorize = async (state: string) => {
+      // Apple's parameters; the client id is the default setting's.
+      const q = `response_type=code&client_id=apple-device-enrollment&redirect_uri=apple-remotemanagement-user-login:/oauth2/redirection&scope=mdm-byod&state=${state}&login_hint=grace@example.com`;
+      const a = await fetch(`${server.url}/oauth2/authorize?${q}`, { redirect: "manual" });
+      expect(a.status).toBe(302);
+      const flow = new URL(a.headers.get("location")!).searchParams.get("flow")!;
+      const start = await fetch(`${server.url}/authenticate/start`, form({ flow }));
+      expect(start.status).toBe(303);
+      return new URL(start.headers.get("location")!);
+    };
+    const idpUrl = await authorize("3F2504E0-4F89-11D3-9A0C-0305E82C3301");
+    const back = await idpSignIn(new Browser(), idpUrl, "grace@example.com", "correct horse");
+    const cb = await fetch(local(server, back.url), { redirect: "manual" });
+    expect(cb.status).toBe(308);
+    const loc = cb.headers.get("location")!;
+    expect(loc.startsWith("apple-remotemanagement-user-login:/oauth2/redirection?")).toBe(true);
+    const items = new URL(loc).searchParams;
+    expect(items.get("state")).toBe("3F2504E0-4F89-11D3-9A0C-0305E82C3301");
+    expect(items.get("code")).toMatch(/^adc_/);
+
+    // The person cancels at the IdP: the device's sheet is closed with the error and its state.
+    const denied = await authorize("9C5B94B1-35AD-49BB-B118-8E8FC24ABF80");
+    const cancel = new URL("https://mdm.example.test/authenticate/callback");
+    cancel.searchParams.set("error", "access_denied");
+    cancel.searchParams.set("state", denied.searchParams.get("state")!);
+    const res = await fetch(local(server, cancel.toString()), { redirect: "manual" });
+    expect(res.status).toBe(308);
+    const err = new URL(res.headers.get("location")!).searchParams;
+    expect(err.get("error")).toBe("access_denied");
+    expect(err.get("state")).toBe("9C5B94B1-35AD-49BB-B118-8E8FC24ABF80");
+    expect(err.get("code")).toBeNull();
+  });
+
   it("refuses forged or missing state", async () => {
     for (const q of ["", "?state=forged-state-value-0123456789&code=abc", "?code=abc"]) {
       const cb = await fetch(`${server.url}/authenticate/callback${q}`, { redirect: "manual" });

@@ -259,4 +259,12 @@ describe("local sign-in refusals", () => {
     expect(res.status).toBe(403);
     expect(res.headers.get("location")).toBeNull();
   });
+
+  it("refuses a sign-in for an enrollment type no rule gives the user (no token that the next request would refuse)", async () => {
+    // alice is routed to user enrollment only; a device enrollment sign-in must not mint a token.
+    const res = await fetch(`${server.url}/authenticate/local`, form({ identifier: "alice@example.com", mode: "adde", password: "alice-password-1" }));
+    expect(res.status).toBe(403);
+    expect(res.headers.get("location")).toBeNull();
+    expect((await logLines({ reason: "discovery_unknown_domain", userIdentifier: "alice@example.com" })).at(-1)?.message).toContain("gives it mdm-adde");
+  });
 });

@@ -48,9 +48,17 @@ function matcher(pattern: string): (pathname: string) => Record<string, string |
     const m = re.exec(pathname);
     if (!m) return null;
     const params: Record<string, string | string[]> = {};
+    // A malformed escape stays as sent (Next answers such paths too; a 500 from here would hide the handler's answer).
+    const decode = (s: string) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    };
     names.forEach((n, i) => {
       const raw = m[i + 1];
-      params[n.name] = n.rest ? raw.split("/").map(decodeURIComponent) : decodeURIComponent(raw);
+      params[n.name] = n.rest ? raw.split("/").map(decode) : decode(raw);
     });
     return params;
   };

@@ -44,10 +44,41 @@ export class ScepClientError extends Error {
   }
 }
 
-export async function getCaCert(url: string): Promise<Uint8Array> {
+export interface ScepServerCerts {
+  /** The RA: requests are encrypted to it, CertReps are signed by it. */
+  raDer: Uint8Array;
+  /** The issuing CA (the RA's issuer). */
+  caDer: Uint8Array;
+  /** Every certificate GetCACert returned, in order. */
+  all: Uint8Array[];
+}
+
+function keyUsage(cert: pkijs.Certificate): { sign: boolean; encipher: boolean; ca: boolean } {
+  const ku = cert.extensions?.find((e) => e.extnID === "2.5.29.15")?.parsedValue as asn1js.BitString | undefined;
+  const bits = ku ? new Uint8Array(ku.valueBlock.valueHexView) : new Uint8Array(0);
+  const bc = cert.extensions?.find((e) => e.extnID === "2.5.29.19")?.parsedValue as pkijs.BasicConstraints | undefined;
+  return { sign: Boolean(bits[0] & 0x80), encipher: Boolean(bits[0] & 0x20), ca: Boolean(bc?.cA) };
+}
+
+/**
+ * GetCACert as Apple's SCEP client reads an RA response (application/x-x509-ca-ra-cert): the
+ * RA is the first non-CA certificate that can both sign and encipher, the CA its issuer.
+ */
+export async function getScepCerts(url: string): Promise<ScepServerCerts> {
   const res = await fetch(`${url}?operation=GetCACert`);
   if (res.status !== 200) throw new ScepClientError(`GetCACert: HTTP ${res.status}`, null, null, res.status);
-  return new Uint8Array(await res.arrayBuffer());
+  const type = res.headers.get("content-type");
+  if (type !== "application/x-x509-ca-ra-cert") throw new ScepClientError(`GetCACert: content type ${type}, expected an RA bundle`, null, null, res.status);
+  const sd = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(ab(new Uint8Array(await res.arrayBuffer()))).content });
+  const certs = (sd.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  const ra = certs.find((c) => {
+    const u = keyUsage(c);
+    return !u.ca && u.sign && u.encipher;
+  });
+  if (!ra) throw new ScepClientError("GetCACert: no RA certificate (digitalSignature + keyEncipherment) in the bundle", null, null, res.status);
+  const ca = certs.find((c) => c !== ra && c.subject.isEqual(ra.issuer));
+  if (!ca) throw new ScepClientError("GetCACert: the RA's issuer is not in the bundle", null, null, res.status);
+  return { raDer: certificateDer(ra), caDer: certificateDer(ca), all: certs.map((c) => certificateDer(c)) };
 }
 
 function rsaKeyPair(bits: number): { privatePem: string; publicPem: string } {
@@ -95,18 +126,19 @@ export interface BuiltRequest {
   senderNonce: Uint8Array;
 }
 
-/** A complete PKIMessage: CSR enveloped to the CA, signed with signerCert/signerKeyPem. */
+/** A complete PKIMessage: CSR enveloped to the recipient (the RA), signed with signerCert/signerKeyPem. */
 export async function buildPkiMessage(opts: {
   csrDer: Uint8Array;
-  caCertDer: Uint8Array;
+  recipientCertDer: Uint8Array;
   signerCertDer: Uint8Array;
   signerKeyPem: string;
   messageType?: string;
   cipherOid?: string;
   transactionId?: string;
+  /** A ready pkcsPKIEnvelope (tests that tamper with it); csrDer and recipientCertDer are then not used. */
+  envelope?: Uint8Array;
 }): Promise<BuiltRequest> {
-  const ca = pkijs.Certificate.fromBER(ab(opts.caCertDer));
-  const envelope = encryptEnvelope(opts.csrDer, ca, opts.cipherOid ?? AES_256_CBC);
+  const envelope = opts.envelope ?? encryptEnvelope(opts.csrDer, pkijs.Certificate.fromBER(ab(opts.recipientCertDer)), opts.cipherOid ?? AES_256_CBC);
   const transactionId = opts.transactionId ?? crypto.createHash("sha256").update(crypto.randomBytes(16)).digest("hex");
   const senderNonce = new Uint8Array(crypto.randomBytes(16));
   const attributes = [
@@ -132,10 +164,10 @@ function attrString(si: pkijs.SignerInfo, oid: string): string | null {
   return typeof v?.valueBlock?.value === "string" ? v.valueBlock.value : null;
 }
 
-/** Verifies the CertRep was signed by the CA and opens it with the requester's key. */
-export function readCertRep(der: Uint8Array, caCertDer: Uint8Array, recipientCertDer: Uint8Array, recipientKeyPem: string): CertRepResult {
+/** Verifies the CertRep was signed by the RA and opens it with the requester's key. */
+export function readCertRep(der: Uint8Array, raCertDer: Uint8Array, recipientCertDer: Uint8Array, recipientKeyPem: string): CertRepResult {
   const parsed = parseSignedData(der);
-  if (!Buffer.from(certificateDer(parsed.signerCert)).equals(Buffer.from(caCertDer))) throw new Error("CertRep is not signed by the CA certificate");
+  if (!Buffer.from(certificateDer(parsed.signerCert)).equals(Buffer.from(raCertDer))) throw new Error("CertRep is not signed by the RA certificate");
   verifyParsed(parsed, parsed.eContent ?? new Uint8Array(0));
   const si = parsed.signerInfo;
   if (attrString(si, SCEP_OID.messageType) !== MessageType.CertRep) throw new Error("not a CertRep");
@@ -148,7 +180,7 @@ export function readCertRep(der: Uint8Array, caCertDer: Uint8Array, recipientCer
   if (pkiStatus === PkiStatus.SUCCESS) {
     if (!parsed.eContent?.length) throw new Error("SUCCESS CertRep without envelope");
     const recipient = pkijs.Certificate.fromBER(ab(recipientCertDer));
-    const { content } = decryptEnvelope(parsed.eContent, recipient, crypto.createPrivateKey(recipientKeyPem));
+    const { content } = decryptEnvelope(parsed.eContent, [{ cert: recipient, key: crypto.createPrivateKey(recipientKeyPem) }]);
     const certsOnly = pkijs.ContentInfo.fromBER(ab(content));
     const sd = new pkijs.SignedData({ schema: certsOnly.content });
     const first = sd.certificates?.[0];
@@ -164,10 +196,10 @@ export async function postPkiOperation(url: string, body: Uint8Array): Promise<{
   return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
 }
 
-async function exchange(url: string, req: BuiltRequest, caCertDer: Uint8Array, signerCertDer: Uint8Array, signerKeyPem: string): Promise<Uint8Array> {
+async function exchange(url: string, req: BuiltRequest, raCertDer: Uint8Array, signerCertDer: Uint8Array, signerKeyPem: string): Promise<Uint8Array> {
   const res = await postPkiOperation(url, req.body);
   if (res.status !== 200) throw new ScepClientError(`PKIOperation: HTTP ${res.status} ${Buffer.from(res.body).toString().slice(0, 200)}`, null, null, res.status);
-  const rep = readCertRep(res.body, caCertDer, signerCertDer, signerKeyPem);
+  const rep = readCertRep(res.body, raCertDer, signerCertDer, signerKeyPem);
   if (rep.transactionId !== req.transactionId) throw new Error("CertRep transactionID does not match the request");
   if (!rep.recipientNonce || !Buffer.from(rep.recipientNonce).equals(Buffer.from(req.senderNonce))) throw new Error("CertRep recipientNonce does not match our senderNonce");
   if (rep.pkiStatus !== PkiStatus.SUCCESS || !rep.certDer) {
@@ -182,13 +214,13 @@ async function identity(certDer: Uint8Array, privatePem: string, caCertDer: Uint
 
 /** First enrollment: PKCSReq with the challenge, signed with a self-signed certificate. */
 export async function scepEnroll(opts: ScepEnrollOptions): Promise<ScepIdentity> {
-  const caCertDer = await getCaCert(opts.url);
+  const server = await getScepCerts(opts.url);
   const keys = rsaKeyPair(opts.keySize ?? 2048);
   const csrDer = await buildCsr(opts.subject, keys.privatePem, keys.publicPem, opts.challenge);
   const signerCertDer = await selfSigned(opts.subject, keys.privatePem, keys.publicPem);
-  const req = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: keys.privatePem, cipherOid: opts.cipherOid });
-  const certDer = await exchange(opts.url, req, caCertDer, signerCertDer, keys.privatePem);
-  return identity(certDer, keys.privatePem, caCertDer);
+  const req = await buildPkiMessage({ csrDer, recipientCertDer: server.raDer, signerCertDer, signerKeyPem: keys.privatePem, cipherOid: opts.cipherOid });
+  const certDer = await exchange(opts.url, req, server.raDer, signerCertDer, keys.privatePem);
+  return identity(certDer, keys.privatePem, server.caDer);
 }
 
 /** Renewal: RenewalReq for a new key (or the same one), signed with the current certificate and key. */
@@ -202,18 +234,18 @@ export async function scepRenew(opts: {
   challenge?: string | null;
   messageType?: string;
 }): Promise<ScepIdentity> {
-  const caCertDer = await getCaCert(opts.url);
+  const server = await getScepCerts(opts.url);
   const privatePem = opts.reuseKey ? opts.current.privateKeyPem : rsaKeyPair(opts.keySize ?? 2048).privatePem;
   const publicPem = crypto.createPublicKey(privatePem).export({ type: "spki", format: "pem" }).toString();
   const csrDer = await buildCsr(opts.subject, privatePem, publicPem, opts.challenge);
   const req = await buildPkiMessage({
     csrDer,
-    caCertDer,
+    recipientCertDer: server.raDer,
     signerCertDer: opts.current.certDer,
     signerKeyPem: opts.current.privateKeyPem,
     messageType: opts.messageType ?? MessageType.RenewalReq,
   });
   // The CertRep is encrypted to the certificate that signed the request: the old one.
-  const certDer = await exchange(opts.url, req, caCertDer, opts.current.certDer, opts.current.privateKeyPem);
-  return identity(certDer, privatePem, caCertDer);
+  const certDer = await exchange(opts.url, req, server.raDer, opts.current.certDer, opts.current.privateKeyPem);
+  return identity(certDer, privatePem, server.caDer);
 }

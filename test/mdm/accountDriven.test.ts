@@ -1,7 +1,9 @@
 // Seed 003 step 19 from the MDM side: account-driven devices send the access token on every
-// check-in and command request. Authenticate records the user and the enrollment type (user
-// enrollment keyed on EnrollmentID, device enrollment on UDID) and puts the device in the
-// routing rule's group; requests without the token, or with another user's, are refused.
+// check-in and command request (a Mac's device channel is the exception, but only when the
+// server's record of its enroll request says Mac: test/adde/checkin.test.ts). Authenticate
+// records the user and the enrollment type (user enrollment keyed on EnrollmentID, device
+// enrollment on UDID) and puts the device in the routing rule's group; requests without the
+// token, or with another user's, are refused.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueAccessToken } from "@/lib/enrollment/accessTokens";
 import { createRoute } from "@/lib/enrollment/routes";
@@ -82,7 +84,8 @@ describe("account-driven devices", () => {
     expect((await thief.authenticate()).status).toBe(401);
     expect(await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).toMatchObject({ userId: kim });
 
-    // The account-driven certificate cannot be used without the token, even at Authenticate.
+    // The account-driven certificate cannot be used without the token, even at Authenticate and
+    // although the message says Mac: no enroll request on record names a Mac for this enrollment.
     const bare = await simDevice(server, topic, sim.identity!, { udid });
     expect((await bare.authenticate()).status).toBe(401);
   });

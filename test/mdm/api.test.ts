@@ -2,7 +2,7 @@
 // Apple's schema errors, uploads (JSON base64, multipart, raw), and queueing for members.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextCommand } from "@/lib/mdm/commands";
-import { parsePlistStrict, type PlistDict } from "@/lib/mdm/plist";
+import { parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
 import { validateCommand } from "@/lib/profiles/appleSchema";
 import { startAdminApi, type AdminApi } from "@/test/helpers/adminApi";
 import { restrictionsProfile } from "./fixtures/profiles";

@@ -3,6 +3,7 @@
 // every unauthenticated or malformed request.
 process.env.CLIENT_CERT_HEADER = "x-client-cert";
 
+import { getDeviceDetail } from "@/lib/inventory/deviceDetail";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
@@ -10,9 +11,9 @@ import { currentMdmTopic } from "@/lib/mdm/endpoints";
 import { createGroup } from "@/lib/mdm/groups";
 import { addPolicy } from "@/lib/mdm/policies";
 import { enqueueCommand } from "@/lib/mdm/commands";
-import { buildPlist, parsePlistStrict, type PlistDict } from "@/lib/mdm/plist";
+import { buildPlist, parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
 import { validateCheckin, validateCommand, validateCommandResponse } from "@/lib/profiles/appleSchema";
-import { revokeCertificate } from "@/lib/pki/certificates";
+import { revokeCertificate } from "@/lib/pki/revocation";
 import { toPem } from "@/lib/pki/der";
 import { LIMITS } from "@/lib/http/body";
 import { foreignIdentity, issueIdentity, randomUdid, serveMdm, simDevice } from "./helpers";
@@ -37,11 +38,12 @@ async function lastLog(deviceIdentifier?: string) {
   return t.client.enrollmentLog.findFirst({ where: deviceIdentifier ? { deviceIdentifier } : {}, orderBy: [{ time: "desc" }, { id: "desc" }] });
 }
 
-async function enrolledSim(opts: { groupId?: string | null } = {}): Promise<SimDevice> {
+async function enrolledSim(opts: { groupId?: string | null; mac?: boolean } = {}): Promise<SimDevice> {
   const token = await t.client.enrollmentToken.create({ data: { name: "t", groupId: opts.groupId ?? null } });
   const udid = randomUdid();
   const id = await issueIdentity(`CN=${udid}`, { enrollmentTokenId: token.id });
-  return simDevice(server, topic, id, { udid });
+  const mac = opts.mac ? { productName: "Mac15,3", model: "Mac15,3", modelName: "MacBook Pro", deviceName: "Ann's MacBook Pro", osVersion: "15.2", buildVersion: "24C101" } : {};
+  return simDevice(server, topic, id, { udid, ...mac });
 }
 
 describe("enrollment lifecycle", () => {
@@ -142,7 +144,7 @@ describe("enrollment lifecycle", () => {
     expect((await t.client.device.findUniqueOrThrow({ where: { id: d.id } })).status).toBe("MANAGED");
   });
 
-  it("escrows the bootstrap token sealed and returns it; declines UserAuthenticate with 410; answers DeclarativeManagement", async () => {
+  it("escrows the bootstrap token sealed and returns it; declines an iPhone's UserAuthenticate with 410; answers DeclarativeManagement", async () => {
     const sim = await enrolledSim();
     await sim.authenticate();
     await sim.tokenUpdate();
@@ -170,20 +172,51 @@ describe("enrollment lifecycle", () => {
     expect(items).toEqual({ Declarations: { Activations: [], Assets: [], Configurations: [], Management: [] }, DeclarationsToken: body.SyncTokens.DeclarationsToken });
   });
 
-  it("accepts a macOS user-channel TokenUpdate without touching the device channel's push token", async () => {
+  it("opens a Mac's user channel: UserAuthenticate's digest exchange, the user-channel TokenUpdate stored apart from the device channel's, polls with the stored record", async () => {
+    const sim = await enrolledSim({ mac: true });
+    await sim.authenticate();
+    await sim.tokenUpdate();
+    const userId = "A1B2C3D4-0000-0000-0000-000000000001";
+    // Apple's two-step exchange: the first request has no DigestResponse and gets a DigestChallenge
+    // (zero-length: no AuthToken needed); a DigestResponse gets an empty 200.
+    const first = await sim.checkin({ MessageType: "UserAuthenticate", UDID: sim.udid, UserID: userId });
+    expect(first.status).toBe(200);
+    expect(parsePlistStrict(first.body)).toEqual({ DigestChallenge: "" });
+    const second = { MessageType: "UserAuthenticate", UDID: sim.udid, UserID: userId, DigestResponse: "0123abcd" };
+    expect(validateCheckin("UserAuthenticate", second, { channel: "user", os: "macOS" })).toEqual([]);
+    const r2 = await sim.checkin(second);
+    expect(r2.status).toBe(200);
+    expect(r2.body.byteLength).toBe(0);
+
+    const user = { MessageType: "TokenUpdate", Topic: topic, UDID: sim.udid, UserID: userId, UserShortName: "ann", UserLongName: "Ann Example", NotOnConsole: false, Token: new Uint8Array(32).fill(7), PushMagic: "USER-MAGIC" };
+    expect(validateCheckin("TokenUpdate", user, { channel: "user", os: "macOS" })).toEqual([]);
+    expect((await sim.checkin(user)).status).toBe(200);
+    const d = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid }, include: { userChannels: true } });
+    expect(d.pushMagic).toBe(sim.pushMagic);
+    expect(d.pushToken).toBe(sim.pushToken.toString("hex"));
+    expect(d.userChannels).toHaveLength(1);
+    expect(d.userChannels[0]).toMatchObject({ userChannelId: userId, userShortName: "ann", userLongName: "Ann Example", pushMagic: "USER-MAGIC", pushToken: "07".repeat(32), topic });
+    expect(d.userChannels[0].authenticatedAt).not.toBeNull();
+    expect((await lastLog(sim.udid))?.message).toMatch(/user channel of ann/);
+    // The device page lists the user channel (without its push secrets).
+    expect((await getDeviceDetail(sim.udid)).userChannels).toEqual([{ userChannelId: userId, userShortName: "ann", userLongName: "Ann Example", lastSeenAt: expect.any(Date) }]);
+    // User-channel command polls work with the stored record; an unknown user channel is refused.
+    const poll = await sim.report({ Status: "Idle", UserID: userId });
+    expect(poll.status).toBe(200);
+    expect(poll.command).toBeNull();
+    expect((await sim.report({ Status: "Idle", UserID: "FFFF0000-0000-0000-0000-000000000009" })).status).toBe(401);
+    expect((await lastLog(sim.udid))?.reason).toBe("user_channel_unknown");
+  });
+
+  it("declines the user channel of a device that is not a Mac with 410 and stores nothing", async () => {
     const sim = await enrolledSim();
     await sim.authenticate();
     await sim.tokenUpdate();
-    const user = { MessageType: "TokenUpdate", Topic: topic, UDID: sim.udid, UserID: "A1B2C3D4-0000-0000-0000-000000000001", UserShortName: "ann", UserLongName: "Ann Example", NotOnConsole: false, Token: new Uint8Array(32).fill(7), PushMagic: "USER-MAGIC" };
-    expect(validateCheckin("TokenUpdate", user, { channel: "user", os: "macOS" })).toEqual([]);
-    expect((await sim.checkin(user)).status).toBe(200);
-    const d = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
-    expect(d.pushMagic).toBe(sim.pushMagic);
-    expect((await lastLog(sim.udid))?.message).toMatch(/user channel/);
-    // User-channel command polls have nothing to do.
-    const poll = await sim.report({ Status: "Idle", UserID: user.UserID });
-    expect(poll.status).toBe(200);
-    expect(poll.command).toBeNull();
+    const user = { MessageType: "TokenUpdate", Topic: topic, UDID: sim.udid, UserID: "A1B2C3D4-0000-0000-0000-000000000002", UserLongName: "Ann Example", NotOnConsole: false, Token: new Uint8Array(32).fill(7), PushMagic: "USER-MAGIC" };
+    expect((await sim.checkin(user)).status).toBe(410);
+    expect((await lastLog(sim.udid))?.reason).toBe("user_channel_declined");
+    expect(await t.client.userChannel.count({ where: { device: { identifier: sim.udid } } })).toBe(0);
+    expect((await sim.report({ Status: "Idle", UserID: user.UserID })).status).toBe(401);
   });
 
   it("accepts the identity certificate from the TLS proxy header instead of a signature", async () => {
@@ -249,7 +282,7 @@ describe("refusals", () => {
     expect((await fresh.report({ Status: "Idle" })).status).toBe(401);
 
     const cert = await t.client.certificate.findFirstOrThrow({ where: { device: { identifier: victim.udid } } });
-    await revokeCertificate(cert.serial, "test");
+    await revokeCertificate(cert.serial, { reason: "test" });
     expect((await victim.report({ Status: "Idle" })).status).toBe(401);
     expect(await lastLog()).toMatchObject({ reason: "checkin_cert_revoked", deviceIdentifier: victim.udid });
     expect((await victim.tokenUpdate()).status).toBe(401);

@@ -4,7 +4,7 @@ import { createGroup, deleteGroup, getGroup, listGroups, moveDeviceToGroup, upda
 import { addPolicy, removePolicy, reorderPolicies, resendPolicies } from "@/lib/mdm/policies";
 import { enqueueCommand, nextCommand } from "@/lib/mdm/commands";
 import { removeDevice } from "@/lib/mdm/devices";
-import { parsePlistStrict, type PlistDict } from "@/lib/mdm/plist";
+import { parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
 import { validateCommand } from "@/lib/profiles/appleSchema";
 import { AppError } from "@/lib/errors";
 import { restrictionsProfile } from "./fixtures/profiles";

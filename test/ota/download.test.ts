@@ -70,6 +70,8 @@ describe("OTA profile download", () => {
     expect(defaultProfile.challengeType).toBe("DYNAMIC");
     const sc = scep.PayloadContent as Dict;
     expect(sc.URL).toBe(`https://mdm.example.test/scep/${defaultProfile.id}`);
+    // CAFingerprint pins the root: SHA-1, the hash length Apple's SCEP client recognises besides MD5.
+    expect(Buffer.from(sc.CAFingerprint as Uint8Array).toString("hex")).toBe(crypto.createHash("sha1").update((await getCa()).rootDer).digest("hex"));
     expect(sc.Subject).toEqual([[["CN", expect.stringMatching(/^OTA-[0-9A-F]{12}$/)]]]);
     // The one-time challenge is stored hashed and linked to the token.
     const challenge = await t.client.scepChallenge.findUniqueOrThrow({ where: { hash: sha256Hex(sc.Challenge as string) } });

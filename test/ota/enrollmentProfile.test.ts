@@ -12,12 +12,13 @@ import {
 } from "@/lib/profiles/enrollmentProfile";
 
 const rootCaDer = crypto.randomBytes(600);
+const caFingerprint = crypto.createHash("sha1").update(rootCaDer).digest();
 
 function options(over: Partial<EnrollmentProfileOptions> = {}): EnrollmentProfileOptions {
   return {
     displayName: "Acme MDM",
     organization: "Acme",
-    rootCaDer,
+    trust: { rootDer: rootCaDer, caFingerprint },
     identity: {
       kind: "scep",
       url: "https://mdm.example.test/scep/prof1",
@@ -55,6 +56,8 @@ describe("buildEnrollmentProfile", () => {
     expect(content.map((p) => p.PayloadType)).toEqual(["com.apple.security.root", "com.apple.security.scep", "com.apple.mdm"]);
     const [root, scep, mdm] = content;
     expect(Buffer.from(root.PayloadContent as Uint8Array).equals(rootCaDer)).toBe(true);
+    // Apple's schema: CAFingerprint is <data>; 20 bytes (SHA-1), a length Apple's SCEP client recognises.
+    expect(Buffer.from((scep.PayloadContent as Dict).CAFingerprint as Uint8Array).equals(caFingerprint)).toBe(true);
     expect(scep.PayloadContent).toMatchObject({
       URL: "https://mdm.example.test/scep/prof1",
       Challenge: "s3cret-challenge",

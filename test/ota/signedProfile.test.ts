@@ -11,6 +11,7 @@ import { getCa } from "@/lib/pki/ca";
 import { validateProfile } from "@/lib/profiles/appleSchema";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, signProfile } from "@/lib/profiles/enrollmentProfile";
 import { opensslVerify } from "./openssl";
+import { getProfileTrust } from "@/lib/pki/trust";
 
 let t: TestDb;
 let dir: string;
@@ -28,7 +29,7 @@ describe("signProfile", () => {
     const ca = await getCa();
     const { xml } = buildEnrollmentProfile({
       displayName: "Acme MDM",
-      rootCaDer: ca.certDer,
+      trust: await getProfileTrust(),
       identity: { kind: "scep", url: "https://mdm.example.test/scep/p1", name: "ca", challenge: "c", subject: "CN=Device", keySize: 2048, keyUsage: 5, allowAllAppsAccess: false, keyIsExtractable: false },
       mdm: { serverUrl: "https://mdm.example.test/mdm/connect", checkInUrl: "https://mdm.example.test/mdm/checkin", topic: "com.apple.mgmt.External.x", accessRights: ACCESS_RIGHTS_ALL, signMessage: true, checkOutWhenRemoved: true },
     });

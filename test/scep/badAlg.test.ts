@@ -16,7 +16,7 @@ import { REASONS } from "@/lib/log/reasons";
 import { MessageType, PkiStatus, SCEP_OID } from "@/lib/scep/message";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { buildCsr, buildPkiMessage, getCaCert, postPkiOperation, readCertRep, selfSigned } from "@/test/helpers/scepClient";
+import { buildCsr, buildPkiMessage, getScepCerts, postPkiOperation, readCertRep, selfSigned } from "@/test/helpers/scepClient";
 import { startScepServer, tempDir, tool } from "./tools";
 
 let t: TestDb;
@@ -60,12 +60,12 @@ function expectPublicText(text: string | null) {
 
 describe("badAlg", () => {
   it("an envelope encrypted with Camellia-256-CBC (by OpenSSL) gets FAILURE badAlg", async () => {
-    const caCertDer = await getCaCert(url);
+    const { raDer } = await getScepCerts(url);
     const dir = tempDir("badalg-");
     const csrDer = await buildCsr("CN=camellia", privateKey, publicKey, CHALLENGE);
     fs.writeFileSync(path.join(dir, "csr.der"), csrDer);
-    fs.writeFileSync(path.join(dir, "ca.pem"), toPem(caCertDer, "CERTIFICATE"));
-    const enc = await tool("openssl", ["cms", "-encrypt", "-binary", "-outform", "DER", "-camellia-256-cbc", "-in", path.join(dir, "csr.der"), "-out", path.join(dir, "env.der"), path.join(dir, "ca.pem")]);
+    fs.writeFileSync(path.join(dir, "ra.pem"), toPem(raDer, "CERTIFICATE"));
+    const enc = await tool("openssl", ["cms", "-encrypt", "-binary", "-outform", "DER", "-camellia-256-cbc", "-in", path.join(dir, "csr.der"), "-out", path.join(dir, "env.der"), path.join(dir, "ra.pem")]);
     expect(enc.code, enc.stderr).toBe(0);
     const envelope = new Uint8Array(fs.readFileSync(path.join(dir, "env.der")));
     const signerCertDer = await selfSigned("CN=camellia", privateKey, publicKey);
@@ -75,7 +75,7 @@ describe("badAlg", () => {
       new pkijs.Attribute({ type: SCEP_OID.senderNonce, values: [new asn1js.OctetString({ valueHex: crypto.randomBytes(16) })] }),
     ];
     const body = await signData(envelope, { certDer: signerCertDer, chainDer: [], privateKey: await importSigningKey(privateKey) }, { attributes });
-    const rep = readCertRep((await postPkiOperation(url, body)).body, caCertDer, signerCertDer, privateKey);
+    const rep = readCertRep((await postPkiOperation(url, body)).body, raDer, signerCertDer, privateKey);
     expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badAlg", certDer: null });
     expectPublicText(rep.failInfoText);
     const log = await lastLog();
@@ -84,28 +84,28 @@ describe("badAlg", () => {
   });
 
   it("an unknown digest algorithm in the SignerInfo gets FAILURE badAlg", async () => {
-    const caCertDer = await getCaCert(url);
+    const { raDer } = await getScepCerts(url);
     const csrDer = await buildCsr("CN=digest", privateKey, publicKey, CHALLENGE);
     const signerCertDer = await selfSigned("CN=digest", privateKey, publicKey);
-    const req = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: privateKey });
+    const req = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: privateKey });
     // id-sha256 (2.16.840.1.101.3.4.2.1) -> 2.16.840.1.101.3.4.2.99, outside the signed attributes.
     const sha256 = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
     const body = patch(req.body, sha256, [...sha256.slice(0, -1), 0x63]);
-    const rep = readCertRep((await postPkiOperation(url, body)).body, caCertDer, signerCertDer, privateKey);
+    const rep = readCertRep((await postPkiOperation(url, body)).body, raDer, signerCertDer, privateKey);
     expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badAlg" });
     expectPublicText(rep.failInfoText);
     expect(await lastLog()).toMatchObject({ reason: "scep_unsupported_algorithm" });
   });
 
   it("a CSR signed with an unknown signature algorithm gets FAILURE badAlg", async () => {
-    const caCertDer = await getCaCert(url);
+    const { raDer } = await getScepCerts(url);
     const csr = await buildCsr("CN=csr-alg", privateKey, publicKey, CHALLENGE);
     // sha256WithRSAEncryption (1.2.840.113549.1.1.11) -> 1.2.840.113549.1.1.99 in the CSR's signatureAlgorithm.
     const sha256Rsa = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
     const csrDer = patch(csr, sha256Rsa, [...sha256Rsa.slice(0, -1), 0x63]);
     const signerCertDer = await selfSigned("CN=csr-alg", privateKey, publicKey);
-    const req = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: privateKey });
-    const rep = readCertRep((await postPkiOperation(url, req.body)).body, caCertDer, signerCertDer, privateKey);
+    const req = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: privateKey });
+    const rep = readCertRep((await postPkiOperation(url, req.body)).body, raDer, signerCertDer, privateKey);
     expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badAlg" });
     expect(await lastLog()).toMatchObject({ reason: "scep_unsupported_algorithm" });
   });
@@ -113,10 +113,10 @@ describe("badAlg", () => {
 
 describe("no internal details to the client", () => {
   it("CertRep failure texts are the reason's title; the log keeps the detail", async () => {
-    const caCertDer = await getCaCert(url);
+    const { raDer } = await getScepCerts(url);
     const signerCertDer = await selfSigned("CN=details", privateKey, publicKey);
-    const wrong = await buildPkiMessage({ csrDer: await buildCsr("CN=details", privateKey, publicKey, "not-the-challenge"), caCertDer, signerCertDer, signerKeyPem: privateKey });
-    const rep = readCertRep((await postPkiOperation(url, wrong.body)).body, caCertDer, signerCertDer, privateKey);
+    const wrong = await buildPkiMessage({ csrDer: await buildCsr("CN=details", privateKey, publicKey, "not-the-challenge"), recipientCertDer: raDer, signerCertDer, signerKeyPem: privateKey });
+    const rep = readCertRep((await postPkiOperation(url, wrong.body)).body, raDer, signerCertDer, privateKey);
     expect(rep.failInfoText).toBe(REASONS.scep_bad_challenge.title);
     expect((await lastLog()).message).toMatch(/does not match the SCEP profile's static challenge/);
   });

@@ -11,7 +11,7 @@ import { createScepProfile } from "@/lib/scep/profiles";
 import { challengeForEnrollment } from "@/lib/scep/challenge";
 import { getCa } from "@/lib/pki/ca";
 import { toPem } from "@/lib/pki/der";
-import { buildCsr, buildPkiMessage, getCaCert, selfSigned } from "@/test/helpers/scepClient";
+import { buildCsr, buildPkiMessage, getScepCerts, selfSigned } from "@/test/helpers/scepClient";
 import { opensslSubject, opensslText, startScepServer, tempDir, tool } from "./tools";
 import crypto from "node:crypto";
 
@@ -55,12 +55,12 @@ describe.skipIf(!haveHelper)(`certmonger scep-submit${haveHelper ? "" : " (skipp
 
   it("SUBMIT: verifies our CertRep against the RA/CA certificate and hands back the envelope, which opens to the certificate", async () => {
     const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-    const caCertDer = await getCaCert(url);
+    const { raDer } = await getScepCerts(url);
     const csrDer = await buildCsr("CN=helper-host", privateKey, publicKey, "certmonger-secret");
     const signerCertDer = await selfSigned("CN=helper-host", privateKey, publicKey);
-    const req = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: privateKey });
+    const req = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: privateKey });
     const r = await tool(SCEP_SUBMIT, ["-u", url], {
-      env: { CERTMONGER_OPERATION: "SUBMIT", CERTMONGER_PKCSREQ: Buffer.from(req.body).toString("base64"), CERTMONGER_SCEP_RA_CERTIFICATE: caPem, CERTMONGER_SCEP_CA_CERTIFICATE: caPem },
+      env: { CERTMONGER_OPERATION: "SUBMIT", CERTMONGER_PKCSREQ: Buffer.from(req.body).toString("base64"), CERTMONGER_SCEP_RA_CERTIFICATE: toPem(raDer, "CERTIFICATE"), CERTMONGER_SCEP_CA_CERTIFICATE: caPem },
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("-----BEGIN PKCS7-----");
@@ -79,12 +79,12 @@ describe.skipIf(!haveHelper)(`certmonger scep-submit${haveHelper ? "" : " (skipp
 
   it("SUBMIT with a wrong challenge: the helper reports the rejection (exit 2)", async () => {
     const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-    const caCertDer = await getCaCert(url);
+    const { raDer } = await getScepCerts(url);
     const csrDer = await buildCsr("CN=helper-host", privateKey, publicKey, "wrong");
     const signerCertDer = await selfSigned("CN=helper-host", privateKey, publicKey);
-    const req = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: privateKey });
+    const req = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: privateKey });
     const r = await tool(SCEP_SUBMIT, ["-u", url], {
-      env: { CERTMONGER_OPERATION: "SUBMIT", CERTMONGER_PKCSREQ: Buffer.from(req.body).toString("base64"), CERTMONGER_SCEP_RA_CERTIFICATE: caPem, CERTMONGER_SCEP_CA_CERTIFICATE: caPem },
+      env: { CERTMONGER_OPERATION: "SUBMIT", CERTMONGER_PKCSREQ: Buffer.from(req.body).toString("base64"), CERTMONGER_SCEP_RA_CERTIFICATE: toPem(raDer, "CERTIFICATE"), CERTMONGER_SCEP_CA_CERTIFICATE: caPem },
     });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(2);
     // certmonger's wording for failInfo badRequest.
@@ -101,7 +101,8 @@ describe.skipIf(!haveDaemon)(`certmonger daemon (getcert request)${haveDaemon ? 
       `certmonger -s -n -d 1 > "${dir}/daemon.log" 2>&1 &`,
       "CM=$!",
       "for i in $(seq 1 50); do getcert list-cas -s >/dev/null 2>&1 && break; sleep 0.2; done",
-      `getcert add-scep-ca -s -c openenroll -u '${url}' -r "${dir}/ca.pem" -N "${dir}/ca.pem"`,
+      // No -r/-N: the daemon discovers the RA and CA from our GetCACert bundle itself.
+      `getcert add-scep-ca -s -c openenroll -u '${url}'`,
       `getcert request -s -c openenroll -f "${dir}/cert.pem" -k "${dir}/key.pem" -L '${challenge}' -N CN=daemon-host -w -v`,
       "RC=$?",
       "getcert list -s",

@@ -49,7 +49,7 @@ describe("decryptEnvelope reads what OpenSSL encrypts", () => {
         // Only DES needs OpenSSL's legacy provider; say so instead of passing silently.
         throw new Error(`openssl could not produce the ${name} envelope: ${String((err as { stderr?: Buffer }).stderr ?? err)}`);
       }
-      const out = decryptEnvelope(new Uint8Array(der), cert, key);
+      const out = decryptEnvelope(new Uint8Array(der), [{ cert, key }]);
       expect(Buffer.from(out.content).equals(content)).toBe(true);
     });
   }
@@ -62,28 +62,34 @@ describe("decryptEnvelope reads DER directly and BER through pkijs", () => {
     root.lenBlock.isIndefiniteForm = true;
     const ber = new Uint8Array(root.toBER(false));
     expect(ber[1]).toBe(0x80);
-    expect(Buffer.from(decryptEnvelope(ber, cert, key).content).equals(content)).toBe(true);
+    expect(Buffer.from(decryptEnvelope(ber, [{ cert, key }]).content).equals(content)).toBe(true);
   });
 
   it("with two recipients, the one naming this CA is used whatever its position", () => {
     const other = path.join(dir, "other.pem");
     openssl(["req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "other-key.pem"), "-out", other, "-subj", "/CN=Someone Else", "-days", "2"]);
     const der = openssl(["cms", "-encrypt", "-binary", "-in", path.join(dir, "content.bin"), "-outform", "DER", "-aes256", other, path.join(dir, "cert.pem")]);
-    expect(Buffer.from(decryptEnvelope(new Uint8Array(der), cert, key).content).equals(content)).toBe(true);
+    expect(Buffer.from(decryptEnvelope(new Uint8Array(der), [{ cert, key }]).content).equals(content)).toBe(true);
     // Addressed only to others: refused.
     const elsewhere = openssl(["cms", "-encrypt", "-binary", "-in", path.join(dir, "content.bin"), "-outform", "DER", "-aes256", other, other]);
-    expect(() => decryptEnvelope(new Uint8Array(elsewhere), cert, key)).toThrow(/not addressed to this CA/);
+    expect(() => decryptEnvelope(new Uint8Array(elsewhere), [{ cert, key }])).toThrow(/not addressed to this server/);
   });
 });
 
 describe("encryptEnvelope writes what OpenSSL decrypts", () => {
+  it("names the key transport rsaEncryption with its NULL parameter (RFC 8017 A.1)", () => {
+    const env = new pkijs.EnvelopedData({ schema: pkijs.ContentInfo.fromBER(ab(encryptEnvelope(content, cert, AES_256_CBC))).content });
+    const ktri = env.recipientInfos[0].value as pkijs.KeyTransRecipientInfo;
+    expect(Buffer.from(ktri.keyEncryptionAlgorithm.toSchema().toBER(false)).toString("hex")).toBe("300d06092a864886f70d0101010500");
+  });
+
   for (const oid of [AES_256_CBC, AES_128_CBC, DES_EDE3_CBC]) {
     it(oid, () => {
       const der = encryptEnvelope(content, cert, oid);
       const plain = openssl(["cms", "-decrypt", "-inform", "DER", "-inkey", path.join(dir, "key.pem"), "-recip", path.join(dir, "cert.pem")], Buffer.from(der));
       expect(plain.equals(content)).toBe(true);
       // Round trip through our own reader names the cipher we used.
-      expect(decryptEnvelope(der, cert, key).cipherOid).toBe(oid);
+      expect(decryptEnvelope(der, [{ cert, key }]).cipherOid).toBe(oid);
     });
   }
 });
@@ -156,7 +162,7 @@ describe("implicit rejection", () => {
     const wrongKey = new Uint8Array(crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_PKCS1_PADDING }, crypto.randomBytes(32)));
     const messages = [badPadding, wrongLength, wrongKey, new Uint8Array(256), new Uint8Array(10)].map((k) => {
       try {
-        const out = decryptEnvelope(withEncryptedKey(good, k), cert, key);
+        const out = decryptEnvelope(withEncryptedKey(good, k), [{ cert, key }]);
         // A random key may still unpad by chance (1 in 256); then the content is garbage.
         return Buffer.from(out.content).equals(content) ? "decrypted!" : "garbage";
       } catch (err) {
@@ -167,7 +173,7 @@ describe("implicit rejection", () => {
     expect(messages.filter((m) => m === "decrypted!")).toEqual([]);
     const errors = new Set(messages.filter((m) => m !== "garbage"));
     expect(errors.size).toBe(1);
-    expect([...errors][0]).toBe("the envelope cannot be decrypted with this CA's key");
+    expect([...errors][0]).toBe("the envelope cannot be decrypted with this server's key");
   });
 
   it("garbage never escapes as anything but EnvelopeError", () => {
@@ -176,11 +182,11 @@ describe("implicit rejection", () => {
       const m = good.slice();
       m[crypto.randomInt(m.length)] = crypto.randomInt(256);
       try {
-        decryptEnvelope(m, cert, key);
+        decryptEnvelope(m, [{ cert, key }]);
       } catch (err) {
         expect(err).toBeInstanceOf(EnvelopeError);
       }
     }
-    expect(() => decryptEnvelope(new Uint8Array([0x30, 0x03, 0x02, 0x01]), cert, key)).toThrow(EnvelopeError);
+    expect(() => decryptEnvelope(new Uint8Array([0x30, 0x03, 0x02, 0x01]), [{ cert, key }])).toThrow(EnvelopeError);
   });
 });

@@ -11,7 +11,8 @@ import { clearServerKeyCache } from "@/lib/secrets/serverKeys";
 import { clearCaCache, getCa, importCa, CaImportError } from "@/lib/pki/ca";
 import { getProfileSigner } from "@/lib/pki/profileSigner";
 import { CmsError, signData, verifySignedData } from "@/lib/pki/cms";
-import { issueCertificate, listCertificates, lookupIssuedCertificate, revokeCertificate } from "@/lib/pki/certificates";
+import { issueCertificate, listCertificates, lookupIssuedCertificate } from "@/lib/pki/certificates";
+import { revokeCertificate } from "@/lib/pki/revocation";
 import { toPem } from "@/lib/pki/der";
 import { publicKeyInfoFromPem, generateRsaKeyPair } from "@/lib/pki/keys";
 
@@ -69,7 +70,7 @@ describe("CA", () => {
     expect(row?.serial).toBe(serial);
     expect(row?.revokedAt).toBeNull();
     expect(Math.round((row!.notAfter.getTime() - Date.now()) / 86_400_000)).toBe(30);
-    await revokeCertificate(serial, "lost");
+    await revokeCertificate(serial, { reason: "lost" });
     expect((await lookupIssuedCertificate(der))?.revokedAt).toBeInstanceOf(Date);
     expect((await listCertificates({ revoked: true })).items.map((c) => c.serial)).toContain(serial);
   });

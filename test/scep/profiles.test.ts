@@ -144,9 +144,9 @@ describe("SCEP profiles", () => {
     expect(await verifyChallenge(row, c1)).toMatchObject({ ok: false, reason: "scep_challenge_replayed", tokenId: token.id });
     const t = await testDb.client.enrollmentToken.findUniqueOrThrow({ where: { id: token.id } });
     expect(t.useCount).toBe(0); // SCEP takes no use: the download counted it
-    // The token is resolved server-side: a revoked token's challenge no longer enrolls.
+    // The token is resolved server-side: a revoked token's challenge no longer enrolls, and the log says why.
     await testDb.client.enrollmentToken.update({ where: { id: token.id }, data: { revokedAt: new Date() } });
-    expect(await verifyChallenge(row, c2)).toMatchObject({ ok: false, reason: "scep_bad_challenge", tokenId: token.id });
+    expect(await verifyChallenge(row, c2)).toMatchObject({ ok: false, reason: "scep_challenge_revoked", tokenId: token.id });
   });
 
   it("TOKEN: the challenge expires with its token", async () => {

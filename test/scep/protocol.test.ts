@@ -8,16 +8,20 @@ import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { challengeForEnrollment } from "@/lib/scep/challenge";
+import fs from "node:fs";
+import path from "node:path";
 import { getCa } from "@/lib/pki/ca";
-import { revokeCertificate, lookupIssuedCertificate } from "@/lib/pki/certificates";
-import { ab } from "@/lib/pki/der";
+import { getRa } from "@/lib/pki/ra";
+import { lookupIssuedCertificate } from "@/lib/pki/certificates";
+import { revokeCertificate } from "@/lib/pki/revocation";
+import { ab, toPem } from "@/lib/pki/der";
 import { AES_128_CBC, DES_EDE3_CBC } from "@/lib/scep/envelope";
 import { MessageType, PkiStatus } from "@/lib/scep/message";
 import { LIMITS } from "@/lib/http/body";
 import {
   buildCsr,
   buildPkiMessage,
-  getCaCert,
+  getScepCerts,
   postPkiOperation,
   readCertRep,
   scepEnroll,
@@ -25,7 +29,7 @@ import {
   selfSigned,
   ScepClientError,
 } from "@/test/helpers/scepClient";
-import { startScepServer } from "./tools";
+import { startScepServer, tempDir, tool } from "./tools";
 
 let testDb: TestDb;
 let server: RouteServer;
@@ -35,7 +39,8 @@ const CHALLENGE = "protocol-test-secret";
 beforeAll(async () => {
   testDb = await createTestDb();
   server = await startScepServer();
-  const p = await createScepProfile({ name: "proto", challengeType: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$UDID,O=Proto" });
+  // Renewal window as long as the validity: RenewalReq is allowed right after issuance.
+  const p = await createScepProfile({ name: "proto", challengeType: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$UDID,O=Proto", validityDays: 30, renewalWindowDays: 30 });
   url = `${server.url}/scep/${p.profile.id}`;
 });
 afterAll(async () => {
@@ -50,11 +55,11 @@ function keys() {
 
 async function validRequest(subject = "CN=UDID-P,O=x", challenge: string | null = CHALLENGE) {
   const k = keys();
-  const caCertDer = await getCaCert(url);
+  const { raDer } = await getScepCerts(url);
   const csrDer = await buildCsr(subject, k.privatePem, k.publicPem, challenge);
   const signerCertDer = await selfSigned(subject, k.privatePem, k.publicPem);
-  const req = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: k.privatePem });
-  return { req, caCertDer, signerCertDer, k };
+  const req = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: k.privatePem });
+  return { req, raDer, signerCertDer, k };
 }
 
 async function scepLogs() {
@@ -70,11 +75,26 @@ describe("GetCACaps / GetCACert / CA download", () => {
     for (const cap of ["POSTPKIOperation", "SHA-256", "AES", "SCEPStandard", "Renewal"]) expect(caps).toContain(cap);
   });
 
-  it("GetCACert returns the CA certificate DER; /ca and /ca.pem serve it too", async () => {
+  it("GetCACert returns RA + CA as a degenerate PKCS#7 (application/x-x509-ca-ra-cert) that OpenSSL reads; /ca and /ca.pem serve the CA", async () => {
     const ca = await getCa();
+    const ra = await getRa();
     const res = await fetch(`${url}?operation=GetCACert&message=ignored`);
-    expect(res.headers.get("content-type")).toBe("application/x-x509-ca-cert");
-    expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(ca.certDer))).toBe(true);
+    expect(res.headers.get("content-type")).toBe("application/x-x509-ca-ra-cert");
+    const bundle = Buffer.from(await res.arrayBuffer());
+    // OpenSSL's reading of the PKCS#7, not ours: RA first, then the CA.
+    const dir = tempDir("getcacert-");
+    fs.writeFileSync(path.join(dir, "bundle.p7"), bundle);
+    const certs = (await tool("openssl", ["pkcs7", "-inform", "DER", "-in", path.join(dir, "bundle.p7"), "-print_certs"])).stdout;
+    const blocks = [...certs.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => Buffer.from(m[0].replace(/-----[^-]+-----|\s/g, ""), "base64"));
+    expect(blocks.map((b) => b.toString("hex"))).toEqual([Buffer.from(ra.certDer).toString("hex"), Buffer.from(ca.certDer).toString("hex")]);
+    // The RA is issued by the CA, can sign and encipher, and is not a CA.
+    fs.writeFileSync(path.join(dir, "ca.pem"), ca.certPem);
+    fs.writeFileSync(path.join(dir, "ra.pem"), toPem(ra.certDer, "CERTIFICATE"));
+    expect((await tool("openssl", ["verify", "-x509_strict", "-CAfile", path.join(dir, "ca.pem"), path.join(dir, "ra.pem")])).stdout.trim()).toBe(`${path.join(dir, "ra.pem")}: OK`);
+    const text = (await tool("openssl", ["x509", "-noout", "-text", "-in", path.join(dir, "ra.pem")])).stdout;
+    expect(text).toMatch(/Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
+    expect(text).toMatch(/CA:FALSE/);
+    fs.rmSync(dir, { recursive: true, force: true });
     const der = await fetch(`${server.url}/ca`);
     expect(der.headers.get("content-type")).toBe("application/pkix-cert");
     expect(Buffer.from(await der.arrayBuffer()).equals(Buffer.from(ca.certDer))).toBe(true);
@@ -104,22 +124,22 @@ describe("PKIOperation", () => {
   });
 
   it("enrolls over GET with the message in the query (base64, '+' possibly decoded to space)", async () => {
-    const { req, caCertDer, signerCertDer, k } = await validRequest();
+    const { req, raDer, signerCertDer, k } = await validRequest();
     const b64 = Buffer.from(req.body).toString("base64");
     const res = await fetch(`${url}?operation=PKIOperation&message=${b64.replace(/\+/g, " ").replace(/\//g, "%2F").replace(/=/g, "%3D")}`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/x-pki-message");
-    const rep = readCertRep(new Uint8Array(await res.arrayBuffer()), caCertDer, signerCertDer, k.privatePem);
+    const rep = readCertRep(new Uint8Array(await res.arrayBuffer()), raDer, signerCertDer, k.privatePem);
     expect(rep.pkiStatus).toBe(PkiStatus.SUCCESS);
     expect(rep.transactionId).toBe(req.transactionId);
     expect(Buffer.from(rep.recipientNonce!).equals(Buffer.from(req.senderNonce))).toBe(true);
   });
 
   it("a missing challenge is a CertRep FAILURE badRequest over HTTP 200 with the reason logged", async () => {
-    const { req, caCertDer, signerCertDer, k } = await validRequest("CN=U", null);
+    const { req, raDer, signerCertDer, k } = await validRequest("CN=U", null);
     const res = await postPkiOperation(url, req.body);
     expect(res.status).toBe(200);
-    const rep = readCertRep(res.body, caCertDer, signerCertDer, k.privatePem);
+    const rep = readCertRep(res.body, raDer, signerCertDer, k.privatePem);
     expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badRequest", certDer: null });
     // The client reads the reason's public title; the details are for the admin's log only.
     expect(rep.failInfoText).toBe("Wrong SCEP challenge");
@@ -129,25 +149,25 @@ describe("PKIOperation", () => {
   });
 
   it("a request whose signature does not verify gets FAILURE badMessageCheck", async () => {
-    const { req, caCertDer, signerCertDer, k } = await validRequest();
+    const { req, raDer, signerCertDer, k } = await validRequest();
     const tampered = req.body.slice();
     tampered[tampered.length - 3] ^= 0x55; // inside the signature value
     const res = await postPkiOperation(url, tampered);
     expect(res.status).toBe(200);
-    expect(readCertRep(res.body, caCertDer, signerCertDer, k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badMessageCheck" });
+    expect(readCertRep(res.body, raDer, signerCertDer, k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badMessageCheck" });
     expect((await scepLogs()).at(-1)).toMatchObject({ reason: "scep_bad_message" });
   });
 
   it("a CSR with a broken self-signature gets FAILURE badMessageCheck and scep_csr_invalid", async () => {
     const k = keys();
-    const caCertDer = await getCaCert(url);
+    const { raDer } = await getScepCerts(url);
     const csr = await buildCsr("CN=broken", k.privatePem, k.publicPem, CHALLENGE);
     // The signature is the last element: flipping its last byte keeps the DER valid.
     const forged = csr.slice();
     forged[forged.length - 1] ^= 0x01;
     const signerCertDer = await selfSigned("CN=broken", k.privatePem, k.publicPem);
-    const req = await buildPkiMessage({ csrDer: forged, caCertDer, signerCertDer, signerKeyPem: k.privatePem });
-    const rep = readCertRep((await postPkiOperation(url, req.body)).body, caCertDer, signerCertDer, k.privatePem);
+    const req = await buildPkiMessage({ csrDer: forged, recipientCertDer: raDer, signerCertDer, signerKeyPem: k.privatePem });
+    const rep = readCertRep((await postPkiOperation(url, req.body)).body, raDer, signerCertDer, k.privatePem);
     expect(rep, rep.failInfoText ?? "").toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badMessageCheck" });
     expect((await scepLogs()).at(-1)).toMatchObject({ reason: "scep_csr_invalid" });
   });
@@ -158,34 +178,34 @@ describe("PKIOperation", () => {
     const otherCa = await selfSigned("CN=Other CA", other.privatePem, other.publicPem);
     const csrDer = await buildCsr("CN=x", k.privatePem, k.publicPem, CHALLENGE);
     const signerCertDer = await selfSigned("CN=x", k.privatePem, k.publicPem);
-    const req = await buildPkiMessage({ csrDer, caCertDer: otherCa, signerCertDer, signerKeyPem: k.privatePem });
-    const rep = readCertRep((await postPkiOperation(url, req.body)).body, await getCaCert(url), signerCertDer, k.privatePem);
+    const req = await buildPkiMessage({ csrDer, recipientCertDer: otherCa, signerCertDer, signerKeyPem: k.privatePem });
+    const rep = readCertRep((await postPkiOperation(url, req.body)).body, (await getScepCerts(url)).raDer, signerCertDer, k.privatePem);
     expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badMessageCheck" });
   });
 
   it("a request signed with an EC key gets FAILURE badAlg before anything is issued", async () => {
     const rsa = keys();
     const ec = crypto.generateKeyPairSync("ec", { namedCurve: "P-256", privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-    const caCertDer = await getCaCert(url);
+    const { raDer } = await getScepCerts(url);
     const csrDer = await buildCsr("CN=ec-signed", rsa.privatePem, rsa.publicPem, CHALLENGE);
     const signerCertDer = await selfSigned("CN=ec-signed", ec.privateKey, ec.publicKey);
-    const req = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: ec.privateKey });
+    const req = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: ec.privateKey });
     const before = await testDb.client.certificate.count();
-    const rep = readCertRep((await postPkiOperation(url, req.body)).body, caCertDer, signerCertDer, ec.privateKey);
+    const rep = readCertRep((await postPkiOperation(url, req.body)).body, raDer, signerCertDer, ec.privateKey);
     expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badAlg" });
     expect(await testDb.client.certificate.count()).toBe(before);
   });
 
   it("GetCertInitial for an unknown transaction gets FAILURE badCertId; GetCert gets FAILURE badRequest", async () => {
     const k = keys();
-    const caCertDer = await getCaCert(url);
+    const { raDer } = await getScepCerts(url);
     const csrDer = await buildCsr("CN=x", k.privatePem, k.publicPem, CHALLENGE);
     const signerCertDer = await selfSigned("CN=x", k.privatePem, k.publicPem);
-    const poll = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: k.privatePem, messageType: MessageType.CertPoll });
-    expect(readCertRep((await postPkiOperation(url, poll.body)).body, caCertDer, signerCertDer, k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badCertId" });
+    const poll = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: k.privatePem, messageType: MessageType.CertPoll });
+    expect(readCertRep((await postPkiOperation(url, poll.body)).body, raDer, signerCertDer, k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badCertId" });
     expect((await scepLogs()).at(-1)).toMatchObject({ reason: "scep_unknown_transaction" });
-    const getCert = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: k.privatePem, messageType: MessageType.GetCert });
-    expect(readCertRep((await postPkiOperation(url, getCert.body)).body, caCertDer, signerCertDer, k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badRequest" });
+    const getCert = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: k.privatePem, messageType: MessageType.GetCert });
+    expect(readCertRep((await postPkiOperation(url, getCert.body)).body, raDer, signerCertDer, k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badRequest" });
   });
 });
 
@@ -215,7 +235,7 @@ describe("RenewalReq", () => {
     const renamed = await scepRenew({ url, current: { certDer: renewed.certDer, privateKeyPem: renewed.privateKeyPem }, subject: "CN=SOMEONE-ELSE" });
     expect((await lookupIssuedCertificate(renamed.certDer))?.subject).toBe("CN=UDID-R,O=Proto");
 
-    await revokeCertificate(newRow!.serial, "test");
+    await revokeCertificate(newRow!.serial, { reason: "test" });
     const refused = scepRenew({ url, current: { certDer: renewed.certDer, privateKeyPem: renewed.privateKeyPem }, subject: "CN=UDID-R" });
     await expect(refused).rejects.toMatchObject({ failInfo: "badRequest" });
     expect((await scepLogs()).at(-1)).toMatchObject({ reason: "scep_renewal_rejected" });

@@ -13,10 +13,10 @@ import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { challengeForEnrollment } from "@/lib/scep/challenge";
-import { revokeCertificate } from "@/lib/pki/certificates";
+import { revokeCertificate } from "@/lib/pki/revocation";
 import { sha256Fingerprint } from "@/lib/pki/der";
 import { MessageType, parsePkiMessage, PkiStatus } from "@/lib/scep/message";
-import { buildCsr, buildPkiMessage, getCaCert, postPkiOperation, readCertRep, selfSigned } from "@/test/helpers/scepClient";
+import { buildCsr, buildPkiMessage, getScepCerts, postPkiOperation, readCertRep, selfSigned } from "@/test/helpers/scepClient";
 import { startScepServer, tempDir, tool } from "./tools";
 
 const SCEPCLIENT = "/usr/bin/scepclient";
@@ -98,10 +98,10 @@ describe.skipIf(!haveScepclient)("a lost CertRep, with micromdm scepclient", () 
       expect(second.transactionId).toBe(first.transactionId);
 
       // The first request's exact bytes, resent: SUCCESS with the same certificate again.
-      const caCertDer = await getCaCert(`${server.url}/scep/${p.profile.id}`);
+      const { raDer } = await getScepCerts(`${server.url}/scep/${p.profile.id}`);
       const keyPem = fs.readFileSync(keyPath, "utf8");
       const resent = await postPkiOperation(`${server.url}/scep/${p.profile.id}`, proxy.state.bodies[0]);
-      const rep = readCertRep(resent.body, caCertDer, first.signerCertDer, keyPem);
+      const rep = readCertRep(resent.body, raDer, first.signerCertDer, keyPem);
       expect(rep.pkiStatus).toBe(PkiStatus.SUCCESS);
       expect(rep.transactionId).toBe(first.transactionId);
       expect(Buffer.from(rep.certDer!).equals(Buffer.from(certDer))).toBe(true);
@@ -126,19 +126,19 @@ describe("resent PKCSReq and CertPoll", () => {
   });
 
   async function request(challenge: string | null, k = keys(), opts: { transactionId?: string; messageType?: string } = {}) {
-    const caCertDer = await getCaCert(url);
+    const { raDer } = await getScepCerts(url);
     const csrDer = await buildCsr("CN=UDID-BYTES", k.privatePem, k.publicPem, challenge);
     const signerCertDer = await selfSigned("CN=UDID-BYTES", k.privatePem, k.publicPem);
-    const req = await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: k.privatePem, ...opts });
-    return { req, caCertDer, signerCertDer, k };
+    const req = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: k.privatePem, ...opts });
+    return { req, raDer, signerCertDer, k };
   }
 
   it("two identical requests at once: one certificate, both get it", async () => {
     const challenge = await challengeForEnrollment(profileId, {});
-    const { req, caCertDer, signerCertDer, k } = await request(challenge);
+    const { req, raDer, signerCertDer, k } = await request(challenge);
     const before = await testDb.client.certificate.count({ where: { profileId } });
     const answers = await Promise.all([postPkiOperation(url, req.body), postPkiOperation(url, req.body)]);
-    const reps = answers.map((a) => readCertRep(a.body, caCertDer, signerCertDer, k.privatePem));
+    const reps = answers.map((a) => readCertRep(a.body, raDer, signerCertDer, k.privatePem));
     expect(reps.map((r) => r.pkiStatus)).toEqual([PkiStatus.SUCCESS, PkiStatus.SUCCESS]);
     expect(Buffer.from(reps[0].certDer!).equals(Buffer.from(reps[1].certDer!))).toBe(true);
     expect(await testDb.client.certificate.count({ where: { profileId } })).toBe(before + 1);
@@ -147,15 +147,15 @@ describe("resent PKCSReq and CertPoll", () => {
   it("the same transactionID with another key is refused; the first key still gets its certificate", async () => {
     const challenge = await challengeForEnrollment(profileId, {});
     const first = await request(challenge);
-    const ok = readCertRep((await postPkiOperation(url, first.req.body)).body, first.caCertDer, first.signerCertDer, first.k.privatePem);
+    const ok = readCertRep((await postPkiOperation(url, first.req.body)).body, first.raDer, first.signerCertDer, first.k.privatePem);
     expect(ok.pkiStatus).toBe(PkiStatus.SUCCESS);
     const other = await request(challenge, keys(), { transactionId: first.req.transactionId });
-    const refused = readCertRep((await postPkiOperation(url, other.req.body)).body, other.caCertDer, other.signerCertDer, other.k.privatePem);
+    const refused = readCertRep((await postPkiOperation(url, other.req.body)).body, other.raDer, other.signerCertDer, other.k.privatePem);
     expect(refused).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badRequest", certDer: null });
     expect((await testDb.client.enrollmentLog.findFirst({ where: { step: "scep" }, orderBy: { time: "desc" } }))?.reason).toBe("scep_transaction_reused");
     // A fresh message (new nonce, new signature) from the first key: its certificate again.
     const resend = await request(challenge, first.k, { transactionId: first.req.transactionId });
-    const again = readCertRep((await postPkiOperation(url, resend.req.body)).body, resend.caCertDer, resend.signerCertDer, first.k.privatePem);
+    const again = readCertRep((await postPkiOperation(url, resend.req.body)).body, resend.raDer, resend.signerCertDer, first.k.privatePem);
     expect(again.pkiStatus).toBe(PkiStatus.SUCCESS);
     expect(Buffer.from(again.certDer!).equals(Buffer.from(ok.certDer!))).toBe(true);
   });
@@ -163,34 +163,34 @@ describe("resent PKCSReq and CertPoll", () => {
   it("a refused request frees its transaction: the retry with the right challenge is issued", async () => {
     const k = keys();
     const wrong = await request("WRONGWRONGWRONGWRONG", k);
-    expect(readCertRep((await postPkiOperation(url, wrong.req.body)).body, wrong.caCertDer, wrong.signerCertDer, k.privatePem).pkiStatus).toBe(PkiStatus.FAILURE);
+    expect(readCertRep((await postPkiOperation(url, wrong.req.body)).body, wrong.raDer, wrong.signerCertDer, k.privatePem).pkiStatus).toBe(PkiStatus.FAILURE);
     const right = await request(await challengeForEnrollment(profileId, {}), k, { transactionId: wrong.req.transactionId });
-    expect(readCertRep((await postPkiOperation(url, right.req.body)).body, right.caCertDer, right.signerCertDer, k.privatePem).pkiStatus).toBe(PkiStatus.SUCCESS);
+    expect(readCertRep((await postPkiOperation(url, right.req.body)).body, right.raDer, right.signerCertDer, k.privatePem).pkiStatus).toBe(PkiStatus.SUCCESS);
   });
 
   it("CertPoll: SUCCESS with the certificate for its signer, badCertId for another signer or an unknown transaction", async () => {
     const challenge = await challengeForEnrollment(profileId, {});
     const first = await request(challenge);
-    const issued = readCertRep((await postPkiOperation(url, first.req.body)).body, first.caCertDer, first.signerCertDer, first.k.privatePem);
+    const issued = readCertRep((await postPkiOperation(url, first.req.body)).body, first.raDer, first.signerCertDer, first.k.privatePem);
     expect(issued.pkiStatus).toBe(PkiStatus.SUCCESS);
     const poll = await request(null, first.k, { transactionId: first.req.transactionId, messageType: MessageType.CertPoll });
-    const polled = readCertRep((await postPkiOperation(url, poll.req.body)).body, poll.caCertDer, poll.signerCertDer, first.k.privatePem);
+    const polled = readCertRep((await postPkiOperation(url, poll.req.body)).body, poll.raDer, poll.signerCertDer, first.k.privatePem);
     expect(polled).toMatchObject({ pkiStatus: PkiStatus.SUCCESS, transactionId: first.req.transactionId });
     expect(Buffer.from(polled.certDer!).equals(Buffer.from(issued.certDer!))).toBe(true);
 
     const stranger = await request(null, keys(), { transactionId: first.req.transactionId, messageType: MessageType.CertPoll });
-    expect(readCertRep((await postPkiOperation(url, stranger.req.body)).body, stranger.caCertDer, stranger.signerCertDer, stranger.k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badCertId", certDer: null });
+    expect(readCertRep((await postPkiOperation(url, stranger.req.body)).body, stranger.raDer, stranger.signerCertDer, stranger.k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badCertId", certDer: null });
     const unknown = await request(null, first.k, { transactionId: "no-such-transaction", messageType: MessageType.CertPoll });
-    expect(readCertRep((await postPkiOperation(url, unknown.req.body)).body, unknown.caCertDer, unknown.signerCertDer, first.k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badCertId" });
+    expect(readCertRep((await postPkiOperation(url, unknown.req.body)).body, unknown.raDer, unknown.signerCertDer, first.k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badCertId" });
   });
 
   it("a resent request whose certificate was revoked meanwhile gets FAILURE, not the revoked certificate", async () => {
     const challenge = await challengeForEnrollment(profileId, {});
     const first = await request(challenge);
-    const issued = readCertRep((await postPkiOperation(url, first.req.body)).body, first.caCertDer, first.signerCertDer, first.k.privatePem);
+    const issued = readCertRep((await postPkiOperation(url, first.req.body)).body, first.raDer, first.signerCertDer, first.k.privatePem);
     const row = await testDb.client.certificate.findUniqueOrThrow({ where: { fingerprint: sha256Fingerprint(issued.certDer!) } });
-    await revokeCertificate(row.serial, "test");
-    const again = readCertRep((await postPkiOperation(url, first.req.body)).body, first.caCertDer, first.signerCertDer, first.k.privatePem);
+    await revokeCertificate(row.serial, { reason: "test" });
+    const again = readCertRep((await postPkiOperation(url, first.req.body)).body, first.raDer, first.signerCertDer, first.k.privatePem);
     expect(again).toMatchObject({ pkiStatus: PkiStatus.FAILURE, certDer: null });
   });
 });

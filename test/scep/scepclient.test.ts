@@ -166,15 +166,16 @@ describe.skipIf(!haveScepclient)(`micromdm scepclient${haveScepclient ? "" : " (
   });
 
   it("renewal: scepclient run again with its issued certificate gets a new one linked to the old", async () => {
-    const p = await createScepProfile({ name: "renew", challengeType: "DYNAMIC", subjectTemplate: "CN=$UDID" });
+    // A renewal window as long as the validity: renewal is allowed right away.
+    const p = await createScepProfile({ name: "renew", challengeType: "DYNAMIC", subjectTemplate: "CN=$UDID", validityDays: 30, renewalWindowDays: 30 });
     const challenge = await challengeForEnrollment(p.profile.id, {});
     const first = await scepclient(p.profile.id, { challenge, cn: "UDID-RENEW" });
-    const firstRow = await expectIssued(first, { subject: "/CN=UDID-RENEW", validityDays: 365, usage: /Digital Signature/ });
+    const firstRow = await expectIssued(first, { subject: "/CN=UDID-RENEW", validityDays: 30, usage: /Digital Signature/ });
     fs.copyFileSync(first.certPath, path.join(first.dir, "first.pem"));
     // No challenge: the signature with the issued certificate is the authorisation.
     const renewed = await scepclient(p.profile.id, { cn: "UDID-RENEW", dir: first.dir });
     expect(renewed.code, renewed.output).toBe(0);
-    const newRow = await expectIssued(renewed, { subject: "/CN=UDID-RENEW", validityDays: 365, usage: /Digital Signature/ });
+    const newRow = await expectIssued(renewed, { subject: "/CN=UDID-RENEW", validityDays: 30, usage: /Digital Signature/ });
     expect(newRow.serial).not.toBe(firstRow.serial);
     expect(newRow.renewedFromSerial).toBe(firstRow.serial);
   });

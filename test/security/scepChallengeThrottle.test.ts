@@ -8,7 +8,7 @@ import type { RouteServer } from "@/test/helpers/routeServer";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { SCEP_MAX_CHALLENGE_FAILURES } from "@/lib/scep/challengeThrottle";
 import { PkiStatus } from "@/lib/scep/message";
-import { buildCsr, buildPkiMessage, getCaCert, postPkiOperation, readCertRep, selfSigned } from "@/test/helpers/scepClient";
+import { buildCsr, buildPkiMessage, getScepCerts, postPkiOperation, readCertRep, selfSigned } from "@/test/helpers/scepClient";
 import { startScepServer } from "../scep/tools";
 
 let t: TestDb;
@@ -25,13 +25,13 @@ afterAll(async () => {
 
 const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 
-const caCerts = new Map<string, Uint8Array>();
+const raCerts = new Map<string, Uint8Array>();
 async function request(url: string, challenge: string) {
-  if (!caCerts.has(url)) caCerts.set(url, await getCaCert(url));
-  const caCertDer = caCerts.get(url)!;
+  if (!raCerts.has(url)) raCerts.set(url, (await getScepCerts(url)).raDer);
+  const raDer = raCerts.get(url)!;
   const csrDer = await buildCsr("CN=guesser", privateKey, publicKey, challenge);
   const signerCertDer = await selfSigned("CN=guesser", privateKey, publicKey);
-  return { req: await buildPkiMessage({ csrDer, caCertDer, signerCertDer, signerKeyPem: privateKey }), caCertDer, signerCertDer };
+  return { req: await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: privateKey }), raDer, signerCertDer };
 }
 
 describe("SCEP challenge throttle", () => {
@@ -42,11 +42,11 @@ describe("SCEP challenge throttle", () => {
     const statuses: number[] = [];
     let lastBlocked: Response | null = null;
     for (let i = 0; i < 300; i++) {
-      const { req, caCertDer, signerCertDer } = await request(targetUrl, `guess-${i}-${crypto.randomBytes(4).toString("hex")}`);
+      const { req, raDer, signerCertDer } = await request(targetUrl, `guess-${i}-${crypto.randomBytes(4).toString("hex")}`);
       const res = await fetch(`${targetUrl}?operation=PKIOperation`, { method: "POST", body: Buffer.from(req.body), headers: { "content-type": "application/x-pki-message" } });
       statuses.push(res.status);
       if (res.status === 200) {
-        expect(readCertRep(new Uint8Array(await res.arrayBuffer()), caCertDer, signerCertDer, privateKey)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badRequest" });
+        expect(readCertRep(new Uint8Array(await res.arrayBuffer()), raDer, signerCertDer, privateKey)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badRequest" });
       } else {
         lastBlocked = res;
         await res.arrayBuffer().catch(() => undefined);
@@ -75,6 +75,6 @@ describe("SCEP challenge throttle", () => {
     const ok = await request(otherUrl, other.staticChallenge!);
     const res = await postPkiOperation(otherUrl, ok.req.body);
     expect(res.status).toBe(200);
-    expect(readCertRep(res.body, ok.caCertDer, ok.signerCertDer, privateKey).pkiStatus).toBe(PkiStatus.SUCCESS);
+    expect(readCertRep(res.body, ok.raDer, ok.signerCertDer, privateKey).pkiStatus).toBe(PkiStatus.SUCCESS);
   });
 });

@@ -7,7 +7,7 @@
 import crypto from "node:crypto";
 import { signData, verifySignedData } from "@/lib/pki/cms";
 import { importSigningKey } from "@/lib/pki/keys";
-import { buildPlist, isPlistDict, parsePlistStrict, type PlistDict, type PlistValue } from "@/lib/mdm/plist";
+import { buildPlist, isPlistDict, parsePlistStrict, type PlistDict, type PlistValue } from "@/lib/plist/plist";
 import { scepEnroll as defaultScepEnroll } from "@/test/helpers/scepClient";
 
 export interface SimIdentity {
@@ -28,8 +28,16 @@ export interface SimDeviceOptions {
   deviceName?: string;
   osVersion?: string;
   buildVersion?: string;
-  /** Account-driven enrollment: the access token sent as Authorization: Bearer on every request. */
+  /** Account-driven enrollment: the access token sent as Authorization: Bearer (see bearerOnDeviceChannel). */
   bearer?: string | (() => string | null) | null;
+  /**
+   * Whether device-channel requests carry the access token: true on iOS, iPadOS and visionOS;
+   * false on macOS, which sends it on user-channel requests only (Apple, "Onboarding users
+   * with account sign-in"). Default true.
+   */
+  bearerOnDeviceChannel?: boolean;
+  /** The macOS user whose user channel the simulator opens (UserID, or EnrollmentUserID in user enrollment). */
+  user?: { id?: string; shortName?: string; longName?: string };
   /** Where check-ins and reports go (from the profile when enrolling OTA). */
   checkInUrl?: string;
   serverUrl?: string;
@@ -69,6 +77,8 @@ export interface InstalledProfile {
 
 const hex = (n: number) => crypto.randomBytes(n).toString("hex").toUpperCase();
 
+const channelOf = (message: PlistDict): "device" | "user" => ("UserID" in message || "EnrollmentUserID" in message ? "user" : "device");
+
 export class SimDevice {
   readonly mode: "device" | "user-enrollment";
   readonly udid: string;
@@ -83,6 +93,10 @@ export class SimDevice {
   readonly pushToken = crypto.randomBytes(32);
   readonly pushMagic = crypto.randomUUID().toUpperCase();
   readonly unlockToken = crypto.randomBytes(64);
+  /** The user channel's own push credentials (macOS). */
+  readonly userPushToken = crypto.randomBytes(32);
+  readonly userPushMagic = crypto.randomUUID().toUpperCase();
+  readonly user: { id: string; shortName: string; longName: string };
   checkInUrl: string;
   serverUrl: string;
   topic: string;
@@ -107,6 +121,12 @@ export class SimDevice {
     this.serverUrl = opts.serverUrl ?? "";
     this.topic = opts.topic ?? "";
     this.notNowPending = new Set(opts.notNowOnce ?? []);
+    this.user = { id: opts.user?.id ?? crypto.randomUUID().toUpperCase(), shortName: opts.user?.shortName ?? "pat", longName: opts.user?.longName ?? "Pat Example" };
+  }
+
+  /** The keys that put a message on the user channel: UserID (device enrollment) or EnrollmentUserID (user enrollment). */
+  get userIds(): PlistDict {
+    return this.mode === "user-enrollment" ? { ...this.ids, EnrollmentUserID: this.user.id } : { ...this.ids, UserID: this.user.id };
   }
 
   /** The identifier keys every message carries. */
@@ -137,20 +157,21 @@ export class SimDevice {
   }
 
   /** Sends a raw body; `sign: false` sends it unsigned, `signature` overrides the header. */
-  async put(url: string, body: Uint8Array, opts: { contentType: string; sign?: boolean; signature?: string; headers?: Record<string, string> }): Promise<SimHttpResult> {
+  async put(url: string, body: Uint8Array, opts: { contentType: string; sign?: boolean; signature?: string; headers?: Record<string, string>; channel?: "device" | "user" }): Promise<SimHttpResult> {
     const headers: Record<string, string> = { "content-type": opts.contentType, ...(opts.headers ?? {}) };
     const sig = opts.signature ?? (opts.sign === false ? null : await this.sign(body));
     if (sig) headers["mdm-signature"] = sig;
     const bearer = this.bearer();
-    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    if (bearer && (opts.channel === "user" || this.opts.bearerOnDeviceChannel !== false)) headers.authorization = `Bearer ${bearer}`;
     const res = await fetch(url, { method: "PUT", headers, body: Buffer.from(body) });
     const buf = new Uint8Array(await res.arrayBuffer());
     return { status: res.status, headers: res.headers, body: buf, text: new TextDecoder().decode(buf) };
   }
 
+  /** Sends a check-in message; one naming UserID or EnrollmentUserID travels on the user channel. */
   async checkin(message: PlistDict, opts: { sign?: boolean; signature?: string } = {}): Promise<SimHttpResult> {
     const body = new TextEncoder().encode(buildPlist(message));
-    return this.put(this.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", ...opts });
+    return this.put(this.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", channel: channelOf(message), ...opts });
   }
 
   authenticateMessage(): PlistDict {
@@ -177,10 +198,32 @@ export class SimDevice {
     return this.checkin({ MessageType: "CheckOut", Topic: this.topic, ...this.ids });
   }
 
+  // ---------------------------------------------------------------- macOS user channel
+
+  /** UserAuthenticate (device enrollment only): without DigestResponse first, with it second. */
+  async userAuthenticate(digestResponse?: string): Promise<SimHttpResult> {
+    return this.checkin({ MessageType: "UserAuthenticate", ...this.userIds, ...(digestResponse ? { DigestResponse: digestResponse } : {}) });
+  }
+
+  userTokenUpdateMessage(): PlistDict {
+    const names: PlistDict = this.mode === "user-enrollment" ? { UserLongName: this.user.longName } : { UserShortName: this.user.shortName, UserLongName: this.user.longName };
+    return { MessageType: "TokenUpdate", Topic: this.topic, ...this.userIds, ...names, NotOnConsole: false, Token: new Uint8Array(this.userPushToken), PushMagic: this.userPushMagic };
+  }
+
+  async userTokenUpdate(): Promise<SimHttpResult> {
+    return this.checkin(this.userTokenUpdateMessage());
+  }
+
+  /** A command report on the user channel. */
+  async userReport(report: PlistDict): Promise<SimHttpResult> {
+    const body = new TextEncoder().encode(buildPlist({ ...this.userIds, ...report }));
+    return this.put(this.serverUrl, body, { contentType: "application/x-apple-aspen-mdm", channel: "user" });
+  }
+
   /** Sends a command report (Idle or a result) and returns the server's answer. */
   async report(report: PlistDict, opts: { sign?: boolean; signature?: string } = {}): Promise<SimHttpResult & { command: PlistDict | null }> {
     const body = new TextEncoder().encode(buildPlist({ ...this.ids, ...report }));
-    const r = await this.put(this.serverUrl, body, { contentType: "application/x-apple-aspen-mdm", ...opts });
+    const r = await this.put(this.serverUrl, body, { contentType: "application/x-apple-aspen-mdm", channel: channelOf(report), ...opts });
     let command: PlistDict | null = null;
     if (r.status === 200 && r.body.byteLength > 0) {
       const parsed = parsePlistStrict(r.body);
@@ -372,6 +415,13 @@ export class SimDevice {
    * commands handled in the first session.
    */
   async enrollOta(enrollUrl: string): Promise<{ profile: PlistDict; commands: HandledCommand[] }> {
+    const profile = await this.installOtaProfile(enrollUrl);
+    const commands = await this.enrollMdm();
+    return { profile, commands };
+  }
+
+  /** The first half of enrollOta: profile download and verification, SCEP, install; no MDM message yet. */
+  async installOtaProfile(enrollUrl: string): Promise<PlistDict> {
     const profileBytes = await this.downloadProfile(enrollUrl);
     const signed = profileBytes[0] === 0x30;
     if (!signed) throw new Error("the enrollment profile is not signed");
@@ -401,8 +451,7 @@ export class SimDevice {
     });
     await this.useIdentity({ certDer: issued.certDer, privateKeyPem: issued.privateKeyPem });
     await this.installAsync(profileBytes, false);
-    const commands = await this.enrollMdm();
-    return { profile, commands };
+    return profile;
   }
 
   /** Submits the enroll page's download form: POST token=… to /enroll/profile. */

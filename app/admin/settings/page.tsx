@@ -84,6 +84,8 @@ export default async function SettingsPage() {
           <Row name="Valid">{formatUtc(ca.notBefore)} – {formatUtc(ca.notAfter)}</Row>
           <Row name="Key">{ca.keyBits ? `RSA ${ca.keyBits}` : "—"}</Row>
           <Row name="SHA-256 fingerprint"><code className="text-xs">{ca.fingerprint}</code></Row>
+          {ca.rootSubject && <Row name="Root">{ca.rootSubject}</Row>}
+          <Row name="SCEP RA">{ca.ra.subject}, until {formatUtc(ca.ra.notAfter)} (re-issued automatically 30 days before)</Row>
         </dl>
         <div className="mt-3 flex flex-wrap gap-2">
           <a href="/ca" className={btnSecondary} download>Download CA certificate (DER)</a>
@@ -100,7 +102,7 @@ export default async function SettingsPage() {
               confirm={{ title: "Replace the CA?", message: "New certificates are issued by the imported CA. Devices enrolled under the current CA keep working only until they renew; plan to re-enroll them.", confirmLabel: "Replace CA" }}
             >
               <PemInputs prefix="ca" certLabel="CA certificate" keyLabel="CA private key (RSA, unencrypted)" />
-              <p className={hint}>The key is sealed with MDM_SECRET before it is stored.</p>
+              <p className={hint}>For a subordinate CA, put its issuer certificates up to the root in the same PEM file, after the CA. The key is sealed with MDM_SECRET before it is stored.</p>
             </ActionForm>
           </details>
         )}

@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
 export const POST = handle(async (request: Request) => {
   let form: URLSearchParams;
   try {
-    form = await readForm(request);
+    form = await readForm(request, { plusIsSpace: false });
   } catch (err) {
     // RFC 6749 5.2: every token-endpoint error is JSON with an OAuth error code.
     if (err instanceof AppError) return json({ error: "invalid_request", error_description: err.message }, 400, { "cache-control": "no-store" });

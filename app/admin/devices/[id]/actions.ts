@@ -5,7 +5,7 @@ import { redirect } from "next/navigation";
 import { moveDeviceToGroup } from "@/lib/mdm/groups";
 import { removeDevice } from "@/lib/mdm/devices";
 import { resendPolicies } from "@/lib/mdm/policies";
-import { revokeCertificate } from "@/lib/pki/certificates";
+import { revokeCertificate } from "@/lib/pki/revocation";
 import { assertDeviceCertificate } from "@/lib/inventory/deviceDetail";
 import type { ActionState } from "@/components/ui/actionState";
 import { adminAction, field } from "../../_lib/action";
@@ -37,7 +37,7 @@ export async function revokeCertificateAction(_prev: ActionState, form: FormData
   return adminAction({ action: "certificate.revoke", target: serial }, async (admin) => {
     // Only a certificate of this device: the form's serial is not trusted on its own.
     await assertDeviceCertificate(id, serial);
-    await revokeCertificate(serial, `revoked by ${admin.email}`);
+    await revokeCertificate(serial, { reason: `revoked by ${admin.email}` });
     revalidatePath(`/admin/devices/${id}`);
     return { ok: "Certificate revoked. The device must enroll again." };
   });

@@ -105,6 +105,11 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
             <Field name="Enrollment token">{d.token ? <Link className={link} href={`/admin/enrollment/tokens/${d.token.id}`}>{d.token.name}</Link> : null}</Field>
             {d.user && <Field name="User">{d.user.identifier}{d.user.managedAppleId ? ` (${d.user.managedAppleId})` : ""}</Field>}
             <Field name="Push">{d.hasPushToken ? "registered" : "no push token yet"}</Field>
+            {d.userChannels.length > 0 && (
+              <Field name="User channels">
+                {d.userChannels.map((u) => `${u.userLongName ?? u.userShortName ?? u.userChannelId}${u.userShortName ? ` (${u.userShortName})` : ""}${u.lastSeenAt ? `, seen ${relativeTime(u.lastSeenAt)}` : ""}`).join("; ")}
+              </Field>
+            )}
           </dl>
         </Section>
         <div className="space-y-6">

@@ -214,7 +214,7 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
               <div className="sm:col-span-2">
                 <label htmlFor="e-profile" className={label}>Configuration profile with the Extensible SSO payload</label>
                 <input id="e-profile" name="configurationProfile" type="file" accept=".mobileconfig" required={!esso} className={input} />
-                {esso && <p className={hint}>Leave empty to keep the current profile.</p>}
+                <p className={hint}>Only the Extensible SSO payload and certificate payloads (root, PEM, PKCS#1, PKCS#12) may be in it: the device refuses any other payload before enrollment.{esso ? " Leave empty to keep the current profile." : ""}</p>
               </div>
               <label className="flex items-center gap-1.5 text-sm"><input type="checkbox" name="enabled" defaultChecked={esso?.enabled ?? true} /> Enabled</label>
               <label className="flex items-center gap-1.5 text-sm"><input type="checkbox" name="directDownloads" defaultChecked={esso?.associatedDomainsEnableDirectDownloads ?? false} /> Associated domains: direct downloads</label>

@@ -1,7 +1,7 @@
 // Revoke an issued certificate (Admin). Body (optional): { "reason": "..." }.
 import { withAdminApi } from "@/lib/auth/api";
 import { json } from "@/lib/http/respond";
-import { revokeRequest } from "@/lib/pki/certificates";
+import { revokeRequest } from "@/lib/pki/revocation";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

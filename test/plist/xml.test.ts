@@ -1,6 +1,6 @@
-// The strict plist reader: what it accepts from devices and exactly why it refuses the rest.
+// The strict XML plist reader: what it accepts from devices and exactly why it refuses the rest.
 import { describe, expect, it } from "vitest";
-import { buildPlist, parsePlistStrict, PlistError } from "@/lib/mdm/plist";
+import { buildPlist, parsePlistStrict, PlistError } from "@/lib/plist/plist";
 
 const APPLE = `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n`;
 const wrap = (inner: string, head = APPLE) => `${head}<plist version="1.0">${inner}</plist>`;

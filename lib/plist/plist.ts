@@ -1,24 +1,17 @@
-// Property lists from devices are hostile input. The `plist` package parses binary and
-// OpenStep plists too, accepts `12abc` as an integer, invalid dates, and recurses without
-// a depth bound; its XML parser (xmldom) only reports most malformations as warnings.
-// So: XML only, DOCTYPE restricted to Apple's standard line (no internal subset, no
-// ENTITY: XXE / billion laughs), xmldom in strict mode (every warning is an error), and
-// our own bounded walker over the DOM. Output goes through `plist.build`.
+// Property lists from devices are hostile input. The `plist` package parses OpenStep
+// plists too, accepts `12abc` as an integer, invalid dates, and recurses without a depth
+// bound; its XML parser (xmldom) only reports most malformations as warnings. So: XML with
+// the DOCTYPE restricted to Apple's standard line (no internal subset, no ENTITY: XXE /
+// billion laughs), xmldom in strict mode (every warning is an error), and our own bounded
+// walker over the DOM; or binary (bplist00, devices may send either) through our own
+// bounded reader (binary.ts) with the same limits. Output goes through `plist.build`.
 import { DOMParser } from "@xmldom/xmldom";
 import { build, type PlistValue as LibPlistValue } from "plist";
 import { badRequest, payloadTooLarge } from "../errors";
+import { isBinaryPlist, parseBinaryPlist } from "./binary";
+import { PlistError, type PlistDict, type PlistValue } from "./types";
 
-export type PlistValue = string | number | boolean | Date | Uint8Array | PlistValue[] | PlistDict;
-export interface PlistDict {
-  [key: string]: PlistValue;
-}
-
-export class PlistError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PlistError";
-  }
-}
+export { PlistError, type PlistDict, type PlistValue } from "./types";
 
 const MAX_DEPTH = 48;
 const MAX_NODES = 200_000;
@@ -117,11 +110,12 @@ function walk(node: Element, depth: number, counter: Counter): PlistValue {
   }
 }
 
-/** Parses an XML property list from untrusted bytes. Throws PlistError. */
+/** Parses an XML or (bytes only) binary property list from untrusted input. Throws PlistError. */
 export function parsePlistStrict(input: Uint8Array | string, limit?: number): PlistValue {
   if (limit !== undefined && (typeof input === "string" ? Buffer.byteLength(input) : input.byteLength) > limit) {
     throw new PlistError(`body exceeds ${limit} bytes`);
   }
+  if (typeof input !== "string" && isBinaryPlist(input)) return parseBinaryPlist(input, { maxDepth: MAX_DEPTH, maxNodes: MAX_NODES });
   let xml: string;
   try {
     xml = typeof input === "string" ? input : new TextDecoder("utf-8", { fatal: true }).decode(input);
