@@ -70,9 +70,9 @@ export function otaSubject(template: string, reference: string, profileIdentifie
   });
 }
 
-export async function otaIdentity(input: { tokenId: string; tokenJwt: string; scepProfileId: string | null; profileIdentifier: string }): Promise<OtaIdentity> {
+export async function otaIdentity(input: { tokenId: string; scepProfileId: string | null; profileIdentifier: string }): Promise<OtaIdentity> {
   const profile = (input.scepProfileId ? await getScepProfileRow(input.scepProfileId) : null) ?? (await defaultOtaScepProfile());
-  const challenge = await challengeForEnrollment(profile.id, { tokenId: input.tokenId, tokenJwt: input.tokenJwt });
+  const challenge = await challengeForEnrollment(profile.id, { tokenId: input.tokenId });
   const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
   return {
     challengeType: profile.challengeType,

@@ -71,7 +71,7 @@ export const REASONS = {
   },
   scep_subject_too_long: {
     title: "Certificate subject too long",
-    fix: "The expanded subject exceeds 64 characters. Shorten the SCEP profile's subject template.",
+    fix: "An expanded subject attribute exceeds its X.520 limit (CN, O and OU: 64 characters, a $PROFILE_IDENTIFIER included). Shorten the fixed text or drop a variable in the SCEP profile's subject template.",
   },
   scep_subject_unresolved: {
     title: "Certificate subject incomplete",
@@ -108,6 +108,22 @@ export const REASONS = {
   scep_bad_message: {
     title: "Malformed SCEP message",
     fix: "The request is not a valid SCEP PKIMessage. Check the client and any proxy in between.",
+  },
+  scep_unsupported_algorithm: {
+    title: "Unsupported SCEP algorithm",
+    fix: "The client used a content encryption, digest or signature algorithm this server does not accept (it answered badAlg). Configure the client for AES and SHA-256, as GetCACaps advertises.",
+  },
+  scep_transaction_reused: {
+    title: "SCEP transactionID reused with another key",
+    fix: "A request reused the transactionID of an earlier one with a different key or signer. A client must use a new transactionID for a new key; a replay attempt looks the same. Re-run the client with a new key.",
+  },
+  scep_unknown_transaction: {
+    title: "SCEP poll for an unknown transaction",
+    fix: "A CertPoll (GetCertInitial) named a transaction this SCEP profile has no record of, or was signed by another key. Re-run the enrollment.",
+  },
+  scep_challenge_throttled: {
+    title: "Too many wrong SCEP challenges",
+    fix: "One address sent many wrong challenges to this SCEP profile; it gets HTTP 429 until the window passes. If the devices are yours, fix the challenge in their profile; otherwise someone is guessing.",
   },
   scep_not_issued: {
     title: "SCEP certificate not issued",

@@ -418,6 +418,15 @@ export function signerDigestHash(cmsDer: Uint8Array): string | null {
   }
 }
 
+/** The signer's signature or digest algorithm when this module cannot verify it (SCEP answers badAlg), else null. */
+export function unsupportedSignerAlgorithm(parsed: ParsedSignedData): string | null {
+  const si = parsed.signer;
+  if (!SUPPORTED_SIG_OIDS.has(si.signatureOid)) return `signature algorithm ${si.signatureOid}`;
+  // A digest OID we know, or (as some clients write it) a signature OID naming its digest.
+  if (!HASH_BY_OID[si.digestOid] && !HASH_BY_SIG_OID[si.digestOid]) return `digest algorithm ${si.digestOid}`;
+  return null;
+}
+
 /** Checks the SignerInfo's signature over content with the public key of the signer certificate. */
 function verifySigner(parsed: ParsedSignedData, content: Uint8Array | ContentDigest): void {
   const si = parsed.signer;
