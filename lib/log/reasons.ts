@@ -145,6 +145,22 @@ export const REASONS = {
     title: "Malformed check-in message",
     fix: "The device sent a body that is not a valid property list. Check proxies that may alter bodies.",
   },
+  device_reenrolled: {
+    title: "Device re-enrolled with a new identity",
+    fix: "A known device authenticated with a new identity certificate. Its queued commands, escrowed bootstrap token, push and unlock tokens were dropped, the previous certificate was revoked (superseded) and the group's policies are applied again. If the line names another link, user or address than you expect, someone may have enrolled in the device's place: remove the device (it re-enrolls) and check the enrollment link.",
+  },
+  reenrollment_held: {
+    title: "Re-enrollment waits for approval",
+    fix: "A known device authenticated with a new identity from another enrollment link or user (or the setting requires approval for every re-enrollment). The device keeps its current identity; the new one gets nothing until you approve or deny it on the device's page (Settings > Re-enrollment sets the rule).",
+  },
+  reenrollment_denied: {
+    title: "Re-enrollment denied",
+    fix: "An admin denied a held re-enrollment; the new identity certificate was revoked and the device keeps its previous identity. Nothing to do unless the denial was a mistake (the device must then enroll again).",
+  },
+  command_report_too_large: {
+    title: "Command result too large",
+    fix: "The device's answer to a command exceeded the command-report size limit; the command was marked failed so it is not sent again. Ask for less (e.g. fewer DeviceInformation queries) or raise the limit.",
+  },
   enrollment_ref_ignored: {
     title: "Enrollment reference ignored",
     fix: "The check-in URL's enrollment reference did not verify, named a deleted or revoked token, or disagreed with the identity certificate; the device enrolled without it (no token group). A forged or altered reference is a security concern: check where the profile came from.",
