@@ -22,8 +22,8 @@ const client = await import("../test/helpers/scepClient");
 const DES_CBC = "1.3.14.3.2.7";
 const CHALLENGE = "bench-challenge-secret";
 
-async function buildRequests(url: string, count: number): Promise<Uint8Array[]> {
-  const { raDer } = await client.getScepCerts(url);
+/** Requests encrypted to `recipientDer`: our RA, or the single CA certificate micromdm's scepserver answers. */
+async function buildRequests(recipientDer: Uint8Array, count: number): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", {
@@ -34,7 +34,7 @@ async function buildRequests(url: string, count: number): Promise<Uint8Array[]> 
     const subject = `CN=bench-${i},O=scep-client,OU=MDM,C=US`;
     const csrDer = await client.buildCsr(subject, privateKey, publicKey, CHALLENGE);
     const signerCertDer = await client.selfSigned(subject, privateKey, publicKey);
-    out.push((await client.buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: privateKey, cipherOid: DES_CBC })).body);
+    out.push((await client.buildPkiMessage({ csrDer, recipientCertDer: recipientDer, signerCertDer, signerKeyPem: privateKey, cipherOid: DES_CBC })).body);
   }
   return out;
 }
@@ -85,7 +85,7 @@ const profile = await createScepProfile({ name: "bench", challengeType: "STATIC"
 const server = await serveRouteImports({ "/scep/[id]": import("../app/scep/[id]/route") });
 const ourUrl = `${server.url}/scep/${profile.profile.id}`;
 console.log(`Building ${DISTINCT} scepclient-shaped PKCSReq messages (RSA-2048, DES-CBC, SHA-256); ${TOTAL} requests per run.`);
-const ours = await buildRequests(ourUrl, DISTINCT);
+const ours = await buildRequests((await client.getScepCerts(ourUrl)).raDer, DISTINCT);
 await run(ourUrl, ours.slice(0, 5), 1); // warm-up (JIT, first CA load)
 for (const c of CONCURRENCY) report("open-enroll /scep", await run(ourUrl, ours, c), c);
 await server.close();
@@ -108,7 +108,7 @@ if (fs.existsSync(SCEPSERVER)) {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    const theirs = await buildRequests(url, DISTINCT);
+    const theirs = await buildRequests(new Uint8Array(await (await fetch(`${url}?operation=GetCACert`)).arrayBuffer()), DISTINCT);
     await run(url, theirs.slice(0, 5), 1);
     for (const c of CONCURRENCY) report("micromdm scepserver", await run(url, theirs, c), c);
   } finally {

@@ -67,10 +67,24 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   await expect(page.getByRole("heading", { name: "Walk identity" })).toBeVisible();
   await expect(page.getByLabel("Validity (days)")).toHaveValue("730");
 
-  // A static one: its password is shown once, never again.
+  // A template whose fixed text is already over CN's 64 characters is refused, naming the field.
+  await page.goto("/admin/enrollment/scep/new");
+  await page.getByLabel("Name").fill("Walk too long");
+  await page.getByLabel("Subject template").fill(`CN=$UDID ${"x".repeat(70)}`);
+  await page.getByRole("button", { name: "Create SCEP profile" }).click();
+  await expect(page.getByText("subjectTemplate: the fixed text of CN has 71 characters")).toBeVisible();
+
+  // A static one: a weak password is refused; left empty, a strong one is generated and shown once, never again.
   await page.goto("/admin/enrollment/scep/new");
   await page.getByLabel("Name").fill("Walk static");
   await page.getByRole("radio", { name: /^Static/ }).check();
+  await page.getByLabel("Static password (optional)").fill("Password123!");
+  await page.getByRole("button", { name: "Create SCEP profile" }).click();
+  await expect(page.getByText("staticChallenge: the static password is a common word or password")).toBeVisible();
+  // React resets the form after the refused submit: fill it again.
+  await page.getByLabel("Name").fill("Walk static");
+  await page.getByRole("radio", { name: /^Static/ }).check();
+  await page.getByLabel("Static password (optional)").fill("");
   await page.getByRole("button", { name: "Create SCEP profile" }).click();
   const secret = page.locator('[data-secret="Static password"]');
   await expect(secret).toHaveText(/^\S{24}$/);
@@ -85,14 +99,20 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   await page.getByLabel("Name").fill("Walk NDES");
   await page.getByRole("radio", { name: /^NDES/ }).check();
   await page.getByLabel("Challenge URL user name (optional)").fill("walk-ndes");
+  await expect(page.getByLabel("Password cache size")).toHaveValue("5");
+  await page.getByLabel("Password cache size").fill("250");
   await page.getByRole("button", { name: "Create SCEP profile" }).click();
   const ndesUrl = await page.locator('[data-secret="Challenge URL"]').innerText();
   await expect(page.locator('[data-secret="User name"]')).toHaveText("walk-ndes");
   const ndesPassword = await page.locator('[data-secret="Password"]').innerText();
   const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}` });
-  expect((await fetch(ndesUrl, { headers: basic("walk-ndes", ndesPassword) })).status).toBe(200);
+  const ndesPage = await fetch(ndesUrl, { headers: basic("walk-ndes", ndesPassword) });
+  expect(ndesPage.status).toBe(200);
+  // NDES's format: 16 uppercase hexadecimal characters in Microsoft's sentence.
+  expect(Buffer.from(await ndesPage.arrayBuffer()).subarray(2).toString("utf16le")).toMatch(/The enrollment challenge password is: <B> [A-F0-9]{16} <\/B>/);
   await page.getByRole("link", { name: "Open the profile" }).click();
   await expect(page.getByText(ndesUrl)).toBeVisible();
+  await expect(page.getByText("250 unused challenges")).toBeVisible();
   await page.getByRole("button", { name: "Reset NDES password" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Reset password" }).click();
   const newPassword = await page.locator('[data-secret="Password"]').innerText();

@@ -51,6 +51,29 @@ export default async function Dashboard() {
         <Stat label="Pending" value={s.byStatus.PENDING} href="/admin/devices?status=PENDING" tone="bg-amber-500" />
         <Stat label="Errors (24 h)" value={s.errorsLast24h} href="/admin/log?outcome=ERROR" tone="bg-red-600" />
       </section>
+      {(s.reEnrollments.pending > 0 || s.reEnrollments.recent.length > 0) && (
+        <section className={card} aria-labelledby="reenrollments">
+          <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
+            <h2 id="reenrollments" className="font-semibold">Re-enrollments</h2>
+            <span className="text-sm text-slate-600 dark:text-slate-400">
+              {plural(s.reEnrollments.applied7d, "re-enrollment")} in 7 days · {s.reEnrollments.pending.toLocaleString("en-US")} waiting for approval
+            </span>
+          </div>
+          <p className="mb-2 text-sm text-slate-700 dark:text-slate-300">Known devices that authenticated with a new identity certificate. Unexpected ones may be someone enrolling in a device&apos;s place: check them on the device page.</p>
+          <ul className="divide-y divide-slate-200 text-sm dark:divide-slate-800">
+            {s.reEnrollments.recent.map((r) => (
+              <li key={r.id} className="flex flex-wrap items-baseline justify-between gap-2 py-2">
+                <Link className={link} href={`/admin/devices/${r.device.id}#reenrollments`}>{r.device.name}</Link>
+                <span>
+                  <span className={r.status === "PENDING" ? "font-medium text-amber-800 dark:text-amber-300" : ""}>{r.status === "PENDING" ? "Waiting for approval" : r.status === "DENIED" ? "Denied" : "Applied"}</span>
+                  {" · "}
+                  <time dateTime={r.createdAt.toISOString()} title={formatUtc(r.createdAt)} className="text-slate-600 dark:text-slate-400">{relativeTime(r.createdAt, now)}</time>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <div className="grid gap-6 xl:grid-cols-5">
         <section className={`${card} xl:col-span-3`} aria-labelledby="per-day">
           <h2 id="per-day" className="mb-3 font-semibold">Enrollments per day</h2>

@@ -18,12 +18,13 @@ export const NEW_SCEP_DEFAULTS: ScepDefaults = {
   nonExportable: true,
   allowAllAppsAccess: false,
   ndesUsername: null,
+  ndesCacheSize: 5,
 };
 
 const TYPES = [
   ["DYNAMIC", "Dynamic", "A one-time challenge generated for each enrollment (recommended)."],
   ["STATIC", "Static", "A shared password embedded in every profile."],
-  ["TOKEN", "Token-based", "The enrollment token (JWT) itself is the challenge."],
+  ["TOKEN", "Token-based", "A short one-time value bound to the enrollment token and its download."],
   ["NDES", "NDES challenge URL", "Another system fetches one-time challenges from a URL with HTTP basic credentials."],
 ] as const;
 
@@ -52,8 +53,8 @@ export function ScepFields({ defaults, editing }: { defaults: ScepDefaults; edit
       {type === "STATIC" && (
         <div>
           <label htmlFor="staticChallenge" className={label}>{editing ? "New static password (optional)" : "Static password (optional)"}</label>
-          <input id="staticChallenge" name="staticChallenge" type="password" autoComplete="new-password" minLength={8} maxLength={255} className={input} />
-          <p className={hint}>{editing ? "Leave empty to keep the current password." : "Leave empty to generate a strong one."} It is shown once after saving.</p>
+          <input id="staticChallenge" name="staticChallenge" type="password" autoComplete="new-password" minLength={12} maxLength={255} className={input} />
+          <p className={hint}>{editing ? "Leave empty to keep the current password." : "Leave empty to generate a strong one."} It is shown once after saving. At least 12 characters; common words and passwords are refused.</p>
           <p className={hint}>A shared password does not tell the server which token a device used, so devices enrolling with it join no group automatically; prefer Dynamic for tokens.</p>
         </div>
       )}
@@ -62,12 +63,15 @@ export function ScepFields({ defaults, editing }: { defaults: ScepDefaults; edit
           <label htmlFor="ndesUsername" className={label}>Challenge URL user name (optional)</label>
           <input id="ndesUsername" name="ndesUsername" maxLength={100} pattern="[^:\s]+" defaultValue={defaults.ndesUsername ?? ""} className={input} />
           <p className={hint}>Generated when empty. The password is generated and shown once.</p>
+          <label htmlFor="ndesCacheSize" className={`${label} mt-3`}>Password cache size</label>
+          <input id="ndesCacheSize" name="ndesCacheSize" type="number" required min={1} max={1000} defaultValue={defaults.ndesCacheSize} className={input} />
+          <p className={hint}>Unused challenges the URL hands out before it answers &quot;The password cache is full.&quot; (NDES keeps 5; raise it for a mass deployment).</p>
         </div>
       )}
       <div>
         <label htmlFor="subjectTemplate" className={label}>Subject template</label>
         <input id="subjectTemplate" name="subjectTemplate" required maxLength={256} defaultValue={defaults.subjectTemplate} className={`${input} font-mono`} />
-        <p className={hint}>For example CN=$UDID or CN=$SERIAL,O=Example. The expanded subject must fit in 64 characters.</p>
+        <p className={hint}>For example CN=$UDID or CN=$SERIALNUMBER,O=Example. Each expanded value must fit its X.520 limit (CN, O and OU: 64 characters), including a $PROFILE_IDENTIFIER.</p>
       </div>
       <div className="grid gap-4 sm:grid-cols-3">
         <div>

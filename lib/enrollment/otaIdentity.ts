@@ -105,14 +105,14 @@ export async function externalScepIdentity(
   };
 }
 
-export async function otaIdentity(input: { tokenId: string; tokenJwt: string; scepProfileId: string | null; externalScepProfileId?: string | null; profileIdentifier: string }): Promise<OtaIdentity> {
+export async function otaIdentity(input: { tokenId: string; scepProfileId: string | null; externalScepProfileId?: string | null; profileIdentifier: string }): Promise<OtaIdentity> {
   if (input.externalScepProfileId) {
     const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
     const ext = await externalScepIdentity(input.externalScepProfileId, (t) => otaSubject(t, enrollmentReference, input.profileIdentifier));
     return { ...ext, enrollmentReference };
   }
   const profile = (input.scepProfileId ? await getScepProfileRow(input.scepProfileId) : null) ?? (await defaultOtaScepProfile());
-  const challenge = await challengeForEnrollment(profile.id, { tokenId: input.tokenId, tokenJwt: input.tokenJwt });
+  const challenge = await challengeForEnrollment(profile.id, { tokenId: input.tokenId });
   const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
   return {
     challengeType: profile.challengeType,

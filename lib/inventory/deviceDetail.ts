@@ -3,6 +3,7 @@
 import { db } from "../db/client";
 import { notFound } from "../errors";
 import { queryLog, type LogLine } from "../log/query";
+import { listReEnrollments, type ReEnrollmentSummary } from "../mdm/reenrollment";
 import { DEVICE_ROW_SELECT, deviceRowJson, type DeviceRow } from "./devices";
 
 export interface InstalledProfile {
@@ -47,6 +48,8 @@ export interface DeviceDetail extends DeviceRow {
   hasPushToken: boolean;
   createdAt: Date;
   certificates: DeviceCertificate[];
+  /** Authenticates from new identities for this device, newest first (held ones wait for approval). */
+  reEnrollments: ReEnrollmentSummary[];
   installedProfiles: InstalledProfile[];
   /** Last DeviceInformation / SecurityInfo values, flattened to strings for display. */
   info: Record<string, string>;
@@ -128,6 +131,7 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
   });
   if (!d) throw notFound("device");
   const log = opts.logLines === 0 ? { lines: [] } : await queryLog({ device: d.identifier }, { limit: opts.logLines ?? 100 });
+  const reEnrollments = await listReEnrollments(d.id);
   // Only selected columns reach the result: the push token and other device secrets stay out.
   const { pushToken, certSerial, installedProfiles, info, certificates, commands, ...base } = d;
   return {
@@ -144,6 +148,7 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
       profileName: c.profile?.name ?? null,
       current: c.serial === certSerial,
     })),
+    reEnrollments,
     installedProfiles: parseInstalledProfiles(installedProfiles),
     info: flattenInfo(info),
     commands: commands.map((c) => ({

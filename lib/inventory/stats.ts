@@ -1,6 +1,7 @@
 // The dashboard's figures: devices by status, enrollments per day, recent errors with fixes.
 import { db, dbKind } from "../db/client";
 import { reasonInfo, type ReasonInfo } from "../log/reasons";
+import { reEnrollmentCounts, recentReEnrollments, type RecentReEnrollment } from "../mdm/reenrollment";
 import type { DeviceStatus } from "./devices";
 
 export interface DayCount {
@@ -29,6 +30,8 @@ export interface DashboardStats {
   groups: number;
   activeTokens: number;
   scepProfiles: number;
+  /** Re-enrollments of known devices: applied in the last 7 days, waiting for an admin, and the latest. */
+  reEnrollments: { applied7d: number; pending: number; recent: RecentReEnrollment[] };
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -59,7 +62,7 @@ export async function enrollmentsPerDay(days = 14, now = new Date()): Promise<Da
 }
 
 export async function dashboardStats(now = new Date()): Promise<DashboardStats> {
-  const [statusRows, perDay, errorsLast24h, recent, groups, activeTokens, scepProfiles] = await Promise.all([
+  const [statusRows, perDay, errorsLast24h, recent, groups, activeTokens, scepProfiles, reCounts, reRecent] = await Promise.all([
     db().device.groupBy({ by: ["status"], _count: { _all: true } }),
     enrollmentsPerDay(14, now),
     db().enrollmentLog.count({ where: { outcome: "ERROR", time: { gte: new Date(now.getTime() - DAY) } } }),
@@ -67,6 +70,8 @@ export async function dashboardStats(now = new Date()): Promise<DashboardStats> 
     db().deviceGroup.count(),
     db().enrollmentToken.count({ where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } }),
     db().scepProfile.count(),
+    reEnrollmentCounts(new Date(now.getTime() - 7 * DAY)),
+    recentReEnrollments(5),
   ]);
   const byStatus: Record<DeviceStatus, number> = { PENDING: 0, ENROLLED: 0, MANAGED: 0, UNENROLLED: 0 };
   for (const r of statusRows) byStatus[r.status as DeviceStatus] = r._count._all;
@@ -88,6 +93,7 @@ export async function dashboardStats(now = new Date()): Promise<DashboardStats> 
     groups,
     activeTokens,
     scepProfiles,
+    reEnrollments: { applied7d: reCounts.applied, pending: reCounts.pending, recent: reRecent },
   };
 }
 

@@ -71,7 +71,7 @@ export const REASONS = {
   },
   scep_subject_too_long: {
     title: "Certificate subject too long",
-    fix: "The expanded subject exceeds 64 characters. Shorten the SCEP profile's subject template.",
+    fix: "An expanded subject attribute exceeds its X.520 limit (CN, O and OU: 64 characters, a $PROFILE_IDENTIFIER included). Shorten the fixed text or drop a variable in the SCEP profile's subject template.",
   },
   scep_subject_unresolved: {
     title: "Certificate subject incomplete",
@@ -109,6 +109,22 @@ export const REASONS = {
     title: "Malformed SCEP message",
     fix: "The request is not a valid SCEP PKIMessage. Check the client and any proxy in between.",
   },
+  scep_unsupported_algorithm: {
+    title: "Unsupported SCEP algorithm",
+    fix: "The client used a content encryption, digest or signature algorithm this server does not accept (it answered badAlg). Configure the client for AES and SHA-256, as GetCACaps advertises.",
+  },
+  scep_transaction_reused: {
+    title: "SCEP transactionID reused with another key",
+    fix: "A request reused the transactionID of an earlier one with a different key or signer. A client must use a new transactionID for a new key; a replay attempt looks the same. Re-run the client with a new key.",
+  },
+  scep_unknown_transaction: {
+    title: "SCEP poll for an unknown transaction",
+    fix: "A CertPoll (GetCertInitial) named a transaction this SCEP profile has no record of, or was signed by another key. Re-run the enrollment.",
+  },
+  scep_challenge_throttled: {
+    title: "Too many wrong SCEP challenges",
+    fix: "One address sent many wrong challenges to this SCEP profile; it gets HTTP 429 until the window passes. If the devices are yours, fix the challenge in their profile; otherwise someone is guessing.",
+  },
   scep_not_issued: {
     title: "SCEP certificate not issued",
     fix: "The device enrolled but has no identity certificate: check SCEP server connectivity and the SCEP profile.",
@@ -128,6 +144,22 @@ export const REASONS = {
   checkin_malformed: {
     title: "Malformed check-in message",
     fix: "The device sent a body that is not a valid property list. Check proxies that may alter bodies.",
+  },
+  device_reenrolled: {
+    title: "Device re-enrolled with a new identity",
+    fix: "A known device authenticated with a new identity certificate. Its queued commands, escrowed bootstrap token, push and unlock tokens were dropped, the previous certificate was revoked (superseded) and the group's policies are applied again. If the line names another link, user or address than you expect, someone may have enrolled in the device's place: remove the device (it re-enrolls) and check the enrollment link.",
+  },
+  reenrollment_held: {
+    title: "Re-enrollment waits for approval",
+    fix: "A known device authenticated with a new identity from another enrollment link or user (or the setting requires approval for every re-enrollment). The device keeps its current identity; the new one gets nothing until you approve or deny it on the device's page (Settings > Re-enrollment sets the rule).",
+  },
+  reenrollment_denied: {
+    title: "Re-enrollment denied",
+    fix: "An admin denied a held re-enrollment; the new identity certificate was revoked and the device keeps its previous identity. Nothing to do unless the denial was a mistake (the device must then enroll again).",
+  },
+  command_report_too_large: {
+    title: "Command result too large",
+    fix: "The device's answer to a command exceeded the command-report size limit; the command was marked failed so it is not sent again. Ask for less (e.g. fewer DeviceInformation queries) or raise the limit.",
   },
   enrollment_ref_ignored: {
     title: "Enrollment reference ignored",

@@ -15,7 +15,6 @@ import { getBranding } from "../settings/branding";
 import { getProfileTrust } from "../pki/trust";
 import { challengeForEnrollment } from "../scep/challenge";
 import { getScepProfileRow } from "../scep/profiles";
-import { tokenJwt } from "../enrollment/tokens";
 import type { QueuedCommandInput } from "./commands";
 import { policyCommand, type PolicyRow } from "./policyCommands";
 
@@ -63,10 +62,9 @@ export async function certificateCommand(policy: PolicyRow & { name: string }, d
       return null;
     }
     // Our own challenge types: DYNAMIC/NDES one-time, STATIC, TOKEN = the device's enrollment token.
-    const token = device.tokenId ? await db().enrollmentToken.findUnique({ where: { id: device.tokenId }, select: { id: true, jwtEnc: true } }) : null;
     let challenge: string;
     try {
-      challenge = await challengeForEnrollment(builtin.id, { tokenJwt: token ? tokenJwt(token) : null });
+      challenge = await challengeForEnrollment(builtin.id, { tokenId: device.tokenId ?? null });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       await writeEnrollmentLog({ ...base, outcome: "ERROR", message: `Certificate policy "${policy.name}": no challenge for SCEP profile "${builtin.name}": ${err.message}` });

@@ -15,6 +15,7 @@ import { bindCertificateToDevice, type CertificateRow } from "../pki/certificate
 import { validateCheckin } from "../profiles/appleSchema";
 import { seal, unsealBytes } from "../secrets/sealed";
 import { cancelLiveCommands } from "./commands";
+import { completeEnrollment, heldEnrollment, heldReEnrollmentOf, keepHeldCheckin, reEnroll, SEALED_CONTEXT, withdrawHeldReEnrollment, type AuthenticateFields } from "./reenrollment";
 import { currentMdmTopic } from "./endpoints";
 import { isMacEnrollment } from "./accountEnrollments";
 import { resolveEnrollmentLink, type EnrollmentLink } from "./enrollmentLink";
@@ -22,13 +23,9 @@ import { authenticateIdentity, MdmAuthError } from "./identity";
 import { BearerError, boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, refusedRequestDevice, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
 import { buildPlist, parsePlistDict, type PlistDict } from "../plist/plist";
 import { userAuthenticate, userTokenUpdate } from "./userChannel";
-import { queueGroupPolicies } from "./policies";
 import { groupIdForUser, modelFamilyOfProduct } from "../enrollment/routes";
 
 export const SUPPORTED_CHECKIN_TYPES = ["Authenticate", "TokenUpdate", "CheckOut", "GetBootstrapToken", "SetBootstrapToken", "UserAuthenticate", "DeclarativeManagement"] as const;
-
-const BOOTSTRAP_CONTEXT = "bootstrap-token";
-export const UNLOCK_CONTEXT = "unlock-token";
 
 interface Ctx {
   req: MdmRequest;
@@ -119,7 +116,7 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
   }
   const topic = s(dict.Topic);
   const expectedTopic = await currentMdmTopic();
-  const data = {
+  const fields: AuthenticateFields = {
     udid: id.udid,
     enrollmentId: id.enrollmentId,
     serialNumber: s(dict.SerialNumber),
@@ -131,25 +128,50 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
     deviceName: s(dict.DeviceName),
     platform: platformOf(productName, s(dict.Model)),
     enrollmentType,
-    status: "PENDING" as const,
     groupId,
     tokenId,
     userId: account.userId,
     deviceChannelCertOnly: account.userId ? account.macDeviceChannel : null,
     topic,
-    lastSeenAt: new Date(),
   };
-  const upsert = () => db().device.upsert({ where: { identifier: id.identifier }, create: { identifier: id.identifier, ...data }, update: data });
-  // Two simultaneous first Authenticates race on the unique identifier; the loser updates.
-  const device = await upsert().catch((err: unknown) => (isUniqueViolation(err) ? upsert() : Promise.reject(err)));
+  const topicNote = topic !== expectedTopic ? `; WARNING topic ${topic} differs from ${expectedTopic}` : "";
+  const macNote = account.macDeviceChannel ? ", Mac: device channel on the identity certificate, user channel with the access token" : "";
+  const asReEnrollment = async (known: Device): Promise<MdmResponse> => {
+    const outcome = await reEnroll(known, { cert, fields, remoteAddr: ctx.req.remoteAddr });
+    if (outcome === "applied") {
+      await logOk(ctx, `Authenticate from ${fields.productName ?? fields.model ?? "device"} ${fields.serialNumber ?? ""}`.trim() + ` (${enrollmentType}${macNote}, re-enrollment); certificate ${cert.serial} bound` + topicNote, tokenId, topicNote ? "WARNING" : "OK");
+    }
+    return EMPTY_OK;
+  };
+  // A known device and an identity not issued or bound for it: a re-enrollment.
+  if (existing && cert.deviceId !== existing.id) return asReEnrollment(existing);
+  const data = { ...fields, status: "PENDING" as const, lastSeenAt: new Date() };
+  let device: Device;
+  let dropped = 0;
+  if (existing) {
+    // The same identity enrolls again: its TokenUpdate queues the group's policies anew, so the old queue goes.
+    dropped = await cancelLiveCommands(existing.id);
+    device = await db().device.update({ where: { id: existing.id }, data });
+  } else {
+    try {
+      device = await db().device.create({ data: { identifier: id.identifier, ...data } });
+    } catch (err) {
+      // Two first Authenticates raced on the identifier: the loser is a re-enrollment of the winner's record.
+      if (!isUniqueViolation(err)) throw err;
+      const winner = await db().device.findUnique({ where: { identifier: id.identifier } });
+      if (!winner) throw err;
+      if (cert.deviceId !== winner.id) return asReEnrollment(winner);
+      device = winner;
+    }
+  }
   await bindCertificateToDevice(cert.serial, device.id);
   await logOk(
     ctx,
-    `Authenticate from ${data.productName ?? data.model ?? "device"} ${data.serialNumber ?? ""}`.trim() +
-      ` (${enrollmentType}${account.macDeviceChannel ? ", Mac: device channel on the identity certificate, user channel with the access token" : ""}${link.via === "reference" ? ", token from the enrollment reference" : ""}${existing ? `, re-enrollment${existing.certSerial && existing.certSerial !== cert.serial ? ` replacing certificate ${existing.certSerial}` : ""}` : ""}); certificate ${cert.serial} bound` +
-      (topic !== expectedTopic ? `; WARNING topic ${topic} differs from ${expectedTopic}` : ""),
+    `Authenticate from ${fields.productName ?? fields.model ?? "device"} ${fields.serialNumber ?? ""}`.trim() +
+      ` (${enrollmentType}${macNote}${link.via === "reference" ? ", token from the enrollment reference" : ""}${existing ? `, again with the same identity${dropped ? `; ${dropped} queued command(s) dropped` : ""}` : ""}); certificate ${cert.serial} bound` +
+      topicNote,
     tokenId,
-    topic !== expectedTopic ? "WARNING" : "OK",
+    topicNote ? "WARNING" : "OK",
   );
   return EMPTY_OK;
 }
@@ -157,8 +179,7 @@ async function authenticate(ctx: Ctx): Promise<MdmResponse> {
 async function tokenUpdate(ctx: Ctx, device: Device): Promise<MdmResponse> {
   const { dict } = ctx;
   const token = dict.Token as Uint8Array;
-  const unlock = dict.UnlockToken instanceof Uint8Array ? seal(dict.UnlockToken, UNLOCK_CONTEXT) : undefined;
-  const firstEnrollment = device.status === "PENDING" || device.status === "UNENROLLED";
+  const unlock = dict.UnlockToken instanceof Uint8Array ? seal(dict.UnlockToken, SEALED_CONTEXT.unlock) : undefined;
   await db().device.update({
     where: { id: device.id },
     data: {
@@ -166,15 +187,15 @@ async function tokenUpdate(ctx: Ctx, device: Device): Promise<MdmResponse> {
       pushMagic: dict.PushMagic as string,
       topic: dict.Topic as string,
       ...(unlock ? { unlockTokenEnc: unlock } : {}),
-      ...(firstEnrollment ? { status: "ENROLLED" as const, enrolledAt: new Date() } : {}),
       lastSeenAt: new Date(),
     },
   });
-  if (!firstEnrollment) {
+  // Once per enrollment, even when TokenUpdates race: the policies are queued by one of them.
+  const queued = await completeEnrollment(device.id, device.groupId);
+  if (queued === null) {
     await logOk(ctx, "TokenUpdate: push token refreshed");
     return EMPTY_OK;
   }
-  const queued = await queueGroupPolicies(device.id, device.groupId);
   await logOk(ctx, `TokenUpdate: device enrolled${unlock ? " (unlock token stored)" : ""}; queued ${queued} group polic${queued === 1 ? "y" : "ies"}`);
   return EMPTY_OK;
 }
@@ -199,14 +220,14 @@ async function tokenNote(ctx: Ctx, device: Device): Promise<string> {
 
 async function setBootstrapToken(ctx: Ctx, device: Device): Promise<MdmResponse> {
   const t = ctx.dict.BootstrapToken;
-  await db().device.update({ where: { id: device.id }, data: { bootstrapTokenEnc: t instanceof Uint8Array && t.byteLength ? seal(t, BOOTSTRAP_CONTEXT) : null, lastSeenAt: new Date() } });
+  await db().device.update({ where: { id: device.id }, data: { bootstrapTokenEnc: t instanceof Uint8Array && t.byteLength ? seal(t, SEALED_CONTEXT.bootstrap) : null, lastSeenAt: new Date() } });
   await logOk(ctx, t instanceof Uint8Array && t.byteLength ? "SetBootstrapToken: bootstrap token escrowed (sealed)" : "SetBootstrapToken: bootstrap token cleared");
   return EMPTY_OK;
 }
 
 async function getBootstrapToken(ctx: Ctx, device: Device): Promise<MdmResponse> {
   const out: PlistDict = {};
-  if (device.bootstrapTokenEnc) out.BootstrapToken = new Uint8Array(unsealBytes(device.bootstrapTokenEnc, BOOTSTRAP_CONTEXT));
+  if (device.bootstrapTokenEnc) out.BootstrapToken = new Uint8Array(unsealBytes(device.bootstrapTokenEnc, SEALED_CONTEXT.bootstrap));
   await logOk(ctx, `GetBootstrapToken: ${out.BootstrapToken ? "returned the escrowed token" : "no token escrowed"}`);
   return plistResponse(buildPlist(out));
 }
@@ -226,6 +247,44 @@ async function declarativeManagement(ctx: Ctx): Promise<MdmResponse> {
       return EMPTY_OK;
     default:
       return errorStatus(404, "no such declaration");
+  }
+}
+
+/**
+ * A check-in from an identity whose re-enrollment waits for an admin: 200 with nothing of
+ * the device's record (a 401 would make it unenroll). What it sends is kept for approval.
+ */
+async function heldCheckin(ctx: Ctx, held: NonNullable<Awaited<ReturnType<typeof heldReEnrollmentOf>>>): Promise<MdmResponse> {
+  if (held.device.identifier !== ctx.id.identifier) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${ctx.cert.serial} waits for approval to re-enroll ${held.device.identifier}, not ${ctx.id.identifier}`);
+  // CheckOut lands on the identity certificate alone, as for an enrolled device.
+  if (ctx.type !== "CheckOut") {
+    await checkBearer(ctx.req.authorization, ctx.cert, heldEnrollment(held), { channel: ctx.id.userChannelId ? "user" : "device", userEnrollment: ctx.id.userEnrollment });
+  }
+  const { dict } = ctx;
+  const note = (what: string) => logOk(ctx, `${what} (identity ${ctx.cert.serial} waits for re-enrollment approval)`, held.newTokenId, "WARNING");
+  switch (ctx.type) {
+    case "TokenUpdate":
+      if (!ctx.id.userChannelId) {
+        await keepHeldCheckin(held.id, { pushToken: Buffer.from(dict.Token as Uint8Array).toString("hex"), pushMagic: dict.PushMagic as string, topic: dict.Topic as string, unlockToken: dict.UnlockToken instanceof Uint8Array ? dict.UnlockToken : undefined });
+      }
+      await note("TokenUpdate kept for approval");
+      return EMPTY_OK;
+    case "SetBootstrapToken": {
+      const t = dict.BootstrapToken;
+      await keepHeldCheckin(held.id, { bootstrapToken: t instanceof Uint8Array ? t : null });
+      await note("SetBootstrapToken kept for approval");
+      return EMPTY_OK;
+    }
+    case "GetBootstrapToken":
+      await note("GetBootstrapToken: no token");
+      return plistResponse(buildPlist({}));
+    case "CheckOut":
+      await withdrawHeldReEnrollment(held);
+      return EMPTY_OK;
+    case "UserAuthenticate":
+      return errorStatus(410, "Gone");
+    default:
+      return declarativeManagement(ctx);
   }
 }
 
@@ -254,6 +313,8 @@ export async function handleCheckin(req: MdmRequest): Promise<MdmResponse> {
     const { dict, type, id } = await parseAndValidate(req, hint);
     const ctx: Ctx = { req, cert, dict, type, id };
     if (type === "Authenticate") return await authenticate(ctx);
+    const held = await heldReEnrollmentOf(cert);
+    if (held) return await heldCheckin(ctx, held);
     const device = await boundDevice(cert, id.identifier);
     ctx.tokenId = device.tokenId;
     // A device sends CheckOut once: its identity certificate is enough, whatever its access token.

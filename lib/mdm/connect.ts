@@ -6,16 +6,17 @@ import { certificatePolicyResult } from "./certificateRedistribution";
 import type { Device } from "../db/generated/sqlite/client";
 import { db } from "../db/client";
 import { AppError } from "../errors";
-import { LIMITS } from "../http/body";
+import { LIMITS, type OversizeBody } from "../http/body";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log } from "../log/logger";
 import type { CertificateRow } from "../pki/certificates";
 import { validateCommandResponse } from "../profiles/appleSchema";
 import { failure } from "./checkin";
-import { maybePruneCommandHistory, nextCommand } from "./commands";
-import { authenticateIdentity } from "./identity";
-import { boundDevice, checkBearer, EMPTY_OK, messageIdentity, plistResponse, type MdmRequest, type MdmResponse } from "./mdmRequest";
+import { LIVE_STATUSES, maybePruneCommandHistory, nextCommand } from "./commands";
+import { authenticateIdentity, MdmAuthError } from "./identity";
+import { boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, type MdmRequest, type MdmResponse } from "./mdmRequest";
 import { parsePlistDict, plistToJson, type PlistDict, type PlistValue } from "../plist/plist";
+import { heldEnrollment, heldReEnrollmentOf } from "./reenrollment";
 import { userChannelPoll } from "./userChannel";
 
 const STATUS_MAP = {
@@ -96,8 +97,9 @@ async function record(device: Device, status: keyof typeof STATUS_MAP, dict: Pli
   }
   const finished = status !== "NotNow";
   const errorChain = Array.isArray(dict.ErrorChain) ? JSON.stringify(plistToJson(dict.ErrorChain)) : null;
-  await db().command.update({
-    where: { id: cmd.id },
+  // A finished command is final: a late NotNow, Error or repeated answer changes nothing.
+  const { count } = await db().command.updateMany({
+    where: { id: cmd.id, status: { in: [...LIVE_STATUSES] } },
     data: {
       status: STATUS_MAP[status],
       result: finished ? new TextDecoder().decode(req.body) : null,
@@ -105,6 +107,10 @@ async function record(device: Device, status: keyof typeof STATUS_MAP, dict: Pli
       completedAt: finished ? new Date() : null,
     },
   });
+  if (count === 0) {
+    await writeEnrollmentLog({ step: "command", outcome: "WARNING", message: `late ${status} for ${cmd.requestType} ${cmd.uuid}, already ${cmd.status}; ignored`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
+    return;
+  }
   await certificatePolicyResult(device, cmd, status, dict);
   if (status === "Acknowledged") {
     const keys = responseKeys(dict);
@@ -128,11 +134,69 @@ async function record(device: Device, status: keyof typeof STATUS_MAP, dict: Pli
   }
 }
 
+/** The CommandUUID of an XML report, from its first bytes (devices sort keys, so it comes early). */
+function commandUuidInHead(head: Uint8Array): string | null {
+  const m = /<key>CommandUUID<\/key>\s*<string>([^<]{1,128})<\/string>/.exec(new TextDecoder().decode(head));
+  return m ? m[1].trim() : null;
+}
+
+/**
+ * A report above the size limit: checked for its signature by digest, then the command it
+ * answers (its CommandUUID, else the device's last command sent) is marked failed with the
+ * reason, so it is not sent again and again; the device gets its next command.
+ */
+async function oversizedReport(req: MdmRequest, over: OversizeBody): Promise<MdmResponse> {
+  const what = `command report of ${over.size} bytes exceeds the ${LIMITS.command}-byte limit`;
+  const tooLarge = async (why: string, identifier: string | null, tokenId: string | null) => {
+    await writeEnrollmentLog({ step: "command", outcome: "ERROR", reason: "body_too_large", message: `command report rejected (413): ${what}; ${why}`, deviceIdentifier: identifier, tokenId, remoteAddr: req.remoteAddr });
+    return errorStatus(413, `request body exceeds ${LIMITS.command} bytes`);
+  };
+  let cert: CertificateRow;
+  try {
+    cert = (await authenticateIdentity(over.digest ?? req.body, req)).cert;
+  } catch (err) {
+    // Nobody to attribute it to: refused for its size, as any oversized body.
+    if (err instanceof MdmAuthError) return tooLarge(`its sender could not be verified (${err.message})`, null, null);
+    throw err;
+  }
+  if (!cert.deviceId) {
+    if (await heldReEnrollmentOf(cert)) return EMPTY_OK;
+    throw new MdmAuthError("checkin_unauthenticated", `certificate ${cert.serial} never authenticated`);
+  }
+  const bound = await db().device.findUnique({ where: { id: cert.deviceId }, select: { identifier: true } });
+  if (!bound) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} belongs to no device`);
+  const device = await boundDevice(cert, bound.identifier);
+  await checkBearer(req.authorization, cert, device);
+  const uuid = commandUuidInHead(req.body);
+  const live = { in: [...LIVE_STATUSES] };
+  const cmd = uuid
+    ? await db().command.findFirst({ where: { uuid, deviceId: device.id, status: live } })
+    : await db().command.findFirst({ where: { deviceId: device.id, status: "SENT" }, orderBy: { sentAt: "desc" } });
+  if (!cmd) return tooLarge(`it answers no command waiting for an answer${uuid ? ` (CommandUUID ${uuid.slice(0, 64)})` : ""}`, device.identifier, device.tokenId);
+  const reason = `The device's result (${over.size} bytes) exceeds the server's ${LIMITS.command}-byte limit for command reports; the command was marked failed and is not sent again.`;
+  await db().command.updateMany({
+    where: { id: cmd.id, status: live },
+    data: { status: "ERROR", result: null, errorChain: JSON.stringify([{ ErrorDomain: "OpenEnroll", ErrorCode: 413, LocalizedDescription: reason }]), completedAt: new Date() },
+  });
+  await writeEnrollmentLog({
+    step: "command",
+    outcome: "ERROR",
+    reason: "command_report_too_large",
+    message: `${cmd.requestType} ${cmd.uuid} failed: ${what}${uuid ? "" : " (no CommandUUID in its first bytes: the command last sent to the device)"}`,
+    deviceIdentifier: device.identifier,
+    tokenId: device.tokenId,
+    remoteAddr: req.remoteAddr,
+  });
+  const next = await nextCommand(device.id);
+  return next ? plistResponse(next.payload) : EMPTY_OK;
+}
+
 /** Handles one command-endpoint request end to end; never throws for bad input. */
 export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
   let identifier: string | null = null;
   let cert: CertificateRow | null = null;
   try {
+    if (req.oversize) return await oversizedReport(req, req.oversize);
     cert = (await authenticateIdentity(req.body, req)).cert;
     const dict = parsePlistDict(req.body, LIMITS.command);
     const id = messageIdentity(dict);
@@ -140,6 +204,13 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
     const status = dict.Status as ReportStatus;
     if (typeof status !== "string" || (status !== "Idle" && !Object.hasOwn(STATUS_MAP, status))) throw new AppError(400, "checkin_malformed", `unknown Status ${JSON.stringify(dict.Status ?? null).slice(0, 60)}`);
     if (!id.identifier) throw new AppError(400, "checkin_malformed", "report carries neither UDID nor EnrollmentID");
+    const held = await heldReEnrollmentOf(cert);
+    if (held) {
+      // Waiting for an admin: nothing to do (a 401 would make the device unenroll).
+      if (held.device.identifier !== id.identifier) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} waits for approval to re-enroll ${held.device.identifier}, not ${id.identifier}`);
+      await checkBearer(req.authorization, cert, heldEnrollment(held), { channel: id.userChannelId ? "user" : "device", userEnrollment: id.userEnrollment });
+      return EMPTY_OK;
+    }
     const device = await boundDevice(cert, id.identifier);
     await checkBearer(req.authorization, cert, device, { channel: id.userChannelId ? "user" : "device" });
     if (device.status === "UNENROLLED") return EMPTY_OK;

@@ -5,7 +5,7 @@
 // and not revoked; binding it to one device is checked per message (checkin.ts).
 import type { CertificateRow } from "../pki/certificates";
 import { lookupIssuedCertificate } from "../pki/certificates";
-import { CmsError, verifySignedData } from "../pki/cms";
+import { CmsError, verifySignedData, verifySignedDataDigest, type ContentDigest } from "../pki/cms";
 import { DerError, fromPem } from "../pki/der";
 import type { ReasonCode } from "../log/reasons";
 import { externalIdentityCertificate } from "./externalIdentity";
@@ -39,12 +39,13 @@ function decodeClientCert(value: string): Uint8Array {
 }
 
 /** The identity certificate's DER, proven by signature or forwarded by the TLS proxy. */
-async function presentedCertificate(body: Uint8Array, creds: MdmCredentials): Promise<{ der: Uint8Array; via: "signature" | "client-cert" }> {
+async function presentedCertificate(body: Uint8Array | ContentDigest, creds: MdmCredentials): Promise<{ der: Uint8Array; via: "signature" | "client-cert" }> {
   if (creds.signature) {
     const sig = creds.signature.trim();
     if (sig.length > MAX_SIGNATURE_CHARS || !/^[A-Za-z0-9+/=\s]+$/.test(sig)) throw new MdmAuthError("checkin_unauthenticated", "Mdm-Signature is not base64");
     try {
-      const { signerCertDer } = await verifySignedData(new Uint8Array(Buffer.from(sig, "base64")), body);
+      const cms = new Uint8Array(Buffer.from(sig, "base64"));
+      const { signerCertDer } = body instanceof Uint8Array ? await verifySignedData(cms, body) : verifySignedDataDigest(cms, body);
       return { der: signerCertDer, via: "signature" };
     } catch (err) {
       const why = err instanceof CmsError ? err.message : "unreadable signature";
@@ -61,8 +62,11 @@ async function presentedCertificate(body: Uint8Array, creds: MdmCredentials): Pr
   throw new MdmAuthError("checkin_unauthenticated", "request carries neither an Mdm-Signature header nor a client certificate");
 }
 
-/** Verifies the request's identity certificate; returns its inventory row. Throws MdmAuthError. */
-export async function authenticateIdentity(body: Uint8Array, creds: MdmCredentials, now = new Date()): Promise<{ cert: CertificateRow; via: "signature" | "client-cert" }> {
+/**
+ * Verifies the request's identity certificate; returns its inventory row. Throws MdmAuthError.
+ * `body` is the exact body, or only its digest when it was too large to keep.
+ */
+export async function authenticateIdentity(body: Uint8Array | ContentDigest, creds: MdmCredentials, now = new Date()): Promise<{ cert: CertificateRow; via: "signature" | "client-cert" }> {
   const { der, via } = await presentedCertificate(body, creds);
   const cert = (await lookupIssuedCertificate(der)) ?? (await externalIdentityCertificate(der));
   if (!cert) throw new MdmAuthError("checkin_unauthenticated", "the identity certificate was not issued by this server or by a pinned external CA");

@@ -1,7 +1,8 @@
 // Web Request/Response glue for the two MDM endpoints: read the body under its size
 // limit, collect the identity headers, and render the service's answer.
 import { AppError } from "../errors";
-import { LIMITS, readBody } from "../http/body";
+import { LIMITS, readBodyOrOversize } from "../http/body";
+import { signerDigestHash } from "../pki/cms";
 import { forwardedClientCert, remoteAddress } from "../http/remote";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { handleCheckin } from "./checkin";
@@ -18,13 +19,26 @@ function clientCertOf(request: Request): string | null {
   }
 }
 
+/** How much of an oversized command report is kept (its CommandUUID is near the start). */
+const OVERSIZE_HEAD_BYTES = 64 * 1024;
+
+/** The digest the Mdm-Signature's signer uses, to hash a body too large to keep. */
+function signatureHash(signature: string | null): string | null {
+  if (!signature || signature.length > 64 * 1024 || !/^[A-Za-z0-9+/=\s]+$/.test(signature)) return null;
+  return signerDigestHash(new Uint8Array(Buffer.from(signature.trim(), "base64")));
+}
+
 async function readMdmRequest(request: Request, limit: number, what: string): Promise<MdmRequest | MdmResponse> {
   const remoteAddr = remoteAddress(request);
   try {
-    const body = await readBody(request, limit);
+    const signature = request.headers.get("mdm-signature");
+    // A command report over its limit is still read (hashed, not kept) so the command it answers can be failed.
+    const overflow = what === "command report" ? { hashLimit: LIMITS.commandHashed, headBytes: OVERSIZE_HEAD_BYTES, hash: signatureHash(signature) } : { hashLimit: limit, headBytes: 0, hash: null };
+    const read = await readBodyOrOversize(request, limit, overflow);
     return {
-      body,
-      signature: request.headers.get("mdm-signature"),
+      body: "body" in read ? read.body : read.oversize.head,
+      oversize: "oversize" in read ? read.oversize : undefined,
+      signature,
       clientCert: clientCertOf(request),
       authorization: request.headers.get("authorization"),
       remoteAddr,

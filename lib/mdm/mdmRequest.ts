@@ -7,7 +7,7 @@ import { bearerToken } from "../enrollment/accessTokens";
 import { authorizeAccessToken } from "../enrollment/bearerAuth";
 import { challengeHeader } from "../enrollment/addeService";
 import { getAddeSettings } from "../enrollment/addeSettings";
-import { LIMITS } from "../http/body";
+import { LIMITS, type OversizeBody } from "../http/body";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import type { CertificateRow } from "../pki/certificates";
@@ -26,6 +26,8 @@ export interface MdmRequest {
   remoteAddr: string | null;
   /** The enrollment reference (?e=) of the URL the device was given (enrollmentRef.ts); unverified. */
   enrollmentRef?: string | null;
+  /** Set when a command report exceeded its limit: `body` is then only its first bytes. */
+  oversize?: OversizeBody;
 }
 
 export interface MdmResponse {

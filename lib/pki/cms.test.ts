@@ -1,9 +1,13 @@
 // CMS SignedData: what signData writes and what verifySignedData accepts or refuses.
+import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { CmsError, OID, parseSignedData, parseSignedDataFull, signData, verifySignedData, type ParsedSignedData } from "./cms";
+import { CmsError, OID, parseSignedData, parseSignedDataFull, signData, signerDigestHash, verifySignedData, verifySignedDataDigest, type ParsedSignedData } from "./cms";
 import { ab, bytesEqual } from "./der";
 import { generateRsaKeyPair, importSigningKey, publicKeyInfoFromPem } from "./keys";
 import { nameFromString } from "./names";
@@ -234,5 +238,40 @@ describe("signData output", () => {
     const der = await signData(body, { certDer: certificateDer(cert), chainDer: [], privateKey }, { detached: true });
     expect(parseSignedData(der).signer.signatureOid).toBe("1.2.840.10045.4.3.2");
     expect(Buffer.from((await verifySignedData(der, body)).content)).toEqual(body);
+  });
+});
+
+describe("verifySignedDataDigest", () => {
+  /** A detached SignedData made by OpenSSL (not by signData), with the given digest and attributes. */
+  function opensslSign(content: Buffer, md: string, noattr = false): Uint8Array {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cms-digest-"));
+    try {
+      const file = (n: string) => path.join(dir, n);
+      fs.writeFileSync(file("body"), content);
+      fs.writeFileSync(file("cert.pem"), `-----BEGIN CERTIFICATE-----\n${Buffer.from(id.certDer).toString("base64").replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE-----\n`);
+      fs.writeFileSync(file("key.pem"), id.privatePem);
+      execFileSync("openssl", ["cms", "-sign", "-binary", "-md", md, ...(noattr ? ["-noattr"] : []), "-in", file("body"), "-signer", file("cert.pem"), "-inkey", file("key.pem"), "-outform", "DER", "-out", file("sig.der")]);
+      return new Uint8Array(fs.readFileSync(file("sig.der")));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const body = Buffer.from("x".repeat(10_000));
+  const digest = (hash: string, b: Buffer = body) => ({ hash, value: new Uint8Array(crypto.createHash(hash).update(b).digest()) });
+
+  it("verifies OpenSSL's detached signature from the content's digest alone, with the hash the signer names", async () => {
+    for (const md of ["sha256", "sha384"]) {
+      const sig = opensslSign(body, md);
+      expect(signerDigestHash(sig)).toBe(md);
+      expect(Buffer.from(verifySignedDataDigest(sig, digest(md)).signerCertDer)).toEqual(Buffer.from(id.certDer));
+    }
+  });
+
+  it("refuses a digest of other content, of another algorithm, and a signature without signed attributes", () => {
+    const sig = opensslSign(body, "sha256");
+    expect(() => verifySignedDataDigest(sig, digest("sha256", Buffer.from("other")))).toThrow(/message digest does not match/);
+    expect(() => verifySignedDataDigest(sig, digest("sha512"))).toThrow(/computed with sha512, the signer uses sha256/);
+    expect(() => verifySignedDataDigest(opensslSign(body, "sha256", true), digest("sha256"))).toThrow(/needs the content itself/);
+    expect(signerDigestHash(new Uint8Array([1, 2, 3]))).toBeNull();
   });
 });

@@ -398,19 +398,49 @@ export function signerKeyType(parsed: ParsedSignedData): string | null {
   }
 }
 
+/** The content's digest, computed while streaming a body too large to keep (detached signatures only). */
+export interface ContentDigest {
+  /** Node's hash name (sha256, ...): the signer's digest algorithm, see signerDigestHash. */
+  hash: string;
+  value: Uint8Array;
+}
+
+function signerHash(si: SignerFields): string | null {
+  return HASH_BY_OID[si.digestOid] ?? HASH_BY_SIG_OID[si.signatureOid] ?? null;
+}
+
+/** The hash a verifier must compute over the detached content of this SignedData, or null when unreadable. */
+export function signerDigestHash(cmsDer: Uint8Array): string | null {
+  try {
+    return signerHash(parseSignedData(cmsDer).signer);
+  } catch {
+    return null;
+  }
+}
+
+/** The signer's signature or digest algorithm when this module cannot verify it (SCEP answers badAlg), else null. */
+export function unsupportedSignerAlgorithm(parsed: ParsedSignedData): string | null {
+  const si = parsed.signer;
+  if (!SUPPORTED_SIG_OIDS.has(si.signatureOid)) return `signature algorithm ${si.signatureOid}`;
+  // A digest OID we know, or (as some clients write it) a signature OID naming its digest.
+  if (!HASH_BY_OID[si.digestOid] && !HASH_BY_SIG_OID[si.digestOid]) return `digest algorithm ${si.digestOid}`;
+  return null;
+}
+
 /** Checks the SignerInfo's signature over content with the public key of the signer certificate. */
-function verifySigner(parsed: ParsedSignedData, content: Uint8Array): void {
+function verifySigner(parsed: ParsedSignedData, content: Uint8Array | ContentDigest): void {
   const si = parsed.signer;
   const sigOid = si.signatureOid;
   if (!SUPPORTED_SIG_OIDS.has(sigOid)) throw new CmsError(`unsupported signature algorithm ${sigOid}`);
-  const hash = HASH_BY_OID[si.digestOid] ?? HASH_BY_SIG_OID[sigOid];
+  const hash = signerHash(si);
   if (!hash) throw new CmsError(`unsupported digest algorithm ${si.digestOid}`);
   let signedBytes: Uint8Array;
   if (si.signedAttrs) {
     const md = si.attributes.get(OID.messageDigest);
     const mdTlv = md ? safeTlv(md) : null;
     if (!md || !mdTlv || mdTlv.tag !== TAG.OCTET_STRING || mdTlv.end !== md.length) throw new CmsError("signed attributes lack messageDigest");
-    const actual = crypto.createHash(hash).update(content).digest();
+    if (!(content instanceof Uint8Array) && content.hash !== hash) throw new CmsError(`the content digest was computed with ${content.hash}, the signer uses ${hash}`);
+    const actual = content instanceof Uint8Array ? crypto.createHash(hash).update(content).digest() : Buffer.from(content.value);
     const claimed = contentOf(md, mdTlv);
     if (claimed.length !== actual.length || !crypto.timingSafeEqual(claimed, actual)) throw new CmsError("message digest does not match the content");
     const ct = si.attributes.get(OID.contentType);
@@ -420,6 +450,7 @@ function verifySigner(parsed: ParsedSignedData, content: Uint8Array): void {
     }
     signedBytes = si.signedAttrs;
   } else {
+    if (!(content instanceof Uint8Array)) throw new CmsError("a signature without signed attributes needs the content itself");
     signedBytes = content;
   }
   let key: crypto.KeyObject;
@@ -469,6 +500,19 @@ export async function verifySignedData(cmsDer: Uint8Array, detachedContent?: Uin
     const parsed = parseSignedData(cmsDer);
     const content = verifyParsed(parsed, detachedContent);
     return { content, signerCertDer: parsed.signerCertDer };
+  } catch (err) {
+    if (err instanceof CmsError) throw err;
+    throw new CmsError(`malformed CMS: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** verifySignedData for a detached signature whose content was only hashed (too large to keep). */
+export function verifySignedDataDigest(cmsDer: Uint8Array, digest: ContentDigest): { signerCertDer: Uint8Array } {
+  try {
+    const parsed = parseSignedData(cmsDer);
+    if (parsed.eContent) throw new CmsError("the message carries its content; a digest alone cannot be checked against it");
+    verifySigner(parsed, digest);
+    return { signerCertDer: parsed.signerCertDer };
   } catch (err) {
     if (err instanceof CmsError) throw err;
     throw new CmsError(`malformed CMS: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,24 +1,21 @@
 // SCEP challenges: what goes into a device's profile, and whether a request's
 // challengePassword is acceptable. STATIC is a shared password (sealed, compared in
 // constant time); DYNAMIC and NDES are one-time values stored as SHA-256 hashes (single
-// use, short expiry); TOKEN is the enrollment JWT itself, which was counted when the
-// profile was downloaded, so SCEP verifies it without taking another use.
+// use, short expiry); TOKEN is a one-time value of the same kind issued for one counted
+// download of an enrollment token and bound to it: it fits PKCS#9's 255 characters (the
+// JWT does not) and is resolved server-side to its token, which must still be valid.
 import crypto from "node:crypto";
-import { db, isUniqueViolation } from "../db/client";
+import { db } from "../db/client";
 import { notFound, badRequest } from "../errors";
-import { verifyEnrollmentToken } from "../enrollment/tokens";
 import type { ReasonCode } from "../log/reasons";
 import { safeEqual, sha256Hex } from "../secrets/hash";
 import { unsealStaticChallenge, type ScepProfile } from "./profiles";
 
 /** How long a one-time challenge stays valid (NDES's default is 60 minutes too). */
 export const ONE_TIME_CHALLENGE_MINUTES = 60;
-/** NDES keeps at most this many unused passwords; then its page says the cache is full. */
-export const NDES_MAX_UNUSED = 5;
 
 export interface EnrollmentContext {
   tokenId?: string | null;
-  tokenJwt?: string | null;
   userId?: string | null;
 }
 
@@ -28,7 +25,12 @@ export type ChallengeVerdict =
   | { ok: true; source: ChallengeSource; tokenId: string | null; userId: string | null; renewedFromSerial?: string | null }
   | { ok: false; reason: Extract<ReasonCode, "scep_bad_challenge" | "scep_challenge_expired" | "scep_challenge_replayed" | "scep_challenge_revoked">; detail: string; tokenId?: string | null };
 
-/** 32 characters of [A-Z0-9]: what NDES clients look for with [A-Z0-9]{16,32}. */
+/** NDES's format: 16 uppercase hexadecimal characters (64 bits); integrations match [A-F0-9]{16}. */
+export function newNdesChallenge(): string {
+  return crypto.randomBytes(8).toString("hex").toUpperCase();
+}
+
+/** 32 characters of [A-Z0-9] (~165 bits), for one-time challenges no NDES client parses. */
 export function newOneTimeChallenge(): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   // 252 = 7 * 36: rejection sampling keeps the characters uniform.
@@ -43,14 +45,18 @@ export function newOneTimeChallenge(): string {
 
 /** Expired one-time challenges are kept this long (so a late reuse still reads "expired"), then pruned. */
 export const EXPIRED_CHALLENGE_RETENTION_DAYS = 7;
+/**
+ * A TOKEN challenge lives as long as its token, at most this long: the profile it is in may
+ * wait on a Mac before the user installs it (the JWT challenge it replaces lived as long).
+ */
+export const TOKEN_CHALLENGE_MAX_DAYS = 30;
 
-async function storeOneTime(profileId: string, source: "DYNAMIC" | "NDES", ctx: EnrollmentContext): Promise<string> {
+async function storeOneTime(profileId: string, source: "DYNAMIC" | "NDES" | "TOKEN", ctx: EnrollmentContext, expiresAt?: Date): Promise<string> {
   // Keep the table small: one row per profile download would otherwise grow forever.
-  // TOKEN claim rows are never pruned: they count downloads.
   await db().scepChallenge.deleteMany({
-    where: { profileId, source: { in: ["DYNAMIC", "NDES"] }, expiresAt: { lt: new Date(Date.now() - EXPIRED_CHALLENGE_RETENTION_DAYS * 86_400_000) } },
+    where: { profileId, source: { in: ["DYNAMIC", "NDES", "TOKEN"] }, expiresAt: { lt: new Date(Date.now() - EXPIRED_CHALLENGE_RETENTION_DAYS * 86_400_000) } },
   });
-  const challenge = newOneTimeChallenge();
+  const challenge = source === "NDES" ? newNdesChallenge() : newOneTimeChallenge();
   await db().scepChallenge.create({
     data: {
       profileId,
@@ -58,10 +64,19 @@ async function storeOneTime(profileId: string, source: "DYNAMIC" | "NDES", ctx: 
       source,
       tokenId: ctx.tokenId ?? null,
       userId: ctx.userId ?? null,
-      expiresAt: new Date(Date.now() + ONE_TIME_CHALLENGE_MINUTES * 60_000),
+      expiresAt: expiresAt ?? new Date(Date.now() + ONE_TIME_CHALLENGE_MINUTES * 60_000),
     },
   });
   return challenge;
+}
+
+/** TOKEN: one challenge per counted download, bound to the token, valid while the token is. */
+async function storeTokenChallenge(profileId: string, tokenId: string): Promise<string> {
+  const token = await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { expiresAt: true } });
+  if (!token) throw notFound("enrollment token");
+  const cap = Date.now() + TOKEN_CHALLENGE_MAX_DAYS * 86_400_000;
+  const expiresAt = new Date(Math.min(token.expiresAt?.getTime() ?? cap, cap));
+  return storeOneTime(profileId, "TOKEN", { tokenId }, expiresAt);
 }
 
 /** The challenge to embed in a device's SCEP payload for this enrollment. */
@@ -75,8 +90,8 @@ export async function challengeForEnrollment(scepProfileId: string, ctx: Enrollm
       return value;
     }
     case "TOKEN":
-      if (!ctx.tokenJwt) throw badRequest("token_required", "this SCEP profile uses the enrollment token as its challenge, and there is no token");
-      return ctx.tokenJwt;
+      if (!ctx.tokenId) throw badRequest("token_required", "this SCEP profile binds its challenge to an enrollment token, and there is no token");
+      return storeTokenChallenge(profile.id, ctx.tokenId);
     case "DYNAMIC":
     case "NDES":
       return storeOneTime(profile.id, profile.challengeType, ctx);
@@ -84,18 +99,22 @@ export async function challengeForEnrollment(scepProfileId: string, ctx: Enrollm
   throw new Error(`unknown challenge type ${String(profile.challengeType)}`);
 }
 
-export type NdesIssue = { ok: true; challenge: string } | { ok: false; reason: "cache_full" };
+export type NdesIssue = { ok: true; challenge: string } | { ok: false; reason: "cache_full"; cacheSize: number };
 
-/** NDES challenge URL: a fresh one-time challenge unless NDES_MAX_UNUSED are still unused. */
+/** NDES challenge URL: a fresh one-time challenge unless the profile's cache size are still unused. */
 export async function issueNdesChallenge(profileId: string): Promise<NdesIssue> {
+  const profile = await db().scepProfile.findUnique({ where: { id: profileId }, select: { ndesCacheSize: true } });
+  if (!profile) throw notFound("SCEP profile");
   const unused = await db().scepChallenge.count({
     where: { profileId, source: "NDES", usedAt: null, expiresAt: { gt: new Date() } },
   });
-  if (unused >= NDES_MAX_UNUSED) return { ok: false, reason: "cache_full" };
+  if (unused >= profile.ndesCacheSize) return { ok: false, reason: "cache_full", cacheSize: profile.ndesCacheSize };
   return { ok: true, challenge: await storeOneTime(profileId, "NDES", {}) };
 }
 
-async function verifyOneTime(profile: ScepProfile, challenge: string): Promise<ChallengeVerdict> {
+type OneTimeRefusal = { reason: Extract<ReasonCode, "scep_bad_challenge" | "scep_challenge_expired">; detail: string };
+
+async function verifyOneTime(profile: ScepProfile, challenge: string, stillValid?: (tokenId: string | null) => Promise<OneTimeRefusal | null>): Promise<ChallengeVerdict> {
   const row = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) } });
   if (!row || row.profileId !== profile.id || row.source !== profile.challengeType) {
     return { ok: false, reason: "scep_bad_challenge", detail: "the challenge is not one this SCEP profile issued" };
@@ -107,41 +126,25 @@ async function verifyOneTime(profile: ScepProfile, challenge: string): Promise<C
     return { ok: false, reason: "scep_challenge_revoked", detail: `the one-time challenge belongs to enrollment token ${row.tokenId}, revoked at ${token.revokedAt.toISOString()}`, tokenId: row.tokenId };
   }
   if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "scep_challenge_expired", detail: `the one-time challenge expired at ${row.expiresAt.toISOString()}`, tokenId: row.tokenId };
+  const refusal = stillValid ? await stillValid(row.tokenId) : null;
+  if (refusal) return { ok: false, ...refusal, tokenId: row.tokenId };
   // Conditional update: of two concurrent requests with the same challenge, one wins.
   const { count } = await db().scepChallenge.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date() } });
   if (count !== 1) return { ok: false, reason: "scep_challenge_replayed", detail: "the one-time challenge was used by a concurrent request", tokenId: row.tokenId };
-  return { ok: true, source: profile.challengeType as "DYNAMIC" | "NDES", tokenId: row.tokenId, userId: row.userId };
+  return { ok: true, source: profile.challengeType as "DYNAMIC" | "NDES" | "TOKEN", tokenId: row.tokenId, userId: row.userId };
 }
 
-async function verifyToken(profile: ScepProfile, jwt: string): Promise<ChallengeVerdict> {
-  const result = await verifyEnrollmentToken(jwt);
-  // "Used up" is expected: the profile download that delivered this JWT took the last use.
-  if (!result.ok && result.reason !== "token_exhausted") {
-    const reason = result.reason === "token_expired" ? "scep_challenge_expired" : "scep_bad_challenge";
-    return { ok: false, reason, detail: `the enrollment token is not valid (${result.reason})`, tokenId: result.tokenId ?? null };
-  }
-  const tokenId = result.tokenId!;
-  const token = result.ok ? result.token : await db().enrollmentToken.findUnique({ where: { id: tokenId } });
-  if (!token) return { ok: false, reason: "scep_bad_challenge", detail: "the enrollment token no longer exists", tokenId };
-  if (token.scepProfileId && token.scepProfileId !== profile.id) {
-    return { ok: false, reason: "scep_bad_challenge", detail: "the enrollment token belongs to another SCEP profile", tokenId };
-  }
-  // Each counted download may yield one certificate. Claims are numbered rows in
-  // ScepChallenge (hash of token id and claim number, unique), so two concurrent requests
-  // cannot take the same claim: the loser gets "replayed".
-  const claims = await db().scepChallenge.count({ where: { tokenId, source: "TOKEN" } });
-  if (claims >= token.useCount) {
-    return { ok: false, reason: "scep_challenge_replayed", detail: `the enrollment token has already been used for ${claims} certificate(s), as many as profiles were downloaded`, tokenId };
-  }
-  try {
-    await db().scepChallenge.create({
-      data: { profileId: profile.id, hash: sha256Hex(`token-claim:${tokenId}:${claims}`), source: "TOKEN", tokenId, expiresAt: new Date(), usedAt: new Date() },
-    });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    return { ok: false, reason: "scep_challenge_replayed", detail: "the enrollment token was used by a concurrent request", tokenId };
-  }
-  return { ok: true, source: "TOKEN", tokenId, userId: null };
+/** TOKEN: the one-time challenge of one download, whose token must still be valid (not revoked, not expired). */
+async function verifyToken(profile: ScepProfile, challenge: string): Promise<ChallengeVerdict> {
+  const verdict = await verifyOneTime(profile, challenge, async (tokenId) => {
+    // A revoked token was already refused by verifyOneTime (scep_challenge_revoked).
+    const token = tokenId ? await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { expiresAt: true } }) : null;
+    if (!token) return { reason: "scep_bad_challenge", detail: "the enrollment token this challenge was issued for no longer exists" };
+    if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) return { reason: "scep_challenge_expired", detail: `the enrollment token expired at ${token.expiresAt.toISOString()}` };
+    // "Used up" is expected: the download that delivered this challenge may have taken the last use.
+    return null;
+  });
+  return verdict;
 }
 
 /**
@@ -202,7 +205,7 @@ export async function peekChallengeContext(profile: ScepProfile, challenge: stri
   if (renewal && renewal.profileId === profile.id && renewal.source.startsWith(RENEWAL_SOURCE_PREFIX)) {
     return { tokenId: renewal.tokenId, userId: renewal.userId, renewedFromSerial: renewal.source.slice(RENEWAL_SOURCE_PREFIX.length) };
   }
-  if (profile.challengeType === "DYNAMIC" || profile.challengeType === "NDES") {
+  if (profile.challengeType === "DYNAMIC" || profile.challengeType === "NDES" || profile.challengeType === "TOKEN") {
     const row = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) }, select: { profileId: true, tokenId: true, userId: true } });
     if (row && row.profileId === profile.id) return { tokenId: row.tokenId, userId: row.userId };
   }

@@ -11,7 +11,7 @@ export class CsrError extends Error {
   constructor(
     message: string,
     /** unreadable: not DER/PKCS#10 at all (what a wrong content key yields). */
-    readonly kind: "unreadable" | "malformed" | "bad_signature",
+    readonly kind: "malformed" | "bad_signature" | "unsupported_algorithm" | "unreadable",
   ) {
     super(message);
     this.name = "CsrError";
@@ -52,7 +52,7 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
     throw new CsrError(err instanceof DerError ? err.message : "the certificate request is not PKCS#10", "unreadable");
   }
   const hash = SIG_HASH[csr.signatureAlgorithm.algorithmId];
-  if (!hash) throw new CsrError(`unsupported CSR signature algorithm ${csr.signatureAlgorithm.algorithmId}`, "malformed");
+  if (!hash) throw new CsrError(`unsupported CSR signature algorithm ${csr.signatureAlgorithm.algorithmId}`, "unsupported_algorithm");
   let ok = false;
   try {
     ok = crypto.verify(hash, new Uint8Array(csr.tbsView), nodePublicKey(csr.subjectPublicKeyInfo), new Uint8Array(csr.signatureValue.valueBlock.valueHexView));

@@ -146,7 +146,7 @@ export interface CertRepInput {
   signer: Signer;
   transactionId: string;
   recipientNonce: Uint8Array | null;
-  status: "SUCCESS" | "FAILURE";
+  status: "SUCCESS" | "FAILURE" | "PENDING";
   failInfo?: FailInfoName;
   failInfoText?: string;
   /** SUCCESS: the issued certificate first (the leaf, RFC 8894 3.3.2.1), then any intermediates; encrypted to the requester. */
@@ -178,6 +178,8 @@ export async function buildCertRep(input: CertRepInput): Promise<Uint8Array> {
     // SignedData without content.
     return signData(new Uint8Array(0), input.signer, { attributes });
   }
+  // PENDING (RFC 8894 3.3.2): no failInfo and no envelope either; the client polls with CertPoll.
+  if (input.status === "PENDING") return signData(new Uint8Array(0), input.signer, { attributes });
   if (!(input.issuedCertsDer?.length || input.crlDer) || !input.requesterCert) throw new Error("SUCCESS CertRep needs the issued certificate (or CRL) and the requester's certificate");
   const content = input.crlDer ? crlsOnly(input.crlDer) : certsOnly(input.issuedCertsDer!);
   const envelope = encryptEnvelope(content, input.requesterCert, input.cipherOid);

@@ -1,15 +1,15 @@
 // NDES-compatible challenge URL (Jamf Pro "Dynamic-Microsoft CA" and similar MDMs): behind
 // HTTP basic auth, answers Microsoft's mscep_admin page, UTF-16LE HTML with
-// "The enrollment challenge password is: <B> CHALLENGE </B>", so existing integrations
-// parse it unchanged. Like NDES: 5 unused passwords at most, each valid 60 minutes, then a
-// "password cache is full" page.
+// "The enrollment challenge password is: <B> CHALLENGE </B>" and a challenge of 16 uppercase
+// hex characters, so existing integrations parse it unchanged. Like NDES: a cache of unused
+// passwords (5 by default, per profile), each valid 60 minutes, then "password cache is full".
 import { remoteAddress } from "../http/remote";
 import { errorResponse } from "../http/respond";
 import { AppError, unauthorized } from "../errors";
 import { FailureLimiter } from "../http/failureLimiter";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { verifyPassword, safeEqual } from "../secrets/hash";
-import { issueNdesChallenge, NDES_MAX_UNUSED, ONE_TIME_CHALLENGE_MINUTES } from "./challenge";
+import { issueNdesChallenge, ONE_TIME_CHALLENGE_MINUTES } from "./challenge";
 import { getScepProfileRow } from "./profiles";
 
 const REALM = 'Basic realm="NDES", charset="UTF-8"';
@@ -24,30 +24,38 @@ function utf16le(html: string): Uint8Array {
   return new Uint8Array(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(html, "utf16le")]));
 }
 
+// The page layout and sentences of Microsoft's mscep_admin (Windows Server 2012+), which
+// integrations match literally: "The enrollment challenge password is: <B> … </B>" and
+// "The password cache is full."
 function page(body: string): string {
   return (
-    '<HTML><Head><Meta HTTP-Equiv="Content-Type" Content="text/html; charset=Unicode">' +
-    "<Title>Network Device Enrollment Service</Title></Head>" +
-    '<Body BgColor=#FFFFFF><Font ID=Hdr Face="Arial"><B>Network Device Enrollment Service</B></Font><P>' +
+    '<HTML><Head><Meta HTTP-Equiv="Content-Type" Content="text/html; charset=Unicode"><Title>Network Device Enrollment Service</Title></Head>' +
+    '<Body BgColor=#FFFFFF><Font ID=locPageFont Face="Arial">' +
+    '<Table Border=0 CellSpacing=0 CellPadding=4 Width=100% BgColor=#008080><TR><TD><Font ID=locPageTitleFont Face="Arial" Size=-1 Color=#FFFFFF><LocID ID=locMSCertSrv>Network Device Enrollment Service</LocID></Font></TD></TR></Table>' +
+    "<P ID=locPageTitle> Network Device Enrollment Service allows you to obtain certificates for routers or other network devices using the Simple Certificate Enrollment Protocol (SCEP). </P>" +
     body +
-    "</Body></HTML>"
+    "</Font></Body></HTML>"
   );
 }
 
 export function challengePage(challenge: string): string {
-  // No CA thumbprint on the page: its hex would also match the [A-Z0-9]{16,32} that clients search for.
+  // No CA thumbprint on the page (NDES shows one): its hex would also match the
+  // [A-Z0-9]{16,32} or [A-F0-9]{16} that clients search for.
   return page(
-    "<P> Network Device Enrollment Service allows you to obtain certificates for routers or other network devices using the Simple Certificate Enrollment Protocol (SCEP). </P>" +
-      `<P> The enrollment challenge password is: <B> ${challenge} </B> </P>` +
-      `<P> This password can be used only once and will expire within ${ONE_TIME_CHALLENGE_MINUTES} minutes. </P>` +
+    "<P> To complete certificate enrollment for your network device you will need the following information: " +
+      `<P> The enrollment challenge password is: <B> ${challenge} </B> ` +
+      `<P> This password can be used only once and will expire within ${ONE_TIME_CHALLENGE_MINUTES} minutes. ` +
       "<P> Each enrollment requires a new challenge password. You can refresh this web page to obtain a new challenge password. </P>",
   );
 }
 
-export function cacheFullPage(): string {
+export function cacheFullPage(cacheSize: number): string {
   return page(
-    "<P> The password cache is full. </P>" +
-      `<P> The Network Device Enrollment Service keeps at most ${NDES_MAX_UNUSED} unused challenge passwords. Use or wait for one of them to expire (${ONE_TIME_CHALLENGE_MINUTES} minutes) before requesting another. </P>`,
+    "<P> The password cache is full. " +
+      `<P> Network Device Enrollment Service stores unused password for later use. By default, passwords are stored for ${ONE_TIME_CHALLENGE_MINUTES} minutes.` +
+      "<P>Use one of the existing passwords. If you cannot use an existing password: <UL> " +
+      `<LI> Wait until one or more existing passwords expire (by default passwords expire ${ONE_TIME_CHALLENGE_MINUTES} minutes after they are created). </LI> ` +
+      `<LI> Configure the service to cache more than ${cacheSize} passwords. </LI> </UL> </P>`,
   );
 }
 
@@ -86,8 +94,8 @@ export async function handleNdesHttp(request: Request, profileId: string): Promi
     const issued = await issueNdesChallenge(profile!.id);
     const headers = { "content-type": "text/html; charset=utf-16le", "cache-control": "no-store" };
     if (!issued.ok) {
-      await writeEnrollmentLog({ step: "scep", outcome: "WARNING", message: `${profile!.name}: NDES password cache is full (${NDES_MAX_UNUSED} unused challenges)`, remoteAddr });
-      return new Response(Buffer.from(utf16le(cacheFullPage())), { status: 200, headers });
+      await writeEnrollmentLog({ step: "scep", outcome: "WARNING", message: `${profile!.name}: NDES password cache is full (${issued.cacheSize} unused challenges); raise the profile's NDES cache size for a mass deployment`, remoteAddr });
+      return new Response(Buffer.from(utf16le(cacheFullPage(issued.cacheSize))), { status: 200, headers });
     }
     await writeEnrollmentLog({ step: "scep", outcome: "OK", message: `${profile!.name}: NDES challenge issued`, remoteAddr });
     return new Response(Buffer.from(utf16le(challengePage(issued.challenge))), { status: 200, headers });

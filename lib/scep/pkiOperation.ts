@@ -10,17 +10,21 @@ import { getCa } from "../pki/ca";
 import { getRa, raDecryptionKeys } from "../pki/ra";
 import { caSubjectDer, currentCrl } from "../pki/crl";
 import { childrenOf, DerReadError, expectTag, readTlv, TAG, whole } from "../pki/derReader";
-import { CmsError, signerKeyType, type Signer } from "../pki/cms";
+import { CmsError, signerKeyType, unsupportedSignerAlgorithm, type Signer } from "../pki/cms";
 import { getCertificate, issueCertificate, lookupIssuedCertificate, type CertificateRow } from "../pki/certificates";
 import { inheritRevocation } from "../pki/revocation";
 import { rsaKeyBits } from "../pki/keys";
 import { nameParts } from "../pki/names";
 import { peekChallengeContext, verifyChallenge } from "./challenge";
+import { checkChallengeThrottle, recordWrongChallenge } from "./challengeThrottle";
+import { pollCertificate } from "./certPoll";
 import { CsrError, parseCsr } from "./csr";
 import { CANNOT_DECRYPT, decryptEnvelope, EnvelopeError } from "./envelope";
 import { buildCertRep, MessageType, parsePkiMessage, ScepMessageError, verifyPkiMessage, type FailInfoName, type PkiMessage } from "./message";
 import { getScepProfileRow, type ScepProfile } from "./profiles";
 import { expandSubject, type SubjectContext } from "./subject";
+import { abandonTransaction, completeTransaction, retryOrStart } from "./transactions";
+import { publicFailureText } from "./failureText";
 
 export const STEP = "scep";
 
@@ -31,7 +35,7 @@ export interface ScepCallMeta {
 export interface PkiOperationResult {
   /** DER CertRep (application/x-pki-message). */
   body: Uint8Array;
-  status: "SUCCESS" | "FAILURE";
+  status: "SUCCESS" | "FAILURE" | "PENDING";
   reason: ReasonCode | null;
   serial?: string;
 }
@@ -126,8 +130,23 @@ async function renewalAuthorization(msg: PkiMessage, profile: ScepProfile, expli
   return { kind: "renewal", tokenId: row.enrollmentTokenId, userId: row.userId, deviceId: row.deviceId, renewedFromSerial: row.serial };
 }
 
-/** Checks the request's signature and message type and opens its envelope (what every answered operation needs). */
+interface Decision {
+  der: Uint8Array;
+  serial: string;
+  cipherOid: string;
+  auth: Authorization;
+  subject: string;
+  /** A resent request: the certificate issued for its transaction earlier. */
+  resent?: boolean;
+}
+
+/** Thrown when an identical request is still being decided: the answer is CertRep PENDING. */
+class Pending extends Error {}
+
+/** Checks the request's algorithms, signature and message type and opens its envelope (what every decrypted operation needs). */
 async function openRequest(msg: PkiMessage): Promise<{ content: Uint8Array; cipherOid: string }> {
+  const unsupported = unsupportedSignerAlgorithm(msg.parsed);
+  if (unsupported) refuse("badAlg", "scep_unsupported_algorithm", `the request is signed with an unsupported ${unsupported}`);
   try {
     verifyPkiMessage(msg);
   } catch (err) {
@@ -143,7 +162,7 @@ async function openRequest(msg: PkiMessage): Promise<{ content: Uint8Array; ciph
     // Only the RA keys: the CA's key never opens client bytes.
     return decryptEnvelope(msg.envelope!, (await raDecryptionKeys()).map((ra) => ({ cert: ra.cert, key: ra.keyObject })));
   } catch (err) {
-    if (err instanceof EnvelopeError) refuse(err.failInfo, "scep_bad_message", `the envelope cannot be opened: ${err.message}`);
+    if (err instanceof EnvelopeError) refuse(err.failInfo, err.failInfo === "badAlg" ? "scep_unsupported_algorithm" : "scep_bad_message", `the envelope cannot be opened: ${err.message}`);
     throw err;
   }
 }
@@ -168,7 +187,7 @@ async function answerGetCrl(content: Uint8Array): Promise<Uint8Array> {
   return (await currentCrl()).der;
 }
 
-async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uint8Array; serial: string; cipherOid: string; auth: Authorization; subject: string }> {
+async function decide(msg: PkiMessage, profile: ScepProfile): Promise<Decision> {
   const decrypted = await openRequest(msg);
   let csr: ReturnType<typeof parseCsr>;
   try {
@@ -178,6 +197,7 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
       // Content that is not even DER is what a wrong content key produces: answer as for one.
       if (err.kind === "unreadable") refuse("badMessageCheck", "scep_bad_message", `the envelope cannot be opened: ${CANNOT_DECRYPT}`);
       if (err.kind === "bad_signature") refuse("badMessageCheck", "scep_csr_invalid", err.message);
+      if (err.kind === "unsupported_algorithm") refuse("badAlg", "scep_unsupported_algorithm", err.message);
       refuse("badRequest", "scep_bad_message", `the envelope does not hold a valid PKCS#10 request: ${err.message}`);
     }
     throw err;
@@ -188,22 +208,55 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
 
   const explicitRenewal = msg.messageType === MessageType.RenewalReq;
   let auth = await renewalAuthorization(msg, profile, explicitRenewal);
+  const tx = await retryOrStart(msg, profile.id, csr!.publicKeyInfo, decrypted!.cipherOid, auth?.renewedFromSerial ?? null);
+  if (tx.kind === "pending") throw new Pending();
+  if (tx.kind === "conflict") return refuse("badRequest", "scep_transaction_reused", `transactionID "${msg.transactionId.slice(0, 100)}" was already used with another key or signer`, auth?.tokenId);
+  if (tx.kind === "issued") return resentDecision(tx.serial, decrypted!.cipherOid);
+  try {
+    const decided = await decideNew(msg, profile, csr!, decrypted!.cipherOid, auth);
+    await completeTransaction(tx.id, decided.serial);
+    return decided;
+  } catch (err) {
+    await abandonTransaction(tx.id);
+    throw err;
+  }
+}
+
+/** The certificate issued earlier for a transaction, sent again (resent PKCSReq, CertPoll). */
+async function resentDecision(serial: string, cipherOid: string): Promise<Decision> {
+  const previous = await getCertificate(serial);
+  if (!previous) return refuse("badRequest", "scep_transaction_reused", `the certificate ${serial} issued for this transactionID no longer exists`);
+  if (previous.revokedAt) refuse("badRequest", "scep_transaction_reused", `the certificate ${serial} issued for this transactionID has been revoked`, previous.enrollmentTokenId);
+  const auth: Authorization = { kind: previous.renewedFromSerial ? "renewal" : "challenge", tokenId: previous.enrollmentTokenId, userId: previous.userId, deviceId: previous.deviceId, renewedFromSerial: previous.renewedFromSerial };
+  return { der: new Uint8Array(previous.der), serial: previous.serial, cipherOid, auth, subject: previous.subject, resent: true };
+}
+
+async function answerPoll(msg: PkiMessage, profile: ScepProfile): Promise<Decision> {
+  const outcome = await pollCertificate(msg, profile.id);
+  if (outcome.status === "PENDING") throw new Pending();
+  if (outcome.status === "FAILURE") return refuse(outcome.failInfo, outcome.reason, outcome.message);
+  return resentDecision(outcome.serial, outcome.cipherOid);
+}
+
+/** A request seen for the first time: the challenge or renewal decides, then the CA issues. */
+async function decideNew(msg: PkiMessage, profile: ScepProfile, csr: ReturnType<typeof parseCsr>, cipherOid: string, renewal: Authorization | null): Promise<Decision> {
+  let auth = renewal;
   let context: SubjectContext;
   if (auth) {
     context = { ...(await deviceContext(auth.deviceId)), ...(await userContext(auth.userId)) };
   } else {
-    const peek = await peekChallengeContext(profile, csr!.challengePassword);
+    const peek = await peekChallengeContext(profile, csr.challengePassword);
     // A renewal challenge (InstallProfile before expiry) names the certificate it replaces; its device fills $UDID & co.
     const renewing = peek.renewedFromSerial ? await getCertificate(peek.renewedFromSerial) : null;
     context = { ...(await deviceContext(renewing?.deviceId)), ...(await userContext(peek.userId)) };
   }
   // The subject is settled before a one-time challenge is spent. A renewal takes its values
   // from the certificate it renews, so a device cannot rename itself ($UDID) by renewing.
-  const valuesFrom = auth ? nameParts(msg.signerCert.subject) : csr!.subject;
+  const valuesFrom = auth ? nameParts(msg.signerCert.subject) : csr.subject;
   const expanded = expandSubject(profile.subjectTemplate, valuesFrom, context);
   if (!expanded.ok) refuse("badRequest", expanded.reason, expanded.detail, auth?.tokenId);
   if (!auth) {
-    const verdict = await verifyChallenge(profile, csr!.challengePassword);
+    const verdict = await verifyChallenge(profile, csr.challengePassword);
     if (!verdict.ok) refuse("badRequest", verdict.reason, verdict.detail, verdict.tokenId);
     if (verdict.ok && verdict.renewedFromSerial) {
       const old = await getCertificate(verdict.renewedFromSerial);
@@ -216,7 +269,7 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
   }
   const subject = (expanded as { subject: string }).subject;
   const issued = await issueCertificate({
-    publicKeyInfo: csr!.publicKeyInfo,
+    publicKeyInfo: csr.publicKeyInfo,
     subject,
     validityDays: profile.validityDays,
     keyUsage: profile.keyUsage,
@@ -230,7 +283,7 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<{ der: Uin
   if (auth!.renewedFromSerial && (await inheritRevocation(issued.serial))) {
     refuse("badRequest", "scep_renewal_rejected", `renewal refused: the certificate ${auth!.renewedFromSerial} it renews was revoked`, auth!.tokenId);
   }
-  return { der: issued.der, serial: issued.serial, cipherOid: decrypted!.cipherOid, auth: auth!, subject };
+  return { der: issued.der, serial: issued.serial, cipherOid, auth: auth!, subject };
 }
 
 /** Handles a PKIOperation body for the SCEP profile. Throws AppError (4xx) only for unanswerable input. */
@@ -241,13 +294,16 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
     await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: "scep_profile_not_found", message: `PKIOperation for unknown SCEP profile "${profileId.slice(0, 100)}"`, remoteAddr });
     throw notFound("SCEP profile");
   }
+  // Before any parsing or decryption: an address guessing challenges costs us nothing more.
+  await checkChallengeThrottle(profile, remoteAddr);
   let msg: PkiMessage;
   try {
     msg = parsePkiMessage(body);
   } catch (err) {
     const detail = err instanceof ScepMessageError ? err.message : "unreadable";
     await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: "scep_bad_message", message: `${profile.name}: PKIOperation body is not a SCEP message (${detail})`, remoteAddr });
-    throw badRequest("bad_scep_message", `not a SCEP PKIMessage: ${detail}`);
+    // The detail stays in the log: parser messages are no business of the client.
+    throw badRequest("bad_scep_message", "not a SCEP PKIMessage (RFC 8894 3.2)");
   }
   const signer = await raSigner();
   try {
@@ -258,7 +314,7 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
       await writeEnrollmentLog({ step: STEP, outcome: "OK", message: `${profile.name}: GetCRL answered with the current CRL`, remoteAddr });
       return { body, status: "SUCCESS", reason: null };
     }
-    const ok = await decide(msg, profile);
+    const ok = msg.messageType === MessageType.CertPoll ? await answerPoll(msg, profile) : await decide(msg, profile);
     const body = await buildCertRep({
       signer,
       transactionId: msg.transactionId,
@@ -269,18 +325,21 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
       cipherOid: ok.cipherOid,
     });
     const how = ok.auth.kind === "renewal" ? `renewal of ${ok.auth.renewedFromSerial}` : `${ok.auth.challengeSource} challenge`;
+    const what = ok.resent
+      ? `sent certificate ${ok.serial} for "${ok.subject}" again (${msg.messageType === MessageType.CertPoll ? "CertPoll" : "resent request"}, transactionID "${msg.transactionId.slice(0, 100)}")`
+      : `issued certificate ${ok.serial} for "${ok.subject}" (${how})`;
     const device = ok.auth.deviceId ? await db().device.findUnique({ where: { id: ok.auth.deviceId }, select: { identifier: true } }) : null;
     const user = ok.auth.userId ? await db().user.findUnique({ where: { id: ok.auth.userId }, select: { identifier: true } }) : null;
     await writeEnrollmentLog({
       step: STEP,
       outcome: "OK",
-      message: `${profile.name}: issued certificate ${ok.serial} for "${ok.subject}" (${how})`,
+      message: `${profile.name}: ${what}`,
       tokenId: ok.auth.tokenId,
       deviceIdentifier: device?.identifier ?? null,
       userIdentifier: user?.identifier ?? null,
       remoteAddr,
     });
-    if (ok.auth.challengeSource === "RENEWAL") {
+    if (!ok.resent && ok.auth.challengeSource === "RENEWAL") {
       await writeEnrollmentLog({
         step: "renewal",
         outcome: "OK",
@@ -292,10 +351,16 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
     }
     return { body, status: "SUCCESS", reason: null, serial: ok.serial };
   } catch (err) {
+    if (err instanceof Pending) {
+      await writeEnrollmentLog({ step: STEP, outcome: "WARNING", message: `${profile.name}: transactionID "${msg.transactionId.slice(0, 100)}" is still being decided; answered PENDING (the client polls)`, remoteAddr });
+      const body = await buildCertRep({ signer, transactionId: msg.transactionId, recipientNonce: msg.senderNonce, status: "PENDING" });
+      return { body, status: "PENDING", reason: null };
+    }
     if (!(err instanceof Refusal)) throw err;
     const f = err.failure;
+    if (f.reason === "scep_bad_challenge") recordWrongChallenge(profile.id, remoteAddr);
     await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: f.reason, message: `${profile.name}: certificate refused (${f.failInfo}): ${f.message}`, tokenId: f.tokenId ?? null, remoteAddr });
-    const body = await buildCertRep({ signer, transactionId: msg.transactionId, recipientNonce: msg.senderNonce, status: "FAILURE", failInfo: f.failInfo, failInfoText: f.message });
+    const body = await buildCertRep({ signer, transactionId: msg.transactionId, recipientNonce: msg.senderNonce, status: "FAILURE", failInfo: f.failInfo, failInfoText: publicFailureText(f.reason) });
     return { body, status: "FAILURE", reason: f.reason };
   }
 }

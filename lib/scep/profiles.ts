@@ -9,6 +9,7 @@ import type { ScepProfile } from "../db/generated/sqlite/client";
 import { badRequest, conflict, invalidInput, notFound } from "../errors";
 import { seal, unseal } from "../secrets/sealed";
 import { hashPassword } from "../secrets/hash";
+import { staticChallengeProblem } from "./challengeStrength";
 import { templateProblem } from "./subject";
 import { scepUrl } from "./url";
 
@@ -18,6 +19,11 @@ export const CHALLENGE_TYPES = ["STATIC", "DYNAMIC", "TOKEN", "NDES"] as const;
 export type ChallengeKind = (typeof CHALLENGE_TYPES)[number];
 
 const SEAL_CONTEXT = "scep:static";
+
+/** NDES keeps this many unused passwords by default; then its page says the cache is full. */
+export const NDES_DEFAULT_CACHE_SIZE = 5;
+/** The most a profile may keep (a mass deployment fetches hundreds ahead). */
+export const NDES_MAX_CACHE_SIZE = 1000;
 
 const subjectTemplate = z
   .string()
@@ -29,28 +35,55 @@ const subjectTemplate = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
-export const scepProfileInputSchema = z.object({
+// The fields without their defaults: an update changes only what it names (with the defaults,
+// a partial update such as "rotate the static password" reset every other field).
+const profileFields = {
   name: z.string().trim().min(1, "name is required").max(100),
   challengeType: z.enum(CHALLENGE_TYPES),
-  subjectTemplate: subjectTemplate.default("CN=$UDID"),
-  keySize: z.union([z.literal(2048), z.literal(4096)]).default(2048),
+  subjectTemplate,
+  keySize: z.union([z.literal(2048), z.literal(4096)]),
   /** Apple's mask: 1 = digital signature, 4 = key encipherment (5 = both). */
-  keyUsage: z.union([z.literal(0), z.literal(1), z.literal(4), z.literal(5)]).default(5),
-  validityDays: z.number().int().min(1).max(3650).default(365),
-  renewalWindowDays: z.number().int().min(0).max(365).default(30),
-  nonExportable: z.boolean().default(true),
-  allowAllAppsAccess: z.boolean().default(false),
-  /** STATIC only; generated when absent. */
-  staticChallenge: z.string().min(8, "staticChallenge must be at least 8 characters").max(255).optional(),
+  keyUsage: z.union([z.literal(0), z.literal(1), z.literal(4), z.literal(5)]),
+  validityDays: z.number().int().min(1).max(3650),
+  renewalWindowDays: z.number().int().min(0).max(365),
+  nonExportable: z.boolean(),
+  allowAllAppsAccess: z.boolean(),
+  /** STATIC only; generated when absent. Weak values (short, common words, little variety) are refused. */
+  staticChallenge: z
+    .string()
+    .max(255, "the static password may be at most 255 characters (PKCS#9 challengePassword)")
+    .superRefine((value, ctx) => {
+      const problem = staticChallengeProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: `the static password ${problem}` });
+    }),
+  /** NDES only: unused challenges the challenge URL keeps before "password cache is full". */
+  ndesCacheSize: z.number().int().min(1, "must be at least 1").max(NDES_MAX_CACHE_SIZE, `may be at most ${NDES_MAX_CACHE_SIZE}`),
   /** NDES only: the HTTP user name for the challenge URL; generated when absent. */
-  ndesUsername: z.string().trim().min(1).max(100).regex(/^[^:\s]+$/, "ndesUsername may not contain ':' or spaces").optional(),
+  ndesUsername: z.string().trim().min(1).max(100).regex(/^[^:\s]+$/, "ndesUsername may not contain ':' or spaces"),
+};
+
+export const scepProfileInputSchema = z.object({
+  ...profileFields,
+  subjectTemplate: profileFields.subjectTemplate.default("CN=$UDID"),
+  keySize: profileFields.keySize.default(2048),
+  keyUsage: profileFields.keyUsage.default(5),
+  validityDays: profileFields.validityDays.default(365),
+  renewalWindowDays: profileFields.renewalWindowDays.default(30),
+  nonExportable: profileFields.nonExportable.default(true),
+  allowAllAppsAccess: profileFields.allowAllAppsAccess.default(false),
+  staticChallenge: profileFields.staticChallenge.optional(),
+  ndesCacheSize: profileFields.ndesCacheSize.default(NDES_DEFAULT_CACHE_SIZE),
+  ndesUsername: profileFields.ndesUsername.optional(),
 });
 export type ScepProfileInput = z.input<typeof scepProfileInputSchema>;
 
-export const scepProfileUpdateSchema = scepProfileInputSchema.partial().extend({
-  /** STATIC: set a new password, or true to generate one. */
-  rotateStaticChallenge: z.boolean().optional(),
-});
+export const scepProfileUpdateSchema = z
+  .object(profileFields)
+  .partial()
+  .extend({
+    /** STATIC: set a new password, or true to generate one. */
+    rotateStaticChallenge: z.boolean().optional(),
+  });
 export type ScepProfileUpdate = z.input<typeof scepProfileUpdateSchema>;
 
 /** What admins and other modules see: never the sealed/hashed secrets. */
@@ -70,6 +103,8 @@ export interface ScepProfileView {
   /** NDES only: the challenge URL (HTTP basic auth with ndesUsername). */
   challengeUrl: string | null;
   ndesUsername: string | null;
+  /** NDES: how many unused challenges the challenge URL keeps (NDES's default is 5). */
+  ndesCacheSize: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -102,6 +137,7 @@ export function toView(row: ScepProfile): ScepProfileView {
     url: scepUrl(row.id),
     challengeUrl: row.challengeType === "NDES" ? ndesChallengeUrl(row.id) : null,
     ndesUsername: row.challengeType === "NDES" ? row.ndesUsername : null,
+    ndesCacheSize: row.ndesCacheSize,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -152,6 +188,7 @@ export async function createScepProfile(raw: unknown): Promise<CreatedScepProfil
         staticChallengeEnc,
         ndesUsername,
         ndesPasswordHash,
+        ndesCacheSize: input.ndesCacheSize,
       },
     });
     return { profile: toView(row), ...out };
@@ -214,7 +251,7 @@ export async function updateScepProfile(id: string, raw: unknown): Promise<Creat
   const type = input.challengeType ?? (existing.challengeType as ChallengeKind);
   const out: Omit<CreatedScepProfile, "profile"> = {};
   const data: Record<string, unknown> = {};
-  for (const key of ["name", "subjectTemplate", "keySize", "keyUsage", "validityDays", "renewalWindowDays", "nonExportable", "allowAllAppsAccess"] as const) {
+  for (const key of ["name", "subjectTemplate", "keySize", "keyUsage", "validityDays", "renewalWindowDays", "nonExportable", "allowAllAppsAccess", "ndesCacheSize"] as const) {
     if (input[key] !== undefined) data[key] = input[key];
   }
   data.challengeType = type;

@@ -10,15 +10,52 @@
 //     matched text. Devices send the subject the profile carried, which the profile builder
 //     filled with what it knew, so a well-formed request always matches;
 //  3. a CSR attribute that names the value directly (SERIALNUMBER=, E= / emailAddress=).
-// A variable still unknown fails the request (badRequest). The expanded subject, written
-// as "CN=…,O=…", may be at most 64 characters (Jamf's and Apple's limit).
+// A variable still unknown fails the request (badRequest). Each expanded attribute value
+// must fit its X.520 upper bound (RFC 5280 Appendix A: CN, O, OU 64, L and ST 128, …), the
+// 64-character limit Jamf documents for the subject; "CN=" and the other attributes do not
+// count. A value that grows by the $PROFILE_IDENTIFIER a redistribution adds is checked the same way.
 import { formatName, parseNameString, type NamePart, NameError } from "../pki/names";
 
 export const SUBJECT_VARIABLES = ["UDID", "SERIALNUMBER", "EMAIL", "COMPUTERNAME", "USERNAME", "PROFILE_IDENTIFIER"] as const;
 export type SubjectVariable = (typeof SUBJECT_VARIABLES)[number];
 export type SubjectContext = Partial<Record<SubjectVariable, string | null | undefined>>;
 
-export const MAX_SUBJECT_LENGTH = 64;
+/**
+ * Upper bounds in characters per attribute (RFC 5280 Appendix A: ub-common-name,
+ * ub-organization-name, ub-organizational-unit-name, ub-locality-name, ub-state-name,
+ * ub-title, ub-serial-number, ub-emailaddress-length; C is the two-letter country code).
+ * DC is a DNS label (RFC 1035: 63); UID and dotted OIDs have no X.520 bound and get 256.
+ */
+export const ATTRIBUTE_UPPER_BOUNDS: Record<string, number> = {
+  CN: 64,
+  O: 64,
+  OU: 64,
+  TITLE: 64,
+  SERIALNUMBER: 64,
+  L: 128,
+  ST: 128,
+  STREET: 128,
+  C: 2,
+  E: 255,
+  DC: 63,
+};
+const OTHER_ATTRIBUTE_BOUND = 256;
+
+export function upperBound(type: string): number {
+  return ATTRIBUTE_UPPER_BOUNDS[type] ?? OTHER_ATTRIBUTE_BOUND;
+}
+
+/** Characters as X.520 counts them (code points, not UTF-16 units). */
+const charCount = (value: string): number => [...value].length;
+
+/** The first attribute value over its bound, as a sentence, or null. */
+function overBound(parts: NamePart[]): string | null {
+  for (const p of parts) {
+    const n = charCount(p.value);
+    if (n > upperBound(p.type)) return `${p.type} "${p.value}" has ${n} characters; the limit for ${p.type} is ${upperBound(p.type)}`;
+  }
+  return null;
+}
 
 const VAR_RE = /\$([A-Z_]+)/g;
 
@@ -41,8 +78,13 @@ export function templateProblem(template: string): string | null {
   } catch (err) {
     return err instanceof NameError ? err.message : "not a subject such as CN=$UDID,O=Example";
   }
-  const fixed = formatName(parts);
-  if (!/\$[A-Z_]+/.test(template) && fixed.length > MAX_SUBJECT_LENGTH) return `the subject is longer than ${MAX_SUBJECT_LENGTH} characters`;
+  // The fixed text of each attribute (variables removed) must already fit: expansion only adds.
+  for (const p of parts) {
+    const fixed = charCount(p.value.replace(VAR_RE, (whole, name: string) => (isVariable(name) ? "" : whole)));
+    if (fixed > upperBound(p.type)) {
+      return `the fixed text of ${p.type} has ${fixed} characters before any variable is filled in; the limit for ${p.type} is ${upperBound(p.type)} (X.520)`;
+    }
+  }
   return null;
 }
 
@@ -110,9 +152,7 @@ export function expandSubject(template: string, csrParts: NamePart[], context: S
   }
   const empty = parts.find((p) => !p.value.trim());
   if (empty) return { ok: false, reason: "scep_subject_unresolved", detail: `the subject attribute ${empty.type} would be empty` };
-  const subject = formatName(parts);
-  if (subject.length > MAX_SUBJECT_LENGTH) {
-    return { ok: false, reason: "scep_subject_too_long", detail: `the expanded subject "${subject}" has ${subject.length} characters; the limit is ${MAX_SUBJECT_LENGTH}` };
-  }
-  return { ok: true, subject, parts };
+  const tooLong = overBound(parts);
+  if (tooLong) return { ok: false, reason: "scep_subject_too_long", detail: `the expanded subject attribute ${tooLong}` };
+  return { ok: true, subject: formatName(parts), parts };
 }

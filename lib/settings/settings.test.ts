@@ -7,6 +7,7 @@ import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { currentMdmTopic } from "@/lib/mdm/endpoints";
 import { apnsStatus, checkApnsCertificate, uploadApnsCertificate } from "./apnsCertificate";
 import { getBranding, updateBranding } from "./branding";
+import { getReEnrollmentSettings, updateReEnrollmentSettings } from "./reenrollment";
 import { caInfo, importCaFromPem } from "./overview";
 
 let t: TestDb;
@@ -89,5 +90,16 @@ describe("branding", () => {
     await updateBranding({ organizationName: " Example Corp ", supportContact: "it@example.com" });
     expect(await getBranding()).toEqual({ organizationName: "Example Corp", supportContact: "it@example.com" });
     await expect(updateBranding({ organizationName: "x".repeat(101), supportContact: "" })).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe("re-enrollment rule", () => {
+  it("defaults to same enrollment link or user, saves a known rule and refuses others", async () => {
+    expect(await getReEnrollmentSettings()).toEqual({ policy: "same-enrollment" });
+    await updateReEnrollmentSettings({ policy: "approval" });
+    expect(await getReEnrollmentSettings()).toEqual({ policy: "approval" });
+    await expect(updateReEnrollmentSettings({ policy: "everyone" })).rejects.toMatchObject({ status: 400, code: "invalid_reenrollment_policy" });
+    await expect(updateReEnrollmentSettings({ policy: "anyone", extra: 1 })).rejects.toMatchObject({ status: 400 });
+    expect(await getReEnrollmentSettings()).toEqual({ policy: "approval" });
   });
 });

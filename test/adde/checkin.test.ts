@@ -23,6 +23,8 @@ import { hashToken } from "@/lib/enrollment/accessTokens";
 import { addPolicy } from "@/lib/mdm/policies";
 import { parsePlistStrict } from "@/lib/plist/plist";
 import { parseBearerChallenge } from "./deviceClient";
+import { approveReEnrollment } from "@/lib/mdm/reenrollment";
+import { updateReEnrollmentSettings } from "@/lib/settings/reenrollment";
 
 let t: TestDb;
 let adde: RouteServer;
@@ -288,5 +290,39 @@ describe("check-ins of account-driven devices", () => {
     const intruder = await simDevice(mdm, await currentMdmTopic(), b.identity, { mode: "user-enrollment", enrollmentId: victim.enrollmentId, bearer: c.token });
     expect((await intruder.checkOut()).status).toBe(401);
     expect((await db().device.findUniqueOrThrow({ where: { identifier: victim.enrollmentId } })).status).toBe("PENDING");
+  });
+
+  it("a Mac's held re-enrollment: its device channel without Bearer waits with 200, its user channel needs the token; approval hands over", async () => {
+    const first = await enrollAndGetIdentity("Mac", MAC_ENROLL_BODY);
+    const mac = await simDevice(mdm, await currentMdmTopic(), first.identity, { mode: "device", bearer: () => first.token, ...MAC, ...first.urls });
+    expect((await mac.authenticate()).status).toBe(200);
+    expect((await mac.tokenUpdate()).status).toBe(200);
+    const row = await db().device.findUniqueOrThrow({ where: { identifier: mac.udid } });
+
+    await updateReEnrollmentSettings({ policy: "approval" });
+    try {
+      // Pat enrolls the same Mac again: a new identity, held for an admin under "approval".
+      const second = await enrollAndGetIdentity("Mac", MAC_ENROLL_BODY);
+      let bearer: string | null = second.token;
+      const again = await simDevice(mdm, await currentMdmTopic(), second.identity, { mode: "device", udid: mac.udid, bearer: () => bearer, ...MAC, ...second.urls });
+      expect((await again.authenticate()).status).toBe(200);
+      const hold = await db().reEnrollment.findFirstOrThrow({ where: { deviceId: row.id, status: "PENDING" } });
+      expect(await db().device.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ certSerial: row.certSerial });
+      // The held Mac's device channel carries no token (Apple) and must not be refused: a 401 would unenroll it.
+      expect((await again.tokenUpdate()).status).toBe(200);
+      const poll = await again.report({ Status: "Idle" });
+      expect(poll.status).toBe(200);
+      expect(poll.command).toBeNull();
+      // Its user channel still needs the token.
+      bearer = null;
+      expect((await again.userTokenUpdate()).status).toBe(401);
+
+      await approveReEnrollment(hold.id, "admin@example.com", row.id);
+      expect(await db().device.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ deviceChannelCertOnly: true, status: "ENROLLED", pushMagic: again.pushMagic });
+      expect((await again.report({ Status: "Idle" })).status).toBe(200);
+      expect((await mac.report({ Status: "Idle" })).status).toBe(401);
+    } finally {
+      await updateReEnrollmentSettings({ policy: "same-enrollment" });
+    }
   });
 });

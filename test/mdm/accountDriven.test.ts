@@ -78,11 +78,16 @@ describe("account-driven devices", () => {
     expect(await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).toMatchObject({ enrollmentType: "DEVICE_ENROLLMENT", userId: kim, groupId: null, platform: "macOS" });
     expect((await sim.tokenUpdate()).status).toBe(200);
 
-    // Another user, with a valid token and certificate of their own, cannot take the device over.
+    // Another user, with a valid token and certificate of their own, cannot take the device
+    // over, under any re-enrollment setting: refused outright (not even held for approval),
+    // and the device stays Kim's.
     const lee = await userId("lee@example.com");
+    const kimsSerial = (await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).certSerial;
     const thief = await simDevice(server, topic, await issueIdentity(`CN=${udid}`, { userId: lee }), { udid, bearer: await issueAccessToken(lee, "mdm-adde") });
     expect((await thief.authenticate()).status).toBe(401);
-    expect(await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).toMatchObject({ userId: kim });
+    expect(await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).toMatchObject({ userId: kim, certSerial: kimsSerial });
+    expect(await t.client.reEnrollment.count({ where: { device: { identifier: udid } } })).toBe(0);
+    expect((await thief.report({ Status: "Idle" })).status).toBe(401);
 
     // The account-driven certificate cannot be used without the token, even at Authenticate and
     // although the message says Mac: no enroll request on record names a Mac for this enrollment.

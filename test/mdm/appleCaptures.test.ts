@@ -18,7 +18,7 @@ import { createRoute } from "@/lib/enrollment/routes";
 import { createEnrollmentToken } from "@/lib/enrollment/tokens";
 import { putUser } from "@/lib/enrollment/users";
 import { recordAccountEnrollment } from "@/lib/mdm/accountEnrollments";
-import { UNLOCK_CONTEXT } from "@/lib/mdm/checkin";
+import { SEALED_CONTEXT } from "@/lib/mdm/reenrollment";
 import { sendDeviceCommand } from "@/lib/mdm/commands";
 import { currentMdmTopic } from "@/lib/mdm/endpoints";
 import { mdmUrlsFor } from "@/lib/mdm/enrollmentRef";
@@ -135,7 +135,7 @@ describe("real device captures through the route handlers", () => {
     expect((await checkin(sim, rewrite(update, ids))).status).toBe(200);
     const d = await device(udid);
     expect(d).toMatchObject({ status: "ENROLLED", pushToken: hexOf(update.plist.Token), pushMagic: update.plist.PushMagic });
-    expect(Buffer.from(unsealBytes(d.unlockTokenEnc!, UNLOCK_CONTEXT)).equals(Buffer.from(update.plist.UnlockToken as Uint8Array))).toBe(true);
+    expect(Buffer.from(unsealBytes(d.unlockTokenEnc!, SEALED_CONTEXT.unlock)).equals(Buffer.from(update.plist.UnlockToken as Uint8Array))).toBe(true);
     const lines = await t.client.enrollmentLog.findMany({ where: { deviceIdentifier: udid } });
     expect(lines.filter((l) => l.outcome !== "OK")).toEqual([]);
   });

@@ -12,7 +12,7 @@ import { createGroup } from "@/lib/mdm/groups";
 import { addPolicy } from "@/lib/mdm/policies";
 import { certificatePolicyResult, policyCertificatesOf, runCertificatePolicyChecks } from "@/lib/mdm/certificateRedistribution";
 import { validateProfile } from "@/lib/profiles/appleSchema";
-import { NDES_MAX_UNUSED } from "@/lib/scep/challenge";
+import { NDES_DEFAULT_CACHE_SIZE as NDES_MAX_UNUSED } from "@/lib/scep/profiles";
 import { createExternalScepProfile, probeExternalScep } from "@/lib/scep/external/profiles";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { config } from "@/lib/config";
@@ -112,6 +112,7 @@ describe("certificate policy from an external NDES-style CA", () => {
       expect(validateProfile(top)).toEqual([]);
       const content = ((top.PayloadContent as Dict[])[0].PayloadContent) as Dict;
       challenges.add(String(content.Challenge));
+      expect(content.Challenge).toMatch(/^[0-9A-F]{16}$/);
       expect(Buffer.from(content.CAFingerprint as Buffer).toString("hex").toUpperCase()).toBe(rootSha1);
       expect(content.Subject).toEqual([[["CN", `${d.deviceName} ma ${d.udid}`]]]);
       expect(content.KeyIsExtractable).toBe(false);

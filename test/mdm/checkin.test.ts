@@ -3,6 +3,10 @@
 // every unauthenticated or malformed request.
 process.env.CLIENT_CERT_HEADER = "x-client-cert";
 
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { getDeviceDetail } from "@/lib/inventory/deviceDetail";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
@@ -235,6 +239,85 @@ describe("enrollment lifecycle", () => {
     expect(notOurs.status).toBe(401);
     const badEncoding = await sim.put(sim.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", sign: false, headers: { "x-client-cert": "%E0%A4%A" } });
     expect(badEncoding.status).toBe(401);
+  });
+});
+
+describe("command reports", () => {
+  it("a late NotNow or Error for an acknowledged command changes nothing", async () => {
+    const sim = await enrolledSim();
+    await sim.authenticate();
+    await sim.tokenUpdate();
+    const d = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
+    const { uuid } = await enqueueCommand(d.id, "ProfileList", {}, { push: false });
+    const polled = await sim.report({ Status: "Idle" });
+    const h = await sim.execute(polled.command as PlistDict);
+    expect((await sim.report({ Status: "Acknowledged", CommandUUID: uuid, ...h.response })).status).toBe(200);
+    const acked = await t.client.command.findUniqueOrThrow({ where: { uuid } });
+    expect(acked.status).toBe("ACKNOWLEDGED");
+
+    const lateNotNow = await sim.report({ Status: "NotNow", CommandUUID: uuid });
+    expect(lateNotNow.status).toBe(200);
+    expect(lateNotNow.command).toBeNull();
+    const lateError = await sim.report({ Status: "Error", CommandUUID: uuid, ErrorChain: [{ ErrorCode: 12021, ErrorDomain: "MCMDMErrorDomain", LocalizedDescription: "late" }] });
+    expect(lateError.status).toBe(200);
+    expect(await t.client.command.findUniqueOrThrow({ where: { uuid } })).toEqual(acked);
+    const late = await t.client.enrollmentLog.findMany({ where: { deviceIdentifier: sim.udid, message: { startsWith: "late " } }, orderBy: { time: "asc" } });
+    expect(late.map((l) => l.message).sort()).toEqual([`late Error for ProfileList ${uuid}, already ACKNOWLEDGED; ignored`, `late NotNow for ProfileList ${uuid}, already ACKNOWLEDGED; ignored`]);
+  });
+
+  it("a report larger than the limit fails its command with the reason instead of re-sending it forever", async () => {
+    const sim = await enrolledSim();
+    await sim.authenticate();
+    await sim.tokenUpdate();
+    const d = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
+    const big = await enqueueCommand(d.id, "InstalledApplicationList", {}, { push: false });
+    const next = await enqueueCommand(d.id, "ProfileList", {}, { push: false });
+    expect((await sim.report({ Status: "Idle" })).command?.CommandUUID).toBe(big.uuid);
+
+    // An answer of ~5 MB, keys in Apple's (sorted) order, signed by OpenSSL with the device's key.
+    const apps = Array.from({ length: 24_000 }, (_, i) => ({ BundleSize: 1000 + i, DynamicSize: 0, Identifier: `com.example.app${i}`, Name: `Example application number ${i}`, ShortVersion: "1.0", Version: "1" }));
+    const body = new TextEncoder().encode(buildPlist({ CommandUUID: big.uuid, InstalledApplicationList: apps, Status: "Acknowledged", UDID: sim.udid }));
+    expect(body.byteLength).toBeGreaterThan(LIMITS.command);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oversize-"));
+    fs.writeFileSync(path.join(dir, "body"), body);
+    fs.writeFileSync(path.join(dir, "cert.pem"), toPem(sim.identity!.certDer, "CERTIFICATE"));
+    fs.writeFileSync(path.join(dir, "key.pem"), sim.identity!.privateKeyPem);
+    execFileSync("openssl", ["cms", "-sign", "-binary", "-md", "sha256", "-in", path.join(dir, "body"), "-signer", path.join(dir, "cert.pem"), "-inkey", path.join(dir, "key.pem"), "-outform", "DER", "-out", path.join(dir, "sig.der")]);
+    const signature = fs.readFileSync(path.join(dir, "sig.der")).toString("base64");
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    const r = await sim.put(sim.serverUrl, body, { contentType: "application/x-apple-aspen-mdm", signature });
+    expect(r.status).toBe(200);
+    expect((parsePlistStrict(r.body) as PlistDict).CommandUUID).toBe(next.uuid);
+    const failed = await t.client.command.findUniqueOrThrow({ where: { uuid: big.uuid } });
+    expect(failed.status).toBe("ERROR");
+    expect(JSON.parse(failed.errorChain ?? "[]")[0].LocalizedDescription).toMatch(/exceeds the server's 4194304-byte limit for command reports/);
+    const failedLine = await t.client.enrollmentLog.findFirst({ where: { deviceIdentifier: sim.udid, reason: "command_report_too_large" } });
+    expect(failedLine).toMatchObject({ outcome: "ERROR", step: "command" });
+    expect(failedLine?.message).toContain(`InstalledApplicationList ${big.uuid} failed`);
+    // It is not offered again: the poll after the next command's answer has nothing.
+    const h = await sim.execute((parsePlistStrict(r.body) as PlistDict));
+    expect((await sim.report({ Status: h.status, CommandUUID: h.uuid, ...h.response })).command).toBeNull();
+
+    // Without a CommandUUID near the start, the command last sent is the one failed.
+    const third = await enqueueCommand(d.id, "SecurityInfo", {}, { push: false });
+    expect((await sim.report({ Status: "Idle" })).command?.CommandUUID).toBe(third.uuid);
+    const unsorted = new TextEncoder().encode(buildPlist({ Status: "Acknowledged", Junk: new Uint8Array(LIMITS.command), UDID: sim.udid, CommandUUID: third.uuid }));
+    const r2 = await sim.put(sim.serverUrl, unsorted, { contentType: "application/x-apple-aspen-mdm" });
+    expect(r2.status).toBe(200);
+    expect((await t.client.command.findUniqueOrThrow({ where: { uuid: third.uuid } })).status).toBe("ERROR");
+
+    // Signed over other bytes, or by another device: nothing changes, the device gets 413 or 401.
+    const fourth = await enqueueCommand(d.id, "SecurityInfo", {}, { push: false });
+    await sim.report({ Status: "Idle" });
+    const forged = await sim.put(sim.serverUrl, unsorted, { contentType: "application/x-apple-aspen-mdm", signature: await sim.sign(new TextEncoder().encode("other bytes")) });
+    expect(forged.status).toBe(413);
+    const other = await enrolledSim();
+    await other.authenticate();
+    const impostor = await simDevice(server, topic, other.identity!, { udid: sim.udid });
+    // Another device's certificate only ever speaks for its own device, which waits for no answer.
+    expect((await impostor.put(sim.serverUrl, unsorted, { contentType: "application/x-apple-aspen-mdm" })).status).toBe(413);
+    expect((await t.client.command.findUniqueOrThrow({ where: { uuid: fourth.uuid } })).status).toBe("SENT");
   });
 });
 

@@ -112,7 +112,10 @@ describe("OTA profile download", () => {
     const pb = await profileOf(await download(b.jwt));
     expect(validateProfile(pb.top)).toEqual([]);
     const scepB = (pb.top.PayloadContent as Dict[])[1].PayloadContent as Dict;
-    expect(scepB).toMatchObject({ Challenge: b.jwt, Keysize: 4096, KeyIsExtractable: true, AllowAllAppsAccess: true });
+    expect(scepB).toMatchObject({ Keysize: 4096, KeyIsExtractable: true, AllowAllAppsAccess: true });
+    // PKCS#9 challengePassword is at most 255 characters: not the JWT, a value bound to it server-side.
+    expect(String(scepB.Challenge).length).toBeLessThanOrEqual(255);
+    expect(scepB.Challenge).not.toBe(b.jwt);
   });
 
   it("refuses bad links with the reason's status, the user's message and a log line; never a 500", async () => {

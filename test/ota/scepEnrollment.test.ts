@@ -70,11 +70,13 @@ describe.skipIf(!fs.existsSync(SCEPCLIENT))("OTA profile → SCEP identity certi
     expect(replay.row).toBeNull();
   });
 
-  it("TOKEN profile: the JWT itself is the challenge, one certificate per downloaded profile", async () => {
+  it("TOKEN profile: a short challenge bound to the token (PKCS#9: <= 255), one certificate per downloaded profile", async () => {
     const p = await createScepProfile({ name: "By token", challengeType: "TOKEN" });
     const { id, jwt } = await createEnrollmentToken({ name: "Token SCEP", expiresIn: "24h", maxUses: 1, scepProfileId: p.profile.id });
     const scep = await scepPayloadOf(jwt);
-    expect(scep.Challenge).toBe(jwt);
+    expect(typeof scep.Challenge).toBe("string");
+    expect((scep.Challenge as string).length).toBeLessThanOrEqual(255);
+    expect(scep.Challenge).not.toBe(jwt);
     const run = await enrollWith(scep);
     expect(run.code, run.output).toBe(0);
     expect(run.row).toMatchObject({ enrollmentTokenId: id, profileId: p.profile.id });

@@ -60,6 +60,29 @@ describe("/api/v1/scep-profiles", () => {
     expect(reset.ndesPassword).not.toBe(created.ndesPassword);
   });
 
+  it("NDES password cache size: set on create, changed by PATCH alone, validated", async () => {
+    const res = await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Mass NDES", challengeType: "NDES", ndesCacheSize: 300 }) });
+    const created = (await res.json()) as ProfileAnswer & { profile: { ndesCacheSize: number; subjectTemplate: string } };
+    expect(res.status, JSON.stringify(created)).toBe(201);
+    expect(created.profile.ndesCacheSize).toBe(300);
+    const patched = await call(`/api/v1/scep-profiles/${created.profile.id}`, adminKey, { method: "PATCH", body: JSON.stringify({ ndesCacheSize: 500 }) });
+    expect(((await patched.json()) as { profile: { ndesCacheSize: number; subjectTemplate: string } }).profile).toMatchObject({ ndesCacheSize: 500, subjectTemplate: created.profile.subjectTemplate });
+    for (const ndesCacheSize of [0, 1001, "5"]) {
+      const bad = await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Bad NDES", challengeType: "NDES", ndesCacheSize }) });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { message: string }).message).toMatch(/^ndesCacheSize: /);
+    }
+  });
+
+  it("refuses weak static passwords and subject templates whose fixed text is over a bound, naming the field", async () => {
+    const weak = await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Weak", challengeType: "STATIC", staticChallenge: "Password2024!" }) });
+    expect(weak.status).toBe(400);
+    expect(((await weak.json()) as { message: string }).message).toMatch(/^staticChallenge: the static password is a common word or password/);
+    const long = await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Long", challengeType: "DYNAMIC", subjectTemplate: `CN=$UDID,O=${"o".repeat(65)}` }) });
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as { message: string }).message).toMatch(/^subjectTemplate: the fixed text of O has 65 characters .* limit for O is 64/);
+  });
+
   it("enforces roles and validates input", async () => {
     expect((await call("/api/v1/scep-profiles", readKey, { method: "POST", body: JSON.stringify({ name: "x", challengeType: "STATIC" }) })).status).toBe(403);
     const bad = await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "x", challengeType: "STATIC", keySize: 1024 }) });

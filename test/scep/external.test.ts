@@ -16,7 +16,7 @@ import { decodeBody, fetchChallenge, parseGenericBody, parseNdesPage } from "@/l
 import { challengeFor, getExternalScepProfileRow, recheckPinnedCas } from "@/lib/scep/external/profiles";
 import { externalScepPayload } from "@/lib/profiles/externalScepPayload";
 import { validatePayload } from "@/lib/profiles/appleSchema";
-import { NDES_MAX_UNUSED } from "@/lib/scep/challenge";
+import { NDES_DEFAULT_CACHE_SIZE as NDES_MAX_UNUSED } from "@/lib/scep/profiles";
 import { opensslSubject, tempDir, tool } from "./tools";
 
 const FIX = path.join(__dirname, "../fixtures/ndes");
@@ -236,7 +236,7 @@ describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micro
       expect(row.staticChallengeEnc).toBeNull();
       expect(row.challengePasswordEnc).not.toContain(ours.ndesPassword!);
       const fetched = await challengeFor(row, { udid: "UDID-edit" });
-      expect(fetched).toMatchObject({ ok: true, challenge: expect.stringMatching(/^[0-9A-Za-z]{8,}$/) });
+      expect(fetched).toMatchObject({ ok: true, challenge: expect.stringMatching(/^[0-9A-F]{16}$/) });
       const line = await api.db.client.enrollmentLog.findFirstOrThrow({ where: { step: "external_scep", message: { contains: "now pinned" } } });
       expect(line.message).toContain(`SCEP URL now ${newUrl}`);
       for (const secret of [CHALLENGE, "replaced-static-secret", ours.ndesPassword!]) {
@@ -268,6 +268,8 @@ describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micro
       for (let i = 0; i < NDES_MAX_UNUSED; i++) {
         const c = await challengeFor(row, { udid: `UDID-${i}` });
         expect(c.ok).toBe(true);
+        // Parsed from our NDES page: NDES's own format, 16 uppercase hex characters.
+        if (c.ok) expect(c.challenge).toMatch(/^[0-9A-F]{16}$/);
         if (c.ok) seen.add(c.challenge!);
       }
       expect(seen.size).toBe(NDES_MAX_UNUSED);

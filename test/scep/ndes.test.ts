@@ -43,7 +43,7 @@ describe("NDES challenge URL", () => {
     expect(logged.length).toBe(3);
   });
 
-  it("serves Microsoft's page in UTF-16LE with a [A-Z0-9]{16,32} challenge that SCEP accepts once", async () => {
+  it("serves Microsoft's page in UTF-16LE with NDES's 16-hex challenge that SCEP accepts once", async () => {
     const res = await get(auth);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-16le");
@@ -53,9 +53,12 @@ describe("NDES challenge URL", () => {
     expect(bytes.subarray(2, 40).filter((_, i) => i % 2 === 1).every((b) => b === 0)).toBe(true);
     const bySentence = /The enrollment challenge password is: <B> (\S+) <\/B>/.exec(text)?.[1];
     const byRegex = text.match(/[A-Z0-9]{16,32}/g);
-    expect(bySentence).toMatch(/^[A-Z0-9]{16,32}$/);
-    // Clients that search with the bare regex find the same value, and only that one.
+    expect(bySentence).toMatch(/^[A-F0-9]{16}$/);
+    // Clients that search with a bare regex ([A-Z0-9]{16,32} or NDES's [A-F0-9]{16}) find the same value, and only that one.
     expect(byRegex).toEqual([bySentence]);
+    expect(text.match(/[A-F0-9]{16}/g)).toEqual([bySentence]);
+    // Fleet's parser: the NDES sentence, case-insensitive.
+    expect(/The enrollment challenge password is: <B> (?<password>\S*)/i.exec(text)?.groups?.password).toBe(bySentence);
     const row = (await getScepProfileRow(profileId))!;
     expect(await verifyChallenge(row, bySentence!)).toMatchObject({ ok: true, source: "NDES" });
     expect(await verifyChallenge(row, bySentence!)).toMatchObject({ ok: false, reason: "scep_challenge_replayed" });
@@ -72,16 +75,32 @@ describe("NDES challenge URL", () => {
     const full = await get(auth);
     expect(full.status).toBe(200);
     const { text } = await pageText(full);
-    expect(text).toContain("The password cache is full.");
+    // NDES's page: the sentence integrations match, in its place after the service description.
+    expect(text).toContain("<P> The password cache is full. <P>");
+    expect(text).toContain("Configure the service to cache more than 5 passwords.");
+    expect(text).toMatch(/^<HTML><Head>.*<Title>Network Device Enrollment Service<\/Title>.*<\/HTML>$/s);
     expect(text).not.toMatch(/[A-Z0-9]{16,32}/);
+    expect(text).not.toContain("enrollment challenge password is");
     // Using one frees a slot.
     const row = (await getScepProfileRow(profileId))!;
     expect((await verifyChallenge(row, [...seen][0])).ok).toBe(true);
-    expect((await pageText(await get(auth))).text).toMatch(/password is: <B> [A-Z0-9]{32} <\/B>/);
+    expect((await pageText(await get(auth))).text).toMatch(/password is: <B> [A-F0-9]{16} <\/B>/);
     // Expired ones free slots too (60 minutes).
     await t.client.scepChallenge.updateMany({ where: { profileId, usedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    expect((await pageText(await get(auth))).text).toMatch(/password is: <B> [A-Z0-9]{32} <\/B>/);
+    expect((await pageText(await get(auth))).text).toMatch(/password is: <B> [A-F0-9]{16} <\/B>/);
     const challenges = await t.client.scepChallenge.findMany({ where: { profileId } });
     expect(challenges.every((c) => Math.abs(c.expiresAt.getTime() - c.createdAt.getTime() - 60 * 60_000) < 5_000 || c.expiresAt < new Date())).toBe(true);
+  });
+
+  it("uses the profile's cache size (set through the admin API's schema), up to hundreds", async () => {
+    const p = await createScepProfile({ name: "ndes-small", challengeType: "NDES", ndesUsername: "mass", ndesCacheSize: 2 });
+    const a = `Basic ${Buffer.from(`mass:${p.ndesPassword}`).toString("base64")}`;
+    expect((await pageText(await get(a, p.profile.id))).text).toMatch(/password is: <B> [A-F0-9]{16} <\/B>/);
+    expect((await pageText(await get(a, p.profile.id))).text).toMatch(/password is: <B> [A-F0-9]{16} <\/B>/);
+    const full = (await pageText(await get(a, p.profile.id))).text;
+    expect(full).toContain("The password cache is full.");
+    expect(full).toContain("Configure the service to cache more than 2 passwords.");
+    const warn = await t.client.enrollmentLog.findFirst({ where: { step: "scep", outcome: "WARNING", message: { contains: "ndes-small: NDES password cache is full (2 unused" } } });
+    expect(warn).not.toBeNull();
   });
 });

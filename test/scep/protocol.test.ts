@@ -141,8 +141,11 @@ describe("PKIOperation", () => {
     expect(res.status).toBe(200);
     const rep = readCertRep(res.body, raDer, signerCertDer, k.privatePem);
     expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badRequest", certDer: null });
-    expect(rep.failInfoText).toMatch(/no challenge/);
-    expect((await scepLogs()).at(-1)).toMatchObject({ outcome: "ERROR", reason: "scep_bad_challenge" });
+    // The client reads the reason's public title; the details are for the admin's log only.
+    expect(rep.failInfoText).toBe("Wrong SCEP challenge");
+    const log = (await scepLogs()).at(-1)!;
+    expect(log).toMatchObject({ outcome: "ERROR", reason: "scep_bad_challenge" });
+    expect(log.message).toMatch(/no challenge/);
   });
 
   it("a request whose signature does not verify gets FAILURE badMessageCheck", async () => {
@@ -193,14 +196,16 @@ describe("PKIOperation", () => {
     expect(await testDb.client.certificate.count()).toBe(before);
   });
 
-  it("GetCertInitial and other message types get FAILURE badRequest", async () => {
+  it("GetCertInitial for an unknown transaction gets FAILURE badCertId; GetCert gets FAILURE badRequest", async () => {
     const k = keys();
     const { raDer } = await getScepCerts(url);
     const csrDer = await buildCsr("CN=x", k.privatePem, k.publicPem, CHALLENGE);
     const signerCertDer = await selfSigned("CN=x", k.privatePem, k.publicPem);
-    const req = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: k.privatePem, messageType: MessageType.CertPoll });
-    const rep = readCertRep((await postPkiOperation(url, req.body)).body, raDer, signerCertDer, k.privatePem);
-    expect(rep).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badRequest" });
+    const poll = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: k.privatePem, messageType: MessageType.CertPoll });
+    expect(readCertRep((await postPkiOperation(url, poll.body)).body, raDer, signerCertDer, k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badCertId" });
+    expect((await scepLogs()).at(-1)).toMatchObject({ reason: "scep_unknown_transaction" });
+    const getCert = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: k.privatePem, messageType: MessageType.GetCert });
+    expect(readCertRep((await postPkiOperation(url, getCert.body)).body, raDer, signerCertDer, k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badRequest" });
   });
 });
 

@@ -112,11 +112,12 @@ describe.skipIf(!haveScepclient)(`micromdm scepclient${haveScepclient ? "" : " (
     expect(await lastScepLog()).toMatchObject({ outcome: "ERROR", reason: "scep_challenge_expired" });
   });
 
-  it("TOKEN: the enrollment JWT is the challenge; the certificate records the token", async () => {
+  it("TOKEN: the download's short challenge (<= 255) enrolls; the certificate records the token", async () => {
     const p = await createScepProfile({ name: "token", challengeType: "TOKEN", subjectTemplate: "CN=$UDID", validityDays: 365 });
     const token = await createEnrollmentToken({ name: "scep token", expiresIn: "24h", maxUses: 1, scepProfileId: p.profile.id });
     expect(await consumeEnrollmentUse(token.id)).toBe(true); // the profile download
-    const challenge = await challengeForEnrollment(p.profile.id, { tokenId: token.id, tokenJwt: token.jwt });
+    const challenge = await challengeForEnrollment(p.profile.id, { tokenId: token.id });
+    expect(challenge.length).toBeLessThanOrEqual(255);
     const run = await scepclient(p.profile.id, { challenge, cn: "UDID-TOKEN-1" });
     const row = await expectIssued(run, { subject: "/CN=UDID-TOKEN-1", validityDays: 365, usage: /Digital Signature, Key Encipherment/ });
     expect(row.enrollmentTokenId).toBe(token.id);
@@ -124,7 +125,7 @@ describe.skipIf(!haveScepclient)(`micromdm scepclient${haveScepclient ? "" : " (
     expect(t.useCount).toBe(1); // SCEP took no use of its own
     const log = await lastScepLog();
     expect(log.tokenId).toBe(token.id);
-    // One download, one certificate: the same JWT cannot mint a second one.
+    // One download, one certificate: the same challenge cannot mint a second one.
     const second = await scepclient(p.profile.id, { challenge, cn: "UDID-TOKEN-2" });
     expect(second.output).toMatch(/failInfo: badRequest/);
     expect(await lastScepLog()).toMatchObject({ reason: "scep_challenge_replayed", tokenId: token.id });
@@ -150,13 +151,18 @@ describe.skipIf(!haveScepclient)(`micromdm scepclient${haveScepclient ? "" : " (
     await expectIssued(big, { subject: "/CN=big", validityDays: 365, usage: /Digital Signature/, bits: 4096 });
   });
 
-  it("subject over 64 characters: FAILURE and scep_subject_too_long", async () => {
+  it("subject limit per attribute (X.520): a 64-character CN is issued, 65 gets FAILURE scep_subject_too_long", async () => {
     const p = await createScepProfile({ name: "long", challengeType: "STATIC", staticChallenge: "long-subject-secret", subjectTemplate: "CN=$UDID,O=A Rather Long Organisation Name" });
-    const run = await scepclient(p.profile.id, { challenge: "long-subject-secret", cn: "00008030-001A2B3C4D5E802E-EXTRA" });
+    const cn64 = `00008030-001A2B3C4D5E802E-${"X".repeat(64 - 26)}`;
+    expect(cn64).toHaveLength(64);
+    // 64 + 31 characters of values, 101 written: each value is within its bound.
+    const ok = await scepclient(p.profile.id, { challenge: "long-subject-secret", cn: cn64 });
+    await expectIssued(ok, { subject: `/CN=${cn64}/O=A Rather Long Organisation Name`, validityDays: 365, usage: /Digital Signature/ });
+    const run = await scepclient(p.profile.id, { challenge: "long-subject-secret", cn: `${cn64}Y` });
     expect(run.output).toMatch(/failInfo: badRequest/);
     const log = await lastScepLog();
     expect(log).toMatchObject({ outcome: "ERROR", reason: "scep_subject_too_long" });
-    expect(log.message).toMatch(/limit is 64/);
+    expect(log.message).toMatch(/65 characters; the limit for CN is 64/);
   });
 
   it("renewal: scepclient run again with its issued certificate gets a new one linked to the old", async () => {

@@ -5,6 +5,7 @@ import { LIMITS } from "@/lib/http/body";
 import { uploadApnsCertificate } from "@/lib/settings/apnsCertificate";
 import { updateBranding } from "@/lib/settings/branding";
 import { importCaFromPem } from "@/lib/settings/overview";
+import { updateReEnrollmentSettings } from "@/lib/settings/reenrollment";
 import type { ActionState } from "@/components/ui/actionState";
 import { adminAction, field } from "../_lib/action";
 
@@ -45,5 +46,13 @@ export async function saveBrandingAction(_prev: ActionState, form: FormData): Pr
     await updateBranding({ organizationName: field(form, "organizationName"), supportContact: field(form, "supportContact") });
     revalidatePath("/admin/settings");
     return { ok: "Saved." };
+  });
+}
+
+export async function saveReEnrollmentAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  return adminAction({ action: "reenrollment.update" }, async () => {
+    await updateReEnrollmentSettings({ policy: field(form, "policy") });
+    revalidatePath("/admin/settings");
+    return { ok: "Saved. The rule applies to the next Authenticate of a known device." };
   });
 }

@@ -4,13 +4,14 @@ import { hasRole } from "@/lib/auth/roles";
 import { canWrite, requireAdmin } from "@/lib/auth/session";
 import { apnsStatus } from "@/lib/settings/apnsCertificate";
 import { getBranding } from "@/lib/settings/branding";
+import { getReEnrollmentSettings, REENROLLMENT_POLICIES, REENROLLMENT_POLICY_LABELS } from "@/lib/settings/reenrollment";
 import { adminSignInSettings, caInfo, serverUrls } from "@/lib/settings/overview";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { Badge } from "@/components/ui/Badge";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc } from "@/components/ui/format";
 import { btnSecondary, card, hint, input, label } from "@/components/ui/styles";
-import { importCaAction, saveBrandingAction, uploadApnsAction } from "./actions";
+import { importCaAction, saveBrandingAction, saveReEnrollmentAction, uploadApnsAction } from "./actions";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Settings" };
@@ -58,13 +59,13 @@ export default async function SettingsPage() {
   const writable = canWrite(admin);
   const owner = hasRole(admin.role, "OWNER");
   const urls = serverUrls();
-  const [ca, apns, branding] = await Promise.all([caInfo(), apnsStatus(), getBranding()]);
+  const [ca, apns, branding, reEnrollment] = await Promise.all([caInfo(), apnsStatus(), getBranding(), getReEnrollmentSettings()]);
   const idp = adminSignInSettings();
   return (
     <div className="max-w-4xl space-y-6">
       <PageHeader title="Settings" />
       <nav aria-label="Settings sections" className="flex flex-wrap gap-2 text-sm">
-        {[["server", "Server URL"], ["ca", "CA certificate"], ["apns", "APNs certificate"], ["idp", "Admin sign-in"], ["branding", "Branding"]].map(([id, text]) => (
+        {[["server", "Server URL"], ["ca", "CA certificate"], ["apns", "APNs certificate"], ["reenrollment", "Re-enrollment"], ["idp", "Admin sign-in"], ["branding", "Branding"]].map(([id, text]) => (
           <a key={id} href={`#${id}`} className={btnSecondary}>{text}</a>
         ))}
       </nav>
@@ -123,6 +124,34 @@ export default async function SettingsPage() {
               <p className={hint}>From a .p12: <code>openssl pkcs12 -in push.p12 -clcerts -nokeys -out push.pem</code> and <code>openssl pkcs12 -in push.p12 -nocerts -nodes -out push.key</code>. Profiles downloaded after a topic change carry the new topic.</p>
             </ActionForm>
           </details>
+        )}
+      </Section>
+
+      <Section
+        id="reenrollment"
+        title="Re-enrollment"
+        description="Who may re-enroll a device the server already knows (an Authenticate with its UDID or Enrollment ID from a new identity certificate). Whatever the rule, the new identity gets nothing of the old one: queued commands, the escrowed bootstrap token, push and unlock tokens are dropped and the previous certificate is revoked. A held re-enrollment waits on the device's page for you to approve or deny it."
+      >
+        {writable ? (
+          <ActionForm action={saveReEnrollmentAction} submitLabel="Save re-enrollment rule" pendingLabel="Saving…" className="space-y-3">
+            <fieldset className="space-y-2">
+              <legend className="sr-only">Who may re-enroll a known device</legend>
+              {REENROLLMENT_POLICIES.map((p) => (
+                <label key={p} className="flex items-start gap-2 text-sm">
+                  <input type="radio" name="policy" value={p} defaultChecked={reEnrollment.policy === p} className="mt-1" />
+                  <span>
+                    <span className="font-medium">{REENROLLMENT_POLICY_LABELS[p].title}</span>
+                    {p === "same-enrollment" && <span className="text-slate-600 dark:text-slate-400"> (default)</span>}
+                    <span className="block text-slate-600 dark:text-slate-400">{REENROLLMENT_POLICY_LABELS[p].description}</span>
+                  </span>
+                </label>
+              ))}
+            </fieldset>
+          </ActionForm>
+        ) : (
+          <dl>
+            <Row name="Rule">{REENROLLMENT_POLICY_LABELS[reEnrollment.policy].title}</Row>
+          </dl>
         )}
       </Section>
 

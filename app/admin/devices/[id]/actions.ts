@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 import { moveDeviceToGroup } from "@/lib/mdm/groups";
 import { removeDevice } from "@/lib/mdm/devices";
 import { resendPolicies } from "@/lib/mdm/policies";
+import { approveReEnrollment, denyReEnrollment } from "@/lib/mdm/reenrollment";
 import { revokeCertificate } from "@/lib/pki/revocation";
 import { assertDeviceCertificate } from "@/lib/inventory/deviceDetail";
 import type { ActionState } from "@/components/ui/actionState";
@@ -40,6 +41,26 @@ export async function revokeCertificateAction(_prev: ActionState, form: FormData
     await revokeCertificate(serial, { reason: `revoked by ${admin.email}` });
     revalidatePath(`/admin/devices/${id}`);
     return { ok: "Certificate revoked. The device must enroll again." };
+  });
+}
+
+export async function approveReEnrollmentAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const id = field(form, "deviceId");
+  const reEnrollmentId = field(form, "reEnrollmentId");
+  return adminAction({ action: "device.reenrollment.approve", target: id }, async (admin) => {
+    await approveReEnrollment(reEnrollmentId, admin.email, id);
+    revalidatePath(`/admin/devices/${id}`);
+    return { ok: "Approved. The device now belongs to the new identity; the previous certificate was revoked." };
+  });
+}
+
+export async function denyReEnrollmentAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const id = field(form, "deviceId");
+  const reEnrollmentId = field(form, "reEnrollmentId");
+  return adminAction({ action: "device.reenrollment.deny", target: id }, async (admin) => {
+    await denyReEnrollment(reEnrollmentId, admin.email, id);
+    revalidatePath(`/admin/devices/${id}`);
+    return { ok: "Denied. The new identity certificate was revoked; the device keeps its current one." };
   });
 }
 

@@ -14,7 +14,7 @@ import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc, relativeTime } from "@/components/ui/format";
 import { card, input, label, link, td } from "@/components/ui/styles";
 import { policyCertificatesOf } from "@/lib/mdm/certificateRedistribution";
-import { moveDeviceAction, removeDeviceAction, resendPoliciesAction, revokeCertificateAction } from "./actions";
+import { approveReEnrollmentAction, denyReEnrollmentAction, moveDeviceAction, removeDeviceAction, resendPoliciesAction, revokeCertificateAction } from "./actions";
 import { DataTable } from "@/components/ui/DataTable";
 
 export const dynamic = "force-dynamic";
@@ -176,6 +176,52 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                   <Field name="Expires">{formatUtc(c.notAfter)}</Field>
                   <Field name="Next redistribution">{`${formatUtc(c.nextRedistributionAt)}${c.lastRedistributedAt ? ` (last ${formatUtc(c.lastRedistributedAt)})` : ""}`}</Field>
                 </dl>
+              </li>
+            ))}
+          </ul>
+        </Section>
+      )}
+      {d.reEnrollments.length > 0 && (
+        <Section id="reenrollments" title="Re-enrollments">
+          <p className="mb-2 text-sm text-slate-700 dark:text-slate-300">
+            Authenticates from a new identity certificate for this device. A re-enrollment hands the device to the new identity with nothing of the old one (queued commands, bootstrap token, push and unlock tokens) and revokes the previous certificate; a held one waits for you (<Link className={link} href="/admin/settings#reenrollment">Settings › Re-enrollment</Link>).
+          </p>
+          <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
+            {d.reEnrollments.map((r) => (
+              <li key={r.id} className="py-2">
+                <div className="flex flex-wrap items-center gap-2">
+                  <span className={`rounded px-1.5 py-0.5 text-xs font-medium ${r.status === "PENDING" ? "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100" : r.status === "DENIED" ? "bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100" : "bg-slate-100 text-slate-900 dark:bg-slate-800 dark:text-slate-100"}`}>
+                    {r.status === "PENDING" ? "Waiting for approval" : r.status === "DENIED" ? "Denied" : "Applied"}
+                  </span>
+                  <time dateTime={r.createdAt.toISOString()} className="text-slate-600 dark:text-slate-400">{formatUtc(r.createdAt)}</time>
+                  {r.decidedBy && <span className="text-slate-600 dark:text-slate-400">· {r.decidedBy === "automatic" ? "automatic (setting)" : `by ${r.decidedBy}`}</span>}
+                </div>
+                <p className="mt-1">
+                  New certificate <code className="font-mono text-xs">{r.newSerial}</code> ({r.newSource}) from {r.remoteAddr ?? "an unknown address"}; previous{" "}
+                  {r.previousSerial ? <code className="font-mono text-xs">{r.previousSerial}</code> : "none"} ({r.previousSource}).
+                  {r.status === "PENDING" && (r.tokenUpdateReceived ? " It has sent its push token: approving enrolls it at once." : " It has not sent its push token yet.")}
+                </p>
+                {writable && r.status === "PENDING" && (
+                  <div className="mt-2 flex flex-wrap gap-2">
+                    <ActionForm
+                      action={approveReEnrollmentAction}
+                      hidden={{ ...hidden, reEnrollmentId: r.id }}
+                      submitLabel="Approve re-enrollment"
+                      pendingLabel="Approving…"
+                      inline
+                      confirm={{ title: "Approve this re-enrollment?", message: "The device record goes to the new identity: its queued commands, bootstrap token, push and unlock tokens are dropped, the current certificate is revoked and the group's policies are sent again.", confirmLabel: "Approve" }}
+                    />
+                    <ActionForm
+                      action={denyReEnrollmentAction}
+                      hidden={{ ...hidden, reEnrollmentId: r.id }}
+                      submitLabel="Deny"
+                      pendingLabel="Denying…"
+                      variant="danger"
+                      inline
+                      confirm={{ title: "Deny this re-enrollment?", message: "The new identity certificate is revoked; the device keeps its current identity.", confirmLabel: "Deny" }}
+                    />
+                  </div>
+                )}
               </li>
             ))}
           </ul>

@@ -22,6 +22,7 @@ function inputFrom(form: FormData) {
     allowAllAppsAccess: form.has("allowAllAppsAccess"),
     staticChallenge: type === "STATIC" ? field(form, "staticChallenge") || undefined : undefined,
     ndesUsername: type === "NDES" ? field(form, "ndesUsername") || undefined : undefined,
+    ndesCacheSize: type === "NDES" ? num("ndesCacheSize") : undefined,
   };
 }
 

@@ -72,6 +72,7 @@ export default async function ScepProfilePage({ params }: { params: Promise<{ id
           <Row name="SCEP URL"><code className="select-all">{p.url}</code></Row>
           {p.challengeUrl && <Row name="NDES challenge URL"><code className="select-all">{p.challengeUrl}</code></Row>}
           {p.ndesUsername && <Row name="NDES user name"><code className="select-all">{p.ndesUsername}</code></Row>}
+          {p.challengeType === "NDES" && <Row name="NDES password cache">{p.ndesCacheSize} unused challenges</Row>}
         </dl>
         {writable && secretReset && (
           <div className="mt-3">
