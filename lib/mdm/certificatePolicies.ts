@@ -10,7 +10,7 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { certificateProfileXml } from "../profiles/certificateProfile";
 import { ProfileOptionsError } from "../profiles/enrollmentProfile";
 import { challengeFor, getExternalScepProfileRow } from "../scep/external/profiles";
-import type { SubjectContext } from "../scep/subject";
+import { expandSubject, type SubjectContext } from "../scep/subject";
 import { getBranding } from "../settings/branding";
 import { getProfileTrust } from "../pki/trust";
 import { challengeForEnrollment } from "../scep/challenge";
@@ -55,12 +55,20 @@ export async function certificateCommand(policy: PolicyRow & { name: string }, d
   const common = { ctx: subjectContext(device), identifier: policy.profileIdentifier ?? `certificate.${policy.id}`, displayName: policy.name, organization: (await getBranding()).organizationName || "Open Enroll" };
   let source: Parameters<typeof certificateProfileXml>[0]["source"];
   let caName: string;
+  /** Before a challenge is spent (an NDES cache slot for an hour): can this device's subject be built? */
+  const subjectFits = async (template: string): Promise<boolean> => {
+    const expanded = expandSubject(template, [], { ...common.ctx, PROFILE_IDENTIFIER: common.identifier });
+    if (expanded.ok) return true;
+    await writeEnrollmentLog({ ...base, outcome: "ERROR", reason: expanded.reason, message: `Certificate policy "${policy.name}": ${expanded.detail}; nothing installed` });
+    return false;
+  };
   if (cfg.scepProfileId) {
     const builtin = await getScepProfileRow(cfg.scepProfileId);
     if (!builtin) {
       await writeEnrollmentLog({ ...base, outcome: "ERROR", message: `Certificate policy "${policy.name}": its SCEP profile was deleted; nothing installed` });
       return null;
     }
+    if (!(await subjectFits(builtin.subjectTemplate))) return null;
     // Our own challenge types: DYNAMIC/NDES one-time, STATIC, TOKEN = the device's enrollment token.
     let challenge: string;
     try {
@@ -78,6 +86,7 @@ export async function certificateCommand(policy: PolicyRow & { name: string }, d
       await writeEnrollmentLog({ ...base, outcome: "ERROR", message: `Certificate policy "${policy.name}": its external SCEP profile was deleted; nothing installed` });
       return null;
     }
+    if (!(await subjectFits(row.subjectTemplate))) return null;
     const challenge = await challengeFor(row, { udid: device.identifier });
     if (!challenge.ok) return null;
     source = { external: row, challenge: challenge.challenge };

@@ -12,6 +12,7 @@ import { createGroup } from "@/lib/mdm/groups";
 import { addPolicy } from "@/lib/mdm/policies";
 import { certificatePolicyResult, policyCertificatesOf, runCertificatePolicyChecks } from "@/lib/mdm/certificateRedistribution";
 import { validateProfile } from "@/lib/profiles/appleSchema";
+import { reasonInfo } from "@/lib/log/reasons";
 import { NDES_DEFAULT_CACHE_SIZE as NDES_MAX_UNUSED } from "@/lib/scep/profiles";
 import { createExternalScepProfile, probeExternalScep } from "@/lib/scep/external/profiles";
 import { createScepProfile } from "@/lib/scep/profiles";
@@ -122,6 +123,8 @@ describe("certificate policy from an external NDES-style CA", () => {
     expect(challenges.size).toBe(NDES_MAX_UNUSED);
     const full = await t.client.enrollmentLog.findMany({ where: { reason: "external_challenge_cache_full" } });
     expect(full.length).toBe(1);
+    // The admin's fix comes with the reason (the log page links the catalogue entry).
+    expect(reasonInfo(full[0].reason)?.fix).toMatch(/PasswordMax/);
     // The log never carries a challenge.
     const logs = await t.client.enrollmentLog.findMany({ where: { step: { in: ["external_challenge", "certificate_policy"] } } });
     for (const l of logs) for (const c of challenges) expect(l.message).not.toContain(c);
@@ -144,6 +147,35 @@ describe("certificate policy from an external NDES-style CA", () => {
     expect(await installedProfiles(d.id)).toEqual([]);
     const logged = await t.client.enrollmentLog.findMany({ where: { reason: "external_challenge_auth_failed", deviceIdentifier: d.identifier } });
     expect(logged.length).toBe(1);
+    expect(reasonInfo(logged[0].reason)?.fix).toMatch(/username and password/);
+    expect(logged[0].message).not.toContain("not-the-password");
+  });
+
+  it("subject values: 64 expanded characters are installed; 65 are refused before a challenge is spent, with the fix", async () => {
+    const ca = await createScepProfile({ name: "bounds CA", challengeType: "NDES", ndesUsername: "bounds", subjectTemplate: "CN=$COMPUTERNAME ma $UDID" });
+    const ext = await externalProfile("bounds via NDES", ca.ndesPassword!, ca);
+    const group = await createGroup({ name: "Subject bounds" });
+    // CN = "<device name> ma <UDID>": a 22-character UDID and " ma " leave 42 characters for the name.
+    const udid = () => `E-${crypto.randomBytes(8).toString("hex").toUpperCase()}`;
+    const fits = await t.client.device.create({ data: { identifier: "fits", udid: udid(), status: "MANAGED", groupId: group.id, deviceName: "M".repeat(42) } });
+    const long = await t.client.device.create({ data: { identifier: "too-long", udid: udid(), status: "MANAGED", groupId: group.id, deviceName: "M".repeat(43) } });
+    await addPolicy(group.id, { kind: "CERTIFICATE", externalScepProfileId: ext.id });
+    const content = ((await installedProfiles(fits.id))[0].PayloadContent as Dict[])[0].PayloadContent as Dict;
+    const cn = (content.Subject as string[][][])[0][0][1];
+    expect(cn).toBe(`${"M".repeat(42)} ma ${fits.udid}`);
+    expect(cn.length).toBe(64);
+    expect(content.KeyIsExtractable).toBe(false);
+    expect(await installedProfiles(long.id)).toEqual([]);
+    const refused = await t.client.enrollmentLog.findMany({ where: { deviceIdentifier: "too-long", reason: "scep_subject_too_long" } });
+    expect(refused.length).toBe(1);
+    expect(reasonInfo(refused[0].reason)?.fix).toMatch(/64 characters/);
+    // Only the device that got a profile used one of the CA's challenges.
+    expect(await t.client.scepChallenge.count({ where: { profileId: ca.profile.id } })).toBe(1);
+    // Debian's scepclient enrolls with the 64-character CN at the external CA.
+    if (!fs.existsSync(SCEPCLIENT)) return;
+    const dir = tempDir("certpol-bounds-");
+    const r = await tool(SCEPCLIENT, ["-server-url", String(content.URL), "-challenge", String(content.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", cn, "-organization", ""], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
   });
 
   it("redistributes 30 days before expiry: a certificate expiring in 29 days gets a new profile with a new challenge", async () => {
@@ -318,5 +350,29 @@ describe("certificate policy from an external NDES-style CA", () => {
     const url = String(contents[0].URL).replace(config().publicUrl, peer.url);
     const r = await tool(SCEPCLIENT, ["-server-url", url, "-challenge", String(contents[0].Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", String(devices[0].serialNumber), "-organization", ""], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
+  });
+  it("a built-in TOKEN profile (seed 000 \"Token-based\"): the challenge is bound to the device's enrollment token; scepclient enrolls with it", async () => {
+    const own = await createScepProfile({ name: "own token-based", challengeType: "TOKEN", subjectTemplate: "CN=$UDID" });
+    const group = await createGroup({ name: "Token-based certificates" });
+    const token = await createEnrollmentToken({ name: "token-based policy", expiresIn: "7d", groupId: group.id });
+    const udid = `T-${crypto.randomBytes(8).toString("hex").toUpperCase()}`;
+    const withToken = await t.client.device.create({ data: { identifier: udid, udid, status: "MANAGED", groupId: group.id, tokenId: token.id } });
+    const without = await t.client.device.create({ data: { identifier: "no-token", udid: "no-token", status: "MANAGED", groupId: group.id } });
+    await addPolicy(group.id, { kind: "CERTIFICATE", scepProfileId: own.profile.id });
+    const content = ((await installedProfiles(withToken.id))[0].PayloadContent as Dict[])[0].PayloadContent as Dict;
+    expect(content.Subject).toEqual([[["CN", udid]]]);
+    const stored = await t.client.scepChallenge.findMany({ where: { profileId: own.profile.id } });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ source: "TOKEN", tokenId: token.id });
+    // A device that enrolled without a token gets nothing, and the log says why.
+    expect(await installedProfiles(without.id)).toEqual([]);
+    expect(await t.client.enrollmentLog.count({ where: { deviceIdentifier: "no-token", step: "certificate_policy", outcome: "ERROR" } })).toBe(1);
+    if (!fs.existsSync(SCEPCLIENT)) return;
+    const dir = tempDir("certpol-token-");
+    const url = String(content.URL).replace(config().publicUrl, peer.url);
+    const r = await tool(SCEPCLIENT, ["-server-url", url, "-challenge", String(content.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", udid, "-organization", ""], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const issued = await t.client.certificate.findFirstOrThrow({ where: { profileId: own.profile.id } });
+    expect(issued.enrollmentTokenId).toBe(token.id);
   });
 });

@@ -72,6 +72,38 @@ describe("challenge answers (micro-fixtures)", () => {
   });
 });
 
+describe("docs/scep.md for external CAs (issue 14)", () => {
+  const doc = fs.readFileSync(path.join(__dirname, "../../docs/scep.md"), "utf8");
+  const section = (heading: string) => {
+    const start = doc.indexOf(`${heading}\n`);
+    expect(start, heading).toBeGreaterThanOrEqual(0);
+    const rest = doc.slice(start + heading.length + 1);
+    const level = heading.split(" ")[0];
+    const next = rest.search(new RegExp(`^#{1,${level.length}} `, "m"));
+    return next < 0 ? rest : rest.slice(0, next);
+  };
+  it("has a section per kind and per challenge source, with seed 002's Jamf Pro field names next to ours", () => {
+    expect(section("## SCEP profiles and challenges")).toMatch(/`STATIC`[\s\S]*`DYNAMIC`[\s\S]*`TOKEN`[\s\S]*`NDES`/);
+    const ext = section('## External SCEP CAs (profile kind "external")');
+    for (const source of ["`NONE`", "`STATIC`", "`NDES`", "`GENERIC`"]) expect(ext).toContain(`- ${source}`);
+    // Jamf Pro's names (seed 002) in the mapping table's second column.
+    const jamf = [...ext.matchAll(/^\| [^|]+ \| ([^|]+) \|/gm)].map((m) => m[1].trim());
+    for (const field of ["URL", "Subject", "Challenge Type", "URL To SCEP Admin", "Username / Password (Verify Password)", "Key Size", "Use as digital signature / Use for key encipherment", "Allow export from keychain"]) expect(jamf).toContain(field);
+    expect(ext).toContain("Dynamic-Microsoft CA");
+    expect(ext).toMatch(/NTLM[^.]*out of scope/);
+    expect(section("### Certificate policies and redistribution before expiry")).toContain('"Redistribute Profile"');
+    expect(section("### Device identity from an external CA")).toMatch(/routing rule/);
+  });
+  it("walks through the NDES and Okta setups step by step", () => {
+    for (const heading of ["### Microsoft NDES, step by step", "### Okta (Device Access, seed 002), step by step"]) {
+      const steps = section(heading).match(/^\d+\. /gm) ?? [];
+      expect(steps.length, heading).toBeGreaterThanOrEqual(5);
+    }
+    expect(section("### Microsoft NDES, step by step")).toMatch(/mscep_admin[\s\S]*Basic Authentication[\s\S]*PasswordMax/);
+    expect(section("### Okta (Device Access, seed 002), step by step")).toMatch(/Dynamic SCEP URL and Generic[\s\S]*Challenge URL[\s\S]*fingerprint/);
+  });
+});
+
 describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micromdm's scepserver", () => {
   let api: AdminApi;
   let child: ChildProcess;
