@@ -23,7 +23,8 @@ import { verifySignedData } from "@/lib/pki/cms";
 import { parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
 import { serveRouteImports } from "@/test/helpers/routeServer";
 import { bearerFetch } from "@/test/helpers/adminApi";
-import { addeRoutes, discover, enrollPost, form, tokenFromResultLocation } from "@/test/adde/deviceClient";
+import { addeRoutes, discover, ENROLL_BODY, enrollPost, form, tokenFromResultLocation } from "@/test/adde/deviceClient";
+import { createRoute } from "@/lib/enrollment/routes";
 
 const SCEPSERVER = "/usr/bin/scepserver";
 const SCEPCLIENT = "/usr/bin/scepclient";
@@ -184,6 +185,10 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
       expect(row).toMatchObject({ status: "MANAGED", enrollmentType: "DEVICE_ENROLLMENT", groupId: accountGroup.id });
       expect(row.certificates).toHaveLength(1);
       expect(row.certificates[0].externalProfileId).toBe(profile.id);
+      // The signed enrollment reference tied the certificate to the user who signed in.
+      const ann = await t.client.user.findUniqueOrThrow({ where: { identifier: "ann@extca.example" } });
+      expect(row.certificates[0].userId).toBe(ann.id);
+      expect(row.userId).toBe(ann.id);
       const fetched = await t.client.enrollmentLog.findMany({ where: { step: "adde.profile", userIdentifier: "ann@extca.example", outcome: "OK" } });
       expect(fetched.length).toBe(1);
 
@@ -192,6 +197,57 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
       expect((await device.tokenUpdate()).status).toBe(401);
     } finally {
       await t.client.enrollmentToken.update({ where: { id: tokenId }, data: { externalScepProfileId: (await t.client.externalScepProfile.findUniqueOrThrow({ where: { name: "micromdm" } })).id } });
+      await adde.close();
+    }
+  });
+
+  it("account-driven Mac: the device channel (no access token) is tied to the user through the signed reference", async () => {
+    const { profile } = await createExternalScepProfile({ name: "micromdm for Macs", scepUrl: pinned.url, caFingerprint: await opensslSha256(path.join(pinned.depot, "ca.pem")), challengeSource: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$EMAIL" });
+    const adde = await serveRouteImports({ ...addeRoutes(), "/mdm/checkin": import("@/app/mdm/checkin/route"), "/mdm/connect": import("@/app/mdm/connect/route") });
+    try {
+      const macs = await createGroup({ name: "Macs, external CA" });
+      await addPolicy(macs.id, { kind: "COMMAND", requestType: "DeviceInformation" });
+      await createRoute({ domain: "mac-extca.example", modelFamily: "Mac", version: "mdm-adde", groupId: macs.id, externalScepProfileId: profile.id });
+      await putUser("max@mac-extca.example", { password: "max-password-1" });
+      const signIn = await fetch(`${adde.url}/authenticate/local`, form({ identifier: "max@mac-extca.example", mode: "adde", password: "max-password-1" }));
+      const token = tokenFromResultLocation(signIn.headers.get("location"));
+      const res = await enrollPost(adde, "https://mdm.example.test/adde/adde", { token, body: ENROLL_BODY.replace("iPhone17,2", "Mac16,1").replace("19A240", "24C101") });
+      expect(res.status).toBe(200);
+      const payloads = (parsePlistStrict((await verifySignedData(new Uint8Array(await res.arrayBuffer()))).content) as PlistDict).PayloadContent as PlistDict[];
+      const scep = payloads.find((p) => p.PayloadType === "com.apple.security.scep")!.PayloadContent as PlistDict;
+      const mdmPayload = payloads.find((p) => p.PayloadType === "com.apple.mdm")!;
+      expect(scep.URL).toBe(pinned.url);
+      const issued = await scepclientEnroll()({ url: String(scep.URL), challenge: String(scep.Challenge), subject: "CN=max@mac-extca.example" });
+      const toLocal = (u: string) => `${adde.url}${new URL(u).pathname}${new URL(u).search}`;
+      const mac = await simDevice(adde, await currentMdmTopic(), issued, {
+        mode: "device",
+        bearer: () => token,
+        bearerOnDeviceChannel: false,
+        productName: "Mac16,1",
+        model: "Mac16,1",
+        modelName: "MacBook Pro",
+        checkInUrl: toLocal(String(mdmPayload.CheckInURL)),
+        serverUrl: toLocal(String(mdmPayload.ServerURL)),
+      });
+      await mac.enrollMdm();
+      const max = await t.client.user.findUniqueOrThrow({ where: { identifier: "max@mac-extca.example" } });
+      const row = await t.client.device.findUniqueOrThrow({ where: { identifier: mac.udid }, include: { certificates: true } });
+      expect(row).toMatchObject({ status: "MANAGED", enrollmentType: "DEVICE_ENROLLMENT", deviceChannelCertOnly: true, userId: max.id, groupId: macs.id });
+      // (Recorded under whichever profile pins that CA first; several may.)
+      expect(row.certificates[0]).toMatchObject({ externalProfileId: expect.any(String), userId: max.id });
+      // The user channel still needs the user's token.
+      expect((await mac.userAuthenticate()).status).toBe(200);
+
+      // Another user's Mac presenting Max's reference with its own certificate from the same CA
+      // is not tied to Max: only a rule giving *that* CA to the reference's user claims it ...
+      await t.client.addeRoute.updateMany({ where: { domain: "mac-extca.example" }, data: { externalScepProfileId: null } });
+      const other = await scepclientEnroll()({ url: String(scep.URL), challenge: String(scep.Challenge), subject: "CN=someone" });
+      const intruder = await simDevice(adde, await currentMdmTopic(), other, { mode: "device", bearerOnDeviceChannel: false, productName: "Mac16,1", checkInUrl: toLocal(String(mdmPayload.CheckInURL)), serverUrl: toLocal(String(mdmPayload.ServerURL)) });
+      await intruder.authenticate();
+      const cert = await t.client.certificate.findFirst({ where: { subject: { contains: "someone" } } });
+      expect(cert?.userId ?? null).toBeNull();
+      expect(await t.client.device.findFirst({ where: { identifier: intruder.udid, userId: max.id } })).toBeNull();
+    } finally {
       await adde.close();
     }
   });
