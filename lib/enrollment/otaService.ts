@@ -100,7 +100,7 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
   }
   try {
     const identifierBase = defaultIdentifierBase();
-    const identity = await otaIdentity({ tokenId, scepProfileId: token.scepProfileId, profileIdentifier: identifierBase });
+    const identity = await otaIdentity({ tokenId, scepProfileId: token.scepProfileId, externalScepProfileId: token.externalScepProfileId, profileIdentifier: identifierBase });
     await writeEnrollmentLog({
       step: "ota.challenge",
       outcome: "OK",

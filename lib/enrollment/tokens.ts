@@ -43,6 +43,8 @@ export interface CreateTokenInput {
   expiresIn: ExpiresIn;
   groupId?: string | null;
   scepProfileId?: string | null;
+  /** Instead of scepProfileId: an external SCEP CA issues the MDM identity. */
+  externalScepProfileId?: string | null;
   /** 0 = unlimited. */
   maxUses?: number;
 }
@@ -72,6 +74,7 @@ export interface TokenSummary {
   groupName: string | null;
   scepProfileId: string | null;
   scepProfileName: string | null;
+  externalScepProfileId: string | null;
   maxUses: number;
   useCount: number;
   expiresAt: Date | null;
@@ -96,6 +99,7 @@ export const createTokenInputSchema = z.object({
   ]),
   groupId: z.string().trim().min(1).max(100).nullish(),
   scepProfileId: z.string().trim().min(1).max(100).nullish(),
+  externalScepProfileId: z.string().trim().min(1).max(100).nullish(),
   maxUses: z.number().int("maxUses must be a whole number").min(0, "maxUses must be 0 (unlimited) or more").max(MAX_USES_LIMIT).default(0),
 });
 
@@ -148,6 +152,11 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
   if (scepProfileId && !(await db().scepProfile.findUnique({ where: { id: scepProfileId }, select: { id: true } }))) {
     throw badRequest("invalid_token_input", "scepProfileId: no such SCEP profile");
   }
+  const externalScepProfileId = input.externalScepProfileId || null;
+  if (externalScepProfileId && scepProfileId) throw badRequest("invalid_token_input", "externalScepProfileId: give a SCEP profile or an external one, not both");
+  if (externalScepProfileId && !(await db().externalScepProfile.findUnique({ where: { id: externalScepProfileId }, select: { id: true } }))) {
+    throw badRequest("invalid_token_input", "externalScepProfileId: no such external SCEP profile");
+  }
 
   const id = crypto.randomUUID();
   const keys = await getJwtKeys();
@@ -169,6 +178,7 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
       name,
       groupId,
       scepProfileId,
+      externalScepProfileId,
       maxUses,
       // The row's expiry is the JWT's, to the second, so list and verifier agree.
       expiresAt: expiresAt ? new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) : null,
@@ -196,7 +206,7 @@ export function tokenJwt(row: Pick<EnrollmentToken, "id" | "jwtEnc">): string | 
   }
 }
 
-type RowWithNames = EnrollmentToken & { group: { name: string } | null; scepProfile: { name: string } | null };
+type RowWithNames = EnrollmentToken & { group: { name: string } | null; scepProfile: { name: string } | null; externalScepProfile: { name: string } | null };
 
 function summarize(row: RowWithNames, now: Date): TokenSummary {
   const jwt = tokenJwt(row);
@@ -206,7 +216,9 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
     groupId: row.groupId,
     groupName: row.group?.name ?? null,
     scepProfileId: row.scepProfileId,
-    scepProfileName: row.scepProfile?.name ?? null,
+    // An external CA shows under the same label, marked, so lists need no second column.
+    scepProfileName: row.scepProfile?.name ?? (row.externalScepProfile ? `${row.externalScepProfile.name} (external CA)` : null),
+    externalScepProfileId: row.externalScepProfileId,
     maxUses: row.maxUses,
     useCount: row.useCount,
     expiresAt: row.expiresAt,
@@ -218,7 +230,7 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
   };
 }
 
-const withNames = { group: { select: { name: true } }, scepProfile: { select: { name: true } } } as const;
+const withNames = { group: { select: { name: true } }, scepProfile: { select: { name: true } }, externalScepProfile: { select: { name: true } } } as const;
 
 export async function listEnrollmentTokens(opts: { take?: number } = {}): Promise<TokenSummary[]> {
   const rows = await db().enrollmentToken.findMany({ include: withNames, orderBy: { createdAt: "desc" }, take: opts.take ?? 500 });

@@ -3,6 +3,7 @@
 // renewal's "already being renewed" check makes a second run queue nothing).
 import { log } from "../log/logger";
 import { queueIdentityRenewals } from "../mdm/identityRenewal";
+import { runCertificatePolicyChecks } from "../mdm/certificateRedistribution";
 import { refreshCrl } from "../pki/crl";
 import { getOcspResponder } from "../pki/ocspResponder";
 
@@ -42,9 +43,20 @@ export async function runRevocationPublishing(): Promise<void> {
   }
 }
 
+/** Certificate policies: CertificateList from their devices, and redistribution before expiry. */
+export async function runCertificatePolicies(): Promise<void> {
+  try {
+    const r = await runCertificatePolicyChecks();
+    if (r.redistributed) log.info("certificate redistribution", r);
+  } catch (err) {
+    log.error("certificate policy job failed", { err });
+  }
+}
+
 async function runHourlyJobs(): Promise<void> {
   await runRevocationPublishing();
   await runIdentityRenewals();
+  await runCertificatePolicies();
 }
 
 /** Starts the hourly jobs; a second call in the same process does nothing. Returns whether it started them. */

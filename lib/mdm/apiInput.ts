@@ -25,7 +25,14 @@ export function policyInputFromJson(raw: unknown): PolicyInput {
     if (raw.params !== undefined && !isRecord(raw.params)) throw invalid("params must be an object");
     return { kind: "COMMAND", name, requestType: raw.requestType, params: raw.params as Record<string, unknown> | undefined };
   }
-  throw invalid('kind must be "PROFILE" or "COMMAND"');
+  if (raw.kind === "CERTIFICATE") {
+    const ext = typeof raw.externalScepProfileId === "string" ? raw.externalScepProfileId : undefined;
+    const own = typeof raw.scepProfileId === "string" ? raw.scepProfileId : undefined;
+    if (!ext && !own) throw invalid("externalScepProfileId or scepProfileId is required");
+    if (raw.redistributeDays !== undefined && typeof raw.redistributeDays !== "number") throw invalid("redistributeDays must be a number of days");
+    return { kind: "CERTIFICATE", name, externalScepProfileId: ext, scepProfileId: own, redistributeDays: raw.redistributeDays as number | undefined };
+  }
+  throw invalid('kind must be "PROFILE", "COMMAND" or "CERTIFICATE"');
 }
 
 /**

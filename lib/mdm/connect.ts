@@ -2,6 +2,7 @@
 // command, and gets the next queued command or an empty 200. Results update the device
 // (ProfileList, DeviceInformation, SecurityInfo, InstalledApplicationList); the first
 // Acknowledged command completes management (ENROLLED → MANAGED).
+import { certificatePolicyResult } from "./certificateRedistribution";
 import type { Device } from "../db/generated/sqlite/client";
 import { db } from "../db/client";
 import { AppError } from "../errors";
@@ -110,6 +111,7 @@ async function record(device: Device, status: keyof typeof STATUS_MAP, dict: Pli
     await writeEnrollmentLog({ step: "command", outcome: "WARNING", message: `late ${status} for ${cmd.requestType} ${cmd.uuid}, already ${cmd.status}; ignored`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
     return;
   }
+  await certificatePolicyResult(device, cmd, status, dict);
   if (status === "Acknowledged") {
     const keys = responseKeys(dict);
     const problems = validateCommandResponse(cmd.requestType, keys);

@@ -13,6 +13,7 @@ import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc, relativeTime } from "@/components/ui/format";
 import { card, input, label, link, td } from "@/components/ui/styles";
+import { policyCertificatesOf } from "@/lib/mdm/certificateRedistribution";
 import { approveReEnrollmentAction, denyReEnrollmentAction, moveDeviceAction, removeDeviceAction, resendPoliciesAction, revokeCertificateAction } from "./actions";
 import { DataTable } from "@/components/ui/DataTable";
 
@@ -57,6 +58,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
   const writable = canWrite(admin);
   const { groups } = writable ? await deviceFacets() : { groups: [] };
   const current = d.certificates.find((c) => c.current) ?? d.certificates[0] ?? null;
+  const policyCerts = await policyCertificatesOf(d.id);
   const name = displayName(d);
   const hidden = { deviceId: d.id };
   return (
@@ -162,6 +164,23 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
           </Section>
         </div>
       </div>
+      {policyCerts.length > 0 && (
+        <Section id="policy-certificates" title={`Certificates from policies (${policyCerts.length})`}>
+          <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
+            {policyCerts.map((c) => (
+              <li key={`${c.policyName}-${c.serial}`} className="py-2">
+                <dl>
+                  <Field name="Policy">{c.policyName}</Field>
+                  <Field name="Subject">{c.subject}</Field>
+                  <Field name="Issuer">{c.issuer}</Field>
+                  <Field name="Expires">{formatUtc(c.notAfter)}</Field>
+                  <Field name="Next redistribution">{`${formatUtc(c.nextRedistributionAt)}${c.lastRedistributedAt ? ` (last ${formatUtc(c.lastRedistributedAt)})` : ""}`}</Field>
+                </dl>
+              </li>
+            ))}
+          </ul>
+        </Section>
+      )}
       {d.reEnrollments.length > 0 && (
         <Section id="reenrollments" title="Re-enrollments">
           <p className="mb-2 text-sm text-slate-700 dark:text-slate-300">
