@@ -26,6 +26,8 @@ export interface AppConfig {
   /** Allow the built-in local-user sign-in for account-driven enrollment. */
   localUserSignIn: boolean;
   apnsBaseUrl: string;
+  /** Lab setting ALLOW_ENROLL_WITHOUT_PUSH=true: hand out profiles with a placeholder push topic. */
+  allowEnrollWithoutPush: boolean;
   clientCertHeader: string | null;
   trustProxy: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -123,6 +125,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     userOidc: oidcFrom(env, "USER_OIDC", "Organisation sign-in") ?? adminOidc,
     localUserSignIn: (str(env, "LOCAL_USER_SIGNIN") ?? "true") !== "false",
     apnsBaseUrl,
+    allowEnrollWithoutPush: str(env, "ALLOW_ENROLL_WITHOUT_PUSH") === "true",
     clientCertHeader: str(env, "CLIENT_CERT_HEADER")?.toLowerCase() ?? null,
     trustProxy: str(env, "TRUST_PROXY") === "true",
     logLevel,

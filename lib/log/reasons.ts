@@ -145,6 +145,12 @@ export const REASONS = {
     title: "Unknown check-in message type",
     fix: "The device sent a MessageType this server does not support.",
   },
+  push_not_configured: {
+    title: "This server is not ready to enroll devices",
+    userMessage: "This server is not ready to enroll devices: the administrator must add an APNs certificate first.",
+    userFix: "Tell your IT team; try this link again once they have set it up. Nothing was used up.",
+    fix: "Add the APNs push certificate in Settings → APNs certificate (see docs/mdm.md). For a lab without push, set ALLOW_ENROLL_WITHOUT_PUSH=true.",
+  },
   push_failed: {
     title: "Push notification failed",
     fix: "APNs rejected or could not be reached. Check the APNs certificate (Settings) and outbound connectivity.",

@@ -4,6 +4,7 @@ import crypto from "node:crypto";
 import { config } from "../config";
 import { db, isUniqueViolation } from "../db/client";
 import { readSetting, writeSetting } from "../settings/store";
+import { loadApnsCredentials } from "./push";
 
 export function checkInUrl(): string {
   return `${config().publicUrl}/mdm/checkin`;
@@ -35,4 +36,16 @@ export async function currentMdmTopic(): Promise<string> {
 
 export async function setMdmTopic(topic: string): Promise<void> {
   await writeSetting(TOPIC_KEY, topic);
+}
+
+/**
+ * The topic a new enrollment profile may carry, or null while the server cannot wake what it
+ * enrolls: a profile with a placeholder topic strands the device (it only talks to the server
+ * when pushed), so without an APNs certificate enrollment is refused unless the lab setting
+ * ALLOW_ENROLL_WITHOUT_PUSH=true says otherwise.
+ */
+export async function enrollmentTopic(): Promise<string | null> {
+  const creds = await loadApnsCredentials().catch(() => null);
+  if (creds?.kind === "certificate" || config().allowEnrollWithoutPush) return currentMdmTopic();
+  return null;
 }
