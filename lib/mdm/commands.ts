@@ -9,9 +9,9 @@ import { ALLOWED_COMMAND_TYPES, buildCommand, isAllowedCommandType } from "./com
 import { knownCommandTypes } from "../profiles/appleSchema";
 import { requestPush } from "./push";
 
-/** Live commands one device may hold; beyond it enqueueing answers 429 (OPEN_ENROLL_MAX_LIVE_COMMANDS). */
+/** Live commands one device may hold; beyond it enqueueing answers 429 (MAX_LIVE_COMMANDS). */
 export function maxLiveCommands(): number {
-  const n = Number(process.env.OPEN_ENROLL_MAX_LIVE_COMMANDS ?? "");
+  const n = Number(process.env.MAX_LIVE_COMMANDS ?? "");
   return Number.isInteger(n) && n > 0 ? n : 100;
 }
 

@@ -146,7 +146,7 @@ describe("commands from the API", () => {
   });
 
   it("cancels an undelivered command (not a delivered one); bounds the live queue with 429; pages the list", async () => {
-    process.env.OPEN_ENROLL_MAX_LIVE_COMMANDS = "3";
+    process.env.MAX_LIVE_COMMANDS = "3";
     try {
       const sim = await enrolledSim();
       const path = `/api/v1/devices/${sim.udid}/commands`;
@@ -179,7 +179,7 @@ describe("commands from the API", () => {
       expect(new Set(all).size).toBe(all.length);
       expect(all).toEqual(expect.arrayContaining([uuids[0], uuids[1]]));
     } finally {
-      delete process.env.OPEN_ENROLL_MAX_LIVE_COMMANDS;
+      delete process.env.MAX_LIVE_COMMANDS;
     }
   });
 });
