@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "@/lib/auth/apiKeys";
 import { currentMdmTopic } from "@/lib/mdm/endpoints";
 import { actionDevice, availableActions } from "@/lib/mdm/deviceActions";
-import type { PlistDict } from "@/lib/plist/plist";
+import { buildPlist, type PlistDict } from "@/lib/plist/plist";
 import { validateCommand } from "@/lib/profiles/appleSchema";
 import { startAdminApi, type AdminApi } from "@/test/helpers/adminApi";
 import type { RouteServer } from "@/test/helpers/routeServer";
@@ -112,6 +112,28 @@ describe("device actions from the API", () => {
     const erase = handled.find((h) => h.requestType === "EraseDevice")!;
     expect(erase.command.PIN).toBe("123456");
     expect(validateCommand("EraseDevice", erase.command as PlistDict, { os: "macOS" })).toEqual([]);
+  });
+
+  it("Remove management sends RemoveProfile for the installed MDM profile (from ProfileList); the acknowledgement unenrolls", async () => {
+    const sim = await enrolledSim();
+    // The enrollment profile as the device reports it: a profile carrying a com.apple.mdm payload.
+    const enrollment = buildPlist({
+      PayloadType: "Configuration", PayloadVersion: 1, PayloadIdentifier: "com.example.enroll.abc", PayloadUUID: "6C1A2E1D-0000-4000-8000-0000000000AA", PayloadDisplayName: "Enrollment",
+      PayloadContent: [{ PayloadType: "com.apple.mdm", PayloadVersion: 1, PayloadIdentifier: "com.example.enroll.abc.mdm", PayloadUUID: "6C1A2E1D-0000-4000-8000-0000000000AB" }],
+    });
+    await sim.installAsync(new TextEncoder().encode(enrollment), true);
+    const early = await api.call(`/api/v1/devices/${sim.udid}/actions/remove-management`, api.adminKey, { method: "POST" });
+    expect(early.status).toBe(409);
+    expect(((await early.json()) as { error: string }).error).toBe("enrollment_profile_unknown");
+    expect((await api.call(`/api/v1/devices/${sim.udid}/commands`, api.adminKey, { method: "POST", body: JSON.stringify({ requestType: "ProfileList" }) })).status).toBe(201);
+    await sim.pollCommands();
+    expect((await api.call(`/api/v1/devices/${sim.udid}/actions/remove-management`, api.adminKey, { method: "POST" })).status).toBe(201);
+    const [h] = await sim.pollCommands();
+    expect(h.command).toMatchObject({ RequestType: "RemoveProfile", Identifier: "com.example.enroll.abc" });
+    expect(h.status).toBe("Acknowledged");
+    expect((await api.db.client.device.findUnique({ where: { identifier: sim.udid } }))?.status).toBe("UNENROLLED");
+    expect((await timeline(sim.udid)).some((l) => l.includes("device unenrolled"))).toBe(true);
+    expect((await api.call(`/api/v1/devices/${sim.udid}/actions/restart`, api.adminKey, { method: "POST" })).status).toBe(409);
   });
 
   it("user enrollments are not offered Erase (Apple's schema: userenrollment forbidden), and the API refuses it", async () => {
