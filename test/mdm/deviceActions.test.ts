@@ -151,6 +151,34 @@ describe("device actions from the API", () => {
   });
 });
 
+describe("hostile input", () => {
+  it("malformed bodies, unknown actions, bad cursors and limits get clear 4xx answers, never 500", async () => {
+    const sim = await enrolledSim();
+    const a = (action: string, body?: string) => api.call(`/api/v1/devices/${sim.udid}/actions/${action}`, api.adminKey, { method: "POST", body });
+    const cases: [Response, number, string][] = [
+      [await a("lock", "{"), 400, "invalid_json"],
+      [await a("lock", "[]"), 400, "invalid_action"],
+      [await a("lock", JSON.stringify({ message: 5 })), 400, "invalid_action"],
+      [await a("lock", JSON.stringify({ message: "x".repeat(501) })), 400, "invalid_action"],
+      [await a("erase", JSON.stringify({ returnToService: "yes" })), 400, "invalid_action"],
+      [await a("self-destruct"), 404, "not_found"],
+      [await a("__proto__"), 404, "not_found"],
+      [await api.call(`/api/v1/devices/NO-SUCH-DEVICE/actions/lock`, api.adminKey, { method: "POST" }), 404, "not_found"],
+      [await api.call(`/api/v1/devices/${sim.udid}/commands?cursor=nope`, api.readKey), 400, "invalid_cursor"],
+      [await api.call(`/api/v1/devices/${sim.udid}/commands/nope`, api.readKey), 404, "not_found"],
+      [await api.call(`/api/v1/devices/${sim.udid}/actions/lock`, api.readKey, { method: "POST" }), 403, "forbidden"],
+    ];
+    for (const [r, status, code] of cases) {
+      expect(r.status).toBe(status);
+      expect(((await r.json()) as { error: string }).error).toBe(code);
+    }
+    const big = await api.call(`/api/v1/devices/${sim.udid}/commands?limit=100000`, api.readKey);
+    expect(big.status).toBe(200);
+    const odd = await api.call(`/api/v1/devices/${sim.udid}/commands?limit=abc`, api.readKey);
+    expect(odd.status).toBe(200);
+  });
+});
+
 describe("commands from the API", () => {
   it("Owners send any command Apple's schema knows, validated first; Admins only the policy types", async () => {
     const sim = await enrolledSim();
