@@ -53,10 +53,19 @@ test("an admin locks, erases, restarts and clears the passcode of a device from 
   await runAction(page, "Erase");
   await runAction(page, "Restart");
   await runAction(page, "Clear passcode");
+  // A queued command can be taken back before the device gets it.
+  await runActionPlain(page, "Shut down");
+  await page.reload();
+  const history = page.getByRole("region", { name: "Command history" });
+  await history.getByRole("button", { name: "Cancel ShutDownDevice" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel command" }).click();
+  // The row goes with the command.
+  await expect(history).not.toContainText("ShutDownDevice");
 
   const handled = await sim.pollCommands();
   const types = handled.map((h) => h.requestType);
   expect(types).toEqual(expect.arrayContaining(["DeviceLock", "EraseDevice", "RestartDevice", "ClearPasscode"]));
+  expect(types).not.toContain("ShutDownDevice");
   for (const h of handled) {
     expect(validateCommand(h.requestType, h.command as PlistDict, { os: "iOS" })).toEqual([]);
     expect(h.status, h.requestType).toBe("Acknowledged");
@@ -77,7 +86,7 @@ async function runActionPlain(page: Page, label: string): Promise<void> {
   const region = page.getByRole("region", { name: "Device actions" });
   await region.getByRole("button", { name: label, exact: true }).click();
   await page.getByRole("dialog").getByRole("button", { name: label, exact: true }).click();
-  await expect(region.getByText(/queued/)).toBeVisible();
+  await expect(region.getByText(new RegExp(`${label} queued`))).toBeVisible();
 }
 
 test("a user-enrolled device is not offered Erase", async ({ page }) => {

@@ -70,16 +70,18 @@ function schemaOs(platform: string | null): AppleOS | null {
 function allowedBy(support: Partial<Record<AppleOS, OsSupport | null>> | null, d: ActionDevice): boolean {
   if (!support) return false;
   const os = schemaOs(d.platform);
-  // Unknown platform: offer what some OS supports, still bound by the enrollment rules.
-  const entries = os ? [support[os]] : Object.values(support);
-  return entries.some((s) => {
+  const ok = (s: OsSupport | null | undefined): boolean => {
     if (!s || s.introduced === "n/a") return false;
     if (d.enrollmentType === "USER_ENROLLMENT" && s.userenrollment?.mode === "forbidden") return false;
     if (s.supervised === true && d.supervised !== true) return false;
     // Device actions go to the device channel.
     if (s.devicechannel === false) return false;
     return true;
-  });
+  };
+  if (os) return ok(support[os]);
+  // Unknown platform (no DeviceInformation yet): only what every OS that has the command allows.
+  const entries = Object.values(support).filter((s) => s && s.introduced !== "n/a");
+  return entries.length > 0 && entries.every(ok);
 }
 
 /** The actions Apple's schemas allow for this device. */

@@ -95,6 +95,27 @@ describe("device actions from the API", () => {
     expect(one.command.result).toContain("<string>Acknowledged</string>");
   });
 
+  it("a supervised iPhone: Rename, Lost Mode, location and Shut down go out schema-valid", async () => {
+    const sim = await enrolledSim(false, true);
+    await api.call(`/api/v1/devices/${sim.udid}/actions/update-inventory`, api.adminKey, { method: "POST" });
+    await sim.pollCommands();
+    const go = async (action: string, body?: unknown) => {
+      const r = await api.call(`/api/v1/devices/${sim.udid}/actions/${action}`, api.adminKey, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) });
+      expect(r.status, action).toBe(201);
+    };
+    await go("rename", { deviceName: "Front desk iPad" });
+    await go("enable-lost-mode", { message: "Please call", phoneNumber: "+1 555 0100", footnote: "Acme IT" });
+    await go("request-location");
+    await go("disable-lost-mode");
+    await go("shutdown");
+    expect((await api.call(`/api/v1/devices/${sim.udid}/actions/enable-lost-mode`, api.adminKey, { method: "POST", body: "{}" })).status).toBe(400);
+    const handled = await sim.pollCommands();
+    expect(handled.map((h) => h.requestType)).toEqual(["Settings", "EnableLostMode", "DeviceLocation", "DisableLostMode", "ShutDownDevice"]);
+    for (const h of handled) expect(validateCommand(h.requestType, h.command as PlistDict, { os: "iOS" }), h.requestType).toEqual([]);
+    expect(handled[0].command.Settings).toEqual([{ Item: "DeviceName", DeviceName: "Front desk iPad" }]);
+    expect(handled[1].command).toMatchObject({ Message: "Please call", PhoneNumber: "+1 555 0100", Footnote: "Acme IT" });
+  });
+
   it("an unsupervised iPhone is not offered Restart (supervised only on iOS)", async () => {
     const sim = await enrolledSim();
     const r = await api.call(`/api/v1/devices/${sim.udid}/actions/restart`, api.adminKey, { method: "POST" });
@@ -140,6 +161,8 @@ describe("device actions from the API", () => {
     expect(availableActions(actionDevice({ platform: "iOS", enrollmentType: "USER_ENROLLMENT", info: null, unlockTokenEnc: null }))).not.toContain("erase");
     expect(availableActions(actionDevice({ platform: "macOS", enrollmentType: "USER_ENROLLMENT", info: null, unlockTokenEnc: null }))).not.toContain("lock");
     expect(availableActions(actionDevice({ platform: "iOS", enrollmentType: "OTA", info: null, unlockTokenEnc: null }))).toContain("erase");
+    // Before the first DeviceInformation the platform is unknown: a user enrollment still gets no Erase.
+    expect(availableActions(actionDevice({ platform: null, enrollmentType: "USER_ENROLLMENT", info: null, unlockTokenEnc: null }))).not.toContain("erase");
     // Lost Mode needs supervision.
     expect(availableActions(actionDevice({ platform: "iOS", enrollmentType: "OTA", info: null, unlockTokenEnc: null }))).not.toContain("enable-lost-mode");
     expect(availableActions(actionDevice({ platform: "iOS", enrollmentType: "OTA", info: JSON.stringify({ DeviceInformation: { IsSupervised: true } }), unlockTokenEnc: null }))).toContain("enable-lost-mode");
