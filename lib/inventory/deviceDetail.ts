@@ -3,6 +3,7 @@
 import { db } from "../db/client";
 import { notFound } from "../errors";
 import { queryLog, type LogLine } from "../log/query";
+import { actionDevice, availableActions, type DeviceAction } from "../mdm/deviceActions";
 import { DEVICE_ROW_SELECT, deviceRowJson, type DeviceRow } from "./devices";
 
 export interface InstalledProfile {
@@ -21,7 +22,6 @@ export interface DeviceCommand {
   createdAt: Date;
   sentAt: Date | null;
   completedAt: Date | null;
-  result: string | null;
   errorChain: string | null;
 }
 
@@ -51,6 +51,8 @@ export interface DeviceDetail extends DeviceRow {
   /** Last DeviceInformation / SecurityInfo values, flattened to strings for display. */
   info: Record<string, string>;
   commands: DeviceCommand[];
+  /** The actions Apple's schemas allow for this device (lib/mdm/deviceActions.ts). */
+  actions: DeviceAction[];
   /** macOS user channels (UserAuthenticate / user-channel TokenUpdate), without their push secrets. */
   userChannels: { userChannelId: string; userShortName: string | null; userLongName: string | null; lastSeenAt: Date | null }[];
   log: LogLine[];
@@ -119,19 +121,26 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
       certSerial: true,
       installedProfiles: true,
       info: true,
+      unlockTokenEnc: true,
       token: { select: { id: true, name: true } },
       user: { select: { id: true, identifier: true, managedAppleId: true } },
       certificates: { orderBy: { issuedAt: "desc" }, include: { profile: { select: { name: true } } } },
-      commands: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: opts.commands ?? 50, include: { policy: { select: { name: true } } } },
+      // Without results: an answer can be megabytes (app lists); they come on request (commands/{uuid}).
+      commands: {
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: opts.commands ?? 50,
+        select: { id: true, uuid: true, requestType: true, status: true, createdAt: true, sentAt: true, completedAt: true, errorChain: true, policy: { select: { name: true } } },
+      },
       userChannels: { orderBy: { createdAt: "asc" }, select: { userChannelId: true, userShortName: true, userLongName: true, lastSeenAt: true } },
     },
   });
   if (!d) throw notFound("device");
   const log = opts.logLines === 0 ? { lines: [] } : await queryLog({ device: d.identifier }, { limit: opts.logLines ?? 100 });
   // Only selected columns reach the result: the push token and other device secrets stay out.
-  const { pushToken, certSerial, installedProfiles, info, certificates, commands, ...base } = d;
+  const { pushToken, certSerial, installedProfiles, info, unlockTokenEnc, certificates, commands, ...base } = d;
   return {
     ...base,
+    actions: d.status === "UNENROLLED" ? [] : availableActions(actionDevice({ platform: d.platform, enrollmentType: d.enrollmentType, info, unlockTokenEnc })),
     hasPushToken: !!pushToken,
     certificates: certificates.map((c) => ({
       serial: c.serial,
@@ -155,7 +164,6 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
       createdAt: c.createdAt,
       sentAt: c.sentAt,
       completedAt: c.completedAt,
-      result: c.result,
       errorChain: c.errorChain,
     })),
     log: log.lines,
@@ -175,6 +183,7 @@ export function deviceDetailJson(d: DeviceDetail) {
     certificates: d.certificates.map((c) => ({ ...c, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), revokedAt: iso(c.revokedAt) })),
     installedProfiles: d.installedProfiles,
     info: d.info,
+    actions: d.actions,
     commands: d.commands.map((c) => ({
       uuid: c.uuid,
       requestType: c.requestType,
@@ -183,7 +192,6 @@ export function deviceDetailJson(d: DeviceDetail) {
       createdAt: c.createdAt.toISOString(),
       sentAt: iso(c.sentAt),
       completedAt: iso(c.completedAt),
-      result: c.result,
       errorChain: c.errorChain,
     })),
   };

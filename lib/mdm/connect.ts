@@ -11,7 +11,9 @@ import { log } from "../log/logger";
 import type { CertificateRow } from "../pki/certificates";
 import { validateCommandResponse } from "../profiles/appleSchema";
 import { failure } from "./checkin";
-import { maybePruneCommandHistory, nextCommand } from "./commands";
+import { isAllowedCommandType } from "./commandPayload";
+import { cancelLiveCommands, maybePruneCommandHistory, nextCommand } from "./commands";
+import { enrollmentProfileIdentifier } from "./deviceActions";
 import { authenticateIdentity } from "./identity";
 import { boundDevice, checkBearer, EMPTY_OK, messageIdentity, plistResponse, type MdmRequest, type MdmResponse } from "./mdmRequest";
 import { parsePlistDict, plistToJson, type PlistDict, type PlistValue } from "../plist/plist";
@@ -85,6 +87,17 @@ async function applyResult(device: Device, requestType: string, dict: PlistDict)
   }
 }
 
+function removesEnrollmentProfile(payload: string, installed: string | null): boolean {
+  const mdmProfile = enrollmentProfileIdentifier(installed);
+  if (!mdmProfile) return false;
+  try {
+    const command = parsePlistDict(new TextEncoder().encode(payload), LIMITS.json * 64).Command as PlistDict | undefined;
+    return command?.Identifier === mdmProfile;
+  } catch {
+    return false;
+  }
+}
+
 async function record(device: Device, status: keyof typeof STATUS_MAP, dict: PlistDict, req: MdmRequest): Promise<void> {
   const uuid = typeof dict.CommandUUID === "string" ? dict.CommandUUID : "";
   if (!uuid) throw new AppError(400, "checkin_malformed", `Status ${status} without CommandUUID`);
@@ -109,6 +122,19 @@ async function record(device: Device, status: keyof typeof STATUS_MAP, dict: Pli
     const problems = validateCommandResponse(cmd.requestType, keys);
     if (problems.length) log.warn("command response does not match Apple's schema", { device: device.identifier, requestType: cmd.requestType, problems: problems.slice(0, 5) });
     await applyResult(device, cmd.requestType, dict);
+    // Actions and Owner-sent commands show their result on the device's timeline; the
+    // policy/inventory types would flood it.
+    if (!isAllowedCommandType(cmd.requestType)) {
+      await writeEnrollmentLog({ step: "command", outcome: "OK", message: `${cmd.requestType} ${cmd.uuid}: Acknowledged`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
+    }
+    if (cmd.requestType === "RemoveProfile" && removesEnrollmentProfile(cmd.payload, device.installedProfiles)) {
+      // Remove management: the MDM profile is gone, so is management (the device may not send CheckOut).
+      const dropped = await cancelLiveCommands(device.id);
+      await db().device.update({ where: { id: device.id }, data: { status: "UNENROLLED" } });
+      await writeEnrollmentLog({ step: "command", outcome: "OK", message: `RemoveProfile acknowledged: enrollment profile removed; device unenrolled${dropped ? `, ${dropped} queued command(s) dropped` : ""}`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
+      device.status = "UNENROLLED";
+      return;
+    }
     if (device.status === "ENROLLED") {
       await db().device.update({ where: { id: device.id }, data: { status: "MANAGED" } });
       await writeEnrollmentLog({ step: "command", outcome: "OK", message: `${cmd.requestType} acknowledged: device is managed`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });

@@ -13,7 +13,8 @@ import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc, relativeTime } from "@/components/ui/format";
 import { card, input, label, link, td } from "@/components/ui/styles";
-import { moveDeviceAction, removeDeviceAction, resendPoliciesAction, revokeCertificateAction } from "./actions";
+import { cancelCommandAction, moveDeviceAction, removeDeviceAction, resendPoliciesAction, revokeCertificateAction } from "./actions";
+import { DeviceActions } from "./DeviceActions";
 import { DataTable } from "@/components/ui/DataTable";
 
 export const dynamic = "force-dynamic";
@@ -162,6 +163,11 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
           </Section>
         </div>
       </div>
+      {writable && d.actions.length > 0 && (
+        <Section id="actions" title="Device actions">
+          <DeviceActions deviceId={d.id} name={name} actions={d.actions} mac={d.platform === "macOS"} />
+        </Section>
+      )}
       <Section id="profiles" title={`Installed profiles (${d.installedProfiles.length})`}>
         {d.installedProfiles.length === 0 ? (
           <p className="text-sm text-slate-700 dark:text-slate-300">No profile list reported yet. It arrives with the device&apos;s answer to a ProfileList command.</p>
@@ -191,14 +197,31 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                 <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{formatUtc(c.createdAt)}</td>
                 <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{c.completedAt ? formatUtc(c.completedAt) : "—"}</td>
                 <td className={td}>
-                  {c.errorChain || c.result ? (
-                    <details>
-                      <summary className="cursor-pointer text-brand-700 dark:text-brand-100">{c.errorChain ? "Error details" : "Result"}</summary>
-                      <pre className="mt-1 max-h-64 max-w-[60vw] overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs dark:bg-slate-950">{c.errorChain ?? c.result}</pre>
-                    </details>
-                  ) : (
-                    "—"
-                  )}
+                  <div className="flex flex-wrap items-center gap-2">
+                    {c.errorChain && (
+                      <details>
+                        <summary className="cursor-pointer text-brand-700 dark:text-brand-100">Error details</summary>
+                        <pre className="mt-1 max-h-64 max-w-[60vw] overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs dark:bg-slate-950">{c.errorChain}</pre>
+                      </details>
+                    )}
+                    {c.completedAt && (
+                      // The full answer on request (it can be megabytes), not in the page.
+                      <a className={link} href={`/api/v1/devices/${encodeURIComponent(d.identifier)}/commands/${c.uuid}`} target="_blank" rel="noreferrer">Result</a>
+                    )}
+                    {writable && (c.status === "QUEUED" || c.status === "NOT_NOW") && (
+                      <ActionForm
+                        action={cancelCommandAction}
+                        hidden={{ ...hidden, identifier: d.identifier, uuid: c.uuid }}
+                        submitLabel="Cancel"
+                        submitAriaLabel={`Cancel ${c.requestType}`}
+                        pendingLabel="Cancelling…"
+                        variant="secondary"
+                        inline
+                        confirm={{ title: `Cancel ${c.requestType}?`, message: "The device has not received it yet; it is removed from the queue.", confirmLabel: "Cancel command" }}
+                      />
+                    )}
+                    {!c.errorChain && !c.completedAt && !(writable && (c.status === "QUEUED" || c.status === "NOT_NOW")) && "—"}
+                  </div>
                 </td>
               </tr>
             ))}
