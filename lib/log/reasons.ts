@@ -151,6 +151,10 @@ export const REASONS = {
     userFix: "Tell your IT team; try this link again once they have set it up. Nothing was used up.",
     fix: "Add the APNs push certificate in Settings → APNs certificate (see docs/mdm.md). For a lab without push, set ALLOW_ENROLL_WITHOUT_PUSH=true.",
   },
+  push_unreachable: {
+    title: "Device not reachable by push",
+    fix: "APNs answered Unregistered or BadDeviceToken: the device was erased, removed its MDM profile, or its push token belongs to another topic (a push certificate replaced with one of another topic). It is not pushed again until it sends a new TokenUpdate; if it was wiped or the topic changed, enroll it again.",
+  },
   push_failed: {
     title: "Push notification failed",
     fix: "APNs rejected or could not be reached. Check the APNs certificate (Settings) and outbound connectivity.",

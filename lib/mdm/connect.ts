@@ -168,8 +168,9 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
     await checkBearer(req.authorization, cert, device, { channel: id.userChannelId ? "user" : "device" });
     if (device.status === "UNENROLLED") return EMPTY_OK;
     if (id.userChannelId) return await userChannelPoll({ req, device, dict, userChannelId: id.userChannelId, tokenId: device.tokenId }, status);
-    // "Last seen" to the minute: no write per poll for devices that poll often.
-    if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+    // "Last seen" to the minute: no write per poll for devices that poll often; but always
+    // after a push, so the re-push job sees the device answered it.
+    if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS || (device.lastPushedAt && device.lastPushedAt >= device.lastSeenAt)) {
       await db().device.update({ where: { id: device.id }, data: { lastSeenAt: new Date() } });
     }
     if (status !== "Idle") await record(device, status, dict, req);
