@@ -45,6 +45,10 @@ export interface DeviceDetail extends DeviceRow {
   user: { id: string; identifier: string; managedAppleId: string | null } | null;
   topic: string | null;
   hasPushToken: boolean;
+  /** The last push sent (or tried), APNs' answer, and since when APNs calls the token dead. */
+  lastPushedAt: Date | null;
+  lastPushResult: string | null;
+  pushUnreachableAt: Date | null;
   createdAt: Date;
   certificates: DeviceCertificate[];
   installedProfiles: InstalledProfile[];
@@ -118,6 +122,9 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
       topic: true,
       createdAt: true,
       pushToken: true,
+      lastPushedAt: true,
+      lastPushResult: true,
+      pushUnreachableAt: true,
       certSerial: true,
       installedProfiles: true,
       info: true,
@@ -183,6 +190,7 @@ export function deviceDetailJson(d: DeviceDetail) {
     certificates: d.certificates.map((c) => ({ ...c, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), revokedAt: iso(c.revokedAt) })),
     installedProfiles: d.installedProfiles,
     info: d.info,
+    push: { hasToken: d.hasPushToken, lastPushedAt: iso(d.lastPushedAt), lastAnswer: d.lastPushResult, reachable: d.hasPushToken && !d.pushUnreachableAt, unreachableSince: iso(d.pushUnreachableAt) },
     actions: d.actions,
     commands: d.commands.map((c) => ({
       uuid: c.uuid,

@@ -168,10 +168,10 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
     await checkBearer(req.authorization, cert, device, { channel: id.userChannelId ? "user" : "device" });
     if (device.status === "UNENROLLED") return EMPTY_OK;
     if (id.userChannelId) return await userChannelPoll({ req, device, dict, userChannelId: id.userChannelId, tokenId: device.tokenId }, status);
-    // "Last seen" to the minute: no write per poll for devices that poll often; but always
-    // after a push, so the re-push job sees the device answered it.
-    if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS || (device.lastPushedAt && device.lastPushedAt >= device.lastSeenAt)) {
-      await db().device.update({ where: { id: device.id }, data: { lastSeenAt: new Date() } });
+    // "Last seen" to the minute: no write per poll for devices that poll often; and the
+    // first poll after a push marks it answered (rePush.ts stops pushing again).
+    if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS || device.pushesUnanswered > 0) {
+      await db().device.update({ where: { id: device.id }, data: { lastSeenAt: new Date(), pushesUnanswered: 0 } });
     }
     if (status !== "Idle") await record(device, status, dict, req);
     const next = await nextCommand(device.id, { skipNotNow: status === "NotNow" });

@@ -93,7 +93,7 @@ function answerText(r: PushResult): string {
 export async function pushDevice(deviceId: string, retry: RetryPolicy = DEFAULT_RETRY, now: Date = new Date()): Promise<PushOutcome> {
   const device = await db().device.findUnique({
     where: { id: deviceId },
-    select: { identifier: true, pushToken: true, pushMagic: true, topic: true, status: true, lastSeenAt: true, lastPushedAt: true, pushesUnanswered: true, pushUnreachableAt: true },
+    select: { identifier: true, pushToken: true, pushMagic: true, topic: true, status: true, pushUnreachableAt: true },
   });
   if (!device) return { deviceId, sent: false, skipped: "no_device", attempts: 0 };
   if (!device.pushToken || !device.pushMagic || !device.topic || device.status === "UNENROLLED") return { deviceId, sent: false, skipped: "no_push_token", attempts: 0 };
@@ -116,11 +116,10 @@ export async function pushDevice(deviceId: string, retry: RetryPolicy = DEFAULT_
   }
   const result = last as PushResult;
   const unreachable = !result.ok && isUnreachableAnswer(result);
-  // A push the device answered (checked in after it) starts the backoff over.
-  const answered = !device.lastPushedAt || (device.lastSeenAt !== null && device.lastSeenAt >= device.lastPushedAt);
+  // Counts until the device polls for commands (connect.ts resets it): the re-push backoff step.
   await db().device.update({
     where: { id: deviceId },
-    data: { lastPushedAt: now, lastPushResult: answerText(result), pushesUnanswered: answered ? 1 : device.pushesUnanswered + 1, ...(unreachable ? { pushUnreachableAt: now } : {}) },
+    data: { lastPushedAt: now, lastPushResult: answerText(result), pushesUnanswered: { increment: 1 }, ...(unreachable ? { pushUnreachableAt: now } : {}) },
   });
   if (result.ok) return { deviceId, sent: true, attempts, last: result };
   await writeEnrollmentLog({

@@ -9,8 +9,11 @@ import { db } from "../db/client";
 import { log } from "../log/logger";
 import { pushDevices, type PushOutcome } from "./push";
 
-/** Commands the device still has to fetch or answer. */
-const LIVE = ["QUEUED", "SENT", "NOT_NOW"] as const;
+/**
+ * Commands the device still has to fetch or answer. Not NOT_NOW: a device that answered
+ * NotNow polls again by itself when it can (Apple), pushing it meanwhile does nothing.
+ */
+const LIVE = ["QUEUED", "SENT"] as const;
 /** Per run; the rest follows a minute later. */
 const BATCH_LIMIT = 2000;
 
@@ -33,17 +36,17 @@ interface Candidate {
   pushesUnanswered: number;
 }
 
-/** When a device with live commands is due another push, or null while it is not. */
+/** When a device with live commands is due another push. */
 export function rePushDueAt(d: Candidate, schedule: number[]): Date | null {
   if (!schedule.length) return null;
-  if (!d.lastPushedAt) {
-    // Never pushed (queued before a certificate existed, or at enrollment when the device was
-    // already talking to us): due once it has been silent for the first interval.
-    return new Date((d.lastSeenAt?.getTime() ?? 0) + schedule[0]);
+  if (d.pushesUnanswered <= 0) {
+    // Answered its last push (or never pushed: queued before a certificate existed): due once
+    // it has been silent for the first interval since it last talked to us or was pushed.
+    const last = Math.max(d.lastSeenAt?.getTime() ?? 0, d.lastPushedAt?.getTime() ?? 0);
+    return new Date(last + schedule[0]);
   }
-  if (d.lastSeenAt && d.lastSeenAt >= d.lastPushedAt) return null; // it answered
-  const step = Math.min(Math.max(d.pushesUnanswered, 1), schedule.length) - 1;
-  return new Date(d.lastPushedAt.getTime() + schedule[step]);
+  const step = Math.min(d.pushesUnanswered, schedule.length) - 1;
+  return new Date((d.lastPushedAt?.getTime() ?? 0) + schedule[step]);
 }
 
 const reachable = { status: "ENROLLED" as const, pushToken: { not: null }, pushUnreachableAt: null };
