@@ -14,28 +14,28 @@ export function serverUrl(): string {
   return `${config().publicUrl}/mdm/connect`;
 }
 
-const TOPIC_KEY = "apns.topic";
+export const TOPIC_SETTING = "apns.topic";
 
 /**
  * The push topic: the UID of the uploaded APNs certificate once there is one; until then a
  * stable placeholder in Apple's format, so profiles are well formed before push is set up.
  */
 export async function currentMdmTopic(): Promise<string> {
-  const stored = await readSetting(TOPIC_KEY);
+  const stored = await readSetting(TOPIC_SETTING);
   if (stored !== undefined) return stored as string;
   const topic = `com.apple.mgmt.External.${crypto.randomUUID()}`;
   try {
-    await db().setting.create({ data: { key: TOPIC_KEY, value: JSON.stringify(topic) } });
+    await db().setting.create({ data: { key: TOPIC_SETTING, value: JSON.stringify(topic) } });
     return topic;
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    const again = await db().setting.findUniqueOrThrow({ where: { key: TOPIC_KEY } });
+    const again = await db().setting.findUniqueOrThrow({ where: { key: TOPIC_SETTING } });
     return JSON.parse(again.value) as string;
   }
 }
 
 export async function setMdmTopic(topic: string): Promise<void> {
-  await writeSetting(TOPIC_KEY, topic);
+  await writeSetting(TOPIC_SETTING, topic);
 }
 
 /**
