@@ -149,7 +149,7 @@ export const REASONS = {
     title: "This server is not ready to enroll devices",
     userMessage: "This server is not ready to enroll devices: the administrator must add an APNs certificate first.",
     userFix: "Tell your IT team; try this link again once they have set it up. Nothing was used up.",
-    fix: "Add the APNs push certificate in Settings → APNs certificate (see docs/mdm.md). For a lab without push, set ALLOW_ENROLL_WITHOUT_PUSH=true.",
+    fix: "Add the APNs push certificate in Settings → APNs push certificate (step by step in docs/mdm.md, Push). For a lab without push only, set ALLOW_ENROLL_WITHOUT_PUSH=true (devices enrolled so must enroll again later).",
   },
   push_unreachable: {
     title: "Device not reachable by push",

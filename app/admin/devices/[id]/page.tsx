@@ -105,7 +105,16 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
             <Field name="Enrolled">{d.enrolledAt ? formatUtc(d.enrolledAt) : "not yet"}</Field>
             <Field name="Enrollment token">{d.token ? <Link className={link} href={`/admin/enrollment/tokens/${d.token.id}`}>{d.token.name}</Link> : null}</Field>
             {d.user && <Field name="User">{d.user.identifier}{d.user.managedAppleId ? ` (${d.user.managedAppleId})` : ""}</Field>}
-            <Field name="Push">{d.hasPushToken ? "registered" : "no push token yet"}</Field>
+            <Field name="Push token">{d.hasPushToken ? (d.topic ? <>present, topic <code className="text-xs">{d.topic}</code></> : "present") : "none yet (the device has not sent TokenUpdate)"}</Field>
+            <Field name="Reachable by push">
+              {!d.hasPushToken ? "no" : d.pushUnreachableAt ? (
+                <span className="text-red-800 dark:text-red-300">
+                  No: APNs answered {d.lastPushResult ?? "that the token is invalid"} {relativeTime(d.pushUnreachableAt)}. The device was erased, removed management, or enrolled under another push topic; it is not pushed again until it sends a new token. Enroll it again if it was wiped.
+                </span>
+              ) : "yes"}
+            </Field>
+            <Field name="Last pushed">{d.lastPushedAt ? <><time dateTime={d.lastPushedAt.toISOString()} title={formatUtc(d.lastPushedAt)}>{relativeTime(d.lastPushedAt)}</time>, APNs answered {d.lastPushResult ?? "nothing"}</> : "never"}</Field>
+            <Field name="Last check-in">{d.lastSeenAt ? <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>{relativeTime(d.lastSeenAt)}</time> : "never"}</Field>
             {d.userChannels.length > 0 && (
               <Field name="User channels">
                 {d.userChannels.map((u) => `${u.userLongName ?? u.userShortName ?? u.userChannelId}${u.userShortName ? ` (${u.userShortName})` : ""}${u.lastSeenAt ? `, seen ${relativeTime(u.lastSeenAt)}` : ""}`).join("; ")}
