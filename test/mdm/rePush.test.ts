@@ -5,6 +5,7 @@
 // the portal shows, and its next TokenUpdate (a real check-in) makes it reachable again.
 import crypto from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "@/lib/config";
 import { ApnsClient } from "@/lib/mdm/apns";
 import { enqueueCommand } from "@/lib/mdm/commands";
 import { pushesSettled, setPushSender } from "@/lib/mdm/push";
@@ -167,5 +168,16 @@ describe("410 Unregistered", () => {
     expect(deviceDetailJson(await getDeviceDetail(udid)).push).toMatchObject({ reachable: true, unreachableSince: null });
     await runPushJobs(new Date(Date.now() + 10 * DAY), SCHEDULE);
     expect(apns.seen).toHaveLength(2);
+  });
+});
+
+describe("configuration", () => {
+  it("defaults to 5 min, 1 h, daily and a daily keep-alive; both can be changed or switched off", () => {
+    const env = { PUBLIC_URL: "https://mdm.example.test" };
+    expect(loadConfig(env)).toMatchObject({ pushRetryScheduleMs: [5 * MIN, HOUR, DAY], pushKeepAliveMs: DAY });
+    expect(loadConfig({ ...env, PUSH_RETRY_SCHEDULE: "10m, 2h", PUSH_KEEPALIVE_INTERVAL: "12h" })).toMatchObject({ pushRetryScheduleMs: [10 * MIN, 2 * HOUR], pushKeepAliveMs: 12 * HOUR });
+    expect(loadConfig({ ...env, PUSH_RETRY_SCHEDULE: "off", PUSH_KEEPALIVE_INTERVAL: "off" })).toMatchObject({ pushRetryScheduleMs: [], pushKeepAliveMs: null });
+    for (const bad of ["5", "30s", "1w", "5m,,1h", "-1h"]) expect(() => loadConfig({ ...env, PUSH_RETRY_SCHEDULE: bad })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...env, PUSH_KEEPALIVE_INTERVAL: "daily" })).toThrow(/PUSH_KEEPALIVE_INTERVAL/);
   });
 });
