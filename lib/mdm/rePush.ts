@@ -49,7 +49,8 @@ export function rePushDueAt(d: Candidate, schedule: number[]): Date | null {
   return new Date((d.lastPushedAt?.getTime() ?? 0) + schedule[step]);
 }
 
-const reachable = { status: "ENROLLED" as const, pushToken: { not: null }, pushUnreachableAt: null };
+/** Enrolled (TokenUpdate done) or managed, with a live token. */
+const reachable = { status: { in: ["ENROLLED" as const, "MANAGED" as const] }, pushToken: { not: null }, pushUnreachableAt: null };
 const fields = { id: true, lastSeenAt: true, lastPushedAt: true, pushesUnanswered: true } as const;
 
 /** Devices with live commands whose next re-push is due at `now`. */

@@ -127,8 +127,11 @@ describe("keep-alive push", () => {
   it("pushes every enrolled device not heard from for a day, all over one HTTP/2 connection", async () => {
     const now = new Date();
     const silent = await Promise.all([1, 2, 3, 4, 5].map(() => enrolled(new Date(now.getTime() - 2 * DAY))));
+    // Managed (policies done) counts as enrolled too.
+    await t.client.device.update({ where: { id: silent[0].id }, data: { status: "MANAGED" } });
     const fresh = await enrolled(new Date(now.getTime() - HOUR));
     await t.client.device.create({ data: { identifier: "PENDING-1", status: "PENDING", pushToken: "ab".repeat(32), pushMagic: "M", topic: TOPIC } });
+    await t.client.device.create({ data: { identifier: "GONE-1", status: "UNENROLLED", pushToken: "cd".repeat(32), pushMagic: "M", topic: TOPIC, lastSeenAt: new Date(now.getTime() - 9 * DAY) } });
     const r = await runPushJobs(now, { retryScheduleMs: [], keepAliveMs: DAY });
     expect(r.keptAlive.every((o) => o.sent)).toBe(true);
     expect(pushedTokens().sort()).toEqual(silent.map((d) => d.token).sort());
