@@ -62,7 +62,7 @@ function int(v: asn1js.AsnType | undefined, fallback?: number): number {
   if (v === undefined && fallback !== undefined) return fallback;
   if (!(v instanceof asn1js.Integer)) throw new Pkcs12Error("malformed PKCS#12: expected an integer");
   const n = v.valueBlock.valueDec;
-  if (!Number.isSafeInteger(n) || n < 1 || n > 10_000_000) throw new Pkcs12Error("PKCS#12 iteration count out of range");
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1_000_000) throw new Pkcs12Error("PKCS#12 iteration count out of range");
   return n;
 }
 
