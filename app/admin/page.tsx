@@ -54,9 +54,16 @@ function PushCertificateStatus({ apns }: { apns: ApnsStatus }) {
     text = <>APNs push certificate valid until {formatUtc(apns.certificate.notAfter)} (warning {APNS_EXPIRY_WARNING_DAYS} days ahead).</>;
   }
   return (
-    <p role={tone === "ok" ? undefined : "alert"} data-testid="push-status" className={`rounded-md border px-3 py-2 text-sm ${alertTone[tone]}`}>
-      {text}
-    </p>
+    <div data-testid="push-status" className="space-y-2">
+      <p role={tone === "ok" ? undefined : "alert"} className={`rounded-md border px-3 py-2 text-sm ${alertTone[tone]}`}>
+        {text}
+      </p>
+      {apns.labSetting && !apns.labWithoutPush && (
+        <p role="alert" className={`rounded-md border px-3 py-2 text-sm ${alertTone.amber}`}>
+          Lab setting <code>ALLOW_ENROLL_WITHOUT_PUSH</code> is on. It has no effect while a push certificate is installed; remove it from the server&rsquo;s environment so enrollment is never allowed without push.
+        </p>
+      )}
+    </div>
   );
 }
 

@@ -145,7 +145,9 @@ export interface ApnsStatus {
   tokenAuth: boolean;
   /** The topic new enrollment profiles carry; null while enrollment is refused (no certificate). */
   topic: string | null;
-  /** ALLOW_ENROLL_WITHOUT_PUSH: profiles go out with a placeholder topic nobody can push to. */
+  /** The lab setting ALLOW_ENROLL_WITHOUT_PUSH is on (inert while a certificate is installed). */
+  labSetting: boolean;
+  /** ALLOW_ENROLL_WITHOUT_PUSH and no certificate: profiles go out with a placeholder topic nobody can push to. */
   labWithoutPush: boolean;
   expired: boolean;
   /** Expires within APNS_EXPIRY_WARNING_DAYS. */
@@ -172,6 +174,7 @@ export async function apnsStatus(now = new Date()): Promise<ApnsStatus> {
     certificate,
     tokenAuth: creds?.kind === "token",
     topic,
+    labSetting: config().allowEnrollWithoutPush,
     labWithoutPush: !certificate && config().allowEnrollWithoutPush,
     expired: certificate !== null && certificate.notAfter < now,
     expiresSoon: daysLeft !== null && daysLeft < APNS_EXPIRY_WARNING_DAYS,
