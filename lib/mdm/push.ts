@@ -61,6 +61,11 @@ async function currentSender(): Promise<PushSender | null> {
   return sender;
 }
 
+/** Whether pushes can go out at all (a certificate is installed, or a test sender is set). */
+export async function canPush(): Promise<boolean> {
+  return (await currentSender().catch(() => null)) !== null;
+}
+
 export interface PushOutcome {
   deviceId: string;
   sent: boolean;

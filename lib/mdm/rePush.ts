@@ -7,7 +7,7 @@
 import { config } from "../config";
 import { db } from "../db/client";
 import { log } from "../log/logger";
-import { pushDevices, type PushOutcome } from "./push";
+import { canPush, pushDevices, type PushOutcome } from "./push";
 
 /**
  * Commands the device still has to fetch or answer. Not NOT_NOW: a device that answered
@@ -91,6 +91,8 @@ export interface PushJobResult {
 
 /** One run: re-pushes first, then keep-alives for devices not already pushed in this run. */
 export async function runPushJobs(now: Date = new Date(), schedule: PushSchedule = configuredSchedule()): Promise<PushJobResult> {
+  // Without a certificate every push would be skipped: do not look for due devices each minute.
+  if (!(await canPush())) return { rePushed: [], keptAlive: [] };
   const retry = await dueRePushes(now, schedule.retryScheduleMs);
   const rePushed = retry.length ? await pushDevices(retry, { now }) : [];
   const done = new Set(retry);

@@ -114,6 +114,17 @@ describe("re-push with backoff", () => {
     expect(apns.seen).toHaveLength(2);
   });
 
+  it("pushes work queued before a push certificate existed once there is one", async () => {
+    setPushSender(null); // no certificate in this database
+    const d = await enrolled(new Date(Date.now() - HOUR));
+    await enqueueCommand(d.id, "DeviceInformation", { Queries: ["DeviceName"] });
+    await pushesSettled();
+    expect(await runPushJobs(new Date(), SCHEDULE)).toEqual({ rePushed: [], keptAlive: [] });
+    setPushSender(client);
+    await runPushJobs(new Date(), SCHEDULE);
+    expect(pushedTokens()).toEqual([d.token]);
+  });
+
   it("can be switched off", async () => {
     const d = await enrolled(new Date(Date.now() - HOUR));
     await enqueueCommand(d.id, "DeviceInformation", { Queries: ["DeviceName"] });
