@@ -9,7 +9,7 @@ import { AppError } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import { recordAccountEnrollment } from "../mdm/accountEnrollments";
-import { currentMdmTopic } from "../mdm/endpoints";
+import { enrollmentTopic } from "../mdm/endpoints";
 import { mdmUrlsFor } from "../mdm/enrollmentRef";
 import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../plist/plist";
 import { getProfileTrust } from "../pki/trust";
@@ -126,6 +126,11 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
     return plain(400, `Bad enrollment request: ${msg}\n`);
   }
   const device = `${info.product} ${info.version}${info.language ? ` ${info.language}` : ""}${info.signer ? `, signed by ${info.signer}` : ", unsigned"}`;
+  const topic = await enrollmentTopic();
+  if (topic === null) {
+    await writeEnrollmentLog({ step: "adde.enroll", outcome: "ERROR", reason: "push_not_configured", message: `enrollment (${version}) from ${device} refused: no APNs certificate, so the device could never be woken`, remoteAddr });
+    return plain(503, "This server is not ready to enroll devices: the administrator must add an APNs certificate.\n", { "retry-after": "3600" });
+  }
   const settings = await getAddeSettings();
   const challenge = async (reason: ReasonCode | null, message: string, status = 401, extra: Record<string, string> = {}) => {
     await writeEnrollmentLog({ step: "adde.enroll", outcome: reason ? "ERROR" : "OK", reason, message, remoteAddr });
@@ -149,7 +154,7 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
     return plain(403, "This sign-in is for another kind of enrollment.\n");
   }
   try {
-    const profile = await buildProfileFor(verdict.userId, version, info);
+    const profile = await buildProfileFor(verdict.userId, version, info, topic);
     await writeEnrollmentLog({
       step: "adde.profile",
       outcome: "OK",
@@ -210,7 +215,7 @@ async function identityFor(user: { id: string; identifier: string }, managedAppl
   };
 }
 
-async function buildProfileFor(userId: string, version: EnrollmentVersion, info: EnrollRequestInfo): Promise<{ signed: Uint8Array; managedAppleId: string }> {
+async function buildProfileFor(userId: string, version: EnrollmentVersion, info: EnrollRequestInfo, topic: string): Promise<{ signed: Uint8Array; managedAppleId: string }> {
   const user = await db().user.findUniqueOrThrow({ where: { id: userId } });
   const managedAppleId = managedAppleIdFor(user);
   const trust = await getProfileTrust();
@@ -227,7 +232,7 @@ async function buildProfileFor(userId: string, version: EnrollmentVersion, info:
     identity,
     mdm: {
       ...mdmUrlsFor({ kind: "account", enrollmentId: accountEnrollmentId }),
-      topic: await currentMdmTopic(),
+      topic,
       // User enrollment has Apple's fixed rights; the key must be absent (seed 003 step 13).
       accessRights: isDevice ? ACCESS_RIGHTS_ALL : undefined,
       signMessage: true,

@@ -6,7 +6,7 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log, maskSecret } from "../log/logger";
 import { REASONS } from "../log/reasons";
 import { getProfileTrust } from "../pki/trust";
-import { currentMdmTopic } from "../mdm/endpoints";
+import { enrollmentTopic } from "../mdm/endpoints";
 import { mdmUrlsFor } from "../mdm/enrollmentRef";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
 import { otaIdentity } from "./otaIdentity";
@@ -26,12 +26,12 @@ export const OTA_SERVER_CAPABILITIES: ServerCapability[] = ["com.apple.mdm.boots
 
 export type EnrollLinkVerdict =
   | { ok: true; tokenId: string; tokenName: string; organization: string; expiresAt: Date | null; usesLeft: number | null }
-  | { ok: false; reason: TokenReason };
+  | { ok: false; reason: TokenReason | "push_not_configured" };
 
 export type ProfileDownload =
   | { ok: true; body: Uint8Array; filename: string; contentType: typeof PROFILE_CONTENT_TYPE; tokenId: string }
   | { ok: false; reason: TokenReason; status: number }
-  | { ok: false; reason: "server_error"; status: 503 };
+  | { ok: false; reason: "server_error" | "push_not_configured"; status: 503 };
 
 /** HTTP status of a refused profile download, per reason. */
 export const REASON_STATUS: Record<TokenReason, number> = {
@@ -61,12 +61,20 @@ async function logRejection(step: string, reason: TokenReason, jwt: string | nul
   });
 }
 
+async function logPushNotReady(step: string, tokenId: string, ctx: OtaContext): Promise<void> {
+  await writeEnrollmentLog({ step, outcome: "ERROR", reason: "push_not_configured", message: `Enrollment refused: ${REASONS.push_not_configured.title} (no APNs certificate)`, tokenId, remoteAddr: ctx.remoteAddr ?? null });
+}
+
 /** The enroll page's verdict for a link; logs "ota.verify". Consumes nothing. */
 export async function checkEnrollmentLink(jwt: string | null | undefined, ctx: OtaContext = {}): Promise<EnrollLinkVerdict> {
   const v = await verifyEnrollmentToken(jwt);
   if (!v.ok) {
     await logRejection("ota.verify", v.reason, jwt, v.tokenId, ctx, "Enrollment link rejected");
     return { ok: false, reason: v.reason };
+  }
+  if ((await enrollmentTopic()) === null) {
+    await logPushNotReady("ota.verify", v.tokenId, ctx);
+    return { ok: false, reason: "push_not_configured" };
   }
   await writeEnrollmentLog({ step: "ota.verify", outcome: "OK", message: `Enrollment token "${v.token.name}" verified (enroll page opened)`, tokenId: v.tokenId, remoteAddr: ctx.remoteAddr ?? null });
   return {
@@ -91,6 +99,12 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
     return { ok: false, reason: v.reason, status: REASON_STATUS[v.reason] };
   }
   const { token, tokenId } = v;
+  // Checked before a use is taken, so the link still works once the certificate is added.
+  const topic = await enrollmentTopic();
+  if (topic === null) {
+    await logPushNotReady("ota.profile", tokenId, ctx);
+    return { ok: false, reason: "push_not_configured", status: 503 };
+  }
   if (!(await consumeEnrollmentUse(tokenId))) {
     // Verified a moment ago: something changed in between (used up by a concurrent download, revoked, expired).
     const again = await verifyEnrollmentToken(jwt);
@@ -120,7 +134,7 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
       mdm: {
         // The token travels in the URLs too, so the link survives challenge types that carry none (STATIC).
         ...mdmUrlsFor({ kind: "token", tokenId }),
-        topic: await currentMdmTopic(),
+        topic,
         accessRights: ACCESS_RIGHTS_ALL,
         signMessage: true,
         checkOutWhenRemoved: true,

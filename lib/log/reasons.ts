@@ -177,6 +177,16 @@ export const REASONS = {
     title: "Unknown check-in message type",
     fix: "The device sent a MessageType this server does not support.",
   },
+  push_not_configured: {
+    title: "This server is not ready to enroll devices",
+    userMessage: "This server is not ready to enroll devices: the administrator must add an APNs certificate first.",
+    userFix: "Tell your IT team; try this link again once they have set it up. Nothing was used up.",
+    fix: "Add the APNs push certificate in Settings → APNs push certificate (step by step in docs/mdm.md, Push). For a lab without push only, set ALLOW_ENROLL_WITHOUT_PUSH=true (devices enrolled so must enroll again later).",
+  },
+  push_unreachable: {
+    title: "Device not reachable by push",
+    fix: "APNs answered Unregistered or BadDeviceToken: the device was erased, removed its MDM profile, or its push token belongs to another topic (a push certificate replaced with one of another topic). It is not pushed again until it sends a new TokenUpdate; if it was wiped or the topic changed, enroll it again.",
+  },
   push_failed: {
     title: "Push notification failed",
     fix: "APNs rejected or could not be reached. Check the APNs certificate (Settings) and outbound connectivity.",

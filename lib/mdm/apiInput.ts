@@ -2,6 +2,7 @@
 // profile uploads), with 400s that say what is wrong.
 import { AppError, badRequest } from "../errors";
 import { LIMITS, readBody, readJson } from "../http/body";
+import type { ActionInput } from "./deviceActions";
 import type { PolicyInput } from "./policies";
 
 const invalid = (message: string) => new AppError(400, "invalid_policy", message);
@@ -98,4 +99,29 @@ export function policyOrderFromJson(raw: unknown): string[] {
     throw new AppError(400, "invalid_order", "orderedIds must be an array of policy ids");
   }
   return raw.orderedIds as string[];
+}
+
+/** An action's options from JSON (an empty body means none): { message, phoneNumber, footnote, pin, returnToService, deviceName }. */
+export async function readActionInput(request: Request): Promise<ActionInput> {
+  const bytes = await readBody(request, LIMITS.json);
+  if (bytes.length === 0) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw badRequest("invalid_json", "request body is not valid JSON");
+  }
+  if (!isRecord(raw)) throw badRequest("invalid_action", "body must be a JSON object");
+  const out: ActionInput = {};
+  for (const k of ["message", "phoneNumber", "footnote", "pin", "deviceName"] as const) {
+    const v = raw[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string") throw badRequest("invalid_action", `${k} must be a string`);
+    out[k] = v;
+  }
+  if (raw.returnToService !== undefined) {
+    if (typeof raw.returnToService !== "boolean") throw badRequest("invalid_action", "returnToService must be a boolean");
+    out.returnToService = raw.returnToService;
+  }
+  return out;
 }

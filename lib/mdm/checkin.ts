@@ -189,6 +189,8 @@ async function tokenUpdate(ctx: Ctx, device: Device): Promise<MdmResponse> {
       pushToken: Buffer.from(token).toString("hex"),
       pushMagic: dict.PushMagic as string,
       topic: dict.Topic as string,
+      // A fresh token is reachable again, whatever APNs said about the old one.
+      pushUnreachableAt: null,
       ...(unlock ? { unlockTokenEnc: unlock } : {}),
       lastSeenAt: new Date(),
     },
