@@ -3,6 +3,7 @@
 // instances are settled by the primary key: the loser re-reads the winner's key.
 import { db, isUniqueViolation } from "../db/client";
 import { seal, unseal } from "./sealed";
+import { announceToPeers, onPeerAnnouncement } from "../cluster/peers";
 
 export interface ServerKeyMaterial {
   name: string;
@@ -20,6 +21,8 @@ export interface NewServerKey {
 }
 
 const cache = new Map<string, ServerKeyMaterial>();
+// Another worker of this cluster replaced a key: read it from the database next time.
+onPeerAnnouncement("server-key", (name) => cache.delete(name));
 
 function fromRow(row: { name: string; algorithm: string; publicPem: string; encryptedKey: string; certPem: string | null }): ServerKeyMaterial {
   return {
@@ -74,6 +77,7 @@ export async function putServerKey(name: string, key: NewServerKey): Promise<Ser
   };
   await db().serverKey.upsert({ where: { name }, create: { name, ...data }, update: data });
   cache.delete(name);
+  announceToPeers("server-key", name);
   return (await loadServerKey(name))!;
 }
 
