@@ -35,6 +35,8 @@ const OPS = new Set((process.env.BENCH_OPS ?? "idle,command,checkin,scep,ota,api
 const CHALLENGE = "bench-static-challenge-0123456789";
 const SECRET = "bench-master-secret-0123456789abcdef";
 const publicUrl = `http://127.0.0.1:${PORT}`;
+const profileDir = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : null;
+if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
 
 // The bench process reads and seeds the same database as the server (lib/ set up below).
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "enroll-bench-server-"));
@@ -82,8 +84,11 @@ async function measureOp(server: RunningServer, client: LoadClient, operation: s
   client.reset();
   const cpu0 = treeCpuMs(server.pid);
   const t0 = performance.now();
+  const mono0 = process.hrtime.bigint();
   const { ops, latencies } = await run();
   const wall = performance.now() - t0;
+  // The operation's time window on the monotonic clock V8's profiles use (bench/profileTop.ts --window).
+  if (profileDir) fs.appendFileSync(path.join(profileDir, "windows.jsonl"), JSON.stringify({ operation, startUs: Number(mono0 / 1000n), endUs: Number(process.hrtime.bigint() / 1000n) }) + "\n");
   const cpu = treeCpuMs(server.pid) - cpu0;
   const rss = treeRssMb(server.pid);
   const lat = [...(latencies ?? client.latencies)].sort((a, b) => a - b);
@@ -122,6 +127,8 @@ async function scepKeys(count: number): Promise<string[]> {
   );
 }
 
+let enrollmentSerial = 0; // a new subject each run: scepserver refuses a second certificate for a CN
+
 /** `count` enrollments with micromdm's scepclient (GetCACaps, GetCACert, PKIOperation each), `concurrency` at a time. */
 async function scepclientRuns(url: string, keys: string[], outDir: string): Promise<{ ops: number; latencies: number[] }> {
   fs.mkdirSync(outDir, { recursive: true });
@@ -140,7 +147,7 @@ async function scepclientRuns(url: string, keys: string[], outDir: string): Prom
         fs.writeFileSync(path.join(cwd, "key.pem"), keys[i]);
         const cert = path.join(cwd, "cert.pem");
         const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-          const child = spawn("scepclient", ["-server-url", url, "-private-key", "key.pem", "-certificate", cert, "-challenge", CHALLENGE, "-cn", `bench-${i}`], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+          const child = spawn("scepclient", ["-server-url", url, "-private-key", "key.pem", "-certificate", cert, "-challenge", CHALLENGE, "-cn", `bench-${process.pid}-${enrollmentSerial++}`], { cwd, stdio: ["ignore", "pipe", "pipe"] });
           let out = "";
           child.stdout.on("data", (b: Buffer) => (out += b));
           child.stderr.on("data", (b: Buffer) => (out += b));
@@ -334,9 +341,9 @@ async function benchDatabase(kind: BenchDb["kind"]): Promise<void> {
   }
   const env: Record<string, string> = { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, MDM_SECRET: SECRET, PUBLIC_URL: publicUrl, LOG_LEVEL: "warn" };
   if (process.env.BENCH_WORKERS) env.WORKERS = process.env.BENCH_WORKERS;
-  if (process.env.BENCH_PROFILE) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE, kind)}`;
+  const nodeArgs = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE, kind)}`] : [];
   process.stdout.write(`\n== ${kind}: starting the server (npm start; WORKERS=${env.WORKERS ?? "default: one per core"})\n`);
-  const server = await startServer(env, { port: PORT, log: (l) => /error|warn|could not|ready/i.test(l) && process.stdout.write(`  server: ${l}\n`) });
+  const server = await startServer(env, { port: PORT, nodeArgs, log: (l) => /error|warn|could not|ready/i.test(l) && process.stdout.write(`  server: ${l}\n`) });
   const dbClient = createClient(databaseUrl);
   setDb(databaseUrl, dbClient);
   clearServerKeyCache(); // each database has its own CA and keys

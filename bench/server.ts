@@ -12,9 +12,10 @@ export interface RunningServer {
 
 const root = path.resolve(import.meta.dirname, "..");
 
-export async function startServer(env: Record<string, string>, opts: { port: number; log?: (line: string) => void }): Promise<RunningServer> {
+/** nodeArgs: e.g. --cpu-prof flags, which start.ts hands on to the server and its workers. */
+export async function startServer(env: Record<string, string>, opts: { port: number; nodeArgs?: string[]; log?: (line: string) => void }): Promise<RunningServer> {
   const url = `http://127.0.0.1:${opts.port}`;
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/start.ts")], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", path.join(root, "scripts/start.ts")], {
     cwd: root,
     env: { ...process.env, NODE_ENV: "production", PORT: String(opts.port), HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
