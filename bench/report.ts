@@ -11,6 +11,8 @@ export interface ProcStat {
   ppid: number;
   /** utime + stime + cutime + cstime: this process and its reaped children, in ms. */
   cpuMs: number;
+  /** Of which in the kernel (stime + cstime), ms. */
+  systemMs: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export function parseProcStat(line: string): ProcStat {
   const f = line.slice(close + 2).split(" ");
   const n = (field: number) => Number(f[field - 3]);
   const ticks = n(14) + n(15) + n(16) + n(17);
-  return { pid, ppid: n(4), cpuMs: (ticks * 1000) / CLOCK_TICKS };
+  return { pid, ppid: n(4), cpuMs: (ticks * 1000) / CLOCK_TICKS, systemMs: ((n(15) + n(17)) * 1000) / CLOCK_TICKS };
 }
 
 function readStat(pid: number, procRoot: string): ProcStat | null {

@@ -15,8 +15,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { seedDevices, seededUdid, type BenchDb } from "./helpers";
-import { LoadClient, expectStatus } from "./load";
-import { formatTable, percentile, treeCpuMs, treeRssMb, type Row } from "./report";
+import { LoadClient, expectStatus, type LoadRequest } from "./load";
+import { formatTable, percentile, processTree, treeCpuMs, treeRssMb, type Row } from "./report";
 import { startServer, type RunningServer } from "./server";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
@@ -82,6 +82,7 @@ const put = (route: string, s: Signed, type: string) => ({ method: "PUT" as cons
 /** Measures one operation: server CPU and wall time around `run`, which returns how many operations it did. */
 async function measureOp(server: RunningServer, client: LoadClient, operation: string, run: () => Promise<{ ops: number; latencies?: number[] }>, note?: string): Promise<Row> {
   client.reset();
+  const before = new Map(processTree(server.pid).map((p) => [p.pid, p]));
   const cpu0 = treeCpuMs(server.pid);
   const t0 = performance.now();
   const mono0 = process.hrtime.bigint();
@@ -90,10 +91,12 @@ async function measureOp(server: RunningServer, client: LoadClient, operation: s
   // The operation's time window on the monotonic clock V8's profiles use (bench/profileTop.ts --window).
   if (profileDir) fs.appendFileSync(path.join(profileDir, "windows.jsonl"), JSON.stringify({ operation, startUs: Number(mono0 / 1000n), endUs: Number(process.hrtime.bigint() / 1000n) }) + "\n");
   const cpu = treeCpuMs(server.pid) - cpu0;
+  const after = processTree(server.pid);
+  const perProcess = after.map((p) => `${p.pid}: ${(p.cpuMs - (before.get(p.pid)?.cpuMs ?? 0)).toFixed(0)} ms (${(p.systemMs - (before.get(p.pid)?.systemMs ?? 0)).toFixed(0)} kernel)`);
   const rss = treeRssMb(server.pid);
   const lat = [...(latencies ?? client.latencies)].sort((a, b) => a - b);
   const row: Row = { operation, perSecond: (ops * 1000) / wall, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuMs: cpu / ops, rssMaxMb: Math.max(...rss), rssTotalMb: rss.reduce((a, b) => a + b, 0), note };
-  process.stdout.write(`  ${operation}: ${ops} ops in ${(wall / 1000).toFixed(1)} s, ${row.cpuMs.toFixed(2)} ms server CPU each\n`);
+  process.stdout.write(`  ${operation}: ${ops} ops in ${(wall / 1000).toFixed(1)} s, ${row.cpuMs.toFixed(2)} ms server CPU each; by process ${perProcess.join(", ")}\n`);
   return row;
 }
 
@@ -142,8 +145,7 @@ async function scepclientRuns(url: string, keys: string[], outDir: string): Prom
         const t = performance.now();
         // scepclient writes csr.pem into its working directory and signs with a key read next
         // to it (a key file elsewhere makes its request fail to verify): one directory each.
-        const cwd = path.join(outDir, `run-${i}`);
-        fs.mkdirSync(cwd);
+        const cwd = fs.mkdtempSync(path.join(outDir, `run-${i}-`));
         fs.writeFileSync(path.join(cwd, "key.pem"), keys[i]);
         const cert = path.join(cwd, "cert.pem");
         const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
@@ -183,7 +185,7 @@ async function runOperations(server: RunningServer, client: LoadClient, s: Setup
   const rows: Row[] = [];
   const { devices } = s;
   // Warm-up: every worker gets requests of each kind before the clock starts.
-  for (let i = 0; i < 3; i++) await client.drive(SIMS, async (c) => void (await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE), false)));
+  for (let i = 0; i < 10; i++) await client.drive(SIMS, async (c) => void (await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE), false)));
 
   if (OPS.has("idle")) rows.push(
     await measureOp(server, client, `Idle poll, empty queue (${SIMS} devices, ${SIMS} concurrent)`, async () => {
@@ -206,57 +208,71 @@ async function runOperations(server: RunningServer, client: LoadClient, s: Setup
   return rows;
 }
 
-async function commandRow(server: RunningServer, client: LoadClient, devices: BenchDevice[]): Promise<Row> {
+// Every operation runs a short unrecorded round first: each worker compiles and loads the
+// route, the queries and the crypto it needs before the clock starts.
+
+/** Queues `perDevice` commands per device and signs their acknowledgements; the returned run delivers and acknowledges them all. */
+async function prepareCommands(client: LoadClient, devices: BenchDevice[], perDevice: number, record: boolean): Promise<() => Promise<number>> {
   const acks = new Map<string, Signed>();
   for (const d of devices) {
-    const uuids = await enqueueCommands(d.deviceId, Array.from({ length: COMMANDS }, () => ({ requestType: "ProfileList" })), { push: false });
+    const uuids = await enqueueCommands(d.deviceId, Array.from({ length: perDevice }, () => ({ requestType: "ProfileList" })), { push: false });
     for (const uuid of uuids) acks.set(uuid, await signed(d.sim, { UDID: d.sim.udid, Status: "Acknowledged", CommandUUID: uuid, ProfileList: [] }));
   }
-  return measureOp(
-      server,
-      client,
-      "Command delivered + Acknowledged",
-      async () => {
-        let handled = 0;
-        await client.drive(SIMS, async (c) => {
-          let r = expectStatus(await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE)), 200, "poll");
-          while (r.body.length) {
-            const uuid = /<key>CommandUUID<\/key>\s*<string>([^<]+)<\/string>/.exec(r.body.toString())?.[1] ?? "";
-            const ack = acks.get(uuid);
-            if (!ack) throw new Error(`unexpected command ${uuid}`);
-            r = expectStatus(await client.request(put("/mdm/connect", ack, MDM_TYPE)), 200, "Acknowledged");
-            handled++;
-          }
-        });
-        if (handled !== SIMS * COMMANDS) throw new Error(`${handled} of ${SIMS * COMMANDS} commands delivered`);
-        return { ops: handled };
-      },
-      "2 requests per op",
-  );
+  return async () => {
+    let handled = 0;
+    await client.drive(SIMS, async (c) => {
+      let r = expectStatus(await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE), record), 200, "poll");
+      while (r.body.length) {
+        const uuid = /<key>CommandUUID<\/key>\s*<string>([^<]+)<\/string>/.exec(r.body.toString())?.[1] ?? "";
+        const ack = acks.get(uuid);
+        if (!ack) throw new Error(`unexpected command ${uuid}`);
+        r = expectStatus(await client.request(put("/mdm/connect", ack, MDM_TYPE), record), 200, "Acknowledged");
+        handled++;
+      }
+    });
+    if (handled !== SIMS * perDevice) throw new Error(`${handled} of ${SIMS * perDevice} commands delivered`);
+    return handled;
+  };
+}
+
+async function commandRow(server: RunningServer, client: LoadClient, devices: BenchDevice[]): Promise<Row> {
+  await (await prepareCommands(client, devices, 2, false))();
+  const run = await prepareCommands(client, devices, COMMANDS, true); // queued and signed before the clock starts
+  return measureOp(server, client, "Command delivered + Acknowledged", async () => ({ ops: await run() }), "2 requests per op");
 }
 
 async function checkinRows(server: RunningServer, client: LoadClient, devices: BenchDevice[]): Promise<Row[]> {
   const rows: Row[] = [];
   for (const kind of ["authenticate", "tokenUpdate"] as const) {
+    const round = (count: number, record: boolean) =>
+      client.drive(SIMS, async (c) => {
+        for (let i = 0; i < count; i++) expectStatus(await client.request(put("/mdm/checkin", devices[c][kind], CHECKIN_TYPE), record), 200, kind);
+      });
+    await round(2, false);
     rows.push(
       await measureOp(server, client, `Signed ${kind === "authenticate" ? "Authenticate (re-enrollment)" : "TokenUpdate"}`, async () => {
-        await client.drive(SIMS, async (c) => {
-          for (let i = 0; i < CHECKINS; i++) expectStatus(await client.request(put("/mdm/checkin", devices[c][kind], CHECKIN_TYPE)), 200, kind);
-        });
+        await round(CHECKINS, true);
         return { ops: SIMS * CHECKINS };
       }),
     );
   }
-
   return rows;
+}
+
+/** `count` GETs, HTTP_CONCURRENCY at a time, each answered 200. */
+async function getRound(client: LoadClient, what: string, req: LoadRequest, count: number, record: boolean): Promise<void> {
+  let next = 0;
+  await client.drive(HTTP_CONCURRENCY, async () => {
+    while (next++ < count) expectStatus(await client.request(req, record), 200, what);
+  });
 }
 
 async function scepRows(server: RunningServer, client: LoadClient, scepUrl: string, size: number, withScepserver: boolean): Promise<Row[]> {
   const rows: Row[] = [];
-  const keys = await scepKeys(SCEP_ENROLLMENTS + 2);
-  await scepclientRuns(scepUrl, keys.slice(0, 2), path.join(workDir, `warm-${size}`));
+  const keys = await scepKeys(SCEP_ENROLLMENTS + 4);
+  await scepclientRuns(scepUrl, keys.slice(0, 4), path.join(workDir, `warm-${size}`));
   rows.push(
-    await measureOp(server, client, `SCEP enrollment, scepclient (${SCEP_CONCURRENCY} at a time)`, () => scepclientRuns(scepUrl, keys.slice(2), path.join(workDir, `certs-${size}`)), "3 requests per op; latency = whole scepclient run"),
+    await measureOp(server, client, `SCEP enrollment, scepclient (${SCEP_CONCURRENCY} at a time)`, () => scepclientRuns(scepUrl, keys.slice(4), path.join(workDir, `certs-${size}`)), "3 requests per op; latency = whole scepclient run"),
   );
   if (withScepserver) {
     const row = await scepserverRow(path.join(workDir, `scepserver-${size}`));
@@ -266,27 +282,21 @@ async function scepRows(server: RunningServer, client: LoadClient, scepUrl: stri
 }
 
 async function otaRow(server: RunningServer, client: LoadClient, otaPath: string): Promise<Row> {
-  await client.request({ method: "GET", path: otaPath }, false);
+  const req: LoadRequest = { method: "GET", path: otaPath };
+  await getRound(client, "profile download", req, 20, false);
   return measureOp(server, client, `OTA profile download (${HTTP_CONCURRENCY} concurrent)`, async () => {
-      let next = 0;
-      await client.drive(HTTP_CONCURRENCY, async () => {
-        while (next++ < OTA_DOWNLOADS) expectStatus(await client.request({ method: "GET", path: otaPath }), 200, "profile download");
-      });
-      return { ops: OTA_DOWNLOADS };
-    });
+    await getRound(client, "profile download", req, OTA_DOWNLOADS, true);
+    return { ops: OTA_DOWNLOADS };
+  });
 }
 
 async function apiRow(server: RunningServer, client: LoadClient, apiKey: string): Promise<Row> {
-  const listPath = "/api/v1/devices?status=MANAGED&platform=iOS&limit=50";
-  const auth = { authorization: `Bearer ${apiKey}` };
-  await client.request({ method: "GET", path: listPath, headers: auth }, false);
+  const req: LoadRequest = { method: "GET", path: "/api/v1/devices?status=MANAGED&platform=iOS&limit=50", headers: { authorization: `Bearer ${apiKey}` } };
+  await getRound(client, "devices list", req, 8, false);
   return measureOp(server, client, `Devices API list, first page, filtered (${HTTP_CONCURRENCY} concurrent)`, async () => {
-      let next = 0;
-      await client.drive(HTTP_CONCURRENCY, async () => {
-        while (next++ < API_LISTS) expectStatus(await client.request({ method: "GET", path: listPath, headers: auth }), 200, "devices list");
-      });
-      return { ops: API_LISTS };
-    });
+    await getRound(client, "devices list", req, API_LISTS, true);
+    return { ops: API_LISTS };
+  });
 }
 
 /** micromdm's scepserver on this machine under the same scepclient load, its CPU from /proc too. */
@@ -309,11 +319,11 @@ async function scepserverRow(dir: string): Promise<Row | null> {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    const keys = await scepKeys(SCEP_ENROLLMENTS + 2);
-    await scepclientRuns(url, keys.slice(0, 2), path.join(dir, "warm"));
+    const keys = await scepKeys(SCEP_ENROLLMENTS + 4);
+    await scepclientRuns(url, keys.slice(0, 4), path.join(dir, "warm"));
     const fake = { url, pid: child.pid!, stop: async () => undefined };
     const client = new LoadClient(url, 1);
-    const row = await measureOp(fake, client, `SCEP enrollment, micromdm scepserver (same load)`, () => scepclientRuns(url, keys.slice(2), path.join(dir, "certs")), "for comparison");
+    const row = await measureOp(fake, client, `SCEP enrollment, micromdm scepserver (same load)`, () => scepclientRuns(url, keys.slice(4), path.join(dir, "certs")), "for comparison");
     client.close();
     return row;
   } finally {

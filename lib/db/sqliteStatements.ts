@@ -30,13 +30,21 @@ export function reusePreparedStatements(db: Database.Database, max = 500): void 
     cache.set(sql, stmt);
     return stmt;
   };
+  // A statement's result columns are fixed by its SQL (Prisma names every column it selects),
+  // and reading them is a native call that builds new objects each time: read once.
+  const columns = new WeakMap<Statement, Database.ColumnDefinition[]>();
+  const columnsOf = (stmt: Statement) => {
+    let c = columns.get(stmt);
+    if (!c) columns.set(stmt, (c = stmt.columns()));
+    return c;
+  };
   const replacement = (sql: string) => {
     const stmt = cached(sql);
     return {
       bind: (args: unknown[]): BoundUse => ({
         reader: stmt.reader,
         run: () => stmt.run(...args),
-        columns: () => stmt.columns(),
+        columns: () => columnsOf(stmt),
         raw: () => ({ all: () => stmt.raw(true).all(...args) }),
       }),
       // Used without bind (the adapter's BEGIN): as the statement itself would be.

@@ -88,6 +88,15 @@ function loadIndex(category: Category): Map<string, SchemaFile[]> {
   return index;
 }
 
+/**
+ * Loads every schema folder now (server start) instead of on the first device message that
+ * needs one: parsing the YAML takes the better part of a second, which the first check-in
+ * or command result of each worker would otherwise wait for.
+ */
+export function preloadAppleSchemas(): void {
+  for (const category of ["profiles", "checkin", "commands"] as const) loadIndex(category);
+}
+
 /** The schema files for a payload type (several for com.apple.MCX and extensiblesso). */
 export function profileSchemas(payloadType: string): SchemaFile[] {
   return loadIndex("profiles").get(payloadType) ?? [];

@@ -20,7 +20,10 @@ export interface NewServerKey {
   certPem?: string | null;
 }
 
-const cache = new Map<string, ServerKeyMaterial>();
+// Absent keys are cached too (null): the RA's ".previous" key is looked up on every SCEP
+// request and usually does not exist. Creating or replacing a key clears its entry here and
+// in the other workers.
+const cache = new Map<string, ServerKeyMaterial | null>();
 // Another worker of this cluster replaced a key: read it from the database next time.
 onPeerAnnouncement("server-key", (name) => cache.delete(name));
 
@@ -36,9 +39,12 @@ function fromRow(row: { name: string; algorithm: string; publicPem: string; encr
 
 export async function loadServerKey(name: string): Promise<ServerKeyMaterial | null> {
   const hit = cache.get(name);
-  if (hit) return hit;
+  if (hit !== undefined) return hit;
   const row = await db().serverKey.findUnique({ where: { name } });
-  if (!row) return null;
+  if (!row) {
+    cache.set(name, null);
+    return null;
+  }
   const material = fromRow(row);
   cache.set(name, material);
   return material;
@@ -58,6 +64,7 @@ export async function getOrCreateServerKey(name: string, create: () => Promise<N
         encryptedKey: seal(fresh.privatePem, `serverkey:${name}`),
       },
     });
+    announceToPeers("server-key", name);
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
   }

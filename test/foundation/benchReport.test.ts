@@ -26,7 +26,7 @@ function fakeProc(procs: { pid: number; comm: string; ppid: number; ticks: numbe
 describe("bench /proc reader", () => {
   it("reads a stat line whose command name holds spaces and parentheses", () => {
     const s = parseProcStat(statLine(4242, "node (worker) 2", 17, [150, 50, 30, 20]));
-    expect(s).toEqual({ pid: 4242, ppid: 17, cpuMs: 2500 });
+    expect(s).toEqual({ pid: 4242, ppid: 17, cpuMs: 2500, systemMs: 700 });
   });
 
   it("sums CPU time and lists memory over a process and its descendants only", () => {
