@@ -16,38 +16,40 @@ export interface LoadRequest {
 }
 
 export class LoadClient {
-  private agent: http.Agent;
+  /** One keep-alive connection per lane (a simulated device keeps its own connection). */
+  private agents: http.Agent[];
   readonly latencies: number[] = [];
 
   constructor(
     private readonly baseUrl: string,
-    private readonly concurrency: number,
+    private readonly lanes: number,
   ) {
-    this.agent = this.newAgent();
+    this.agents = this.newAgents();
   }
 
-  private newAgent(): http.Agent {
-    return new http.Agent({ keepAlive: true, maxSockets: this.concurrency, maxFreeSockets: this.concurrency });
+  private newAgents(): http.Agent[] {
+    return Array.from({ length: this.lanes }, () => new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 }));
   }
 
-  /** Sends one request; its latency is recorded unless `record` is false (warm-up, set-up). */
-  async request(req: LoadRequest, record = true): Promise<LoadResponse> {
+  /** Sends one request on the lane's connection; its latency is recorded unless `record` is false (warm-up, set-up). */
+  async request(req: LoadRequest, record = true, lane = 0): Promise<LoadResponse> {
+    const agent = this.agents[lane % this.agents.length];
     try {
-      return await this.send(req, record);
+      return await this.send(req, record, agent);
     } catch (err) {
       // The server closed an idle keep-alive socket just as it was reused: send again once.
-      if ((err as { reusedSocket?: boolean }).reusedSocket) return this.send(req, record);
+      if ((err as { reusedSocket?: boolean }).reusedSocket) return this.send(req, record, agent);
       throw err;
     }
   }
 
-  private send(req: LoadRequest, record: boolean): Promise<LoadResponse> {
+  private send(req: LoadRequest, record: boolean, agent: http.Agent): Promise<LoadResponse> {
     const url = new URL(req.path, this.baseUrl);
     const headers: Record<string, string | number> = { ...(req.headers ?? {}) };
     if (req.body) headers["content-length"] = req.body.length;
     const started = performance.now();
     return new Promise((resolve, reject) => {
-      const r = http.request({ agent: this.agent, host: url.hostname, port: url.port, method: req.method, path: url.pathname + url.search, headers }, (res) => {
+      const r = http.request({ agent, host: url.hostname, port: url.port, method: req.method, path: url.pathname + url.search, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
@@ -62,7 +64,7 @@ export class LoadClient {
     });
   }
 
-  /** Runs `clients` loops at once (each its own sequence of requests) and returns the wall time in ms. */
+  /** Runs `clients` loops at once (each its own sequence of requests, on lane = its index) and returns the wall time in ms. */
   async drive(clients: number, loop: (client: number) => Promise<void>): Promise<number> {
     const t0 = performance.now();
     await Promise.all(Array.from({ length: clients }, (_, i) => loop(i)));
@@ -72,12 +74,12 @@ export class LoadClient {
   /** Forgets the latencies and opens new connections (idle ones may have been closed by the server). */
   reset(): void {
     this.latencies.length = 0;
-    this.agent.destroy();
-    this.agent = this.newAgent();
+    for (const a of this.agents) a.destroy();
+    this.agents = this.newAgents();
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const a of this.agents) a.destroy();
   }
 }
 

@@ -185,13 +185,13 @@ async function runOperations(server: RunningServer, client: LoadClient, s: Setup
   const rows: Row[] = [];
   const { devices } = s;
   // Warm-up: every worker gets requests of each kind before the clock starts.
-  for (let i = 0; i < 10; i++) await client.drive(SIMS, async (c) => void (await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE), false)));
+  for (let i = 0; i < 10; i++) await client.drive(SIMS, async (c) => void (await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE), false, c)));
 
   if (OPS.has("idle")) rows.push(
     await measureOp(server, client, `Idle poll, empty queue (${SIMS} devices, ${SIMS} concurrent)`, async () => {
       await client.drive(SIMS, async (c) => {
         for (let i = 0; i < IDLE_POLLS; i++) {
-          const r = expectStatus(await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE)), 200, "Idle poll");
+          const r = expectStatus(await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE), true, c), 200, "Idle poll");
           if (r.body.length) throw new Error(`Idle poll: expected an empty queue, got ${r.body.subarray(0, 200).toString()}`);
         }
       });
@@ -221,12 +221,12 @@ async function prepareCommands(client: LoadClient, devices: BenchDevice[], perDe
   return async () => {
     let handled = 0;
     await client.drive(SIMS, async (c) => {
-      let r = expectStatus(await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE), record), 200, "poll");
+      let r = expectStatus(await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE), record, c), 200, "poll");
       while (r.body.length) {
         const uuid = /<key>CommandUUID<\/key>\s*<string>([^<]+)<\/string>/.exec(r.body.toString())?.[1] ?? "";
         const ack = acks.get(uuid);
         if (!ack) throw new Error(`unexpected command ${uuid}`);
-        r = expectStatus(await client.request(put("/mdm/connect", ack, MDM_TYPE), record), 200, "Acknowledged");
+        r = expectStatus(await client.request(put("/mdm/connect", ack, MDM_TYPE), record, c), 200, "Acknowledged");
         handled++;
       }
     });
@@ -246,7 +246,7 @@ async function checkinRows(server: RunningServer, client: LoadClient, devices: B
   for (const kind of ["authenticate", "tokenUpdate"] as const) {
     const round = (count: number, record: boolean) =>
       client.drive(SIMS, async (c) => {
-        for (let i = 0; i < count; i++) expectStatus(await client.request(put("/mdm/checkin", devices[c][kind], CHECKIN_TYPE), record), 200, kind);
+        for (let i = 0; i < count; i++) expectStatus(await client.request(put("/mdm/checkin", devices[c][kind], CHECKIN_TYPE), record, c), 200, kind);
       });
     await round(2, false);
     rows.push(
@@ -262,8 +262,8 @@ async function checkinRows(server: RunningServer, client: LoadClient, devices: B
 /** `count` GETs, HTTP_CONCURRENCY at a time, each answered 200. */
 async function getRound(client: LoadClient, what: string, req: LoadRequest, count: number, record: boolean): Promise<void> {
   let next = 0;
-  await client.drive(HTTP_CONCURRENCY, async () => {
-    while (next++ < count) expectStatus(await client.request(req, record), 200, what);
+  await client.drive(HTTP_CONCURRENCY, async (lane) => {
+    while (next++ < count) expectStatus(await client.request(req, record, lane), 200, what);
   });
 }
 

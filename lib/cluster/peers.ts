@@ -20,10 +20,26 @@ export function announceToPeers(topic: string, detail = ""): void {
   process.send(message);
 }
 
+// One "message" listener per process, on globalThis: Next may load this module (and the
+// modules that subscribe) more than once per process, and each copy's handlers must run.
+const HANDLERS = Symbol.for("openenroll.cluster.peerHandlers");
+type PeerGlobal = typeof globalThis & { [HANDLERS]?: Map<string, Set<(detail: string) => void>> };
+
+function handlers(): Map<string, Set<(detail: string) => void>> {
+  const g = globalThis as PeerGlobal;
+  if (!g[HANDLERS]) {
+    const map = new Map<string, Set<(detail: string) => void>>();
+    g[HANDLERS] = map;
+    process.on("message", (m: unknown) => {
+      if (isPeerMessage(m)) for (const fn of map.get(m.topic) ?? []) fn(m.detail);
+    });
+  }
+  return g[HANDLERS];
+}
+
 /** Runs fn(detail) whenever another worker announces `topic`. */
 export function onPeerAnnouncement(topic: string, fn: (detail: string) => void): void {
   if (process.env.ENROLL_WORKER !== "1") return;
-  process.on("message", (m: unknown) => {
-    if (isPeerMessage(m) && m.topic === topic) fn(m.detail);
-  });
+  const map = handlers();
+  map.set(topic, (map.get(topic) ?? new Set()).add(fn));
 }
