@@ -299,14 +299,14 @@ async function apiRow(server: RunningServer, client: LoadClient, apiKey: string)
   });
 }
 
-/** micromdm's scepserver on this machine under the same scepclient load, its CPU from /proc too. */
+/** micromdm's scepserver on this machine under the same scepclient load (with an RSA-2048 CA, like ours; its default is 4096), its CPU from /proc too. */
 async function scepserverRow(dir: string): Promise<Row | null> {
   if (spawnSync("which", ["scepserver"]).status !== 0) {
     process.stdout.write("  (micromdm scepserver not installed: no comparison row)\n");
     return null;
   }
   const depot = path.join(dir, "depot");
-  spawnSync("scepserver", ["ca", "-init", "-depot", depot], { stdio: "ignore" });
+  spawnSync("scepserver", ["ca", "-init", "-keySize", "2048", "-depot", depot], { stdio: "ignore" });
   const port = PORT + 9;
   const child = spawn("scepserver", ["-depot", depot, "-port", String(port), "-challenge", CHALLENGE, "-allowrenew", "0"], { stdio: ["ignore", "ignore", "pipe"] });
   let serverLog = "";
