@@ -17,17 +17,11 @@ const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOST || undefined;
 
-/** WORKERS: a whole number >= 1, or unset for one per core. Development always runs one. */
+/** WORKERS (validated by scripts/start.ts through lib/config), else one per core. Development always runs one. */
 function workerCount(env = process.env) {
   if (dev) return 1;
-  const raw = (env.WORKERS ?? "").trim();
-  if (raw === "") return os.availableParallelism();
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    process.stderr.write(`\nopen-enroll could not start: WORKERS must be a whole number from 1 to 256, not "${raw}".\n\n`);
-    process.exit(1);
-  }
-  return n;
+  const n = Number((env.WORKERS ?? "").trim());
+  return Number.isInteger(n) && n >= 1 ? n : os.availableParallelism();
 }
 
 async function serve() {
