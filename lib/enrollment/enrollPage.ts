@@ -3,12 +3,12 @@
 // the branded, translated error page every enroll-path refusal uses.
 import { config } from "../config";
 import { compressedResponse } from "../http/compress";
-import { negotiateLocale, translator } from "../i18n";
+import { negotiateLocale, translator, type Translate } from "../i18n";
 import { reasonInfo } from "../log/reasons";
 import { getProfileTrust } from "../pki/trust";
 import { buildRootProfile } from "../profiles/rootProfile";
 import { signProfile } from "../profiles/signProfile";
-import { getBranding, organizationDisplayName, supportLink } from "../settings/branding";
+import { getBranding, organizationDisplayName, supportLink, type SupportLink } from "../settings/branding";
 import { brandingLogoUrl } from "../settings/brandingLogo";
 import { enrollPageHtml, problemPageHtml, type PageFrame } from "./enrollHtml";
 import { checkEnrollmentLink, checkShortEnrollmentLink, REASON_STATUS, type OtaContext } from "./otaService";
@@ -29,20 +29,25 @@ const PAGE_HEADERS: Record<string, string> = {
   "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
-/** Frame of every end-user page: language, organisation, logo, support contact. */
-export async function pageFrame(acceptLanguage: string | null, heading: (t: ReturnType<typeof translator>) => string, title?: (t: ReturnType<typeof translator>) => string): Promise<PageFrame> {
+/** What every end-user page (enroll, its errors, account-driven sign-in) shows around its content. */
+export interface EndUserContext {
+  lang: string;
+  t: Translate;
+  organization: string;
+  logoUrl: string | null;
+  support: SupportLink | null;
+}
+
+export async function endUserContext(acceptLanguage: string | null): Promise<EndUserContext> {
   const lang = negotiateLocale(acceptLanguage);
-  const t = translator(lang);
   const branding = await getBranding();
-  return {
-    lang,
-    t,
-    organization: await organizationDisplayName(branding),
-    logoUrl: await brandingLogoUrl(),
-    support: supportLink(branding.supportContact),
-    heading: heading(t),
-    title: (title ?? heading)(t),
-  };
+  return { lang, t: translator(lang), organization: await organizationDisplayName(branding), logoUrl: await brandingLogoUrl(), support: supportLink(branding.supportContact) };
+}
+
+/** Frame of the enroll path's pages: the end-user context plus heading and title. */
+export async function pageFrame(acceptLanguage: string | null, heading: (t: Translate) => string, title?: (t: Translate) => string): Promise<PageFrame> {
+  const ctx = await endUserContext(acceptLanguage);
+  return { ...ctx, heading: heading(ctx.t), title: (title ?? heading)(ctx.t) };
 }
 
 /** Whether the page offers the root certificate profile: over http, or when the admin says the TLS chain is not publicly trusted. */
@@ -51,7 +56,7 @@ export async function offersRootProfile(): Promise<boolean> {
 }
 
 /** Plain-words title, body and fix of a refusal, in the frame's language. */
-function problemKey(reason: string, t: ReturnType<typeof translator>): string {
+function problemKey(reason: string, t: Translate): string {
   return t(`error.${reason}.title`) === `error.${reason}.title` ? "default" : reason;
 }
 
