@@ -1,6 +1,11 @@
 // Compressed text responses for pages we render ourselves (Next's own compression is gzip
 // only): Brotli when the client accepts it, else gzip, else identity. Vary tells caches.
+// Next drops Content-Encoding from route handler responses (it assumes fetch decoded the
+// body), so the encoding also travels in ENCODED_BODY_HEADER, which scripts/serve.mjs turns
+// back into Content-Encoding; "no-transform" keeps Next's gzip off the already-encoded bytes.
 import zlib from "node:zlib";
+
+export const ENCODED_BODY_HEADER = "x-enroll-content-encoding";
 
 export type ContentEncoding = "br" | "gzip" | "identity";
 
@@ -30,6 +35,10 @@ export function encodeBody(body: string | Uint8Array, encoding: ContentEncoding)
 export function compressedResponse(request: Request, body: string | Uint8Array, init: { status: number; headers: Record<string, string> }): Response {
   const encoding = negotiateEncoding(request.headers.get("accept-encoding"));
   const headers: Record<string, string> = { ...init.headers, vary: "Accept-Encoding" };
-  if (encoding !== "identity") headers["content-encoding"] = encoding;
+  if (encoding !== "identity") {
+    headers["content-encoding"] = encoding;
+    headers[ENCODED_BODY_HEADER] = encoding;
+    headers["cache-control"] = [headers["cache-control"], "no-transform"].filter(Boolean).join(", ");
+  }
   return new Response(request.method === "HEAD" ? null : Buffer.from(encodeBody(body, encoding)), { status: init.status, headers });
 }
