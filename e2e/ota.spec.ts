@@ -179,6 +179,10 @@ test("a German phone gets the German enroll page", async ({ browser }) => {
   await expect(phone.getByRole("heading", { name: "Gerät registrieren" })).toBeVisible();
   await expect(phone.getByRole("button", { name: "Profil laden" })).toBeVisible();
   await expect(phone.locator("html")).toHaveAttribute("lang", "de");
+  // The account-driven sign-in page follows the device's language too.
+  await phone.goto("/authenticate/byod?user-identifier=pat%40example.com");
+  await expect(phone.getByRole("heading", { name: "Anmelden zum Registrieren" })).toBeVisible();
+  await expect(phone.getByRole("button", { name: /^Weiter mit / })).toBeVisible();
   await ctx.close();
 });
 

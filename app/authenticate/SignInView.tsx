@@ -1,5 +1,6 @@
 // The mobile sign-in page the device's web authentication session shows (seed 003 steps 6-10),
 // in the device's language and with the organisation's branding (name, logo, support contact).
+import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { endUserContext, type EndUserContext } from "@/lib/enrollment/enrollPage";
 import { signInPage } from "@/lib/enrollment/userSignIn";
@@ -21,6 +22,12 @@ const input =
 const primary = "w-full rounded-lg bg-blue-600 px-4 py-3 text-base font-semibold text-white hover:bg-blue-700 focus:outline-none focus:ring-2 focus:ring-blue-600/40";
 const secondary =
   "w-full rounded-lg border border-slate-300 bg-white px-4 py-3 text-base font-semibold text-slate-900 hover:bg-slate-100 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
+
+/** The page title in the device's language, with the organisation's name (not ours). */
+export async function signInMetadata(): Promise<Metadata> {
+  const ctx = await endUserContext((await headers()).get("accept-language"));
+  return { title: { absolute: `${ctx.t("signin.title")} · ${ctx.organization}` }, referrer: "no-referrer" };
+}
 
 /** The organisation's name and logo above the page's content. */
 function Brand({ ctx }: { ctx: EndUserContext }) {
@@ -55,9 +62,9 @@ export async function SignInView({ mode, search }: { mode: string | null; search
     return (
       <main lang={ctx.lang} className="mx-auto flex min-h-screen max-w-sm flex-col justify-center px-5 py-10">
         <Brand ctx={ctx} />
-        <h1 className="mb-2 text-2xl font-semibold">{model.title}</h1>
+        <h1 className="mb-2 text-2xl font-semibold">{t(`signin.err.${model.code}.title`)}</h1>
         <p role="alert" className="text-slate-600 dark:text-slate-400">
-          {model.message}
+          {t(`signin.err.${model.code}.message`, model.vars)}
         </p>
         <p className="mt-4 text-sm text-slate-500">{t("signin.restart")}</p>
         <Support ctx={ctx} />
@@ -89,7 +96,7 @@ export async function SignInView({ mode, search }: { mode: string | null; search
       </p>
       {model.error && (
         <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-          {model.error}
+          {model.errorCode ? t(`signin.err.${model.errorCode}`) : model.error}
         </p>
       )}
       {model.idpName && (

@@ -108,6 +108,11 @@ export interface ProblemModel {
   reason: string;
 }
 
+/** A message page in the end-user frame (the account-driven sign-in's refusals): message, then what to do. */
+export function messagePageHtml(frame: PageFrame, message: string, next: string): string {
+  return documentHtml(frame, `<section class="card alert" role="alert"><p>${esc(message)}</p><p><strong>${esc(next)}</strong></p></section>`);
+}
+
 /** An error page in the enroll page's frame; the frame's heading is the problem's title. */
 export function problemPageHtml(m: ProblemModel): string {
   const { t } = m.frame;

@@ -13,6 +13,7 @@ import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
+import { authResultResponse } from "@/lib/enrollment/authResult";
 import { createEnrollmentToken, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
 import { getCa } from "@/lib/pki/ca";
 import { updateBranding } from "@/lib/settings/branding";
@@ -205,6 +206,23 @@ describe("branding reaches end users", () => {
     expect(top.PayloadOrganization).toBe("Acme Corp");
     expect(top.PayloadDescription).toContain("Acme Corp");
     expect(top.PayloadDescription).toContain("help@acme.example");
+  });
+
+  it("the account-driven sign-in's refusal pages carry the branding, the support contact and the device's language", async () => {
+    await updateBranding({ organizationName: "Acme Corp", supportContact: "+49 30 1234567" });
+    const res = await authResultResponse(new Request("https://mdm.example.test/authenticate/start", { headers: { "accept-language": "de-DE" } }), {
+      kind: "error",
+      status: 403,
+      title: "Sign-in failed",
+      message: "Your organisation's sign-in could not be verified.",
+    });
+    expect(res.status).toBe(403);
+    const html = await res.text();
+    expect(html).toContain('<html lang="de">');
+    expect(html).toContain("<span>Acme Corp</span>");
+    expect(html).toContain('<a href="tel:+49301234567">+49 30 1234567</a>');
+    expect(html).toContain("Schließe dieses Fenster");
+    expect(html).not.toMatch(/<script/i);
   });
 
   it("an uploaded logo (PNG/JPEG/WebP by its bytes, size-limited) is served from our origin and shown", async () => {
