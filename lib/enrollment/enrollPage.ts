@@ -3,7 +3,7 @@
 // the branded, translated error page every enroll-path refusal uses.
 import { config } from "../config";
 import { compressedResponse } from "../http/compress";
-import { negotiateLocale, translator, type Translate } from "../i18n";
+import { hasMessage, negotiateLocale, translator, type Translate } from "../i18n";
 import { reasonInfo } from "../log/reasons";
 import { getProfileTrust } from "../pki/trust";
 import { buildRootProfile } from "../profiles/rootProfile";
@@ -55,15 +55,14 @@ export async function offersRootProfile(): Promise<boolean> {
   return config().publicUrl.startsWith("http:") || (await getBranding()).offerRootProfile === true;
 }
 
-/** Plain-words title, body and fix of a refusal, in the frame's language. */
-function problemKey(reason: string, t: Translate): string {
-  return t(`error.${reason}.title`) === `error.${reason}.title` ? "default" : reason;
-}
-
+/**
+ * The enroll path's error page: plain-words title, body and fix (catalogue keys
+ * error.<reason>.*, or error.default.*), the support contact, and the admin-side fix.
+ */
 export async function problemPage(request: Request, reason: string, status: number): Promise<Response> {
-  const frame = await pageFrame(request.headers.get("accept-language"), (t) => t(`error.${problemKey(reason, t)}.title`));
+  const key = hasMessage(`error.${reason}.title`) ? reason : "default";
+  const frame = await pageFrame(request.headers.get("accept-language"), (t) => t(`error.${key}.title`));
   const { t } = frame;
-  const key = problemKey(reason, t);
   const html = problemPageHtml({ frame, body: t(`error.${key}.body`), fix: t(`error.${key}.fix`), itFix: reasonInfo(reason)?.fix ?? null, reason });
   return compressedResponse(request, html, { status, headers: PAGE_HEADERS });
 }

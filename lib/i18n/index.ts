@@ -65,6 +65,11 @@ export function negotiateLocale(acceptLanguage: string | null | undefined): stri
   return DEFAULT_LOCALE;
 }
 
+/** Whether the English reference catalogue has this key (so every language can show it). */
+export function hasMessage(key: string): boolean {
+  return Object.hasOwn(catalogs().get(DEFAULT_LOCALE)!, key);
+}
+
 /** A translator for one language: {name} placeholders are filled from vars. */
 export function translator(locale: string): Translate {
   const all = catalogs();
