@@ -189,14 +189,17 @@ test("a German phone gets the German enroll page", async ({ browser }) => {
 test("saved branding reaches the enroll page, an error page, the sign-in pages and the downloaded profile", async ({ browser }) => {
   test.skip(!createdUrl, "needs the token from the first test");
   const admin = await adminPage(browser);
-  const saveBranding = async (name: string, support: string) => {
+  const saveBranding = async (name: string, support: string, logo?: Buffer | "remove") => {
     await admin.goto("/admin/settings");
     await admin.getByLabel("Organisation name").fill(name);
     await admin.getByLabel("Support contact").fill(support);
+    if (logo === "remove") await admin.getByLabel("Remove the logo").check();
+    else if (logo) await admin.getByLabel(/^Logo/).setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: logo });
     await admin.getByRole("button", { name: "Save branding" }).click();
     await expect(admin.getByText("Saved.")).toBeVisible();
   };
-  await saveBranding("Acme Corp", "help@acme.example");
+  const logo = PNG.sync.write(Object.assign(new PNG({ width: 8, height: 8 }), { data: Buffer.alloc(8 * 8 * 4, 0x80) }));
+  await saveBranding("Acme Corp", "help@acme.example", logo);
   try {
     const ctx = await browser.newContext({ ...IPHONE, acceptDownloads: true, javaScriptEnabled: false });
     const phone = await ctx.newPage();
@@ -204,6 +207,12 @@ test("saved branding reaches the enroll page, an error page, the sign-in pages a
     await expect(phone.getByText("Acme Corp", { exact: true })).toBeVisible();
     await expect(phone.getByRole("link", { name: "help@acme.example" })).toHaveAttribute("href", "mailto:help@acme.example");
     await expect(phone.getByText("Open Enroll")).toHaveCount(0);
+    // The uploaded logo, served from our own origin.
+    const logoSrc = await phone.locator("header img").getAttribute("src");
+    expect(logoSrc).toMatch(/^\/branding\/logo\?v=[0-9a-f]+$/);
+    const served = await phone.request.get(logoSrc!);
+    expect(served.headers()["content-type"]).toBe("image/png");
+    expect(Buffer.from(await served.body()).equals(logo)).toBe(true);
 
     const [download] = await Promise.all([phone.waitForEvent("download"), phone.getByRole("button", { name: "Download Profile" }).click()]);
     expect(download.suggestedFilename()).toBe("acme-corp-enrollment.mobileconfig");
@@ -227,7 +236,7 @@ test("saved branding reaches the enroll page, an error page, the sign-in pages a
     await expect(phone.getByRole("heading", { name: "Acme Corp" })).toBeVisible();
     await ctx.close();
   } finally {
-    await saveBranding("", "");
+    await saveBranding("", "", "remove");
   }
 });
 
