@@ -11,7 +11,7 @@ import { signProfile } from "../profiles/signProfile";
 import { getBranding, organizationDisplayName, supportLink, type SupportLink } from "../settings/branding";
 import { brandingLogoUrl } from "../settings/brandingLogo";
 import { enrollPageHtml, problemPageHtml, type PageFrame } from "./enrollHtml";
-import { checkEnrollmentLink, checkShortEnrollmentLink, REASON_STATUS, type OtaContext } from "./otaService";
+import { checkEnrollmentLink, checkShortEnrollmentLink, refusalStatus, type OtaContext } from "./otaService";
 import { detectClient, parsePlatform } from "./platform";
 import { shortEnrollmentUrl } from "./shortLinks";
 
@@ -78,7 +78,7 @@ function formatExpiry(date: Date, lang: string): string {
 export async function enrollPageResponse(request: Request, link: EnrollLink, ctx: OtaContext): Promise<Response> {
   const url = new URL(request.url);
   const { verdict, jwt } = link.kind === "short" ? await checkShortEnrollmentLink(link.shortId, ctx) : { verdict: await checkEnrollmentLink(link.jwt, ctx), jwt: link.jwt };
-  if (!verdict.ok || !jwt) return problemPage(request, verdict.ok ? "token_unknown" : verdict.reason, verdict.ok ? 404 : REASON_STATUS[verdict.reason]);
+  if (!verdict.ok || !jwt) return problemPage(request, verdict.ok ? "token_unknown" : verdict.reason, verdict.ok ? 404 : refusalStatus(verdict.reason));
 
   const client = detectClient(request.headers.get("user-agent"));
   const platform = parsePlatform(url.searchParams.get("platform")) ?? (client.kind === "apple" ? client.platform : "ios");

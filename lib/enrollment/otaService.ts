@@ -6,7 +6,7 @@ import { log, maskSecret } from "../log/logger";
 import { REASONS } from "../log/reasons";
 import { getProfileTrust } from "../pki/trust";
 import { getBranding, organizationDisplayName } from "../settings/branding";
-import { currentMdmTopic } from "../mdm/endpoints";
+import { enrollmentTopic } from "../mdm/endpoints";
 import { mdmUrlsFor } from "../mdm/enrollmentRef";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
 import { otaIdentity } from "./otaIdentity";
@@ -26,12 +26,12 @@ export const OTA_SERVER_CAPABILITIES: ServerCapability[] = ["com.apple.mdm.boots
 
 export type EnrollLinkVerdict =
   | { ok: true; tokenId: string; tokenName: string; organization: string; expiresAt: Date | null; usesLeft: number | null }
-  | { ok: false; reason: TokenReason };
+  | { ok: false; reason: TokenReason | "push_not_configured" };
 
 export type ProfileDownload =
   | { ok: true; body: Uint8Array; filename: string; contentType: typeof PROFILE_CONTENT_TYPE; tokenId: string }
   | { ok: false; reason: TokenReason; status: number }
-  | { ok: false; reason: "server_error"; status: 503 };
+  | { ok: false; reason: "server_error" | "push_not_configured"; status: 503 };
 
 /** HTTP status of a refused profile download, per reason. */
 export const REASON_STATUS: Record<TokenReason, number> = {
@@ -43,6 +43,11 @@ export const REASON_STATUS: Record<TokenReason, number> = {
   token_revoked: 410,
   token_exhausted: 410,
 };
+
+/** HTTP status of a refused enroll page or download, per verdict reason. */
+export function refusalStatus(reason: TokenReason | "push_not_configured"): number {
+  return reason === "push_not_configured" ? 503 : REASON_STATUS[reason];
+}
 
 async function logRejection(step: string, reason: TokenReason, jwt: string | null | undefined, tokenId: string | undefined, ctx: OtaContext, what: string): Promise<void> {
   const shown = tokenId ? "" : jwt ? ` (link ${maskSecret(jwt)})` : "";
@@ -75,12 +80,20 @@ export async function checkShortEnrollmentLink(shortId: string, ctx: OtaContext 
   return { verdict: await checkEnrollmentLink(jwt, ctx), jwt };
 }
 
+async function logPushNotReady(step: string, tokenId: string, ctx: OtaContext): Promise<void> {
+  await writeEnrollmentLog({ step, outcome: "ERROR", reason: "push_not_configured", message: `Enrollment refused: ${REASONS.push_not_configured.title} (no APNs certificate)`, tokenId, remoteAddr: ctx.remoteAddr ?? null });
+}
+
 /** The enroll page's verdict for a link; logs "ota.verify". Consumes nothing. */
 export async function checkEnrollmentLink(jwt: string | null | undefined, ctx: OtaContext = {}): Promise<EnrollLinkVerdict> {
   const v = await verifyEnrollmentToken(jwt);
   if (!v.ok) {
     await logRejection("ota.verify", v.reason, jwt, v.tokenId, ctx, "Enrollment link rejected");
     return { ok: false, reason: v.reason };
+  }
+  if ((await enrollmentTopic()) === null) {
+    await logPushNotReady("ota.verify", v.tokenId, ctx);
+    return { ok: false, reason: "push_not_configured" };
   }
   await writeEnrollmentLog({ step: "ota.verify", outcome: "OK", message: `Enrollment token "${v.token.name}" verified (enroll page opened)`, tokenId: v.tokenId, remoteAddr: ctx.remoteAddr ?? null });
   return {
@@ -105,6 +118,12 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
     return { ok: false, reason: v.reason, status: REASON_STATUS[v.reason] };
   }
   const { token, tokenId } = v;
+  // Checked before a use is taken, so the link still works once the certificate is added.
+  const topic = await enrollmentTopic();
+  if (topic === null) {
+    await logPushNotReady("ota.profile", tokenId, ctx);
+    return { ok: false, reason: "push_not_configured", status: 503 };
+  }
   if (!(await consumeEnrollmentUse(tokenId))) {
     // Verified a moment ago: something changed in between (used up by a concurrent download, revoked, expired).
     const again = await verifyEnrollmentToken(jwt);
@@ -114,7 +133,7 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
   }
   try {
     const identifierBase = defaultIdentifierBase();
-    const identity = await otaIdentity({ tokenId, scepProfileId: token.scepProfileId, profileIdentifier: identifierBase });
+    const identity = await otaIdentity({ tokenId, scepProfileId: token.scepProfileId, externalScepProfileId: token.externalScepProfileId, profileIdentifier: identifierBase });
     await writeEnrollmentLog({
       step: "ota.challenge",
       outcome: "OK",
@@ -135,7 +154,7 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
       mdm: {
         // The token travels in the URLs too, so the link survives challenge types that carry none (STATIC).
         ...mdmUrlsFor({ kind: "token", tokenId }),
-        topic: await currentMdmTopic(),
+        topic,
         accessRights: ACCESS_RIGHTS_ALL,
         signMessage: true,
         checkOutWhenRemoved: true,
