@@ -22,7 +22,7 @@ async function tokenFrom(request: Request): Promise<string | null> {
 
 async function handler(request: Request): Promise<Response> {
   const token = await tokenFrom(request);
-  return profileDownloadResponse(await downloadEnrollmentProfile(token, { remoteAddr: remoteAddress(request) }));
+  return profileDownloadResponse(request, await downloadEnrollmentProfile(token, { remoteAddr: remoteAddress(request) }));
 }
 
 export const GET = handler;
