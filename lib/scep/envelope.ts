@@ -357,6 +357,16 @@ export function encryptEnvelope(content: Uint8Array, recipientCert: pkijs.Certif
   return derTlv(TAG.SEQUENCE, oidDer(OID.envelopedData), derTlv(TAG.CTX0, env));
 }
 
+/** Whether a CertRep can be encrypted to this certificate (checked before anything is issued). */
+export function canEncryptTo(certDer: Uint8Array): boolean {
+  try {
+    recipientFields(certDer);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function recipientFields(cert: pkijs.Certificate | Uint8Array): { issuer: Uint8Array; serial: Uint8Array; spki: Uint8Array } {
   if (cert instanceof Uint8Array) {
     try {

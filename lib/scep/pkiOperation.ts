@@ -19,7 +19,7 @@ import { peekChallengeContext, verifyChallenge } from "./challenge";
 import { checkChallengeThrottle, recordWrongChallenge } from "./challengeThrottle";
 import { pollCertificate } from "./certPoll";
 import { CsrError, parseCsr } from "./csr";
-import { CANNOT_DECRYPT, decryptEnvelope, EnvelopeError } from "./envelope";
+import { CANNOT_DECRYPT, canEncryptTo, decryptEnvelope, EnvelopeError } from "./envelope";
 import { buildCertRep, MessageType, parsePkiMessage, ScepMessageError, verifyPkiMessage, type FailInfoName, type PkiMessage } from "./message";
 import { getScepProfileRow, type ScepProfile } from "./profiles";
 import { expandSubject, type SubjectContext } from "./subject";
@@ -307,6 +307,8 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
   }
   const signer = await raSigner();
   try {
+    // Every answer but FAILURE is encrypted to the requester's certificate: unreadable, refuse first.
+    if (!canEncryptTo(msg.signerCertDer)) refuse("badMessageCheck", "scep_bad_message", "the requester's certificate cannot be read; the answer cannot be encrypted to it");
     if (msg.messageType === MessageType.GetCRL) {
       const opened = await openRequest(msg);
       const crlDer = await answerGetCrl(opened.content);

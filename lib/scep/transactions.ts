@@ -7,6 +7,7 @@
 import crypto from "node:crypto";
 import * as pkijs from "pkijs";
 import { db, isUniqueViolation } from "../db/client";
+import { spkiDer } from "../pki/keys";
 import type { PkiMessage } from "./message";
 
 /** A request still being decided after this long was abandoned (crash, restart): its transaction is free again. */
@@ -19,8 +20,9 @@ export const CHALLENGE_AUTHORITY = "challenge";
 export const renewalAuthority = (serial: string): string => `renewal:${serial}`;
 
 /** SHA-256 (hex) of a SubjectPublicKeyInfo as DER. */
-export function publicKeyHash(spki: pkijs.PublicKeyInfo): string {
-  return crypto.createHash("sha256").update(new Uint8Array(spki.toSchema().toBER(false))).digest("hex");
+/** SHA-256 of a SubjectPublicKeyInfo's DER. */
+export function publicKeyHash(spkiDer: Uint8Array): string {
+  return crypto.createHash("sha256").update(spkiDer).digest("hex");
 }
 
 export interface TransactionKey {
@@ -91,21 +93,30 @@ export async function findTransaction(key: TransactionKey, signerKeyHash: string
 /** Retention: a client retries within minutes; a month covers any poll schedule. */
 const RETENTION_DAYS = 30;
 
+let lastSweep = 0;
+
+/** Drops transactions past retention; at most every 10 minutes per process, not on every request. */
+async function sweepExpired(now = Date.now()): Promise<void> {
+  if (now - lastSweep < 600_000) return;
+  lastSweep = now;
+  await db().scepTransaction.deleteMany({ where: { createdAt: { lt: new Date(now - RETENTION_DAYS * 86_400_000) } } });
+}
+
 function keyFor(msg: PkiMessage, profileId: string, renewedFromSerial: string | null): TransactionKey {
   return { profileId, transactionId: msg.transactionId, authority: renewedFromSerial ? renewalAuthority(renewedFromSerial) : CHALLENGE_AUTHORITY };
 }
 
 /** PKCSReq/RenewalReq: is this a resend of a transaction we know (same key, same signer), or a new one? */
 export async function retryOrStart(msg: PkiMessage, profileId: string, requestedKey: pkijs.PublicKeyInfo, cipherOid: string, renewedFromSerial: string | null): Promise<TransactionStart> {
-  await db().scepTransaction.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - RETENTION_DAYS * 86_400_000) } } });
+  await sweepExpired();
   return startTransaction(keyFor(msg, profileId, renewedFromSerial), {
-    keyHash: publicKeyHash(requestedKey),
-    signerKeyHash: publicKeyHash(msg.signerCert.subjectPublicKeyInfo),
+    keyHash: publicKeyHash(spkiDer(requestedKey)),
+    signerKeyHash: publicKeyHash(msg.parsed.signer.spki),
     cipherOid,
   });
 }
 
 /** CertPoll: the transaction this signer started (with a challenge, or renewing the certificate it signs with). */
 export async function pollTransaction(msg: PkiMessage, profileId: string, renewedFromSerial: string | null) {
-  return findTransaction(keyFor(msg, profileId, renewedFromSerial), publicKeyHash(msg.signerCert.subjectPublicKeyInfo));
+  return findTransaction(keyFor(msg, profileId, renewedFromSerial), publicKeyHash(msg.parsed.signer.spki));
 }
