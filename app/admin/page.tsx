@@ -3,6 +3,9 @@
 import Link from "next/link";
 import { canWrite, requireAdmin } from "@/lib/auth/session";
 import { dashboardStats } from "@/lib/inventory/stats";
+import { setupChecklist } from "@/lib/settings/checklist";
+import { hasRole } from "@/lib/auth/roles";
+import { SetupChecklist } from "@/components/admin/SetupChecklist";
 import { EnrollmentChart } from "@/components/admin/EnrollmentChart";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { EmptyState } from "@/components/ui/EmptyState";
@@ -26,9 +29,10 @@ function Stat({ label, value, href, tone }: { label: string; value: number; href
   );
 }
 
-export default async function Dashboard() {
+export default async function Dashboard({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { setup } = await searchParams;
   const admin = await requireAdmin();
-  const s = await dashboardStats();
+  const [s, checklist] = await Promise.all([dashboardStats(), setupChecklist()]);
   const writable = canWrite(admin);
   const now = new Date();
   return (
@@ -45,6 +49,12 @@ export default async function Dashboard() {
           ) : undefined
         }
       />
+      {setup === "done" && (
+        <p role="status" className="rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900 dark:border-green-800 dark:bg-green-950 dark:text-green-200">
+          Your owner account is ready and you are signed in. The steps below get the server ready for devices.
+        </p>
+      )}
+      {!checklist.complete && <SetupChecklist checklist={checklist} owner={hasRole(admin.role, "OWNER")} />}
       <section aria-label="Devices by status" className="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Stat label="Managed" value={s.byStatus.MANAGED} href="/admin/devices?status=MANAGED" tone="bg-green-600" />
         <Stat label="Enrolled" value={s.byStatus.ENROLLED} href="/admin/devices?status=ENROLLED" tone="bg-blue-600" />

@@ -3,7 +3,7 @@
 import { unstable_rethrow } from "next/navigation";
 import { audit } from "@/lib/auth/audit";
 import { currentAdmin, requireAdmin, type SessionAdmin } from "@/lib/auth/session";
-import { AppError } from "@/lib/errors";
+import { AppError, InputError } from "@/lib/errors";
 import { log } from "@/lib/log/logger";
 import type { Role } from "@/lib/auth/roles";
 import type { ActionState } from "@/components/ui/actionState";
@@ -33,7 +33,7 @@ export async function adminAction(
     unstable_rethrow(err);
     if (err instanceof AppError) {
       await audit({ actor: `session:${admin.email}`, action: what.action, target: what.target ?? null, detail: `${err.status} ${err.code}` });
-      return { error: err.message };
+      return err instanceof InputError ? { error: err.message, fieldErrors: err.fields } : { error: err.message };
     }
     log.error("portal action failed", { action: what.action, err });
     return { error: "Something went wrong on the server; the change was not made. Details are in the server log." };
