@@ -59,13 +59,13 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
           <DataTable columns={["#", "Domain", { label: "User / device", hideBelow: "md" }, "Enrollment", { label: "Group / server", hideBelow: "md" }, { label: "MDM identity", hideBelow: "lg" }, "State", writable && { label: "Actions", srOnly: true }]}>
             {routes.map((r, i) => (
               <tr key={r.id}>
-                <td className={`${td} tabular-nums`}>{r.position}</td>
-                <td className={`${td} font-mono`}>{r.domain}</td>
+                <td className={`${td} tabular-nums`} data-label="Position">{r.position}</td>
+                <td className={`${td} font-mono`} data-label="Domain">{r.domain}</td>
                 <td className={`${td} hidden md:table-cell`}>{[r.userMatch, r.modelFamily].filter(Boolean).join(" · ") || "any"}</td>
-                <td className={td}>{VERSION_LABEL[r.version] ?? r.version}</td>
+                <td className={td} data-label="Enrollment">{VERSION_LABEL[r.version] ?? r.version}</td>
                 <td className={`${td} hidden md:table-cell`}>{r.baseUrl ? <span className="font-mono text-xs">{r.baseUrl}</span> : r.groupId ? groupName.get(r.groupId) ?? r.groupId : "—"}</td>
                 <td className={`${td} hidden lg:table-cell`}>{r.externalScepProfileId ? `${externalName.get(r.externalScepProfileId) ?? r.externalScepProfileId} (external CA)` : "Built-in CA"}</td>
-                <td className={td}>{r.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>}</td>
+                <td className={td} data-label="State">{r.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>}</td>
                 {writable && (
                   <td className={td}>
                     <div className="flex flex-wrap items-center gap-2">
