@@ -52,7 +52,7 @@ test("first visit → setup → owner lands signed in; a restart keeps the owner
     await page.getByLabel("Password", { exact: true }).fill("a very good password");
     await page.getByLabel("Confirm password").fill("a different password");
     await page.getByRole("button", { name: "Create owner account" }).click();
-    await expect(page.getByRole("alert")).toContainText("do not match");
+    await expect(page.locator("main").getByRole("alert")).toContainText("do not match");
     await expect(page.getByLabel("Confirm password")).toHaveAttribute("aria-invalid", "true");
     await expect(page.getByLabel("Email")).toHaveValue("first.owner@example.org");
     await expect(page.getByLabel("Name")).toHaveValue("First Owner");
