@@ -32,7 +32,8 @@ ENV NODE_ENV=production \
     PORT=3000 \
     DATA_DIR=/data
 WORKDIR /app
-RUN mkdir -p /data && chown node:node /data
+# start.ts takes a lock in /app while it checks the build is current: the node user owns /app.
+RUN mkdir -p /data && chown node:node /data /app
 COPY --from=build --chown=node:node /app /app
 USER node
 VOLUME ["/data"]
