@@ -61,9 +61,10 @@ test.describe("a Read-only admin", () => {
       "/admin/log/reasons",
       "/admin/settings",
       "/admin/settings/admins",
+      "/admin/settings/audit",
     ];
     // Buttons a reader may use: navigation, filters, search, export, sign out.
-    const allowed = /^(Sign out|Apply filters|Search|Clear|Menu|Export CSV|Copy.*|Newest|Older|Next page|First page)$/;
+    const allowed = /^(Sign out|Apply filters|Search|Clear|Menu|Export CSV|Copy.*|Newest|Older|Oldest|Newer|Next page|First page)$/;
     for (const path of pages) {
       const res = await page.goto(path);
       expect(res?.status(), path).toBe(200);

@@ -1,5 +1,6 @@
 // A fresh install with no configuration at all: the first visit leads to the one-time
-// setup page, the owner created there signs in, and a restart keeps everything.
+// setup page, the owner created there lands signed in on the dashboard with the first-run
+// checklist, and a restart keeps everything.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -33,7 +34,7 @@ async function stopServer(child: ChildProcess): Promise<void> {
 
 test.describe.configure({ mode: "serial" });
 
-test("first visit → setup → owner signs in; a restart keeps the owner and refuses a second setup", async ({ page }) => {
+test("first visit → setup → owner lands signed in; a restart keeps the owner and refuses a second setup", async ({ page }) => {
   test.setTimeout(240_000);
   let server = await startServer();
   try {
@@ -46,15 +47,31 @@ test("first visit → setup → owner signs in; a restart keeps the owner and re
     await page.getByRole("button", { name: "Create owner account" }).click();
     // The browser's own minlength check or our message: either way no account yet.
     await expect(page).toHaveURL(/\/setup$/);
+    // The server refuses mismatched passwords: what was typed stays, the field says why.
+    await page.getByLabel("Name").fill("First Owner");
     await page.getByLabel("Password", { exact: true }).fill("a very good password");
+    await page.getByLabel("Confirm password").fill("a different password");
+    await page.getByRole("button", { name: "Create owner account" }).click();
+    await expect(page.locator("main").getByRole("alert")).toContainText("do not match");
+    await expect(page.getByLabel("Confirm password")).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByLabel("Email")).toHaveValue("first.owner@example.org");
+    await expect(page.getByLabel("Name")).toHaveValue("First Owner");
     await page.getByLabel("Confirm password").fill("a very good password");
     await page.getByRole("button", { name: "Create owner account" }).click();
-    await expect(page).toHaveURL(/\/signin\?setup=done/);
-    await expect(page.getByRole("status")).toContainText("owner account is ready");
+    // Signed in at once: the dashboard, with the first-run checklist (PUBLIC_URL is http here).
+    await expect(page).toHaveURL(new RegExp(`${base}/admin\\?setup=done`));
+    await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+    const checklist = page.getByRole("region", { name: "Finish setting up" });
+    await expect(checklist).toBeVisible();
+    await expect(checklist.locator('[data-step="https"]')).toContainText("Warning");
+    await expect(checklist.getByRole("link", { name: "Upload the push certificate" })).toHaveAttribute("href", "/admin/settings#apns");
+    await checklist.getByRole("button", { name: "Keep the generated CA" }).click();
+    await expect(checklist.locator('[data-step="ca"]')).toHaveAttribute("data-done", "true");
 
     await stopServer(server);
     server = await startServer();
 
+    await page.context().clearCookies();
     await page.goto(`${base}/setup`);
     await expect(page).toHaveURL(/\/signin/);
     await page.getByLabel("Email").fill("first.owner@example.org");

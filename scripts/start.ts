@@ -45,7 +45,9 @@ async function withBuildLock<T>(distDir: string, fn: () => T): Promise<T> {
     try {
       fs.mkdirSync(lock);
       break;
-    } catch {
+    } catch (err) {
+      // Anything but "exists" (a read-only or foreign-owned app folder) will not go away by waiting.
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") fail(`cannot create the build lock ${lock}: ${(err as Error).message}`);
       // Another process is building into the same folder; a lock older than 15 minutes is stale.
       const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs;
       if (Number.isFinite(age) && age > 15 * 60_000) fs.rmSync(lock, { recursive: true, force: true });

@@ -4,6 +4,9 @@ import Link from "next/link";
 import { canWrite, requireAdmin } from "@/lib/auth/session";
 import { dashboardStats } from "@/lib/inventory/stats";
 import { APNS_EXPIRY_WARNING_DAYS, apnsStatus, type ApnsStatus } from "@/lib/settings/apnsCertificate";
+import { setupChecklist } from "@/lib/settings/checklist";
+import { hasRole } from "@/lib/auth/roles";
+import { SetupChecklist } from "@/components/admin/SetupChecklist";
 import { EnrollmentChart } from "@/components/admin/EnrollmentChart";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { EmptyState } from "@/components/ui/EmptyState";
@@ -67,9 +70,10 @@ function PushCertificateStatus({ apns }: { apns: ApnsStatus }) {
   );
 }
 
-export default async function Dashboard() {
+export default async function Dashboard({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { setup } = await searchParams;
   const admin = await requireAdmin();
-  const [s, apns] = await Promise.all([dashboardStats(), apnsStatus()]);
+  const [s, apns, checklist] = await Promise.all([dashboardStats(), apnsStatus(), setupChecklist()]);
   const writable = canWrite(admin);
   const now = new Date();
   return (
@@ -86,6 +90,12 @@ export default async function Dashboard() {
           ) : undefined
         }
       />
+      {setup === "done" && (
+        <p role="status" className="rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-900 dark:border-green-800 dark:bg-green-950 dark:text-green-200">
+          Your owner account is ready and you are signed in. The steps below get the server ready for devices.
+        </p>
+      )}
+      {!checklist.complete && <SetupChecklist checklist={checklist} owner={hasRole(admin.role, "OWNER")} />}
       <PushCertificateStatus apns={apns} />
       <section aria-label="Devices by status" className="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Stat label="Managed" value={s.byStatus.MANAGED} href="/admin/devices?status=MANAGED" tone="bg-green-600" />

@@ -2,6 +2,8 @@
 // Every SCEP profile field. The challenge type decides which secret fields apply.
 import { useState } from "react";
 import type { ScepProfileView } from "@/lib/scep/profiles";
+import { SUBJECT_TEMPLATE_EXAMPLES } from "@/lib/scep/subjectExamples";
+import { FieldError } from "@/components/ui/ActionForm";
 import { hint, input, label } from "@/components/ui/styles";
 
 /** The form's starting values: a stored profile's editable fields (the view minus ids, URLs and dates). */
@@ -35,6 +37,7 @@ export function ScepFields({ defaults, editing }: { defaults: ScepDefaults; edit
       <div>
         <label htmlFor="scep-name" className={label}>Name</label>
         <input id="scep-name" name="name" required maxLength={100} defaultValue={defaults.name} placeholder="Device identity" className={input} />
+        <FieldError name="name" />
       </div>
       <fieldset>
         <legend className={label}>Challenge type</legend>
@@ -54,6 +57,7 @@ export function ScepFields({ defaults, editing }: { defaults: ScepDefaults; edit
         <div>
           <label htmlFor="staticChallenge" className={label}>{editing ? "New static password (optional)" : "Static password (optional)"}</label>
           <input id="staticChallenge" name="staticChallenge" type="password" autoComplete="new-password" minLength={12} maxLength={255} className={input} />
+          <FieldError name="staticChallenge" />
           <p className={hint}>{editing ? "Leave empty to keep the current password." : "Leave empty to generate a strong one."} It is shown once after saving. At least 12 characters; common words and passwords are refused.</p>
           <p className={hint}>A shared password does not tell the server which token a device used, so devices enrolling with it join no group automatically; prefer Dynamic for tokens.</p>
         </div>
@@ -62,16 +66,19 @@ export function ScepFields({ defaults, editing }: { defaults: ScepDefaults; edit
         <div>
           <label htmlFor="ndesUsername" className={label}>Challenge URL user name (optional)</label>
           <input id="ndesUsername" name="ndesUsername" maxLength={100} pattern="[^:\s]+" defaultValue={defaults.ndesUsername ?? ""} className={input} />
+          <FieldError name="ndesUsername" />
           <p className={hint}>Generated when empty. The password is generated and shown once.</p>
           <label htmlFor="ndesCacheSize" className={`${label} mt-3`}>Password cache size</label>
           <input id="ndesCacheSize" name="ndesCacheSize" type="number" required min={1} max={1000} defaultValue={defaults.ndesCacheSize} className={input} />
+          <FieldError name="ndesCacheSize" />
           <p className={hint}>Unused challenges the URL hands out before it answers &quot;The password cache is full.&quot; (NDES keeps 5; raise it for a mass deployment).</p>
         </div>
       )}
       <div>
         <label htmlFor="subjectTemplate" className={label}>Subject template</label>
         <input id="subjectTemplate" name="subjectTemplate" required maxLength={256} defaultValue={defaults.subjectTemplate} className={`${input} font-mono`} />
-        <p className={hint}>For example CN=$UDID or CN=$SERIALNUMBER,O=Example. Each expanded value must fit its X.520 limit (CN, O and OU: 64 characters), including a $PROFILE_IDENTIFIER.</p>
+        <FieldError name="subjectTemplate" />
+        <p className={hint}>For example {SUBJECT_TEMPLATE_EXAMPLES.join(" or ")}. Each expanded value must fit its X.520 limit (CN, O and OU: 64 characters), including a $PROFILE_IDENTIFIER.</p>
       </div>
       <div className="grid gap-4 sm:grid-cols-3">
         <div>
@@ -80,14 +87,17 @@ export function ScepFields({ defaults, editing }: { defaults: ScepDefaults; edit
             <option value="2048">2048-bit RSA</option>
             <option value="4096">4096-bit RSA</option>
           </select>
+          <FieldError name="keySize" />
         </div>
         <div>
           <label htmlFor="validityDays" className={label}>Validity (days)</label>
           <input id="validityDays" name="validityDays" type="number" required min={1} max={3650} defaultValue={defaults.validityDays} className={input} />
+          <FieldError name="validityDays" />
         </div>
         <div>
           <label htmlFor="renewalWindowDays" className={label}>Renew before expiry (days)</label>
           <input id="renewalWindowDays" name="renewalWindowDays" type="number" required min={0} max={365} defaultValue={defaults.renewalWindowDays} className={input} />
+          <FieldError name="renewalWindowDays" />
         </div>
       </div>
       <fieldset>
@@ -96,6 +106,7 @@ export function ScepFields({ defaults, editing }: { defaults: ScepDefaults; edit
           <label className="inline-flex items-center gap-1.5"><input type="checkbox" name="keyUsageSign" defaultChecked={(defaults.keyUsage & 1) === 1} /> Digital signature</label>
           <label className="inline-flex items-center gap-1.5"><input type="checkbox" name="keyUsageEncipher" defaultChecked={(defaults.keyUsage & 4) === 4} /> Key encipherment</label>
         </div>
+        <FieldError name="keyUsage" />
       </fieldset>
       <div className="space-y-2 text-sm">
         <label className="flex items-center gap-1.5"><input type="checkbox" name="nonExportable" defaultChecked={defaults.nonExportable} /> Private key cannot be exported from the device</label>

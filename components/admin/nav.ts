@@ -22,6 +22,7 @@ export const NAV: NavItem[] = [
   { href: "/admin/log", label: "Enrollment Log" },
   { href: "/admin/settings", label: "Settings" },
   { href: "/admin/settings/admins", label: "Admins" },
+  { href: "/admin/settings/audit", label: "Audit Log" },
 ];
 
 /** Every admin page path, for the "signed out means redirected" test. */

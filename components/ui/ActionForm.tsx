@@ -1,8 +1,10 @@
 "use client";
 // A form bound to a server action: pending state on the button, the answer announced to
 // screen readers, secrets shown once, and a confirmation dialog before destructive ones.
+// A refused submission keeps what was typed (the form submits itself, so React does not
+// reset it) and each refused field shows its own message (<FieldError name="…" />).
 import Link from "next/link";
-import { useActionState, useEffect, useId, useRef } from "react";
+import { createContext, startTransition, useActionState, useContext, useEffect, useId, useRef } from "react";
 import type { ActionState, FormAction } from "./actionState";
 import { btn, btnDanger, btnDangerSolid, btnSecondary } from "./styles";
 
@@ -44,22 +46,33 @@ export function ActionForm({
   const dialogRef = useRef<HTMLDialogElement>(null);
   const confirmed = useRef(false);
   const titleId = useId();
+  const errorPrefix = useId();
 
   useEffect(() => {
     if (resetOnSuccess && state.done) formRef.current?.reset();
   }, [state.done, resetOnSuccess]);
 
+  useEffect(() => {
+    if (!pending && formRef.current) markInvalidFields(formRef.current, state.fieldErrors, errorPrefix);
+  }, [state, pending, errorPrefix]);
+
   return (
+    <FieldErrorsContext.Provider value={{ errors: pending ? undefined : state.fieldErrors, prefix: errorPrefix }}>
     <form
       ref={formRef}
       action={formAction}
       className={className ?? (inline ? "inline-flex flex-wrap items-center gap-2" : "space-y-4")}
       onSubmit={(e) => {
+        e.preventDefault();
         if (confirm && !confirmed.current) {
-          e.preventDefault();
           dialogRef.current?.showModal();
+          return;
         }
         confirmed.current = false;
+        // Dispatching ourselves instead of letting React run the form action: React resets
+        // a form after its action, which would throw away input the server refused.
+        const data = new FormData(e.currentTarget, (e.nativeEvent as SubmitEvent).submitter);
+        startTransition(() => formAction(data));
       }}
     >
       {hidden && Object.entries(hidden).map(([k, v]) => <input key={k} type="hidden" name={k} value={v} />)}
@@ -117,6 +130,43 @@ export function ActionForm({
         </dialog>
       )}
     </form>
+    </FieldErrorsContext.Provider>
+  );
+}
+
+const FieldErrorsContext = createContext<{ errors?: Record<string, string>; prefix: string }>({ prefix: "" });
+
+export const fieldErrorId = (prefix: string, name: string) => `${prefix}-${name}-error`;
+
+/** Ties each refused control to its message (aria-invalid, aria-describedby) and focuses the first. */
+export function markInvalidFields(form: HTMLFormElement, errors: Record<string, string> | undefined, prefix: string): void {
+  let first: HTMLElement | null = null;
+  for (const el of Array.from(form.elements)) {
+    if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement) || !el.name) continue;
+    const id = fieldErrorId(prefix, el.name);
+    const described = (el.getAttribute("aria-describedby") ?? "").split(/\s+/).filter((x) => x && x !== id);
+    if (errors?.[el.name]) {
+      el.setAttribute("aria-invalid", "true");
+      el.setAttribute("aria-describedby", [...described, id].join(" "));
+      first ??= el;
+    } else {
+      el.removeAttribute("aria-invalid");
+      if (described.length) el.setAttribute("aria-describedby", described.join(" "));
+      else el.removeAttribute("aria-describedby");
+    }
+  }
+  first?.focus();
+}
+
+/** The server's message for one field, under it; renders nothing while the field is fine. */
+export function FieldError({ name }: { name: string }) {
+  const { errors, prefix } = useContext(FieldErrorsContext);
+  const message = errors?.[name];
+  if (!message) return null;
+  return (
+    <p id={fieldErrorId(prefix, name)} className="mt-1 text-sm text-red-800 dark:text-red-300" data-field-error={name}>
+      {message}
+    </p>
   );
 }
 

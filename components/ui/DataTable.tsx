@@ -1,5 +1,7 @@
 // The portal's table: scrolling frame, screen-reader caption, header row and row dividers.
-// Columns hidden below a breakpoint keep the table readable on phones.
+// Columns hidden below a breakpoint keep the table readable on phones; below the sm
+// breakpoint rows stack as cards (app/globals.css, .table-stack) so each row's action stays
+// on screen at 390 px. Give cells a data-label to name them in the stacked layout.
 import { tableWrap, th } from "./styles";
 
 const HIDE_BELOW = { sm: "hidden sm:table-cell", md: "hidden md:table-cell", lg: "hidden lg:table-cell", xl: "hidden xl:table-cell" } as const;
@@ -11,6 +13,7 @@ export function DataTable({
   columns,
   head,
   className,
+  stack = true,
   children,
 }: {
   caption?: string;
@@ -19,10 +22,13 @@ export function DataTable({
   /** Custom header cells (sortable headers) instead of `columns`. */
   head?: React.ReactNode;
   className?: string;
+  /** Stack rows as cards on phones (default); false keeps a scrolling table. */
+  stack?: boolean;
   children: React.ReactNode;
 }) {
+  const wrap = [tableWrap, stack ? "table-stack" : "", className ?? ""].filter(Boolean).join(" ");
   return (
-    <div className={className ? `${tableWrap} ${className}` : tableWrap}>
+    <div className={wrap} data-head={head ? "sortable" : "plain"}>
       <table className="min-w-full text-sm">
         {caption && <caption className="sr-only">{caption}</caption>}
         <thead className="bg-slate-50 dark:bg-slate-950">

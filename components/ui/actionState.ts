@@ -8,6 +8,8 @@ export interface ActionState {
   download?: { filename: string; contentType: string; text: string; label: string };
   /** Where to go next (e.g. the object just created). */
   next?: { href: string; label: string };
+  /** Per-field messages (input name → message) when the server refused the input. */
+  fieldErrors?: Record<string, string>;
   /** Bumped on every success so forms can reset themselves. */
   done?: number;
 }

@@ -13,7 +13,8 @@ export const input =
 export const label = "mb-1 block text-sm font-medium";
 export const hint = "mt-1 text-xs text-slate-600 dark:text-slate-400";
 export const card = "rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
-export const link = "text-brand-700 underline-offset-2 hover:underline dark:text-brand-100";
+// Links are underlined, not only coloured, so they stand out without colour vision (WCAG 1.4.1).
+export const link = "text-brand-700 underline underline-offset-2 hover:decoration-2 dark:text-brand-100";
 export const th = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400";
 export const td = "px-3 py-2 align-top";
 export const tableWrap = "overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900";

@@ -2,7 +2,7 @@
 // admins created on first IdP sign-in when their domain or group is allowed, and the
 // Owner's management of them (role, disable) that never leaves the server without an active Owner.
 import { db, isUniqueViolation } from "../db/client";
-import { badRequest, conflict, notFound } from "../errors";
+import { conflict, fieldError, notFound } from "../errors";
 import { hashPassword, verifyPassword } from "../secrets/hash";
 import type { Role } from "./roles";
 
@@ -20,13 +20,13 @@ export async function adminCount(): Promise<number> {
 }
 
 export function validateNewPassword(password: string): void {
-  if (password.length < 12) throw badRequest("weak_password", "Password must be at least 12 characters.");
-  if (password.length > 256) throw badRequest("weak_password", "Password must be at most 256 characters.");
+  if (password.length < 12) throw fieldError("weak_password", "password", "Password must be at least 12 characters.");
+  if (password.length > 256) throw fieldError("weak_password", "password", "Password must be at most 256 characters.");
 }
 
 export async function createAdmin(input: { email: string; name?: string | null; password?: string | null; role: Role }): Promise<AdminIdentity> {
   const email = input.email.trim().toLowerCase();
-  if (!EMAIL.test(email)) throw badRequest("invalid_email", "Enter a valid email address.");
+  if (!EMAIL.test(email)) throw fieldError("invalid_email", "email", "Enter a valid email address.");
   if (input.password != null) validateNewPassword(input.password);
   const existing = await db().admin.findUnique({ where: { email } });
   if (existing) throw conflict("admin_exists", "An admin with this email already exists.");

@@ -13,6 +13,8 @@ import { remoteAddressFromHeaders } from "../http/remote";
 import { log } from "../log/logger";
 
 export const OIDC_PROVIDER_ID = "oidc";
+/** How long an admin session lasts (next-auth's JWT and cookie). */
+export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 
 /** Failed password sign-ins per admin email before further tries are refused (15 minutes). */
 export const ADMIN_SIGNIN_MAX_FAILURES = 10;
@@ -79,7 +81,7 @@ export function authOptions(): NextAuthOptions {
   }
   return {
     secret: nextAuthSecret(),
-    session: { strategy: "jwt", maxAge: 8 * 60 * 60 },
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: "/signin", error: "/signin" },
     providers,
     callbacks: {

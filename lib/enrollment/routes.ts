@@ -3,7 +3,7 @@
 // the identifier's domain, the user and the model family wins.
 import { z } from "zod";
 import { db } from "../db/client";
-import { badRequest, invalidInput } from "../errors";
+import { badRequest, fieldError, invalidInput, notFound } from "../errors";
 import { ENROLLMENT_VERSIONS, type EnrollmentVersion } from "./accessTokens";
 import { parseIdentifier, type ParsedIdentifier } from "./users";
 
@@ -162,21 +162,49 @@ export async function listRoutes() {
   return rows.map(presentRoute);
 }
 
+/** Every field may change in an edit; null clears an optional one. */
+export const routePatch = routeInput.partial().strict();
+
+/** The match a rule decides for: two rules with the same one would leave the later one dead. */
+function matchKey(r: { domain: string; userMatch?: string | null; modelFamily?: string | null; version: string }): string {
+  const users = (r.userMatch ?? "").split(",").map((u) => u.trim().toLowerCase()).filter(Boolean).sort().join(",");
+  return [r.domain.toLowerCase(), users, r.modelFamily ?? "", r.version].join("|");
+}
+
+async function refuseDuplicate(candidate: Parameters<typeof matchKey>[0], exceptId: string | null): Promise<void> {
+  const key = matchKey(candidate);
+  const others = await db().addeRoute.findMany({ where: exceptId ? { domain: candidate.domain, id: { not: exceptId } } : { domain: candidate.domain } });
+  const same = others.find((o) => matchKey(o) === key);
+  if (same) {
+    throw fieldError(
+      "duplicate_route",
+      "domain",
+      `rule #${same.position} already matches ${candidate.domain}${candidate.userMatch ? ` for ${candidate.userMatch}` : ""}${candidate.modelFamily ? ` on ${candidate.modelFamily}` : ""} for this enrollment type; edit that rule instead`,
+      409,
+    );
+  }
+}
+
+async function checkReferences(input: { groupId?: string | null; externalScepProfileId?: string | null; baseUrl?: string | null }): Promise<void> {
+  if (input.groupId) {
+    const group = await db().deviceGroup.findUnique({ where: { id: input.groupId } });
+    if (!group) throw fieldError("unknown_group", "groupId", `no device group with id ${input.groupId}`);
+  }
+  if (input.externalScepProfileId) {
+    if (input.baseUrl) throw fieldError("invalid_route", "externalScepProfileId", "externalScepProfileId: a rule that sends users to another server does not enroll them here");
+    const ext = await db().externalScepProfile.findUnique({ where: { id: input.externalScepProfileId }, select: { id: true } });
+    if (!ext) throw fieldError("unknown_external_scep_profile", "externalScepProfileId", `no external SCEP profile with id ${input.externalScepProfileId}`);
+  }
+}
+
 export async function createRoute(raw: unknown) {
   const parsed = routeInput.safeParse(raw);
   if (!parsed.success) {
     throw invalidInput("invalid_route", parsed.error);
   }
   const input = parsed.data;
-  if (input.groupId) {
-    const group = await db().deviceGroup.findUnique({ where: { id: input.groupId } });
-    if (!group) throw badRequest("unknown_group", `no device group with id ${input.groupId}`);
-  }
-  if (input.externalScepProfileId) {
-    if (input.baseUrl) throw badRequest("invalid_route", "externalScepProfileId: a rule that sends users to another server does not enroll them here");
-    const ext = await db().externalScepProfile.findUnique({ where: { id: input.externalScepProfileId }, select: { id: true } });
-    if (!ext) throw badRequest("unknown_external_scep_profile", `no external SCEP profile with id ${input.externalScepProfileId}`);
-  }
+  await checkReferences(input);
+  await refuseDuplicate(input, null);
   let position = input.position;
   if (position === undefined) {
     const last = await db().addeRoute.findFirst({ orderBy: { position: "desc" } });
@@ -196,6 +224,71 @@ export async function createRoute(raw: unknown) {
     },
   });
   return presentRoute(row);
+}
+
+export async function getRoute(id: string) {
+  const row = await db().addeRoute.findUnique({ where: { id } });
+  if (!row) throw notFound("routing rule");
+  return presentRoute(row);
+}
+
+/** Changes the fields given; the result is checked as a whole (references, duplicates). */
+export async function updateRoute(id: string, raw: unknown) {
+  const parsed = routePatch.safeParse(raw);
+  if (!parsed.success) throw invalidInput("invalid_route", parsed.error);
+  const current = await getRoute(id);
+  const patch = parsed.data;
+  const next = {
+    position: patch.position ?? current.position,
+    domain: patch.domain ?? current.domain,
+    userMatch: patch.userMatch === undefined ? current.userMatch : patch.userMatch || null,
+    modelFamily: patch.modelFamily === undefined ? current.modelFamily : patch.modelFamily,
+    version: patch.version ?? current.version,
+    baseUrl: patch.baseUrl === undefined ? current.baseUrl : patch.baseUrl,
+    groupId: patch.groupId === undefined ? current.groupId : patch.groupId,
+    externalScepProfileId: patch.externalScepProfileId === undefined ? current.externalScepProfileId : patch.externalScepProfileId,
+    enabled: patch.enabled ?? current.enabled,
+  };
+  await checkReferences({ groupId: patch.groupId, externalScepProfileId: next.externalScepProfileId, baseUrl: next.baseUrl });
+  await refuseDuplicate(next, id);
+  const row = await db().addeRoute.update({ where: { id }, data: next });
+  return presentRoute(row);
+}
+
+/**
+ * Puts the rules in the given order (every rule exactly once): positions become 10, 20, …
+ * A list that repeats or leaves out a rule is refused, so no two rules share a place.
+ */
+export async function reorderRoutes(raw: unknown) {
+  const parsed = z.object({ order: z.array(z.string().min(1).max(100)).max(1000) }).strict().safeParse(raw);
+  if (!parsed.success) throw invalidInput("invalid_order", parsed.error);
+  const ids = parsed.data.order;
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(id)) throw fieldError("invalid_order", "order", `order lists rule ${id} more than once`);
+    seen.add(id);
+  }
+  return db().$transaction(async (tx) => {
+    const existing = await tx.addeRoute.findMany({ select: { id: true } });
+    const missing = existing.filter((r) => !seen.has(r.id)).map((r) => r.id);
+    const unknown = ids.filter((id) => !existing.some((r) => r.id === id));
+    if (unknown.length) throw fieldError("invalid_order", "order", `no routing rule with id ${unknown.join(", ")}`);
+    if (missing.length) throw fieldError("invalid_order", "order", `order must list every rule once; missing ${missing.join(", ")}`);
+    for (const [i, id] of ids.entries()) await tx.addeRoute.update({ where: { id }, data: { position: (i + 1) * 10 } });
+    const rows = await tx.addeRoute.findMany({ orderBy: [{ position: "asc" }, { createdAt: "asc" }] });
+    return rows.map(presentRoute);
+  });
+}
+
+/** Moves one rule a place up or down (the portal's buttons), renumbering all rules. */
+export async function moveRoute(id: string, direction: "up" | "down") {
+  const order = (await listRoutes()).map((r) => r.id);
+  const at = order.indexOf(id);
+  if (at < 0) throw notFound("routing rule");
+  const to = direction === "up" ? at - 1 : at + 1;
+  if (to < 0 || to >= order.length) return listRoutes();
+  [order[at], order[to]] = [order[to], order[at]];
+  return reorderRoutes({ order });
 }
 
 export async function deleteRoute(id: string): Promise<boolean> {

@@ -19,6 +19,8 @@ export interface LogFilter {
   to?: Date;
   /** Free text, matched against message, reason, device, user, token, step and address. */
   q?: string;
+  /** Newest first unless "asc" (oldest first). */
+  order?: "asc" | "desc";
 }
 
 export interface LogLine {
@@ -74,7 +76,10 @@ export function parseLogFilter(params: Params): LogFilter {
   for (const o of outcomes) {
     if (!(OUTCOMES as readonly string[]).includes(o)) throw badRequest("invalid_filter", `outcome must be OK, WARNING or ERROR, not "${o}"`);
   }
+  const order = get(params, "order");
+  if (order && order !== "asc" && order !== "desc") throw badRequest("invalid_filter", `order must be asc or desc, not "${order}"`);
   const filter: LogFilter = {
+    order: order as LogFilter["order"],
     outcomes: outcomes.length ? [...new Set(outcomes)] as Outcome[] : undefined,
     step: get(params, "step"),
     reason: get(params, "reason"),
@@ -101,6 +106,7 @@ export function logFilterToParams(filter: LogFilter): URLSearchParams {
   if (filter.from) p.set("from", filter.from.toISOString());
   if (filter.to) p.set("to", filter.to.toISOString());
   if (filter.q) p.set("q", filter.q);
+  if (filter.order) p.set("order", filter.order);
   return p;
 }
 
@@ -161,16 +167,18 @@ const SELECT = {
   remoteAddr: true,
 } as const;
 
-/** Newest first. */
+/** Newest first, or oldest first with order "asc". */
 export async function queryLog(filter: LogFilter, opts: { limit?: number; cursor?: string | null } = {}): Promise<LogPage> {
   const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 100), 1), LOG_PAGE_MAX);
+  const dir = filter.order ?? "desc";
   const where = logWhere(filter);
   if (opts.cursor) {
     const c = decodeCursor(opts.cursor);
-    const after: Prisma.EnrollmentLogWhereInput = { OR: [{ time: { lt: c.time } }, { time: c.time, id: { lt: c.id } }] };
+    const cmp = dir === "desc" ? "lt" : "gt";
+    const after: Prisma.EnrollmentLogWhereInput = { OR: [{ time: { [cmp]: c.time } }, { time: c.time, id: { [cmp]: c.id } }] };
     where.AND = [...((where.AND as Prisma.EnrollmentLogWhereInput[] | undefined) ?? []), after];
   }
-  const rows = await db().enrollmentLog.findMany({ where, orderBy: [{ time: "desc" }, { id: "desc" }], take: limit + 1, select: SELECT });
+  const rows = await db().enrollmentLog.findMany({ where, orderBy: [{ time: dir }, { id: dir }], take: limit + 1, select: SELECT });
   const lines = rows.slice(0, limit) as LogLine[];
   return { lines, nextCursor: rows.length > limit ? encodeCursor(lines[lines.length - 1]) : null };
 }

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { config } from "../config";
 import { db, isUniqueViolation } from "../db/client";
 import type { ScepProfile } from "../db/generated/sqlite/client";
-import { badRequest, conflict, invalidInput, notFound } from "../errors";
+import { badRequest, conflict, fieldError, invalidInput, notFound } from "../errors";
 import { seal, unseal } from "../secrets/sealed";
 import { hashPassword } from "../secrets/hash";
 import { staticChallengeProblem } from "./challengeStrength";
@@ -193,7 +193,7 @@ export async function createScepProfile(raw: unknown): Promise<CreatedScepProfil
     });
     return { profile: toView(row), ...out };
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict("scep_profile_exists", `a SCEP profile named "${input.name}" already exists`);
+    if (isUniqueViolation(err)) throw fieldError("scep_profile_exists", "name", `a SCEP profile named "${input.name}" already exists`, 409);
     throw err;
   }
 }
@@ -280,7 +280,7 @@ export async function updateScepProfile(id: string, raw: unknown): Promise<Creat
     const row = await db().scepProfile.update({ where: { id }, data });
     return { profile: toView(row), ...out };
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict("scep_profile_exists", `a SCEP profile named "${String(data.name)}" already exists`);
+    if (isUniqueViolation(err)) throw fieldError("scep_profile_exists", "name", `a SCEP profile named "${String(data.name)}" already exists`, 409);
     throw err;
   }
 }

@@ -67,10 +67,29 @@ function isVariable(name: string): name is SubjectVariable {
   return (SUBJECT_VARIABLES as readonly string[]).includes(name);
 }
 
+/** Names admins type from other products' documentation, and the variable each one means. */
+const VARIABLE_ALIASES: Record<string, SubjectVariable> = {
+  SERIAL: "SERIALNUMBER",
+  SERIAL_NUMBER: "SERIALNUMBER",
+  DEVICE_SERIAL: "SERIALNUMBER",
+  DEVICEID: "UDID",
+  DEVICE_ID: "UDID",
+  DEVICENAME: "COMPUTERNAME",
+  DEVICE_NAME: "COMPUTERNAME",
+  COMPUTER_NAME: "COMPUTERNAME",
+  USER: "USERNAME",
+  USER_NAME: "USERNAME",
+  MAIL: "EMAIL",
+  EMAILADDRESS: "EMAIL",
+};
+
 /** A sentence describing what is wrong with a template, or null when it is usable. */
 export function templateProblem(template: string): string | null {
   for (const m of template.matchAll(VAR_RE)) {
-    if (!isVariable(m[1])) return `unknown variable $${m[1]} (use ${SUBJECT_VARIABLES.map((v) => `$${v}`).join(", ")})`;
+    if (isVariable(m[1])) continue;
+    const meant = VARIABLE_ALIASES[m[1]];
+    if (meant) return `$${m[1]} is not a variable here; use $${meant} (for example ${template.replace(`$${m[1]}`, `$${meant}`)})`;
+    return `unknown variable $${m[1]} (use ${SUBJECT_VARIABLES.map((v) => `$${v}`).join(", ")})`;
   }
   let parts: NamePart[];
   try {

@@ -7,6 +7,7 @@ import { getCa } from "../pki/ca";
 import { getRa } from "../pki/ra";
 import { badRequest } from "../errors";
 import { CaImportError, importCa } from "../pki/ca";
+import { recordCaDecision } from "./checklist";
 
 export interface CaInfo {
   subject: string;
@@ -47,6 +48,7 @@ export async function importCaFromPem(certPem: string, keyPem: string): Promise<
     if (err instanceof CaImportError) throw badRequest("invalid_ca", `The CA was not imported: ${err.message}.`);
     throw err;
   }
+  await recordCaDecision("imported");
   return caInfo();
 }
 

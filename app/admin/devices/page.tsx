@@ -132,10 +132,10 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
               <td className={`${td} hidden lg:table-cell`}>{d.osVersion ?? "—"}</td>
               <td className={`${td} hidden lg:table-cell`}>{d.platform ?? "—"}</td>
               <td className={td}><DeviceStatusBadge status={d.status} /></td>
-              <td className={`${td} hidden md:table-cell`}>{d.group ? <Link className={link} href={`/admin/groups/${d.group.id}`}>{d.group.name}</Link> : <span className="text-slate-500">—</span>}</td>
+              <td className={`${td} hidden md:table-cell`}>{d.group ? <Link className={link} href={`/admin/groups/${d.group.id}`}>{d.group.name}</Link> : <span className="text-slate-600 dark:text-slate-400">—</span>}</td>
               <td className={`${td} hidden xl:table-cell`}>{ENROLLMENT_TYPE_LABEL[d.enrollmentType]}</td>
               <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>
-                {d.lastSeenAt ? <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>{relativeTime(d.lastSeenAt)}</time> : <span className="text-slate-500">never</span>}
+                {d.lastSeenAt ? <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>{relativeTime(d.lastSeenAt)}</time> : <span className="text-slate-600 dark:text-slate-400">never</span>}
               </td>
             </tr>
           ))}

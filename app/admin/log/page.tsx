@@ -43,7 +43,8 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
   }
   const [facets, tokenNames] = await Promise.all([logFacets(), tokenNamesFor(page.lines)]);
   const filterParams = logFilterToParams(filter);
-  const filtered = [...filterParams.keys()].length > 0;
+  const filtered = [...filterParams.keys()].some((k) => k !== "order");
+  const newestFirst = (filter.order ?? "desc") === "desc";
   const csvHref = `/admin/log/export?${filterParams}`;
   return (
     <div>
@@ -90,6 +91,13 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
           <label htmlFor="to" className={label}>To (UTC)</label>
           <input id="to" name="to" type="datetime-local" defaultValue={localValue(filter.to)} className={input} />
         </div>
+        <div>
+          <label htmlFor="order" className={label}>Order</label>
+          <select id="order" name="order" defaultValue={filter.order ?? "desc"} className={input}>
+            <option value="desc">Newest first</option>
+            <option value="asc">Oldest first</option>
+          </select>
+        </div>
         <div className="col-span-2 flex items-end gap-2 lg:col-span-1">
           <button type="submit" className={btn}>Apply filters</button>
           {filtered && <Link href="/admin/log" className={btnSecondary}>Clear</Link>}
@@ -103,7 +111,7 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
       ) : (
         <>
         {/* Phones: one card per line, nothing cut off. */}
-        <ul className="space-y-2 md:hidden" aria-label="Enrollment log lines, newest first">
+        <ul className="space-y-2 md:hidden" aria-label={`Enrollment log lines, ${newestFirst ? "newest" : "oldest"} first`}>
           {page.lines.map((l) => {
             const info = reasonInfo(l.reason);
             return (
@@ -126,7 +134,7 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
             );
           })}
         </ul>
-        <DataTable caption="Enrollment log lines, newest first" className="hidden md:block" columns={["Time", "Step", "Outcome", "Reason / message", "Device", { label: "Token", hideBelow: "lg" }, { label: "User", hideBelow: "lg" }, { label: "Remote address", hideBelow: "xl" }]}>
+        <DataTable caption={`Enrollment log lines, ${newestFirst ? "newest" : "oldest"} first`} className="hidden md:block" stack={false} columns={["Time", "Step", "Outcome", "Reason / message", "Device", { label: "Token", hideBelow: "lg" }, { label: "User", hideBelow: "lg" }, { label: "Remote address", hideBelow: "xl" }]}>
           {page.lines.map((l) => {
             const info = reasonInfo(l.reason);
             return (
@@ -164,9 +172,9 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
         </>
       )}
       <nav aria-label="Pages" className="mt-4 flex gap-2">
-        {cursor && <Link className={btnSecondary} href={`/admin/log?${filterParams}`}>Newest</Link>}
+        {cursor && <Link className={btnSecondary} href={`/admin/log?${filterParams}`}>{newestFirst ? "Newest" : "Oldest"}</Link>}
         {page.nextCursor && (
-          <Link className={btnSecondary} href={`/admin/log?${new URLSearchParams([...filterParams, ["cursor", page.nextCursor]])}`}>Older</Link>
+          <Link className={btnSecondary} href={`/admin/log?${new URLSearchParams([...filterParams, ["cursor", page.nextCursor]])}`}>{newestFirst ? "Older" : "Newer"}</Link>
         )}
       </nav>
     </div>

@@ -5,7 +5,7 @@ import { revalidatePath } from "next/cache";
 import { revokeUserTokens } from "@/lib/enrollment/accessTokens";
 import { updateAddeSettings } from "@/lib/enrollment/addeSettings";
 import { configureEsso, disableEsso, getEssoSettings } from "@/lib/enrollment/esso";
-import { createRoute, deleteRoute } from "@/lib/enrollment/routes";
+import { createRoute, deleteRoute, moveRoute, updateRoute } from "@/lib/enrollment/routes";
 import { putUser } from "@/lib/enrollment/users";
 import { notFound } from "@/lib/errors";
 import type { ActionState } from "@/components/ui/actionState";
@@ -21,22 +21,45 @@ export async function saveAddeSettingsAction(_prev: ActionState, form: FormData)
   });
 }
 
+function routeFromForm(form: FormData) {
+  const position = field(form, "position");
+  return {
+    domain: field(form, "domain"),
+    userMatch: field(form, "userMatch") || null,
+    modelFamily: field(form, "modelFamily") || null,
+    version: field(form, "version"),
+    baseUrl: field(form, "baseUrl") || null,
+    groupId: field(form, "groupId") || null,
+    externalScepProfileId: field(form, "externalScepProfileId") || null,
+    enabled: form.has("enabled"),
+    ...(position ? { position: Number(position) } : {}),
+  };
+}
+
 export async function createRouteAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   return adminAction({ action: "adde.route.create", target: field(form, "domain") }, async () => {
-    const position = field(form, "position");
-    await createRoute({
-      domain: field(form, "domain"),
-      userMatch: field(form, "userMatch") || null,
-      modelFamily: field(form, "modelFamily") || null,
-      version: field(form, "version"),
-      baseUrl: field(form, "baseUrl") || null,
-      groupId: field(form, "groupId") || null,
-      externalScepProfileId: field(form, "externalScepProfileId") || null,
-      enabled: form.has("enabled"),
-      ...(position ? { position: Number(position) } : {}),
-    });
+    await createRoute(routeFromForm(form));
     revalidatePath(PATH);
     return { ok: "Rule added." };
+  });
+}
+
+export async function updateRouteAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const id = field(form, "routeId");
+  return adminAction({ action: "adde.route.update", target: id }, async () => {
+    await updateRoute(id, routeFromForm(form));
+    revalidatePath(PATH);
+    return { ok: "Rule saved.", next: { href: PATH, label: "Back to the routing rules" } };
+  });
+}
+
+export async function moveRouteAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const id = field(form, "routeId");
+  const direction = field(form, "direction") === "up" ? "up" : "down";
+  return adminAction({ action: `adde.route.move-${direction}`, target: id }, async () => {
+    await moveRoute(id, direction);
+    revalidatePath(PATH);
+    return { ok: "Moved." };
   });
 }
 

@@ -3,10 +3,10 @@
 // Enrollment SSO.
 import Link from "next/link";
 import { canWrite, requireAdmin } from "@/lib/auth/session";
-import { ENROLLMENT_VERSIONS } from "@/lib/enrollment/accessTokens";
 import { getAddeSettings } from "@/lib/enrollment/addeSettings";
 import { essoUrl, getEssoSettings } from "@/lib/enrollment/esso";
-import { listRoutes, MODEL_FAMILIES } from "@/lib/enrollment/routes";
+import { listRoutes } from "@/lib/enrollment/routes";
+import { NEW_ROUTE, RouteFields, VERSION_LABEL } from "@/components/admin/RouteFields";
 import { listEnrollmentUsers } from "@/lib/inventory/users";
 import { listGroups } from "@/lib/mdm/groups";
 import { listScepProfiles } from "@/lib/scep/profiles";
@@ -17,10 +17,11 @@ import { Badge } from "@/components/ui/Badge";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc } from "@/components/ui/format";
-import { card, hint, input, label, link, td } from "@/components/ui/styles";
+import { btnSecondary, card, hint, input, label, link, td } from "@/components/ui/styles";
 import {
   createRouteAction,
   deleteRouteAction,
+  moveRouteAction,
   disableEssoAction,
   mapUserAction,
   revokeUserTokensAction,
@@ -32,7 +33,6 @@ import { DataTable } from "@/components/ui/DataTable";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Account-driven enrollment" };
 
-const VERSION_LABEL: Record<string, string> = { "mdm-byod": "User Enrollment (BYOD)", "mdm-adde": "Device Enrollment (ADDE)" };
 
 export default async function AccountDrivenPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const admin = await requireAdmin();
@@ -42,6 +42,7 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
   const groupName = new Map(groups.map((g) => [g.id, g.name]));
   const externalName = new Map(external.map((p) => [p.id, p.name]));
   const host = new URL(config().publicUrl).host;
+  const domainPlaceholder = host.includes(".") ? host.split(".").slice(-2).join(".") : "example.com";
   return (
     <div className="space-y-6">
       <PageHeader
@@ -56,18 +57,23 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
           <EmptyState title="No routing rules">Without one, service discovery answers 404 for every domain (<Link className={link} href="/admin/log/reasons#discovery_unknown_domain">Unknown domain</Link>).</EmptyState>
         ) : (
           <DataTable columns={["#", "Domain", { label: "User / device", hideBelow: "md" }, "Enrollment", { label: "Group / server", hideBelow: "md" }, { label: "MDM identity", hideBelow: "lg" }, "State", writable && { label: "Actions", srOnly: true }]}>
-            {routes.map((r) => (
+            {routes.map((r, i) => (
               <tr key={r.id}>
-                <td className={`${td} tabular-nums`}>{r.position}</td>
-                <td className={`${td} font-mono`}>{r.domain}</td>
+                <td className={`${td} tabular-nums`} data-label="Position">{r.position}</td>
+                <td className={`${td} font-mono`} data-label="Domain">{r.domain}</td>
                 <td className={`${td} hidden md:table-cell`}>{[r.userMatch, r.modelFamily].filter(Boolean).join(" · ") || "any"}</td>
-                <td className={td}>{VERSION_LABEL[r.version] ?? r.version}</td>
+                <td className={td} data-label="Enrollment">{VERSION_LABEL[r.version] ?? r.version}</td>
                 <td className={`${td} hidden md:table-cell`}>{r.baseUrl ? <span className="font-mono text-xs">{r.baseUrl}</span> : r.groupId ? groupName.get(r.groupId) ?? r.groupId : "—"}</td>
                 <td className={`${td} hidden lg:table-cell`}>{r.externalScepProfileId ? `${externalName.get(r.externalScepProfileId) ?? r.externalScepProfileId} (external CA)` : "Built-in CA"}</td>
-                <td className={td}>{r.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>}</td>
+                <td className={td} data-label="State">{r.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>}</td>
                 {writable && (
                   <td className={td}>
+                    <div className="flex flex-wrap items-center gap-2">
+                    <Link className={btnSecondary} href={`/admin/enrollment/account-driven/rules/${r.id}`} aria-label={`Edit rule #${r.position} for ${r.domain}`}>Edit</Link>
+                    {i > 0 && <ActionForm action={moveRouteAction} hidden={{ routeId: r.id, direction: "up" }} submitLabel="↑" submitAriaLabel={`Move rule #${r.position} for ${r.domain} up`} variant="secondary" inline />}
+                    {i < routes.length - 1 && <ActionForm action={moveRouteAction} hidden={{ routeId: r.id, direction: "down" }} submitLabel="↓" submitAriaLabel={`Move rule #${r.position} for ${r.domain} down`} variant="secondary" inline />}
                     <ActionForm action={deleteRouteAction} hidden={{ routeId: r.id }} submitLabel="Delete" submitAriaLabel={`Delete rule for ${r.domain}`} variant="danger" inline confirm={{ title: `Delete the rule for ${r.domain}?`, message: "Users of this domain can no longer discover this server unless another rule matches.", confirmLabel: "Delete rule" }} />
+                    </div>
                   </td>
                 )}
               </tr>
@@ -78,52 +84,7 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
           <details className="mt-4">
             <summary className="cursor-pointer text-sm font-medium text-brand-700 dark:text-brand-100">Add a rule</summary>
             <ActionForm action={createRouteAction} submitLabel="Add rule" pendingLabel="Adding…" resetOnSuccess className="mt-3 grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
-              <div>
-                <label htmlFor="r-domain" className={label}>Domain</label>
-                <input id="r-domain" name="domain" required placeholder={host.includes(".") ? host.split(".").slice(-2).join(".") : "example.com"} className={input} />
-                <p className={hint}>A domain, *.domain, or * for any.</p>
-              </div>
-              <div>
-                <label htmlFor="r-version" className={label}>Enrollment type</label>
-                <select id="r-version" name="version" className={input}>
-                  {ENROLLMENT_VERSIONS.map((v) => <option key={v} value={v}>{VERSION_LABEL[v] ?? v}</option>)}
-                </select>
-              </div>
-              <div>
-                <label htmlFor="r-group" className={label}>Group</label>
-                <select id="r-group" name="groupId" className={input}>
-                  <option value="">None</option>
-                  {groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
-                </select>
-              </div>
-              <div>
-                <label htmlFor="r-family" className={label}>Device family</label>
-                <select id="r-family" name="modelFamily" className={input}>
-                  <option value="">Any</option>
-                  {MODEL_FAMILIES.map((f) => <option key={f} value={f}>{f}</option>)}
-                </select>
-              </div>
-              <div>
-                <label htmlFor="r-user" className={label}>User match (optional)</label>
-                <input id="r-user" name="userMatch" placeholder="ann@example.com" className={input} />
-              </div>
-              <div>
-                <label htmlFor="r-base" className={label}>Other server URL (optional)</label>
-                <input id="r-base" name="baseUrl" type="url" placeholder="https://mdm2.example.com" className={input} />
-              </div>
-              <div>
-                <label htmlFor="r-identity" className={label}>MDM identity from</label>
-                <select id="r-identity" name="externalScepProfileId" className={input}>
-                  <option value="">Built-in CA (SCEP profile below)</option>
-                  {external.map((p) => <option key={p.id} value={p.id}>{p.name} (external CA)</option>)}
-                </select>
-                <p className={hint}>An external CA&apos;s pinned certificate is trusted at check-in only while a rule or token uses it.</p>
-              </div>
-              <div>
-                <label htmlFor="r-position" className={label}>Position (optional)</label>
-                <input id="r-position" name="position" type="number" min={0} className={input} />
-              </div>
-              <label className="flex items-center gap-1.5 self-end pb-2 text-sm"><input type="checkbox" name="enabled" defaultChecked /> Enabled</label>
+              <RouteFields defaults={NEW_ROUTE} groups={groups} external={external} domainPlaceholder={domainPlaceholder} />
             </ActionForm>
           </details>
         )}

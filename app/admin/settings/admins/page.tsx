@@ -34,9 +34,9 @@ export default async function AdminsPage() {
       <DataTable caption="Admins" columns={["Email", "Name", "Role", "Sign-in", "Last sign-in", "Status", owner && { label: "Actions", srOnly: true }]}>
         {admins.map((a) => (
           <tr key={a.id} data-testid={`admin-${a.email}`}>
-            <td className={`${td} break-all`}>{a.email}{a.id === me.id && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">(you)</span>}</td>
-            <td className={td}>{a.name ?? "—"}</td>
-            <td className={td}>
+            <td className={`${td} break-all`} data-label="Email">{a.email}{a.id === me.id && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">(you)</span>}</td>
+            <td className={td} data-label="Name">{a.name ?? "—"}</td>
+            <td className={td} data-label="Role">
               {owner ? (
                 <ActionForm action={setAdminRoleAction} hidden={{ id: a.id }} submitLabel="Change role" pendingLabel="Saving…" variant="secondary" inline>
                   <select name="role" defaultValue={a.role} aria-label={`Role for ${a.email}`} className={`${input} w-auto py-1`}>
@@ -47,9 +47,9 @@ export default async function AdminsPage() {
                 ROLE_LABEL[a.role]
               )}
             </td>
-            <td className={td}>{a.localPassword ? (a.idpLinked ? "Local password and IdP" : "Local password") : "IdP only"}</td>
-            <td className={td}>{a.lastLoginAt ? formatUtc(a.lastLoginAt) : "Never"}</td>
-            <td className={td}>{a.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
+            <td className={td} data-label="Sign-in">{a.localPassword ? (a.idpLinked ? "Local password and IdP" : "Local password") : "IdP only"}</td>
+            <td className={td} data-label="Last sign-in">{a.lastLoginAt ? formatUtc(a.lastLoginAt) : "Never"}</td>
+            <td className={td} data-label="Status">{a.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
             {owner && (
               <td className={td}>
                 {a.id !== me.id &&
