@@ -1,8 +1,9 @@
 // HTTP answers for profile downloads: the signed .mobileconfig, or, when refused, the
 // reason's status with a small self-contained page in the enroll page's words (the user
 // arrives here from a button, so a JSON error would strand them).
+import { config } from "../config";
 import { reasonInfo } from "../log/reasons";
-import type { ProfileDownload } from "./otaService";
+import type { ProfileDownload, ReservationCookie } from "./otaService";
 
 function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
@@ -26,6 +27,25 @@ ${info?.userMessage ? `<p>${esc(info.userMessage)}</p>` : ""}${info?.userFix ? `
 <small>For your IT team: ${esc(info?.fix ?? "Check the Enrollment Log.")} (reason: ${esc(reason)})</small></section></main></body></html>`;
 }
 
+/** Cookie header → name/value pairs (names and values as sent; at most 50 pairs, 8 KB). */
+export function parseCookies(header: string | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header || header.length > 8192) return out;
+  for (const part of header.split(";").slice(0, 50)) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) continue;
+    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** The reservation cookie: only this server's enroll paths see it, never scripts. */
+export function reservationSetCookie(c: ReservationCookie): string {
+  const maxAge = c.maxAge;
+  const secure = config().publicUrl.startsWith("https:") ? "; Secure" : "";
+  return `${c.name}=${c.value}; Path=/enroll; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
+}
+
 export function profileDownloadResponse(result: ProfileDownload): Response {
   if (result.ok) {
     return new Response(new Uint8Array(result.body), {
@@ -34,6 +54,7 @@ export function profileDownloadResponse(result: ProfileDownload): Response {
         "content-type": result.contentType,
         "content-disposition": `attachment; filename="${result.filename}"`,
         "cache-control": "no-store",
+        "set-cookie": reservationSetCookie(result.cookie),
       },
     });
   }

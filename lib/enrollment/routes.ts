@@ -5,6 +5,8 @@ import { z } from "zod";
 import { db } from "../db/client";
 import { badRequest, invalidInput } from "../errors";
 import { ENROLLMENT_VERSIONS, type EnrollmentVersion } from "./accessTokens";
+import { MAX_DEVICE_LIMIT } from "./deviceLimit";
+import { termsInput } from "./terms";
 import { parseIdentifier, type ParsedIdentifier } from "./users";
 
 export const MODEL_FAMILIES = ["AppleTV", "iPad", "iPhone", "Mac", "RealityDevice", "Watch"] as const;
@@ -36,6 +38,8 @@ export interface AddeRouteRow {
   baseUrl: string | null;
   groupId: string | null;
   enabled: boolean;
+  deviceLimit?: number | null;
+  terms?: string | null;
 }
 
 export interface RouteDecision {
@@ -44,6 +48,10 @@ export interface RouteDecision {
   /** Another MDM server's BaseURL; null means this server. */
   baseUrl: string | null;
   groupId: string | null;
+  /** Per-user device limit of this rule (null: the organisation setting; 0: none). */
+  deviceLimit: number | null;
+  /** Terms (Markdown) the user accepts on the sign-in page; null: none. */
+  terms: string | null;
 }
 
 function glob(pattern: string, value: string): boolean {
@@ -80,7 +88,7 @@ export function matchRoute(rules: AddeRouteRow[], who: ParsedIdentifier, modelFa
 export async function resolveRoute(who: ParsedIdentifier, modelFamily: string | null): Promise<RouteDecision | null> {
   const rules = await db().addeRoute.findMany({ where: { enabled: true }, orderBy: { position: "asc" } });
   const r = matchRoute(rules, who, modelFamily);
-  return r ? { routeId: r.id, version: r.version as EnrollmentVersion, baseUrl: r.baseUrl, groupId: r.groupId } : null;
+  return r ? { routeId: r.id, version: r.version as EnrollmentVersion, baseUrl: r.baseUrl, groupId: r.groupId, deviceLimit: r.deviceLimit ?? null, terms: r.terms ?? null } : null;
 }
 
 /**
@@ -106,6 +114,14 @@ export async function groupIdForUser(identifier: string, modelFamily: string | n
   return (await resolveRoute(who, modelFamily))?.groupId ?? null;
 }
 
+/** The matching rule's governance (device limit, terms) for an account-driven user; null when no rule matches. */
+export async function routeGovernanceFor(identifier: string, modelFamily: string | null): Promise<{ deviceLimit: number | null; terms: string | null } | null> {
+  const who = parseIdentifier(identifier);
+  if (!who) return null;
+  const r = await resolveRoute(who, modelFamily);
+  return r ? { deviceLimit: r.deviceLimit, terms: r.terms } : null;
+}
+
 // ------------------------------------------------------------------ admin API
 
 export const routeInput = z
@@ -122,6 +138,8 @@ export const routeInput = z
     baseUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), "baseUrl must be an http(s) URL").nullable().optional(),
     groupId: z.string().min(1).nullable().optional(),
     enabled: z.boolean().optional(),
+    deviceLimit: z.number().int().min(0).max(MAX_DEVICE_LIMIT).nullable().optional(),
+    terms: termsInput.nullable().optional(),
   })
   .strict();
 
@@ -138,6 +156,8 @@ export function presentRoute(r: AddeRouteRow & { createdAt?: Date }) {
     baseUrl: r.baseUrl,
     groupId: r.groupId,
     enabled: r.enabled,
+    deviceLimit: r.deviceLimit ?? null,
+    terms: r.terms ?? null,
   };
 }
 
@@ -171,6 +191,8 @@ export async function createRoute(raw: unknown) {
       baseUrl: input.baseUrl ?? null,
       groupId: input.groupId ?? null,
       enabled: input.enabled ?? true,
+      deviceLimit: input.deviceLimit ?? null,
+      terms: input.terms || null,
     },
   });
   return presentRoute(row);

@@ -10,7 +10,9 @@ import type { EnrollmentToken } from "../db/generated/sqlite/client";
 import { badRequest, invalidInput, notFound } from "../errors";
 import type { ReasonCode } from "../log/reasons";
 import { seal, unseal } from "../secrets/sealed";
+import { deviceLimitInput, normalizeEmail } from "./deviceLimit";
 import { getJwtKeys, JWT_ALG, JWT_SIGNATURE_BYTES } from "./jwtKey";
+import { termsInput, termsVersion } from "./terms";
 
 export type { EnrollmentToken };
 
@@ -45,6 +47,12 @@ export interface CreateTokenInput {
   scepProfileId?: string | null;
   /** 0 = unlimited. */
   maxUses?: number;
+  /** Per-user device limit for this link: null/absent = the organisation setting, 0 = none. */
+  deviceLimit?: number | null;
+  /** Per-person link: the one person (email) it is for. */
+  personEmail?: string | null;
+  /** Markdown terms to accept before downloading. */
+  terms?: string | null;
 }
 
 /** The claims seed 000 shows; exp is absent for tokens that never expire. */
@@ -79,6 +87,11 @@ export interface TokenSummary {
   createdAt: Date;
   createdBy: string | null;
   status: TokenStatus;
+  deviceLimit: number | null;
+  personEmail: string | null;
+  terms: string | null;
+  /** Version (SHA-256) of the terms, null without terms. */
+  termsVersion: string | null;
   /** Null only if the sealed JWT cannot be opened (MDM_SECRET changed). */
   url: string | null;
 }
@@ -97,6 +110,9 @@ export const createTokenInputSchema = z.object({
   groupId: z.string().trim().min(1).max(100).nullish(),
   scepProfileId: z.string().trim().min(1).max(100).nullish(),
   maxUses: z.number().int("maxUses must be a whole number").min(0, "maxUses must be 0 (unlimited) or more").max(MAX_USES_LIMIT).default(0),
+  deviceLimit: deviceLimitInput.nullish(),
+  personEmail: z.string().trim().toLowerCase().max(254).email("personEmail must be an email address").nullish().or(z.literal("").transform(() => null)),
+  terms: termsInput.nullish(),
 });
 
 /** Parses API or form input into CreateTokenInput; throws a 400 AppError naming the field. */
@@ -142,6 +158,12 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
   const expiresAt = expiryDate(input.expiresIn, now);
   const groupId = input.groupId || null;
   const scepProfileId = input.scepProfileId || null;
+  const governance = {
+    deviceLimit: input.deviceLimit ?? null,
+    personEmail: input.personEmail ? normalizeEmail(input.personEmail) : null,
+    terms: input.terms?.trim() || null,
+  };
+  if (governance.deviceLimit !== null && !deviceLimitInput.safeParse(governance.deviceLimit).success) throw badRequest("invalid_token_input", "deviceLimit: must be a whole number from 0 (no limit) to 1000");
   if (groupId && !(await db().deviceGroup.findUnique({ where: { id: groupId }, select: { id: true } }))) {
     throw badRequest("invalid_token_input", "groupId: no such device group");
   }
@@ -174,6 +196,7 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
       expiresAt: expiresAt ? new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) : null,
       jwtEnc: seal(jwt, `${SEAL_CONTEXT}:${id}`),
       createdBy: createdBy ?? null,
+      ...governance,
     },
   });
   return { id, jwt, url: enrollmentUrl(jwt), expiresAt };
@@ -214,6 +237,10 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
     createdAt: row.createdAt,
     createdBy: row.createdBy,
     status: tokenStatus(row, now),
+    deviceLimit: row.deviceLimit,
+    personEmail: row.personEmail,
+    terms: row.terms,
+    termsVersion: row.terms ? termsVersion(row.terms) : null,
     url: jwt ? enrollmentUrl(jwt) : null,
   };
 }
