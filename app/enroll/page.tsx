@@ -5,7 +5,9 @@ import { headers } from "next/headers";
 import { checkEnrollmentLink } from "@/lib/enrollment/otaService";
 import { detectPlatform } from "@/lib/enrollment/platform";
 import { remoteAddress } from "@/lib/http/remote";
-import { DownloadProfileForm } from "@/components/enroll/DownloadProfileForm";
+import { DOWNLOAD_FORM_ID, DownloadProfileForm } from "@/components/enroll/DownloadProfileForm";
+import { PersonNotice } from "@/components/enroll/PersonNotice";
+import { AcceptTerms } from "@/components/terms/AcceptTerms";
 import { EnrollProblem } from "@/components/enroll/EnrollProblem";
 import { PlatformSteps } from "@/components/enroll/PlatformSteps";
 
@@ -41,6 +43,8 @@ export default async function EnrollPage({ searchParams }: { searchParams: Promi
           <div className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <PlatformSteps initial={platform} />
           </div>
+          {verdict.personEmail ? <PersonNotice email={verdict.personEmail} /> : null}
+          {verdict.terms ? <AcceptTerms terms={verdict.terms} formId={DOWNLOAD_FORM_ID} /> : null}
           <DownloadProfileForm />
           <details className="rounded-xl border border-slate-200 px-4 py-3 text-sm dark:border-slate-800">
             <summary className="cursor-pointer font-medium">Having trouble?</summary>

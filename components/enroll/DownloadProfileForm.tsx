@@ -4,6 +4,9 @@
 // never contains it.
 import { useEffect, useState } from "react";
 
+/** The form's id, for inputs outside it (the terms checkbox) that belong to it. */
+export const DOWNLOAD_FORM_ID = "download-profile";
+
 export function DownloadProfileForm({ label = "Download Profile" }: { label?: string }) {
   const [started, setStarted] = useState(false);
   // Enabled once hydrated: before that, a tap would post without the token.
@@ -16,7 +19,7 @@ export function DownloadProfileForm({ label = "Download Profile" }: { label?: st
     setStarted(true);
   }
   return (
-    <form method="post" action="/enroll/profile" onSubmit={onSubmit} className="space-y-2">
+    <form id={DOWNLOAD_FORM_ID} method="post" action="/enroll/profile" onSubmit={onSubmit} className="space-y-2">
       {/* Not React-controlled: a re-render must not reset the value set at submit. */}
       <input type="hidden" name="token" />
       <button

@@ -12,6 +12,7 @@ import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
 import { serveOtaEnrollment } from "@/test/mdm/helpers";
 import { SimDevice } from "@/test/sim/device";
+import { EnrollBrowser } from "./browser";
 
 let t: TestDb;
 let server: RouteServer;
@@ -25,24 +26,11 @@ afterAll(async () => {
   await t.close();
 });
 
-/** A browser on the enroll page: taps Download, keeps the cookies the server sets. */
-class Browser {
-  readonly jar = new Map<string, string>();
-  async tapDownload(jwt: string): Promise<Response> {
-    const cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join("; ");
-    const res = await fetch(`${server.url}/enroll/profile`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", ...(cookie ? { cookie } : {}) },
-      body: new URLSearchParams({ token: jwt }).toString(),
-    });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(";");
-      const eq = pair.indexOf("=");
-      this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return res;
+const Browser = class extends EnrollBrowser {
+  constructor() {
+    super(() => server.url);
   }
-}
+};
 
 const sim = () => {
   const publicUrl = config().publicUrl;
