@@ -2,6 +2,7 @@
 import { headers } from "next/headers";
 import { signInPage } from "@/lib/enrollment/userSignIn";
 import { parseQuery, RAW_QUERY_HEADER } from "@/lib/http/query";
+import { AcceptTermsBox, TermsPanel } from "@/components/terms/AcceptTerms";
 
 type Search = Record<string, string | string[] | undefined>;
 
@@ -37,6 +38,7 @@ export async function SignInView({ mode, search }: { mode: string | null; search
   const hidden = (
     <>
       {model.flow ? <input type="hidden" name="flow" value={model.flow} /> : <input type="hidden" name="mode" value={model.mode} />}
+      {model.terms ? <AcceptTermsBox version={model.terms.version} /> : null}
     </>
   );
   const what = model.version === "mdm-adde" ? "this device" : "your work account on this device";
@@ -58,8 +60,9 @@ export async function SignInView({ mode, search }: { mode: string | null; search
           {model.error}
         </p>
       )}
+      {model.terms ? <TermsPanel terms={model.terms} /> : null}
       {model.idpName && (
-        <form method="post" action="/authenticate/start" className="mb-4">
+        <form method="post" action="/authenticate/start" className="mb-4 flex flex-col gap-3">
           {hidden}
           {model.identifier && <input type="hidden" name="identifier" value={model.identifier} />}
           <button type="submit" className={primary}>
