@@ -81,7 +81,10 @@ export interface TokenSummary {
   scepProfileId: string | null;
   scepProfileName: string | null;
   maxUses: number;
+  /** Uses spent: devices enrolled with the link. */
   useCount: number;
+  /** Uses held by downloads no device has enrolled from yet (released after the challenge lifetime). */
+  reservedUses: number;
   expiresAt: Date | null;
   revokedAt: Date | null;
   createdAt: Date;
@@ -232,6 +235,7 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
     scepProfileName: row.scepProfile?.name ?? null,
     maxUses: row.maxUses,
     useCount: row.useCount,
+    reservedUses: Math.max(0, row.claimedCount - row.useCount),
     expiresAt: row.expiresAt,
     revokedAt: row.revokedAt,
     createdAt: row.createdAt,
