@@ -1,6 +1,7 @@
 // Enrollment > Account-driven: how devices find this server from a user's identifier
 // (routing rules), how users sign in, which Managed Apple Account each user gets, and
 // Enrollment SSO.
+import { GovernanceFields } from "@/components/governance/GovernanceFields";
 import Link from "next/link";
 import { canWrite, requireAdmin } from "@/lib/auth/session";
 import { ENROLLMENT_VERSIONS } from "@/lib/enrollment/accessTokens";
@@ -61,7 +62,11 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
                 <td className={`${td} hidden md:table-cell`}>{[r.userMatch, r.modelFamily].filter(Boolean).join(" · ") || "any"}</td>
                 <td className={td}>{VERSION_LABEL[r.version] ?? r.version}</td>
                 <td className={`${td} hidden md:table-cell`}>{r.baseUrl ? <span className="font-mono text-xs">{r.baseUrl}</span> : r.groupId ? groupName.get(r.groupId) ?? r.groupId : "—"}</td>
-                <td className={td}>{r.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>}</td>
+                <td className={td}>
+                  {r.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>}
+                  {r.deviceLimit !== null && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">limit {r.deviceLimit === 0 ? "none" : r.deviceLimit}</span>}
+                  {r.terms && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">terms</span>}
+                </td>
                 {writable && (
                   <td className={td}>
                     <ActionForm action={deleteRouteAction} hidden={{ routeId: r.id }} submitLabel="Delete" submitAriaLabel={`Delete rule for ${r.domain}`} variant="danger" inline confirm={{ title: `Delete the rule for ${r.domain}?`, message: "Users of this domain can no longer discover this server unless another rule matches.", confirmLabel: "Delete rule" }} />
@@ -113,6 +118,7 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
                 <input id="r-position" name="position" type="number" min={0} className={input} />
               </div>
               <label className="flex items-center gap-1.5 self-end pb-2 text-sm"><input type="checkbox" name="enabled" defaultChecked /> Enabled</label>
+              <div className="sm:col-span-2 lg:col-span-4"><GovernanceFields idPrefix="r" /></div>
             </ActionForm>
           </details>
         )}
