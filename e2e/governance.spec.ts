@@ -1,0 +1,55 @@
+// Enrollment governance in Chromium against the real server: a per-person link with terms.
+// The phone sees the person and the terms, must tick "I accept" before the download goes
+// out, and the device (scripted, test/sim/device.ts) that installs the downloaded profile
+// shows on its page who accepted which version of the terms, and when.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import { expect, test, type Page } from "@playwright/test";
+import { SimDevice } from "../test/sim/device";
+import { IPHONE, signInAsOwner } from "./helpers";
+
+const TERMS = "# Acceptable use\n\nThis iPhone is **managed** by your organisation.\n\n- It can be locked\n- Work data can be erased";
+
+async function apiToken(page: Page, data: Record<string, unknown>): Promise<{ id: string; url: string }> {
+  const res = await page.request.post("/api/v1/tokens", { data, headers: { origin: new URL(page.url()).origin } });
+  expect(res.status(), await res.text()).toBe(201);
+  return res.json();
+}
+
+test("terms are accepted on the enroll page and shown on the enrolled device's page", async ({ page, browser }) => {
+  test.setTimeout(180_000);
+  await signInAsOwner(page);
+  const token = await apiToken(page, { name: "Pat's iPhone", expiresIn: "7d", maxUses: 1, personEmail: "pat@example.com", terms: TERMS });
+
+  const phone = await (await browser.newContext({ ...IPHONE, acceptDownloads: true })).newPage();
+  await phone.goto(token.url);
+  await expect(phone.getByTestId("person-notice")).toContainText("pat@example.com");
+  const terms = phone.getByRole("region", { name: "Terms" });
+  await expect(terms.getByRole("heading", { name: "Acceptable use" })).toBeVisible();
+  await expect(terms.locator("strong", { hasText: "managed" })).toBeVisible();
+  await expect(terms.getByRole("listitem")).toHaveCount(2);
+
+  // Not ticked: the browser keeps the form (required), nothing is downloaded.
+  const accept = phone.getByRole("checkbox", { name: "I have read and accept these terms" });
+  await phone.getByRole("button", { name: "Download Profile" }).click();
+  expect(await accept.evaluate((el) => (el as HTMLInputElement).validity.valueMissing)).toBe(true);
+  await accept.check();
+  const [download] = await Promise.all([phone.waitForEvent("download"), phone.getByRole("button", { name: "Download Profile" }).click()]);
+  const profile = new Uint8Array(fs.readFileSync((await download.path())!));
+
+  const device = new SimDevice({ deviceName: "Pat's iPhone" });
+  await device.installDownloadedProfile(profile);
+  await device.enrollMdm();
+
+  const version = crypto.createHash("sha256").update(TERMS).digest("hex");
+  const detail = await (await page.request.get(`/api/v1/devices/${device.udid}`)).json();
+  expect(detail).toMatchObject({ personEmail: "pat@example.com", terms: { version, acceptedBy: "pat@example.com" } });
+  await page.goto(`/admin/devices/${detail.id}`);
+  await expect(page.getByTestId("terms-accepted")).toContainText("pat@example.com");
+  await expect(page.getByTestId("terms-accepted")).toContainText(version.slice(0, 12));
+  await expect(page.getByText("Enrolled for")).toBeVisible();
+
+  // The link's one use is spent by the device.
+  await page.goto(`/admin/enrollment/tokens/${token.id}`);
+  await expect(page.getByText("1 / 1 devices enrolled")).toBeVisible();
+});
