@@ -15,6 +15,7 @@ import crypto from "node:crypto";
 import { db } from "../db/client";
 import { sha256Hex } from "../secrets/hash";
 import { ONE_TIME_CHALLENGE_MINUTES } from "../scep/challenge";
+import { consumeEnrollmentUse } from "./tokens";
 
 /** A reservation lives as long as the one-time challenge issued with it. */
 export const RESERVATION_MINUTES = ONE_TIME_CHALLENGE_MINUTES;
@@ -134,7 +135,8 @@ export interface SpentUse {
 /**
  * A device enrolled through the token (its first Authenticate): spends the oldest open
  * reservation, or, when none is open (it expired, or the profile was copied to a second
- * device), a free use. Null when the token has no use left: the enrollment is refused.
+ * device), a free use (not of a revoked or expired token). Null when none is left: the
+ * enrollment is refused.
  */
 export async function spendEnrollmentUse(tokenId: string, deviceRef: string, now: Date = new Date()): Promise<SpentUse | null> {
   const r = db().enrollmentReservation;
@@ -147,12 +149,7 @@ export async function spendEnrollmentUse(tokenId: string, deviceRef: string, now
     const terms = open.termsHash && open.termsAcceptedAt ? { termsHash: open.termsHash, acceptedBy: open.acceptedBy, acceptedAt: open.termsAcceptedAt } : null;
     return { reservationId: open.id, terms };
   }
-  const t = db().enrollmentToken;
-  const { count } = await t.updateMany({
-    where: { id: tokenId, OR: [{ maxUses: 0 }, { claimedCount: { lt: t.fields.maxUses } }] },
-    data: { claimedCount: { increment: 1 }, useCount: { increment: 1 } },
-  });
-  return count === 1 ? { reservationId: null, terms: null } : null;
+  return (await consumeEnrollmentUse(tokenId, now)) ? { reservationId: null, terms: null } : null;
 }
 
 /** Open reservations of a token (for the portal: "2 of 5 used, 1 reserved"). */

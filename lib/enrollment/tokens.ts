@@ -334,34 +334,26 @@ export async function verifyEnrollmentToken(jwt: string | null | undefined): Pro
 }
 
 /**
- * Takes one use of a token, atomically: one conditional UPDATE, so N concurrent downloads
- * of a token with max uses M < N yield exactly M successes on SQLite and PostgreSQL alike
- * (PostgreSQL re-checks the WHERE on the locked row). False when revoked, expired or used up.
+ * Spends one free use of a token at once (a device enrolling without an open reservation,
+ * lib/enrollment/reservations.ts), atomically: one conditional UPDATE on claimedCount (uses
+ * spent or reserved), so N concurrent calls on a token with M free uses yield exactly M
+ * successes on SQLite and PostgreSQL alike (PostgreSQL re-checks the WHERE on the locked
+ * row). False when revoked, expired or no use is free.
  */
-export async function consumeEnrollmentUse(tokenId: string): Promise<boolean> {
+export async function consumeEnrollmentUse(tokenId: string, now: Date = new Date()): Promise<boolean> {
   const t = db().enrollmentToken;
   const { count } = await t.updateMany({
     where: {
       id: tokenId,
       revokedAt: null,
       AND: [
-        { OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
-        { OR: [{ maxUses: 0 }, { useCount: { lt: t.fields.maxUses } }] },
+        { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+        { OR: [{ maxUses: 0 }, { claimedCount: { lt: t.fields.maxUses } }] },
       ],
     },
-    data: { useCount: { increment: 1 } },
+    data: { useCount: { increment: 1 }, claimedCount: { increment: 1 } },
   });
   return count === 1;
-}
-
-/** The current use count (for log lines after a use was taken). */
-export async function enrollmentUseCount(tokenId: string): Promise<number | null> {
-  return (await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { useCount: true } }))?.useCount ?? null;
-}
-
-/** Gives a use back when the profile could not be produced after all (server-side failure). */
-export async function refundEnrollmentUse(tokenId: string): Promise<void> {
-  await db().enrollmentToken.updateMany({ where: { id: tokenId, useCount: { gt: 0 } }, data: { useCount: { decrement: 1 } } });
 }
 
 export function isTokenReason(v: string): v is TokenReason {
