@@ -83,9 +83,9 @@ export async function reserveEnrollmentUse(tokenId: string, input: ReserveInput 
     const again = await reuse(tokenId, input.secret, input, now);
     if (again) return again;
   }
-  if (!(await claim(tokenId, now))) {
-    if ((await releaseExpiredReservations(tokenId, now)) === 0 || !(await claim(tokenId, now))) return { ok: false };
-  }
+  // Expired reservations go first (also for unlimited tokens, whose rows would otherwise pile up).
+  await releaseExpiredReservations(tokenId, now);
+  if (!(await claim(tokenId, now))) return { ok: false };
   const secret = crypto.randomBytes(24).toString("base64url");
   const expiresAt = new Date(now.getTime() + RESERVATION_MINUTES * 60_000);
   try {
