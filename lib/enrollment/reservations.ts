@@ -140,7 +140,7 @@ export interface SpentUse {
  */
 export async function spendEnrollmentUse(tokenId: string, deviceRef: string, now: Date = new Date()): Promise<SpentUse | null> {
   const r = db().enrollmentReservation;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 10; attempt++) {
     const open = await r.findFirst({ where: { tokenId, spentAt: null, releasedAt: null }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
     if (!open) break;
     const { count } = await r.updateMany({ where: { id: open.id, spentAt: null, releasedAt: null }, data: { spentAt: now, deviceId: deviceRef } });
@@ -150,9 +150,4 @@ export async function spendEnrollmentUse(tokenId: string, deviceRef: string, now
     return { reservationId: open.id, terms };
   }
   return (await consumeEnrollmentUse(tokenId, now)) ? { reservationId: null, terms: null } : null;
-}
-
-/** Open reservations of a token (for the portal: "2 of 5 used, 1 reserved"). */
-export async function openReservationCount(tokenId: string, now: Date = new Date()): Promise<number> {
-  return db().enrollmentReservation.count({ where: { tokenId, spentAt: null, releasedAt: null, expiresAt: { gt: now } } });
 }
