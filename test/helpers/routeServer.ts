@@ -100,6 +100,9 @@ export async function serveRoutes(routes: MountedRoute[], opts: { port?: number 
       res.writeHead(500, { "content-type": "text/plain" }).end(String(err));
     }
   });
+  // Longer than fetch's own idle timeout (4 s): the client drops an idle connection first, so it
+  // never reuses one the server is closing (under load that race reads "other side closed").
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

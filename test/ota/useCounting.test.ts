@@ -95,21 +95,23 @@ describe("uses counted per enrolled device", () => {
     expect(await t.client.enrollmentLog.count({ where: { tokenId: id, step: "ota.profile", reason: "token_exhausted" } })).toBe(19);
   });
 
-  it(`a 1-use link: 20 profiles from one browser's reservation, installed on 20 devices at once, enroll one (${process.env.TEST_DATABASE ?? "sqlite"})`, async () => {
+  it(`a 1-use link: 8 profiles from one browser's reservation, installed on 8 devices that authenticate at once, enroll one (${process.env.TEST_DATABASE ?? "sqlite"})`, async () => {
     const { id, jwt } = await createEnrollmentToken({ name: "Copied profile", expiresIn: "7d", maxUses: 1 });
     const browser = new Browser();
     const first = await browser.tapDownload(jwt);
     expect(first.status).toBe(200);
-    const more = await Promise.all(Array.from({ length: 19 }, () => browser.tapDownload(jwt)));
-    expect(more.map((r) => r.status)).toEqual(Array(19).fill(200));
+    const more = [];
+    for (let i = 0; i < 7; i++) more.push(await browser.tapDownload(jwt));
+    expect(more.map((r) => r.status)).toEqual(Array(7).fill(200));
     const profiles = [new Uint8Array(await first.arrayBuffer()), ...(await Promise.all(more.map(async (r) => new Uint8Array(await r.arrayBuffer()))))];
     expect(await tokenRow(id)).toEqual({ useCount: 0, claimedCount: 1 });
 
     const devices = profiles.map(() => sim());
-    await Promise.all(devices.map((d, i) => d.installDownloadedProfile(profiles[i])));
+    for (const [i, d] of devices.entries()) await d.installDownloadedProfile(profiles[i]);
+    // The race that matters: every device's first Authenticate at once.
     const answers = await Promise.all(devices.map((d) => d.authenticate()));
     expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
-    expect(answers.filter((a) => a.status === 401)).toHaveLength(19);
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(7);
     expect(await t.client.device.count({ where: { tokenId: id } })).toBe(1);
     expect(await tokenRow(id)).toEqual({ useCount: 1, claimedCount: 1 });
   });
