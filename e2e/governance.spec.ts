@@ -53,3 +53,22 @@ test("terms are accepted on the enroll page and shown on the enrolled device's p
   await page.goto(`/admin/enrollment/tokens/${token.id}`);
   await expect(page.getByText("1 / 1 devices enrolled")).toBeVisible();
 });
+
+test("the account-driven sign-in page shows the routing rule's terms with an I-accept box in each sign-in form", async ({ page, browser }) => {
+  await signInAsOwner(page);
+  const rule = await page.request.post("/api/v1/adde/routes", {
+    data: { domain: "terms.example", version: "mdm-byod", deviceLimit: 2, terms: "## Your device\n\nOnly **work data** is managed." },
+    headers: { origin: new URL(page.url()).origin },
+  });
+  expect(rule.status(), await rule.text()).toBe(201);
+
+  const phone = await (await browser.newContext(IPHONE)).newPage();
+  await phone.goto("/authenticate/byod?user-identifier=ann%40terms.example");
+  await expect(phone.getByRole("heading", { name: "Sign in to enroll" })).toBeVisible();
+  const terms = phone.getByRole("region", { name: "Terms" });
+  await expect(terms.getByRole("heading", { name: "Your device" })).toBeVisible();
+  await expect(terms.locator("strong", { hasText: "work data" })).toBeVisible();
+  const boxes = phone.getByRole("checkbox", { name: "I have read and accept the terms" });
+  expect(await boxes.count()).toBeGreaterThanOrEqual(1);
+  for (const box of await boxes.all()) expect(await box.getAttribute("required")).not.toBeNull();
+});
