@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { canWrite, requireAdmin } from "@/lib/auth/session";
 import { dashboardStats } from "@/lib/inventory/stats";
+import { APNS_EXPIRY_WARNING_DAYS, apnsStatus, type ApnsStatus } from "@/lib/settings/apnsCertificate";
 import { EnrollmentChart } from "@/components/admin/EnrollmentChart";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { EmptyState } from "@/components/ui/EmptyState";
@@ -26,9 +27,49 @@ function Stat({ label, value, href, tone }: { label: string; value: number; href
   );
 }
 
+const alertTone = {
+  red: "border-red-300 bg-red-50 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100",
+  amber: "border-amber-300 bg-amber-50 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100",
+  ok: "border-slate-200 bg-white text-slate-700 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-300",
+} as const;
+
+/** Push is what makes enrolled devices reachable: its state is on the dashboard, not only in Settings. */
+function PushCertificateStatus({ apns }: { apns: ApnsStatus }) {
+  const settings = <Link className={link} href="/admin/settings#apns">Settings → APNs push certificate</Link>;
+  let tone: keyof typeof alertTone = "ok";
+  let text: React.ReactNode;
+  if (apns.labWithoutPush) {
+    tone = "amber";
+    text = <>Lab setting <code>ALLOW_ENROLL_WITHOUT_PUSH</code> is on and there is no push certificate: devices enrolled now get a placeholder push topic, can never be woken, and must enroll again once a certificate is added ({settings}).</>;
+  } else if (!apns.certificate) {
+    tone = "red";
+    text = <>No APNs push certificate: enrollment links are refused until one is added in {settings}.</>;
+  } else if (apns.expired) {
+    tone = "red";
+    text = <>The APNs push certificate expired on {formatUtc(apns.certificate.notAfter)}: no device can be woken. Renew it at identity.apple.com (same Apple Account, Renew) and upload it in {settings}.</>;
+  } else if (apns.expiresSoon) {
+    tone = "amber";
+    text = <>The APNs push certificate expires on {formatUtc(apns.certificate.notAfter)} (in {apns.daysLeft} days). Renew it at identity.apple.com with the same Apple Account (Renew, not Create) and upload it in {settings}.</>;
+  } else {
+    text = <>APNs push certificate valid until {formatUtc(apns.certificate.notAfter)} (warning {APNS_EXPIRY_WARNING_DAYS} days ahead).</>;
+  }
+  return (
+    <div data-testid="push-status" className="space-y-2">
+      <p role={tone === "ok" ? undefined : "alert"} className={`rounded-md border px-3 py-2 text-sm ${alertTone[tone]}`}>
+        {text}
+      </p>
+      {apns.labSetting && !apns.labWithoutPush && (
+        <p role="alert" className={`rounded-md border px-3 py-2 text-sm ${alertTone.amber}`}>
+          Lab setting <code>ALLOW_ENROLL_WITHOUT_PUSH</code> is on. It has no effect while a push certificate is installed; remove it from the server&rsquo;s environment so enrollment is never allowed without push.
+        </p>
+      )}
+    </div>
+  );
+}
+
 export default async function Dashboard() {
   const admin = await requireAdmin();
-  const s = await dashboardStats();
+  const [s, apns] = await Promise.all([dashboardStats(), apnsStatus()]);
   const writable = canWrite(admin);
   const now = new Date();
   return (
@@ -45,6 +86,7 @@ export default async function Dashboard() {
           ) : undefined
         }
       />
+      <PushCertificateStatus apns={apns} />
       <section aria-label="Devices by status" className="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Stat label="Managed" value={s.byStatus.MANAGED} href="/admin/devices?status=MANAGED" tone="bg-green-600" />
         <Stat label="Enrolled" value={s.byStatus.ENROLLED} href="/admin/devices?status=ENROLLED" tone="bg-blue-600" />

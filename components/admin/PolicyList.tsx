@@ -10,7 +10,7 @@ import { btnSecondary } from "@/components/ui/styles";
 export interface PolicyItem {
   id: string;
   name: string;
-  kind: "PROFILE" | "COMMAND";
+  kind: "PROFILE" | "COMMAND" | "CERTIFICATE";
   detail: string | null;
 }
 
@@ -51,7 +51,7 @@ export function PolicyList({
             <div className="min-w-0 flex-1">
               <div className="flex flex-wrap items-center gap-2">
                 <span className="font-medium">{p.name}</span>
-                <Badge tone={p.kind === "PROFILE" ? "blue" : "slate"}>{p.kind === "PROFILE" ? "Profile" : "Command"}</Badge>
+                <Badge tone={p.kind === "COMMAND" ? "slate" : "blue"}>{p.kind === "PROFILE" ? "Profile" : p.kind === "CERTIFICATE" ? "Certificate" : "Command"}</Badge>
               </div>
               {p.detail && <div className="truncate font-mono text-xs text-slate-600 dark:text-slate-400">{p.detail}</div>}
             </div>
@@ -73,7 +73,7 @@ export function PolicyList({
                   inline
                   confirm={{
                     title: `Remove "${p.name}"?`,
-                    message: p.kind === "PROFILE" ? "The profile is removed from every device in this group." : "Devices that join the group from now on will not receive this command.",
+                    message: p.kind !== "COMMAND" ? "The profile is removed from every device in this group." : "Devices that join the group from now on will not receive this command.",
                     confirmLabel: "Remove policy",
                   }}
                 />

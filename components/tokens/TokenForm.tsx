@@ -7,7 +7,7 @@ import { GovernanceFields } from "@/components/governance/GovernanceFields";
 
 const input = "w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900";
 
-export function TokenForm({ groups, scepProfiles }: { groups: { id: string; name: string }[]; scepProfiles: { id: string; name: string; challengeType: string }[] }) {
+export function TokenForm({ groups, scepProfiles, externalScepProfiles = [] }: { groups: { id: string; name: string }[]; scepProfiles: { id: string; name: string; challengeType: string }[]; externalScepProfiles?: { id: string; name: string }[] }) {
   const [state, action, pending] = useActionState<TokenFormState, FormData>(createTokenAction, { error: null });
   const [expiration, setExpiration] = useState("7d");
   const [customLocal, setCustomLocal] = useState("");
@@ -58,6 +58,13 @@ export function TokenForm({ groups, scepProfiles }: { groups: { id: string; name
           {scepProfiles.map((p) => (
             <option key={p.id} value={p.id}>{p.name} ({p.challengeType.toLowerCase()} challenge)</option>
           ))}
+          {externalScepProfiles.length > 0 && (
+            <optgroup label="External CAs (pinned)">
+              {externalScepProfiles.map((p) => (
+                <option key={p.id} value={`ext:${p.id}`}>{p.name} (external CA)</option>
+              ))}
+            </optgroup>
+          )}
         </select>
         <p className="mt-1 text-xs text-slate-500">Devices get their identity certificate from this SCEP profile. Optional.</p>
       </div>

@@ -78,6 +78,13 @@ export function ActionForm({
         </p>
       )}
       {state.secrets && state.secrets.length > 0 && <Secrets secrets={state.secrets} />}
+      {!pending && state.download && (
+        <p>
+          <a href={`data:${state.download.contentType};charset=utf-8,${encodeURIComponent(state.download.text)}`} download={state.download.filename} className={btnSecondary}>
+            {state.download.label}
+          </a>
+        </p>
+      )}
       {!pending && state.next && (
         <p>
           <Link href={state.next.href} className={btnSecondary}>{state.next.label}</Link>

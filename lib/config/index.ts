@@ -26,6 +26,12 @@ export interface AppConfig {
   /** Allow the built-in local-user sign-in for account-driven enrollment. */
   localUserSignIn: boolean;
   apnsBaseUrl: string;
+  /** Lab setting ALLOW_ENROLL_WITHOUT_PUSH=true: hand out profiles with a placeholder push topic. */
+  allowEnrollWithoutPush: boolean;
+  /** PUSH_RETRY_SCHEDULE: waits before re-pushing a device with live commands that has not answered (last one repeats); empty = off. */
+  pushRetryScheduleMs: number[];
+  /** PUSH_KEEPALIVE_INTERVAL: push every enrolled device not heard from for this long; null = off. */
+  pushKeepAliveMs: number | null;
   clientCertHeader: string | null;
   trustProxy: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -56,6 +62,22 @@ function parseUrl(name: string, value: string, protocols: string[]): URL {
     throw new ConfigError(`${name} must use ${protocols.map((p) => p.replace(":", "")).join(" or ")}, not "${url.protocol.replace(":", "")}".`);
   }
   return url;
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "5m", "1h", "1d", "90s": a duration of at least a minute (pushes more often than that only annoy APNs). */
+export function parseDuration(name: string, value: string): number {
+  const m = /^(\d{1,6})([smhd])$/.exec(value.trim());
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2]] : NaN;
+  if (!(ms >= 60_000)) throw new ConfigError(`${name} must be durations like 5m, 1h or 1d (at least 1m), not "${value}".`);
+  return ms;
+}
+
+function durationList(env: Env, name: string, fallback: string): number[] {
+  const raw = str(env, name) ?? fallback;
+  if (raw === "off") return [];
+  return raw.split(",").map((part) => parseDuration(name, part));
 }
 
 function oidcFrom(env: Env, prefix: string, fallbackName: string): OidcConfig | null {
@@ -123,6 +145,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     userOidc: oidcFrom(env, "USER_OIDC", "Organisation sign-in") ?? adminOidc,
     localUserSignIn: (str(env, "LOCAL_USER_SIGNIN") ?? "true") !== "false",
     apnsBaseUrl,
+    allowEnrollWithoutPush: str(env, "ALLOW_ENROLL_WITHOUT_PUSH") === "true",
+    pushRetryScheduleMs: durationList(env, "PUSH_RETRY_SCHEDULE", "5m,1h,1d"),
+    pushKeepAliveMs: durationList(env, "PUSH_KEEPALIVE_INTERVAL", "1d")[0] ?? null,
     clientCertHeader: str(env, "CLIENT_CERT_HEADER")?.toLowerCase() ?? null,
     trustProxy: str(env, "TRUST_PROXY") === "true",
     logLevel,

@@ -9,13 +9,13 @@ import { AppError } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import { recordAccountEnrollment } from "../mdm/accountEnrollments";
-import { currentMdmTopic } from "../mdm/endpoints";
+import { enrollmentTopic } from "../mdm/endpoints";
 import { mdmUrlsFor } from "../mdm/enrollmentRef";
 import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../plist/plist";
 import { getProfileTrust } from "../pki/trust";
 import { escapeNameValue } from "../pki/names";
 import { CmsError, verifySignedData } from "../pki/cms";
-import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, ProfileOptionsError } from "../profiles/enrollmentProfile";
+import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, ProfileOptionsError, type ScepIdentity } from "../profiles/enrollmentProfile";
 import { signProfile } from "../profiles/signProfile";
 import { challengeForEnrollment } from "../scep/challenge";
 import { scepUrl } from "../scep/url";
@@ -23,9 +23,9 @@ import { bearerToken, type EnrollmentVersion } from "./accessTokens";
 import { authorizeAccessToken } from "./bearerAuth";
 import { getAddeSettings, type AddeSettings } from "./addeSettings";
 import { essoHeader } from "./esso";
-import { defaultOtaScepProfile } from "./otaIdentity";
+import { defaultOtaScepProfile, externalScepIdentity } from "./otaIdentity";
 import { authorizationUrl, OAUTH_REDIRECT_URL, tokenUrl } from "./oauth";
-import { modelFamilyOfProduct } from "./routes";
+import { externalIdentityProfileFor, modelFamilyOfProduct } from "./routes";
 import { webAuthUrl } from "./userSignIn";
 import { managedAppleIdFor } from "./users";
 
@@ -126,6 +126,11 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
     return plain(400, `Bad enrollment request: ${msg}\n`);
   }
   const device = `${info.product} ${info.version}${info.language ? ` ${info.language}` : ""}${info.signer ? `, signed by ${info.signer}` : ", unsigned"}`;
+  const topic = await enrollmentTopic();
+  if (topic === null) {
+    await writeEnrollmentLog({ step: "adde.enroll", outcome: "ERROR", reason: "push_not_configured", message: `enrollment (${version}) from ${device} refused: no APNs certificate, so the device could never be woken`, remoteAddr });
+    return plain(503, "This server is not ready to enroll devices: the administrator must add an APNs certificate.\n", { "retry-after": "3600" });
+  }
   const settings = await getAddeSettings();
   const challenge = async (reason: ReasonCode | null, message: string, status = 401, extra: Record<string, string> = {}) => {
     await writeEnrollmentLog({ step: "adde.enroll", outcome: reason ? "ERROR" : "OK", reason, message, remoteAddr });
@@ -149,7 +154,7 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
     return plain(403, "This sign-in is for another kind of enrollment.\n");
   }
   try {
-    const profile = await buildProfileFor(verdict.userId, version, info);
+    const profile = await buildProfileFor(verdict.userId, version, info, topic);
     await writeEnrollmentLog({
       step: "adde.profile",
       outcome: "OK",
@@ -190,36 +195,44 @@ export function accountSubject(template: string, user: { identifier: string; man
     .replace(/\$(UDID|SERIALNUMBER|SERIAL_NUMBER|COMPUTERNAME|DEVICENAME|ENROLLMENTID|PROFILE_IDENTIFIER)\b/g, enrollmentRef);
 }
 
-async function buildProfileFor(userId: string, version: EnrollmentVersion, info: EnrollRequestInfo): Promise<{ signed: Uint8Array; managedAppleId: string }> {
-  const user = await db().user.findUniqueOrThrow({ where: { id: userId } });
-  const settings = await getAddeSettings();
-  const scep = await scepProfileFor(settings);
-  const managedAppleId = managedAppleIdFor(user);
+/** The identity payload: the routing rule's external CA, else the built-in SCEP profile with a one-time challenge bound to the user. */
+async function identityFor(user: { id: string; identifier: string }, managedAppleId: string, version: EnrollmentVersion, family: string | null, enrollmentRef: string): Promise<ScepIdentity> {
+  const fill = (template: string) => accountSubject(template, { identifier: user.identifier, managedAppleId }, enrollmentRef);
+  const externalId = await externalIdentityProfileFor(user.identifier, family, version);
+  if (externalId) return (await externalScepIdentity(externalId, fill, { userIdentifier: user.identifier })).payload;
+  const scep = await scepProfileFor(await getAddeSettings());
   const challenge = await challengeForEnrollment(scep.id, { userId: user.id });
+  return {
+    kind: "scep",
+    url: scepUrl(scep.id),
+    name: scep.name,
+    challenge,
+    subject: fill(scep.subjectTemplate),
+    keySize: scep.keySize,
+    keyUsage: scep.keyUsage,
+    allowAllAppsAccess: scep.allowAllAppsAccess,
+    keyIsExtractable: !scep.nonExportable,
+  };
+}
+
+async function buildProfileFor(userId: string, version: EnrollmentVersion, info: EnrollRequestInfo, topic: string): Promise<{ signed: Uint8Array; managedAppleId: string }> {
+  const user = await db().user.findUniqueOrThrow({ where: { id: userId } });
+  const managedAppleId = managedAppleIdFor(user);
   const trust = await getProfileTrust();
   const enrollmentRef = `adde-${crypto.randomUUID().slice(0, 8)}`;
   const family = modelFamilyOfProduct(info.product);
   const isDevice = version === "mdm-adde";
+  const identity = await identityFor(user, managedAppleId, version, family, enrollmentRef);
   // PRODUCT/VERSION/LANGUAGE stay server-side; Authenticate finds them through the URLs' reference.
   const accountEnrollmentId = await recordAccountEnrollment({ userId: user.id, userIdentifier: user.identifier, version, product: info.product, buildVersion: info.version, language: info.language });
   const { xml } = buildEnrollmentProfile({
     displayName: `${isDevice ? "Device" : "User"} enrollment${family ? ` (${family})` : ""}`,
     description: `Enrolls this ${family ?? "device"} for ${managedAppleId} with ${new URL(config().publicUrl).host}.`,
     trust,
-    identity: {
-      kind: "scep",
-      url: scepUrl(scep.id),
-      name: scep.name,
-      challenge,
-      subject: accountSubject(scep.subjectTemplate, { identifier: user.identifier, managedAppleId }, enrollmentRef),
-      keySize: scep.keySize,
-      keyUsage: scep.keyUsage,
-      allowAllAppsAccess: scep.allowAllAppsAccess,
-      keyIsExtractable: !scep.nonExportable,
-    },
+    identity,
     mdm: {
       ...mdmUrlsFor({ kind: "account", enrollmentId: accountEnrollmentId }),
-      topic: await currentMdmTopic(),
+      topic,
       // User enrollment has Apple's fixed rights; the key must be absent (seed 003 step 13).
       accessRights: isDevice ? ACCESS_RIGHTS_ALL : undefined,
       signMessage: true,

@@ -19,6 +19,8 @@ import type { ScepIdentity } from "../profiles/enrollmentProfile";
 import { challengeForEnrollment } from "../scep/challenge";
 import { createScepProfile, getScepProfileRow, type ScepProfile } from "../scep/profiles";
 import { scepUrl } from "../scep/url";
+import { challengeFor, getExternalScepProfileRow } from "../scep/external/profiles";
+import { externalCaFingerprint } from "../profiles/externalScepPayload";
 import { readSetting, writeSetting } from "../settings/store";
 
 export const DEFAULT_OTA_SCEP_PROFILE_NAME = "OTA default";
@@ -70,7 +72,45 @@ export function otaSubject(template: string, reference: string, profileIdentifie
   });
 }
 
-export async function otaIdentity(input: { tokenId: string; scepProfileId: string | null; profileIdentifier: string }): Promise<OtaIdentity> {
+/**
+ * The identity payload when an external CA issues the MDM identity (OTA tokens and
+ * account-driven routes): its pin, a fresh challenge from its source, the subject filled by
+ * the caller (the device is not known yet).
+ */
+export async function externalScepIdentity(
+  externalScepProfileId: string,
+  fillSubject: (template: string) => string,
+  who: { userIdentifier?: string | null } = {},
+): Promise<{ payload: ScepIdentity; challengeType: string; scepProfileName: string }> {
+  const row = await getExternalScepProfileRow(externalScepProfileId);
+  if (!row) throw new AppError(503, "external_scep_profile_missing", "the external SCEP profile for the MDM identity no longer exists");
+  const challenge = await challengeFor(row, { userIdentifier: who.userIdentifier ?? null });
+  // The failure (unreachable, wrong credentials, cache full) is already in the enrollment log with its fix.
+  if (!challenge.ok) throw new AppError(503, `external_challenge_${challenge.kind}`, `external SCEP profile "${row.name}": ${challenge.detail}`);
+  return {
+    challengeType: `EXTERNAL ${row.challengeSource}`,
+    scepProfileName: row.name,
+    payload: {
+      kind: "scep",
+      url: row.scepUrl,
+      name: row.name,
+      challenge: challenge.challenge ?? "",
+      subject: fillSubject(row.subjectTemplate),
+      keySize: row.keySize,
+      keyUsage: row.keyUsage,
+      allowAllAppsAccess: row.allowAllAppsAccess,
+      keyIsExtractable: !row.nonExportable,
+      caFingerprint: externalCaFingerprint(row),
+    },
+  };
+}
+
+export async function otaIdentity(input: { tokenId: string; scepProfileId: string | null; externalScepProfileId?: string | null; profileIdentifier: string }): Promise<OtaIdentity> {
+  if (input.externalScepProfileId) {
+    const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
+    const ext = await externalScepIdentity(input.externalScepProfileId, (t) => otaSubject(t, enrollmentReference, input.profileIdentifier));
+    return { ...ext, enrollmentReference };
+  }
   const profile = (input.scepProfileId ? await getScepProfileRow(input.scepProfileId) : null) ?? (await defaultOtaScepProfile());
   const challenge = await challengeForEnrollment(profile.id, { tokenId: input.tokenId });
   const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;

@@ -6,7 +6,7 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log, maskSecret } from "../log/logger";
 import { REASONS } from "../log/reasons";
 import { getProfileTrust } from "../pki/trust";
-import { currentMdmTopic } from "../mdm/endpoints";
+import { enrollmentTopic } from "../mdm/endpoints";
 import { mdmUrlsFor } from "../mdm/enrollmentRef";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
 import { otaIdentity } from "./otaIdentity";
@@ -57,13 +57,13 @@ export type EnrollLinkVerdict =
       /** Terms to accept before downloading, parsed for display. */
       terms: TermsToAccept | null;
     }
-  | { ok: false; reason: TokenReason };
+  | { ok: false; reason: TokenReason | "push_not_configured" };
 
 export type ProfileDownload =
   | { ok: true; body: Uint8Array; filename: string; contentType: typeof PROFILE_CONTENT_TYPE; tokenId: string; cookie: ReservationCookie }
   | { ok: false; reason: TokenReason; status: number }
   | { ok: false; reason: GovernanceReason; status: 403 }
-  | { ok: false; reason: "server_error"; status: 503 };
+  | { ok: false; reason: "server_error" | "push_not_configured"; status: 503 };
 
 /** HTTP status of a refused profile download, per reason. */
 export const REASON_STATUS: Record<TokenReason, number> = {
@@ -93,12 +93,20 @@ async function logRejection(step: string, reason: TokenReason, jwt: string | nul
   });
 }
 
+async function logPushNotReady(step: string, tokenId: string, ctx: OtaContext): Promise<void> {
+  await writeEnrollmentLog({ step, outcome: "ERROR", reason: "push_not_configured", message: `Enrollment refused: ${REASONS.push_not_configured.title} (no APNs certificate)`, tokenId, remoteAddr: ctx.remoteAddr ?? null });
+}
+
 /** The enroll page's verdict for a link; logs "ota.verify". Consumes nothing. */
 export async function checkEnrollmentLink(jwt: string | null | undefined, ctx: OtaContext = {}): Promise<EnrollLinkVerdict> {
   const v = await verifyEnrollmentToken(jwt);
   if (!v.ok) {
     await logRejection("ota.verify", v.reason, jwt, v.tokenId, ctx, "Enrollment link rejected");
     return { ok: false, reason: v.reason };
+  }
+  if ((await enrollmentTopic()) === null) {
+    await logPushNotReady("ota.verify", v.tokenId, ctx);
+    return { ok: false, reason: "push_not_configured" };
   }
   await writeEnrollmentLog({ step: "ota.verify", outcome: "OK", message: `Enrollment token "${v.token.name}" verified (enroll page opened)`, tokenId: v.tokenId, remoteAddr: ctx.remoteAddr ?? null });
   return {
@@ -147,6 +155,12 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
     return { ok: false, reason: v.reason, status: REASON_STATUS[v.reason] };
   }
   const { token, tokenId } = v;
+  // Checked before a use is reserved, so the link still works once the certificate is added.
+  const topic = await enrollmentTopic();
+  if (topic === null) {
+    await logPushNotReady("ota.profile", tokenId, ctx);
+    return { ok: false, reason: "push_not_configured", status: 503 };
+  }
   const refusal = await governanceRefusal(token, ctx);
   if (refusal) {
     await writeEnrollmentLog({ step: "ota.profile", outcome: "ERROR", reason: refusal.reason, message: refusal.message, tokenId, remoteAddr: ctx.remoteAddr ?? null });
@@ -170,7 +184,7 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
   }
   try {
     const identifierBase = defaultIdentifierBase();
-    const identity = await otaIdentity({ tokenId, scepProfileId: token.scepProfileId, profileIdentifier: identifierBase });
+    const identity = await otaIdentity({ tokenId, scepProfileId: token.scepProfileId, externalScepProfileId: token.externalScepProfileId, profileIdentifier: identifierBase });
     await writeEnrollmentLog({
       step: "ota.challenge",
       outcome: "OK",
@@ -190,7 +204,7 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
       mdm: {
         // The token travels in the URLs too, so the link survives challenge types that carry none (STATIC).
         ...mdmUrlsFor({ kind: "token", tokenId }),
-        topic: await currentMdmTopic(),
+        topic,
         accessRights: ACCESS_RIGHTS_ALL,
         signMessage: true,
         checkOutWhenRemoved: true,

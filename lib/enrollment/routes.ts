@@ -37,6 +37,7 @@ export interface AddeRouteRow {
   version: string;
   baseUrl: string | null;
   groupId: string | null;
+  externalScepProfileId?: string | null;
   enabled: boolean;
   deviceLimit?: number | null;
   terms?: string | null;
@@ -92,6 +93,18 @@ export async function resolveRoute(who: ParsedIdentifier, modelFamily: string | 
 }
 
 /**
+ * The external SCEP profile that issues the MDM identity for this user's enrollment: the
+ * first enabled rule that matches the user, device family and enrollment kind decides; null
+ * means the built-in CA.
+ */
+export async function externalIdentityProfileFor(identifier: string, modelFamily: string | null, version: EnrollmentVersion): Promise<string | null> {
+  const who = parseIdentifier(identifier);
+  if (!who) return null;
+  const rules = await db().addeRoute.findMany({ where: { enabled: true, version }, orderBy: { position: "asc" } });
+  return matchRoute(rules, who, modelFamily)?.externalScepProfileId ?? null;
+}
+
+/**
  * True when an enabled rule sends this user to this kind of enrollment (any model family).
  * Checked when a sign-in finishes and on every later use of the user's tokens, so a rule
  * that is deleted, disabled or changed stops them (lib/enrollment/bearerAuth.ts, the
@@ -137,6 +150,8 @@ export const routeInput = z
     version: z.enum(ENROLLMENT_VERSIONS as [EnrollmentVersion, ...EnrollmentVersion[]]),
     baseUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), "baseUrl must be an http(s) URL").nullable().optional(),
     groupId: z.string().min(1).nullable().optional(),
+    /** The MDM identity comes from this external SCEP profile's CA (pinned) instead of ours. */
+    externalScepProfileId: z.string().trim().min(1).max(100).nullable().optional(),
     enabled: z.boolean().optional(),
     deviceLimit: z.number().int().min(0).max(MAX_DEVICE_LIMIT).nullable().optional(),
     terms: termsInput.nullable().optional(),
@@ -155,6 +170,7 @@ export function presentRoute(r: AddeRouteRow & { createdAt?: Date }) {
     version: r.version,
     baseUrl: r.baseUrl,
     groupId: r.groupId,
+    externalScepProfileId: r.externalScepProfileId ?? null,
     enabled: r.enabled,
     deviceLimit: r.deviceLimit ?? null,
     terms: r.terms ?? null,
@@ -176,6 +192,11 @@ export async function createRoute(raw: unknown) {
     const group = await db().deviceGroup.findUnique({ where: { id: input.groupId } });
     if (!group) throw badRequest("unknown_group", `no device group with id ${input.groupId}`);
   }
+  if (input.externalScepProfileId) {
+    if (input.baseUrl) throw badRequest("invalid_route", "externalScepProfileId: a rule that sends users to another server does not enroll them here");
+    const ext = await db().externalScepProfile.findUnique({ where: { id: input.externalScepProfileId }, select: { id: true } });
+    if (!ext) throw badRequest("unknown_external_scep_profile", `no external SCEP profile with id ${input.externalScepProfileId}`);
+  }
   let position = input.position;
   if (position === undefined) {
     const last = await db().addeRoute.findFirst({ orderBy: { position: "desc" } });
@@ -190,6 +211,7 @@ export async function createRoute(raw: unknown) {
       version: input.version,
       baseUrl: input.baseUrl ?? null,
       groupId: input.groupId ?? null,
+      externalScepProfileId: input.externalScepProfileId ?? null,
       enabled: input.enabled ?? true,
       deviceLimit: input.deviceLimit ?? null,
       terms: input.terms || null,

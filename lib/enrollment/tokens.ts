@@ -45,6 +45,8 @@ export interface CreateTokenInput {
   expiresIn: ExpiresIn;
   groupId?: string | null;
   scepProfileId?: string | null;
+  /** Instead of scepProfileId: an external SCEP CA issues the MDM identity. */
+  externalScepProfileId?: string | null;
   /** 0 = unlimited. */
   maxUses?: number;
   /** Per-user device limit for this link: null/absent = the organisation setting, 0 = none. */
@@ -80,6 +82,7 @@ export interface TokenSummary {
   groupName: string | null;
   scepProfileId: string | null;
   scepProfileName: string | null;
+  externalScepProfileId: string | null;
   maxUses: number;
   /** Uses spent: devices enrolled with the link. */
   useCount: number;
@@ -112,6 +115,7 @@ export const createTokenInputSchema = z.object({
   ]),
   groupId: z.string().trim().min(1).max(100).nullish(),
   scepProfileId: z.string().trim().min(1).max(100).nullish(),
+  externalScepProfileId: z.string().trim().min(1).max(100).nullish(),
   maxUses: z.number().int("maxUses must be a whole number").min(0, "maxUses must be 0 (unlimited) or more").max(MAX_USES_LIMIT).default(0),
   deviceLimit: deviceLimitInput.nullish(),
   personEmail: z.string().trim().toLowerCase().max(254).email("personEmail must be an email address").nullish().or(z.literal("").transform(() => null)),
@@ -173,6 +177,11 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
   if (scepProfileId && !(await db().scepProfile.findUnique({ where: { id: scepProfileId }, select: { id: true } }))) {
     throw badRequest("invalid_token_input", "scepProfileId: no such SCEP profile");
   }
+  const externalScepProfileId = input.externalScepProfileId || null;
+  if (externalScepProfileId && scepProfileId) throw badRequest("invalid_token_input", "externalScepProfileId: give a SCEP profile or an external one, not both");
+  if (externalScepProfileId && !(await db().externalScepProfile.findUnique({ where: { id: externalScepProfileId }, select: { id: true } }))) {
+    throw badRequest("invalid_token_input", "externalScepProfileId: no such external SCEP profile");
+  }
 
   const id = crypto.randomUUID();
   const keys = await getJwtKeys();
@@ -194,6 +203,7 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
       name,
       groupId,
       scepProfileId,
+      externalScepProfileId,
       maxUses,
       // The row's expiry is the JWT's, to the second, so list and verifier agree.
       expiresAt: expiresAt ? new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) : null,
@@ -222,7 +232,7 @@ export function tokenJwt(row: Pick<EnrollmentToken, "id" | "jwtEnc">): string | 
   }
 }
 
-type RowWithNames = EnrollmentToken & { group: { name: string } | null; scepProfile: { name: string } | null };
+type RowWithNames = EnrollmentToken & { group: { name: string } | null; scepProfile: { name: string } | null; externalScepProfile: { name: string } | null };
 
 function summarize(row: RowWithNames, now: Date): TokenSummary {
   const jwt = tokenJwt(row);
@@ -232,7 +242,9 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
     groupId: row.groupId,
     groupName: row.group?.name ?? null,
     scepProfileId: row.scepProfileId,
-    scepProfileName: row.scepProfile?.name ?? null,
+    // An external CA shows under the same label, marked, so lists need no second column.
+    scepProfileName: row.scepProfile?.name ?? (row.externalScepProfile ? `${row.externalScepProfile.name} (external CA)` : null),
+    externalScepProfileId: row.externalScepProfileId,
     maxUses: row.maxUses,
     useCount: row.useCount,
     reservedUses: Math.max(0, row.claimedCount - row.useCount),
@@ -249,7 +261,7 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
   };
 }
 
-const withNames = { group: { select: { name: true } }, scepProfile: { select: { name: true } } } as const;
+const withNames = { group: { select: { name: true } }, scepProfile: { select: { name: true } }, externalScepProfile: { select: { name: true } } } as const;
 
 export async function listEnrollmentTokens(opts: { take?: number } = {}): Promise<TokenSummary[]> {
   const rows = await db().enrollmentToken.findMany({ include: withNames, orderBy: { createdAt: "desc" }, take: opts.take ?? 500 });

@@ -22,6 +22,7 @@ beforeAll(async () => {
     { pattern: "/api/v1/log", module: (await import("@/app/api/v1/log/route")) as unknown as RouteModule },
     { pattern: "/api/v1/devices", module: (await import("@/app/api/v1/devices/route")) as unknown as RouteModule },
     { pattern: "/api/v1/devices/[udid]", module: (await import("@/app/api/v1/devices/[udid]/route")) as unknown as RouteModule },
+    { pattern: "/api/v1/devices/[udid]/commands/[uuid]", module: (await import("@/app/api/v1/devices/[udid]/commands/[uuid]/route")) as unknown as RouteModule },
   ]);
 });
 afterAll(async () => {
@@ -80,12 +81,16 @@ describe("GET /api/v1/devices", () => {
     expect((await get("/api/v1/devices?status=LOST")).status).toBe(400);
   });
 
-  it("returns one device with its commands and results, or 404", async () => {
+  it("returns one device with its commands (results only on request), or 404", async () => {
     const r = await get("/api/v1/devices/UDID-A");
     expect(r.status).toBe(200);
     const d = await r.json();
     expect(d).toMatchObject({ udid: "UDID-A", serialNumber: "SERA", status: "MANAGED" });
-    expect(d.commands).toEqual([expect.objectContaining({ uuid: "c1", requestType: "ProfileList", status: "ERROR", result: "<plist>r</plist>", errorChain: '[{"ErrorCode":12021}]' })]);
+    expect(d.commands).toEqual([expect.objectContaining({ uuid: "c1", requestType: "ProfileList", status: "ERROR", errorChain: '[{"ErrorCode":12021}]' })]);
+    expect(d.commands[0]).not.toHaveProperty("result");
+    const one = await get("/api/v1/devices/UDID-A/commands/c1");
+    expect(one.status).toBe(200);
+    expect((await one.json()).command).toMatchObject({ uuid: "c1", result: "<plist>r</plist>" });
     const missing = await get("/api/v1/devices/NOPE");
     expect(missing.status).toBe(404);
   });

@@ -4,6 +4,7 @@ import { db } from "../db/client";
 import { notFound } from "../errors";
 import { queryLog, type LogLine } from "../log/query";
 import { listReEnrollments, type ReEnrollmentSummary } from "../mdm/reenrollment";
+import { actionDevice, availableActions, type DeviceAction } from "../mdm/deviceActions";
 import { DEVICE_ROW_SELECT, deviceRowJson, type DeviceRow } from "./devices";
 
 export interface InstalledProfile {
@@ -22,7 +23,6 @@ export interface DeviceCommand {
   createdAt: Date;
   sentAt: Date | null;
   completedAt: Date | null;
-  result: string | null;
   errorChain: string | null;
 }
 
@@ -50,6 +50,10 @@ export interface DeviceDetail extends DeviceRow {
   terms: { version: string; acceptedAt: Date | null; acceptedBy: string | null } | null;
   topic: string | null;
   hasPushToken: boolean;
+  /** The last push sent (or tried), APNs' answer, and since when APNs calls the token dead. */
+  lastPushedAt: Date | null;
+  lastPushResult: string | null;
+  pushUnreachableAt: Date | null;
   createdAt: Date;
   certificates: DeviceCertificate[];
   /** Authenticates from new identities for this device, newest first (held ones wait for approval). */
@@ -58,6 +62,8 @@ export interface DeviceDetail extends DeviceRow {
   /** Last DeviceInformation / SecurityInfo values, flattened to strings for display. */
   info: Record<string, string>;
   commands: DeviceCommand[];
+  /** The actions Apple's schemas allow for this device (lib/mdm/deviceActions.ts). */
+  actions: DeviceAction[];
   /** macOS user channels (UserAuthenticate / user-channel TokenUpdate), without their push secrets. */
   userChannels: { userChannelId: string; userShortName: string | null; userLongName: string | null; lastSeenAt: Date | null }[];
   log: LogLine[];
@@ -123,6 +129,9 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
       topic: true,
       createdAt: true,
       pushToken: true,
+      lastPushedAt: true,
+      lastPushResult: true,
+      pushUnreachableAt: true,
       certSerial: true,
       installedProfiles: true,
       info: true,
@@ -130,10 +139,16 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
       termsHash: true,
       termsAcceptedAt: true,
       termsAcceptedBy: true,
+      unlockTokenEnc: true,
       token: { select: { id: true, name: true } },
       user: { select: { id: true, identifier: true, managedAppleId: true } },
       certificates: { orderBy: { issuedAt: "desc" }, include: { profile: { select: { name: true } } } },
-      commands: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: opts.commands ?? 50, include: { policy: { select: { name: true } } } },
+      // Without results: an answer can be megabytes (app lists); they come on request (commands/{uuid}).
+      commands: {
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: opts.commands ?? 50,
+        select: { id: true, uuid: true, requestType: true, status: true, createdAt: true, sentAt: true, completedAt: true, errorChain: true, policy: { select: { name: true } } },
+      },
       userChannels: { orderBy: { createdAt: "asc" }, select: { userChannelId: true, userShortName: true, userLongName: true, lastSeenAt: true } },
     },
   });
@@ -141,10 +156,11 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
   const log = opts.logLines === 0 ? { lines: [] } : await queryLog({ device: d.identifier }, { limit: opts.logLines ?? 100 });
   const reEnrollments = await listReEnrollments(d.id);
   // Only selected columns reach the result: the push token and other device secrets stay out.
-  const { pushToken, certSerial, installedProfiles, info, certificates, commands, termsHash, termsAcceptedAt, termsAcceptedBy, ...base } = d;
+  const { pushToken, certSerial, installedProfiles, info, unlockTokenEnc, certificates, commands, termsHash, termsAcceptedAt, termsAcceptedBy, ...base } = d;
   return {
     ...base,
     terms: termsHash ? { version: termsHash, acceptedAt: termsAcceptedAt, acceptedBy: termsAcceptedBy } : null,
+    actions: d.status === "UNENROLLED" ? [] : availableActions(actionDevice({ platform: d.platform, enrollmentType: d.enrollmentType, info, unlockTokenEnc })),
     hasPushToken: !!pushToken,
     certificates: certificates.map((c) => ({
       serial: c.serial,
@@ -169,7 +185,6 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
       createdAt: c.createdAt,
       sentAt: c.sentAt,
       completedAt: c.completedAt,
-      result: c.result,
       errorChain: c.errorChain,
     })),
     log: log.lines,
@@ -191,6 +206,8 @@ export function deviceDetailJson(d: DeviceDetail) {
     certificates: d.certificates.map((c) => ({ ...c, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), revokedAt: iso(c.revokedAt) })),
     installedProfiles: d.installedProfiles,
     info: d.info,
+    push: { hasToken: d.hasPushToken, lastPushedAt: iso(d.lastPushedAt), lastAnswer: d.lastPushResult, reachable: d.hasPushToken && !d.pushUnreachableAt, unreachableSince: iso(d.pushUnreachableAt) },
+    actions: d.actions,
     commands: d.commands.map((c) => ({
       uuid: c.uuid,
       requestType: c.requestType,
@@ -199,7 +216,6 @@ export function deviceDetailJson(d: DeviceDetail) {
       createdAt: c.createdAt.toISOString(),
       sentAt: iso(c.sentAt),
       completedAt: iso(c.completedAt),
-      result: c.result,
       errorChain: c.errorChain,
     })),
   };

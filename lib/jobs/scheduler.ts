@@ -3,10 +3,14 @@
 // renewal's "already being renewed" check makes a second run queue nothing).
 import { log } from "../log/logger";
 import { queueIdentityRenewals } from "../mdm/identityRenewal";
+import { runCertificatePolicyChecks } from "../mdm/certificateRedistribution";
+import { runPushJobs } from "../mdm/rePush";
 import { refreshCrl } from "../pki/crl";
 import { getOcspResponder } from "../pki/ocspResponder";
 
 export const IDENTITY_RENEWAL_EVERY_MS = 60 * 60 * 1000;
+/** Re-push and keep-alive checks: the shortest backoff step is minutes, so check every minute. */
+export const PUSH_JOBS_EVERY_MS = 60 * 1000;
 /** First run shortly after start, not during it (the database may still be migrating). */
 const FIRST_RUN_DELAY_MS = 60 * 1000;
 
@@ -42,17 +46,43 @@ export async function runRevocationPublishing(): Promise<void> {
   }
 }
 
+/** Certificate policies: CertificateList from their devices, and redistribution before expiry. */
+export async function runCertificatePolicies(): Promise<void> {
+  try {
+    const r = await runCertificatePolicyChecks();
+    if (r.redistributed) log.info("certificate redistribution", r);
+  } catch (err) {
+    log.error("certificate policy job failed", { err });
+  }
+}
+
+let pushing = false;
+
+export async function runPushJobsOnce(): Promise<void> {
+  if (pushing) return; // a slow batch is never overlapped by the next tick
+  pushing = true;
+  try {
+    await runPushJobs();
+  } catch (err) {
+    log.error("push job failed", { err });
+  } finally {
+    pushing = false;
+  }
+}
+
 async function runHourlyJobs(): Promise<void> {
   await runRevocationPublishing();
   await runIdentityRenewals();
+  await runCertificatePolicies();
 }
 
-/** Starts the hourly jobs; a second call in the same process does nothing. Returns whether it started them. */
+/** Starts the hourly jobs and the minute push check; a second call in the same process does nothing. Returns whether it started them. */
 export function startJobs(): boolean {
   const g = globalThis as JobGlobal;
   if (g[STARTED]) return false;
   g[STARTED] = true;
   setTimeout(() => void runHourlyJobs(), FIRST_RUN_DELAY_MS).unref();
   setInterval(() => void runHourlyJobs(), IDENTITY_RENEWAL_EVERY_MS).unref();
+  setInterval(() => void runPushJobsOnce(), PUSH_JOBS_EVERY_MS).unref();
   return true;
 }

@@ -177,6 +177,16 @@ export const REASONS = {
     title: "Unknown check-in message type",
     fix: "The device sent a MessageType this server does not support.",
   },
+  push_not_configured: {
+    title: "This server is not ready to enroll devices",
+    userMessage: "This server is not ready to enroll devices: the administrator must add an APNs certificate first.",
+    userFix: "Tell your IT team; try this link again once they have set it up. Nothing was used up.",
+    fix: "Add the APNs push certificate in Settings → APNs push certificate (step by step in docs/mdm.md, Push). For a lab without push only, set ALLOW_ENROLL_WITHOUT_PUSH=true (devices enrolled so must enroll again later).",
+  },
+  push_unreachable: {
+    title: "Device not reachable by push",
+    fix: "APNs answered Unregistered or BadDeviceToken: the device was erased, removed its MDM profile, or its push token belongs to another topic (a push certificate replaced with one of another topic). It is not pushed again until it sends a new TokenUpdate; if it was wiped or the topic changed, enroll it again.",
+  },
   push_failed: {
     title: "Push notification failed",
     fix: "APNs rejected or could not be reached. Check the APNs certificate (Settings) and outbound connectivity.",
@@ -196,6 +206,34 @@ export const REASONS = {
   discovery_bad_identifier: {
     title: "Invalid user identifier",
     fix: "The identifier typed on the device is not user@domain.",
+  },
+  external_scep_unreachable: {
+    title: "External SCEP CA unreachable or not SCEP",
+    fix: "GetCACaps/GetCACert on the external SCEP URL failed. Check the URL (no query string; NDES: https://<host>/certsrv/mscep/mscep.dll), that this server can reach it, and that it answers GetCACert with a CA certificate.",
+  },
+  external_ca_fingerprint_mismatch: {
+    title: "External CA fingerprint mismatch",
+    fix: "GetCACert returned a CA other than the one pinned or pasted. Compare the fingerprint with the CA's console (Okta: Device integrations; NDES: certutil -ca.cert); if the CA was really renewed, save the profile again and confirm the new fingerprint.",
+  },
+  external_challenge_unreachable: {
+    title: "Challenge URL unreachable",
+    fix: "The external CA's challenge URL did not answer (or answered an HTTP error). Check the URL (NDES: https://<host>/certsrv/mscep_admin/), DNS and firewalls between this server and the CA.",
+  },
+  external_challenge_auth_failed: {
+    title: "Challenge URL refused the credentials",
+    fix: "The challenge URL answered 401/403. Enter the username and password again (NDES: the account allowed to request challenge passwords, as DOMAIN\\user, with Basic authentication enabled on mscep_admin in IIS; Okta: reset the password under Device integrations). NTLM-only endpoints are not supported.",
+  },
+  external_challenge_cache_full: {
+    title: "Challenge password cache full",
+    fix: "NDES keeps a limited number of unused challenges (5 by default) for one hour. Wait for unused ones to expire, or raise PasswordMax under HKLM\\Software\\Microsoft\\Cryptography\\MSCEP on the NDES server; redistribution retries later.",
+  },
+  external_challenge_unparseable: {
+    title: "Challenge URL answer not understood",
+    fix: "The page had no \"The enrollment challenge password is: <B> … </B>\" (NDES) or no challenge field (generic JSON). Check the challenge source type and, for JSON, the response field name.",
+  },
+  certificate_profile_failed: {
+    title: "Device could not install the certificate",
+    fix: "The device answered InstallProfile with an error (shown in the line). Common causes: the CA refused the challenge (expired or already used: the next redistribution fetches a new one), the CA is unreachable from the device, or the subject/key settings are refused by the CA's template. Fix the cause, then use Resend policies on the device.",
   },
   ndes_auth_failed: {
     title: "Wrong NDES challenge-URL credentials",

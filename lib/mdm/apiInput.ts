@@ -2,6 +2,7 @@
 // profile uploads), with 400s that say what is wrong.
 import { AppError, badRequest } from "../errors";
 import { LIMITS, readBody, readJson } from "../http/body";
+import type { ActionInput } from "./deviceActions";
 import type { PolicyInput } from "./policies";
 
 const invalid = (message: string) => new AppError(400, "invalid_policy", message);
@@ -25,7 +26,14 @@ export function policyInputFromJson(raw: unknown): PolicyInput {
     if (raw.params !== undefined && !isRecord(raw.params)) throw invalid("params must be an object");
     return { kind: "COMMAND", name, requestType: raw.requestType, params: raw.params as Record<string, unknown> | undefined };
   }
-  throw invalid('kind must be "PROFILE" or "COMMAND"');
+  if (raw.kind === "CERTIFICATE") {
+    const ext = typeof raw.externalScepProfileId === "string" ? raw.externalScepProfileId : undefined;
+    const own = typeof raw.scepProfileId === "string" ? raw.scepProfileId : undefined;
+    if (!ext && !own) throw invalid("externalScepProfileId or scepProfileId is required");
+    if (raw.redistributeDays !== undefined && typeof raw.redistributeDays !== "number") throw invalid("redistributeDays must be a number of days");
+    return { kind: "CERTIFICATE", name, externalScepProfileId: ext, scepProfileId: own, redistributeDays: raw.redistributeDays as number | undefined };
+  }
+  throw invalid('kind must be "PROFILE", "COMMAND" or "CERTIFICATE"');
 }
 
 /**
@@ -91,4 +99,29 @@ export function policyOrderFromJson(raw: unknown): string[] {
     throw new AppError(400, "invalid_order", "orderedIds must be an array of policy ids");
   }
   return raw.orderedIds as string[];
+}
+
+/** An action's options from JSON (an empty body means none): { message, phoneNumber, footnote, pin, returnToService, deviceName }. */
+export async function readActionInput(request: Request): Promise<ActionInput> {
+  const bytes = await readBody(request, LIMITS.json);
+  if (bytes.length === 0) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw badRequest("invalid_json", "request body is not valid JSON");
+  }
+  if (!isRecord(raw)) throw badRequest("invalid_action", "body must be a JSON object");
+  const out: ActionInput = {};
+  for (const k of ["message", "phoneNumber", "footnote", "pin", "deviceName"] as const) {
+    const v = raw[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string") throw badRequest("invalid_action", `${k} must be a string`);
+    out[k] = v;
+  }
+  if (raw.returnToService !== undefined) {
+    if (typeof raw.returnToService !== "boolean") throw badRequest("invalid_action", "returnToService must be a boolean");
+    out.returnToService = raw.returnToService;
+  }
+  return out;
 }

@@ -17,6 +17,7 @@ import { seal, unsealBytes } from "../secrets/sealed";
 import { cancelLiveCommands } from "./commands";
 import { completeEnrollment, heldEnrollment, heldReEnrollmentOf, keepHeldCheckin, reEnroll, SEALED_CONTEXT, withdrawHeldReEnrollment, type AuthenticateFields } from "./reenrollment";
 import { currentMdmTopic } from "./endpoints";
+import { claimExternalCertificateForAccount } from "./externalIdentity";
 import { isMacEnrollment } from "./accountEnrollments";
 import { resolveEnrollmentLink, type EnrollmentLink } from "./enrollmentLink";
 import { authenticateIdentity, MdmAuthError } from "./identity";
@@ -87,7 +88,9 @@ async function accountAuthorization(ctx: Ctx): Promise<AccountAuthorization> {
   return { link, userId, userIdentifier, macDeviceChannel };
 }
 
-async function authenticate(ctx: Ctx): Promise<MdmResponse> {
+async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
+  // An external CA's certificate learns its account-driven user here (externalIdentity.ts).
+  const ctx = { ...rawCtx, cert: await claimExternalCertificateForAccount(rawCtx.cert, rawCtx.req.enrollmentRef ?? null) };
   const { cert, dict, id } = ctx;
   if (cert.deviceId) {
     const bound = await db().device.findUnique({ where: { id: cert.deviceId }, select: { identifier: true } });
@@ -194,6 +197,8 @@ async function tokenUpdate(ctx: Ctx, device: Device): Promise<MdmResponse> {
       pushToken: Buffer.from(token).toString("hex"),
       pushMagic: dict.PushMagic as string,
       topic: dict.Topic as string,
+      // A fresh token is reachable again, whatever APNs said about the old one.
+      pushUnreachableAt: null,
       ...(unlock ? { unlockTokenEnc: unlock } : {}),
       lastSeenAt: new Date(),
     },

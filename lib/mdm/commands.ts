@@ -6,7 +6,14 @@ import type { Prisma } from "../db/client";
 import { db } from "../db/client";
 import { AppError, notFound } from "../errors";
 import { ALLOWED_COMMAND_TYPES, buildCommand, isAllowedCommandType } from "./commandPayload";
+import { knownCommandTypes } from "../profiles/appleSchema";
 import { requestPush } from "./push";
+
+/** Live commands one device may hold; beyond it enqueueing answers 429 (MAX_LIVE_COMMANDS). */
+export function maxLiveCommands(): number {
+  const n = Number(process.env.MAX_LIVE_COMMANDS ?? "");
+  return Number.isInteger(n) && n > 0 ? n : 100;
+}
 
 export const LIVE_STATUSES = ["QUEUED", "SENT", "NOT_NOW"] as const;
 type LiveStatus = (typeof LIVE_STATUSES)[number];
@@ -42,6 +49,10 @@ export async function enqueueCommands(deviceId: string, commands: QueuedCommandI
   if (commands.length === 0) return [];
   const device = await db().device.findUnique({ where: { id: deviceId }, select: { id: true } });
   if (!device) throw notFound("device");
+  const live = await liveCommandCount(deviceId);
+  if (live + commands.length > maxLiveCommands()) {
+    throw new AppError(429, "command_queue_full", `the device already has ${live} live commands (limit ${maxLiveCommands()}); cancel some or wait until it checks in`);
+  }
   const built = commands.map((c) => ({ c, b: buildCommand(c.requestType, c.params ?? {}) }));
   const rows: Prisma.CommandCreateManyInput[] = built.map(({ c, b }) => ({
     uuid: b.uuid,
@@ -142,22 +153,44 @@ export interface CommandSummary {
   errorChain: string | null;
 }
 
-/** The device's commands, newest first (portal and API). */
-export async function listDeviceCommands(deviceId: string, take = 100): Promise<CommandSummary[]> {
-  return db().command.findMany({
-    where: { deviceId },
-    orderBy: { createdAt: "desc" },
-    take,
+export const COMMAND_PAGE_MAX = 100;
+
+/** The device's commands, newest first (portal and API); `before` is the cursor (a command uuid). */
+export async function listDeviceCommands(deviceId: string, take = COMMAND_PAGE_MAX, before?: string | null): Promise<{ commands: CommandSummary[]; nextCursor: string | null }> {
+  const limit = Math.min(Math.max(1, Math.trunc(take) || COMMAND_PAGE_MAX), COMMAND_PAGE_MAX);
+  let cursorWhere: Prisma.CommandWhereInput = {};
+  if (before) {
+    const c = await db().command.findFirst({ where: { deviceId, uuid: before }, select: { createdAt: true, id: true } });
+    if (!c) throw new AppError(400, "invalid_cursor", "cursor does not name a command of this device");
+    cursorWhere = { OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] };
+  }
+  const rows = await db().command.findMany({
+    where: { deviceId, ...cursorWhere },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit + 1,
     select: { uuid: true, requestType: true, status: true, createdAt: true, sentAt: true, completedAt: true, policyId: true, errorChain: true },
   });
+  const more = rows.length > limit;
+  const commands = rows.slice(0, limit);
+  return { commands, nextCursor: more ? commands[commands.length - 1].uuid : null };
+}
+
+async function deviceIdFor(identifier: string): Promise<string> {
+  const device = await db().device.findFirst({ where: { OR: [{ identifier }, { id: identifier }] }, select: { id: true } });
+  if (!device) throw notFound("device");
+  return device.id;
 }
 
 /**
  * Queues an admin's command for the device with this identifier (UDID or EnrollmentID).
- * Only the command types policies may use are accepted from the API.
+ * Admins may send the policy command types; Owners any command Apple's schema knows,
+ * validated against it before queueing (buildCommand).
  */
-export async function sendDeviceCommand(identifier: string, requestType: string, params?: Record<string, unknown>): Promise<{ uuid: string; deviceId: string }> {
-  if (!isAllowedCommandType(requestType)) throw new AppError(400, "invalid_command", `requestType must be one of ${ALLOWED_COMMAND_TYPES.join(", ")}`);
+export async function sendDeviceCommand(identifier: string, requestType: string, params?: Record<string, unknown>, opts: { anyType?: boolean } = {}): Promise<{ uuid: string; deviceId: string }> {
+  if (!opts.anyType && !isAllowedCommandType(requestType)) {
+    throw new AppError(400, "invalid_command", `requestType must be one of ${ALLOWED_COMMAND_TYPES.join(", ")} (Owners may send any command Apple's schema knows)`);
+  }
+  if (opts.anyType && !knownCommandTypes().includes(requestType)) throw new AppError(400, "invalid_command", `Apple's schema knows no command "${requestType.slice(0, 80)}"`);
   const device = await db().device.findUnique({ where: { identifier }, select: { id: true, status: true } });
   if (!device) throw notFound("device");
   if (device.status === "UNENROLLED") throw new AppError(409, "device_unenrolled", "the device is unenrolled; it no longer accepts commands");
@@ -165,9 +198,36 @@ export async function sendDeviceCommand(identifier: string, requestType: string,
   return { uuid, deviceId: device.id };
 }
 
-/** The commands of the device with this identifier, newest first. */
-export async function listCommandsForIdentifier(identifier: string, take = 100): Promise<CommandSummary[]> {
-  const device = await db().device.findUnique({ where: { identifier }, select: { id: true } });
-  if (!device) throw notFound("device");
-  return listDeviceCommands(device.id, take);
+/** The commands of the device with this identifier, newest first, a page at a time. */
+export async function listCommandsForIdentifier(identifier: string, take = COMMAND_PAGE_MAX, before?: string | null): Promise<{ commands: CommandSummary[]; nextCursor: string | null }> {
+  return listDeviceCommands(await deviceIdFor(identifier), take, before);
+}
+
+export interface CommandDetail extends CommandSummary {
+  /** The device's full answer (plist XML), only on request. */
+  result: string | null;
+}
+
+/** One command with the device's answer. */
+export async function getDeviceCommand(identifier: string, uuid: string): Promise<CommandDetail> {
+  const deviceId = await deviceIdFor(identifier);
+  const c = await db().command.findFirst({
+    where: { deviceId, uuid },
+    select: { uuid: true, requestType: true, status: true, createdAt: true, sentAt: true, completedAt: true, policyId: true, errorChain: true, result: true },
+  });
+  if (!c) throw notFound("command");
+  return c;
+}
+
+/**
+ * Cancels a command the device has not been handed yet (QUEUED or NOT_NOW). A SENT command
+ * may already be running on the device, so it cannot be taken back: 409.
+ */
+export async function cancelDeviceCommand(identifier: string, uuid: string): Promise<{ requestType: string }> {
+  const deviceId = await deviceIdFor(identifier);
+  const c = await db().command.findFirst({ where: { deviceId, uuid }, select: { id: true, status: true, requestType: true } });
+  if (!c) throw notFound("command");
+  const r = await db().command.deleteMany({ where: { id: c.id, status: { in: ["QUEUED", "NOT_NOW"] } } });
+  if (r.count === 0) throw new AppError(409, "command_not_cancellable", `the command is ${c.status.toLowerCase()}; only commands not yet delivered can be cancelled`);
+  return { requestType: c.requestType };
 }

@@ -2,6 +2,7 @@
 // command, and gets the next queued command or an empty 200. Results update the device
 // (ProfileList, DeviceInformation, SecurityInfo, InstalledApplicationList); the first
 // Acknowledged command completes management (ENROLLED → MANAGED).
+import { certificatePolicyResult } from "./certificateRedistribution";
 import type { Device } from "../db/generated/sqlite/client";
 import { db } from "../db/client";
 import { AppError } from "../errors";
@@ -11,7 +12,9 @@ import { log } from "../log/logger";
 import type { CertificateRow } from "../pki/certificates";
 import { validateCommandResponse } from "../profiles/appleSchema";
 import { failure } from "./checkin";
-import { LIVE_STATUSES, maybePruneCommandHistory, nextCommand } from "./commands";
+import { isAllowedCommandType } from "./commandPayload";
+import { cancelLiveCommands, LIVE_STATUSES, maybePruneCommandHistory, nextCommand } from "./commands";
+import { enrollmentProfileIdentifier } from "./deviceActions";
 import { authenticateIdentity, MdmAuthError } from "./identity";
 import { boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, type MdmRequest, type MdmResponse } from "./mdmRequest";
 import { parsePlistDict, plistToJson, type PlistDict, type PlistValue } from "../plist/plist";
@@ -86,6 +89,17 @@ async function applyResult(device: Device, requestType: string, dict: PlistDict)
   }
 }
 
+function removesEnrollmentProfile(payload: string, installed: string | null): boolean {
+  const mdmProfile = enrollmentProfileIdentifier(installed);
+  if (!mdmProfile) return false;
+  try {
+    const command = parsePlistDict(new TextEncoder().encode(payload), LIMITS.json * 64).Command as PlistDict | undefined;
+    return command?.Identifier === mdmProfile;
+  } catch {
+    return false;
+  }
+}
+
 async function record(device: Device, status: keyof typeof STATUS_MAP, dict: PlistDict, req: MdmRequest): Promise<void> {
   const uuid = typeof dict.CommandUUID === "string" ? dict.CommandUUID : "";
   if (!uuid) throw new AppError(400, "checkin_malformed", `Status ${status} without CommandUUID`);
@@ -110,11 +124,25 @@ async function record(device: Device, status: keyof typeof STATUS_MAP, dict: Pli
     await writeEnrollmentLog({ step: "command", outcome: "WARNING", message: `late ${status} for ${cmd.requestType} ${cmd.uuid}, already ${cmd.status}; ignored`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
     return;
   }
+  await certificatePolicyResult(device, cmd, status, dict);
   if (status === "Acknowledged") {
     const keys = responseKeys(dict);
     const problems = validateCommandResponse(cmd.requestType, keys);
     if (problems.length) log.warn("command response does not match Apple's schema", { device: device.identifier, requestType: cmd.requestType, problems: problems.slice(0, 5) });
     await applyResult(device, cmd.requestType, dict);
+    // Actions and Owner-sent commands show their result on the device's timeline; the
+    // policy/inventory types would flood it.
+    if (!isAllowedCommandType(cmd.requestType)) {
+      await writeEnrollmentLog({ step: "command", outcome: "OK", message: `${cmd.requestType} ${cmd.uuid}: Acknowledged`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
+    }
+    if (cmd.requestType === "RemoveProfile" && removesEnrollmentProfile(cmd.payload, device.installedProfiles)) {
+      // Remove management: the MDM profile is gone, so is management (the device may not send CheckOut).
+      const dropped = await cancelLiveCommands(device.id);
+      await db().device.update({ where: { id: device.id }, data: { status: "UNENROLLED" } });
+      await writeEnrollmentLog({ step: "command", outcome: "OK", message: `RemoveProfile acknowledged: enrollment profile removed; device unenrolled${dropped ? `, ${dropped} queued command(s) dropped` : ""}`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
+      device.status = "UNENROLLED";
+      return;
+    }
     if (device.status === "ENROLLED") {
       await db().device.update({ where: { id: device.id }, data: { status: "MANAGED" } });
       await writeEnrollmentLog({ step: "command", outcome: "OK", message: `${cmd.requestType} acknowledged: device is managed`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
@@ -213,9 +241,10 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
     await checkBearer(req.authorization, cert, device, { channel: id.userChannelId ? "user" : "device" });
     if (device.status === "UNENROLLED") return EMPTY_OK;
     if (id.userChannelId) return await userChannelPoll({ req, device, dict, userChannelId: id.userChannelId, tokenId: device.tokenId }, status);
-    // "Last seen" to the minute: no write per poll for devices that poll often.
-    if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
-      await db().device.update({ where: { id: device.id }, data: { lastSeenAt: new Date() } });
+    // "Last seen" to the minute: no write per poll for devices that poll often; and the
+    // first poll after a push marks it answered (rePush.ts stops pushing again).
+    if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS || device.pushesUnanswered > 0) {
+      await db().device.update({ where: { id: device.id }, data: { lastSeenAt: new Date(), pushesUnanswered: 0 } });
     }
     if (status !== "Idle") await record(device, status, dict, req);
     const next = await nextCommand(device.id, { skipNotNow: status === "NotNow" });

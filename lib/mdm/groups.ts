@@ -4,7 +4,8 @@ import { db, isUniqueViolation } from "../db/client";
 import { AppError, badRequest, conflict, notFound } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { enqueueCommands } from "./commands";
-import { policyCommand, profileRemovalCommands, type PolicyRow } from "./policyCommands";
+import { policyCommandsFor } from "./certificatePolicies";
+import { profileRemovalCommands, type PolicyRow } from "./policyCommands";
 import { requestPush } from "./push";
 
 export interface GroupSummary {
@@ -20,7 +21,7 @@ export interface PolicySummary {
   id: string;
   groupId: string;
   position: number;
-  kind: "PROFILE" | "COMMAND";
+  kind: "PROFILE" | "COMMAND" | "CERTIFICATE";
   name: string;
   requestType: string | null;
   profileIdentifier: string | null;
@@ -99,7 +100,7 @@ export async function deleteGroup(id: string): Promise<void> {
   if (r.count === 0) throw notFound("group");
 }
 
-async function groupPolicies(groupId: string | null): Promise<PolicyRow[]> {
+async function groupPolicies(groupId: string | null): Promise<(PolicyRow & { name: string })[]> {
   if (!groupId) return [];
   return db().policy.findMany({ where: { groupId }, orderBy: { position: "asc" } });
 }
@@ -119,9 +120,9 @@ export async function moveDeviceToGroup(deviceId: string, groupId: string | null
   const [oldPolicies, newPolicies] = await Promise.all([groupPolicies(device.groupId), groupPolicies(groupId)]);
   await db().device.update({ where: { id: deviceId }, data: { groupId } });
   if (device.status !== "ENROLLED" && device.status !== "MANAGED") return { queued: 0 };
-  const keep = new Set(newPolicies.filter((p) => p.kind === "PROFILE").map((p) => p.profileIdentifier));
-  const removals = profileRemovalCommands(oldPolicies.filter((p) => p.kind === "PROFILE" && !keep.has(p.profileIdentifier)));
-  const installs = newPolicies.map(policyCommand);
+  const keep = new Set(newPolicies.filter((p) => p.kind !== "COMMAND").map((p) => p.profileIdentifier));
+  const removals = profileRemovalCommands(oldPolicies.filter((p) => !keep.has(p.profileIdentifier)));
+  const installs = await policyCommandsFor(deviceId, newPolicies, "joined the group");
   const uuids = await enqueueCommands(deviceId, [...removals, ...installs], { push: false });
   requestPush([deviceId]);
   await writeEnrollmentLog({ step: "policy", outcome: "OK", message: `moved to ${groupId ? "group " + groupId : "no group"}; queued ${uuids.length} command(s)`, deviceIdentifier: device.identifier });

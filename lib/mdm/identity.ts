@@ -8,6 +8,7 @@ import { lookupIssuedCertificate } from "../pki/certificates";
 import { CmsError, verifySignedData, verifySignedDataDigest, type ContentDigest } from "../pki/cms";
 import { DerError, fromPem } from "../pki/der";
 import type { ReasonCode } from "../log/reasons";
+import { externalIdentityCertificate } from "./externalIdentity";
 
 export class MdmAuthError extends Error {
   constructor(
@@ -67,8 +68,8 @@ async function presentedCertificate(body: Uint8Array | ContentDigest, creds: Mdm
  */
 export async function authenticateIdentity(body: Uint8Array | ContentDigest, creds: MdmCredentials, now = new Date()): Promise<{ cert: CertificateRow; via: "signature" | "client-cert" }> {
   const { der, via } = await presentedCertificate(body, creds);
-  const cert = await lookupIssuedCertificate(der);
-  if (!cert) throw new MdmAuthError("checkin_unauthenticated", "the identity certificate was not issued by this server");
+  const cert = (await lookupIssuedCertificate(der)) ?? (await externalIdentityCertificate(der));
+  if (!cert) throw new MdmAuthError("checkin_unauthenticated", "the identity certificate was not issued by this server or by a pinned external CA");
   if (cert.revokedAt) throw new MdmAuthError("checkin_cert_revoked", `identity certificate ${cert.serial} was revoked${cert.revocationReason ? ` (${cert.revocationReason})` : ""}`, cert);
   if (cert.notAfter.getTime() < now.getTime() || cert.notBefore.getTime() > now.getTime() + 5 * 60_000) {
     throw new MdmAuthError("checkin_unauthenticated", `identity certificate ${cert.serial} is outside its validity period`, cert);

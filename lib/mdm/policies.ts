@@ -9,11 +9,15 @@ import { ALLOWED_COMMAND_TYPES, isAllowedCommandType, normalizeCommandParams } f
 import { enqueueCommands, enqueueCommandsForDevices, type QueuedCommandInput } from "./commands";
 import { POLICY_SUMMARY_SELECT, type PolicySummary } from "./groups";
 import { policyCommand, profileRemovalCommands } from "./policyCommands";
+import { policyCommandsFor, validateCertificatePolicy } from "./certificatePolicies";
+import { defaultIdentifierBase } from "../profiles/enrollmentProfile";
+import crypto from "node:crypto";
 import { readUploadedProfile } from "./profileUpload";
 
 export type PolicyInput =
   | { kind: "PROFILE"; name?: string; mobileconfig: Uint8Array }
-  | { kind: "COMMAND"; name?: string; requestType: string; params?: Record<string, unknown> };
+  | { kind: "COMMAND"; name?: string; requestType: string; params?: Record<string, unknown> }
+  | { kind: "CERTIFICATE"; name?: string; externalScepProfileId?: string; scepProfileId?: string; redistributeDays?: number };
 
 const invalid = (message: string) => new AppError(400, "invalid_policy", message);
 
@@ -39,7 +43,7 @@ function cleanName(name: string | undefined, fallback: string): string {
 export async function addPolicy(groupId: string, input: PolicyInput): Promise<PolicySummary> {
   const group = await db().deviceGroup.findUnique({ where: { id: groupId }, select: { id: true, name: true } });
   if (!group) throw notFound("group");
-  let data: { kind: "PROFILE" | "COMMAND"; name: string; requestType: string | null; payload: string; profileIdentifier: string | null };
+  let data: { kind: "PROFILE" | "COMMAND" | "CERTIFICATE"; name: string; requestType: string | null; payload: string; profileIdentifier: string | null };
   if (input.kind === "PROFILE") {
     if (!(input.mobileconfig instanceof Uint8Array) || input.mobileconfig.byteLength === 0) throw invalid("mobileconfig is empty");
     const profile = await readUploadedProfile(input.mobileconfig);
@@ -64,14 +68,26 @@ export async function addPolicy(groupId: string, input: PolicyInput): Promise<Po
     const errors = validateCommand(rt, { RequestType: rt, ...keys });
     if (errors.length) throw invalid(`command does not match Apple's schema: ${errors.join("; ")}`);
     data = { kind: "COMMAND", name: cleanName(input.name, rt), requestType: rt, payload: JSON.stringify(input.params ?? {}), profileIdentifier: null };
+  } else if (input.kind === "CERTIFICATE") {
+    const cfg = await validateCertificatePolicy({ externalScepProfileId: input.externalScepProfileId, scepProfileId: input.scepProfileId, redistributeDays: input.redistributeDays });
+    // One identifier per policy: every device's profile (and each redistribution) replaces the last.
+    data = { kind: "CERTIFICATE", name: cleanName(input.name, "Certificate"), requestType: null, payload: JSON.stringify(cfg), profileIdentifier: `${defaultIdentifierBase()}.certificate.${crypto.randomUUID().toLowerCase()}` };
   } else {
-    throw invalid('kind must be "PROFILE" or "COMMAND"');
+    throw invalid('kind must be "PROFILE", "COMMAND" or "CERTIFICATE"');
   }
   const policy = await db().$transaction(async (tx) => {
     const last = await tx.policy.findFirst({ where: { groupId }, orderBy: { position: "desc" }, select: { position: true } });
     return tx.policy.create({ data: { ...data, groupId, position: (last?.position ?? -1) + 1 } });
   });
-  const count = await queueForMembers(groupId, [policyCommand(policy)]);
+  let count: number;
+  if (policy.kind === "CERTIFICATE") {
+    // Per device: its own variables and challenge.
+    const devices = await members(groupId);
+    for (const d of devices) await enqueueCommands(d.id, await policyCommandsFor(d.id, [policy], "policy added"));
+    count = devices.length;
+  } else {
+    count = await queueForMembers(groupId, [policyCommand(policy)]);
+  }
   await writeEnrollmentLog({ step: "policy", outcome: "OK", message: `policy "${policy.name}" added to group "${group.name}"; queued for ${count} device(s)` });
   const { groupId: g, id, position, kind, name, requestType, profileIdentifier, createdAt } = policy;
   return { id, groupId: g, position, kind, name, requestType, profileIdentifier, createdAt };
@@ -82,7 +98,7 @@ export async function removePolicy(id: string, groupId?: string): Promise<void> 
   const policy = await db().policy.findUnique({ where: { id } });
   if (!policy || (groupId !== undefined && policy.groupId !== groupId)) throw notFound("policy");
   await db().policy.delete({ where: { id } });
-  if (policy.kind === "PROFILE") await queueForMembers(policy.groupId, profileRemovalCommands([policy]));
+  if (policy.kind !== "COMMAND") await queueForMembers(policy.groupId, profileRemovalCommands([policy]));
 }
 
 /** Sets the order of a group's policies; orderedIds must be exactly the group's policy ids. */
@@ -110,6 +126,6 @@ export async function resendPolicies(deviceId: string): Promise<{ queued: number
 export async function queueGroupPolicies(deviceId: string, groupId: string | null): Promise<number> {
   if (!groupId) return 0;
   const policies = await db().policy.findMany({ where: { groupId }, orderBy: { position: "asc" } });
-  const uuids = await enqueueCommands(deviceId, policies.map(policyCommand));
+  const uuids = await enqueueCommands(deviceId, await policyCommandsFor(deviceId, policies, "group policies queued"));
   return uuids.length;
 }

@@ -5,13 +5,15 @@ import type { QueuedCommandInput } from "./commands";
 
 export interface PolicyRow {
   id: string;
-  kind: "PROFILE" | "COMMAND";
+  /** CERTIFICATE: built per device (certificatePolicies.ts), removed like a PROFILE. */
+  kind: "PROFILE" | "COMMAND" | "CERTIFICATE";
   requestType: string | null;
   payload: string;
   profileIdentifier: string | null;
 }
 
 export function policyCommand(p: PolicyRow): QueuedCommandInput {
+  if (p.kind === "CERTIFICATE") throw new Error("certificate policies are built per device (certificatePolicies.policyCommandsFor)");
   if (p.kind === "PROFILE") {
     return { requestType: "InstallProfile", params: { Payload: new Uint8Array(Buffer.from(p.payload, "base64")) }, policyId: p.id };
   }
@@ -21,6 +23,6 @@ export function policyCommand(p: PolicyRow): QueuedCommandInput {
 
 export function profileRemovalCommands(policies: PolicyRow[]): QueuedCommandInput[] {
   return policies
-    .filter((p) => p.kind === "PROFILE" && p.profileIdentifier)
+    .filter((p) => (p.kind === "PROFILE" || p.kind === "CERTIFICATE") && p.profileIdentifier)
     .map((p) => ({ requestType: "RemoveProfile", params: { Identifier: p.profileIdentifier as string } }));
 }

@@ -79,7 +79,7 @@ export function buildCrl(input: CrlInput): Uint8Array {
 async function revokedEntries(ca: CaBundle, now: Date): Promise<CrlEntry[]> {
   const issuer = Buffer.from(caSubjectDer(ca));
   const rows = await db().certificate.findMany({
-    where: { revokedAt: { not: null }, notAfter: { gt: new Date(now.getTime() - CRL_VALID_DAYS * DAY_MS) } },
+    where: { revokedAt: { not: null }, externalProfileId: null, notAfter: { gt: new Date(now.getTime() - CRL_VALID_DAYS * DAY_MS) } },
     select: { serial: true, revokedAt: true, revocationCode: true, der: true },
     orderBy: { revokedAt: "asc" },
   });

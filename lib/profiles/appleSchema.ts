@@ -19,8 +19,10 @@ import * as yaml from "js-yaml";
 
 export type AppleOS = "iOS" | "macOS" | "tvOS" | "visionOS" | "watchOS";
 
-interface OsSupport {
+export interface OsSupport {
   introduced?: string;
+  supervised?: boolean;
+  requiresdep?: boolean;
   removed?: string;
   devicechannel?: boolean;
   userchannel?: boolean;
@@ -42,7 +44,7 @@ export interface SchemaKey {
 
 export interface SchemaFile {
   title?: string;
-  payload: { payloadtype?: string; requesttype?: string };
+  payload: { payloadtype?: string; requesttype?: string; supportedOS?: Partial<Record<AppleOS, OsSupport | null>> };
   payloadkeys?: SchemaKey[];
   responsekeys?: SchemaKey[];
 }
@@ -353,6 +355,30 @@ export function validateCheckin(messageType: string, dict: unknown, ctx: Validat
     ...typeErrors,
     ...bestOf(variants, (schema) => schema.payloadkeys ?? [], dict, messageType, c),
   ];
+}
+
+/** Every RequestType Apple's command schemas describe. */
+export function knownCommandTypes(): string[] {
+  return [...loadIndex("commands").keys()];
+}
+
+/**
+ * Where a command (or, with `item`, one of its keys or array-item alternatives, such as
+ * Settings' DeviceName item) is supported: the `supportedOS` block of its schema.
+ */
+export function commandSupport(requestType: string, item?: string): Partial<Record<AppleOS, OsSupport | null>> | null {
+  const schema = loadIndex("commands").get(requestType)?.[0];
+  if (!schema) return null;
+  if (!item) return schema.payload.supportedOS ?? null;
+  const find = (keys: SchemaKey[] | undefined): SchemaKey | undefined => {
+    for (const k of keys ?? []) {
+      if (k.key === item && k.supportedOS) return k;
+      const sub = find(k.subkeys);
+      if (sub) return sub;
+    }
+    return undefined;
+  };
+  return find(schema.payloadkeys)?.supportedOS ?? null;
 }
 
 /**

@@ -26,6 +26,8 @@ export interface ScepIdentity {
   allowAllAppsAccess: boolean;
   keyIsExtractable: boolean;
   subjectAltName?: { rfc822Name?: string; dNSName?: string; uniformResourceIdentifier?: string; ntPrincipalName?: string };
+  /** An external CA's pin (SHA-1 of its top certificate); default: the built-in root's. */
+  caFingerprint?: Uint8Array;
 }
 
 export interface Pkcs12Identity {
@@ -52,7 +54,7 @@ export interface MdmOptions {
   serverCapabilities?: ServerCapability[];
 }
 
-type PlistObject = { [key: string]: PlistValue };
+export type PlistObject = { [key: string]: PlistValue };
 
 export interface EnrollmentProfileOptions {
   displayName: string;
@@ -112,14 +114,15 @@ function appleSubject(subject: string): AppleSubject {
   }
 }
 
-function scepPayload(id: ScepIdentity, caFingerprint: Uint8Array): PlistObject {
+export function scepPayload(id: ScepIdentity, caFingerprint: Uint8Array): PlistObject {
   if (![1024, 2048, 4096].includes(id.keySize)) throw new ProfileOptionsError(`SCEP key size must be 1024, 2048 or 4096, not ${id.keySize}`);
   if (!/^https?:\/\//.test(id.url) || id.url.includes("?")) throw new ProfileOptionsError("the SCEP URL must be http(s) and carry no query string");
   const content: PlistObject = {
     URL: id.url,
     Name: id.name,
     Subject: appleSubject(id.subject),
-    Challenge: id.challenge,
+    // An external CA without challenge: the key is left out rather than empty.
+    ...(id.challenge === "" ? {} : { Challenge: id.challenge }),
     Keysize: id.keySize,
     "Key Type": "RSA",
     "Key Usage": id.keyUsage,
@@ -129,7 +132,7 @@ function scepPayload(id: ScepIdentity, caFingerprint: Uint8Array): PlistObject {
     KeyIsExtractable: id.keyIsExtractable,
   };
   // Pins the CA: a device on a plain-http SCEP URL cannot be handed another CA's RA.
-  content.CAFingerprint = Buffer.from(caFingerprint);
+  content.CAFingerprint = Buffer.from(id.caFingerprint ?? caFingerprint);
   if (id.subjectAltName) {
     const san = Object.fromEntries(Object.entries(id.subjectAltName).filter(([, v]) => typeof v === "string" && v !== "")) as PlistObject;
     if (Object.keys(san).length > 0) content.SubjectAltName = san;

@@ -47,7 +47,7 @@ const refusal = (fn: () => unknown) => {
 describe("APNs certificate upload", () => {
   it("stores a matching MDM push certificate and makes its UID the topic", async () => {
     expect((await apnsStatus()).certificate).toBeNull();
-    const info = await uploadApnsCertificate(push.cert, push.key);
+    const info = await uploadApnsCertificate({ cert: push.cert, keyPem: push.key });
     expect(info.topic).toBe(TOPIC);
     expect(await currentMdmTopic()).toBe(TOPIC);
     const status = await apnsStatus();

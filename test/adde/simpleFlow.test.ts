@@ -4,6 +4,7 @@
 // profile that passes Apple's schemas. Plus every refusal: status, log line, never a 500.
 import { parse as parsePlist } from "plist";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { config } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import { issueAccessToken, revokeUserTokens, verifyAccessToken } from "@/lib/enrollment/accessTokens";
 import { signInPage } from "@/lib/enrollment/userSignIn";
@@ -266,5 +267,23 @@ describe("local sign-in refusals", () => {
     expect(res.status).toBe(403);
     expect(res.headers.get("location")).toBeNull();
     expect((await logLines({ reason: "discovery_unknown_domain", userIdentifier: "alice@example.com" })).at(-1)?.message).toContain("gives it mdm-adde");
+  });
+});
+
+describe("without an APNs push certificate", () => {
+  it("answers the enroll request 503 with the reason instead of a profile with a placeholder topic", async () => {
+    const lab = config().allowEnrollWithoutPush;
+    config().allowEnrollWithoutPush = false;
+    try {
+      const d = await discover(server, "alice@example.com");
+      const { BaseURL } = ((await d.json()) as { Servers: { BaseURL: string }[] }).Servers[0];
+      // Refused before any sign-in: no one should sign in for a profile that cannot work.
+      const res = await enrollPost(server, BaseURL);
+      expect(res.status).toBe(503);
+      expect(await res.text()).toMatch(/not ready to enroll devices: the administrator must add an APNs certificate/);
+      expect((await logLines({ reason: "push_not_configured" })).at(-1)).toMatchObject({ step: "adde.enroll", outcome: "ERROR" });
+    } finally {
+      config().allowEnrollWithoutPush = lab;
+    }
   });
 });

@@ -11,4 +11,6 @@ process.env.DATA_DIR = process.env.ENROLL_TEST_DATA_DIR;
 process.env.MDM_SECRET ??= "unit-test-master-secret-0123456789abcdef";
 process.env.PUBLIC_URL ??= "https://mdm.example.test";
 process.env.LOG_LEVEL ??= "error";
+// Most tests enroll devices without an APNs certificate: the documented lab setting, explicitly.
+process.env.ALLOW_ENROLL_WITHOUT_PUSH ??= "true";
 delete process.env.DATABASE_URL;

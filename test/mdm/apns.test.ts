@@ -1,110 +1,32 @@
 // The APNs client against a local HTTP/2 server that checks each request the way APNs
 // does: TLS client certificate (topic = the certificate's UID) or ES256 provider token,
 // POST /3/device/<hex token>, apns-push-type mdm, priority 10, body {"mdm": PushMagic}.
-import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
-import fs from "node:fs";
-import http2 from "node:http2";
-import type { AddressInfo } from "node:net";
-import os from "node:os";
-import path from "node:path";
-import type { TLSSocket } from "node:tls";
-import { importSPKI, jwtVerify, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ApnsClient } from "@/lib/mdm/apns";
 import { loadApnsCredentials, pushDevice, pushesSettled, saveApnsCredentials, setPushSender } from "@/lib/mdm/push";
 import { enqueueCommand } from "@/lib/mdm/commands";
+import { createApnsPki, startApnsStandIn, type ApnsPki, type StandInOptions } from "@/test/helpers/apnsStandIn";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 
 const TOPIC = "com.apple.mgmt.External.6c1e8f0a-5b7e-4d4b-9a3e-0d3c2f1b9e77";
 
-let dir: string;
 let t: TestDb;
-const pem: Record<string, string> = {};
-
-function openssl(args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-}
+let pki: ApnsPki;
+let pem: Record<string, string>;
 
 beforeAll(async () => {
   t = await createTestDb();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "apns-test-"));
-  fs.writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  fs.writeFileSync(path.join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
-  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Test APNs CA"]);
-  openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
-  openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext"]);
-  openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", `/UID=${TOPIC}/CN=APSP:test/C=US`]);
-  openssl(["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "2", "-extfile", "client.ext"]);
-  for (const f of ["ca.pem", "server.key", "server.pem", "client.key", "client.pem"]) pem[f] = fs.readFileSync(path.join(dir, f), "utf8");
+  pki = createApnsPki(TOPIC);
+  pem = pki.pem;
 });
 afterAll(async () => {
   setPushSender(null);
   await t.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  pki.cleanup();
 });
 
-interface Seen {
-  headers: http2.IncomingHttpHeaders;
-  body: string;
-  clientUid: string | null;
-}
-
-/** A stand-in for api.push.apple.com: validates like APNs, answers per the script. */
-async function fakeApns(opts: { requireClientCert: boolean; tokenKey?: crypto.KeyObject; teamId?: string; script?: (n: number) => { status: number; reason?: string } }) {
-  const seen: Seen[] = [];
-  const server = http2.createSecureServer({ key: pem["server.key"], cert: pem["server.pem"], ca: pem["ca.pem"], requestCert: opts.requireClientCert, rejectUnauthorized: opts.requireClientCert, allowHTTP1: false });
-  server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
-    const chunks: Buffer[] = [];
-    stream.on("data", (c: Buffer) => chunks.push(c));
-    stream.on("end", async () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      const socket = stream.session?.socket as TLSSocket | undefined;
-      const peer = opts.requireClientCert && socket ? socket.getPeerCertificate() : null;
-      const uid = peer?.subject ? ((peer.subject as unknown as Record<string, string>).UID ?? null) : null;
-      seen.push({ headers, body, clientUid: uid });
-      const reply = (status: number, reason?: string) => {
-        stream.respond({ ":status": status, "apns-id": crypto.randomUUID().toUpperCase(), ...(reason ? { "content-type": "application/json" } : {}) });
-        stream.end(reason ? JSON.stringify({ reason }) : undefined);
-      };
-      // What APNs itself checks.
-      if (headers[":method"] !== "POST") return reply(405, "MethodNotAllowed");
-      const m = /^\/3\/device\/([0-9a-f]{64})$/.exec(String(headers[":path"]));
-      if (!m) return reply(400, "BadPath");
-      if (headers["apns-push-type"] !== "mdm") return reply(400, "InvalidPushType");
-      if (headers["apns-priority"] !== "10") return reply(400, "BadPriority");
-      if (opts.requireClientCert && headers["apns-topic"] !== uid) return reply(400, "TopicDisallowed");
-      if (opts.tokenKey) {
-        const auth = String(headers.authorization ?? "");
-        const jwt = /^bearer (.+)$/.exec(auth)?.[1];
-        if (!jwt) return reply(403, "MissingProviderToken");
-        try {
-          const h = decodeProtectedHeader(jwt);
-          if (h.alg !== "ES256" || h.kid !== "KEY1234567") return reply(403, "InvalidProviderToken");
-          const { payload } = await jwtVerify(jwt, await importSPKI(opts.tokenKey.export({ type: "spki", format: "pem" }) as string, "ES256"));
-          if (payload.iss !== opts.teamId || typeof payload.iat !== "number") return reply(403, "InvalidProviderToken");
-        } catch {
-          return reply(403, "InvalidProviderToken");
-        }
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        return reply(400, "PayloadEmpty");
-      }
-      if (Buffer.byteLength(body) > 4096) return reply(413, "PayloadTooLarge");
-      const keys = Object.keys(parsed as object);
-      if (keys.length !== 1 || keys[0] !== "mdm" || typeof (parsed as { mdm: unknown }).mdm !== "string") return reply(400, "BadMdmPayload");
-      const scripted = opts.script?.(seen.length);
-      if (scripted) return reply(scripted.status, scripted.reason);
-      reply(200);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+const fakeApns = (opts: Omit<StandInOptions, "pki">) => startApnsStandIn({ pki, ...opts });
 
 const token = crypto.randomBytes(32).toString("hex");
 const magic = crypto.randomUUID().toUpperCase();
@@ -201,9 +123,14 @@ describe("push service", () => {
     const failed = await pushDevice(d.id, { attempts: 4, baseDelayMs: 5 });
     expect(failed).toMatchObject({ sent: false, attempts: 1 });
     expect(gone.seen).toHaveLength(1);
-    const line = await t.client.enrollmentLog.findFirstOrThrow({ where: { reason: "push_failed" } });
+    // Unregistered: the token is dead; the device is marked unreachable and not pushed again.
+    const line = await t.client.enrollmentLog.findFirstOrThrow({ where: { reason: "push_unreachable" } });
     expect(line).toMatchObject({ step: "push", outcome: "ERROR", deviceIdentifier: "PUSH-2" });
     expect(line.message).toMatch(/410 Unregistered/);
+    expect(await t.client.device.findUniqueOrThrow({ where: { id: d.id } })).toMatchObject({ lastPushResult: "410 Unregistered", pushUnreachableAt: expect.any(Date) });
+    expect(await pushDevice(d.id)).toMatchObject({ sent: false, skipped: "unreachable" });
+    expect(gone.seen).toHaveLength(1);
+    await t.client.device.update({ where: { id: d.id }, data: { pushUnreachableAt: null } });
     await release();
     await gone.close();
 
@@ -211,7 +138,7 @@ describe("push service", () => {
     use(down.url);
     expect(await pushDevice(d.id, { attempts: 3, baseDelayMs: 5 })).toMatchObject({ sent: false, attempts: 3 });
     expect(down.seen).toHaveLength(3);
-    expect(await t.client.enrollmentLog.count({ where: { reason: "push_failed" } })).toBe(2);
+    expect(await t.client.enrollmentLog.count({ where: { reason: "push_failed" } })).toBe(1);
     await release();
     await down.close();
   });

@@ -9,11 +9,11 @@ afterEach(() => {
 });
 
 describe("job scheduler", () => {
-  it("starts the identity-renewal timers once per process", () => {
+  it("starts the identity-renewal and push timers once per process", () => {
     vi.useFakeTimers();
     expect(startJobs()).toBe(true);
-    expect(vi.getTimerCount()).toBe(2); // first run after a minute, then hourly
+    expect(vi.getTimerCount()).toBe(3); // hourly: first run after a minute, then hourly; push checks every minute
     expect(startJobs()).toBe(false);
-    expect(vi.getTimerCount()).toBe(2);
+    expect(vi.getTimerCount()).toBe(3);
   });
 });

@@ -44,6 +44,8 @@ export interface SimDeviceOptions {
   topic?: string;
   /** Rewrites URLs from the profile (public URL) to where the test server listens. */
   rewriteUrl?: (url: string) => string;
+  /** Reported as IsSupervised (default false: an OTA-enrolled iPhone is not supervised). */
+  supervised?: boolean;
   /** Answer these request types with NotNow the first time they arrive. */
   notNowOnce?: string[];
   /** The SCEP client (default: test/helpers/scepClient.ts scepEnroll). */
@@ -293,6 +295,21 @@ export class SimDevice {
         this.installed.splice(i, 1);
         return done("Acknowledged");
       }
+      case "DeviceLock":
+      case "EraseDevice":
+      case "RestartDevice":
+      case "ShutDownDevice":
+      case "EnableLostMode":
+      case "DisableLostMode":
+      case "DeviceLocation":
+      case "Settings":
+        return done("Acknowledged");
+      case "ClearPasscode": {
+        // Like iOS: only the unlock token this device escrowed clears its passcode.
+        const token = command.UnlockToken;
+        if (token instanceof Uint8Array && Buffer.from(token).equals(Buffer.from(this.unlockToken))) return done("Acknowledged");
+        return done("Error", { ErrorChain: [{ ErrorCode: 12022, ErrorDomain: "MCMDMErrorDomain", LocalizedDescription: "The unlock token is not valid." }] });
+      }
       default:
         return done("Error", { ErrorChain: [{ ErrorCode: 12021, ErrorDomain: "MCMDMErrorDomain", LocalizedDescription: `Unsupported command ${requestType}` }] });
     }
@@ -382,7 +399,7 @@ export class SimDevice {
       DeviceCapacity: 128.5,
       AvailableDeviceCapacity: 64.25,
       BatteryLevel: 0.85,
-      IsSupervised: false,
+      IsSupervised: this.opts.supervised === true,
       IsActivationLockEnabled: false,
       WiFiMAC: "a4:83:e7:12:34:56",
       BluetoothMAC: "a4:83:e7:12:34:57",

@@ -73,6 +73,16 @@ export async function addCommandPolicyAction(_prev: ActionState, form: FormData)
   });
 }
 
+export async function addCertificatePolicyAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const groupId = field(form, "groupId");
+  return adminAction({ action: "policy.add-certificate", target: groupId }, async () => {
+    const days = Number(field(form, "redistributeDays") || 30);
+    const p = await addPolicy(groupId, { kind: "CERTIFICATE", externalScepProfileId: field(form, "externalScepProfileId"), redistributeDays: days, name: field(form, "name") || undefined });
+    revalidatePath(`/admin/groups/${groupId}`);
+    return { ok: `Certificate policy "${p.name}" added; each member gets its own profile (see Enrollment › Log for challenge fetches).` };
+  });
+}
+
 export async function removePolicyAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   const groupId = field(form, "groupId");
   const id = field(form, "policyId");

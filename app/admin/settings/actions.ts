@@ -2,7 +2,8 @@
 // Settings actions. CA import needs the Owner role; the rest Admin.
 import { revalidatePath } from "next/cache";
 import { LIMITS } from "@/lib/http/body";
-import { uploadApnsCertificate } from "@/lib/settings/apnsCertificate";
+import { certificatesFromUpload, createPushRequest, pendingPushRequest, vendorSignRequest } from "@/lib/mdm/pushCertificateRequest";
+import { readPkcs12Upload, uploadApnsCertificate } from "@/lib/settings/apnsCertificate";
 import { updateBranding } from "@/lib/settings/branding";
 import { importCaFromPem } from "@/lib/settings/overview";
 import { updateReEnrollmentSettings } from "@/lib/settings/reenrollment";
@@ -31,14 +32,73 @@ export async function importCaAction(_prev: ActionState, form: FormData): Promis
   });
 }
 
+/** The bytes of an uploaded file (empty when none was chosen or it is too large). */
+async function fileBytes(form: FormData, name: string): Promise<Uint8Array> {
+  const file = form.get(name);
+  if (!(file instanceof File) || file.size === 0 || file.size > LIMITS.json) return new Uint8Array(0);
+  return new Uint8Array(await file.arrayBuffer());
+}
+
+async function allFiles(form: FormData, name: string): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const file of form.getAll(name)) {
+    if (file instanceof File && file.size > 0 && file.size <= LIMITS.json) out.push(new Uint8Array(await file.arrayBuffer()));
+  }
+  return out;
+}
+
+export async function createPushRequestAction(): Promise<ActionState> {
+  return adminAction({ action: "apns.request" }, async () => {
+    await createPushRequest();
+    revalidatePath("/admin/settings");
+    return { ok: "Push key and certificate request generated. The key stays on this server, sealed." };
+  });
+}
+
+export async function vendorSignAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  return adminAction({ action: "apns.vendor_sign" }, async () => {
+    const request = await pendingPushRequest();
+    if (!request) return { error: "Generate the certificate request first (step 1)." };
+    const p12 = await fileBytes(form, "vendorP12File");
+    let certPems: string[] = [];
+    let keyPem = "";
+    if (p12.byteLength) {
+      const contents = readPkcs12Upload(p12, String(form.get("vendorPassword") ?? ""));
+      certPems = contents.certPems;
+      keyPem = contents.keyPem ?? "";
+    } else {
+      certPems = (await allFiles(form, "vendorCertFile")).flatMap((b) => certificatesFromUpload(b));
+      keyPem = Buffer.from(await fileBytes(form, "vendorKeyFile")).toString("utf8");
+    }
+    for (const b of await allFiles(form, "vendorChainFile")) certPems.push(...certificatesFromUpload(b));
+    if (!certPems.length || !keyPem) return { error: "Provide the MDM vendor certificate and its key: a .p12 with its password, or the certificate (.cer/.pem) and the key (.pem)." };
+    const signed = vendorSignRequest(request.csrDer, certPems, keyPem);
+    return {
+      ok: `Request signed with ${signed.vendorSubject}. Upload it at identity.apple.com (step 3).${signed.warnings.length ? ` Warning: ${signed.warnings.join(" ")}` : ""}`,
+      download: { filename: "push-certificate-request.b64", contentType: "text/plain", text: signed.request, label: "Download the signed request" },
+    };
+  });
+}
+
 export async function uploadApnsAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   return adminAction({ action: "apns.upload" }, async () => {
-    const certPem = await pem(form, "apnsCertFile", "apnsCert");
+    const p12 = await fileBytes(form, "apnsP12File");
+    const certFile = await fileBytes(form, "apnsCertFile");
+    const certText = field(form, "apnsCert");
     const keyPem = await pem(form, "apnsKeyFile", "apnsKey");
-    if (!certPem || !keyPem) return { error: "Provide both the push certificate and its private key (PEM)." };
-    const info = await uploadApnsCertificate(certPem, keyPem);
+    const info = await uploadApnsCertificate({
+      p12,
+      password: String(form.get("apnsPassword") ?? ""),
+      cert: certFile.byteLength ? certFile : certText,
+      keyPem: keyPem || undefined,
+      confirmTopicChange: form.get("confirmTopicChange") === "on",
+    });
     revalidatePath("/admin/settings");
-    return { ok: `Push certificate saved. Topic ${info.topic}, valid until ${info.notAfter.toISOString().slice(0, 10)}.` };
+    return {
+      ok:
+        `Push certificate saved. Topic ${info.topic}, valid until ${info.notAfter.toISOString().slice(0, 10)}. Enrollment links now hand out profiles with this topic.` +
+        (info.strandedDevices ? ` ${info.strandedDevices} device(s) enrolled under ${info.previousTopic ?? "another topic"} must enroll again.` : ""),
+    };
   });
 }
 

@@ -2,6 +2,7 @@
 // sign-in (IdP) and branding.
 import { hasRole } from "@/lib/auth/roles";
 import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { pendingPushRequest } from "@/lib/mdm/pushCertificateRequest";
 import { apnsStatus } from "@/lib/settings/apnsCertificate";
 import { getBranding } from "@/lib/settings/branding";
 import { getReEnrollmentSettings, REENROLLMENT_POLICIES, REENROLLMENT_POLICY_LABELS } from "@/lib/settings/reenrollment";
@@ -11,7 +12,7 @@ import { Badge } from "@/components/ui/Badge";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc } from "@/components/ui/format";
 import { btnSecondary, card, hint, input, label } from "@/components/ui/styles";
-import { importCaAction, saveBrandingAction, saveDeviceLimitAction, saveReEnrollmentAction, uploadApnsAction } from "./actions";
+import { createPushRequestAction, importCaAction, saveBrandingAction, saveDeviceLimitAction, saveReEnrollmentAction, uploadApnsAction, vendorSignAction } from "./actions";
 import { getDeviceLimitSetting } from "@/lib/enrollment/deviceLimit";
 import { DeviceLimitSettings } from "@/components/governance/DeviceLimitSettings";
 
@@ -61,14 +62,14 @@ export default async function SettingsPage() {
   const writable = canWrite(admin);
   const owner = hasRole(admin.role, "OWNER");
   const urls = serverUrls();
-  const [ca, apns, branding, reEnrollment] = await Promise.all([caInfo(), apnsStatus(), getBranding(), getReEnrollmentSettings()]);
+  const [ca, apns, branding, reEnrollment, pushRequest] = await Promise.all([caInfo(), apnsStatus(), getBranding(), getReEnrollmentSettings(), pendingPushRequest()]);
   const deviceLimit = await getDeviceLimitSetting();
   const idp = adminSignInSettings();
   return (
     <div className="max-w-4xl space-y-6">
       <PageHeader title="Settings" />
       <nav aria-label="Settings sections" className="flex flex-wrap gap-2 text-sm">
-        {[["server", "Server URL"], ["ca", "CA certificate"], ["apns", "APNs certificate"], ["reenrollment", "Re-enrollment"], ["idp", "Admin sign-in"], ["branding", "Branding"]].map(([id, text]) => (
+        {[["server", "Server URL"], ["ca", "CA certificate"], ["apns", "APNs push certificate"], ["reenrollment", "Re-enrollment"], ["idp", "Admin sign-in"], ["branding", "Branding"]].map(([id, text]) => (
           <a key={id} href={`#${id}`} className={btnSecondary}>{text}</a>
         ))}
       </nav>
@@ -112,20 +113,109 @@ export default async function SettingsPage() {
         )}
       </Section>
 
-      <Section id="apns" title="APNs certificate" description="The MDM push certificate from identity.apple.com lets the server wake devices when commands are waiting. Without it devices still pick up commands when they next check in.">
+      <Section
+        id="apns"
+        title="APNs push certificate"
+        description="Apple devices do not poll: after enrollment they contact this server only when woken by an Apple push (APNs). Without a push certificate an enrolled device never fetches its commands, so enrollment is refused until one is added. The certificate is free, from Apple's Push Certificates Portal, and must be renewed every year under the same Apple ID."
+      >
         <dl>
-          <Row name="Status">{apns.certificate ? <Badge tone={apns.certificate.notAfter < new Date() ? "red" : "green"}>{apns.certificate.notAfter < new Date() ? "Expired" : "Configured"}</Badge> : apns.tokenAuth ? <Badge tone="green">Token key configured</Badge> : <Badge tone="amber">Not configured</Badge>}</Row>
-          <Row name="Push topic"><code>{apns.topic}</code></Row>
+          <Row name="Status">
+            {apns.certificate ? (
+              apns.expired ? <Badge tone="red">Expired</Badge> : apns.expiresSoon ? <Badge tone="amber">Expires in {apns.daysLeft} days</Badge> : <Badge tone="green">Configured</Badge>
+            ) : apns.labWithoutPush ? (
+              <Badge tone="amber">None: lab setting ALLOW_ENROLL_WITHOUT_PUSH is on</Badge>
+            ) : (
+              <Badge tone="red">Not configured: enrollment is refused</Badge>
+            )}
+          </Row>
+          <Row name="Push topic">{apns.topic ? <code>{apns.topic}</code> : "none"}{apns.labWithoutPush && " (placeholder: devices enrolled now can never be pushed)"}</Row>
           {apns.certificate && <Row name="Expires">{formatUtc(apns.certificate.notAfter)}</Row>}
           {apns.certificate && <Row name="Subject">{apns.certificate.subject}</Row>}
         </dl>
         {writable && (
-          <details className="mt-4" open={!apns.certificate}>
-            <summary className="cursor-pointer text-sm font-medium text-brand-700 dark:text-brand-100">{apns.certificate ? "Replace the push certificate" : "Upload the push certificate"}</summary>
-            <ActionForm action={uploadApnsAction} submitLabel="Save push certificate" pendingLabel="Checking…" className="mt-3 space-y-3">
-              <PemInputs prefix="apns" certLabel="Push certificate" keyLabel="Private key (unencrypted)" />
-              <p className={hint}>From a .p12: <code>openssl pkcs12 -in push.p12 -clcerts -nokeys -out push.pem</code> and <code>openssl pkcs12 -in push.p12 -nocerts -nodes -out push.key</code>. Profiles downloaded after a topic change carry the new topic.</p>
-            </ActionForm>
+          <details className="mt-4" open={!apns.certificate || apns.expiresSoon}>
+            <summary className="cursor-pointer text-sm font-medium text-brand-700 dark:text-brand-100">{apns.certificate ? "Renew or replace the push certificate" : "Get a push certificate"}</summary>
+            <ol className="mt-3 space-y-5 text-sm">
+              <li>
+                <h3 className="font-medium">1. Generate the push key and certificate request</h3>
+                <p className={hint}>The key is created on this server and stored sealed; it never leaves it.</p>
+                <div className="mt-2 flex flex-wrap items-center gap-3">
+                  <ActionForm action={createPushRequestAction} submitLabel={pushRequest ? "Generate a new request" : "Generate request"} pendingLabel="Generating…" variant={pushRequest ? "secondary" : "primary"} inline />
+                  {pushRequest && (
+                    <a className={btnSecondary} download="push.csr" href={`data:application/pkcs10;charset=utf-8,${encodeURIComponent(pushRequest.csrPem)}`}>
+                      Download CSR (generated {formatUtc(pushRequest.createdAt)})
+                    </a>
+                  )}
+                </div>
+              </li>
+              <li>
+                <h3 className="font-medium">2. Have the request signed by an MDM vendor</h3>
+                <p className={hint}>
+                  Apple accepts only requests signed by an MDM vendor certificate. Either: (a) your organisation has an Apple Developer account with the
+                  &ldquo;MDM CSR&rdquo; certificate type enabled (ask Apple for it): upload it below and this server signs the request; or (b) send the CSR to a
+                  vendor signing service for open-source MDMs, such as mdmcert.download, or to your MDM reseller, and take the signed request they return to step 3.
+                </p>
+                {pushRequest ? (
+                  <ActionForm action={vendorSignAction} submitLabel="Sign the request" pendingLabel="Signing…" className="mt-2 space-y-3">
+                    <div className="grid gap-3 md:grid-cols-2">
+                      <div>
+                        <label htmlFor="vendorP12File" className={label}>MDM vendor identity (.p12)</label>
+                        <input id="vendorP12File" name="vendorP12File" type="file" accept=".p12,.pfx" className={input} />
+                        <label htmlFor="vendorPassword" className={`${label} mt-2`}>Its password</label>
+                        <input id="vendorPassword" name="vendorPassword" type="password" autoComplete="off" className={input} />
+                      </div>
+                      <div>
+                        <label htmlFor="vendorCertFile" className={label}>…or the MDM CSR certificate (.cer/.pem)</label>
+                        <input id="vendorCertFile" name="vendorCertFile" type="file" accept=".cer,.crt,.pem" className={input} />
+                        <label htmlFor="vendorKeyFile" className={`${label} mt-2`}>and its private key (PEM, unencrypted)</label>
+                        <input id="vendorKeyFile" name="vendorKeyFile" type="file" accept=".pem,.key" className={input} />
+                      </div>
+                    </div>
+                    <div>
+                      <label htmlFor="vendorChainFile" className={label}>Apple&rsquo;s WWDR intermediate and Apple Inc. root certificates</label>
+                      <input id="vendorChainFile" name="vendorChainFile" type="file" accept=".cer,.crt,.pem" multiple className={input} />
+                      <p className={hint}>From apple.com/certificateauthority; Apple&rsquo;s portal wants the full chain. The vendor key is used once and not stored.</p>
+                    </div>
+                  </ActionForm>
+                ) : (
+                  <p className={hint}>Generate the request first.</p>
+                )}
+              </li>
+              <li>
+                <h3 className="font-medium">3. Get the certificate from Apple</h3>
+                <p className={hint}>
+                  Sign in at identity.apple.com (Apple Push Certificates Portal) with a company Apple Account you will keep. To renew, choose Renew on the existing
+                  certificate: a new certificate (Create) gets a new topic, and every enrolled device would have to enroll again. Upload the signed request and download
+                  the certificate (.pem).
+                </p>
+              </li>
+              <li>
+                <h3 className="font-medium">4. Upload the push certificate</h3>
+                <ActionForm action={uploadApnsAction} submitLabel="Save push certificate" pendingLabel="Checking…" className="mt-2 space-y-3">
+                  <div className="grid gap-3 md:grid-cols-2">
+                    <div>
+                      <label htmlFor="apnsCertFile" className={label}>Push certificate (.pem from Apple)</label>
+                      <input id="apnsCertFile" name="apnsCertFile" type="file" accept=".pem,.cer,.crt" className={input} />
+                      <p className={hint}>Matched against the key of the request generated here.</p>
+                      <label htmlFor="apnsCert" className={`${label} mt-2`}>…or paste it</label>
+                      <textarea id="apnsCert" name="apnsCert" rows={3} placeholder="-----BEGIN CERTIFICATE-----" className={`${input} font-mono text-xs`} />
+                    </div>
+                    <div>
+                      <label htmlFor="apnsP12File" className={label}>…or a .p12 with certificate and key</label>
+                      <input id="apnsP12File" name="apnsP12File" type="file" accept=".p12,.pfx" className={input} />
+                      <label htmlFor="apnsPassword" className={`${label} mt-2`}>Its password</label>
+                      <input id="apnsPassword" name="apnsPassword" type="password" autoComplete="off" className={input} />
+                      <label htmlFor="apnsKeyFile" className={`${label} mt-2`}>…or the certificate&rsquo;s own key (PEM), for one made elsewhere</label>
+                      <input id="apnsKeyFile" name="apnsKeyFile" type="file" accept=".pem,.key" className={input} />
+                    </div>
+                  </div>
+                  <label className="flex items-start gap-2 text-sm">
+                    <input type="checkbox" name="confirmTopicChange" className="mt-1" />
+                    <span>If this certificate has another topic: I understand that devices enrolled under the current topic can no longer be reached and must enroll again.</span>
+                  </label>
+                </ActionForm>
+              </li>
+            </ol>
           </details>
         )}
       </Section>

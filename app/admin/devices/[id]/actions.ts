@@ -8,6 +8,8 @@ import { resendPolicies } from "@/lib/mdm/policies";
 import { approveReEnrollment, denyReEnrollment } from "@/lib/mdm/reenrollment";
 import { revokeCertificate } from "@/lib/pki/revocation";
 import { assertDeviceCertificate } from "@/lib/inventory/deviceDetail";
+import { cancelDeviceCommand } from "@/lib/mdm/commands";
+import { ACTION_SPECS, isDeviceAction, performDeviceAction } from "@/lib/mdm/deviceActions";
 import type { ActionState } from "@/components/ui/actionState";
 import { adminAction, field } from "../../_lib/action";
 
@@ -73,4 +75,34 @@ export async function removeDeviceAction(_prev: ActionState, form: FormData): Pr
   if (result.error) return result;
   revalidatePath("/admin/devices");
   redirect("/admin/devices?removed=1");
+}
+
+/** One device action (lock, erase, …); the form names it in `action`. */
+export async function deviceActionAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const id = field(form, "deviceId");
+  const action = field(form, "action");
+  if (!isDeviceAction(action)) return { error: "Unknown action." };
+  return adminAction({ action: `device.${action}`, target: id }, async (admin) => {
+    const { requestType } = await performDeviceAction(id, action, {
+      message: field(form, "message"),
+      phoneNumber: field(form, "phoneNumber"),
+      footnote: field(form, "footnote"),
+      pin: field(form, "pin"),
+      deviceName: field(form, "deviceName"),
+      returnToService: form.get("returnToService") === "on",
+    }, `session:${admin.email}`);
+    revalidatePath(`/admin/devices/${id}`);
+    return { ok: `${ACTION_SPECS[action].label} queued (${requestType}).` };
+  });
+}
+
+export async function cancelCommandAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const id = field(form, "deviceId");
+  const identifier = field(form, "identifier");
+  const uuid = field(form, "uuid");
+  return adminAction({ action: "command.cancel", target: uuid }, async () => {
+    const { requestType } = await cancelDeviceCommand(identifier, uuid);
+    revalidatePath(`/admin/devices/${id}`);
+    return { ok: `${requestType} cancelled.` };
+  });
 }

@@ -13,7 +13,9 @@ import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc, relativeTime } from "@/components/ui/format";
 import { card, input, label, link, td } from "@/components/ui/styles";
-import { approveReEnrollmentAction, denyReEnrollmentAction, moveDeviceAction, removeDeviceAction, resendPoliciesAction, revokeCertificateAction } from "./actions";
+import { policyCertificatesOf } from "@/lib/mdm/certificateRedistribution";
+import { approveReEnrollmentAction, cancelCommandAction, denyReEnrollmentAction, moveDeviceAction, removeDeviceAction, resendPoliciesAction, revokeCertificateAction } from "./actions";
+import { DeviceActions } from "./DeviceActions";
 import { DataTable } from "@/components/ui/DataTable";
 
 export const dynamic = "force-dynamic";
@@ -57,6 +59,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
   const writable = canWrite(admin);
   const { groups } = writable ? await deviceFacets() : { groups: [] };
   const current = d.certificates.find((c) => c.current) ?? d.certificates[0] ?? null;
+  const policyCerts = await policyCertificatesOf(d.id);
   const name = displayName(d);
   const hidden = { deviceId: d.id };
   return (
@@ -112,7 +115,16 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
               ) : null}
             </Field>
             {d.user && <Field name="User">{d.user.identifier}{d.user.managedAppleId ? ` (${d.user.managedAppleId})` : ""}</Field>}
-            <Field name="Push">{d.hasPushToken ? "registered" : "no push token yet"}</Field>
+            <Field name="Push token">{d.hasPushToken ? (d.topic ? <>present, topic <code className="text-xs">{d.topic}</code></> : "present") : "none yet (the device has not sent TokenUpdate)"}</Field>
+            <Field name="Reachable by push">
+              {!d.hasPushToken ? "no" : d.pushUnreachableAt ? (
+                <span className="text-red-800 dark:text-red-300">
+                  No: APNs answered {d.lastPushResult ?? "that the token is invalid"} {relativeTime(d.pushUnreachableAt)}. The device was erased, removed management, or enrolled under another push topic; it is not pushed again until it sends a new token. Enroll it again if it was wiped.
+                </span>
+              ) : "yes"}
+            </Field>
+            <Field name="Last pushed">{d.lastPushedAt ? <><time dateTime={d.lastPushedAt.toISOString()} title={formatUtc(d.lastPushedAt)}>{relativeTime(d.lastPushedAt)}</time>, APNs answered {d.lastPushResult ?? "nothing"}</> : "never"}</Field>
+            <Field name="Last check-in">{d.lastSeenAt ? <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>{relativeTime(d.lastSeenAt)}</time> : "never"}</Field>
             {d.userChannels.length > 0 && (
               <Field name="User channels">
                 {d.userChannels.map((u) => `${u.userLongName ?? u.userShortName ?? u.userChannelId}${u.userShortName ? ` (${u.userShortName})` : ""}${u.lastSeenAt ? `, seen ${relativeTime(u.lastSeenAt)}` : ""}`).join("; ")}
@@ -170,6 +182,28 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
           </Section>
         </div>
       </div>
+      {writable && d.actions.length > 0 && (
+        <Section id="actions" title="Device actions">
+          <DeviceActions deviceId={d.id} name={name} actions={d.actions} mac={d.platform === "macOS"} />
+        </Section>
+      )}
+      {policyCerts.length > 0 && (
+        <Section id="policy-certificates" title={`Certificates from policies (${policyCerts.length})`}>
+          <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
+            {policyCerts.map((c) => (
+              <li key={`${c.policyName}-${c.serial}`} className="py-2">
+                <dl>
+                  <Field name="Policy">{c.policyName}</Field>
+                  <Field name="Subject">{c.subject}</Field>
+                  <Field name="Issuer">{c.issuer}</Field>
+                  <Field name="Expires">{formatUtc(c.notAfter)}</Field>
+                  <Field name="Next redistribution">{`${formatUtc(c.nextRedistributionAt)}${c.lastRedistributedAt ? ` (last ${formatUtc(c.lastRedistributedAt)})` : ""}`}</Field>
+                </dl>
+              </li>
+            ))}
+          </ul>
+        </Section>
+      )}
       {d.reEnrollments.length > 0 && (
         <Section id="reenrollments" title="Re-enrollments">
           <p className="mb-2 text-sm text-slate-700 dark:text-slate-300">
@@ -245,14 +279,31 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                 <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{formatUtc(c.createdAt)}</td>
                 <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{c.completedAt ? formatUtc(c.completedAt) : "—"}</td>
                 <td className={td}>
-                  {c.errorChain || c.result ? (
-                    <details>
-                      <summary className="cursor-pointer text-brand-700 dark:text-brand-100">{c.errorChain ? "Error details" : "Result"}</summary>
-                      <pre className="mt-1 max-h-64 max-w-[60vw] overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs dark:bg-slate-950">{c.errorChain ?? c.result}</pre>
-                    </details>
-                  ) : (
-                    "—"
-                  )}
+                  <div className="flex flex-wrap items-center gap-2">
+                    {c.errorChain && (
+                      <details>
+                        <summary className="cursor-pointer text-brand-700 dark:text-brand-100">Error details</summary>
+                        <pre className="mt-1 max-h-64 max-w-[60vw] overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs dark:bg-slate-950">{c.errorChain}</pre>
+                      </details>
+                    )}
+                    {c.completedAt && (
+                      // The full answer on request (it can be megabytes), not in the page.
+                      <a className={link} href={`/api/v1/devices/${encodeURIComponent(d.identifier)}/commands/${c.uuid}`} target="_blank" rel="noreferrer">Result</a>
+                    )}
+                    {writable && (c.status === "QUEUED" || c.status === "NOT_NOW") && (
+                      <ActionForm
+                        action={cancelCommandAction}
+                        hidden={{ ...hidden, identifier: d.identifier, uuid: c.uuid }}
+                        submitLabel="Cancel"
+                        submitAriaLabel={`Cancel ${c.requestType}`}
+                        pendingLabel="Cancelling…"
+                        variant="secondary"
+                        inline
+                        confirm={{ title: `Cancel ${c.requestType}?`, message: "The device has not received it yet; it is removed from the queue.", confirmLabel: "Cancel command" }}
+                      />
+                    )}
+                    {!c.errorChain && !c.completedAt && !(writable && (c.status === "QUEUED" || c.status === "NOT_NOW")) && "—"}
+                  </div>
                 </td>
               </tr>
             ))}

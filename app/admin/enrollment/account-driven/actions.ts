@@ -32,6 +32,7 @@ export async function createRouteAction(_prev: ActionState, form: FormData): Pro
       version: field(form, "version"),
       baseUrl: field(form, "baseUrl") || null,
       groupId: field(form, "groupId") || null,
+      externalScepProfileId: field(form, "externalScepProfileId") || null,
       enabled: form.has("enabled"),
       ...(position ? { position: Number(position) } : {}),
       deviceLimit: governanceFromForm((name) => (name === "terms" ? String(form.get(name) ?? "") : field(form, name))).deviceLimit,

@@ -11,6 +11,7 @@ import { listRoutes, MODEL_FAMILIES } from "@/lib/enrollment/routes";
 import { listEnrollmentUsers } from "@/lib/inventory/users";
 import { listGroups } from "@/lib/mdm/groups";
 import { listScepProfiles } from "@/lib/scep/profiles";
+import { listExternalScepProfiles } from "@/lib/scep/external/profiles";
 import { config } from "@/lib/config";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { Badge } from "@/components/ui/Badge";
@@ -38,8 +39,9 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
   const admin = await requireAdmin();
   const writable = canWrite(admin);
   const { q } = await searchParams;
-  const [settings, routes, groups, scep, users, esso] = await Promise.all([getAddeSettings(), listRoutes(), listGroups(), listScepProfiles(), listEnrollmentUsers({ q }), getEssoSettings()]);
+  const [settings, routes, groups, scep, users, esso, external] = await Promise.all([getAddeSettings(), listRoutes(), listGroups(), listScepProfiles(), listEnrollmentUsers({ q }), getEssoSettings(), listExternalScepProfiles()]);
   const groupName = new Map(groups.map((g) => [g.id, g.name]));
+  const externalName = new Map(external.map((p) => [p.id, p.name]));
   const host = new URL(config().publicUrl).host;
   return (
     <div className="space-y-6">
@@ -54,7 +56,7 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
         {routes.length === 0 ? (
           <EmptyState title="No routing rules">Without one, service discovery answers 404 for every domain (<Link className={link} href="/admin/log/reasons#discovery_unknown_domain">Unknown domain</Link>).</EmptyState>
         ) : (
-          <DataTable columns={["#", "Domain", { label: "User / device", hideBelow: "md" }, "Enrollment", { label: "Group / server", hideBelow: "md" }, "State", writable && { label: "Actions", srOnly: true }]}>
+          <DataTable columns={["#", "Domain", { label: "User / device", hideBelow: "md" }, "Enrollment", { label: "Group / server", hideBelow: "md" }, { label: "MDM identity", hideBelow: "lg" }, "State", writable && { label: "Actions", srOnly: true }]}>
             {routes.map((r) => (
               <tr key={r.id}>
                 <td className={`${td} tabular-nums`}>{r.position}</td>
@@ -62,6 +64,7 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
                 <td className={`${td} hidden md:table-cell`}>{[r.userMatch, r.modelFamily].filter(Boolean).join(" · ") || "any"}</td>
                 <td className={td}>{VERSION_LABEL[r.version] ?? r.version}</td>
                 <td className={`${td} hidden md:table-cell`}>{r.baseUrl ? <span className="font-mono text-xs">{r.baseUrl}</span> : r.groupId ? groupName.get(r.groupId) ?? r.groupId : "—"}</td>
+                <td className={`${td} hidden lg:table-cell`}>{r.externalScepProfileId ? `${externalName.get(r.externalScepProfileId) ?? r.externalScepProfileId} (external CA)` : "Built-in CA"}</td>
                 <td className={td}>
                   {r.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>}
                   {r.deviceLimit !== null && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">limit {r.deviceLimit === 0 ? "none" : r.deviceLimit}</span>}
@@ -112,6 +115,14 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
               <div>
                 <label htmlFor="r-base" className={label}>Other server URL (optional)</label>
                 <input id="r-base" name="baseUrl" type="url" placeholder="https://mdm2.example.com" className={input} />
+              </div>
+              <div>
+                <label htmlFor="r-identity" className={label}>MDM identity from</label>
+                <select id="r-identity" name="externalScepProfileId" className={input}>
+                  <option value="">Built-in CA (SCEP profile below)</option>
+                  {external.map((p) => <option key={p.id} value={p.id}>{p.name} (external CA)</option>)}
+                </select>
+                <p className={hint}>An external CA&apos;s pinned certificate is trusted at check-in only while a rule or token uses it.</p>
               </div>
               <div>
                 <label htmlFor="r-position" className={label}>Position (optional)</label>

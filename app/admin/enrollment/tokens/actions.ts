@@ -40,7 +40,9 @@ export async function createTokenAction(_prev: TokenFormState, form: FormData): 
     name: field(form, "name"),
     expiresIn: expiration === "custom" ? { at: field(form, "expiresAt") } : expiration,
     groupId: field(form, "groupId") || null,
-    scepProfileId: field(form, "scepProfileId") || null,
+    // "ext:<id>" picks an external SCEP profile (same select, grouped apart).
+    scepProfileId: field(form, "scepProfileId").startsWith("ext:") ? null : field(form, "scepProfileId") || null,
+    externalScepProfileId: field(form, "scepProfileId").startsWith("ext:") ? field(form, "scepProfileId").slice(4) : null,
     maxUses: /^\d+$/.test(maxUsesRaw) ? Number(maxUsesRaw) : NaN,
     ...governanceFromForm((name) => (name === "terms" ? String(form.get(name) ?? "") : field(form, name))),
   };

@@ -10,7 +10,8 @@ import { ActionForm } from "@/components/ui/ActionForm";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { card, hint, input, label, link } from "@/components/ui/styles";
-import { addCommandPolicyAction, addProfilePolicyAction, deleteGroupAction, removePolicyAction, reorderPoliciesAction, updateGroupAction } from "../actions";
+import { listExternalScepProfiles } from "@/lib/scep/external/profiles";
+import { addCertificatePolicyAction, addCommandPolicyAction, addProfilePolicyAction, deleteGroupAction, removePolicyAction, reorderPoliciesAction, updateGroupAction } from "../actions";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Group" };
@@ -22,6 +23,7 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
   if (!group) notFound();
   const writable = canWrite(admin);
   const hidden = { groupId: group.id };
+  const externals = writable ? await listExternalScepProfiles() : [];
   return (
     <div className="space-y-6">
       <PageHeader
@@ -102,6 +104,29 @@ export default async function GroupPage({ params }: { params: Promise<{ id: stri
               </div>
             </ActionForm>
           </section>
+          {externals.length > 0 && (
+            <section aria-labelledby="certificate" className={card}>
+              <h2 id="certificate" className="mb-3 font-semibold">Add certificate</h2>
+              <ActionForm action={addCertificatePolicyAction} hidden={hidden} submitLabel="Add certificate policy" pendingLabel="Adding…" resetOnSuccess>
+                <div>
+                  <label htmlFor="externalScepProfileId" className={label}>External SCEP profile</label>
+                  <select id="externalScepProfileId" name="externalScepProfileId" required className={input}>
+                    {externals.map((e) => <option key={e.id} value={e.id}>{e.name}</option>)}
+                  </select>
+                  <p className={hint}>Each member gets its own profile: its variables in the subject and a challenge fetched for it.</p>
+                </div>
+                <div>
+                  <label htmlFor="redistributeDays" className={label}>Redistribute days before expiry</label>
+                  <input id="redistributeDays" name="redistributeDays" type="number" min={0} max={365} defaultValue={30} className={input} />
+                  <p className={hint}>Jamf Pro: Redistribute Profile. For CAs that do not renew (Okta).</p>
+                </div>
+                <div>
+                  <label htmlFor="certificate-name" className={label}>Name (optional)</label>
+                  <input id="certificate-name" name="name" maxLength={200} className={input} />
+                </div>
+              </ActionForm>
+            </section>
+          )}
           <section aria-labelledby="settings" className={`${card} lg:col-span-2`}>
             <h2 id="settings" className="mb-3 font-semibold">Group settings</h2>
             <ActionForm action={updateGroupAction} hidden={hidden} submitLabel="Save" pendingLabel="Saving…" className="grid gap-3 sm:grid-cols-[1fr_2fr_auto] sm:items-end">

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { canWrite, requireAdmin } from "@/lib/auth/session";
 import { listGroups } from "@/lib/mdm/groups";
 import { listScepProfiles } from "@/lib/scep/profiles";
+import { listExternalScepProfiles } from "@/lib/scep/external/profiles";
 import { TokenForm } from "@/components/tokens/TokenForm";
 
 export const dynamic = "force-dynamic";
@@ -19,7 +20,7 @@ export default async function NewTokenPage() {
         <p className="text-sm text-slate-500"><Link href="/admin/enrollment/tokens" className="hover:underline">Enrollment › OTA › Tokens</Link></p>
         <h1 className="text-2xl font-semibold">Generate Token</h1>
       </div>
-      <TokenForm groups={groups.map((g) => ({ id: g.id, name: g.name }))} scepProfiles={scepProfiles.map((p) => ({ id: p.id, name: p.name, challengeType: p.challengeType }))} />
+      <TokenForm groups={groups.map((g) => ({ id: g.id, name: g.name }))} scepProfiles={scepProfiles.map((p) => ({ id: p.id, name: p.name, challengeType: p.challengeType }))} externalScepProfiles={(await listExternalScepProfiles()).map((p) => ({ id: p.id, name: p.name }))} />
     </div>
   );
 }

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "PolicyKind" ADD VALUE 'CERTIFICATE';
