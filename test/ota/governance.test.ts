@@ -48,7 +48,7 @@ async function enrollWith(jwt: string, fields: Record<string, string> = {}): Pro
   return d;
 }
 
-describe("per-person links and the per-user device limit", () => {
+describe("per-person links and the per-user device limit", { timeout: 240_000 }, () => {
   it("a limit of 2 refuses the third enrollment of one person: at download, and at Authenticate for a profile fetched earlier", async () => {
     const { id, jwt } = await createEnrollmentToken({ name: "Jane's devices", expiresIn: "7d", personEmail: "Jane@Example.com", deviceLimit: 2 });
     const page = await checkEnrollmentLink(jwt);

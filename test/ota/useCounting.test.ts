@@ -41,7 +41,8 @@ async function tokenRow(id: string) {
   return t.client.enrollmentToken.findUniqueOrThrow({ where: { id }, select: { useCount: true, claimedCount: true } });
 }
 
-describe("uses counted per enrolled device", () => {
+// Each device makes an RSA key for SCEP: slow on a loaded machine, hence the generous timeouts.
+describe("uses counted per enrolled device", { timeout: 240_000 }, () => {
   it("two taps on Download spend one use; the use is spent when the device enrolls", async () => {
     const { id, jwt } = await createEnrollmentToken({ name: "Two taps", expiresIn: "7d", maxUses: 1 });
     const browser = new Browser();
@@ -95,14 +96,14 @@ describe("uses counted per enrolled device", () => {
     expect(await t.client.enrollmentLog.count({ where: { tokenId: id, step: "ota.profile", reason: "token_exhausted" } })).toBe(19);
   });
 
-  it(`a 1-use link: 8 profiles from one browser's reservation, installed on 8 devices that authenticate at once, enroll one (${process.env.TEST_DATABASE ?? "sqlite"})`, async () => {
+  it(`a 1-use link: 6 profiles from one browser's reservation, installed on 6 devices that authenticate at once, enroll one (${process.env.TEST_DATABASE ?? "sqlite"})`, async () => {
     const { id, jwt } = await createEnrollmentToken({ name: "Copied profile", expiresIn: "7d", maxUses: 1 });
     const browser = new Browser();
     const first = await browser.tapDownload(jwt);
     expect(first.status).toBe(200);
     const more = [];
-    for (let i = 0; i < 7; i++) more.push(await browser.tapDownload(jwt));
-    expect(more.map((r) => r.status)).toEqual(Array(7).fill(200));
+    for (let i = 0; i < 5; i++) more.push(await browser.tapDownload(jwt));
+    expect(more.map((r) => r.status)).toEqual(Array(5).fill(200));
     const profiles = [new Uint8Array(await first.arrayBuffer()), ...(await Promise.all(more.map(async (r) => new Uint8Array(await r.arrayBuffer()))))];
     expect(await tokenRow(id)).toEqual({ useCount: 0, claimedCount: 1 });
 
@@ -111,7 +112,7 @@ describe("uses counted per enrolled device", () => {
     // The race that matters: every device's first Authenticate at once.
     const answers = await Promise.all(devices.map((d) => d.authenticate()));
     expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
-    expect(answers.filter((a) => a.status === 401)).toHaveLength(7);
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(5);
     expect(await t.client.device.count({ where: { tokenId: id } })).toBe(1);
     expect(await tokenRow(id)).toEqual({ useCount: 1, claimedCount: 1 });
   });
