@@ -5,6 +5,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestDb } from "../test/helpers/db";
+import { percentile } from "./report";
+
+export { percentile };
 
 /**
  * A temporary DATA_DIR plus the settings a bench runs with (values from the caller's
@@ -41,6 +44,42 @@ export async function openBenchDb(name: string, kind?: TestDb["kind"]): Promise<
   return createTestDb(kind ?? "sqlite", { prefix: `enroll_bench_${name}` });
 }
 
+/** The UDID of seeded device i (bench seeds are 00008120-<16 hex digits>). */
+export const seededUdid = (i: number) => `00008120-${i.toString(16).padStart(16, "0").toUpperCase()}`;
+
+/**
+ * Adds devices from..to-1 (each with `history` finished commands, so the next-command
+ * query runs against a realistic table) with one INSERT … SELECT per table over a generated
+ * series: 100k devices take seconds, not minutes. Ends with ANALYZE.
+ */
+export async function seedDevices(client: BenchDb["client"], kind: BenchDb["kind"], from: number, to: number, history = 2): Promise<void> {
+  if (to <= from) return;
+  if (kind === "postgres") {
+    await client.$executeRawUnsafe(`
+      INSERT INTO "Device" ("id","identifier","udid","serialNumber","status","enrollmentType","platform","pushToken","pushMagic","topic","enrolledAt","createdAt","updatedAt")
+      SELECT 'dev' || i, '00008120-' || lpad(upper(to_hex(i)), 16, '0'), '00008120-' || lpad(upper(to_hex(i)), 16, '0'), 'F' || lpad(i::text, 10, '0'),
+             'MANAGED'::"DeviceStatus", 'OTA'::"EnrollmentType", 'iOS', repeat('00', 32), 'magic-' || i, 'com.apple.mgmt.External.bench', now(), now(), now()
+      FROM generate_series(${from}, ${to - 1}) AS i`);
+    await client.$executeRawUnsafe(`
+      INSERT INTO "Command" ("id","uuid","deviceId","requestType","payload","status","createdAt","completedAt")
+      SELECT 'hist' || i || '-' || h, 'hist-' || i || '-' || h, 'dev' || i, 'ProfileList', '<plist/>', 'ACKNOWLEDGED'::"CommandStatus", now() - interval '1 hour', now() - interval '50 minutes'
+      FROM generate_series(${from}, ${to - 1}) AS i, generate_series(0, ${history - 1}) AS h`);
+    await client.$executeRawUnsafe(`ANALYZE "Device"`);
+    await client.$executeRawUnsafe(`ANALYZE "Command"`);
+  } else {
+    const ts = `strftime('%Y-%m-%dT%H:%M:%f+00:00','now')`;
+    await client.$executeRawUnsafe(`
+      WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to - 1})
+      INSERT INTO "Device" ("id","identifier","udid","serialNumber","status","enrollmentType","platform","pushToken","pushMagic","topic","enrolledAt","createdAt","updatedAt")
+      SELECT 'dev' || i, printf('00008120-%016X', i), printf('00008120-%016X', i), printf('F%010d', i), 'MANAGED', 'OTA', 'iOS', printf('%064d', 0), 'magic-' || i, 'com.apple.mgmt.External.bench', ${ts}, ${ts}, ${ts} FROM n`);
+    await client.$executeRawUnsafe(`
+      WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to - 1}), h(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM h WHERE j < ${history - 1})
+      INSERT INTO "Command" ("id","uuid","deviceId","requestType","payload","status","createdAt","completedAt")
+      SELECT 'hist' || i || '-' || j, 'hist-' || i || '-' || j, 'dev' || i, 'ProfileList', '<plist/>', 'ACKNOWLEDGED', strftime('%Y-%m-%dT%H:%M:%f+00:00','now','-1 hour'), strftime('%Y-%m-%dT%H:%M:%f+00:00','now','-50 minutes') FROM n, h`);
+    await client.$executeRawUnsafe(`ANALYZE`);
+  }
+}
+
 export interface Rate {
   perSecond: number;
   n: number;
@@ -48,9 +87,6 @@ export interface Rate {
   p99: number;
 }
 
-export function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 /** Runs fn one after another for `seconds` (after 3 warm-up calls): rate and latency in ms. */
 export async function measure(fn: () => unknown, seconds: number): Promise<Rate> {

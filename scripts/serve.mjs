@@ -1,33 +1,105 @@
 // The HTTP server around Next.js (started by scripts/start.ts). A plain node:http server
 // so the socket's address reaches the app in a header no client can forge, and slow or
 // stalled clients are cut off instead of holding connections open.
+//
+// One worker per core (node:cluster; WORKERS overrides, WORKERS=1 serves in this process).
+// The primary only forks, restarts crashed workers and relays peer announcements
+// (lib/cluster/peers.ts); exactly one worker at a time runs the scheduled jobs
+// (ENROLL_JOBS=1 in its environment, handed to its replacement when it dies).
+import cluster from "node:cluster";
 import http from "node:http";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import next from "next";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOST || undefined;
 
-const app = next({ dev, dir: root, port, hostname: hostname ?? "localhost" });
-const handle = app.getRequestHandler();
-await app.prepare();
+/** WORKERS (validated by scripts/start.ts through lib/config), else one per core. Development always runs one. */
+function workerCount(env = process.env) {
+  if (dev) return 1;
+  const n = Number((env.WORKERS ?? "").trim());
+  return Number.isInteger(n) && n >= 1 ? n : os.availableParallelism();
+}
 
-const server = http.createServer((req, res) => {
-  req.headers["x-enroll-peer"] = req.socket.remoteAddress ?? "";
-  handle(req, res);
-});
-server.headersTimeout = 20_000;
-server.requestTimeout = 60_000;
-server.keepAliveTimeout = 5_000;
-server.listen(port, hostname, () => {
-  process.stdout.write(`ready on port ${port}\n`);
-});
-for (const sig of ["SIGINT", "SIGTERM"]) {
-  process.on(sig, () => {
-    server.close();
-    process.exit(0);
+async function serve() {
+  const { default: next } = await import("next");
+  const app = next({ dev, dir: root, port, hostname: hostname ?? "localhost" });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const server = http.createServer((req, res) => {
+    req.headers["x-enroll-peer"] = req.socket.remoteAddress ?? "";
+    handle(req, res);
   });
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  server.listen(port, hostname, () => {
+    if (cluster.isPrimary) process.stdout.write(`ready on port ${port}\n`);
+    else process.send?.({ openEnroll: "listening" });
+  });
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.on(sig, () => {
+      server.close();
+      process.exit(0);
+    });
+  }
+}
+
+function primary(count) {
+  let jobsWorker = null;
+  let stopping = false;
+  let listening = 0;
+  const recentDeaths = [];
+
+  const fork = (runJobs) => {
+    const worker = cluster.fork({ ENROLL_JOBS: runJobs ? "1" : "0", ENROLL_WORKER: "1" });
+    if (runJobs) jobsWorker = worker;
+    worker.on("message", (msg) => {
+      if (!msg || typeof msg !== "object") return;
+      if (msg.openEnroll === "listening" && ++listening === count) process.stdout.write(`ready on port ${port} (${count} workers)\n`);
+      // A worker changed shared state (a rotated key, new credentials): tell the others.
+      if (msg.openEnroll === "peer") for (const other of Object.values(cluster.workers ?? {})) if (other && other !== worker) other.send(msg);
+    });
+    return worker;
+  };
+
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    const now = Date.now();
+    recentDeaths.push(now);
+    while (recentDeaths.length && now - recentDeaths[0] > 60_000) recentDeaths.shift();
+    if (recentDeaths.length > 5 * count) {
+      process.stderr.write(`\nopen-enroll could not start: workers keep exiting (last: ${signal ?? `code ${code}`}); see the output above.\n\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another\n`);
+    fork(worker === jobsWorker);
+  });
+
+  for (let i = 0; i < count; i++) fork(i === 0);
+
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.on(sig, () => {
+      stopping = true;
+      const workers = Object.values(cluster.workers ?? {});
+      if (workers.length === 0) process.exit(0);
+      for (const w of workers) w?.process.kill(sig);
+      setTimeout(() => process.exit(0), 10_000).unref();
+    });
+  }
+}
+
+if (cluster.isPrimary) {
+  const count = workerCount();
+  if (count === 1) await serve();
+  else primary(count);
+} else {
+  await serve();
 }

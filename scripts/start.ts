@@ -118,7 +118,9 @@ async function main(): Promise<void> {
   const args = [path.join(root, "scripts/serve.mjs"), ...(dev ? ["--dev"] : [])];
   Object.assign(env, { PORT: String(cfg.port), NODE_ENV: dev ? "development" : "production" });
   process.stdout.write(`open-enroll ${dev ? "(dev) " : ""}listening on port ${cfg.port}; public URL ${cfg.publicUrl} (${cfg.databaseKind})\n`);
-  const child = spawn(process.execPath, args, { cwd: root, stdio: "inherit", env });
+  // `node --cpu-prof[-dir=…] --import tsx scripts/start.ts` profiles the server (and its workers) too.
+  const profiling = process.execArgv.filter((a) => /^--(cpu|heap)-prof/.test(a));
+  const child = spawn(process.execPath, [...profiling, ...args], { cwd: root, stdio: "inherit", env });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 }

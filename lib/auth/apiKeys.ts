@@ -21,6 +21,8 @@ export async function createApiKey(name: string, role: Role = "ADMIN"): Promise<
   return { id: row.id, key };
 }
 
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 export async function verifyApiKey(key: string): Promise<ApiKeyIdentity | null> {
   const m = /^oek_([0-9a-f]{12})_[A-Za-z0-9_-]{20,64}$/.exec(key);
   if (!m) return null;
@@ -29,7 +31,10 @@ export async function verifyApiKey(key: string): Promise<ApiKeyIdentity | null> 
   const a = Buffer.from(sha256Hex(key), "hex");
   const b = Buffer.from(row.keyHash, "hex");
   if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) return null;
-  await db().apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+  // "Last used" to the minute: a script calling the API in a loop does not write on every call.
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await db().apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+  }
   return { id: row.id, name: row.name, role: row.role };
 }
 

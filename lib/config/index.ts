@@ -12,6 +12,8 @@ export interface OidcConfig {
 
 export interface AppConfig {
   port: number;
+  /** Server processes (WORKERS); null: one per core. */
+  workers: number | null;
   publicUrl: string;
   dataDir: string;
   databaseUrl: string;
@@ -98,6 +100,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new ConfigError(`PORT must be a whole number from 1 to 65535, not "${portRaw}".`);
   }
+  const workersRaw = str(env, "WORKERS");
+  const workers = workersRaw === null ? null : Number(workersRaw);
+  if (workers !== null && (!Number.isInteger(workers) || workers < 1 || workers > 256)) {
+    throw new ConfigError(`WORKERS must be a whole number from 1 to 256, not "${workersRaw}".`);
+  }
   const publicUrl = parseUrl("PUBLIC_URL", str(env, "PUBLIC_URL") ?? `http://localhost:${port}`, ["https:", "http:"])
     .toString()
     .replace(/\/$/, "");
@@ -134,6 +141,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const adminOidc = oidcFrom(env, "OIDC", "Single sign-on");
   return {
     port,
+    workers,
     publicUrl,
     dataDir,
     databaseUrl,

@@ -3,9 +3,11 @@
 // (prisma/schema.prisma), so the SQLite client's types describe either.
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import type Database from "better-sqlite3";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client";
 import { config } from "../config";
+import { reusePreparedStatements } from "./sqliteStatements";
 
 export type Db = SqliteClient;
 export type { Prisma } from "./generated/sqlite/client";
@@ -19,6 +21,12 @@ export function createClient(databaseUrl: string): Db {
   }
   const file = databaseUrl.replace(/^file:/, "");
   const adapter = new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
+  const connect = adapter.connect.bind(adapter);
+  adapter.connect = async () => {
+    const connection = await connect();
+    reusePreparedStatements((connection as unknown as { client: Database.Database }).client);
+    return connection;
+  };
   return new SqliteClient({ adapter });
 }
 

@@ -1,7 +1,9 @@
 // Brute-force brake for password checks that have no table of their own (admin sign-in,
-// NDES basic auth): counts failures per key in memory over a sliding window. The server is
-// one process (scripts/start.ts), so memory is enough; a restart forgets, which only helps
-// an attacker once per restart.
+// NDES basic auth): counts failures per key in memory over a sliding window. The workers of
+// one server (scripts/serve.mjs) tell each other every failure and success
+// (lib/cluster/peers.ts), so the limit holds for the server, not per worker; a restart
+// forgets, which only helps an attacker once per restart.
+import { announceToPeers, onPeerAnnouncement } from "../cluster/peers";
 import { log } from "../log/logger";
 
 export interface LimitState {
@@ -18,7 +20,17 @@ export class FailureLimiter {
     readonly windowMs: number,
     private readonly maxKeys = 10_000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    onPeerAnnouncement(this.topic, (detail) => {
+      const { op, key } = JSON.parse(detail) as { op: "fail" | "succeed"; key: string };
+      if (op === "fail") this.record(key);
+      else this.failures.delete(key);
+    });
+  }
+
+  private get topic(): string {
+    return `failure-limiter:${this.name}`;
+  }
 
   private recent(key: string): number[] {
     const since = this.now() - this.windowMs;
@@ -38,6 +50,11 @@ export class FailureLimiter {
   }
 
   fail(key: string): void {
+    this.record(key);
+    announceToPeers(this.topic, JSON.stringify({ op: "fail", key }));
+  }
+
+  private record(key: string): void {
     const times = this.recent(key);
     times.push(this.now());
     this.failures.set(key, times);
@@ -46,6 +63,7 @@ export class FailureLimiter {
 
   succeed(key: string): void {
     this.failures.delete(key);
+    announceToPeers(this.topic, JSON.stringify({ op: "succeed", key }));
   }
 
   /** Drops expired keys, then the oldest ones, so a flood of distinct keys cannot grow memory. */

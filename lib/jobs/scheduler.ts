@@ -1,4 +1,4 @@
-// Periodic server-side jobs, started once per server process from instrumentation.ts.
+// Periodic server-side jobs, started from instrumentation.ts in one worker per cluster.
 // Each job must be idempotent: several instances may run it at the same time (the identity
 // renewal's "already being renewed" check makes a second run queue nothing).
 import { log } from "../log/logger";

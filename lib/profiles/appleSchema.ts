@@ -90,6 +90,15 @@ function loadIndex(category: Category): Map<string, SchemaFile[]> {
   return index;
 }
 
+/**
+ * Loads every schema folder now (server start) instead of on the first device message that
+ * needs one: parsing the YAML takes the better part of a second, which the first check-in
+ * or command result of each worker would otherwise wait for.
+ */
+export function preloadAppleSchemas(): void {
+  for (const category of ["profiles", "checkin", "commands"] as const) loadIndex(category);
+}
+
 /** The schema files for a payload type (several for com.apple.MCX and extensiblesso). */
 export function profileSchemas(payloadType: string): SchemaFile[] {
   return loadIndex("profiles").get(payloadType) ?? [];
@@ -160,6 +169,40 @@ function isRequired(k: SchemaKey, ctx: ValidationContext): boolean {
 
 const isWildcard = (k: SchemaKey) => k.key === "ANY" || k.key.startsWith("ANY ");
 
+// The schemas are loaded once; what is derived from them (compiled patterns, key lookups)
+// is kept beside them, not rebuilt for every dictionary a device sends.
+const formats = new WeakMap<SchemaKey, RegExp | null>();
+function formatOf(k: SchemaKey): RegExp | null {
+  let re = formats.get(k);
+  if (re === undefined) {
+    try {
+      re = new RegExp(k.format!);
+    } catch {
+      re = null; // a pattern JavaScript cannot compile is not ours to enforce
+    }
+    formats.set(k, re);
+  }
+  return re;
+}
+
+interface KeyLookup {
+  byName: Map<string, SchemaKey>;
+  wildcard: SchemaKey | null;
+}
+const lookups = new WeakMap<SchemaKey[], KeyLookup>();
+function lookupOf(keys: SchemaKey[]): KeyLookup {
+  let l = lookups.get(keys);
+  if (!l) {
+    l = { byName: new Map(), wildcard: null };
+    for (const k of keys) {
+      if (isWildcard(k)) l.wildcard = k;
+      else l.byName.set(k.key, k);
+    }
+    lookups.set(keys, l);
+  }
+  return l;
+}
+
 function validateValue(k: SchemaKey, v: unknown, at: string, ctx: ValidationContext, depth: number, errors: string[]): void {
   if (depth > MAX_DEPTH) {
     errors.push(`${at}: nested too deeply`);
@@ -180,12 +223,7 @@ function validateValue(k: SchemaKey, v: unknown, at: string, ctx: ValidationCont
     if (typeof k.range.max === "number" && v > k.range.max) errors.push(`${at}: ${v} is above the maximum ${k.range.max}`);
   }
   if (k.format && typeof v === "string") {
-    let re: RegExp | null = null;
-    try {
-      re = new RegExp(k.format);
-    } catch {
-      re = null; // a pattern JavaScript cannot compile is not ours to enforce
-    }
+    const re = formatOf(k);
     if (re && !re.test(v)) errors.push(`${at}: "${v}" does not match ${k.format}`);
   }
   const subs = k.subkeys;
@@ -235,12 +273,7 @@ function validateArray(subs: SchemaKey[], v: unknown[], at: string, ctx: Validat
 }
 
 function validateDict(keys: SchemaKey[], dict: Record<string, unknown>, at: string, ctx: ValidationContext, depth: number, errors: string[]): void {
-  const byName = new Map<string, SchemaKey>();
-  let wildcard: SchemaKey | null = null;
-  for (const k of keys) {
-    if (isWildcard(k)) wildcard = k;
-    else byName.set(k.key, k);
-  }
+  const { byName, wildcard } = lookupOf(keys);
   for (const k of byName.values()) {
     if (!(k.key in dict) && isRequired(k, ctx)) errors.push(`${at}${at ? "." : ""}${k.key}: required key is missing`);
   }
@@ -266,6 +299,14 @@ function mergeKeys(base: SchemaKey[], own: SchemaKey[]): SchemaKey[] {
   return [...base.filter((k) => !ownNames.has(k.key)), ...own];
 }
 
+/** A payload schema's keys with the common payload keys: one array per schema, so its lookup is kept. */
+const payloadKeys = new WeakMap<SchemaFile, SchemaKey[]>();
+function payloadKeysOf(schema: SchemaFile): SchemaKey[] {
+  let keys = payloadKeys.get(schema);
+  if (!keys) payloadKeys.set(schema, (keys = mergeKeys(commonKeys(), schema.payloadkeys ?? [])));
+  return keys;
+}
+
 /** Checks dict against each variant's keys: none when one fits, else the closest variant's errors. */
 function bestOf(variants: SchemaFile[], keysOf: (s: SchemaFile) => SchemaKey[], dict: Record<string, unknown>, label: string, ctx: ValidationContext): string[] {
   let best: string[] | null = null;
@@ -289,7 +330,7 @@ export function validatePayload(payloadType: string, dict: unknown, ctx: Validat
   const typeErrors = dict.PayloadType === payloadType ? [] : [`${label}.PayloadType: expected "${payloadType}", got ${JSON.stringify(dict.PayloadType)}`];
   return [
     ...typeErrors,
-    ...bestOf(variants, (schema) => mergeKeys(commonKeys(), schema.payloadkeys ?? []), dict, label, ctx),
+    ...bestOf(variants, payloadKeysOf, dict, label, ctx),
   ];
 }
 

@@ -39,7 +39,19 @@ export function masterSecret(): string {
   return current;
 }
 
+// Derived keys depend only on the master secret and the purpose: derived once each, not on
+// every seal, unseal and MAC. Copies are handed out so a caller cannot alter the cached key.
+const derived = new Map<string, { secret: string; key: Buffer }>();
+
 /** A purpose-bound key derived from the master secret (HKDF-SHA256). */
 export function deriveKey(purpose: string, length = 32): Buffer {
-  return Buffer.from(crypto.hkdfSync("sha256", masterSecret(), "open-enroll/v1", purpose, length));
+  const secret = masterSecret();
+  const id = `${length}:${purpose}`;
+  let hit = derived.get(id);
+  if (!hit || hit.secret !== secret) {
+    hit = { secret, key: Buffer.from(crypto.hkdfSync("sha256", secret, "open-enroll/v1", purpose, length)) };
+    if (derived.size >= 256) derived.clear(); // purposes are a handful of constants; never grows unbounded
+    derived.set(id, hit);
+  }
+  return Buffer.from(hit.key);
 }

@@ -3,6 +3,7 @@
 // instances are settled by the primary key: the loser re-reads the winner's key.
 import { db, isUniqueViolation } from "../db/client";
 import { seal, unseal } from "./sealed";
+import { announceToPeers, onPeerAnnouncement } from "../cluster/peers";
 
 export interface ServerKeyMaterial {
   name: string;
@@ -19,7 +20,12 @@ export interface NewServerKey {
   certPem?: string | null;
 }
 
-const cache = new Map<string, ServerKeyMaterial>();
+// Absent keys are cached too (null): the RA's ".previous" key is looked up on every SCEP
+// request and usually does not exist. Creating or replacing a key clears its entry here and
+// in the other workers.
+const cache = new Map<string, ServerKeyMaterial | null>();
+// Another worker of this cluster replaced a key: read it from the database next time.
+onPeerAnnouncement("server-key", (name) => cache.delete(name));
 
 function fromRow(row: { name: string; algorithm: string; publicPem: string; encryptedKey: string; certPem: string | null }): ServerKeyMaterial {
   return {
@@ -33,9 +39,12 @@ function fromRow(row: { name: string; algorithm: string; publicPem: string; encr
 
 export async function loadServerKey(name: string): Promise<ServerKeyMaterial | null> {
   const hit = cache.get(name);
-  if (hit) return hit;
+  if (hit !== undefined) return hit;
   const row = await db().serverKey.findUnique({ where: { name } });
-  if (!row) return null;
+  if (!row) {
+    cache.set(name, null);
+    return null;
+  }
   const material = fromRow(row);
   cache.set(name, material);
   return material;
@@ -55,6 +64,7 @@ export async function getOrCreateServerKey(name: string, create: () => Promise<N
         encryptedKey: seal(fresh.privatePem, `serverkey:${name}`),
       },
     });
+    announceToPeers("server-key", name);
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
   }
@@ -74,6 +84,7 @@ export async function putServerKey(name: string, key: NewServerKey): Promise<Ser
   };
   await db().serverKey.upsert({ where: { name }, create: { name, ...data }, update: data });
   cache.delete(name);
+  announceToPeers("server-key", name);
   return (await loadServerKey(name))!;
 }
 

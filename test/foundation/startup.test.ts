@@ -40,8 +40,10 @@ describe("start-up with bad configuration", () => {
     expectOneClearError(start({ DATA_DIR: file }), /DATA_DIR/);
   });
 
-  it("rejects an invalid PORT and a short MDM_SECRET", () => {
+  it("rejects an invalid PORT, WORKERS and a short MDM_SECRET", () => {
     expectOneClearError(start({ PORT: "http" }), /PORT/);
+    expectOneClearError(start({ WORKERS: "0" }), /WORKERS must be a whole number from 1 to 256, not "0"/);
+    expectOneClearError(start({ WORKERS: "two" }), /WORKERS/);
     expectOneClearError(start({ MDM_SECRET: "short" }), /MDM_SECRET/);
   });
 });

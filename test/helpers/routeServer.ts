@@ -100,14 +100,19 @@ export async function serveRoutes(routes: MountedRoute[], opts: { port?: number 
       res.writeHead(500, { "content-type": "text/plain" }).end(String(err));
     }
   });
-  // Longer than fetch's own idle timeout (4 s): the client drops an idle connection first, so it
-  // never reuses one the server is closing (under load that race reads "other side closed").
-  server.keepAliveTimeout = 30_000;
+  // Tests share one event loop with this server: a test that blocks it for seconds (openssl via
+  // execFileSync) would otherwise reuse a kept-alive socket that the server's 5 s timer closes
+  // the moment the loop frees, and see ECONNRESET.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }),
   };
 }
 

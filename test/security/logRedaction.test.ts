@@ -58,7 +58,7 @@ describe("log redaction of secrets inside text", () => {
 
   it("stores enrollment-log messages without the secret", async () => {
     captured(() => void writeEnrollmentLog({ step: "ota.verify", outcome: "ERROR", message: `link https://h/enroll?token=${JWT} refused` }));
-    await vi.waitFor(async () => expect(await t.client.enrollmentLog.count({ where: { step: "ota.verify" } })).toBe(1));
+    await vi.waitFor(async () => expect(await t.client.enrollmentLog.count({ where: { step: "ota.verify" } })).toBe(1), { timeout: 15_000 });
     const row = await t.client.enrollmentLog.findFirstOrThrow({ where: { step: "ota.verify" } });
     expect(row.message).not.toContain(JWT);
     expect(row.message).toContain("enroll?token=[redacted");

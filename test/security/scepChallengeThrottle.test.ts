@@ -76,5 +76,5 @@ describe("SCEP challenge throttle", () => {
     const res = await postPkiOperation(otherUrl, ok.req.body);
     expect(res.status).toBe(200);
     expect(readCertRep(res.body, ok.raDer, ok.signerCertDer, privateKey).pkiStatus).toBe(PkiStatus.SUCCESS);
-  });
+  }, 240_000); // 300 signed requests: minutes on a loaded 2-core machine
 });
