@@ -110,7 +110,7 @@ test("an admin pins an external SCEP CA after confirming its fingerprint", async
   await page.getByLabel("Name").fill("External identity");
   await page.getByLabel("SCEP Profile").selectOption({ label: "micromdm CA (external CA)" });
   await page.getByRole("button", { name: "Generate Token" }).click();
-  await expect(page.getByRole("textbox", { name: "Enrollment URL" })).toHaveValue(/\/enroll\?token=/);
+  await expect(page.getByRole("textbox", { name: "Enrollment URL", exact: true })).toHaveValue(/\/e\/[0-9a-z]{14}$/);
 
   // An account-driven routing rule takes the MDM identity from it too.
   await page.goto("/admin/enrollment/account-driven");

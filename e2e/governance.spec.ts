@@ -1,5 +1,5 @@
 // Enrollment governance in Chromium against the real server: a per-person link with terms.
-// The phone sees the person and the terms, must tick "I accept" before the download goes
+// The phone (JavaScript off) sees the person and the terms, must tick "I accept" before the download goes
 // out, and the device (scripted, test/sim/device.ts) that installs the downloaded profile
 // shows on its page who accepted which version of the terms, and when.
 import crypto from "node:crypto";
@@ -21,9 +21,10 @@ test("terms are accepted on the enroll page and shown on the enrolled device's p
   await signInAsOwner(page);
   const token = await apiToken(page, { name: "Pat's iPhone", expiresIn: "7d", maxUses: 1, personEmail: "pat@example.com", terms: TERMS });
 
-  const phone = await (await browser.newContext({ ...IPHONE, acceptDownloads: true })).newPage();
+  // JavaScript off: the page has none, and the required box must work without it.
+  const phone = await (await browser.newContext({ ...IPHONE, acceptDownloads: true, javaScriptEnabled: false })).newPage();
   await phone.goto(token.url);
-  await expect(phone.getByTestId("person-notice")).toContainText("pat@example.com");
+  await expect(phone.locator("#person-notice")).toContainText("This link is for pat@example.com.");
   const terms = phone.getByRole("region", { name: "Terms" });
   await expect(terms.getByRole("heading", { name: "Acceptable use" })).toBeVisible();
   await expect(terms.locator("strong", { hasText: "managed" })).toBeVisible();
@@ -31,8 +32,10 @@ test("terms are accepted on the enroll page and shown on the enrolled device's p
 
   // Not ticked: the browser keeps the form (required), nothing is downloaded.
   const accept = phone.getByRole("checkbox", { name: "I have read and accept these terms" });
+  await expect(accept).toHaveAttribute("required", "");
   await phone.getByRole("button", { name: "Download Profile" }).click();
-  expect(await accept.evaluate((el) => (el as HTMLInputElement).validity.valueMissing)).toBe(true);
+  await expect(phone.locator('input[name="acceptTerms"]:invalid')).toHaveCount(1);
+  await expect(phone).toHaveURL(/\/enroll\?token=/);
   await accept.check();
   const [download] = await Promise.all([phone.waitForEvent("download"), phone.getByRole("button", { name: "Download Profile" }).click()]);
   const profile = new Uint8Array(fs.readFileSync((await download.path())!));

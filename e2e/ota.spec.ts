@@ -1,7 +1,9 @@
 // OTA enrollment in Chromium against the real server: an admin generates a token in the
-// portal, sees and downloads its QR code (which decodes to the enrollment URL); a phone
-// opens the link, sees iOS steps and downloads a signed profile; expired and revoked
-// links show seed 000's messages.
+// portal, sees and downloads its QR code (which decodes to the short link at <= 33×33
+// modules); a phone with JavaScript off opens the link, sees iOS steps and downloads a
+// signed profile in one tap; the page ships no JavaScript and comes Brotli-compressed;
+// branding and the device's language reach the pages and the profile; expired and revoked
+// links say so in plain words.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -14,10 +16,18 @@ import { REASONS } from "../lib/log/reasons";
 import { IPHONE, signInAsOwner } from "./helpers";
 import { signInWithIdp } from "./portalHelpers";
 
-function decodeQr(png: Buffer): string | null {
+function readQr(png: Buffer): { data: string; version: number } | null {
   const img = PNG.sync.read(png);
-  return jsQR(new Uint8ClampedArray(img.data), img.width, img.height)?.data ?? null;
+  const r = jsQR(new Uint8ClampedArray(img.data), img.width, img.height);
+  return r ? { data: r.data, version: r.version } : null;
 }
+
+function decodeQr(png: Buffer): string | null {
+  return readQr(png)?.data ?? null;
+}
+
+/** Modules per side of a QR code of this version (ISO/IEC 18004: 17 + 4·version). */
+const modules = (version: number) => 17 + 4 * version;
 
 async function adminPage(browser: Browser): Promise<Page> {
   const ctx = await browser.newContext();
@@ -42,6 +52,7 @@ async function phonePage(browser: Browser): Promise<Page> {
 test.describe.configure({ mode: "serial" });
 
 let createdUrl = "";
+let fullUrl = "";
 
 test("an admin generates a token, sees its QR code, downloads PNG and SVG that decode to the enrollment URL", async ({ page }) => {
   await signInAsOwner(page);
@@ -55,8 +66,12 @@ test("an admin generates a token, sees its QR code, downloads PNG and SVG that d
   await page.getByRole("button", { name: "Generate Token" }).click();
 
   await expect(page.getByRole("status")).toContainText("Token generated");
-  createdUrl = await page.getByRole("textbox", { name: "Enrollment URL" }).inputValue();
-  expect(createdUrl).toMatch(/^http:\/\/localhost:\d+\/enroll\?token=[\w-]+\.[\w-]+\.[\w-]+$/);
+  // The short link is what the portal copies and encodes; the full JWT link stays available.
+  createdUrl = await page.getByRole("textbox", { name: "Enrollment URL", exact: true }).inputValue();
+  expect(createdUrl).toMatch(/^http:\/\/localhost:\d+\/e\/[0-9a-z]{14}$/);
+  await page.getByText("Full link (JWT)").click();
+  fullUrl = await page.getByRole("textbox", { name: "Full enrollment URL" }).inputValue();
+  expect(fullUrl).toMatch(/^http:\/\/localhost:\d+\/enroll\?token=[\w-]+\.[\w-]+\.[\w-]+$/);
 
   const qr = page.getByRole("img", { name: /QR code for the enrollment URL of E2E iPhones/ });
   await expect(qr).toBeVisible();
@@ -64,7 +79,9 @@ test("an admin generates a token, sees its QR code, downloads PNG and SVG that d
 
   const [png] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download PNG" }).click()]);
   expect(png.suggestedFilename()).toBe("enroll-e2e-iphones.png");
-  expect(decodeQr(fs.readFileSync((await png.path())!))).toBe(createdUrl);
+  const fromPng = readQr(fs.readFileSync((await png.path())!));
+  expect(fromPng?.data).toBe(createdUrl);
+  expect(modules(fromPng!.version)).toBeLessThanOrEqual(33);
 
   const [svg] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download SVG" }).click()]);
   expect(svg.suggestedFilename()).toBe("enroll-e2e-iphones.svg");
@@ -74,7 +91,9 @@ test("an admin generates a token, sees its QR code, downloads PNG and SVG that d
   const shot = await page.context().newPage();
   await shot.setViewportSize({ width: 600, height: 600 });
   await shot.setContent(`<body style="margin:0;background:#fff"><img id="q" style="width:500px;height:500px" src="data:image/svg+xml;base64,${Buffer.from(svgText).toString("base64")}"></body>`);
-  expect(decodeQr(await shot.locator("#q").screenshot())).toBe(createdUrl);
+  const fromSvg = readQr(await shot.locator("#q").screenshot());
+  expect(fromSvg?.data).toBe(createdUrl);
+  expect(modules(fromSvg!.version)).toBeLessThanOrEqual(33);
   await shot.close();
 
   await page.goto("/admin/enrollment/tokens");
@@ -83,27 +102,31 @@ test("an admin generates a token, sees its QR code, downloads PNG and SVG that d
   await expect(row).toContainText("Active");
 });
 
-test("at an iPhone viewport the link shows iOS steps and downloads a signed profile", async ({ browser }) => {
+test("at an iPhone viewport with JavaScript off, the short link shows iOS steps and downloads a signed profile in one tap", async ({ browser }) => {
   test.skip(!createdUrl, "needs the token from the previous test");
-  const phone = await phonePage(browser);
+  const ctx = await browser.newContext({ ...IPHONE, acceptDownloads: true, javaScriptEnabled: false });
+  const phone = await ctx.newPage();
   await phone.goto(createdUrl);
   await expect(phone.getByRole("heading", { name: "Enroll your device" })).toBeVisible();
-  await expect(phone.getByRole("tab", { name: "iPhone / iPad" })).toHaveAttribute("aria-selected", "true");
+  await expect(phone.getByRole("link", { name: "iPhone / iPad" })).toHaveAttribute("aria-current", "page");
   await expect(phone.getByRole("heading", { name: "iPhone & iPad (iOS / iPadOS)" })).toBeVisible();
-  await expect(phone.getByText("Settings > General > VPN & Device Management")).toBeVisible();
+  await expect(phone.getByText("Settings › General › VPN & Device Management")).toBeVisible();
   // The token never appears in what the user sees, and the page fits the phone.
-  const jwt = new URL(createdUrl).searchParams.get("token")!;
+  const jwt = new URL(fullUrl).searchParams.get("token")!;
   expect(await phone.locator("body").innerText()).not.toContain(jwt);
   expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(IPHONE.viewport.width);
 
-  // The user can switch to the Mac steps and back.
-  await phone.getByRole("tab", { name: "Mac" }).click();
-  await expect(phone.getByRole("heading", { name: "Mac (macOS)" })).toBeVisible();
-  await phone.getByRole("tab", { name: "iPhone / iPad" }).click();
+  // The switch is plain links: it works without JavaScript.
+  await phone.getByRole("link", { name: "Mac" }).click();
+  await expect(phone.getByRole("heading", { name: "Mac (macOS 14, 15 and 26)" })).toBeVisible();
+  await expect(phone.getByText("System Settings › General › Device Management")).toBeVisible();
+  await phone.getByRole("link", { name: "iPhone / iPad" }).click();
+  await expect(phone.getByRole("heading", { name: "iPhone & iPad (iOS / iPadOS)" })).toBeVisible();
 
   const button = phone.getByRole("button", { name: "Download Profile" });
   const box = (await button.boundingBox())!;
   expect(box.x + box.width).toBeLessThanOrEqual(IPHONE.viewport.width);
+  // One tap.
   const [download] = await Promise.all([phone.waitForEvent("download"), button.click()]);
   expect(download.suggestedFilename()).toMatch(/\.mobileconfig$/);
   const file = (await download.path())!;
@@ -123,9 +146,101 @@ test("at an iPhone viewport the link shows iOS steps and downloads a signed prof
   const admin = await adminPage(browser);
   await admin.goto("/admin/enrollment/tokens");
   await expect(admin.locator("tr", { hasText: "E2E iPhones" })).toContainText("0 / 5 (1 held)");
+  await ctx.close();
 });
 
-test("expired and revoked links show seed 000's messages at an iPhone viewport", async ({ browser }) => {
+test("the enroll page ships no JavaScript (transferred bytes < 20 KB gzipped) and comes Brotli-compressed", async ({ browser }) => {
+  test.skip(!createdUrl, "needs the token from the first test");
+  // JavaScript on here: whatever script the page pulls in would load and count.
+  const ctx = await browser.newContext({ ...IPHONE });
+  const phone = await ctx.newPage();
+  const scripts: Array<{ url: string; bytes: number }> = [];
+  let documentEncoding: string | undefined;
+  phone.on("requestfinished", async (req) => {
+    const res = await req.response();
+    if (!res) return;
+    if (req.resourceType() === "document") documentEncoding = (await res.allHeaders())["content-encoding"];
+    if (req.resourceType() === "script") scripts.push({ url: req.url(), bytes: (await req.sizes()).responseBodySize });
+  });
+  await phone.goto(createdUrl, { waitUntil: "networkidle" });
+  await expect(phone.getByRole("button", { name: "Download Profile" })).toBeVisible();
+  const total = scripts.reduce((n, s) => n + s.bytes, 0);
+  expect(total, JSON.stringify(scripts)).toBeLessThan(20 * 1024);
+  expect(await phone.locator("script").count()).toBe(0);
+  expect(documentEncoding).toBe("br");
+  await ctx.close();
+});
+
+test("a German phone gets the German enroll page", async ({ browser }) => {
+  test.skip(!createdUrl, "needs the token from the first test");
+  const ctx = await browser.newContext({ ...IPHONE, locale: "de-DE" });
+  const phone = await ctx.newPage();
+  await phone.goto(createdUrl);
+  await expect(phone.getByRole("heading", { name: "Gerät registrieren" })).toBeVisible();
+  await expect(phone.getByRole("button", { name: "Profil laden" })).toBeVisible();
+  await expect(phone.locator("html")).toHaveAttribute("lang", "de");
+  // The account-driven sign-in page follows the device's language too.
+  await phone.goto("/authenticate/byod?user-identifier=pat%40example.com");
+  await expect(phone.getByRole("heading", { name: "Anmelden zum Registrieren" })).toBeVisible();
+  await expect(phone.getByRole("button", { name: /^Weiter mit / })).toBeVisible();
+  await ctx.close();
+});
+
+test("saved branding reaches the enroll page, an error page, the sign-in pages and the downloaded profile", async ({ browser }) => {
+  test.skip(!createdUrl, "needs the token from the first test");
+  const admin = await adminPage(browser);
+  const saveBranding = async (name: string, support: string, logo?: Buffer | "remove") => {
+    await admin.goto("/admin/settings");
+    await admin.getByLabel("Organisation name").fill(name);
+    await admin.getByLabel("Support contact").fill(support);
+    if (logo === "remove") await admin.getByLabel("Remove the logo").check();
+    else if (logo) await admin.getByLabel(/^Logo/).setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: logo });
+    await admin.getByRole("button", { name: "Save branding" }).click();
+    await expect(admin.getByText("Saved.")).toBeVisible();
+  };
+  const logo = PNG.sync.write(Object.assign(new PNG({ width: 8, height: 8 }), { data: Buffer.alloc(8 * 8 * 4, 0x80) }));
+  await saveBranding("Acme Corp", "help@acme.example", logo);
+  try {
+    const ctx = await browser.newContext({ ...IPHONE, acceptDownloads: true, javaScriptEnabled: false });
+    const phone = await ctx.newPage();
+    await phone.goto(createdUrl);
+    await expect(phone.getByText("Acme Corp", { exact: true })).toBeVisible();
+    await expect(phone.getByRole("link", { name: "help@acme.example" })).toHaveAttribute("href", "mailto:help@acme.example");
+    await expect(phone.getByText("Open Enroll")).toHaveCount(0);
+    // The uploaded logo, served from our own origin.
+    const logoSrc = await phone.locator("header img").getAttribute("src");
+    expect(logoSrc).toMatch(/^\/branding\/logo\?v=[0-9a-f]+$/);
+    const served = await phone.request.get(logoSrc!);
+    expect(served.headers()["content-type"]).toBe("image/png");
+    expect(Buffer.from(await served.body()).equals(logo)).toBe(true);
+
+    const [download] = await Promise.all([phone.waitForEvent("download"), phone.getByRole("button", { name: "Download Profile" }).click()]);
+    expect(download.suggestedFilename()).toBe("acme-corp-enrollment.mobileconfig");
+    const content = execFileSync("openssl", ["cms", "-verify", "-noverify", "-inform", "DER", "-in", (await download.path())!], { stdio: ["ignore", "pipe", "ignore"] });
+    const top = parsePlist(content.toString("utf8")) as Record<string, unknown>;
+    expect(top.PayloadDisplayName).toBe("Acme Corp Device Management");
+    expect(top.PayloadOrganization).toBe("Acme Corp");
+    expect(top.PayloadDescription).toContain("help@acme.example");
+
+    // An error page: the support contact is the way out.
+    await phone.goto(fullUrl.slice(0, -15));
+    await expect(phone.getByRole("heading", { name: "This link is incomplete" })).toBeVisible();
+    await expect(phone.getByText("Acme Corp", { exact: true })).toBeVisible();
+    await expect(phone.getByRole("link", { name: "help@acme.example" })).toBeVisible();
+
+    // The account-driven sign-in page and the portal's sign-in page.
+    await phone.goto("/authenticate/byod?user-identifier=pat%40example.com");
+    await expect(phone.getByText("Acme Corp", { exact: true })).toBeVisible();
+    await expect(phone.getByRole("link", { name: "help@acme.example" })).toBeVisible();
+    await phone.goto("/signin");
+    await expect(phone.getByRole("heading", { name: "Acme Corp" })).toBeVisible();
+    await ctx.close();
+  } finally {
+    await saveBranding("", "", "remove");
+  }
+});
+
+test("expired, revoked and damaged links say so in plain words at an iPhone viewport", async ({ browser }) => {
   const admin = await adminPage(browser);
   const expiring = await apiToken(admin, { name: "E2E short-lived", expiresIn: { at: new Date(Date.now() + 3000).toISOString() } });
 
@@ -138,21 +253,22 @@ test("expired and revoked links show seed 000's messages at an iPhone viewport",
 
   const phone = await phonePage(browser);
   await phone.goto(doomed.url);
-  await expect(phone.getByRole("heading", { name: REASONS.token_revoked.title })).toBeVisible();
-  await expect(phone.getByText(REASONS.token_revoked.userMessage)).toBeVisible();
+  await expect(phone.getByRole("heading", { name: "This link has been turned off" })).toBeVisible();
+  await expect(phone.getByText("Your IT team turned this enrollment link off.")).toBeVisible();
   await expect(phone.getByRole("button", { name: "Download Profile" })).toHaveCount(0);
 
   // Wait out the 3-second token (a wait, not a timing assertion).
   await phone.waitForTimeout(4000);
   await phone.goto(expiring.url);
-  await expect(phone.getByRole("heading", { name: REASONS.token_expired.title })).toBeVisible();
-  await expect(phone.getByText(REASONS.token_expired.userMessage)).toBeVisible();
-  await expect(phone.getByText(/Generate a new token/)).toBeVisible();
+  await expect(phone.getByRole("heading", { name: "This link has expired" })).toBeVisible();
+  await expect(phone.getByText("Ask for a new enrollment link.")).toBeVisible();
+  // For whoever helps: the admin-side fix.
+  await expect(phone.getByText(REASONS.token_expired.fix, { exact: false })).toBeVisible();
   await expect(phone.getByRole("button", { name: "Download Profile" })).toHaveCount(0);
 
   // A damaged link explains itself too.
   await phone.goto(expiring.url.slice(0, -15));
-  await expect(phone.getByRole("heading", { name: REASONS.token_malformed.title })).toBeVisible();
+  await expect(phone.getByRole("heading", { name: "This link is incomplete" })).toBeVisible();
 });
 
 test("a read-only admin sees tokens but no generate or revoke controls, and the API refuses changes", async ({ page }) => {

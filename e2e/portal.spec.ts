@@ -156,14 +156,17 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   await page.getByLabel("Group Assignment").selectOption({ label: "Walk iPhones" });
   await page.getByLabel("SCEP Profile").selectOption({ label: "Walk identity (dynamic challenge)" });
   await page.getByRole("button", { name: "Generate Token" }).click();
-  const urlField = page.getByRole("textbox", { name: "Enrollment URL" });
-  await expect(urlField).toHaveValue(/\/enroll\?token=/);
+  // The short link is what the portal hands out (issue 17); the full JWT link is one click away.
+  const urlField = page.getByRole("textbox", { name: "Enrollment URL", exact: true });
+  await expect(urlField).toHaveValue(/\/e\/[0-9a-z]{14}$/);
   const enrollUrl = await urlField.inputValue();
+  await page.getByText("Full link (JWT)").click();
+  const fullUrl = await page.getByRole("textbox", { name: "Full enrollment URL" }).inputValue();
   const tokenPage = page.url();
 
   // Two failed downloads, so the log and the dashboard have errors with fixes.
   const origin = new URL(enrollUrl).origin;
-  expect((await fetch(`${origin}/enroll/profile?token=${encodeURIComponent(enrollUrl.split("token=")[1].slice(0, 40))}`)).status).toBeGreaterThanOrEqual(400);
+  expect((await fetch(`${origin}/enroll/profile?token=${encodeURIComponent(fullUrl.split("token=")[1].slice(0, 40))}`)).status).toBeGreaterThanOrEqual(400);
   expect((await fetch(`${origin}/enroll/profile?token=eyJhbGciOiJFUzI1NiJ9.e30.AAAA`)).status).toBeGreaterThanOrEqual(400);
 
   // 4. Scripted devices (test/sim/device.ts) enroll from the link like an iPhone: enroll page,

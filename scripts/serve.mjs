@@ -24,6 +24,27 @@ function workerCount(env = process.env) {
   return Number.isInteger(n) && n >= 1 ? n : os.availableParallelism();
 }
 
+/** Must match ENCODED_BODY_HEADER in lib/http/compress.ts. */
+const ENCODED_BODY_HEADER = "x-enroll-content-encoding";
+
+/**
+ * Next drops Content-Encoding from route handler responses; a handler that compressed its own
+ * body (Brotli for the enroll page) says so in ENCODED_BODY_HEADER, restored here just before
+ * the headers go out (writeHead also runs for implicit headers).
+ */
+function restoreContentEncoding(res) {
+  const writeHead = res.writeHead;
+  res.writeHead = function (...args) {
+    const encoding = res.getHeader(ENCODED_BODY_HEADER);
+    if (typeof encoding === "string" && /^(br|gzip)$/.test(encoding) && !res.getHeader("content-encoding")) {
+      res.setHeader("content-encoding", encoding);
+      res.removeHeader("content-length");
+    }
+    res.removeHeader(ENCODED_BODY_HEADER);
+    return writeHead.apply(this, args);
+  };
+}
+
 async function serve() {
   const { default: next } = await import("next");
   const app = next({ dev, dir: root, port, hostname: hostname ?? "localhost" });
@@ -32,6 +53,7 @@ async function serve() {
 
   const server = http.createServer((req, res) => {
     req.headers["x-enroll-peer"] = req.socket.remoteAddress ?? "";
+    restoreContentEncoding(res);
     handle(req, res);
   });
   server.headersTimeout = 20_000;

@@ -4,6 +4,8 @@ import { adminCount } from "@/lib/auth/admins";
 import { currentAdmin } from "@/lib/auth/session";
 import { safeCallbackPath } from "@/lib/auth/callbackUrl";
 import { SignInForm } from "@/components/auth/SignInForm";
+import { getBranding, organizationDisplayName, PRODUCT_NAME } from "@/lib/settings/branding";
+import { brandingLogoUrl } from "@/lib/settings/brandingLogo";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Sign in" };
@@ -25,10 +27,16 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const error = errorCode ? (ERRORS[errorCode] ?? "Sign-in failed. Try again.") : null;
   const callbackUrl = safeCallbackPath(params.callbackUrl);
   const idp = config().adminOidc;
+  const branding = await getBranding();
+  const [organization, logoUrl] = await Promise.all([organizationDisplayName(branding), brandingLogoUrl()]);
   return (
     <main className="mx-auto flex min-h-screen max-w-sm flex-col justify-center px-4 py-10">
-      <h1 className="mb-1 text-2xl font-semibold">Open Enroll</h1>
-      <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">Sign in to the admin portal.</p>
+      {/* eslint-disable-next-line @next/next/no-img-element -- our own small logo route */}
+      {logoUrl && <img src={logoUrl} alt="" height={40} className="mb-3 max-h-10 max-w-40 self-start" />}
+      <h1 className="mb-1 text-2xl font-semibold">{organization}</h1>
+      <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">
+        {organization === PRODUCT_NAME ? "Sign in to the admin portal." : `Sign in to the ${PRODUCT_NAME} admin portal.`}
+      </p>
       {params.setup === "done" && !error && (
         <p role="status" className="mb-4 rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-800 dark:border-green-800 dark:bg-green-950 dark:text-green-200">
           Your owner account is ready. Sign in with it.
@@ -40,6 +48,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         </p>
       )}
       <SignInForm idpName={idp?.name ?? null} callbackUrl={callbackUrl} />
+      {branding.supportContact && <p className="mt-6 text-sm text-slate-500 dark:text-slate-400">Need help? Contact {branding.supportContact}.</p>}
     </main>
   );
 }

@@ -1,11 +1,11 @@
 // OTA enrollment decisions: what the enroll page shows for a link, and the signed
 // profile a download gets. Every verdict writes an enrollment-log line (ota.verify,
 // ota.challenge, ota.profile). The token itself never reaches a log line or a page.
-import { db } from "../db/client";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log, maskSecret } from "../log/logger";
 import { REASONS } from "../log/reasons";
 import { getProfileTrust } from "../pki/trust";
+import { getBranding, organizationDisplayName } from "../settings/branding";
 import { enrollmentTopic } from "../mdm/endpoints";
 import { mdmUrlsFor } from "../mdm/enrollmentRef";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
@@ -13,7 +13,7 @@ import { otaIdentity } from "./otaIdentity";
 import { checkDeviceLimit, effectiveDeviceLimit, limitRefusalMessage } from "./deviceLimit";
 import { releaseReservation, reservationCookieName, reserveEnrollmentUse } from "./reservations";
 import { termsToAccept, termsVersion, type TermsToAccept } from "./terms";
-import { verifyEnrollmentToken, type TokenReason } from "./tokens";
+import { enrollmentJwtForShortId, verifyEnrollmentToken, type TokenReason } from "./tokens";
 
 export interface OtaContext {
   remoteAddr?: string | null;
@@ -76,9 +76,9 @@ export const REASON_STATUS: Record<TokenReason, number> = {
   token_exhausted: 410,
 };
 
-async function organizationName(): Promise<string> {
-  const org = await db().organization.findFirst({ orderBy: { createdAt: "asc" }, select: { name: true } });
-  return org && org.name !== "Default organization" ? org.name : "Open Enroll";
+/** HTTP status of a refused enroll page or download, per verdict reason. */
+export function refusalStatus(reason: TokenReason | "push_not_configured"): number {
+  return reason === "push_not_configured" ? 503 : REASON_STATUS[reason];
 }
 
 async function logRejection(step: string, reason: TokenReason, jwt: string | null | undefined, tokenId: string | undefined, ctx: OtaContext, what: string): Promise<void> {
@@ -91,6 +91,25 @@ async function logRejection(step: string, reason: TokenReason, jwt: string | nul
     tokenId: tokenId ?? null,
     remoteAddr: ctx.remoteAddr ?? null,
   });
+}
+
+/** The profile's PayloadDescription: who manages the device, and whom to ask. */
+export function enrollmentProfileDescription(organization: string, tokenName: string, supportContact: string): string {
+  const base = `Enrolls this device in ${organization}'s device management (${tokenName}).`;
+  return supportContact ? `${base} Support: ${supportContact}` : base;
+}
+
+/**
+ * The enroll page's verdict for a short link (/e/<id>): the same checks as the full link, on
+ * the JWT of the token the id names. An unknown id is "token_unknown".
+ */
+export async function checkShortEnrollmentLink(shortId: string, ctx: OtaContext = {}): Promise<{ verdict: EnrollLinkVerdict; jwt: string | null }> {
+  const jwt = await enrollmentJwtForShortId(shortId);
+  if (!jwt) {
+    await writeEnrollmentLog({ step: "ota.verify", outcome: "ERROR", reason: "token_unknown", message: `Enrollment link rejected: ${REASONS.token_unknown.title} (short link)`, remoteAddr: ctx.remoteAddr ?? null });
+    return { verdict: { ok: false, reason: "token_unknown" }, jwt: null };
+  }
+  return { verdict: await checkEnrollmentLink(jwt, ctx), jwt };
 }
 
 async function logPushNotReady(step: string, tokenId: string, ctx: OtaContext): Promise<void> {
@@ -113,7 +132,7 @@ export async function checkEnrollmentLink(jwt: string | null | undefined, ctx: O
     ok: true,
     tokenId: v.tokenId,
     tokenName: v.token.name,
-    organization: await organizationName(),
+    organization: await organizationDisplayName(),
     expiresAt: v.token.expiresAt,
     usesLeft: v.token.maxUses > 0 ? Math.max(0, v.token.maxUses - v.token.claimedCount) : null,
     personEmail: v.token.personEmail,
@@ -193,12 +212,13 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
       remoteAddr: ctx.remoteAddr ?? null,
     });
     const trust = await getProfileTrust();
-    const organization = await organizationName();
+    const branding = await getBranding();
+    const organization = await organizationDisplayName(branding);
     const { xml } = buildEnrollmentProfile({
       displayName: `${organization} Device Management`,
       organization,
       identifierBase,
-      description: `Enrolls this device in ${organization}'s device management (${token.name}).`,
+      description: enrollmentProfileDescription(organization, token.name, branding.supportContact),
       trust,
       identity: identity.payload,
       mdm: {

@@ -1,34 +1,58 @@
-// QR codes for enrollment URLs (seed 000: "The QR code encodes the full enrollment URL").
-// Error correction M: survives a smudged printout without making the code much denser.
+// QR codes for enrollment URLs: the short link (/e/<id>) by default, so the code stays at
+// version 4 (33×33 modules) or below and scans from a small printout or a projector; the
+// full JWT link on request (?link=full). Error correction M (survives a smudge) unless only
+// L keeps the code at version 4 or below.
 import QRCode from "qrcode";
 import { conflict, notFound } from "../errors";
 import { getEnrollmentToken } from "./tokens";
 
-const OPTIONS = { errorCorrectionLevel: "M" as const, margin: 4 };
+/** Version 4 = 33×33 modules: the size a short link must fit. */
+export const SMALL_QR_MAX_VERSION = 4;
+const MARGIN = 4;
+
+type Level = "M" | "L";
+
+/** M when the text fits version 4 at M, else L when that fits, else M (a long link is big anyway). */
+export function qrErrorCorrection(text: string): Level {
+  for (const level of ["M", "L"] as const) {
+    if (QRCode.create(text, { errorCorrectionLevel: level }).version <= SMALL_QR_MAX_VERSION) return level;
+  }
+  return "M";
+}
+
+function options(text: string) {
+  return { errorCorrectionLevel: qrErrorCorrection(text), margin: MARGIN };
+}
 
 /** A PNG with at least `width` pixels per side, black on white, for printing or slides. */
 export async function qrPng(text: string, width = 512): Promise<Buffer> {
-  return QRCode.toBuffer(text, { ...OPTIONS, type: "png", width });
+  return QRCode.toBuffer(text, { ...options(text), type: "png", width });
 }
 
 /** A scalable SVG document. */
 export async function qrSvg(text: string): Promise<string> {
-  return QRCode.toString(text, { ...OPTIONS, type: "svg" });
+  return QRCode.toString(text, { ...options(text), type: "svg" });
 }
 
 /** A data: URL of the PNG, for showing the code inline in the portal. */
 export async function qrDataUrl(text: string, width = 256): Promise<string> {
-  return QRCode.toDataURL(text, { ...OPTIONS, width });
+  return QRCode.toDataURL(text, { ...options(text), width });
 }
 
 export type QrFormat = "png" | "svg";
+export type QrLink = "short" | "full";
 
-/** The QR code of a token's enrollment URL, ready to serve as a download. */
-export async function tokenQr(tokenId: string, format: QrFormat): Promise<{ body: Uint8Array | string; contentType: string; filename: string }> {
+export function parseQrLink(value: string | null): QrLink {
+  return value === "full" ? "full" : "short";
+}
+
+/** The QR code of a token's enrollment URL (short by default), ready to serve as a download. */
+export async function tokenQr(tokenId: string, format: QrFormat, link: QrLink = "short"): Promise<{ body: Uint8Array | string; contentType: string; filename: string }> {
   const token = await getEnrollmentToken(tokenId);
   if (!token) throw notFound("enrollment token");
-  if (!token.url) throw conflict("token_unreadable", "the token's stored link cannot be decrypted (was MDM_SECRET changed?); generate a new token");
-  const stem = `enroll-${token.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "token"}`;
-  if (format === "png") return { body: await qrPng(token.url), contentType: "image/png", filename: `${stem}.png` };
-  return { body: await qrSvg(token.url), contentType: "image/svg+xml", filename: `${stem}.svg` };
+  const url = link === "short" ? token.shortUrl : token.url;
+  if (!url) throw conflict("token_unreadable", "the token's stored link cannot be decrypted (was MDM_SECRET changed?); generate a new token");
+  const stem = `enroll-${token.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "token"}${link === "full" ? "-full" : ""}`;
+  if (format === "png") return { body: await qrPng(url), contentType: "image/png", filename: `${stem}.png` };
+  return { body: await qrSvg(url), contentType: "image/svg+xml", filename: `${stem}.svg` };
 }

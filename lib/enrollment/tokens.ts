@@ -12,6 +12,7 @@ import type { ReasonCode } from "../log/reasons";
 import { seal, unseal } from "../secrets/sealed";
 import { deviceLimitInput, normalizeEmail } from "./deviceLimit";
 import { getJwtKeys, JWT_ALG, JWT_SIGNATURE_BYTES } from "./jwtKey";
+import { ensureShortId, isShortIdShape, newShortId, shortEnrollmentUrl } from "./shortLinks";
 import { termsInput, termsVersion } from "./terms";
 
 export type { EnrollmentToken };
@@ -100,6 +101,8 @@ export interface TokenSummary {
   termsVersion: string | null;
   /** Null only if the sealed JWT cannot be opened (MDM_SECRET changed). */
   url: string | null;
+  /** The short link (/e/<id>) the portal copies and puts in QR codes by default. */
+  shortUrl: string | null;
 }
 
 // ---------------------------------------------------------------- input
@@ -157,7 +160,7 @@ export function enrollmentUrl(jwt: string): string {
   return `${config().publicUrl}/enroll?token=${jwt}`;
 }
 
-export async function createEnrollmentToken(input: CreateTokenInput, createdBy?: string): Promise<{ id: string; jwt: string; url: string; expiresAt: Date | null }> {
+export async function createEnrollmentToken(input: CreateTokenInput, createdBy?: string): Promise<{ id: string; jwt: string; url: string; shortUrl: string; expiresAt: Date | null }> {
   const name = nameSchema.parse(input.name);
   const maxUses = input.maxUses ?? 0;
   if (!Number.isInteger(maxUses) || maxUses < 0 || maxUses > MAX_USES_LIMIT) throw badRequest("invalid_token_input", "maxUses: must be a whole number from 0 (unlimited) to 1000000");
@@ -184,6 +187,7 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
   }
 
   const id = crypto.randomUUID();
+  const shortId = newShortId();
   const keys = await getJwtKeys();
   const claims: EnrollmentClaims = {
     sub: await organizationId(),
@@ -208,11 +212,12 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
       // The row's expiry is the JWT's, to the second, so list and verifier agree.
       expiresAt: expiresAt ? new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) : null,
       jwtEnc: seal(jwt, `${SEAL_CONTEXT}:${id}`),
+      shortId,
       createdBy: createdBy ?? null,
       ...governance,
     },
   });
-  return { id, jwt, url: enrollmentUrl(jwt), expiresAt };
+  return { id, jwt, url: enrollmentUrl(jwt), shortUrl: shortEnrollmentUrl(shortId), expiresAt };
 }
 
 export function tokenStatus(row: Pick<EnrollmentToken, "revokedAt" | "expiresAt" | "maxUses" | "useCount">, now = new Date()): TokenStatus {
@@ -230,6 +235,13 @@ export function tokenJwt(row: Pick<EnrollmentToken, "id" | "jwtEnc">): string | 
   } catch {
     return null;
   }
+}
+
+/** The JWT behind a short link's id, or null (unknown id, or the sealed JWT cannot be opened). */
+export async function enrollmentJwtForShortId(shortId: string): Promise<string | null> {
+  if (!isShortIdShape(shortId)) return null;
+  const row = await db().enrollmentToken.findUnique({ where: { shortId }, select: { id: true, jwtEnc: true } });
+  return row ? tokenJwt(row) : null;
 }
 
 type RowWithNames = EnrollmentToken & { group: { name: string } | null; scepProfile: { name: string } | null; externalScepProfile: { name: string } | null };
@@ -258,20 +270,26 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
     terms: row.terms,
     termsVersion: row.terms ? termsVersion(row.terms) : null,
     url: jwt ? enrollmentUrl(jwt) : null,
+    shortUrl: jwt && row.shortId ? shortEnrollmentUrl(row.shortId) : null,
   };
+}
+
+/** Tokens made before short links get their short id on first listing. */
+async function withShortIds<T extends { id: string; shortId: string | null }>(rows: T[]): Promise<T[]> {
+  return Promise.all(rows.map(async (r) => (r.shortId ? r : { ...r, shortId: await ensureShortId(r.id) })));
 }
 
 const withNames = { group: { select: { name: true } }, scepProfile: { select: { name: true } }, externalScepProfile: { select: { name: true } } } as const;
 
 export async function listEnrollmentTokens(opts: { take?: number } = {}): Promise<TokenSummary[]> {
-  const rows = await db().enrollmentToken.findMany({ include: withNames, orderBy: { createdAt: "desc" }, take: opts.take ?? 500 });
+  const rows = await withShortIds(await db().enrollmentToken.findMany({ include: withNames, orderBy: { createdAt: "desc" }, take: opts.take ?? 500 }));
   const now = new Date();
   return rows.map((r) => summarize(r, now));
 }
 
 export async function getEnrollmentToken(id: string): Promise<TokenSummary | null> {
   const row = await db().enrollmentToken.findUnique({ where: { id }, include: withNames });
-  return row ? summarize(row, new Date()) : null;
+  return row ? summarize((await withShortIds([row]))[0], new Date()) : null;
 }
 
 /**

@@ -49,11 +49,15 @@ export interface SignInPageModel {
   idpName: string | null;
   localSignIn: boolean;
   error: string | null;
+  /** The ?error= code behind `error` (its end-user string is signin.err.<code>). */
+  errorCode: string | null;
   /** Terms of the routing rule for this identifier, to accept before signing in. */
   terms: TermsToAccept | null;
 }
 
-export type SignInPageResult = SignInPageModel | { ok: false; status: 400 | 403; title: string; message: string };
+/** Why the sign-in page cannot be shown; `code` names its end-user strings (signin.err.<code>.*, lib/i18n). */
+export type SignInPageRefusal = { ok: false; status: 400 | 403; code: "not_set_up" | "expired" | "bad_identifier" | "not_available"; vars?: Record<string, string>; title: string; message: string };
+export type SignInPageResult = SignInPageModel | SignInPageRefusal;
 
 const PAGE_ERRORS: Record<string, string> = {
   invalid_credentials: "The user name or password is not correct.",
@@ -73,22 +77,23 @@ async function routeTerms(identifier: string | null): Promise<TermsToAccept | nu
  */
 export async function signInPage(q: { identifier?: string | null; mode?: string | null; flow?: string | null; error?: string | null }): Promise<SignInPageResult> {
   const cfg = config();
-  const common = { idpName: cfg.userOidc?.name ?? null, localSignIn: cfg.localUserSignIn, error: q.error ? (PAGE_ERRORS[q.error] ?? null) : null };
+  const known = q.error && Object.hasOwn(PAGE_ERRORS, q.error) ? q.error : null;
+  const common = { idpName: cfg.userOidc?.name ?? null, localSignIn: cfg.localUserSignIn, error: known ? PAGE_ERRORS[known] : null, errorCode: known };
   if (!cfg.userOidc && !cfg.localUserSignIn) {
-    return { ok: false, status: 403, title: "Sign-in is not set up", message: "This server has no sign-in method for enrollment. Ask your IT team." };
+    return { ok: false, status: 403, code: "not_set_up", title: "Sign-in is not set up", message: "This server has no sign-in method for enrollment. Ask your IT team." };
   }
   if (q.flow) {
     const flow = await peekFlow(q.flow);
-    if (!flow) return { ok: false, status: 400, title: "This sign-in has expired", message: "The sign-in took too long or was already used." };
+    if (!flow) return { ok: false, status: 400, code: "expired", title: "This sign-in has expired", message: "The sign-in took too long or was already used." };
     return { ok: true, identifier: flow.identifier, version: flow.version, mode: VERSION_MODE[flow.version], flow: q.flow, terms: await routeTerms(flow.identifier), ...common };
   }
   const who = parseIdentifier(q.identifier);
-  if (q.identifier && !who) return { ok: false, status: 400, title: "Check your account name", message: "Enter your work account as name@company.com." };
+  if (q.identifier && !who) return { ok: false, status: 400, code: "bad_identifier", title: "Check your account name", message: "Enter your work account as name@company.com." };
   let version: EnrollmentVersion;
   if (isSignInMode(q.mode)) version = MODE_VERSION[q.mode];
   else if (who) {
     const route = await resolveRoute(who, null);
-    if (!route) return { ok: false, status: 403, title: "Enrollment is not available", message: `Accounts at ${who.domain} cannot enroll with this server.` };
+    if (!route) return { ok: false, status: 403, code: "not_available", vars: { domain: who.domain }, title: "Enrollment is not available", message: `Accounts at ${who.domain} cannot enroll with this server.` };
     version = route.version;
   } else version = "mdm-byod";
   return { ok: true, identifier: who?.identifier ?? null, version, mode: VERSION_MODE[version], flow: null, terms: await routeTerms(who?.identifier ?? null), ...common };

@@ -17,10 +17,12 @@ const SECRET_PARAM = /([?&;](?:[a-z_]*token|password|passwd|secret|code|code_ver
 const AUTH_CREDENTIAL = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const API_KEY = /\b(oek_[0-9a-f]{12}_)[A-Za-z0-9_-]+/g;
+/** A short enrollment link's id (/e/<id>) opens the enroll page like the JWT does. */
+const SHORT_LINK = /(\/e\/)[0-9A-Za-z]{10,16}\b/g;
 
 /** `text` with secret-looking values replaced; for log lines and stored log messages. */
 export function redactSecrets(text: string): string {
-  return text.replace(JWT, "[redacted-jwt]").replace(AUTH_CREDENTIAL, "$1 [redacted]").replace(SECRET_PARAM, "$1[redacted]").replace(API_KEY, "$1[redacted]");
+  return text.replace(JWT, "[redacted-jwt]").replace(AUTH_CREDENTIAL, "$1 [redacted]").replace(SECRET_PARAM, "$1[redacted]").replace(API_KEY, "$1[redacted]").replace(SHORT_LINK, "$1[redacted]");
 }
 
 function redact(fields: Record<string, unknown>): Record<string, unknown> {

@@ -22,6 +22,7 @@
 // Idempotent: a certificate that already has a renewal challenge (used, or still valid),
 // or a certificate renewed from it, is skipped; several server instances running the job
 // at once can at worst both queue (the window is a race of milliseconds per device).
+import { organizationDisplayName } from "../settings/branding";
 import { db } from "../db/client";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log } from "../log/logger";
@@ -84,11 +85,6 @@ function renewalSubject(template: string, d: Candidate["device"], profileIdentif
   });
 }
 
-async function organizationName(): Promise<string> {
-  const org = await db().organization.findFirst({ orderBy: { createdAt: "asc" }, select: { name: true } });
-  return org && org.name !== "Default organization" ? org.name : "Open Enroll";
-}
-
 async function alreadyRenewing(serial: string, now: Date): Promise<boolean> {
   const challenge = await db().scepChallenge.findFirst({
     where: { source: `${RENEWAL_SOURCE_PREFIX}${serial}`, OR: [{ usedAt: { not: null } }, { expiresAt: { gt: now } }] },
@@ -107,7 +103,7 @@ async function queueOne(c: Candidate, now: Date): Promise<string> {
   // Valid until the old certificate ends: the command may wait for an offline device.
   const challenge = await issueRenewalChallenge(profile.id, cert.serial, { tokenId, userId: cert.userId }, cert.notAfter);
   const trust = await getProfileTrust();
-  const organization = await organizationName();
+  const organization = await organizationDisplayName();
   const urls = tokenId ? mdmUrlsFor({ kind: "token", tokenId }) : null;
   if (!urls) throw new Error("the device has no enrollment token, so its MDM URLs cannot be rebuilt");
   const { xml } = buildEnrollmentProfile({

@@ -4,6 +4,7 @@
 // are retried at once with backoff and end up in the enrollment log as push_failed; every
 // push is recorded on the device (when, APNs' answer), and Unregistered/BadDeviceToken mark
 // it unreachable until its next TokenUpdate. Re-pushes and keep-alive pushes: rePush.ts.
+import { announceToPeers, onPeerAnnouncement } from "../cluster/peers";
 import { config } from "../config";
 import { db } from "../db/client";
 import { log } from "../log/logger";
@@ -27,6 +28,7 @@ export async function saveApnsCredentials(auth: ApnsAuth): Promise<void> {
       : { kind: "token", teamId: auth.teamId, keyId: auth.keyId, keyEnc: seal(auth.keyPem, SEAL_CONTEXT) };
   await writeSetting(CREDENTIALS_KEY, stored);
   await resetPushSender();
+  announceToPeers("apns-credentials");
 }
 
 export async function loadApnsCredentials(): Promise<ApnsAuth | null> {
@@ -52,6 +54,9 @@ async function resetPushSender(): Promise<void> {
   sender = null;
   await old?.close().catch(() => undefined);
 }
+
+// Another worker of the cluster saved new credentials: drop this worker's client too.
+onPeerAnnouncement("apns-credentials", () => void resetPushSender());
 
 async function currentSender(): Promise<PushSender | null> {
   if (sender) return sender;

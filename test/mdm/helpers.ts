@@ -20,6 +20,8 @@ export async function serveMdm(): Promise<RouteServer> {
 export async function serveOtaEnrollment(): Promise<RouteServer> {
   return serveRouteImports({
     "/enroll/profile": import("@/app/enroll/profile/route"),
+    "/enroll": import("@/app/enroll/route"),
+    "/e/[id]": import("@/app/e/[id]/route"),
     "/scep/[id]": import("@/app/scep/[id]/route"),
     "/mdm/checkin": import("@/app/mdm/checkin/route"),
     "/mdm/connect": import("@/app/mdm/connect/route"),

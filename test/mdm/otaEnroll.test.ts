@@ -30,6 +30,22 @@ afterAll(async () => {
 });
 
 describe("OTA enrollment with the device simulator", () => {
+  it("enrolls from the short link (/e/<id>): the page's one form carries the token, and the device lands in the token's group", async () => {
+    const group = await createGroup({ name: "Poster iPhones" });
+    const { id: tokenId, shortUrl } = await createEnrollmentToken({ name: "Poster", expiresIn: "7d", groupId: group.id, maxUses: 1 });
+    const publicUrl = config().publicUrl;
+    const sim = new SimDevice({ rewriteUrl: (u) => u.replace(publicUrl, server.url) });
+    await sim.enrollOta(shortUrl);
+    expect(sim.checkInUrl).toMatch(new RegExp(`^${server.url}/mdm/checkin\\?e=t\\.${tokenId}\\.`));
+    const device = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
+    expect(device).toMatchObject({ tokenId, groupId: group.id });
+    // Used up: the short link now answers with the plain-words page, like the full link.
+    const again = await fetch(shortUrl.replace(publicUrl, server.url));
+    expect(again.status).toBe(410);
+    expect(await again.text()).toContain("This link has been used up");
+  });
+
+
   it("enrolls from the token URL to MANAGED in the token's group with its policies acknowledged", async () => {
     const group = await createGroup({ name: "Field iPhones" });
     // A signed profile, as admins usually upload them; the device verifies it before installing.

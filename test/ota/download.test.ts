@@ -20,8 +20,10 @@ import { validateProfile } from "@/lib/profiles/appleSchema";
 import { createScepProfile } from "@/lib/scep/profiles";
 import { sha256Hex } from "@/lib/secrets/hash";
 import { opensslVerify } from "./openssl";
+import { translator } from "@/lib/i18n";
 
 let t: TestDb;
+const en = translator("en");
 let server: RouteServer;
 let dir: string;
 
@@ -144,7 +146,9 @@ describe("OTA profile download", () => {
       expect(res.status, label).toBe(status);
       expect(res.headers.get("content-type"), label).toMatch(/^text\/html/);
       const html = await res.text();
-      expect(html, label).toContain(REASONS[reason].title);
+      // Plain words for the person (issue 17), the reason code for whoever helps them.
+      expect(html, label).toContain(`<h1>${en(`error.${reason}.title`)}</h1>`);
+      expect(html, label).toContain(`reason: <code>${reason}</code>`);
       if (token) expect(html, label).not.toContain(token);
       const line = await lastLog("ota.profile");
       expect(line, label).toMatchObject({ outcome: "ERROR", reason, tokenId });
@@ -165,7 +169,9 @@ describe("OTA profile download", () => {
       vi.setSystemTime(Date.now() + 2 * 86400_000);
       const res = await download(expiring.jwt);
       expect(res.status).toBe(410);
-      expect(await res.text()).toContain(REASONS.token_expired.userMessage);
+      const expired = await res.text();
+      expect(expired).toContain("This link has expired");
+      expect(expired).toContain(en("error.token_expired.body"));
       expect(await lastLog("ota.profile")).toMatchObject({ reason: "token_expired", tokenId: expiring.id });
       expect(await checkEnrollmentLink(expiring.jwt)).toEqual({ ok: false, reason: "token_expired" });
     } finally {

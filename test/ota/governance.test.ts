@@ -38,6 +38,7 @@ const sim = () => {
   return new SimDevice({ rewriteUrl: (u) => u.replace(publicUrl, server.url) });
 };
 const browser = () => new EnrollBrowser(() => server.url);
+const IPHONE_SAFARI = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
 
 async function enrollWith(jwt: string, fields: Record<string, string> = {}): Promise<SimDevice> {
   const res = await browser().tapDownload(jwt, fields);
@@ -129,6 +130,40 @@ describe("terms to accept", () => {
     expect(row).toMatchObject({ termsHash: version, termsAcceptedBy: "lee@example.com" });
     expect(row.termsAcceptedAt!.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
     expect((await getDeviceDetail(d.udid)).terms).toEqual({ version, acceptedAt: row.termsAcceptedAt, acceptedBy: "lee@example.com" });
+  });
+
+  it("the no-script enroll page shows the person and the terms as escaped HTML, with a required box in the download form", async () => {
+    const { jwt, shortUrl } = await createEnrollmentToken({ name: "Page with terms", expiresIn: "7d", terms: TERMS, personEmail: "lee@example.com" });
+    const page = async (path: string, lang = "en") => {
+      const res = await fetch(`${server.url}${path}`, { headers: { "accept-language": lang, "user-agent": IPHONE_SAFARI } });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    for (const path of [`/enroll?token=${jwt}`, new URL(shortUrl).pathname]) {
+      const html = await page(path);
+      expect(html).not.toMatch(/<script/i);
+      expect(html).toContain("This link is for <strong>lee@example.com</strong>.");
+      expect(html).toContain("<h3>Acceptable use</h3>");
+      expect(html).toContain("This device is managed by <strong>Acme</strong>. &lt;script&gt;alert(1)&lt;/script&gt;");
+      expect(html).toContain('<a href="https://acme.example/policy" rel="noopener noreferrer" target="_blank">policy</a>');
+      expect(html).toContain("[bad](javascript:alert(1))");
+      expect(html).not.toContain('href="javascript:');
+      // The box is a field of the form that posts the token, and the browser requires it.
+      const form = /<form method="post" action="\/enroll\/profile">(.*?)<\/form>/s.exec(html)?.[1] ?? "";
+      expect(form).toContain(`<input type="checkbox" name="acceptTerms" value="${version}" required>`);
+      expect(form).toContain("I have read and accept these terms");
+    }
+    const de = await page(`/enroll?token=${jwt}`, "de-DE");
+    expect(de).toContain("Dieser Link ist für <strong>lee@example.com</strong>.");
+    expect(de).toContain("Ich habe diese Nutzungsbedingungen gelesen und akzeptiere sie");
+
+    const refused = await browser().tapDownload(jwt, {});
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get("set-cookie")).toBeNull();
+    expect(await refused.text()).toContain("Accept the terms first");
+    const served = await browser().tapDownload(jwt, { acceptTerms: version });
+    expect(served.status).toBe(200);
+    expect(served.headers.get("set-cookie")).toMatch(/^oe_dl_[^=]+=[^;]+; Path=\/enroll; Max-Age=\d+; HttpOnly; SameSite=Lax/);
   });
 
   it("renders a Markdown subset as data: markup stays text, only http(s)/mailto links", () => {

@@ -28,19 +28,24 @@ describe("/api/v1/tokens", () => {
   it("creates, lists, serves QR codes and revokes", async () => {
     const created = await call("/api/v1/tokens", adminKey, { method: "POST", body: JSON.stringify({ name: "Sales iPads", expiresIn: "30d", maxUses: 5 }) });
     expect(created.status).toBe(201);
-    const body = (await created.json()) as { id: string; url: string; jwt: string };
+    const body = (await created.json()) as { id: string; url: string; shortUrl: string; jwt: string };
     expect(body.url).toBe(`https://mdm.example.test/enroll?token=${body.jwt}`);
+    expect(body.shortUrl).toMatch(/^https:\/\/mdm\.example\.test\/e\/[0-9a-z]{14}$/);
 
     const listed = await call("/api/v1/tokens", readKey);
     expect(listed.status).toBe(200);
     const { tokens } = (await listed.json()) as { tokens: Array<{ id: string; status: string; maxUses: number; useCount: number; url: string }> };
-    expect(tokens.find((x) => x.id === body.id)).toMatchObject({ status: "active", maxUses: 5, useCount: 0, url: body.url });
+    expect(tokens.find((x) => x.id === body.id)).toMatchObject({ status: "active", maxUses: 5, useCount: 0, url: body.url, shortUrl: body.shortUrl });
 
     const png = await call(`/api/v1/tokens/${body.id}/qr.png`, readKey);
     expect(png.status).toBe(200);
     expect(png.headers.get("content-type")).toBe("image/png");
     expect(png.headers.get("content-disposition")).toMatch(/attachment; filename="enroll-sales-ipads\.png"/);
-    expect(decodeQrPng(Buffer.from(await png.arrayBuffer()))).toBe(body.url);
+    // The short link by default (issue 17: small QR codes); the full link on request.
+    expect(decodeQrPng(Buffer.from(await png.arrayBuffer()))).toBe(body.shortUrl);
+    const fullPng = await call(`/api/v1/tokens/${body.id}/qr.png?link=full`, readKey);
+    expect(fullPng.headers.get("content-disposition")).toMatch(/filename="enroll-sales-ipads-full\.png"/);
+    expect(decodeQrPng(Buffer.from(await fullPng.arrayBuffer()))).toBe(body.url);
 
     const svg = await call(`/api/v1/tokens/${body.id}/qr.svg`, readKey);
     expect(svg.status).toBe(200);

@@ -26,6 +26,10 @@ beforeAll(async () => {
     "/oauth2/authorize": import("@/app/oauth2/authorize/route"),
     "/oauth2/token": import("@/app/oauth2/token/route"),
     "/enroll/profile": import("@/app/enroll/profile/route"),
+    "/enroll/root-profile": import("@/app/enroll/root-profile/route"),
+    "/enroll": import("@/app/enroll/route"),
+    "/e/[id]": import("@/app/e/[id]/route"),
+    "/branding/logo": import("@/app/branding/logo/route"),
   });
 });
 afterAll(async () => {
@@ -64,6 +68,13 @@ const cases: { path: string; method?: string; body?: BodyInit; headers?: Record<
   { path: "/oauth2/token", method: "POST", body: junk, headers: { "content-type": "application/json" } },
   { path: `/enroll/profile?token=${long}` },
   { path: "/enroll/profile?token=eyJhbGciOiJub25lIn0.eyJ4IjoxfQ." },
+  { path: `/enroll?token=${long}&platform=%3Cscript%3E`, headers: { "accept-language": `${long};q=%%,de;q=2`, "accept-encoding": `${long};q=x`, "user-agent": long } },
+  { path: "/enroll?token=%FF%FE", headers: { "accept-language": "*;q=0" } },
+  { path: `/e/${long}` },
+  { path: "/e/%FF%FE%00" },
+  { path: "/e/'%20OR%201=1" },
+  { path: "/branding/logo?v=%%%" },
+  { path: "/enroll/root-profile" },
 ];
 
 describe("public routes under hostile input", () => {

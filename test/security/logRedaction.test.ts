@@ -38,6 +38,7 @@ describe("log redaction of secrets inside text", () => {
         url: "https://mdm.example.test/oauth2/token?grant_type=authorization_code&code=abcdef123456&code_verifier=verifier-value-1",
         header: "Basic amFtZjpodW50ZXIy",
         note: `someone pasted ${API_KEY} into a form`,
+        link: "shared https://mdm.example.test/e/7k2m9q4x8r1c5v on a poster",
         err: new Error(`bad token ${JWT}`),
         reason: "access_token_invalid",
         tokenId: "cmtoken0000id",
@@ -48,7 +49,8 @@ describe("log redaction of secrets inside text", () => {
     expect(line).toContain('"tokenId":"cmtoken0000id"');
     expect(line).not.toContain("hunter2-never-printed");
     expect(line).toContain("failed with Authorization: Bearer [redacted]");
-    for (const secret of [JWT, API_KEY, "S3cr3t_part", "abcdef123456", "verifier-value-1", "amFtZjpodW50ZXIy"]) expect(line).not.toContain(secret);
+    for (const secret of [JWT, API_KEY, "S3cr3t_part", "abcdef123456", "verifier-value-1", "amFtZjpodW50ZXIy", "7k2m9q4x8r1c5v"]) expect(line).not.toContain(secret);
+    expect(line).toContain("/e/[redacted] on a poster");
     // What is left still says what happened.
     expect(line).toContain("/enroll?token=[redacted");
     expect(line).toContain("grant_type=authorization_code");

@@ -81,6 +81,8 @@ const hex = (n: number) => crypto.randomBytes(n).toString("hex").toUpperCase();
 
 const channelOf = (message: PlistDict): "device" | "user" => ("UserID" in message || "EnrollmentUserID" in message ? "user" : "device");
 
+const SAFARI_IOS = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.2 Mobile/15E148 Safari/604.1";
+
 export class SimDevice {
   readonly mode: "device" | "user-enrollment";
   readonly udid: string;
@@ -476,14 +478,23 @@ export class SimDevice {
   }
 
   /** Submits the enroll page's download form: POST token=… to /enroll/profile. */
+  /** A short link (/e/<id>) carries no token: open the page as Safari would and read its form's hidden field. */
+  private async tokenFromEnrollPage(page: URL): Promise<string | null> {
+    const res = await fetch(page, { headers: { "user-agent": SAFARI_IOS } });
+    const html = await res.text();
+    if (res.status !== 200) throw new Error(`the enroll page answered ${res.status}: ${html.slice(0, 200)}`);
+    const value = /<input type="hidden" name="token" value="([^"]*)">/.exec(html)?.[1];
+    return value ? value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&") : null;
+  }
+
   async downloadProfile(enrollUrl: string): Promise<Uint8Array> {
     const rewrite = this.opts.rewriteUrl ?? ((u: string) => u);
     const page = new URL(rewrite(enrollUrl));
-    const token = page.searchParams.get("token");
+    const token = page.searchParams.get("token") ?? (await this.tokenFromEnrollPage(page));
     if (!token) throw new Error("the enrollment URL carries no token");
     const res = await fetch(new URL("/enroll/profile", page), {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.2 Mobile/15E148 Safari/604.1" },
+      headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": SAFARI_IOS },
       body: new URLSearchParams({ token }).toString(),
     });
     const body = new Uint8Array(await res.arrayBuffer());

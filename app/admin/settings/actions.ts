@@ -5,6 +5,7 @@ import { LIMITS } from "@/lib/http/body";
 import { certificatesFromUpload, createPushRequest, pendingPushRequest, vendorSignRequest } from "@/lib/mdm/pushCertificateRequest";
 import { readPkcs12Upload, uploadApnsCertificate } from "@/lib/settings/apnsCertificate";
 import { updateBranding } from "@/lib/settings/branding";
+import { LOGO_MAX_BYTES, removeBrandingLogo, setBrandingLogo } from "@/lib/settings/brandingLogo";
 import { importCaFromPem } from "@/lib/settings/overview";
 import { updateReEnrollmentSettings } from "@/lib/settings/reenrollment";
 import { setDeviceLimitSetting } from "@/lib/enrollment/deviceLimit";
@@ -104,7 +105,14 @@ export async function uploadApnsAction(_prev: ActionState, form: FormData): Prom
 
 export async function saveBrandingAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   return adminAction({ action: "branding.update" }, async () => {
-    await updateBranding({ organizationName: field(form, "organizationName"), supportContact: field(form, "supportContact") });
+    await updateBranding({ organizationName: field(form, "organizationName"), supportContact: field(form, "supportContact"), offerRootProfile: form.get("offerRootProfile") === "on" });
+    const logo = form.get("logo");
+    if (form.get("removeLogo") === "on") await removeBrandingLogo();
+    else if (logo instanceof File && logo.size > 0) {
+      // Checked before reading: an oversized upload is refused without buffering it.
+      if (logo.size > LOGO_MAX_BYTES) return { error: `The logo must be at most ${LOGO_MAX_BYTES / 1024} KB.` };
+      await setBrandingLogo(new Uint8Array(await logo.arrayBuffer()));
+    }
     revalidatePath("/admin/settings");
     return { ok: "Saved." };
   });

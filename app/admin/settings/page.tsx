@@ -5,6 +5,7 @@ import { canWrite, requireAdmin } from "@/lib/auth/session";
 import { pendingPushRequest } from "@/lib/mdm/pushCertificateRequest";
 import { apnsStatus } from "@/lib/settings/apnsCertificate";
 import { getBranding } from "@/lib/settings/branding";
+import { brandingLogoUrl, LOGO_MAX_BYTES } from "@/lib/settings/brandingLogo";
 import { getReEnrollmentSettings, REENROLLMENT_POLICIES, REENROLLMENT_POLICY_LABELS } from "@/lib/settings/reenrollment";
 import { adminSignInSettings, caInfo, serverUrls } from "@/lib/settings/overview";
 import { ActionForm } from "@/components/ui/ActionForm";
@@ -62,8 +63,7 @@ export default async function SettingsPage() {
   const writable = canWrite(admin);
   const owner = hasRole(admin.role, "OWNER");
   const urls = serverUrls();
-  const [ca, apns, branding, reEnrollment, pushRequest] = await Promise.all([caInfo(), apnsStatus(), getBranding(), getReEnrollmentSettings(), pendingPushRequest()]);
-  const deviceLimit = await getDeviceLimitSetting();
+  const [ca, apns, branding, reEnrollment, pushRequest, logoUrl, deviceLimit] = await Promise.all([caInfo(), apnsStatus(), getBranding(), getReEnrollmentSettings(), pendingPushRequest(), brandingLogoUrl(), getDeviceLimitSetting()]);
   const idp = adminSignInSettings();
   return (
     <div className="max-w-4xl space-y-6">
@@ -278,11 +278,27 @@ export default async function SettingsPage() {
               <label htmlFor="supportContact" className={label}>Support contact</label>
               <input id="supportContact" name="supportContact" maxLength={200} defaultValue={branding.supportContact} placeholder="it@example.com" className={input} />
             </div>
+            <div className="sm:col-span-2">
+              <label htmlFor="logo" className={label}>Logo (PNG, JPEG or WebP, at most {LOGO_MAX_BYTES / 1024} KB)</label>
+              <input id="logo" name="logo" type="file" accept="image/png,image/jpeg,image/webp" className="block text-sm" />
+              {logoUrl && (
+                <label className="mt-2 flex items-center gap-2 text-sm">
+                  {/* eslint-disable-next-line @next/next/no-img-element -- our own small logo route */}
+                  <img src={logoUrl} alt="Current logo" height={32} className="max-h-8" />
+                  <input type="checkbox" name="removeLogo" /> Remove the logo
+                </label>
+              )}
+              <label className="mt-3 flex items-start gap-2 text-sm">
+                <input type="checkbox" name="offerRootProfile" defaultChecked={branding.offerRootProfile === true} className="mt-1" />
+                <span>Offer the root certificate profile on the enroll page (this server&apos;s TLS certificate is not publicly trusted). Always offered while PUBLIC_URL is http.</span>
+              </label>
+            </div>
           </ActionForm>
         ) : (
           <dl>
             <Row name="Organisation name">{branding.organizationName || "—"}</Row>
             <Row name="Support contact">{branding.supportContact || "—"}</Row>
+            <Row name="Logo">{logoUrl ? "Uploaded" : "—"}</Row>
           </dl>
         )}
       </Section>

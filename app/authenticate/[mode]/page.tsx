@@ -1,10 +1,10 @@
 // GET /authenticate/byod|adde?user-identifier=…: the web-auth URL the enrollment 401 names.
 import { notFound } from "next/navigation";
 import { isSignInMode } from "@/lib/enrollment/userSignIn";
-import { SignInView } from "../SignInView";
+import { signInMetadata, SignInView } from "../SignInView";
 
 export const dynamic = "force-dynamic";
-export const metadata = { title: "Sign in to enroll", referrer: "no-referrer" as const };
+export const generateMetadata = signInMetadata;
 
 export default async function AuthenticateModePage({ params, searchParams }: { params: Promise<{ mode: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { mode } = await params;

@@ -6,4 +6,4 @@ import { handle } from "@/lib/http/respond";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(async (request: Request) => authResultResponse(await idpCallback(new URL(request.url).searchParams, remoteAddress(request))));
+export const GET = handle(async (request: Request) => authResultResponse(request, await idpCallback(new URL(request.url).searchParams, remoteAddress(request))));

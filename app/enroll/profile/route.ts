@@ -22,6 +22,7 @@ async function paramsFrom(request: Request): Promise<URLSearchParams> {
 async function handler(request: Request): Promise<Response> {
   const params = await paramsFrom(request);
   return profileDownloadResponse(
+    request,
     await downloadEnrollmentProfile(params.get("token"), {
       remoteAddr: remoteAddress(request),
       cookies: parseCookies(request.headers.get("cookie")),

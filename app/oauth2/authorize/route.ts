@@ -7,4 +7,4 @@ import { handle } from "@/lib/http/respond";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(async (request: Request) => authResultResponse(await authorize(requestQuery(request.url), remoteAddress(request))));
+export const GET = handle(async (request: Request) => authResultResponse(request, await authorize(requestQuery(request.url), remoteAddress(request))));

@@ -57,7 +57,7 @@ export default async function TokensPage() {
                   <td className="px-4 py-2"><StatusBadge status={t.status} /></td>
                   <td className="px-4 py-2">
                     <div className="flex flex-wrap justify-end gap-2">
-                      {t.url && <CopyButton value={t.url} />}
+                      {(t.shortUrl ?? t.url) && <CopyButton value={(t.shortUrl ?? t.url)!} />}
                       <Link href={`/admin/enrollment/tokens/${t.id}`} className="rounded-md border border-slate-300 px-2.5 py-1 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800" aria-label={`QR code for ${t.name}`}>QR</Link>
                       {writable && t.status !== "revoked" && <RevokeButton id={t.id} name={t.name} />}
                     </div>

@@ -11,5 +11,5 @@ export const GET = withAdminApi(async () => json({ tokens: await listEnrollmentT
 
 export const POST = withAdminApi(async (request, caller) => {
   const created = await createEnrollmentTokenFromInput(await readJson(request), `${caller.kind}:${caller.name}`);
-  return json({ id: created.id, url: created.url, jwt: created.jwt, expiresAt: created.expiresAt }, 201);
+  return json({ id: created.id, url: created.url, shortUrl: created.shortUrl, jwt: created.jwt, expiresAt: created.expiresAt }, 201);
 });

@@ -1,4 +1,5 @@
-// One token: its enrollment URL (copy), QR code (shown, PNG and SVG downloads), details, revoke.
+// One token: its short enrollment link (copy; the full JWT link below), QR code of the short
+// link (shown, PNG and SVG downloads; the full link's on request), details, revoke.
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { canWrite, requireAdmin } from "@/lib/auth/session";
@@ -33,11 +34,20 @@ export default async function TokenPage({ params, searchParams }: { params: Prom
       )}
       <section aria-labelledby="url-heading" className="space-y-2">
         <h2 id="url-heading" className="text-lg font-semibold">Enrollment URL</h2>
-        {token.url ? (
-          <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
-            <input readOnly aria-label="Enrollment URL" value={token.url} className="w-full min-w-0 flex-1 truncate rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-xs dark:border-slate-700 dark:bg-slate-900" />
-            <CopyButton value={token.url} />
-          </div>
+        {token.url && token.shortUrl ? (
+          <>
+            <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
+              <input readOnly aria-label="Enrollment URL" value={token.shortUrl} className="w-full min-w-0 flex-1 truncate rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-sm dark:border-slate-700 dark:bg-slate-900" />
+              <CopyButton value={token.shortUrl} />
+            </div>
+            <details className="text-sm">
+              <summary className="cursor-pointer text-slate-600 underline dark:text-slate-400">Full link (JWT)</summary>
+              <div className="mt-2 flex flex-col gap-2 sm:flex-row sm:items-center">
+                <input readOnly aria-label="Full enrollment URL" value={token.url} className="w-full min-w-0 flex-1 truncate rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-xs dark:border-slate-700 dark:bg-slate-900" />
+                <CopyButton value={token.url} label="Copy full URL" />
+              </div>
+            </details>
+          </>
         ) : (
           <p className="text-sm text-red-700">The stored link cannot be decrypted (MDM_SECRET changed). Generate a new token.</p>
         )}
@@ -50,6 +60,7 @@ export default async function TokenPage({ params, searchParams }: { params: Prom
           <div className="flex gap-2">
             <a href={`${qrBase}/qr.png`} download className="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">Download PNG</a>
             <a href={`${qrBase}/qr.svg`} download className="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">Download SVG</a>
+            <a href={`${qrBase}/qr.png?link=full`} download className="px-3 py-1.5 text-sm text-slate-600 underline dark:text-slate-400">PNG of the full link</a>
           </div>
         </section>
       )}

@@ -1,8 +1,10 @@
 import { withAdminApi } from "@/lib/auth/api";
-import { tokenQr } from "@/lib/enrollment/qr";
+import { parseQrLink, tokenQr } from "@/lib/enrollment/qr";
 import { qrResponse } from "@/lib/enrollment/qrResponse";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = withAdminApi<{ id: string }>(async (_request, _caller, { params }) => qrResponse(await tokenQr((await params).id, "svg")));
+export const GET = withAdminApi<{ id: string }>(async (request, _caller, { params }) =>
+  qrResponse(await tokenQr((await params).id, "svg", parseQrLink(new URL(request.url).searchParams.get("link")))),
+);
