@@ -5,6 +5,7 @@ import { headers } from "next/headers";
 import { endUserContext, type EndUserContext } from "@/lib/enrollment/enrollPage";
 import { signInPage } from "@/lib/enrollment/userSignIn";
 import { parseQuery, RAW_QUERY_HEADER } from "@/lib/http/query";
+import { AcceptTermsBox, TermsPanel } from "@/components/terms/AcceptTerms";
 
 type Search = Record<string, string | string[] | undefined>;
 
@@ -74,6 +75,7 @@ export async function SignInView({ mode, search }: { mode: string | null; search
   const hidden = (
     <>
       {model.flow ? <input type="hidden" name="flow" value={model.flow} /> : <input type="hidden" name="mode" value={model.mode} />}
+      {model.terms ? <AcceptTermsBox version={model.terms.version} label={t("terms.acceptSignIn")} /> : null}
     </>
   );
   const manages = t(model.version === "mdm-adde" ? "signin.manageDevice" : "signin.manageAccount", { org: ctx.organization });
@@ -99,8 +101,9 @@ export async function SignInView({ mode, search }: { mode: string | null; search
           {model.errorCode ? t(`signin.err.${model.errorCode}`) : model.error}
         </p>
       )}
+      {model.terms ? <TermsPanel terms={model.terms} title={t("terms.title")} textLabel={t("terms.textLabel")} /> : null}
       {model.idpName && (
-        <form method="post" action="/authenticate/start" className="mb-4">
+        <form method="post" action="/authenticate/start" className="mb-4 flex flex-col gap-3">
           {hidden}
           {model.identifier && <input type="hidden" name="identifier" value={model.identifier} />}
           <button type="submit" className={primary}>

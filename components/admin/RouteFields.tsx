@@ -2,6 +2,7 @@
 import { ENROLLMENT_VERSIONS } from "@/lib/enrollment/accessTokens";
 import { MODEL_FAMILIES } from "@/lib/enrollment/routes";
 import { FieldError } from "@/components/ui/ActionForm";
+import { GovernanceFields } from "@/components/governance/GovernanceFields";
 import { hint, input, label } from "@/components/ui/styles";
 
 export const VERSION_LABEL: Record<string, string> = { "mdm-byod": "User Enrollment (BYOD)", "mdm-adde": "Device Enrollment (ADDE)" };
@@ -16,9 +17,11 @@ export interface RouteDefaults {
   externalScepProfileId: string | null;
   position: number | null;
   enabled: boolean;
+  deviceLimit: number | null;
+  terms: string | null;
 }
 
-export const NEW_ROUTE: RouteDefaults = { domain: "", version: "mdm-byod", groupId: null, modelFamily: null, userMatch: null, baseUrl: null, externalScepProfileId: null, position: null, enabled: true };
+export const NEW_ROUTE: RouteDefaults = { domain: "", version: "mdm-byod", groupId: null, modelFamily: null, userMatch: null, baseUrl: null, externalScepProfileId: null, position: null, enabled: true, deviceLimit: null, terms: null };
 
 export function RouteFields({
   defaults,
@@ -87,6 +90,9 @@ export function RouteFields({
         <FieldError name="position" />
       </div>
       <label className="flex items-center gap-1.5 self-end pb-2 text-sm"><input type="checkbox" name="enabled" defaultChecked={defaults.enabled} /> Enabled</label>
+      <div className="sm:col-span-2 lg:col-span-4">
+        <GovernanceFields idPrefix="r" values={{ deviceLimit: defaults.deviceLimit === null ? "" : String(defaults.deviceLimit), terms: defaults.terms ?? "" }} />
+      </div>
     </>
   );
 }

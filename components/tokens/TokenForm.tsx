@@ -3,6 +3,7 @@
 // Group Assignment, SCEP Profile, Max Uses (0 = unlimited).
 import { useActionState, useState } from "react";
 import { createTokenAction, type TokenFormState } from "@/app/admin/enrollment/tokens/actions";
+import { GovernanceFields } from "@/components/governance/GovernanceFields";
 
 const input = "w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900";
 
@@ -72,6 +73,7 @@ export function TokenForm({ groups, scepProfiles, externalScepProfiles = [] }: {
         <input id="maxUses" name="maxUses" type="number" min={0} max={1000000} step={1} defaultValue={state.values?.maxUses ?? "0"} required className={input} />
         <p className="mt-1 text-xs text-slate-500">How many devices can enroll with this token. 0 = unlimited.</p>
       </div>
+      <GovernanceFields person values={state.values} idPrefix="token" />
       <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
         {pending ? "Generating…" : "Generate Token"}
       </button>

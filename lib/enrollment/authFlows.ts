@@ -54,6 +54,8 @@ export interface SimpleFlow {
   /** The identifier the device typed; null when the page was opened without one (IdP decides). */
   identifier: string | null;
   idp?: IdpLeg;
+  /** The terms version (SHA-256) ticked on the sign-in page, carried across the IdP round trip. */
+  acceptedTerms?: string | null;
 }
 
 export interface OAuthFlow {
@@ -67,6 +69,7 @@ export interface OAuthFlow {
   state: string | null;
   scope: string;
   idp?: IdpLeg;
+  acceptedTerms?: string | null;
 }
 
 export type FlowData = SimpleFlow | OAuthFlow;

@@ -4,6 +4,7 @@
 import type { Translate } from "../i18n";
 import type { SupportLink } from "../settings/branding";
 import type { EnrollPlatform } from "./platform";
+import type { TermsBlock, TermsInline, TermsToAccept } from "./terms";
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -27,7 +28,9 @@ ol{margin:0;padding-left:1.4em}li{margin:0 0 10px;font-size:.9375rem}.note{font-
 .notice{background:var(--warn-bg);border-color:var(--warn-line)}.notice input{width:100%;font:14px ui-monospace,monospace;padding:10px;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--fg)}
 .alert{background:var(--err-bg);border-color:var(--err-line)}.it{border-top:1px solid var(--err-line);padding-top:10px;margin-top:14px;font-size:.75rem;color:var(--err-fg)}
 details{border:1px solid var(--line);border-radius:12px;padding:12px 16px;font-size:.875rem;margin:16px 0}summary{cursor:pointer;font-weight:600}dt{font-weight:600;margin-top:10px}dd{margin:0;color:var(--muted)}
-.small{font-size:.8125rem;color:var(--muted)}`;
+.small{font-size:.8125rem;color:var(--muted)}
+.terms{max-height:16rem;overflow-y:auto;font-size:.9375rem}.terms h3,.terms h4,.terms h5{font-size:1rem;margin:12px 0 6px}.terms ul{margin:0 0 12px;padding-left:1.4em}.terms code{font:.875em ui-monospace,monospace}
+.accept{display:flex;gap:10px;align-items:flex-start;font-weight:600;font-size:.9375rem;margin:0 0 14px}.accept input{width:20px;height:20px;margin:2px 0 0;flex:none}`;
 
 export interface PageFrame {
   lang: string;
@@ -65,6 +68,10 @@ export interface EnrollPageModel {
   tokenName: string;
   expiresAt: string | null;
   rootProfileUrl: string | null;
+  /** Per-person link: whom it was issued for. */
+  personEmail: string | null;
+  /** Terms to accept: the box is in the download form and required, so no script is needed. */
+  terms: TermsToAccept | null;
 }
 
 function withPlatform(selfUrl: string, platform: EnrollPlatform): string {
@@ -75,6 +82,32 @@ function stepsFor(t: Translate, platform: EnrollPlatform): string {
   const items = [1, 2, 3, 4].map((n) => `<li>${rich(t(`steps.${platform}.${n}`))}</li>`).join("");
   const older = platform === "macos" ? `<p class="note">${rich(t("steps.macos.older"))}</p>` : "";
   return `<h2 id="steps-heading">${esc(t(`steps.${platform}.title`))}</h2><ol>${items}</ol>${older}`;
+}
+
+function inlineHtml(i: TermsInline): string {
+  let h = esc(i.text);
+  if (i.code) h = `<code>${h}</code>`;
+  if (i.italic) h = `<em>${h}</em>`;
+  if (i.bold) h = `<strong>${h}</strong>`;
+  // The parser let only http(s)/mailto addresses through as links.
+  if (i.href) h = `<a href="${esc(i.href)}" rel="noopener noreferrer" target="_blank">${h}</a>`;
+  return h;
+}
+
+const inlinesHtml = (list: TermsInline[]) => list.map(inlineHtml).join("");
+
+/** The admin's terms (parsed, lib/enrollment/terms.ts) as HTML: every text escaped, no markup of theirs. */
+export function termsHtml(blocks: TermsBlock[]): string {
+  return blocks
+    .map((b) => {
+      if (b.kind === "heading") return `<h${b.level + 2}>${inlinesHtml(b.inlines)}</h${b.level + 2}>`;
+      if (b.kind === "list") {
+        const tag = b.ordered ? "ol" : "ul";
+        return `<${tag}>${b.items.map((item) => `<li>${inlinesHtml(item)}</li>`).join("")}</${tag}>`;
+      }
+      return `<p>${inlinesHtml(b.inlines)}</p>`;
+    })
+    .join("");
 }
 
 export function enrollPageHtml(m: EnrollPageModel): string {
@@ -89,7 +122,15 @@ export function enrollPageHtml(m: EnrollPageModel): string {
   parts.push(`<p>${esc(t("enroll.intro", { org: m.frame.organization }))}</p>`);
   const tab = (p: EnrollPlatform, label: string) => `<a href="${esc(withPlatform(m.selfUrl, p))}"${m.platform === p ? ' aria-current="page"' : ""}>${esc(label)}</a>`;
   parts.push(`<section class="card" aria-labelledby="steps-heading"><nav class="tabs" aria-label="${esc(t("enroll.switchLabel"))}">${tab("ios", t("enroll.switchIos"))}${tab("macos", t("enroll.switchMac"))}</nav>${stepsFor(t, m.platform)}</section>`);
-  parts.push(`<form method="post" action="/enroll/profile"><input type="hidden" name="token" value="${esc(m.token)}"><button type="submit" class="btn">${esc(t("enroll.download"))}</button></form><p class="hint">${esc(t("enroll.downloadHint"))}</p>`);
+  if (m.personEmail) {
+    parts.push(`<p class="card" id="person-notice">${esc(t("enroll.personNotice", { email: "\u0000" })).replace("\u0000", `<strong>${esc(m.personEmail)}</strong>`)}</p>`);
+  }
+  if (m.terms) {
+    parts.push(`<section class="card" aria-labelledby="terms-heading"><h2 id="terms-heading">${esc(t("terms.title"))}</h2><div class="terms" tabindex="0" role="group" aria-label="${esc(t("terms.textLabel"))}">${termsHtml(m.terms.blocks)}</div></section>`);
+  }
+  // The terms box belongs to the form: \`required\` stops an unticked tap without script; the server checks the version again.
+  const accept = m.terms ? `<label class="accept"><input type="checkbox" name="acceptTerms" value="${esc(m.terms.version)}" required><span>${esc(t("terms.accept"))}</span></label>` : "";
+  parts.push(`<form method="post" action="/enroll/profile"><input type="hidden" name="token" value="${esc(m.token)}">${accept}<button type="submit" class="btn">${esc(t("enroll.download"))}</button></form><p class="hint">${esc(t("enroll.downloadHint"))}</p>`);
   const root = m.rootProfileUrl ? `<p>${esc(t("trust.rootIntro"))}</p><p><a href="${esc(m.rootProfileUrl)}" download>${esc(t("trust.rootDownload"))}</a></p><p class="note">${rich(t("trust.rootSteps"))}</p>` : "";
   parts.push(`<section class="card" aria-labelledby="trust-heading"><h2 id="trust-heading">${esc(t("trust.title"))}</h2><p class="note">${esc(t("trust.body", { org: m.frame.organization }))}</p>${root}</section>`);
   const qa = ["install", "invalid", "hang"].map((k) => `<dt>${esc(t(`trouble.${k}.q`))}</dt><dd>${esc(t(`trouble.${k}.a`))}</dd>`).join("");

@@ -94,6 +94,8 @@ export async function enrollPageResponse(request: Request, link: EnrollLink, ctx
     tokenName: verdict.tokenName,
     expiresAt: verdict.expiresAt ? formatExpiry(verdict.expiresAt, frame.lang) : null,
     rootProfileUrl: (await offersRootProfile()) ? ROOT_PROFILE_PATH : null,
+    personEmail: verdict.personEmail,
+    terms: verdict.terms,
   });
   return compressedResponse(request, html, { status: 200, headers: PAGE_HEADERS });
 }

@@ -10,11 +10,31 @@ import { enrollmentTopic } from "../mdm/endpoints";
 import { mdmUrlsFor } from "../mdm/enrollmentRef";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
 import { otaIdentity } from "./otaIdentity";
-import { consumeEnrollmentUse, enrollmentJwtForShortId, enrollmentUseCount, refundEnrollmentUse, verifyEnrollmentToken, type TokenReason } from "./tokens";
+import { checkDeviceLimit, effectiveDeviceLimit, limitRefusalMessage } from "./deviceLimit";
+import { releaseReservation, reservationCookieName, reserveEnrollmentUse } from "./reservations";
+import { termsToAccept, termsVersion, type TermsToAccept } from "./terms";
+import { enrollmentJwtForShortId, verifyEnrollmentToken, type TokenReason } from "./tokens";
 
 export interface OtaContext {
   remoteAddr?: string | null;
+  /** The clock (tests move it; reservations expire by it). */
+  now?: Date;
+  /** The request's cookies (name → value): the browser's reservation of this token, if it holds one. */
+  cookies?: Record<string, string>;
+  /** The terms version (SHA-256) the person ticked on the enroll page, if any. */
+  acceptedTerms?: string | null;
 }
+
+/** The cookie a download sets so the same browser downloading again reuses its reservation. */
+export interface ReservationCookie {
+  name: string;
+  value: string;
+  /** Seconds until the reservation expires, by the download's clock. */
+  maxAge: number;
+}
+
+/** Refusals of a download that are about the person, not the link. */
+export type GovernanceReason = "device_limit_reached" | "terms_not_accepted";
 
 export const PROFILE_CONTENT_TYPE = "application/x-apple-aspen-config";
 
@@ -25,12 +45,24 @@ export const PROFILE_CONTENT_TYPE = "application/x-apple-aspen-config";
 export const OTA_SERVER_CAPABILITIES: ServerCapability[] = ["com.apple.mdm.bootstraptoken"];
 
 export type EnrollLinkVerdict =
-  | { ok: true; tokenId: string; tokenName: string; organization: string; expiresAt: Date | null; usesLeft: number | null }
+  | {
+      ok: true;
+      tokenId: string;
+      tokenName: string;
+      organization: string;
+      expiresAt: Date | null;
+      usesLeft: number | null;
+      /** Per-person link: who it is for. */
+      personEmail: string | null;
+      /** Terms to accept before downloading, parsed for display. */
+      terms: TermsToAccept | null;
+    }
   | { ok: false; reason: TokenReason | "push_not_configured" };
 
 export type ProfileDownload =
-  | { ok: true; body: Uint8Array; filename: string; contentType: typeof PROFILE_CONTENT_TYPE; tokenId: string }
+  | { ok: true; body: Uint8Array; filename: string; contentType: typeof PROFILE_CONTENT_TYPE; tokenId: string; cookie: ReservationCookie }
   | { ok: false; reason: TokenReason; status: number }
+  | { ok: false; reason: GovernanceReason; status: 403 }
   | { ok: false; reason: "server_error" | "push_not_configured"; status: 503 };
 
 /** HTTP status of a refused profile download, per reason. */
@@ -102,14 +134,38 @@ export async function checkEnrollmentLink(jwt: string | null | undefined, ctx: O
     tokenName: v.token.name,
     organization: await organizationDisplayName(),
     expiresAt: v.token.expiresAt,
-    usesLeft: v.token.maxUses > 0 ? v.token.maxUses - v.token.useCount : null,
+    usesLeft: v.token.maxUses > 0 ? Math.max(0, v.token.maxUses - v.token.claimedCount) : null,
+    personEmail: v.token.personEmail,
+    terms: termsToAccept(v.token.terms),
   };
 }
 
 /**
- * A profile download: verify, take one use (atomically; the loser of a race gets
- * "exhausted"), issue the SCEP challenge, build, sign. A server-side failure after the
- * use was taken gives the use back, so the user can simply retry.
+ * The person-level checks of a download: the terms (the ticked version must be the current
+ * text's) and, for a per-person link, the person's device limit. Null when the download may go on.
+ */
+async function governanceRefusal(token: { name: string; terms: string | null; personEmail: string | null; deviceLimit: number | null }, ctx: OtaContext): Promise<{ reason: GovernanceReason; message: string } | null> {
+  if (token.terms && ctx.acceptedTerms !== termsVersion(token.terms)) {
+    const why = ctx.acceptedTerms ? "an older version of the terms was accepted (the text changed since the page was opened)" : "the terms were not accepted";
+    return { reason: "terms_not_accepted", message: `Profile download refused: ${why}. Fix: the person reloads the enroll page and ticks "I accept".` };
+  }
+  if (token.personEmail) {
+    const limit = await effectiveDeviceLimit(token.deviceLimit);
+    const verdict = await checkDeviceLimit({ email: token.personEmail }, limit);
+    if (!verdict.ok) {
+      const source = token.deviceLimit !== null ? `token "${token.name}"` : "Settings › Enrollment";
+      return { reason: "device_limit_reached", message: `Profile download refused: ${limitRefusalMessage(token.personEmail, verdict, source)}` };
+    }
+  }
+  return null;
+}
+
+/**
+ * A profile download: verify, check the terms and the person's device limit, reserve one use
+ * (atomically; the loser of a race gets "exhausted"; the same browser downloading again
+ * reuses its reservation), issue the SCEP challenge, build, sign. The use is spent when a
+ * device enrolls with the profile (lib/mdm/checkin.ts); a server-side failure here releases
+ * a new reservation, so the user can simply retry.
  */
 export async function downloadEnrollmentProfile(jwt: string | null | undefined, ctx: OtaContext = {}): Promise<ProfileDownload> {
   const v = await verifyEnrollmentToken(jwt);
@@ -118,17 +174,31 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
     return { ok: false, reason: v.reason, status: REASON_STATUS[v.reason] };
   }
   const { token, tokenId } = v;
-  // Checked before a use is taken, so the link still works once the certificate is added.
+  // Checked before a use is reserved, so the link still works once the certificate is added.
   const topic = await enrollmentTopic();
   if (topic === null) {
     await logPushNotReady("ota.profile", tokenId, ctx);
     return { ok: false, reason: "push_not_configured", status: 503 };
   }
-  if (!(await consumeEnrollmentUse(tokenId))) {
+  const refusal = await governanceRefusal(token, ctx);
+  if (refusal) {
+    await writeEnrollmentLog({ step: "ota.profile", outcome: "ERROR", reason: refusal.reason, message: refusal.message, tokenId, remoteAddr: ctx.remoteAddr ?? null });
+    return { ok: false, reason: refusal.reason, status: 403 };
+  }
+  const now = ctx.now ?? new Date();
+  const acceptedBy = token.personEmail ?? `anonymous${ctx.remoteAddr ? ` (${ctx.remoteAddr})` : ""}`;
+  const reservation = await reserveEnrollmentUse(tokenId, {
+    now,
+    secret: ctx.cookies?.[reservationCookieName(tokenId)] ?? null,
+    remoteAddr: ctx.remoteAddr ?? null,
+    terms: token.terms ? { termsHash: termsVersion(token.terms), acceptedBy } : null,
+  });
+  if (!reservation.ok) {
     // Verified a moment ago: something changed in between (used up by a concurrent download, revoked, expired).
     const again = await verifyEnrollmentToken(jwt);
     const reason: TokenReason = again.ok ? "token_exhausted" : again.reason;
-    await logRejection("ota.profile", reason, jwt, tokenId, ctx, "Profile download refused");
+    const detail = reason === "token_exhausted" ? ` (all ${token.maxUses} uses spent or held by downloads no device has enrolled from yet)` : "";
+    await writeEnrollmentLog({ step: "ota.profile", outcome: "ERROR", reason, message: `Profile download refused: ${REASONS[reason].title}${detail}`, tokenId, remoteAddr: ctx.remoteAddr ?? null });
     return { ok: false, reason, status: REASON_STATUS[reason] };
   }
   try {
@@ -162,18 +232,19 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
       },
     });
     const body = await signProfile(xml);
-    const used = (await enrollmentUseCount(tokenId)) ?? token.useCount + 1;
+    const held = reservation.reused ? "same browser again: its reservation reused, no further use taken" : `one use reserved until ${reservation.expiresAt.toISOString()}`;
     await writeEnrollmentLog({
       step: "ota.profile",
       outcome: "OK",
-      message: `Enrollment profile served for token "${token.name}" (${used} of ${token.maxUses > 0 ? token.maxUses : "unlimited"} uses taken)`,
+      message: `Enrollment profile served for token "${token.name}" (${held}; ${token.useCount} of ${token.maxUses > 0 ? token.maxUses : "unlimited"} uses spent by enrolled devices)`,
       tokenId,
       remoteAddr: ctx.remoteAddr ?? null,
     });
     const stem = organization.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "enroll";
-    return { ok: true, body, filename: `${stem}-enrollment.mobileconfig`, contentType: PROFILE_CONTENT_TYPE, tokenId };
+    const cookie = { name: reservationCookieName(tokenId), value: reservation.secret, maxAge: Math.max(0, Math.floor((reservation.expiresAt.getTime() - now.getTime()) / 1000)) };
+    return { ok: true, body, filename: `${stem}-enrollment.mobileconfig`, contentType: PROFILE_CONTENT_TYPE, tokenId, cookie };
   } catch (err) {
-    await refundEnrollmentUse(tokenId);
+    if (!reservation.reused) await releaseReservation(reservation.reservationId);
     log.error("could not build the enrollment profile", { err, tokenId });
     await writeEnrollmentLog({ step: "ota.profile", outcome: "ERROR", message: `Enrollment profile could not be built: ${(err as Error).message ?? String(err)}`, tokenId, remoteAddr: ctx.remoteAddr ?? null });
     return { ok: false, reason: "server_error", status: 503 };

@@ -5,6 +5,8 @@ import { z } from "zod";
 import { db } from "../db/client";
 import { badRequest, fieldError, invalidInput, notFound } from "../errors";
 import { ENROLLMENT_VERSIONS, type EnrollmentVersion } from "./accessTokens";
+import { MAX_DEVICE_LIMIT } from "./deviceLimit";
+import { termsInput } from "./terms";
 import { parseIdentifier, type ParsedIdentifier } from "./users";
 
 export const MODEL_FAMILIES = ["AppleTV", "iPad", "iPhone", "Mac", "RealityDevice", "Watch"] as const;
@@ -37,6 +39,8 @@ export interface AddeRouteRow {
   groupId: string | null;
   externalScepProfileId?: string | null;
   enabled: boolean;
+  deviceLimit?: number | null;
+  terms?: string | null;
 }
 
 export interface RouteDecision {
@@ -45,6 +49,10 @@ export interface RouteDecision {
   /** Another MDM server's BaseURL; null means this server. */
   baseUrl: string | null;
   groupId: string | null;
+  /** Per-user device limit of this rule (null: the organisation setting; 0: none). */
+  deviceLimit: number | null;
+  /** Terms (Markdown) the user accepts on the sign-in page; null: none. */
+  terms: string | null;
 }
 
 function glob(pattern: string, value: string): boolean {
@@ -81,7 +89,7 @@ export function matchRoute(rules: AddeRouteRow[], who: ParsedIdentifier, modelFa
 export async function resolveRoute(who: ParsedIdentifier, modelFamily: string | null): Promise<RouteDecision | null> {
   const rules = await db().addeRoute.findMany({ where: { enabled: true }, orderBy: { position: "asc" } });
   const r = matchRoute(rules, who, modelFamily);
-  return r ? { routeId: r.id, version: r.version as EnrollmentVersion, baseUrl: r.baseUrl, groupId: r.groupId } : null;
+  return r ? { routeId: r.id, version: r.version as EnrollmentVersion, baseUrl: r.baseUrl, groupId: r.groupId, deviceLimit: r.deviceLimit ?? null, terms: r.terms ?? null } : null;
 }
 
 /**
@@ -119,6 +127,14 @@ export async function groupIdForUser(identifier: string, modelFamily: string | n
   return (await resolveRoute(who, modelFamily))?.groupId ?? null;
 }
 
+/** The matching rule's governance (device limit, terms) for an account-driven user; null when no rule matches. */
+export async function routeGovernanceFor(identifier: string, modelFamily: string | null): Promise<{ deviceLimit: number | null; terms: string | null } | null> {
+  const who = parseIdentifier(identifier);
+  if (!who) return null;
+  const r = await resolveRoute(who, modelFamily);
+  return r ? { deviceLimit: r.deviceLimit, terms: r.terms } : null;
+}
+
 // ------------------------------------------------------------------ admin API
 
 export const routeInput = z
@@ -137,6 +153,8 @@ export const routeInput = z
     /** The MDM identity comes from this external SCEP profile's CA (pinned) instead of ours. */
     externalScepProfileId: z.string().trim().min(1).max(100).nullable().optional(),
     enabled: z.boolean().optional(),
+    deviceLimit: z.number().int().min(0).max(MAX_DEVICE_LIMIT).nullable().optional(),
+    terms: termsInput.nullable().optional(),
   })
   .strict();
 
@@ -154,6 +172,8 @@ export function presentRoute(r: AddeRouteRow & { createdAt?: Date }) {
     groupId: r.groupId,
     externalScepProfileId: r.externalScepProfileId ?? null,
     enabled: r.enabled,
+    deviceLimit: r.deviceLimit ?? null,
+    terms: r.terms ?? null,
   };
 }
 
@@ -221,6 +241,8 @@ export async function createRoute(raw: unknown) {
       groupId: input.groupId ?? null,
       externalScepProfileId: input.externalScepProfileId ?? null,
       enabled: input.enabled ?? true,
+      deviceLimit: input.deviceLimit ?? null,
+      terms: input.terms || null,
     },
   });
   return presentRoute(row);

@@ -10,8 +10,10 @@ import type { EnrollmentToken } from "../db/generated/sqlite/client";
 import { badRequest, invalidInput, notFound } from "../errors";
 import type { ReasonCode } from "../log/reasons";
 import { seal, unseal } from "../secrets/sealed";
+import { deviceLimitInput, normalizeEmail } from "./deviceLimit";
 import { getJwtKeys, JWT_ALG, JWT_SIGNATURE_BYTES } from "./jwtKey";
 import { ensureShortId, isShortIdShape, newShortId, shortEnrollmentUrl } from "./shortLinks";
+import { termsInput, termsVersion } from "./terms";
 
 export type { EnrollmentToken };
 
@@ -48,6 +50,12 @@ export interface CreateTokenInput {
   externalScepProfileId?: string | null;
   /** 0 = unlimited. */
   maxUses?: number;
+  /** Per-user device limit for this link: null/absent = the organisation setting, 0 = none. */
+  deviceLimit?: number | null;
+  /** Per-person link: the one person (email) it is for. */
+  personEmail?: string | null;
+  /** Markdown terms to accept before downloading. */
+  terms?: string | null;
 }
 
 /** The claims seed 000 shows; exp is absent for tokens that never expire. */
@@ -77,12 +85,20 @@ export interface TokenSummary {
   scepProfileName: string | null;
   externalScepProfileId: string | null;
   maxUses: number;
+  /** Uses spent: devices enrolled with the link. */
   useCount: number;
+  /** Uses held by downloads no device has enrolled from yet (released after the challenge lifetime). */
+  reservedUses: number;
   expiresAt: Date | null;
   revokedAt: Date | null;
   createdAt: Date;
   createdBy: string | null;
   status: TokenStatus;
+  deviceLimit: number | null;
+  personEmail: string | null;
+  terms: string | null;
+  /** Version (SHA-256) of the terms, null without terms. */
+  termsVersion: string | null;
   /** Null only if the sealed JWT cannot be opened (MDM_SECRET changed). */
   url: string | null;
   /** The short link (/e/<id>) the portal copies and puts in QR codes by default. */
@@ -104,6 +120,9 @@ export const createTokenInputSchema = z.object({
   scepProfileId: z.string().trim().min(1).max(100).nullish(),
   externalScepProfileId: z.string().trim().min(1).max(100).nullish(),
   maxUses: z.number().int("maxUses must be a whole number").min(0, "maxUses must be 0 (unlimited) or more").max(MAX_USES_LIMIT).default(0),
+  deviceLimit: deviceLimitInput.nullish(),
+  personEmail: z.string().trim().toLowerCase().max(254).email("personEmail must be an email address").nullish().or(z.literal("").transform(() => null)),
+  terms: termsInput.nullish(),
 });
 
 /** Parses API or form input into CreateTokenInput; throws a 400 AppError naming the field. */
@@ -149,6 +168,12 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
   const expiresAt = expiryDate(input.expiresIn, now);
   const groupId = input.groupId || null;
   const scepProfileId = input.scepProfileId || null;
+  const governance = {
+    deviceLimit: input.deviceLimit ?? null,
+    personEmail: input.personEmail ? normalizeEmail(input.personEmail) : null,
+    terms: input.terms?.trim() || null,
+  };
+  if (governance.deviceLimit !== null && !deviceLimitInput.safeParse(governance.deviceLimit).success) throw badRequest("invalid_token_input", "deviceLimit: must be a whole number from 0 (no limit) to 1000");
   if (groupId && !(await db().deviceGroup.findUnique({ where: { id: groupId }, select: { id: true } }))) {
     throw badRequest("invalid_token_input", "groupId: no such device group");
   }
@@ -189,6 +214,7 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
       jwtEnc: seal(jwt, `${SEAL_CONTEXT}:${id}`),
       shortId,
       createdBy: createdBy ?? null,
+      ...governance,
     },
   });
   return { id, jwt, url: enrollmentUrl(jwt), shortUrl: shortEnrollmentUrl(shortId), expiresAt };
@@ -233,11 +259,16 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
     externalScepProfileId: row.externalScepProfileId,
     maxUses: row.maxUses,
     useCount: row.useCount,
+    reservedUses: Math.max(0, row.claimedCount - row.useCount),
     expiresAt: row.expiresAt,
     revokedAt: row.revokedAt,
     createdAt: row.createdAt,
     createdBy: row.createdBy,
     status: tokenStatus(row, now),
+    deviceLimit: row.deviceLimit,
+    personEmail: row.personEmail,
+    terms: row.terms,
+    termsVersion: row.terms ? termsVersion(row.terms) : null,
     url: jwt ? enrollmentUrl(jwt) : null,
     shortUrl: jwt && row.shortId ? shortEnrollmentUrl(row.shortId) : null,
   };
@@ -333,34 +364,26 @@ export async function verifyEnrollmentToken(jwt: string | null | undefined): Pro
 }
 
 /**
- * Takes one use of a token, atomically: one conditional UPDATE, so N concurrent downloads
- * of a token with max uses M < N yield exactly M successes on SQLite and PostgreSQL alike
- * (PostgreSQL re-checks the WHERE on the locked row). False when revoked, expired or used up.
+ * Spends one free use of a token at once (a device enrolling without an open reservation,
+ * lib/enrollment/reservations.ts), atomically: one conditional UPDATE on claimedCount (uses
+ * spent or reserved), so N concurrent calls on a token with M free uses yield exactly M
+ * successes on SQLite and PostgreSQL alike (PostgreSQL re-checks the WHERE on the locked
+ * row). False when revoked, expired or no use is free.
  */
-export async function consumeEnrollmentUse(tokenId: string): Promise<boolean> {
+export async function consumeEnrollmentUse(tokenId: string, now: Date = new Date()): Promise<boolean> {
   const t = db().enrollmentToken;
   const { count } = await t.updateMany({
     where: {
       id: tokenId,
       revokedAt: null,
       AND: [
-        { OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
-        { OR: [{ maxUses: 0 }, { useCount: { lt: t.fields.maxUses } }] },
+        { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+        { OR: [{ maxUses: 0 }, { claimedCount: { lt: t.fields.maxUses } }] },
       ],
     },
-    data: { useCount: { increment: 1 } },
+    data: { useCount: { increment: 1 }, claimedCount: { increment: 1 } },
   });
   return count === 1;
-}
-
-/** The current use count (for log lines after a use was taken). */
-export async function enrollmentUseCount(tokenId: string): Promise<number | null> {
-  return (await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { useCount: true } }))?.useCount ?? null;
-}
-
-/** Gives a use back when the profile could not be produced after all (server-side failure). */
-export async function refundEnrollmentUse(tokenId: string): Promise<void> {
-  await db().enrollmentToken.updateMany({ where: { id: tokenId, useCount: { gt: 0 } }, data: { useCount: { decrement: 1 } } });
 }
 
 export function isTokenReason(v: string): v is TokenReason {

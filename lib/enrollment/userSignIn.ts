@@ -16,6 +16,7 @@ import { consumeFlow, createFlow, peekFlow, type FlowData } from "./authFlows";
 import { issueAuthorizationCode, oauthError, redirectToClient } from "./oauth";
 import { authorizationRequest, completeSignIn, OidcError, type IdpIdentity } from "./oidcClient";
 import { resolveRoute, userRoutedTo } from "./routes";
+import { termsToAccept, termsVersion, type TermsToAccept } from "./terms";
 import { localPasswordHash, parseIdentifier, upsertSignedInUser } from "./users";
 
 export type SignInMode = "byod" | "adde";
@@ -50,6 +51,8 @@ export interface SignInPageModel {
   error: string | null;
   /** The ?error= code behind `error` (its end-user string is signin.err.<code>). */
   errorCode: string | null;
+  /** Terms of the routing rule for this identifier, to accept before signing in. */
+  terms: TermsToAccept | null;
 }
 
 /** Why the sign-in page cannot be shown; `code` names its end-user strings (signin.err.<code>.*, lib/i18n). */
@@ -61,6 +64,12 @@ const PAGE_ERRORS: Record<string, string> = {
   too_many_attempts: "Too many failed sign-ins. Wait 15 minutes or ask your IT team.",
   idp_failed: "Signing in with your organisation did not work. Try again.",
 };
+
+/** The terms of the routing rule that covers this identifier, if it has any. */
+async function routeTerms(identifier: string | null): Promise<TermsToAccept | null> {
+  const who = parseIdentifier(identifier);
+  return who ? termsToAccept((await resolveRoute(who, null))?.terms) : null;
+}
 
 /**
  * What the sign-in page shows. `mode` comes from the web-auth URL's path (the BaseURL that
@@ -76,7 +85,7 @@ export async function signInPage(q: { identifier?: string | null; mode?: string 
   if (q.flow) {
     const flow = await peekFlow(q.flow);
     if (!flow) return { ok: false, status: 400, code: "expired", title: "This sign-in has expired", message: "The sign-in took too long or was already used." };
-    return { ok: true, identifier: flow.identifier, version: flow.version, mode: VERSION_MODE[flow.version], flow: q.flow, ...common };
+    return { ok: true, identifier: flow.identifier, version: flow.version, mode: VERSION_MODE[flow.version], flow: q.flow, terms: await routeTerms(flow.identifier), ...common };
   }
   const who = parseIdentifier(q.identifier);
   if (q.identifier && !who) return { ok: false, status: 400, code: "bad_identifier", title: "Check your account name", message: "Enter your work account as name@company.com." };
@@ -87,7 +96,7 @@ export async function signInPage(q: { identifier?: string | null; mode?: string 
     if (!route) return { ok: false, status: 403, code: "not_available", vars: { domain: who.domain }, title: "Enrollment is not available", message: `Accounts at ${who.domain} cannot enroll with this server.` };
     version = route.version;
   } else version = "mdm-byod";
-  return { ok: true, identifier: who?.identifier ?? null, version, mode: VERSION_MODE[version], flow: null, ...common };
+  return { ok: true, identifier: who?.identifier ?? null, version, mode: VERSION_MODE[version], flow: null, terms: await routeTerms(who?.identifier ?? null), ...common };
 }
 
 interface SignInForm {
@@ -96,6 +105,8 @@ interface SignInForm {
   flow?: string | null;
   password?: string | null;
   remoteAddr?: string | null;
+  /** The terms version ticked on the page, if any. */
+  acceptedTerms?: string | null;
 }
 
 function pageUrl(form: SignInForm, error?: string): string {
@@ -144,7 +155,7 @@ export async function startIdpSignIn(form: SignInForm): Promise<AuthResult> {
       message: "Your organisation's sign-in service could not be reached. Try again later.",
     });
   }
-  const state = await createFlow({ ...flow, idp: { codeVerifier: req.codeVerifier, nonce: req.nonce } });
+  const state = await createFlow({ ...flow, acceptedTerms: form.acceptedTerms ?? null, idp: { codeVerifier: req.codeVerifier, nonce: req.nonce } });
   const url = new URL(req.url);
   url.searchParams.set("state", state);
   return { kind: "redirect", status: 303, location: url.toString() };
@@ -255,7 +266,7 @@ export async function localSignIn(form: SignInForm): Promise<AuthResult> {
   if (form.flow && !(await consumeFlow(form.flow))) {
     return fail(400, "auth_state_invalid", "local sign-in for a flow that was completed meanwhile", identifier, form.remoteAddr, { title: "This sign-in has expired", message: "The sign-in was already completed." });
   }
-  return finish(flow, identifier, { method: "local password" }, form.remoteAddr);
+  return finish({ ...flow, acceptedTerms: form.acceptedTerms ?? null }, identifier, { method: "local password" }, form.remoteAddr);
 }
 
 async function finish(flow: FlowData, identifier: string, who: { idpSubject?: string; displayName?: string | null; method: string }, remoteAddr: string | null | undefined): Promise<AuthResult> {
@@ -267,9 +278,35 @@ async function finish(flow: FlowData, identifier: string, who: { idpSubject?: st
     }, flow);
   }
   const user = await upsertSignedInUser(parsed.identifier, { idpSubject: who.idpSubject, displayName: who.displayName });
+  const refusal = await governanceRefusal(flow, user, remoteAddr);
+  if (refusal) return refusal;
   await writeEnrollmentLog({ step: "adde.signin", outcome: "OK", message: `${user.identifier} signed in with ${who.method} (${flow.version}, ${flow.kind === "oauth" ? "OAuth 2" : "simple"} method)`, userIdentifier: user.identifier, remoteAddr });
   if (flow.kind === "oauth") return redirectToClient(flow.redirectUri, { code: await issueAuthorizationCode(user.id, flow) }, flow.state);
   const token = await issueAccessToken(user.id, flow.version);
   await writeEnrollmentLog({ step: "adde.token", outcome: "OK", message: `access token issued to ${user.identifier} for ${flow.version} (simple method)`, userIdentifier: user.identifier, remoteAddr });
   return { kind: "redirect", status: 308, location: `${CALLBACK_SCHEME}://authentication-results?access-token=${encodeURIComponent(token)}` };
+}
+
+/**
+ * The routing rule's terms: the ticked version must be the current text's; the acceptance is
+ * recorded on the user and copied onto the device at Authenticate. (The device limit is
+ * checked at Authenticate, not here: a device already enrolled must be able to sign in again
+ * when its refresh token fails, and only Authenticate knows which device it is.)
+ */
+async function governanceRefusal(flow: FlowData, user: { id: string; identifier: string }, remoteAddr: string | null | undefined): Promise<AuthResult | null> {
+  const who = parseIdentifier(user.identifier);
+  const route = who ? await resolveRoute(who, null) : null;
+  if (route?.terms) {
+    const version = termsVersion(route.terms);
+    if (flow.acceptedTerms !== version) {
+      const why = flow.acceptedTerms ? "an older version of the terms was accepted (the text changed since the page was opened)" : "the terms were not accepted";
+      return fail(403, "terms_not_accepted", `${user.identifier} signed in, but ${why}. Fix: the person starts again and ticks "I accept"`, user.identifier, remoteAddr, {
+        title: "Accept the terms first",
+        message: "You need to accept the terms shown on the sign-in page before enrolling. Start again and tick \"I accept\".",
+      }, flow);
+    }
+    await db().user.update({ where: { id: user.id }, data: { termsHash: version, termsAcceptedAt: new Date() } });
+    await writeEnrollmentLog({ step: "adde.signin", outcome: "OK", message: `${user.identifier} accepted the terms (version ${version.slice(0, 12)})`, userIdentifier: user.identifier, remoteAddr });
+  }
+  return null;
 }

@@ -44,6 +44,10 @@ export interface DeviceDetail extends DeviceRow {
   buildVersion: string | null;
   token: { id: string; name: string } | null;
   user: { id: string; identifier: string; managedAppleId: string | null } | null;
+  /** The person the device was enrolled for (per-person link or account-driven user). */
+  personEmail: string | null;
+  /** Terms accepted for this enrollment: version (SHA-256 of the text), when, by whom. */
+  terms: { version: string; acceptedAt: Date | null; acceptedBy: string | null } | null;
   topic: string | null;
   hasPushToken: boolean;
   /** The last push sent (or tried), APNs' answer, and since when APNs calls the token dead. */
@@ -131,6 +135,10 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
       certSerial: true,
       installedProfiles: true,
       info: true,
+      personEmail: true,
+      termsHash: true,
+      termsAcceptedAt: true,
+      termsAcceptedBy: true,
       unlockTokenEnc: true,
       token: { select: { id: true, name: true } },
       user: { select: { id: true, identifier: true, managedAppleId: true } },
@@ -148,9 +156,10 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
   const log = opts.logLines === 0 ? { lines: [] } : await queryLog({ device: d.identifier }, { limit: opts.logLines ?? 100 });
   const reEnrollments = await listReEnrollments(d.id);
   // Only selected columns reach the result: the push token and other device secrets stay out.
-  const { pushToken, certSerial, installedProfiles, info, unlockTokenEnc, certificates, commands, ...base } = d;
+  const { pushToken, certSerial, installedProfiles, info, unlockTokenEnc, certificates, commands, termsHash, termsAcceptedAt, termsAcceptedBy, ...base } = d;
   return {
     ...base,
+    terms: termsHash ? { version: termsHash, acceptedAt: termsAcceptedAt, acceptedBy: termsAcceptedBy } : null,
     actions: d.status === "UNENROLLED" ? [] : availableActions(actionDevice({ platform: d.platform, enrollmentType: d.enrollmentType, info, unlockTokenEnc })),
     hasPushToken: !!pushToken,
     certificates: certificates.map((c) => ({
@@ -192,6 +201,8 @@ export function deviceDetailJson(d: DeviceDetail) {
     buildVersion: d.buildVersion,
     token: d.token,
     user: d.user ? { identifier: d.user.identifier, managedAppleId: d.user.managedAppleId } : null,
+    personEmail: d.personEmail,
+    terms: d.terms ? { version: d.terms.version, acceptedAt: iso(d.terms.acceptedAt), acceptedBy: d.terms.acceptedBy } : null,
     certificates: d.certificates.map((c) => ({ ...c, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), revokedAt: iso(c.revokedAt) })),
     installedProfiles: d.installedProfiles,
     info: d.info,

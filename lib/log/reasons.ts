@@ -31,7 +31,7 @@ export const REASONS = {
   },
   token_exhausted: {
     title: "Enrollment token used up",
-    fix: "The token reached its maximum number of uses. Raise the limit by generating a new token.",
+    fix: "Every use of the token is spent (a device enrolled with it) or held by a download no device has enrolled from yet (held for the challenge lifetime, 60 minutes). Wait for held uses to be released, or generate a new token with a higher limit.",
     userMessage: "This enrollment link has already been used the maximum number of times.",
     userFix: "Ask your IT team for a new enrollment link.",
   },
@@ -290,6 +290,18 @@ export const REASONS = {
   tokens_revoked_by_admin: {
     title: "Tokens invalidated by an admin",
     fix: "An admin invalidated this user's tokens; the device will ask the user to sign in again.",
+  },
+  device_limit_reached: {
+    title: "Device limit reached",
+    fix: "This person already has as many active enrollments as the per-user device limit allows. Remove or unenroll one of their devices, or raise the limit (Settings, the routing rule, or the enrollment token).",
+    userMessage: "You have already enrolled the maximum number of devices allowed for one person.",
+    userFix: "Ask your IT team to remove a device you no longer use, then try again.",
+  },
+  terms_not_accepted: {
+    title: "Terms not accepted",
+    fix: "The download or sign-in did not accept the current version of the terms (not ticked, or the terms changed since the page was opened). The person should reload the page and accept them.",
+    userMessage: "You need to accept the terms before enrolling this device.",
+    userFix: "Go back, read the terms, tick \"I accept\" and try again.",
   },
   body_too_large: {
     title: "Request too large",

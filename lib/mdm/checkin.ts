@@ -21,6 +21,7 @@ import { claimExternalCertificateForAccount } from "./externalIdentity";
 import { isMacEnrollment } from "./accountEnrollments";
 import { resolveEnrollmentLink, type EnrollmentLink } from "./enrollmentLink";
 import { authenticateIdentity, MdmAuthError } from "./identity";
+import { admitEnrollment, recordAdmission } from "./enrollmentAdmission";
 import { BearerError, boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, refusedRequestDevice, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
 import { buildPlist, parsePlistDict, type PlistDict } from "../plist/plist";
 import { userAuthenticate, userTokenUpdate } from "./userChannel";
@@ -117,6 +118,11 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
     // Account-driven: the routing rule that sent this person here names the group (or none).
     groupId = await groupIdForUser(account.userIdentifier, modelFamilyOfProduct(productName));
   }
+  // The first Authenticate with this certificate is the enrollment: the person's device limit
+  // applies and it spends the token's use (before any device record changes).
+  const admission = cert.deviceId
+    ? null
+    : await admitEnrollment({ identifier: id.identifier, tokenId, userId: account.userId, userIdentifier: account.userIdentifier, modelFamily: modelFamilyOfProduct(productName) });
   const topic = s(dict.Topic);
   const expectedTopic = await currentMdmTopic();
   const fields: AuthenticateFields = {
@@ -142,6 +148,7 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
   const asReEnrollment = async (known: Device): Promise<MdmResponse> => {
     const outcome = await reEnroll(known, { cert, fields, remoteAddr: ctx.req.remoteAddr });
     if (outcome === "applied") {
+      if (admission) await recordAdmission(known.id, admission);
       await logOk(ctx, `Authenticate from ${fields.productName ?? fields.model ?? "device"} ${fields.serialNumber ?? ""}`.trim() + ` (${enrollmentType}${macNote}, re-enrollment); certificate ${cert.serial} bound` + topicNote, tokenId, topicNote ? "WARNING" : "OK");
     }
     return EMPTY_OK;
@@ -168,6 +175,7 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
     }
   }
   await bindCertificateToDevice(cert.serial, device.id);
+  if (admission) await recordAdmission(device.id, admission);
   await logOk(
     ctx,
     `Authenticate from ${fields.productName ?? fields.model ?? "device"} ${fields.serialNumber ?? ""}`.trim() +

@@ -56,7 +56,7 @@ async function profileOf(res: Response): Promise<{ top: Dict; signed: Buffer }> 
 }
 
 describe("OTA profile download", () => {
-  it("serves a signed, schema-valid profile and takes one use (default SCEP profile, dynamic challenge)", async () => {
+  it("serves a signed, schema-valid profile and reserves one use (default SCEP profile, dynamic challenge)", async () => {
     const { id, jwt } = await createEnrollmentToken({ name: "Field iPhones", expiresIn: "7d", maxUses: 3 });
     const res = await download(jwt);
     expect(res.status).toBe(200);
@@ -89,12 +89,14 @@ describe("OTA profile download", () => {
     });
     expect(mdm.Topic).toMatch(/^com\.apple\.mgmt\./);
 
-    expect((await t.client.enrollmentToken.findUniqueOrThrow({ where: { id } })).useCount).toBe(1);
+    // A download reserves a use; it is spent only when a device enrolls (test/ota/useCounting.test.ts).
+    expect(await t.client.enrollmentToken.findUniqueOrThrow({ where: { id } })).toMatchObject({ useCount: 0, claimedCount: 1 });
+    expect(res.headers.get("set-cookie")).toMatch(new RegExp(`^oe_dl_${id}=[A-Za-z0-9_-]{32}; Path=/enroll; Max-Age=3600; HttpOnly; SameSite=Lax; Secure$`));
     expect(await lastLog("ota.profile")).toMatchObject({ outcome: "OK", tokenId: id });
     expect(await lastLog("ota.challenge")).toMatchObject({ outcome: "OK", tokenId: id });
-    // GET works too (scripted use), and counts as well.
+    // GET works too (scripted use); without the first download's cookie it reserves another use.
     expect((await download(jwt, "GET")).status).toBe(200);
-    expect((await t.client.enrollmentToken.findUniqueOrThrow({ where: { id } })).useCount).toBe(2);
+    expect(await t.client.enrollmentToken.findUniqueOrThrow({ where: { id } })).toMatchObject({ useCount: 0, claimedCount: 2 });
 
     // The default SCEP profile is created once, not per download.
     expect(await t.client.scepProfile.count({ where: { name: DEFAULT_OTA_SCEP_PROFILE_NAME } })).toBe(1);
@@ -176,7 +178,7 @@ describe("OTA profile download", () => {
       vi.useRealTimers();
     }
     // None of these consumed anything.
-    expect((await t.client.enrollmentToken.findUniqueOrThrow({ where: { id: revoked.id } })).useCount).toBe(0);
+    expect(await t.client.enrollmentToken.findUniqueOrThrow({ where: { id: revoked.id } })).toMatchObject({ useCount: 0, claimedCount: 0 });
 
   });
 
@@ -187,7 +189,8 @@ describe("OTA profile download", () => {
     await Promise.all(responses.map((r) => r.arrayBuffer()));
     expect(statuses.filter((x) => x === 200)).toHaveLength(10);
     expect(statuses.filter((x) => x === 410)).toHaveLength(40);
-    expect((await t.client.enrollmentToken.findUniqueOrThrow({ where: { id } })).useCount).toBe(10);
+    expect(await t.client.enrollmentToken.findUniqueOrThrow({ where: { id } })).toMatchObject({ useCount: 0, claimedCount: 10 });
+    expect(await t.client.enrollmentReservation.count({ where: { tokenId: id } })).toBe(10);
     expect(await t.client.enrollmentLog.count({ where: { step: "ota.profile", tokenId: id, outcome: "OK" } })).toBe(10);
     expect(await t.client.enrollmentLog.count({ where: { step: "ota.profile", tokenId: id, reason: "token_exhausted" } })).toBe(40);
     expect(await t.client.scepChallenge.count({ where: { tokenId: id } })).toBe(10);

@@ -14,6 +14,7 @@ beforeAll(async () => {
     "/api/v1/tokens/[id]/revoke": import("@/app/api/v1/tokens/[id]/revoke/route"),
     "/api/v1/tokens/[id]/qr.png": import("@/app/api/v1/tokens/[id]/qr.png/route"),
     "/api/v1/tokens/[id]/qr.svg": import("@/app/api/v1/tokens/[id]/qr.svg/route"),
+    "/api/v1/settings/enrollment": import("@/app/api/v1/settings/enrollment/route"),
   });
   ({ adminKey, readKey } = api);
 });
@@ -69,5 +70,25 @@ describe("/api/v1/tokens", () => {
     expect(notJson.status).toBe(400);
     const custom = await call("/api/v1/tokens", adminKey, { method: "POST", body: JSON.stringify({ name: "Event", expiresIn: { at: new Date(Date.now() + 3 * 86400_000).toISOString() } }) });
     expect(custom.status).toBe(201);
+  });
+
+  it("governance: a per-person token with a device limit and terms; the organisation's device limit", async () => {
+    const created = await call("/api/v1/tokens", adminKey, {
+      method: "POST",
+      body: JSON.stringify({ name: "Jo's iPad", expiresIn: "7d", maxUses: 1, personEmail: "Jo@Example.com", deviceLimit: 3, terms: "Be **kind**." }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const { tokens } = (await (await call("/api/v1/tokens", readKey)).json()) as { tokens: Record<string, unknown>[] };
+    expect(tokens.find((x) => x.id === id)).toMatchObject({ personEmail: "jo@example.com", deviceLimit: 3, terms: "Be **kind**.", termsVersion: expect.stringMatching(/^[0-9a-f]{64}$/), useCount: 0, reservedUses: 0 });
+    const bad = await call("/api/v1/tokens", adminKey, { method: "POST", body: JSON.stringify({ name: "x", expiresIn: "7d", personEmail: "nobody" }) });
+    expect(bad.status).toBe(400);
+
+    expect(await (await call("/api/v1/settings/enrollment", readKey)).json()).toEqual({ deviceLimit: 0 });
+    expect((await call("/api/v1/settings/enrollment", readKey, { method: "PUT", body: JSON.stringify({ deviceLimit: 15 }) })).status).toBe(403);
+    const put = await call("/api/v1/settings/enrollment", adminKey, { method: "PUT", body: JSON.stringify({ deviceLimit: 15 }) });
+    expect(await put.json()).toEqual({ deviceLimit: 15 });
+    expect((await call("/api/v1/settings/enrollment", adminKey, { method: "PUT", body: JSON.stringify({ deviceLimit: -2 }) })).status).toBe(400);
+    expect(await (await call("/api/v1/settings/enrollment", readKey)).json()).toEqual({ deviceLimit: 15 });
   });
 });

@@ -441,7 +441,11 @@ export class SimDevice {
 
   /** The first half of enrollOta: profile download and verification, SCEP, install; no MDM message yet. */
   async installOtaProfile(enrollUrl: string): Promise<PlistDict> {
-    const profileBytes = await this.downloadProfile(enrollUrl);
+    return this.installDownloadedProfile(await this.downloadProfile(enrollUrl));
+  }
+
+  /** Verifies and installs an enrollment profile downloaded elsewhere (a browser's download): SCEP, install; no MDM message yet. */
+  async installDownloadedProfile(profileBytes: Uint8Array): Promise<PlistDict> {
     const signed = profileBytes[0] === 0x30;
     if (!signed) throw new Error("the enrollment profile is not signed");
     const { content } = await verifySignedData(profileBytes);

@@ -8,6 +8,7 @@ import { updateBranding } from "@/lib/settings/branding";
 import { LOGO_MAX_BYTES, removeBrandingLogo, setBrandingLogo } from "@/lib/settings/brandingLogo";
 import { importCaFromPem } from "@/lib/settings/overview";
 import { updateReEnrollmentSettings } from "@/lib/settings/reenrollment";
+import { setDeviceLimitSetting } from "@/lib/enrollment/deviceLimit";
 import type { ActionState } from "@/components/ui/actionState";
 import { adminAction, field } from "../_lib/action";
 
@@ -122,5 +123,14 @@ export async function saveReEnrollmentAction(_prev: ActionState, form: FormData)
     await updateReEnrollmentSettings({ policy: field(form, "policy") });
     revalidatePath("/admin/settings");
     return { ok: "Saved. The rule applies to the next Authenticate of a known device." };
+  });
+}
+
+export async function saveDeviceLimitAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  return adminAction({ action: "enrollment.deviceLimit.update" }, async () => {
+    const raw = field(form, "deviceLimit") || "0";
+    const limit = await setDeviceLimitSetting(/^\d+$/.test(raw) ? Number(raw) : NaN);
+    revalidatePath("/admin/settings");
+    return { ok: limit === 0 ? "Saved: no per-user device limit." : `Saved: at most ${limit} active enrollment(s) per person.` };
   });
 }

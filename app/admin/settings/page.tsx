@@ -13,7 +13,9 @@ import { Badge } from "@/components/ui/Badge";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc } from "@/components/ui/format";
 import { btnSecondary, card, hint, input, label } from "@/components/ui/styles";
-import { createPushRequestAction, importCaAction, saveBrandingAction, saveReEnrollmentAction, uploadApnsAction, vendorSignAction } from "./actions";
+import { createPushRequestAction, importCaAction, saveBrandingAction, saveDeviceLimitAction, saveReEnrollmentAction, uploadApnsAction, vendorSignAction } from "./actions";
+import { getDeviceLimitSetting } from "@/lib/enrollment/deviceLimit";
+import { DeviceLimitSettings } from "@/components/governance/DeviceLimitSettings";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Settings" };
@@ -61,7 +63,7 @@ export default async function SettingsPage() {
   const writable = canWrite(admin);
   const owner = hasRole(admin.role, "OWNER");
   const urls = serverUrls();
-  const [ca, apns, branding, reEnrollment, pushRequest, logoUrl] = await Promise.all([caInfo(), apnsStatus(), getBranding(), getReEnrollmentSettings(), pendingPushRequest(), brandingLogoUrl()]);
+  const [ca, apns, branding, reEnrollment, pushRequest, logoUrl, deviceLimit] = await Promise.all([caInfo(), apnsStatus(), getBranding(), getReEnrollmentSettings(), pendingPushRequest(), brandingLogoUrl(), getDeviceLimitSetting()]);
   const idp = adminSignInSettings();
   return (
     <div className="max-w-4xl space-y-6">
@@ -244,6 +246,9 @@ export default async function SettingsPage() {
             <Row name="Rule">{REENROLLMENT_POLICY_LABELS[reEnrollment.policy].title}</Row>
           </dl>
         )}
+      </Section>
+      <Section id="enrollment" title="Enrollment" description="Governance that applies to every enrollment unless a routing rule or token sets its own.">
+        <DeviceLimitSettings limit={deviceLimit} writable={writable} action={saveDeviceLimitAction} />
       </Section>
 
       <Section id="idp" title="Admin sign-in" description="Admins sign in with the organisation's identity provider (OpenID Connect); local email and password accounts stay as break-glass access. These come from the server's environment; see docs/admin-sign-in.md for Okta, Microsoft Entra ID and Google Workspace.">

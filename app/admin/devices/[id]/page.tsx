@@ -106,6 +106,14 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
             <Field name="Device name">{d.deviceName}</Field>
             <Field name="Enrolled">{d.enrolledAt ? formatUtc(d.enrolledAt) : "not yet"}</Field>
             <Field name="Enrollment token">{d.token ? <Link className={link} href={`/admin/enrollment/tokens/${d.token.id}`}>{d.token.name}</Link> : null}</Field>
+            {d.personEmail && !d.user && <Field name="Enrolled for">{d.personEmail}</Field>}
+            <Field name="Terms accepted">
+              {d.terms ? (
+                <span data-testid="terms-accepted">
+                  {d.terms.acceptedBy ?? "unknown"}, {d.terms.acceptedAt ? formatUtc(d.terms.acceptedAt) : "time unknown"} · version <span className="font-mono text-xs" title={d.terms.version}>{d.terms.version.slice(0, 12)}</span>
+                </span>
+              ) : null}
+            </Field>
             {d.user && <Field name="User">{d.user.identifier}{d.user.managedAppleId ? ` (${d.user.managedAppleId})` : ""}</Field>}
             <Field name="Push token">{d.hasPushToken ? (d.topic ? <>present, topic <code className="text-xs">{d.topic}</code></> : "present") : "none yet (the device has not sent TokenUpdate)"}</Field>
             <Field name="Reachable by push">

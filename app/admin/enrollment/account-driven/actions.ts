@@ -5,6 +5,7 @@ import { revalidatePath } from "next/cache";
 import { revokeUserTokens } from "@/lib/enrollment/accessTokens";
 import { updateAddeSettings } from "@/lib/enrollment/addeSettings";
 import { configureEsso, disableEsso, getEssoSettings } from "@/lib/enrollment/esso";
+import { governanceFromForm } from "@/lib/enrollment/governanceForm";
 import { createRoute, deleteRoute, moveRoute, updateRoute } from "@/lib/enrollment/routes";
 import { putUser } from "@/lib/enrollment/users";
 import { notFound } from "@/lib/errors";
@@ -33,6 +34,8 @@ function routeFromForm(form: FormData) {
     externalScepProfileId: field(form, "externalScepProfileId") || null,
     enabled: form.has("enabled"),
     ...(position ? { position: Number(position) } : {}),
+    deviceLimit: governanceFromForm((name) => (name === "terms" ? String(form.get(name) ?? "") : field(form, name))).deviceLimit,
+    terms: String(form.get("terms") ?? "") || null,
   };
 }
 

@@ -65,7 +65,11 @@ export default async function AccountDrivenPage({ searchParams }: { searchParams
                 <td className={td} data-label="Enrollment">{VERSION_LABEL[r.version] ?? r.version}</td>
                 <td className={`${td} hidden md:table-cell`}>{r.baseUrl ? <span className="font-mono text-xs">{r.baseUrl}</span> : r.groupId ? groupName.get(r.groupId) ?? r.groupId : "—"}</td>
                 <td className={`${td} hidden lg:table-cell`}>{r.externalScepProfileId ? `${externalName.get(r.externalScepProfileId) ?? r.externalScepProfileId} (external CA)` : "Built-in CA"}</td>
-                <td className={td} data-label="State">{r.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>}</td>
+                <td className={td} data-label="State">
+                  {r.enabled ? <Badge tone="green">Enabled</Badge> : <Badge tone="slate">Disabled</Badge>}
+                  {r.deviceLimit !== null && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">limit {r.deviceLimit === 0 ? "none" : r.deviceLimit}</span>}
+                  {r.terms && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">terms</span>}
+                </td>
                 {writable && (
                   <td className={td}>
                     <div className="flex flex-wrap items-center gap-2">

@@ -7,17 +7,26 @@ import { audit } from "@/lib/auth/audit";
 import { requireAdmin } from "@/lib/auth/session";
 import { createEnrollmentTokenFromInput, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
 import { AppError } from "@/lib/errors";
+import { governanceFromForm } from "@/lib/enrollment/governanceForm";
 
 export interface TokenFormState {
   error: string | null;
   /** What was submitted, so a refused form comes back filled in. */
-  values?: { name: string; groupId: string; scepProfileId: string; maxUses: string };
+  values?: { name: string; groupId: string; scepProfileId: string; maxUses: string; personEmail?: string; deviceLimit?: string; terms?: string };
 }
 
 const field = (form: FormData, name: string): string => String(form.get(name) ?? "").trim();
 
 export async function createTokenAction(_prev: TokenFormState, form: FormData): Promise<TokenFormState> {
-  const values = { name: field(form, "name"), groupId: field(form, "groupId"), scepProfileId: field(form, "scepProfileId"), maxUses: field(form, "maxUses") };
+  const values = {
+    name: field(form, "name"),
+    groupId: field(form, "groupId"),
+    scepProfileId: field(form, "scepProfileId"),
+    maxUses: field(form, "maxUses"),
+    personEmail: field(form, "personEmail"),
+    deviceLimit: field(form, "deviceLimit"),
+    terms: String(form.get("terms") ?? ""),
+  };
   let admin;
   try {
     admin = await requireAdmin("ADMIN");
@@ -35,12 +44,13 @@ export async function createTokenAction(_prev: TokenFormState, form: FormData): 
     scepProfileId: field(form, "scepProfileId").startsWith("ext:") ? null : field(form, "scepProfileId") || null,
     externalScepProfileId: field(form, "scepProfileId").startsWith("ext:") ? field(form, "scepProfileId").slice(4) : null,
     maxUses: /^\d+$/.test(maxUsesRaw) ? Number(maxUsesRaw) : NaN,
+    ...governanceFromForm((name) => (name === "terms" ? String(form.get(name) ?? "") : field(form, name))),
   };
   let id: string;
   try {
     id = (await createEnrollmentTokenFromInput(input, `session:${admin.email}`)).id;
   } catch (err) {
-    if (err instanceof AppError) return { error: err.message.replace(/^expiresIn\.at: /, "Custom expiry: ").replace(/^maxUses: /, "Max uses: ").replace(/^name: /, "Name: "), values };
+    if (err instanceof AppError) return { error: err.message.replace(/^expiresIn\.at: /, "Custom expiry: ").replace(/^maxUses: /, "Max uses: ").replace(/^name: /, "Name: ").replace(/^personEmail: /, "Person: ").replace(/^deviceLimit: /, "Device limit: "), values };
     throw err;
   }
   await audit({ actor: `session:${admin.email}`, action: "token.create", target: id, detail: input.name });

@@ -52,7 +52,7 @@ export default async function TokensPage() {
                     <Link href={`/admin/enrollment/tokens/${t.id}`} className="text-brand-700 hover:underline dark:text-brand-100">{t.name}</Link>
                   </td>
                   <td className="px-4 py-2">{t.groupName ?? <span className="text-slate-400">—</span>}</td>
-                  <td className="px-4 py-2 tabular-nums">{t.useCount} / {t.maxUses === 0 ? "∞" : t.maxUses}</td>
+                  <td className="px-4 py-2 tabular-nums">{t.useCount} / {t.maxUses === 0 ? "∞" : t.maxUses}{t.reservedUses > 0 ? ` (${t.reservedUses} held)` : ""}</td>
                   <td className="px-4 py-2 whitespace-nowrap">{formatExpiry(t.expiresAt)}</td>
                   <td className="px-4 py-2"><StatusBadge status={t.status} /></td>
                   <td className="px-4 py-2">

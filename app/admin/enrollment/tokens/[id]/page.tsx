@@ -69,7 +69,14 @@ export default async function TokenPage({ params, searchParams }: { params: Prom
         <dl className="grid max-w-xl grid-cols-[auto_1fr] gap-x-6 gap-y-1 text-sm">
           <dt className="text-slate-500">Group</dt><dd>{token.groupName ?? "—"}</dd>
           <dt className="text-slate-500">SCEP profile</dt><dd>{token.scepProfileName ?? "Default (dynamic challenge)"}</dd>
-          <dt className="text-slate-500">Uses</dt><dd className="tabular-nums">{token.useCount} / {token.maxUses === 0 ? "unlimited" : token.maxUses}</dd>
+          <dt className="text-slate-500">Uses</dt>
+          <dd className="tabular-nums">
+            {token.useCount} / {token.maxUses === 0 ? "unlimited" : token.maxUses} devices enrolled
+            {token.reservedUses > 0 ? `, ${token.reservedUses} held by downloads not enrolled yet` : ""}
+          </dd>
+          {token.personEmail && (<><dt className="text-slate-500">For</dt><dd>{token.personEmail}</dd></>)}
+          <dt className="text-slate-500">Device limit</dt><dd>{token.deviceLimit === null ? "Organisation setting" : token.deviceLimit === 0 ? "None" : `${token.deviceLimit} per person`}</dd>
+          <dt className="text-slate-500">Terms</dt><dd>{token.termsVersion ? <>Required (version <span className="font-mono text-xs">{token.termsVersion.slice(0, 12)}</span>)</> : "None"}</dd>
           <dt className="text-slate-500">Expires</dt><dd>{formatExpiry(token.expiresAt)}</dd>
           <dt className="text-slate-500">Created</dt><dd>{formatExpiry(token.createdAt)}{token.createdBy ? ` by ${token.createdBy.replace(/^(session|api-key):/, "")}` : ""}</dd>
           {token.revokedAt && (<><dt className="text-slate-500">Revoked</dt><dd>{formatExpiry(token.revokedAt)}</dd></>)}
