@@ -270,6 +270,8 @@ export async function updateRoute(id: string, raw: unknown) {
     groupId: patch.groupId === undefined ? current.groupId : patch.groupId,
     externalScepProfileId: patch.externalScepProfileId === undefined ? current.externalScepProfileId : patch.externalScepProfileId,
     enabled: patch.enabled ?? current.enabled,
+    deviceLimit: patch.deviceLimit === undefined ? current.deviceLimit : patch.deviceLimit,
+    terms: patch.terms === undefined ? current.terms : patch.terms || null,
   };
   await checkReferences({ groupId: patch.groupId, externalScepProfileId: next.externalScepProfileId, baseUrl: next.baseUrl });
   await refuseDuplicate(next, id);

@@ -45,6 +45,10 @@ describe("editing and ordering routing rules", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: c.id, domain: "edit.example", userMatch: "c@edit.example", version: "mdm-byod", groupId: group.id, enabled: false, position: c.position });
     expect(await (await api.call(`/api/v1/adde/routes/${c.id}`, api.readKey)).json()).toMatchObject({ userMatch: "c@edit.example", enabled: false });
+    // Governance fields are edited too, and kept when a patch leaves them out.
+    const gov = await send(`/api/v1/adde/routes/${c.id}`, api.adminKey, "PATCH", { deviceLimit: 3, terms: "Be nice." });
+    expect(await gov.json()).toMatchObject({ deviceLimit: 3, terms: "Be nice." });
+    expect(await (await send(`/api/v1/adde/routes/${c.id}`, api.adminKey, "PATCH", { enabled: false })).json()).toMatchObject({ deviceLimit: 3, terms: "Be nice." });
     // Clearing the user match would make it repeat rule a.
     const clash = await send(`/api/v1/adde/routes/${c.id}`, api.adminKey, "PATCH", { userMatch: null });
     expect(clash.status).toBe(409);
