@@ -355,7 +355,8 @@ async function benchDatabase(kind: BenchDb["kind"]): Promise<void> {
     if (!base) return void process.stdout.write("\n(PostgreSQL not available: set TEST_POSTGRES_URL or install PostgreSQL)\n");
     ({ url: databaseUrl, drop } = await createPostgresDatabase(base, "enroll_bench"));
   }
-  const env: Record<string, string> = { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, MDM_SECRET: SECRET, PUBLIC_URL: publicUrl, LOG_LEVEL: "warn" };
+  // No APNs certificate on a bench machine: the documented lab setting lets profiles be served.
+  const env: Record<string, string> = { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, MDM_SECRET: SECRET, PUBLIC_URL: publicUrl, LOG_LEVEL: "warn", ALLOW_ENROLL_WITHOUT_PUSH: "true" };
   if (process.env.BENCH_WORKERS) env.WORKERS = process.env.BENCH_WORKERS;
   const nodeArgs = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE, kind)}`] : [];
   process.stdout.write(`\n== ${kind}: starting the server (npm start; WORKERS=${env.WORKERS ?? "default: one per core"})\n`);
