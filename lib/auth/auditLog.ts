@@ -2,7 +2,7 @@
 // export share these filters, keyset-paginated on (time, id) like the enrollment log.
 import { db, dbKind, type Prisma } from "../db/client";
 import { badRequest } from "../errors";
-import { csvCell } from "../log/query";
+import { csvCell, get, parseTime, type Params } from "../log/query";
 
 export interface AuditFilter {
   /** Exact actor ("session:ann@example.com", "apikey:ci"), or its part after the colon. */
@@ -29,24 +29,6 @@ export interface AuditEntry {
 
 export const AUDIT_PAGE_MAX = 500;
 export const AUDIT_EXPORT_MAX = 50_000;
-const MAX_TEXT = 200;
-
-type Params = URLSearchParams | Record<string, string | string[] | undefined>;
-
-function get(params: Params, name: string): string | undefined {
-  const raw = params instanceof URLSearchParams ? params.get(name) ?? undefined : params[name];
-  const v = (Array.isArray(raw) ? raw[0] : raw)?.trim();
-  return v ? v.slice(0, MAX_TEXT) : undefined;
-}
-
-function parseTime(name: string, value: string | undefined): Date | undefined {
-  if (!value) return undefined;
-  // datetime-local inputs send no zone; the viewer shows and reads UTC.
-  const withZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
-  const d = /^\d{4}-\d{2}-\d{2}/.test(withZone) ? new Date(withZone) : new Date(NaN);
-  if (Number.isNaN(d.getTime())) throw badRequest("invalid_filter", `${name} must be an ISO 8601 date/time, not "${value}"`);
-  return d;
-}
 
 export function parseAuditFilter(params: Params): AuditFilter {
   const order = get(params, "order");

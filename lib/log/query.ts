@@ -46,9 +46,11 @@ export const LOG_PAGE_MAX = 500;
 export const LOG_EXPORT_MAX = 50_000;
 const MAX_TEXT = 200;
 
-type Params = URLSearchParams | Record<string, string | string[] | undefined>;
+/** A page's searchParams or an API request's query. */
+export type Params = URLSearchParams | Record<string, string | string[] | undefined>;
 
-function get(params: Params, name: string): string | undefined {
+/** One filter value, trimmed and bounded; empty is absent. Shared by the log and audit viewers. */
+export function get(params: Params, name: string): string | undefined {
   const raw = params instanceof URLSearchParams ? params.get(name) ?? undefined : params[name];
   const v = Array.isArray(raw) ? raw[0] : raw;
   const t = v?.trim();
@@ -62,7 +64,7 @@ function getAll(params: Params, name: string): string[] {
 }
 
 /** Dates from the API (ISO 8601) or the page's datetime-local inputs (read as UTC). */
-function parseTime(name: string, value: string | undefined): Date | undefined {
+export function parseTime(name: string, value: string | undefined): Date | undefined {
   if (!value) return undefined;
   const withZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
   const d = /^\d{4}-\d{2}-\d{2}/.test(withZone) ? new Date(withZone) : new Date(NaN);
