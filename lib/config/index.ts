@@ -170,10 +170,12 @@ export function config(): AppConfig {
   return cached;
 }
 
-/** Checks the data directory exists (creating it) and is writable. */
+/** Checks the data directory exists (creating it, 0700) and is writable; it holds keys and the database, so only we may read it. */
 export function ensureDataDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = fs.statSync(dir);
+    if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) fs.chmodSync(dir, 0o700);
     fs.accessSync(dir, fs.constants.W_OK);
     const probe = path.join(dir, `.write-test-${process.pid}`);
     fs.writeFileSync(probe, "");

@@ -52,6 +52,8 @@ interface Runner {
 async function sqliteRunner(file: string): Promise<Runner> {
   const { default: Database } = await import("better-sqlite3");
   const conn = new Database(file);
+  // 0600: SQLite gives its -wal and -shm files the database file's mode.
+  if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
   conn.pragma("journal_mode = WAL");
   conn.pragma("busy_timeout = 10000");
   return {
