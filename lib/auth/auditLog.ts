@@ -1,8 +1,8 @@
 // Reading the audit log (who did what, when, from where): the portal's viewer and its CSV
 // export share these filters, keyset-paginated on (time, id) like the enrollment log.
-import { db, dbKind, type Prisma } from "../db/client";
+import { db, type Prisma } from "../db/client";
 import { badRequest } from "../errors";
-import { csvCell, get, parseTime, type Params } from "../log/query";
+import { afterCursor, contains, csvCell, encodeCursor, get, parseTime, type Params } from "../log/query";
 
 export interface AuditFilter {
   /** Exact actor ("session:ann@example.com", "apikey:ci"), or its part after the colon. */
@@ -56,10 +56,6 @@ export function auditFilterToParams(filter: AuditFilter): URLSearchParams {
   return p;
 }
 
-function contains(value: string): { contains: string } {
-  return (dbKind() === "postgres" ? { contains: value, mode: "insensitive" } : { contains: value }) as { contains: string };
-}
-
 function auditWhere(filter: AuditFilter): Prisma.AuditLogWhereInput[] {
   const and: Prisma.AuditLogWhereInput[] = [];
   if (filter.actor) {
@@ -76,28 +72,14 @@ function auditWhere(filter: AuditFilter): Prisma.AuditLogWhereInput[] {
   return and;
 }
 
-const cursorOf = (e: { time: Date; id: string }) => Buffer.from(`${e.time.toISOString()}|${e.id}`).toString("base64url");
-
-function decodeCursor(cursor: string): { time: Date; id: string } {
-  const text = Buffer.from(cursor, "base64url").toString();
-  const bar = text.indexOf("|");
-  const time = new Date(text.slice(0, bar));
-  if (bar < 1 || Number.isNaN(time.getTime())) throw badRequest("invalid_cursor", "cursor is not one this server issued");
-  return { time, id: text.slice(bar + 1) };
-}
-
 export async function queryAudit(filter: AuditFilter, opts: { limit?: number; cursor?: string | null } = {}): Promise<{ entries: AuditEntry[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 100), 1), AUDIT_PAGE_MAX);
   const dir = filter.order ?? "desc";
   const and = auditWhere(filter);
-  if (opts.cursor) {
-    const c = decodeCursor(opts.cursor);
-    const cmp = dir === "desc" ? "lt" : "gt";
-    and.push({ OR: [{ time: { [cmp]: c.time } }, { time: c.time, id: { [cmp]: c.id } }] });
-  }
+  if (opts.cursor) and.push(afterCursor(opts.cursor, dir));
   const rows = await db().auditLog.findMany({ where: and.length ? { AND: and } : {}, orderBy: [{ time: dir }, { id: dir }], take: limit + 1 });
   const entries = rows.slice(0, limit);
-  return { entries, nextCursor: rows.length > limit ? cursorOf(entries[entries.length - 1]) : null };
+  return { entries, nextCursor: rows.length > limit ? encodeCursor(entries[entries.length - 1]) : null };
 }
 
 /** Distinct actors, for the viewer's filter list. */

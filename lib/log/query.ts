@@ -112,7 +112,8 @@ export function logFilterToParams(filter: LogFilter): URLSearchParams {
   return p;
 }
 
-function contains(value: string): { contains: string } {
+/** Case-insensitive substring match on either database (shared by the log and audit viewers). */
+export function contains(value: string): { contains: string } {
   // PostgreSQL's LIKE is case-sensitive; SQLite's already ignores ASCII case.
   return (dbKind() === "postgres" ? { contains: value, mode: "insensitive" } : { contains: value }) as { contains: string };
 }
@@ -144,7 +145,8 @@ export function logWhere(filter: LogFilter): Prisma.EnrollmentLogWhereInput {
   return and.length ? { AND: and } : {};
 }
 
-function encodeCursor(line: { time: Date; id: string }): string {
+/** Keyset paging over (time, id): the cursor names the last row of a page. */
+export function encodeCursor(line: { time: Date; id: string }): string {
   return Buffer.from(`${line.time.toISOString()}|${line.id}`).toString("base64url");
 }
 
@@ -154,6 +156,13 @@ function decodeCursor(cursor: string): { time: Date; id: string } {
   const time = new Date(text.slice(0, bar));
   if (bar < 1 || Number.isNaN(time.getTime())) throw badRequest("invalid_cursor", "cursor is not one this server issued");
   return { time, id: text.slice(bar + 1) };
+}
+
+/** The rows after a cursor in (time, id) order `dir`, as a where clause. */
+export function afterCursor(cursor: string, dir: "asc" | "desc") {
+  const c = decodeCursor(cursor);
+  const cmp = dir === "desc" ? "lt" : "gt";
+  return { OR: [{ time: { [cmp]: c.time } }, { time: c.time, id: { [cmp]: c.id } }] };
 }
 
 const SELECT = {
@@ -175,9 +184,7 @@ export async function queryLog(filter: LogFilter, opts: { limit?: number; cursor
   const dir = filter.order ?? "desc";
   const where = logWhere(filter);
   if (opts.cursor) {
-    const c = decodeCursor(opts.cursor);
-    const cmp = dir === "desc" ? "lt" : "gt";
-    const after: Prisma.EnrollmentLogWhereInput = { OR: [{ time: { [cmp]: c.time } }, { time: c.time, id: { [cmp]: c.id } }] };
+    const after: Prisma.EnrollmentLogWhereInput = afterCursor(opts.cursor, dir);
     where.AND = [...((where.AND as Prisma.EnrollmentLogWhereInput[] | undefined) ?? []), after];
   }
   const rows = await db().enrollmentLog.findMany({ where, orderBy: [{ time: dir }, { id: dir }], take: limit + 1, select: SELECT });
