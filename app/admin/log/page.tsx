@@ -2,8 +2,8 @@
 // (outcome, step, token, device, time range, free text), CSV export, each reason linked to its fix.
 import Link from "next/link";
 import { requireAdmin } from "@/lib/auth/session";
-import { AppError } from "@/lib/errors";
-import { logFacets, logFilterToParams, OUTCOMES, parseLogFilter, queryLog, tokenNamesFor, type LogFilter } from "@/lib/log/query";
+import { localValue, readFilteredPage } from "../_lib/filteredPage";
+import { logFacets, logFilterToParams, OUTCOMES, parseLogFilter, queryLog, tokenNamesFor } from "@/lib/log/query";
 import { reasonInfo } from "@/lib/log/reasons";
 import { OutcomeBadge } from "@/components/ui/Badge";
 import { EmptyState } from "@/components/ui/EmptyState";
@@ -18,29 +18,11 @@ export const metadata = { title: "Enrollment Log" };
 
 const OUTCOME_LABEL = { OK: "OK", WARNING: "Warning", ERROR: "Error" } as const;
 
-/** datetime-local wants "YYYY-MM-DDTHH:MM" (we read and show it as UTC). */
-const localValue = (d?: Date) => (d ? d.toISOString().slice(0, 16) : "");
 
 export default async function LogPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireAdmin();
   const params = await searchParams;
-  let filter: LogFilter = {};
-  let error: string | null = null;
-  try {
-    filter = parseLogFilter(params);
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    error = err.message;
-  }
-  const cursor = typeof params.cursor === "string" ? params.cursor : null;
-  let page;
-  try {
-    page = await queryLog(filter, { cursor, limit: 100 });
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    error = err.message;
-    page = await queryLog(filter, { limit: 100 });
-  }
+  const { filter, cursor, page, error } = await readFilteredPage(params, parseLogFilter, queryLog, {});
   const [facets, tokenNames] = await Promise.all([logFacets(), tokenNamesFor(page.lines)]);
   const filterParams = logFilterToParams(filter);
   const filtered = [...filterParams.keys()].some((k) => k !== "order");

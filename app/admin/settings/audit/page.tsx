@@ -2,8 +2,8 @@
 // attempts), with who, what, when and from which address; filters and CSV export.
 import Link from "next/link";
 import { requireAdmin } from "@/lib/auth/session";
-import { auditActors, auditFilterToParams, parseAuditFilter, queryAudit, type AuditFilter } from "@/lib/auth/auditLog";
-import { AppError } from "@/lib/errors";
+import { localValue, readFilteredPage } from "../../_lib/filteredPage";
+import { auditActors, auditFilterToParams, parseAuditFilter, queryAudit } from "@/lib/auth/auditLog";
 import { DataTable } from "@/components/ui/DataTable";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { FilterSelect } from "@/components/ui/FilterSelect";
@@ -14,28 +14,11 @@ import { btn, btnSecondary, input, label, link, td } from "@/components/ui/style
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Audit log" };
 
-const localValue = (d?: Date) => (d ? d.toISOString().slice(0, 16) : "");
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireAdmin();
   const params = await searchParams;
-  let filter: AuditFilter = {};
-  let error: string | null = null;
-  try {
-    filter = parseAuditFilter(params);
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    error = err.message;
-  }
-  const cursor = typeof params.cursor === "string" ? params.cursor : null;
-  let page;
-  try {
-    page = await queryAudit(filter, { cursor, limit: 100 });
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    error = err.message;
-    page = await queryAudit(filter, { limit: 100 });
-  }
+  const { filter, cursor, page, error } = await readFilteredPage(params, parseAuditFilter, queryAudit, {});
   const actors = await auditActors();
   const filterParams = auditFilterToParams(filter);
   const filtered = [...filterParams.keys()].some((k) => k !== "order");
