@@ -6,11 +6,20 @@
 // The primary only forks, restarts crashed workers and relays peer announcements
 // (lib/cluster/peers.ts); exactly one worker at a time runs the scheduled jobs
 // (ENROLL_JOBS=1 in its environment, handed to its replacement when it dies).
+//
+// The protocol endpoints (LEAN_ROUTES) skip Next's request path: their compiled route modules
+// (the same files, so the same module instances, Next loads) answer straight from node:http
+// through scripts/routeBridge.mjs, with the configured headers from the build's routes
+// manifest. Anything they do not export (HEAD, OPTIONS, other methods), trailing slashes and
+// escaped paths still go through Next, as do all other paths.
 import cluster from "node:cluster";
+import fs from "node:fs";
 import http from "node:http";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ENCODED_BODY_HEADER, handlerFor, routeMatcher, serveHandler } from "./routeBridge.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dev = process.argv.includes("--dev");
@@ -23,9 +32,6 @@ function workerCount(env = process.env) {
   const n = Number((env.WORKERS ?? "").trim());
   return Number.isInteger(n) && n >= 1 ? n : os.availableParallelism();
 }
-
-/** Must match ENCODED_BODY_HEADER in lib/http/compress.ts. */
-const ENCODED_BODY_HEADER = "x-enroll-content-encoding";
 
 /**
  * Next drops Content-Encoding from route handler responses; a handler that compressed its own
@@ -45,16 +51,80 @@ function restoreContentEncoding(res) {
   };
 }
 
+/** Device-facing endpoints answered without Next's request path: App Router pattern, route folder. */
+const LEAN_ROUTES = [
+  ["/mdm/checkin", "mdm/checkin"],
+  ["/mdm/connect", "mdm/connect"],
+  ["/scep/[id]", "scep/[id]"],
+  ["/enroll", "enroll"],
+  ["/enroll/profile", "enroll/profile"],
+];
+
+/**
+ * The lean routes of a production build: for a request, its route module's handler, params
+ * and URL, or null (Next answers it). Route modules are loaded on first use, like Next does.
+ */
+function leanRoutes(distDir) {
+  const require = createRequire(import.meta.url);
+  const manifest = JSON.parse(fs.readFileSync(path.join(distDir, "routes-manifest.json"), "utf8"));
+  // next.config's headers(); conditional ones (has/missing) are not used here, so a route with any falls back to Next.
+  const headerRules = (manifest.headers ?? []).map((h) => ({ re: new RegExp(h.regex), headers: h.headers.map((x) => [x.key, x.value]), conditional: Boolean(h.has || h.missing) }));
+  const routes = LEAN_ROUTES.map(([pattern, dir]) => ({ match: routeMatcher(pattern), file: path.join(distDir, "server", "app", dir, "route.js"), module: null }));
+  const load = async (route) => {
+    if (!route.module) {
+      const { routeModule } = require(route.file);
+      await routeModule.ensureUserland();
+      route.module = routeModule.userland;
+    }
+    return route.module;
+  };
+  return async (req) => {
+    const raw = req.url ?? "";
+    if (raw[0] !== "/") return null;
+    const q = raw.indexOf("?");
+    const pathname = q < 0 ? raw : raw.slice(0, q);
+    if (pathname.length > 1 && pathname.endsWith("/")) return null; // Next redirects these
+    if (pathname.includes("%")) return null; // Next decodes (and refuses malformed) escapes
+    for (const route of routes) {
+      const params = route.match(pathname);
+      if (!params) continue;
+      const handler = handlerFor(await load(route), req.method);
+      if (!handler) return null;
+      let url;
+      try {
+        url = new URL(raw, `http://${req.headers.host || "localhost"}`);
+      } catch {
+        return null;
+      }
+      const rules = headerRules.filter((r) => r.re.test(pathname));
+      if (rules.some((r) => r.conditional)) return null;
+      return { handler, params, url, headers: rules.flatMap((r) => r.headers) };
+    }
+    return null;
+  };
+}
+
 async function serve() {
   const { default: next } = await import("next");
   const app = next({ dev, dir: root, port, hostname: hostname ?? "localhost" });
   const handle = app.getRequestHandler();
   await app.prepare();
+  const lean = dev ? null : leanRoutes(path.join(root, process.env.NEXT_DIST_DIR || ".next"));
 
-  const server = http.createServer((req, res) => {
-    req.headers["x-enroll-peer"] = req.socket.remoteAddress ?? "";
+  const nextHandle = (req, res) => {
     restoreContentEncoding(res);
     handle(req, res);
+  };
+  const server = http.createServer((req, res) => {
+    req.headers["x-enroll-peer"] = req.socket.remoteAddress ?? "";
+    if (!lean) return nextHandle(req, res);
+    lean(req).then(
+      (route) => (route ? serveHandler(req, res, route.handler, route.url, route.params, route.headers) : nextHandle(req, res)),
+      (err) => {
+        process.stderr.write(`lean route failed to load, Next answers: ${err?.stack ?? err}\n`);
+        nextHandle(req, res);
+      },
+    ).catch((err) => res.destroy(err));
   });
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;

@@ -206,7 +206,9 @@ async function tokenUpdate(ctx: Ctx, device: Device): Promise<MdmResponse> {
   // Once per enrollment, even when TokenUpdates race: the policies are queued by one of them.
   const queued = await completeEnrollment(device.id, device.groupId);
   if (queued === null) {
-    await logOk(ctx, "TokenUpdate: push token refreshed");
+    // Devices repeat TokenUpdate with the same token (every launch of mdmclient): only a change is worth a line.
+    const changed = device.pushToken !== Buffer.from(token).toString("hex") || device.pushMagic !== dict.PushMagic || device.topic !== dict.Topic;
+    if (changed || unlock) await logOk(ctx, `TokenUpdate: push token refreshed${unlock ? " (unlock token stored)" : ""}`);
     return EMPTY_OK;
   }
   await logOk(ctx, `TokenUpdate: device enrolled${unlock ? " (unlock token stored)" : ""}; queued ${queued} group polic${queued === 1 ? "y" : "ies"}`);

@@ -1,8 +1,10 @@
 // Serves App Router route handlers over real HTTP without building Next.js, so
 // integration tests (and external clients such as scepclient) talk to the exact
-// handlers the app ships. Patterns use the App Router's syntax: /scep/[id], /a/[...rest].
+// handlers the app ships, through the transport scripts/serve.mjs uses for the protocol
+// endpoints (scripts/routeBridge.mjs). Patterns use the App Router's syntax: /scep/[id], /a/[...rest].
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { handlerFor, routeMatcher, serveHandler } from "../../scripts/routeBridge.mjs";
 
 type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Response | Promise<Response>;
 export type RouteModule = Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD", Handler>>;
@@ -25,74 +27,20 @@ export interface RouteServer {
   close(): Promise<void>;
 }
 
-function matcher(pattern: string): (pathname: string) => Record<string, string | string[]> | null {
-  const names: { name: string; rest: boolean }[] = [];
-  const source = pattern
-    .split("/")
-    .map((seg) => {
-      const rest = /^\[\.\.\.(\w+)\]$/.exec(seg);
-      if (rest) {
-        names.push({ name: rest[1], rest: true });
-        return "(.+)";
-      }
-      const one = /^\[(\w+)\]$/.exec(seg);
-      if (one) {
-        names.push({ name: one[1], rest: false });
-        return "([^/]+)";
-      }
-      return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    })
-    .join("/");
-  const re = new RegExp(`^${source}/?$`);
-  return (pathname) => {
-    const m = re.exec(pathname);
-    if (!m) return null;
-    const params: Record<string, string | string[]> = {};
-    // A malformed escape stays as sent (Next answers such paths too; a 500 from here would hide the handler's answer).
-    const decode = (s: string) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    };
-    names.forEach((n, i) => {
-      const raw = m[i + 1];
-      params[n.name] = n.rest ? raw.split("/").map(decode) : decode(raw);
-    });
-    return params;
-  };
-}
-
 export async function serveRoutes(routes: MountedRoute[], opts: { port?: number } = {}): Promise<RouteServer> {
-  const compiled = routes.map((r) => ({ match: matcher(r.pattern), module: r.module }));
+  const compiled = routes.map((r) => ({ match: routeMatcher(r.pattern), module: r.module }));
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const body = Buffer.concat(chunks);
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) {
-        if (Array.isArray(v)) v.forEach((x) => headers.append(k, x));
-        else if (v !== undefined) headers.set(k, v);
-      }
-      headers.set("x-enroll-peer", req.socket.remoteAddress ?? "");
-      const method = (req.method ?? "GET").toUpperCase();
-      const request = new Request(url, { method, headers, body: method === "GET" || method === "HEAD" ? undefined : body });
       for (const r of compiled) {
         const params = r.match(url.pathname);
         if (!params) continue;
-        const fn = r.module[method as keyof RouteModule];
+        const fn = handlerFor(r.module, req.method);
         if (!fn) {
           res.writeHead(405).end();
           return;
         }
-        const response = await fn(request, { params: Promise.resolve(params) });
-        const outHeaders: Record<string, string> = {};
-        response.headers.forEach((v, k) => (outHeaders[k] = v));
-        res.writeHead(response.status, outHeaders);
-        res.end(Buffer.from(await response.arrayBuffer()));
+        await serveHandler(req, res, fn, url, params);
         return;
       }
       res.writeHead(404).end();
