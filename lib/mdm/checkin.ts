@@ -324,13 +324,14 @@ export async function handleCheckin(req: MdmRequest): Promise<MdmResponse> {
   const hint: { value: string | null } = { value: null };
   let cert: CertificateRow | null = null;
   try {
-    cert = (await authenticateIdentity(req.body, req)).cert;
+    const identity = await authenticateIdentity(req.body, req);
+    cert = identity.cert;
     const { dict, type, id } = await parseAndValidate(req, hint);
     const ctx: Ctx = { req, cert, dict, type, id };
     if (type === "Authenticate") return await authenticate(ctx);
     const held = await heldReEnrollmentOf(cert);
     if (held) return await heldCheckin(ctx, held);
-    const device = await boundDevice(cert, id.identifier);
+    const device = await boundDevice(cert, id.identifier, identity.boundTo);
     ctx.tokenId = device.tokenId;
     // A device sends CheckOut once: its identity certificate is enough, whatever its access token.
     if (type === "CheckOut") return await checkOut(ctx, device);

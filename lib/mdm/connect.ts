@@ -103,25 +103,27 @@ function removesEnrollmentProfile(payload: string, installed: string | null): bo
 async function record(device: Device, status: keyof typeof STATUS_MAP, dict: PlistDict, req: MdmRequest): Promise<void> {
   const uuid = typeof dict.CommandUUID === "string" ? dict.CommandUUID : "";
   if (!uuid) throw new AppError(400, "checkin_malformed", `Status ${status} without CommandUUID`);
-  const cmd = await db().command.findFirst({ where: { uuid, deviceId: device.id } });
-  if (!cmd) {
-    await writeEnrollmentLog({ step: "command", outcome: "WARNING", message: `result ${status} for unknown command ${uuid.slice(0, 64)}`, deviceIdentifier: device.identifier, remoteAddr: req.remoteAddr });
-    return;
-  }
   const finished = status !== "NotNow";
   const errorChain = Array.isArray(dict.ErrorChain) ? JSON.stringify(plistToJson(dict.ErrorChain)) : null;
   // A finished command is final: a late NotNow, Error or repeated answer changes nothing.
-  const { count } = await db().command.updateMany({
-    where: { id: cmd.id, status: { in: [...LIVE_STATUSES] } },
+  // One statement on the usual path: the live command is updated and read back together.
+  const [cmd] = await db().command.updateManyAndReturn({
+    where: { uuid, deviceId: device.id, status: { in: [...LIVE_STATUSES] } },
     data: {
       status: STATUS_MAP[status],
       result: finished ? new TextDecoder().decode(req.body) : null,
       errorChain,
       completedAt: finished ? new Date() : null,
     },
+    select: { uuid: true, requestType: true, payload: true, policyId: true },
   });
-  if (count === 0) {
-    await writeEnrollmentLog({ step: "command", outcome: "WARNING", message: `late ${status} for ${cmd.requestType} ${cmd.uuid}, already ${cmd.status}; ignored`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
+  if (!cmd) {
+    const known = await db().command.findFirst({ where: { uuid, deviceId: device.id }, select: { requestType: true, uuid: true, status: true } });
+    if (!known) {
+      await writeEnrollmentLog({ step: "command", outcome: "WARNING", message: `result ${status} for unknown command ${uuid.slice(0, 64)}`, deviceIdentifier: device.identifier, remoteAddr: req.remoteAddr });
+      return;
+    }
+    await writeEnrollmentLog({ step: "command", outcome: "WARNING", message: `late ${status} for ${known.requestType} ${known.uuid}, already ${known.status}; ignored`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
     return;
   }
   await certificatePolicyResult(device, cmd, status, dict);
@@ -223,7 +225,8 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
   let cert: CertificateRow | null = null;
   try {
     if (req.oversize) return await oversizedReport(req, req.oversize);
-    cert = (await authenticateIdentity(req.body, req)).cert;
+    const identity = await authenticateIdentity(req.body, req);
+    cert = identity.cert;
     const dict = parsePlistDict(req.body, LIMITS.command);
     const id = messageIdentity(dict);
     identifier = id.identifier;
@@ -237,7 +240,7 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
       await checkBearer(req.authorization, cert, heldEnrollment(held), { channel: id.userChannelId ? "user" : "device", userEnrollment: id.userEnrollment });
       return EMPTY_OK;
     }
-    const device = await boundDevice(cert, id.identifier);
+    const device = await boundDevice(cert, id.identifier, identity.boundTo);
     await checkBearer(req.authorization, cert, device, { channel: id.userChannelId ? "user" : "device" });
     if (device.status === "UNENROLLED") return EMPTY_OK;
     if (id.userChannelId) return await userChannelPoll({ req, device, dict, userChannelId: id.userChannelId, tokenId: device.tokenId }, status);

@@ -3,8 +3,9 @@
 // body, signed with that certificate's key) or by a TLS client certificate that a
 // terminating proxy forwarded in CLIENT_CERT_HEADER. The certificate must be ours, current
 // and not revoked; binding it to one device is checked per message (checkin.ts).
+import type { Device } from "../db/generated/sqlite/client";
 import type { CertificateRow } from "../pki/certificates";
-import { lookupIssuedCertificate } from "../pki/certificates";
+import { lookupIssuedCertificateWithDevice } from "../pki/certificates";
 import { CmsError, verifySignedData, verifySignedDataDigest, type ContentDigest } from "../pki/cms";
 import { DerError, fromPem } from "../pki/der";
 import type { ReasonCode } from "../log/reasons";
@@ -63,16 +64,18 @@ async function presentedCertificate(body: Uint8Array | ContentDigest, creds: Mdm
 }
 
 /**
- * Verifies the request's identity certificate; returns its inventory row. Throws MdmAuthError.
+ * Verifies the request's identity certificate; returns its inventory row and, read with it, the
+ * device it is bound to (undefined: not read). Throws MdmAuthError.
  * `body` is the exact body, or only its digest when it was too large to keep.
  */
-export async function authenticateIdentity(body: Uint8Array | ContentDigest, creds: MdmCredentials, now = new Date()): Promise<{ cert: CertificateRow; via: "signature" | "client-cert" }> {
+export async function authenticateIdentity(body: Uint8Array | ContentDigest, creds: MdmCredentials, now = new Date()): Promise<{ cert: CertificateRow; via: "signature" | "client-cert"; boundTo?: Device | null }> {
   const { der, via } = await presentedCertificate(body, creds);
-  const cert = (await lookupIssuedCertificate(der)) ?? (await externalIdentityCertificate(der));
+  const issued = await lookupIssuedCertificateWithDevice(der);
+  const cert = issued?.cert ?? (await externalIdentityCertificate(der));
   if (!cert) throw new MdmAuthError("checkin_unauthenticated", "the identity certificate was not issued by this server or by a pinned external CA");
   if (cert.revokedAt) throw new MdmAuthError("checkin_cert_revoked", `identity certificate ${cert.serial} was revoked${cert.revocationReason ? ` (${cert.revocationReason})` : ""}`, cert);
   if (cert.notAfter.getTime() < now.getTime() || cert.notBefore.getTime() > now.getTime() + 5 * 60_000) {
     throw new MdmAuthError("checkin_unauthenticated", `identity certificate ${cert.serial} is outside its validity period`, cert);
   }
-  return { cert, via };
+  return { cert, via, boundTo: issued?.device };
 }

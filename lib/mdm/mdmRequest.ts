@@ -73,10 +73,11 @@ export function messageIdentity(dict: PlistDict): MessageIdentity {
 
 /**
  * The device a (non-Authenticate) message speaks for, checking that the presenting
- * certificate is the one bound to it at Authenticate.
+ * certificate is the one bound to it at Authenticate. `boundTo` is the certificate's device
+ * as authenticateIdentity read it: when it is the one named, it is not read again.
  */
-export async function boundDevice(cert: CertificateRow, identifier: string): Promise<Device> {
-  const device = await db().device.findUnique({ where: { identifier } });
+export async function boundDevice(cert: CertificateRow, identifier: string, boundTo?: Device | null): Promise<Device> {
+  const device = boundTo && boundTo.identifier === identifier ? boundTo : await db().device.findUnique({ where: { identifier } });
   if (!cert.deviceId) {
     throw new MdmAuthError(device ? "checkin_cert_mismatch" : "checkin_unauthenticated", device ? `certificate ${cert.serial} is not bound to ${identifier} (it never authenticated)` : `unknown device ${identifier}: Authenticate first`);
   }

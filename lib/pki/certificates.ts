@@ -2,7 +2,7 @@
 // certificate is recorded (inventory, renewal links, revocation checks at check-in).
 import * as pkijs from "pkijs";
 import { db } from "../db/client";
-import type { Certificate as CertificateRow, Prisma } from "../db/generated/sqlite/client";
+import type { Certificate as CertificateRow, Device, Prisma } from "../db/generated/sqlite/client";
 import { badRequest, notFound } from "../errors";
 import { getCa } from "./ca";
 import { serialHex, sha256Fingerprint } from "./der";
@@ -80,6 +80,14 @@ export async function issueCertificate(req: IssueRequest): Promise<{ serial: str
 /** The inventory row of a certificate we issued (by SHA-256 fingerprint), or null. Callers check revokedAt and dates. */
 export async function lookupIssuedCertificate(der: Uint8Array): Promise<CertificateRow | null> {
   return db().certificate.findUnique({ where: { fingerprint: sha256Fingerprint(der) } });
+}
+
+/** lookupIssuedCertificate and the device it is bound to, in one query (every signed MDM message needs both). */
+export async function lookupIssuedCertificateWithDevice(der: Uint8Array): Promise<{ cert: CertificateRow; device: Device | null } | null> {
+  const row = await db().certificate.findUnique({ where: { fingerprint: sha256Fingerprint(der) }, include: { device: true } });
+  if (!row) return null;
+  const { device, ...cert } = row;
+  return { cert, device };
 }
 
 export async function getCertificate(serial: string): Promise<CertificateRow | null> {
