@@ -208,7 +208,7 @@ async function tokenUpdate(ctx: Ctx, device: Device): Promise<MdmResponse> {
   if (queued === null) {
     // Devices repeat TokenUpdate with the same token (every launch of mdmclient): only a change is worth a line.
     const changed = device.pushToken !== Buffer.from(token).toString("hex") || device.pushMagic !== dict.PushMagic || device.topic !== dict.Topic;
-    if (changed || unlock) await logOk(ctx, `TokenUpdate: push token refreshed${unlock ? " (unlock token stored)" : ""}`);
+    if (changed) await logOk(ctx, "TokenUpdate: push token refreshed");
     return EMPTY_OK;
   }
   await logOk(ctx, `TokenUpdate: device enrolled${unlock ? " (unlock token stored)" : ""}; queued ${queued} group polic${queued === 1 ? "y" : "ies"}`);

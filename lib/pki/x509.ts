@@ -3,8 +3,8 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ab, algorithmIdentifierDer, derTlv, randomSerial } from "./der";
-import { nodeSigningKey, sha256SignatureOid } from "./keys";
+import { ab, algorithmIdentifierDer, derExtension, derSmallInteger, derTime, derTlv, oidDer, randomSerial } from "./der";
+import { nodeSigningKey, sha256SignatureOid, spkiDer } from "./keys";
 
 /** X.509 KeyUsage bits (RFC 5280 4.2.1.3), numbered as in the BIT STRING. */
 export const KU = {
@@ -65,58 +65,61 @@ export async function buildCertificate(t: CertificateTemplate, signingKey: Crypt
   return (await signCertificate(t, signingKey)).cert;
 }
 
+/** DER of a pkijs structure that does not change between certificates (the CA's name), encoded once. */
+const encodedOnce = new WeakMap<object, Uint8Array>();
+function derOf(value: { toSchema(): asn1js.AsnType }): Uint8Array {
+  let der = encodedOnce.get(value);
+  if (!der) encodedOnce.set(value, (der = new Uint8Array(value.toSchema().toBER(false))));
+  return der;
+}
+
 /**
- * A certificate from the template, signed with SHA-256, and its DER. pkijs encodes the
- * TBSCertificate; node:crypto signs it and the DER is assembled around those bytes (pkijs's
- * own sign would go through WebCrypto and drop the NULL parameter RFC 4055 requires).
+ * A certificate from the template, signed with SHA-256, and its DER. The TBSCertificate is
+ * assembled from DER parts (asn1js's encoder of the whole tree cost a quarter of a SCEP
+ * enrollment); node:crypto signs it (pkijs's own sign would go through WebCrypto and drop
+ * the NULL parameter RFC 4055 requires). The pkijs object describes the same certificate.
  */
 export async function signCertificate(t: CertificateTemplate, signingKey: CryptoKey): Promise<{ cert: pkijs.Certificate; der: Uint8Array }> {
+  const serial = t.serial ?? randomSerial();
+  const ext: { oid: string; critical: boolean; value: Uint8Array }[] = [
+    // BasicConstraints: cA FALSE is the DEFAULT, so left out (an empty SEQUENCE).
+    { oid: "2.5.29.19", critical: true, value: t.ca ? derTlv(0x30, new Uint8Array([0x01, 0x01, 0xff])) : derTlv(0x30) },
+    { oid: "2.5.29.15", critical: true, value: new Uint8Array(keyUsageBitString(t.keyUsageBits).toBER(false)) },
+    { oid: "2.5.29.14", critical: false, value: derTlv(0x04, keyIdentifier(t.publicKeyInfo)) },
+  ];
+  // AuthorityKeyIdentifier: SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING }.
+  if (t.issuerKeyId) ext.push({ oid: "2.5.29.35", critical: false, value: derTlv(0x30, derTlv(0x80, t.issuerKeyId)) });
+  if (t.extKeyUsage?.length) ext.push({ oid: "2.5.29.37", critical: false, value: derTlv(0x30, ...t.extKeyUsage.map(oidDer)) });
+  for (const e of t.moreExtensions ?? []) ext.push({ oid: e.oid, critical: Boolean(e.critical), value: e.value });
+  const algorithmDer = algorithmIdentifierDer(sha256SignatureOid(signingKey));
+  const tbs = derTlv(
+    0x30,
+    derTlv(0xa0, derSmallInteger(2)),
+    derTlv(0x02, serial),
+    algorithmDer,
+    derOf(t.issuer),
+    derTlv(0x30, derTime(t.notBefore), derTime(t.notAfter)),
+    derOf(t.subject),
+    spkiDer(t.publicKeyInfo),
+    derTlv(0xa3, derTlv(0x30, ...ext.map((e) => derExtension(e.oid, e.value, e.critical)))),
+  );
+  const signature = crypto.sign("sha256", tbs, nodeSigningKey(signingKey));
+  const der = derTlv(0x30, tbs, algorithmDer, derTlv(0x03, new Uint8Array([0]), signature));
+
   const cert = new pkijs.Certificate();
   cert.version = 2;
-  cert.serialNumber = new asn1js.Integer({ valueHex: ab(t.serial ?? randomSerial()) });
+  cert.serialNumber = new asn1js.Integer({ valueHex: ab(serial) });
   cert.issuer = t.issuer;
   cert.subject = t.subject;
   cert.notBefore = time(t.notBefore);
   cert.notAfter = time(t.notAfter);
   cert.subjectPublicKeyInfo = t.publicKeyInfo;
-  const extensions: pkijs.Extension[] = [
-    new pkijs.Extension({
-      extnID: "2.5.29.19",
-      critical: true,
-      extnValue: new pkijs.BasicConstraints({ cA: Boolean(t.ca) }).toSchema().toBER(false),
-    }),
-    new pkijs.Extension({ extnID: "2.5.29.15", critical: true, extnValue: keyUsageBitString(t.keyUsageBits).toBER(false) }),
-    new pkijs.Extension({
-      extnID: "2.5.29.14",
-      critical: false,
-      extnValue: new asn1js.OctetString({ valueHex: ab(keyIdentifier(t.publicKeyInfo)) }).toBER(false),
-    }),
-  ];
-  if (t.issuerKeyId) {
-    extensions.push(
-      new pkijs.Extension({
-        extnID: "2.5.29.35",
-        critical: false,
-        extnValue: new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: ab(t.issuerKeyId) }) }).toSchema().toBER(false),
-      }),
-    );
-  }
-  if (t.extKeyUsage?.length) {
-    extensions.push(
-      new pkijs.Extension({ extnID: "2.5.29.37", critical: false, extnValue: new pkijs.ExtKeyUsage({ keyPurposes: t.extKeyUsage }).toSchema().toBER(false) }),
-    );
-  }
-  for (const e of t.moreExtensions ?? []) extensions.push(new pkijs.Extension({ extnID: e.oid, critical: Boolean(e.critical), extnValue: ab(e.value) }));
-  cert.extensions = extensions;
-  const algorithmDer = algorithmIdentifierDer(sha256SignatureOid(signingKey));
+  cert.extensions = ext.map((e) => new pkijs.Extension({ extnID: e.oid, critical: e.critical, extnValue: ab(e.value) }));
   const algorithm = pkijs.AlgorithmIdentifier.fromBER(ab(algorithmDer));
   cert.signature = algorithm;
   cert.signatureAlgorithm = algorithm;
-  const tbs = new Uint8Array(cert.encodeTBS().toBER(false));
   cert.tbsView = tbs;
-  const signature = crypto.sign("sha256", tbs, nodeSigningKey(signingKey));
   cert.signatureValue = new asn1js.BitString({ valueHex: ab(new Uint8Array(signature)) });
-  const der = derTlv(0x30, tbs, algorithmDer, derTlv(0x03, new Uint8Array([0]), signature));
   return { cert, der };
 }
 
