@@ -113,6 +113,8 @@ export function webRequest(req, res, url) {
   }
   headers.set("x-enroll-peer", req.socket.remoteAddress ?? "");
   const hasBody = method !== "GET" && method !== "HEAD";
+  // Nothing of a GET's or HEAD's body is read: let the request end now, as a consumed one would.
+  if (!hasBody) req.resume();
   return new Request(url, hasBody ? { method, headers, body: bodyStream(req, res), duplex: "half" } : { method, headers });
 }
 
