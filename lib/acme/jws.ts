@@ -141,6 +141,9 @@ export async function verifyRequest(body: Uint8Array, requestUrl: string, keyFro
     account = id ? await db().acmeAccount.findUnique({ where: { id } }) : null;
     if (!account) throw problem("accountDoesNotExist", "the \"kid\" names no account on this server", "acme_account_unknown");
     jwk = JSON.parse(account.jwk) as JWK;
+    const fits = alg === "RS256" ? jwk.kty === "RSA" : jwk.kty === "EC" && jwk.crv === (alg === "ES256" ? "P-256" : "P-384");
+    // Another algorithm than the account key's: it cannot be the account key's signature.
+    if (!fits) throw problem("malformed", "the JWS signature does not verify with the account key", "acme_bad_signature");
   } else {
     jwk = publicJwk(header.jwk, alg);
   }
