@@ -85,8 +85,8 @@ export interface AttestedIssuance {
 }
 
 /** Certificates issued through device-attest-01, newest first, with what Apple attested; optionally for one device. */
-export async function attestedIssuances(opts: { take?: number; deviceId?: string } = {}): Promise<AttestedIssuance[]> {
-  const certs = opts.deviceId ? (await db().certificate.findMany({ where: { deviceId: opts.deviceId }, select: { serial: true } })).map((c) => c.serial) : null;
+export async function attestedIssuances(opts: { take?: number; deviceId?: string; certSerial?: string } = {}): Promise<AttestedIssuance[]> {
+  const certs = opts.certSerial ? [opts.certSerial] : opts.deviceId ? (await db().certificate.findMany({ where: { deviceId: opts.deviceId }, select: { serial: true } })).map((c) => c.serial) : null;
   const orders = await db().acmeOrder.findMany({
     where: { status: "valid", certSerial: certs ? { in: certs } : { not: null }, identifiers: { contains: "permanent-identifier" } },
     orderBy: { createdAt: "desc" },
@@ -135,4 +135,9 @@ export function importRowsFromBody(contentType: string | null, bytes: Uint8Array
     });
   }
   throw badRequest("invalid_body", "send JSON { \"serialNumbers\": [...] } or text/csv");
+}
+
+/** What Apple attested for the certificate, when it was issued through device-attest-01; else null. */
+export async function attestationForCertificate(serial: string): Promise<AttestedIssuance | null> {
+  return (await attestedIssuances({ take: 1, certSerial: serial }))[0] ?? null;
 }
