@@ -118,7 +118,9 @@ describe("device-attest-01", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acme-verify-"));
     fs.writeFileSync(path.join(dir, "ca.pem"), caPem);
     fs.writeFileSync(path.join(dir, "leaf.pem"), certRes.text);
-    expect(openssl(["verify", "-CAfile", path.join(dir, "ca.pem"), "-purpose", "sslclient", path.join(dir, "leaf.pem")])).toContain("OK");
+    expect(openssl(["verify", "-x509_strict", "-CAfile", path.join(dir, "ca.pem"), "-purpose", "sslclient", path.join(dir, "leaf.pem")])).toContain("OK");
+    // pyca/cryptography's RFC 5280 / Web PKI client profile, as for SCEP identities.
+    expect(execFileSync("python3", [path.resolve("test/verifiers/pyca_verify.py"), path.join(dir, "ca.pem"), "-", path.join(dir, "leaf.pem"), "client"]).toString()).toMatch(/^OK \d+/);
     const text = openssl(["x509", "-in", path.join(dir, "leaf.pem"), "-noout", "-text"]);
     expect(text).toMatch(/Subject Alternative Name:[\s\S]*othername:[^\n]*(1\.3\.6\.1\.5\.5\.7\.8\.3|Permanent Identifier)/i);
     // pyca/cryptography reads the otherName: PermanentIdentifier ::= SEQUENCE { identifierValue UTF8String } (RFC 4043).
