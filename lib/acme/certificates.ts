@@ -4,7 +4,8 @@ import crypto from "node:crypto";
 import { calculateJwkThumbprint, exportJWK, type JWK } from "jose";
 import { db } from "../db/client";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
-import { getCertificate, issuedWithIntermediates, lookupIssuedCertificate } from "../pki/certificates";
+import { getCa } from "../pki/ca";
+import { getCertificate, lookupIssuedCertificate } from "../pki/certificates";
 import { CRL_REASON, type CrlReasonName } from "../pki/crl";
 import { toPem } from "../pki/der";
 import { revokeCertificates } from "../pki/revocation";
@@ -18,14 +19,17 @@ export interface PemResult {
   pem: string;
 }
 
-/** POST-as-GET by the account whose order it is: leaf and intermediates, PEM. */
+/** POST-as-GET by the account whose order it is: leaf and issuing CA (and intermediates), PEM. */
 export async function downloadCertificate(req: VerifiedJws, serial: string): Promise<PemResult> {
   const s = serial.toLowerCase();
   if (!/^[0-9a-f]{1,64}$/.test(s)) throw problem("malformed", "no such certificate", null, { status: 404 });
   const order = await db().acmeOrder.findFirst({ where: { certSerial: s, accountId: req.account!.id }, select: { id: true } });
   const row = order ? await getCertificate(s) : null;
   if (!row) throw problem("malformed", "no such certificate for this account", null, { status: 404 });
-  const chain = await issuedWithIntermediates(new Uint8Array(row.der));
+  // The issuing CA always follows the leaf, even when it is our self-signed root: ACME clients
+  // expect an issuer in the chain (certbot refuses a lone certificate); roots above an imported CA stay out.
+  const ca = await getCa();
+  const chain = [new Uint8Array(row.der), ca.certDer, ...ca.chainDer.slice(0, -1)];
   return { status: 200, pem: chain.map((der) => toPem(der, "CERTIFICATE")).join("") };
 }
 

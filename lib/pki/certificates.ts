@@ -81,12 +81,6 @@ export async function issueCertificate(req: IssueRequest): Promise<{ serial: str
   return { serial, der };
 }
 
-/** The issued certificate and, under an imported subordinate, the intermediates a device needs (not the root). */
-export async function issuedWithIntermediates(der: Uint8Array): Promise<Uint8Array[]> {
-  const ca = await getCa();
-  return ca.chainDer.length ? [der, ca.certDer, ...ca.chainDer.slice(0, -1)] : [der];
-}
-
 /** The inventory row of a certificate we issued (by SHA-256 fingerprint), or null. Callers check revokedAt and dates. */
 export async function lookupIssuedCertificate(der: Uint8Array): Promise<CertificateRow | null> {
   return db().certificate.findUnique({ where: { fingerprint: sha256Fingerprint(der) } });

@@ -11,7 +11,7 @@ import { getRa, raDecryptionKeys } from "../pki/ra";
 import { caSubjectDer, currentCrl } from "../pki/crl";
 import { childrenOf, DerReadError, expectTag, readTlv, TAG, whole } from "../pki/derReader";
 import { CmsError, signerKeyType, unsupportedSignerAlgorithm, type Signer } from "../pki/cms";
-import { getCertificate, issueCertificate, issuedWithIntermediates, lookupIssuedCertificate, type CertificateRow } from "../pki/certificates";
+import { getCertificate, issueCertificate, lookupIssuedCertificate, type CertificateRow } from "../pki/certificates";
 import { inheritRevocation } from "../pki/revocation";
 import { rsaKeyBits } from "../pki/keys";
 import { nameParts } from "../pki/names";
@@ -47,6 +47,11 @@ async function raSigner(): Promise<Signer> {
   return { certDer: ra.certDer, chainDer: [ca.certDer, ...ca.chainDer], privateKey: ra.privateKey };
 }
 
+/** The issued certificate and, under an imported subordinate, the intermediates a device needs (not the root). */
+async function issuedWithIntermediates(der: Uint8Array): Promise<Uint8Array[]> {
+  const ca = await getCa();
+  return ca.chainDer.length ? [der, ca.certDer, ...ca.chainDer.slice(0, -1)] : [der];
+}
 
 interface Failure {
   failInfo: FailInfoName;
