@@ -18,7 +18,7 @@ export interface AcmeEnrollmentRequest {
   serialNumber?: string | null;
   /** What the enrollment is (token id, person, route): kept for the admin, not interpreted. */
   enrollmentRef?: string | null;
-  /** "CN=…,O=…"; default CN=<UDID or serial>. */
+  /** "CN=…,O=…"; default CN=<serial or UDID>. */
   subject?: string;
   /** P-256 (default) or P-384 Secure Enclave key. */
   keySize?: 256 | 384;
@@ -40,8 +40,10 @@ export async function createAcmeEnrollment(req: AcmeEnrollmentRequest): Promise<
   const serialNumber = req.serialNumber?.trim().toUpperCase() || null;
   if (!udid && !serialNumber) throw badRequest("acme_enrollment_no_device", "an ACME enrollment needs the device's UDID or serial number");
   for (const v of [udid, serialNumber]) if (v && !DEVICE_ID_PATTERN.test(v)) throw badRequest("acme_enrollment_bad_device", "UDID and serial number are letters, digits and hyphens");
-  // Apple's model: the order's permanent-identifier is the device's own identifier, which the attestation names.
-  const clientIdentifier = (udid ?? serialNumber)!;
+  // Apple's model: the order's permanent-identifier is the device's own identifier, which the
+  // attestation names. The serial number first: a Mac attests its ProvisioningUDID, not the
+  // UDID it enrolls with, while the serial is the same everywhere.
+  const clientIdentifier = (serialNumber ?? udid)!;
   const subject = req.subject ?? `CN=${clientIdentifier}`;
   let appleSubject: PlistValue;
   try {

@@ -72,6 +72,17 @@ function sanExtension(ids: Identifier[]): { oid: string; value: Uint8Array } {
   return { oid: OID_SAN, value: derTlv(0x30, ...names) };
 }
 
+/** The device record the certificate belongs to, if it exists yet (otherwise Authenticate binds it): by the enrollment's UDID, else the attested serial. */
+async function enrolledDevice(enrollmentId: string | null, attestation: string | null): Promise<{ id: string } | null> {
+  const enrollment = enrollmentId ? await db().acmeEnrollment.findUnique({ where: { id: enrollmentId }, select: { udid: true } }) : null;
+  if (enrollment?.udid) {
+    const byUdid = await db().device.findFirst({ where: { udid: enrollment.udid }, select: { id: true } });
+    if (byUdid) return byUdid;
+  }
+  const serial = attestation ? (JSON.parse(attestation) as { serialNumber: string | null }).serialNumber : null;
+  return serial ? db().device.findFirst({ where: { serialNumber: serial }, select: { id: true } }) : null;
+}
+
 export async function finalizeOrder(req: VerifiedJws, id: string, remoteAddr: string | null): Promise<AcmeResult> {
   const order = await ownedOrder(req, id);
   if (order.status !== "ready") throw problem("orderNotReady", `the order is ${order.status}, not ready`, "acme_order_not_ready");
@@ -112,8 +123,7 @@ export async function finalizeOrder(req: VerifiedJws, id: string, remoteAddr: st
     // One issuance per order, also when a client finalizes twice at once.
     const { count } = await db().acmeOrder.updateMany({ where: { id: order.id, status: "ready" }, data: { status: "processing" } });
     if (count !== 1) throw problem("orderNotReady", "the order is already being finalized", "acme_order_not_ready");
-    const attestedDevice = attestation ? (JSON.parse(attestation) as { udid: string | null }) : null;
-    const deviceRow = attestedDevice?.udid ? await db().device.findFirst({ where: { udid: attestedDevice.udid }, select: { id: true } }) : null;
+    const deviceRow = device ? await enrolledDevice(order.enrollmentId, attestation) : null;
     try {
       const issued = await issueCertificate({
         publicKeyInfo: parsed.publicKeyInfo,

@@ -58,8 +58,10 @@ export function attestedIdentityProblem(identifier: string, match: InventoryMatc
   }
   if (match.kind === "enrollment") {
     const e = match.enrollment;
-    if (e.udid && e.udid !== udid) return `the enrollment was for UDID ${e.udid}, the attestation names ${udid ?? "(none)"}`;
-    if (e.serialNumber && e.serialNumber.toUpperCase() !== serial?.toUpperCase()) return `the enrollment was for serial ${e.serialNumber}, the attestation names ${serial ?? "(none)"}`;
+    // The serial when the enrollment knows it (a Mac attests its ProvisioningUDID, not its MDM UDID); else the UDID.
+    if (e.serialNumber) {
+      if (e.serialNumber.toUpperCase() !== serial?.toUpperCase()) return `the enrollment was for serial ${e.serialNumber}, the attestation names ${serial ?? "(none)"}`;
+    } else if (e.udid && e.udid !== udid) return `the enrollment was for UDID ${e.udid}, the attestation names ${udid ?? "(none)"}`;
   }
   return null;
 }

@@ -112,7 +112,8 @@ export async function handleAcme(request: Request, path: string[]): Promise<Resp
     return result instanceof Response ? result : await jsonResponse(result);
   } catch (err) {
     if (err instanceof AcmeProblem) {
-      if (err.reason) await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: err.reason, message: `ACME ${endpoint}: ${err.type}: ${err.detail}`, remoteAddr });
+      const device = err.extra.identifier?.type === "permanent-identifier" ? err.extra.identifier.value : null;
+      if (err.reason) await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: err.reason, message: `ACME ${endpoint}: ${err.type}: ${err.detail}`, deviceIdentifier: device, remoteAddr });
       return problemResponse(err);
     }
     log.error("ACME request failed", { err, endpoint });

@@ -190,6 +190,26 @@ describe("device-attest-01", () => {
     expect(retry.body.type).toBe("urn:ietf:params:acme:error:orderNotReady");
   });
 
+  it("accepts a Mac's attestation, whose UDID is its ProvisioningUDID, by the enrollment's serial number", async () => {
+    const mac = { udid: udid(), serialNumber: serial() };
+    const e = await createAcmeEnrollment(mac);
+    expect(e.clientIdentifier).toBe(mac.serialNumber);
+    const { client, challenge } = await orderFor(e.clientIdentifier);
+    const r = await client.post(challenge.url, deviceAttestPayload(root, challenge.token, { serialNumber: mac.serialNumber, udid: udid(), publicKey: deviceKey().publicKey }));
+    expect(r.body.status).toBe("valid");
+  });
+
+  it("uses the UDID when the enrollment knows only that, and then the attested UDID must match", async () => {
+    const only = udid();
+    const e = await createAcmeEnrollment({ udid: only });
+    expect(e.clientIdentifier).toBe(only);
+    const first = await orderFor(only);
+    expect((await first.client.post(first.challenge.url, deviceAttestPayload(root, first.challenge.token, { serialNumber: serial(), udid: udid(), publicKey: deviceKey().publicKey }))).body.status).toBe("invalid");
+    expect(await logReasons(only)).toContain("acme_identifier_mismatch");
+    const second = await orderFor(only);
+    expect((await second.client.post(second.challenge.url, deviceAttestPayload(root, second.challenge.token, { serialNumber: serial(), udid: only, publicKey: deviceKey().publicKey }))).body.status).toBe("valid");
+  });
+
   it("issues to a pre-registered serial without an enrollment binding", async () => {
     const s = serial();
     await db().acmeRegisteredDevice.create({ data: { serialNumber: s } });
