@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { exportJWK, FlattenedSign } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pruneAcme } from "@/lib/acme/prune";
 import { db } from "@/lib/db/client";
 import { clearCaCache } from "@/lib/pki/ca";
 import { currentCrl } from "@/lib/pki/crl";
@@ -268,5 +269,20 @@ describe("orders, revocation", () => {
     fs.rmSync(dir, { recursive: true, force: true });
     expect(crl.replace(/\s+/g, " ")).toMatch(new RegExp(`serial number: 0*${sn} .*key compromise`));
     expect((await c.post(c.dir.revokeCert, { certificate: der })).body.type).toBe(`${PROBLEM}alreadyRevoked`);
+  });
+});
+
+describe("pruning", () => {
+  it("drops expired nonces and failed orders a day after they expired, keeps valid ones", async () => {
+    const c = await account();
+    const later = new Date(Date.now() + 3 * 86_400_000);
+    const validBefore = await db().acmeOrder.count({ where: { status: "valid" } });
+    await c.newOrder([{ type: "dns", value: "nowhere.example.com" }]); // refused: no row
+    const r = await pruneAcme(later);
+    expect(r.nonces).toBeGreaterThan(0);
+    expect(await db().acmeNonce.count()).toBe(0);
+    expect(await db().acmeOrder.count({ where: { status: { not: "valid" } } })).toBe(0);
+    expect(await db().acmeAuthorization.count({ where: { status: "pending" } })).toBe(0);
+    expect(await db().acmeOrder.count({ where: { status: "valid" } })).toBe(validBefore);
   });
 });
