@@ -37,6 +37,7 @@ export async function newAccount(req: VerifiedJws): Promise<AcmeResult> {
   const payload = obj(req.payload);
   const existing = await db().acmeAccount.findUnique({ where: { thumbprint: req.thumbprint } });
   if (existing) {
+    if (existing.status !== "valid") throw problem("unauthorized", `the account for this key is ${existing.status}`, "acme_account_deactivated");
     // RFC 8555 §7.3.1: the existing account, 200, whatever else the payload says.
     return { status: 200, body: accountObject(existing), headers: { location: acmeUrl.account(existing.id) } };
   }

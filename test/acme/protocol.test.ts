@@ -214,6 +214,9 @@ describe("accounts", () => {
     expect(after.status).toBe(403);
     expect(after.body.type).toBe(`${PROBLEM}unauthorized`);
     expect(await lastReason()).toBe("acme_account_deactivated");
+    // Its key cannot register again either (§7.3.6).
+    const again = new AcmeClient(server.url, PUBLIC_URL, c.key);
+    expect((await again.newAccount()).body.type).toBe(`${PROBLEM}unauthorized`);
   });
 });
 
