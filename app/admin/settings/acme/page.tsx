@@ -1,7 +1,7 @@
 // Settings > ACME: the directory URL, DNS domains for standard ACME clients, pre-registered
 // serial numbers, and the certificates issued through device-attest-01 with what Apple attested.
 import { acmeSettings, attestedIssuances, listRegisteredDevices } from "@/lib/acme/admin";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { Badge } from "@/components/ui/Badge";
 import { DataTable } from "@/components/ui/DataTable";
