@@ -14,9 +14,9 @@ import { clearServerKeyCache } from "@/lib/secrets/serverKeys";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 
-// Ports of the acme helper's range (lego.test.ts uses 3361 and 3362).
-const SERVER_PORT = 3364;
-const HTTP01_PORT = 3363;
+// Ports of the acme helper's range (e2e uses 3360-3361, lego.test.ts 3365-3366).
+const SERVER_PORT = 3368;
+const HTTP01_PORT = 3367;
 process.env.PUBLIC_URL = `https://localhost:${SERVER_PORT}`;
 process.env.ACME_HTTP01_PORT = String(HTTP01_PORT);
 

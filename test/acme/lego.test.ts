@@ -17,8 +17,8 @@ import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 
 // Ports of the acme helper's range: our HTTPS server, and lego's http-01 listener.
-const SERVER_PORT = 3362;
-const HTTP01_PORT = 3361;
+const SERVER_PORT = 3366;
+const HTTP01_PORT = 3365;
 process.env.PUBLIC_URL = `https://localhost:${SERVER_PORT}`;
 process.env.ACME_HTTP01_PORT = String(HTTP01_PORT);
 
