@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "@/bench/server";
+import { PkiStatus } from "@/lib/scep/message";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { ScepClientError, scepEnroll } from "@/test/helpers/scepClient";
 import { EnrollBrowser } from "@/test/ota/browser";
@@ -72,7 +73,7 @@ describe("two server instances on one database", { timeout: 180_000 }, () => {
 
   it("accepts a one-time SCEP challenge once when it is sent to both at the same moment", async () => {
     const { createScepProfile } = await import("@/lib/scep/profiles");
-    const created = await createScepProfile({ name: "two-instances-ndes", challengeType: "NDES", ndesUsername: "jamf", subjectTemplate: "CN=$UDID" });
+    const created = await createScepProfile({ name: "two-instances-ndes", challengeType: "NDES", ndesUsername: "jamf" });
     const auth = `Basic ${Buffer.from(`jamf:${created.ndesPassword}`).toString("base64")}`;
     const page = await fetch(`${URL_B}/ndes/${created.profile.id}`, { headers: { authorization: auth } });
     expect(page.status).toBe(200);
@@ -82,7 +83,7 @@ describe("two server instances on one database", { timeout: 180_000 }, () => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
     expect(refused.reason).toBeInstanceOf(ScepClientError);
-    expect((refused.reason as ScepClientError).pkiStatus).toBe("FAILURE");
+    expect((refused.reason as ScepClientError).pkiStatus).toBe(PkiStatus.FAILURE);
   });
 
   it("rotates a refresh token once when the same one is presented to both at once", async () => {
