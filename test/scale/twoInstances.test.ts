@@ -160,7 +160,7 @@ describe("two server instances on one database", { timeout: 180_000 }, () => {
         return got;
       }),
     );
-    sims.forEach((sim, i) => expect(delivered[i]).toEqual(queued.get(sim.udid)));
+    for (const [i, sim] of sims.entries()) expect(delivered[i]).toEqual(queued.get(sim.udid));
     const all = [...queued.values()].flat();
     expect(await t.client.command.count({ where: { uuid: { in: all }, status: "ACKNOWLEDGED" } })).toBe(all.length);
   });
