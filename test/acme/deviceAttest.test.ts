@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAcmeEnrollment } from "@/lib/acme/enrollment";
+import { acmeBoundDevice, createAcmeEnrollment } from "@/lib/acme/enrollment";
 import { db } from "@/lib/db/client";
 import { clearCaCache, getCa } from "@/lib/pki/ca";
 import { toPem } from "@/lib/pki/der";
@@ -130,6 +130,8 @@ describe("device-attest-01", () => {
 
     const log = await db().enrollmentLog.findMany({ where: { step: "acme", deviceIdentifier: e.clientIdentifier, outcome: "OK" } });
     expect(log.map((l) => l.message).join("\n")).toMatch(new RegExp(`issued certificate [0-9a-f]+ .*serial ${device.serialNumber}, UDID ${device.udid}, OS 18.2, SEP OS 22.3.1`));
+    // Authenticate can ask which device the certificate belongs to.
+    expect(await acmeBoundDevice((fin.body.certificate as string).split("/").pop()!)).toEqual({ udid: device.udid, serialNumber: device.serialNumber, attestedSerialNumber: device.serialNumber, attestedUdid: device.udid });
     // The binding is spent: a second order for the same enrollment is refused.
     const again = await client.newOrder([{ type: "permanent-identifier", value: e.clientIdentifier }]);
     expect(again.body.type).toBe("urn:ietf:params:acme:error:rejectedIdentifier");
