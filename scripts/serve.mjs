@@ -58,6 +58,8 @@ const LEAN_ROUTES = [
   ["/scep/[id]", "scep/[id]"],
   ["/enroll", "enroll"],
   ["/enroll/profile", "enroll/profile"],
+  ["/adde/[mode]", "adde/[mode]"],
+  ["/acme/[...path]", "acme/[...path]"],
 ];
 
 /**
