@@ -2,7 +2,7 @@
 // searchable and sortable (plain GET links, no JavaScript needed), and per token: copy URL,
 // QR code (PNG/SVG), edit, revoke. On a phone the rows stack so every action stays on screen.
 import Link from "next/link";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { AppError } from "@/lib/errors";
 import { defaultTokenDir, parseTokenQuery, tokenQueryToParams, type TokenQuery, type TokenSort } from "@/lib/enrollment/tokenQuery";
 import { listEnrollmentTokens } from "@/lib/enrollment/tokens";

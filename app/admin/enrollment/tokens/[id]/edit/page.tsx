@@ -1,7 +1,7 @@
 // Edit one OTA token: name, group, expiry moved later. The short link and QR code stay the same.
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { getEnrollmentToken } from "@/lib/enrollment/tokens";
 import { listGroups } from "@/lib/mdm/groups";
 import { ExtendExpiry } from "@/components/tokens/ExtendExpiry";
