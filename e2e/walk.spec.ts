@@ -75,94 +75,97 @@ function startApns(): Promise<http2.Http2Server> {
   return new Promise((resolve) => server.listen(apnsPort, "127.0.0.1", () => resolve(server)));
 }
 
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "enroll-walk-"));
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "walk-files-"));
+let server: ChildProcess | null = null;
+let apns: http2.Http2Server | null = null;
+
+// A hook, not a finally: it also runs when the test times out, so no server is left behind.
+test.afterEach(async () => {
+  if (server) await stopServer(server);
+  apns?.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
 test("a fresh install follows the checklist to an enrolled device", async ({ browser }) => {
   test.setTimeout(600_000);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "enroll-walk-"));
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "walk-files-"));
-  const apns = await startApns();
-  let server: ChildProcess | null = null;
+  apns = await startApns();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  try {
-    server = await startFreshServer(port, dataDir, { APNS_URL: `http://127.0.0.1:${apnsPort}` });
+  server = await startFreshServer(port, dataDir, { APNS_URL: `http://127.0.0.1:${apnsPort}` });
 
-    // 1. The first visit is the one-time setup.
-    await page.goto(`${base}/`);
-    await expect(page).toHaveURL(/\/setup$/);
-    await page.getByLabel("Email").fill("owner@walk.example");
-    await page.getByLabel("Name").fill("Walk Owner");
-    await shots(page, "1-setup");
-    await page.getByLabel("Password", { exact: true }).fill("a long walk password");
-    await page.getByLabel("Confirm password").fill("a long walk password");
-    await page.getByRole("button", { name: "Create owner account" }).click();
+  // 1. The first visit is the one-time setup.
+  await page.goto(`${base}/`);
+  await expect(page).toHaveURL(/\/setup$/);
+  await page.getByLabel("Email").fill("owner@walk.example");
+  await page.getByLabel("Name").fill("Walk Owner");
+  await shots(page, "1-setup");
+  await page.getByLabel("Password", { exact: true }).fill("a long walk password");
+  await page.getByLabel("Confirm password").fill("a long walk password");
+  await page.getByRole("button", { name: "Create owner account" }).click();
 
-    // 2. Signed in on the dashboard, with the checklist: nothing done yet but a warning for http.
-    await expect(page).toHaveURL(/\/admin\?setup=done/);
-    const checklist = page.getByRole("region", { name: "Finish setting up" });
-    await expect(checklist).toBeVisible();
-    for (const step of ["push", "ca", "group", "token"]) await expect(checklist.locator(`[data-step="${step}"]`)).toHaveAttribute("data-done", "false");
-    await shots(page, "2-checklist");
+  // 2. Signed in on the dashboard, with the checklist: nothing done yet but a warning for http.
+  await expect(page).toHaveURL(/\/admin\?setup=done/);
+  const checklist = page.getByRole("region", { name: "Finish setting up" });
+  await expect(checklist).toBeVisible();
+  for (const step of ["push", "ca", "group", "token"]) await expect(checklist.locator(`[data-step="${step}"]`)).toHaveAttribute("data-done", "false");
+  await shots(page, "2-checklist");
 
-    // 3. Push certificate, from the checklist's link.
-    await checklist.getByRole("link", { name: "Upload the push certificate" }).click();
-    await expect(page).toHaveURL(/\/admin\/settings#apns$/);
-    const apnsSection = page.getByRole("region", { name: "APNs push certificate" });
-    await apnsSection.getByLabel("…or a .p12 with certificate and key").setInputFiles(pushP12(tmp));
-    await apnsSection.getByLabel("Its password").last().fill("walk-push");
-    await apnsSection.getByRole("button", { name: "Save push certificate" }).click();
-    await expect(apnsSection.getByText(/com\.apple\.mgmt\.External\./).first()).toBeVisible();
+  // 3. Push certificate, from the checklist's link.
+  await checklist.getByRole("link", { name: "Upload the push certificate" }).click();
+  await expect(page).toHaveURL(/\/admin\/settings#apns$/);
+  const apnsSection = page.getByRole("region", { name: "APNs push certificate" });
+  await apnsSection.getByLabel("…or a .p12 with certificate and key").setInputFiles(pushP12(tmp));
+  await apnsSection.getByLabel("Its password").last().fill("walk-push");
+  await apnsSection.getByRole("button", { name: "Save push certificate" }).click();
+  await expect(apnsSection.getByText(/com\.apple\.mgmt\.External\./).first()).toBeVisible();
 
-    // 4. Keep the generated CA, on the dashboard.
-    await page.goto(`${base}/admin`);
-    await checklist.getByRole("button", { name: "Keep the generated CA" }).click();
-    await expect(checklist.locator('[data-step="ca"]')).toHaveAttribute("data-done", "true");
-    await expect(checklist.locator('[data-step="push"]')).toHaveAttribute("data-done", "true");
+  // 4. Keep the generated CA, on the dashboard.
+  await page.goto(`${base}/admin`);
+  await checklist.getByRole("button", { name: "Keep the generated CA" }).click();
+  await expect(checklist.locator('[data-step="ca"]')).toHaveAttribute("data-done", "true");
+  await expect(checklist.locator('[data-step="push"]')).toHaveAttribute("data-done", "true");
 
-    // 5. A first group with a policy.
-    await checklist.getByRole("link", { name: "Create a first group and policy" }).click();
-    await page.getByLabel("Name").fill("Walk phones");
-    await page.getByRole("button", { name: "Create group" }).click();
-    await expect(page.getByRole("heading", { name: "Walk phones" })).toBeVisible();
-    const profile = path.join(tmp, "restrictions.mobileconfig");
-    fs.writeFileSync(profile, restrictionsProfile("com.example.walk.first", "No camera"));
-    await page.getByLabel(".mobileconfig file").setInputFiles(profile);
-    await page.getByRole("button", { name: "Upload profile" }).click();
-    await expect(page.getByText('Profile "No camera" added.')).toBeVisible();
+  // 5. A first group with a policy.
+  await checklist.getByRole("link", { name: "Create a first group and policy" }).click();
+  await page.getByLabel("Name").fill("Walk phones");
+  await page.getByRole("button", { name: "Create group" }).click();
+  await expect(page.getByRole("heading", { name: "Walk phones" })).toBeVisible();
+  const profile = path.join(tmp, "restrictions.mobileconfig");
+  fs.writeFileSync(profile, restrictionsProfile("com.example.walk.first", "No camera"));
+  await page.getByLabel(".mobileconfig file").setInputFiles(profile);
+  await page.getByRole("button", { name: "Upload profile" }).click();
+  await expect(page.getByText('Profile "No camera" added.')).toBeVisible();
 
-    // 6. A first enrollment link, into that group.
-    await page.goto(`${base}/admin`);
-    await checklist.getByRole("link", { name: "Create a first enrollment link" }).click();
-    await page.getByLabel("Name").fill("Walk link");
-    await page.getByLabel("Group Assignment").selectOption({ label: "Walk phones" });
-    await page.getByRole("button", { name: "Generate Token" }).click();
-    const enrollUrl = await page.getByRole("textbox", { name: "Enrollment URL", exact: true }).inputValue();
-    expect(enrollUrl).toMatch(new RegExp(`^${base}/e/[0-9a-z]{14}$`));
-    await shots(page, "3-token");
-    await enrollPageShots(browser, enrollUrl);
+  // 6. A first enrollment link, into that group.
+  await page.goto(`${base}/admin`);
+  await checklist.getByRole("link", { name: "Create a first enrollment link" }).click();
+  await page.getByLabel("Name").fill("Walk link");
+  await page.getByLabel("Group Assignment").selectOption({ label: "Walk phones" });
+  await page.getByRole("button", { name: "Generate Token" }).click();
+  const enrollUrl = await page.getByRole("textbox", { name: "Enrollment URL", exact: true }).inputValue();
+  expect(enrollUrl).toMatch(new RegExp(`^${base}/e/[0-9a-z]{14}$`));
+  await shots(page, "3-token");
+  await enrollPageShots(browser, enrollUrl);
 
-    // 7. A device enrolls from the link and receives the group's policy.
-    const device = new SimDevice({ deviceName: "Walk iPhone", serialNumber: "FWALKFRESH01" });
-    const { commands } = await device.enrollOta(enrollUrl);
-    expect(commands.map((c) => [c.requestType, c.status])).toEqual([["InstallProfile", "Acknowledged"]]);
-    await page.goto(`${base}/admin/devices`);
-    await page.getByRole("link", { name: "Walk iPhone", exact: true }).click();
-    await expect(page.getByRole("heading", { name: "Walk iPhone" })).toBeVisible();
-    await expect(page.locator("main")).toContainText("Managed");
-    await expect(page.locator("main")).toContainText("Walk phones");
-    await shots(page, "4-device");
+  // 7. A device enrolls from the link and receives the group's policy.
+  const device = new SimDevice({ deviceName: "Walk iPhone", serialNumber: "FWALKFRESH01" });
+  const { commands } = await device.enrollOta(enrollUrl);
+  expect(commands.map((c) => [c.requestType, c.status])).toEqual([["InstallProfile", "Acknowledged"]]);
+  await page.goto(`${base}/admin/devices`);
+  await page.getByRole("link", { name: "Walk iPhone", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Walk iPhone" })).toBeVisible();
+  await expect(page.locator("main")).toContainText("Managed");
+  await expect(page.locator("main")).toContainText("Walk phones");
+  await shots(page, "4-device");
 
-    // 8. The checklist: every step done but the two only the server's environment can do
-    // (an https PUBLIC_URL behind TLS, and the admins' identity provider).
-    await page.goto(`${base}/admin`);
-    for (const step of ["push", "ca", "group", "token"]) await expect(checklist.locator(`[data-step="${step}"]`)).toHaveAttribute("data-done", "true");
-    await expect(checklist.locator('[data-step="https"]')).toContainText("Warning");
-    await expect(checklist.locator('[data-step="idp"]')).toHaveAttribute("data-done", "false");
-    await shots(page, "5-dashboard");
-  } finally {
-    await context.close();
-    if (server) await stopServer(server);
-    apns.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  // 8. The checklist: every step done but the two only the server's environment can do
+  // (an https PUBLIC_URL behind TLS, and the admins' identity provider).
+  await page.goto(`${base}/admin`);
+  for (const step of ["push", "ca", "group", "token"]) await expect(checklist.locator(`[data-step="${step}"]`)).toHaveAttribute("data-done", "true");
+  await expect(checklist.locator('[data-step="https"]')).toContainText("Warning");
+  await expect(checklist.locator('[data-step="idp"]')).toHaveAttribute("data-done", "false");
+  await shots(page, "5-dashboard");
+  await context.close();
 });
