@@ -2,6 +2,8 @@
 // Each job must be idempotent: several instances may run it at the same time (the identity
 // renewal's "already being renewed" check makes a second run queue nothing).
 import { log } from "../log/logger";
+import { pruneEnrollmentLog } from "../log/retention";
+import { pruneAdminSessions } from "../auth/adminSessions";
 import { queueIdentityRenewals } from "../mdm/identityRenewal";
 import { runCertificatePolicyChecks } from "../mdm/certificateRedistribution";
 import { runPushJobs } from "../mdm/rePush";
@@ -70,7 +72,19 @@ export async function runPushJobsOnce(): Promise<void> {
   }
 }
 
+/** Enrollment-log retention (LOG_RETENTION): expired failure lines are deleted; so are expired portal sessions. */
+export async function runLogRetention(): Promise<void> {
+  try {
+    const deleted = await pruneEnrollmentLog();
+    if (deleted) log.info("enrollment log pruned", { deleted });
+    await pruneAdminSessions();
+  } catch (err) {
+    log.error("enrollment log retention failed", { err });
+  }
+}
+
 async function runHourlyJobs(): Promise<void> {
+  await runLogRetention();
   await runRevocationPublishing();
   await runIdentityRenewals();
   await runCertificatePolicies();
