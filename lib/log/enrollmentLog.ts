@@ -13,7 +13,7 @@
 import crypto from "node:crypto";
 import { config } from "../config";
 import { db, isUniqueViolation } from "../db/client";
-import { onShutdown } from "../shutdown";
+import { onShutdown } from "../cluster/shutdown";
 import { log, redactSecrets } from "./logger";
 import type { ReasonCode } from "./reasons";
 

@@ -14,7 +14,7 @@ import { buildPlist } from "@/lib/plist/plist";
 import { config } from "@/lib/config";
 import { flushEnrollmentLog, writeEnrollmentLog } from "@/lib/log/enrollmentLog";
 import { pruneEnrollmentLog } from "@/lib/log/retention";
-import { runShutdownHooks } from "@/lib/shutdown";
+import { runShutdownHooks } from "@/lib/cluster/shutdown";
 
 let t: TestDb;
 beforeAll(async () => {

@@ -2,6 +2,7 @@
 // and per token: copy URL, QR code (PNG/SVG), revoke.
 import Link from "next/link";
 import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { seesEnrollmentSecrets } from "@/lib/auth/roles";
 import { listEnrollmentTokens } from "@/lib/enrollment/tokens";
 import { CopyButton } from "@/components/tokens/CopyButton";
 import { RevokeButton } from "@/components/tokens/RevokeButton";
@@ -14,7 +15,8 @@ export const metadata = { title: "OTA Tokens" };
 export default async function TokensPage() {
   const admin = await requireAdmin();
   const writable = canWrite(admin);
-  const tokens = await listEnrollmentTokens();
+  // Links enroll devices: a Read-only admin gets none, so none reach this page's HTML or RSC payload.
+  const tokens = await listEnrollmentTokens({ withLinks: seesEnrollmentSecrets(admin.role) });
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center justify-between gap-3">
@@ -58,7 +60,7 @@ export default async function TokensPage() {
                   <td className="px-4 py-2">
                     <div className="flex flex-wrap justify-end gap-2">
                       {(t.shortUrl ?? t.url) && <CopyButton value={(t.shortUrl ?? t.url)!} />}
-                      <Link href={`/admin/enrollment/tokens/${t.id}`} className="rounded-md border border-slate-300 px-2.5 py-1 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800" aria-label={`QR code for ${t.name}`}>QR</Link>
+                      {!t.linksHidden && <Link href={`/admin/enrollment/tokens/${t.id}`} className="rounded-md border border-slate-300 px-2.5 py-1 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800" aria-label={`QR code for ${t.name}`}>QR</Link>}
                       {writable && t.status !== "revoked" && <RevokeButton id={t.id} name={t.name} />}
                     </div>
                   </td>
