@@ -14,6 +14,7 @@ import { buildPlist } from "@/lib/plist/plist";
 import { config } from "@/lib/config";
 import { flushEnrollmentLog, writeEnrollmentLog } from "@/lib/log/enrollmentLog";
 import { pruneEnrollmentLog } from "@/lib/log/retention";
+import { dashboardStats } from "@/lib/inventory/stats";
 import { runShutdownHooks } from "@/lib/cluster/shutdown";
 
 let t: TestDb;
@@ -92,6 +93,8 @@ describe("a flood of unauthenticated check-ins", () => {
       expect(l.time.getTime()).toBe(now);
       expect(l.lastSeen?.getTime()).toBe(now);
     }
+    // The dashboard's error figure counts refusals, not lines.
+    expect((await dashboardStats()).errorsLast24h).toBeGreaterThanOrEqual(20_000);
   }, 120_000);
 });
 
