@@ -46,6 +46,8 @@ export interface AppConfig {
   logMaxKeysPerWindow: number;
   /** LOG_MAX_KEYS_PER_ADDRESS: of those, how many one source address may own (one scanner cannot use up the window). */
   logMaxKeysPerAddress: number;
+  /** ACME_HTTP01_PORT: the port http-01 validation connects to (80 per RFC 8555; labs and tests move it). */
+  acmeHttp01Port: number;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -188,8 +190,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logRetentionMs: durationList(env, "LOG_RETENTION", "90d")[0] ?? null,
     logMaxKeysPerWindow,
     logMaxKeysPerAddress,
+    acmeHttp01Port: acmeHttp01Port(env),
     logLevel,
   };
+}
+
+function acmeHttp01Port(env: Env): number {
+  const raw = str(env, "ACME_HTTP01_PORT");
+  if (raw === null) return 80;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new ConfigError("ACME_HTTP01_PORT must be a port number (1-65535)");
+  return n;
 }
 
 function trustProxyFrom(raw: string | null): TrustProxy {
