@@ -127,7 +127,7 @@ export async function checkEnrollmentLink(jwt: string | null | undefined, ctx: O
     await logPushNotReady("ota.verify", v.tokenId, ctx);
     return { ok: false, reason: "push_not_configured" };
   }
-  await writeEnrollmentLog({ step: "ota.verify", outcome: "OK", message: `Enrollment token "${v.token.name}" verified (enroll page opened)`, tokenId: v.tokenId, remoteAddr: ctx.remoteAddr ?? null });
+  await writeEnrollmentLog({ step: "ota.verify", outcome: "OK", message: `Enrollment token "${v.token.name}" verified (enroll page opened)`, tokenId: v.tokenId, remoteAddr: ctx.remoteAddr ?? null, unauthenticated: true });
   return {
     ok: true,
     tokenId: v.tokenId,

@@ -48,7 +48,8 @@ export function parseQrLink(value: string | null): QrLink {
 
 /** The QR code of a token's enrollment URL (short by default), ready to serve as a download. */
 export async function tokenQr(tokenId: string, format: QrFormat, link: QrLink = "short"): Promise<{ body: Uint8Array | string; contentType: string; filename: string }> {
-  const token = await getEnrollmentToken(tokenId);
+  // The caller's route admits Admins and Owners only (seesEnrollmentSecrets).
+  const token = await getEnrollmentToken(tokenId, { withLinks: true });
   if (!token) throw notFound("enrollment token");
   const url = link === "short" ? token.shortUrl : token.url;
   if (!url) throw conflict("token_unreadable", "the token's stored link cannot be decrypted (was MDM_SECRET changed?); generate a new token");

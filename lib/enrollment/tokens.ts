@@ -100,10 +100,17 @@ export interface TokenSummary {
   terms: string | null;
   /** Version (SHA-256) of the terms, null without terms. */
   termsVersion: string | null;
-  /** Null only if the sealed JWT cannot be opened (MDM_SECRET changed). */
+  /** Null if the sealed JWT cannot be opened (MDM_SECRET changed) or the links are hidden. */
   url: string | null;
   /** The short link (/e/<id>) the portal copies and puts in QR codes by default. */
   shortUrl: string | null;
+  /** The links were left out: the caller may not see them (a Read-only admin). */
+  linksHidden: boolean;
+}
+
+/** Links (and so QR codes) enroll devices: only callers allowed to see them get them (lib/auth/roles.ts seesEnrollmentSecrets). */
+export interface TokenReadOptions {
+  withLinks: boolean;
 }
 
 // ---------------------------------------------------------------- input
@@ -256,8 +263,8 @@ export async function enrollmentJwtForShortId(shortId: string): Promise<string |
 
 type RowWithNames = EnrollmentToken & { group: { name: string } | null; scepProfile: { name: string } | null; externalScepProfile: { name: string } | null };
 
-function summarize(row: RowWithNames, now: Date): TokenSummary {
-  const jwt = tokenJwt(row);
+function summarize(row: RowWithNames, now: Date, withLinks: boolean): TokenSummary {
+  const jwt = withLinks ? tokenJwt(row) : null;
   return {
     id: row.id,
     name: row.name,
@@ -281,6 +288,7 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
     termsVersion: row.terms ? termsVersion(row.terms) : null,
     url: jwt ? enrollmentUrl(jwt) : null,
     shortUrl: jwt && row.shortId ? shortEnrollmentUrl(row.shortId) : null,
+    linksHidden: !withLinks,
   };
 }
 
@@ -291,16 +299,18 @@ async function withShortIds<T extends { id: string; shortId: string | null }>(ro
 
 const withNames = { group: { select: { name: true } }, scepProfile: { select: { name: true } }, externalScepProfile: { select: { name: true } } } as const;
 
-export async function listEnrollmentTokens(opts: { take?: number; query?: TokenQuery } = {}): Promise<TokenSummary[]> {
+export async function listEnrollmentTokens(opts: TokenReadOptions & { take?: number; query?: TokenQuery }): Promise<TokenSummary[]> {
   const q = opts.query ?? {};
-  const rows = await withShortIds(await db().enrollmentToken.findMany({ where: tokenWhere(q), include: withNames, orderBy: tokenOrderBy(q), take: opts.take ?? 500 }));
+  const found = await db().enrollmentToken.findMany({ where: tokenWhere(q), include: withNames, orderBy: tokenOrderBy(q), take: opts.take ?? 500 });
+  const rows = opts.withLinks ? await withShortIds(found) : found;
   const now = new Date();
-  return sortByText(rows.map((r) => summarize(r, now)), q);
+  return sortByText(rows.map((r) => summarize(r, now, opts.withLinks)), q);
 }
 
-export async function getEnrollmentToken(id: string): Promise<TokenSummary | null> {
+export async function getEnrollmentToken(id: string, opts: TokenReadOptions): Promise<TokenSummary | null> {
   const row = await db().enrollmentToken.findUnique({ where: { id }, include: withNames });
-  return row ? summarize((await withShortIds([row]))[0], new Date()) : null;
+  if (!row) return null;
+  return summarize(opts.withLinks ? (await withShortIds([row]))[0] : row, new Date(), opts.withLinks);
 }
 
 /**
@@ -312,7 +322,8 @@ export async function revokeEnrollmentToken(id: string): Promise<TokenSummary> {
   const now = new Date();
   await db().enrollmentToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: now } });
   await db().scepChallenge.updateMany({ where: { tokenId: id, usedAt: null, source: { in: ["DYNAMIC", "NDES"] }, expiresAt: { gt: now } }, data: { expiresAt: now } });
-  const row = await getEnrollmentToken(id);
+  // Revoking needs the Admin role, which may see links.
+  const row = await getEnrollmentToken(id, { withLinks: true });
   if (!row) throw notFound("enrollment token");
   return row;
 }
@@ -363,7 +374,8 @@ export async function updateEnrollmentToken(id: string, raw: unknown): Promise<T
   const name = input.name ?? row.name;
   const jwt = await signEnrollmentJwt({ id, name, groupId, scepProfileId: row.scepProfileId, maxUses: row.maxUses, expiresAt }, now);
   await db().enrollmentToken.update({ where: { id }, data: { name, groupId, expiresAt, jwtEnc: seal(jwt, `${SEAL_CONTEXT}:${id}`) } });
-  return (await getEnrollmentToken(id))!;
+  // Only Admins and Owners may edit, and they see the links.
+  return (await getEnrollmentToken(id, { withLinks: true }))!;
 }
 
 /**

@@ -387,6 +387,10 @@ export const REASONS = {
     title: "Request too large",
     fix: "The request body exceeded the size limit. Check the client or proxy.",
   },
+  log_flood_overflow: {
+    title: "Too many different failures to log one by one",
+    fix: "More distinct failures (source address, device, token or user) arrived in this window than the log keeps as separate lines (LOG_MAX_KEYS_PER_WINDOW, and LOG_MAX_KEYS_PER_ADDRESS per source address); the rest are only counted on this line. Usually a scan or a flood: check the addresses on the lines just before it and block them at the proxy or firewall.",
+  },
 } as const satisfies Record<string, ReasonInfo>;
 
 export type ReasonCode = keyof typeof REASONS;

@@ -49,7 +49,7 @@ describe("tokens: search and sort", () => {
     await createEnrollmentToken({ name: "Zulu kiosks", expiresIn: "30d", maxUses: 3 });
     await createEnrollmentToken({ name: "alpha laptops", expiresIn: "24h", groupId: sales.id });
     await createEnrollmentToken({ name: "Mike's iPhone", expiresIn: "never", personEmail: "mike@example.com" });
-    const names = async (query: Record<string, string>) => (await listEnrollmentTokens({ query: parseTokenQuery(query) })).map((x) => x.name);
+    const names = async (query: Record<string, string>) => (await listEnrollmentTokens({ withLinks: true, query: parseTokenQuery(query) })).map((x) => x.name);
 
     expect(await names({ q: "ZULU" })).toEqual(["Zulu kiosks"]);
     expect(await names({ q: "sales" })).toEqual(["alpha laptops"]);
@@ -109,7 +109,7 @@ describe("tokens: edit", () => {
     // Two days on (only Date is faked): the link has expired.
     vi.useFakeTimers({ now: Date.now() + 2 * 86_400_000, toFake: ["Date"] });
     expect(await verifyEnrollmentToken(created.jwt)).toMatchObject({ ok: false, reason: "token_expired" });
-    expect((await getEnrollmentToken(created.id))!.status).toBe("expired");
+    expect((await getEnrollmentToken(created.id, { withLinks: true }))!.status).toBe("expired");
     const edited = await updateEnrollmentToken(created.id, { extendExpiry: "7d" });
     // Counted from now, since the old expiry has passed.
     expect(Math.abs(edited.expiresAt!.getTime() - (Date.now() + 7 * 86_400_000))).toBeLessThan(2000);
@@ -136,7 +136,7 @@ describe("tokens: delete", { timeout: 240_000 }, () => {
     expect(await t.client.device.findUniqueOrThrow({ where: { identifier: a.udid } })).toMatchObject({ tokenId: id, groupId: group.id, status: "ENROLLED" });
 
     expect(await deleteEnrollmentToken(id)).toEqual({ id, name: "To delete", devices: 1 });
-    expect(await getEnrollmentToken(id)).toBeNull();
+    expect(await getEnrollmentToken(id, { withLinks: true })).toBeNull();
     expect(await t.client.enrollmentReservation.count({ where: { tokenId: id } })).toBe(0);
     await expect(deleteEnrollmentToken(id)).rejects.toMatchObject({ status: 404 });
 

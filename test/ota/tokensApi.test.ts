@@ -33,22 +33,30 @@ describe("/api/v1/tokens", () => {
     expect(body.url).toBe(`https://mdm.example.test/enroll?token=${body.jwt}`);
     expect(body.shortUrl).toMatch(/^https:\/\/mdm\.example\.test\/e\/[0-9a-z]{14}$/);
 
-    const listed = await call("/api/v1/tokens", readKey);
+    const listed = await call("/api/v1/tokens", adminKey);
     expect(listed.status).toBe(200);
     const { tokens } = (await listed.json()) as { tokens: Array<{ id: string; status: string; maxUses: number; useCount: number; url: string }> };
-    expect(tokens.find((x) => x.id === body.id)).toMatchObject({ status: "active", maxUses: 5, useCount: 0, url: body.url, shortUrl: body.shortUrl });
+    expect(tokens.find((x) => x.id === body.id)).toMatchObject({ status: "active", maxUses: 5, useCount: 0, url: body.url, shortUrl: body.shortUrl, linksHidden: false });
 
-    const png = await call(`/api/v1/tokens/${body.id}/qr.png`, readKey);
+    // Links and QR codes enroll devices: Read-only sees the token without them.
+    const readListed = await call("/api/v1/tokens", readKey);
+    expect(readListed.status).toBe(200);
+    const readText = await readListed.text();
+    for (const secret of [body.jwt, body.url, body.shortUrl, body.shortUrl.split("/").pop()!]) expect(readText).not.toContain(secret);
+    expect((JSON.parse(readText) as { tokens: Array<{ id: string }> }).tokens.find((x) => x.id === body.id)).toMatchObject({ status: "active", maxUses: 5, url: null, shortUrl: null, linksHidden: true });
+    for (const qr of ["qr.png", "qr.svg", "qr.png?link=full"]) expect((await call(`/api/v1/tokens/${body.id}/${qr}`, readKey)).status).toBe(403);
+
+    const png = await call(`/api/v1/tokens/${body.id}/qr.png`, adminKey);
     expect(png.status).toBe(200);
     expect(png.headers.get("content-type")).toBe("image/png");
     expect(png.headers.get("content-disposition")).toMatch(/attachment; filename="enroll-sales-ipads\.png"/);
     // The short link by default (issue 17: small QR codes); the full link on request.
     expect(decodeQrPng(Buffer.from(await png.arrayBuffer()))).toBe(body.shortUrl);
-    const fullPng = await call(`/api/v1/tokens/${body.id}/qr.png?link=full`, readKey);
+    const fullPng = await call(`/api/v1/tokens/${body.id}/qr.png?link=full`, adminKey);
     expect(fullPng.headers.get("content-disposition")).toMatch(/filename="enroll-sales-ipads-full\.png"/);
     expect(decodeQrPng(Buffer.from(await fullPng.arrayBuffer()))).toBe(body.url);
 
-    const svg = await call(`/api/v1/tokens/${body.id}/qr.svg`, readKey);
+    const svg = await call(`/api/v1/tokens/${body.id}/qr.svg`, adminKey);
     expect(svg.status).toBe(200);
     expect(svg.headers.get("content-type")).toBe("image/svg+xml");
     expect(await svg.text()).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);

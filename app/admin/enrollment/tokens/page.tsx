@@ -5,6 +5,7 @@ import Link from "next/link";
 import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { AppError } from "@/lib/errors";
 import { defaultTokenDir, parseTokenQuery, tokenQueryToParams, type TokenQuery, type TokenSort } from "@/lib/enrollment/tokenQuery";
+import { seesEnrollmentSecrets } from "@/lib/auth/roles";
 import { listEnrollmentTokens } from "@/lib/enrollment/tokens";
 import { CopyButton } from "@/components/tokens/CopyButton";
 import { RevokeButton } from "@/components/tokens/RevokeButton";
@@ -42,7 +43,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
     if (!(err instanceof AppError)) throw err;
     error = err.message;
   }
-  const tokens = await listEnrollmentTokens({ query: q });
+  const tokens = await listEnrollmentTokens({ withLinks: seesEnrollmentSecrets(admin.role), query: q });
   const deleted = typeof params.deleted === "string" ? params.deleted : null;
   const devicesKept = Number(params.devices) || 0;
   return (
@@ -101,7 +102,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
               <td className={td}>
                 <div className="flex flex-wrap gap-2 sm:justify-end">
                   {(t.shortUrl ?? t.url) && <CopyButton value={(t.shortUrl ?? t.url)!} />}
-                  <Link href={`${PATH}/${t.id}`} className={action} aria-label={`QR code for ${t.name}`}>QR</Link>
+                  {!t.linksHidden && <Link href={`${PATH}/${t.id}`} className={action} aria-label={`QR code for ${t.name}`}>QR</Link>}
                   {writable && <Link href={`${PATH}/${t.id}/edit`} className={action} aria-label={`Edit ${t.name}`}>Edit</Link>}
                   {writable && t.status !== "revoked" && <RevokeButton id={t.id} name={t.name} />}
                 </div>

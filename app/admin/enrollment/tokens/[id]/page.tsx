@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { canWrite, requireAdmin } from "@/app/_lib/session";
+import { seesEnrollmentSecrets } from "@/lib/auth/roles";
 import { getEnrollmentToken } from "@/lib/enrollment/tokens";
 import { CopyButton } from "@/components/tokens/CopyButton";
 import { RevokeButton } from "@/components/tokens/RevokeButton";
@@ -19,7 +20,8 @@ export default async function TokenPage({ params, searchParams }: { params: Prom
   const admin = await requireAdmin();
   const { id } = await params;
   const created = (await searchParams).created === "1";
-  const token = await getEnrollmentToken(id);
+  // Links and QR codes enroll devices: a Read-only admin gets none (not even in the RSC payload).
+  const token = await getEnrollmentToken(id, { withLinks: seesEnrollmentSecrets(admin.role) });
   if (!token) notFound();
   const qrBase = `/api/v1/tokens/${encodeURIComponent(token.id)}`;
   return (
@@ -38,7 +40,9 @@ export default async function TokenPage({ params, searchParams }: { params: Prom
       )}
       <section aria-labelledby="url-heading" className="space-y-2">
         <h2 id="url-heading" className="text-lg font-semibold">Enrollment URL</h2>
-        {token.url && token.shortUrl ? (
+        {token.linksHidden ? (
+          <p className="text-sm text-slate-600 dark:text-slate-400">Enrollment links and QR codes enroll devices, so only Admins and Owners see them.</p>
+        ) : token.url && token.shortUrl ? (
           <>
             <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
               <input readOnly aria-label="Enrollment URL" value={token.shortUrl} className="w-full min-w-0 flex-1 truncate rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-sm dark:border-slate-700 dark:bg-slate-900" />

@@ -1,5 +1,6 @@
 // One OTA enrollment token: read (Read-only), edit name/group/expiry and delete (Admin).
 import { withAdminApi } from "@/lib/auth/api";
+import { seesEnrollmentSecrets } from "@/lib/auth/roles";
 import { deleteEnrollmentToken, getEnrollmentToken, updateEnrollmentToken } from "@/lib/enrollment/tokens";
 import { notFound } from "@/lib/errors";
 import { readJson } from "@/lib/http/body";
@@ -8,8 +9,8 @@ import { json } from "@/lib/http/respond";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = withAdminApi<{ id: string }>(async (_request, _caller, ctx) => {
-  const token = await getEnrollmentToken((await ctx.params).id);
+export const GET = withAdminApi<{ id: string }>(async (_request, caller, ctx) => {
+  const token = await getEnrollmentToken((await ctx.params).id, { withLinks: seesEnrollmentSecrets(caller.role) });
   if (!token) throw notFound("enrollment token");
   return json(token);
 });

@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { canWrite, requireAdmin } from "@/app/_lib/session";
+import { seesEnrollmentSecrets } from "@/lib/auth/roles";
 import { getEnrollmentToken } from "@/lib/enrollment/tokens";
 import { listGroups } from "@/lib/mdm/groups";
 import { ExtendExpiry } from "@/components/tokens/ExtendExpiry";
@@ -17,7 +18,7 @@ export const metadata = { title: "Edit token" };
 export default async function EditTokenPage({ params }: { params: Promise<{ id: string }> }) {
   const admin = await requireAdmin();
   const { id } = await params;
-  const token = await getEnrollmentToken(id);
+  const token = await getEnrollmentToken(id, { withLinks: seesEnrollmentSecrets(admin.role) });
   if (!token) notFound();
   const groups = await listGroups();
   return (

@@ -7,4 +7,6 @@ export const dynamic = "force-dynamic";
 
 export const GET = withAdminApi<{ id: string }>(async (request, _caller, { params }) =>
   qrResponse(await tokenQr((await params).id, "svg", parseQrLink(new URL(request.url).searchParams.get("link")))),
+  // A QR code is the enrollment link: Admins and Owners only (seesEnrollmentSecrets).
+  { role: "ADMIN" },
 );
