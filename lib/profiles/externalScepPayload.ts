@@ -9,7 +9,7 @@ import { ProfileOptionsError, scepPayload, type PlistObject, type ScepIdentity }
 const VAR_RE = /\$([A-Z_]+)/g;
 
 function expandSan(value: string, ctx: SubjectContext): string {
-  return value.replace(VAR_RE, (whole, name: string) => {
+  return value.replace(VAR_RE, (_whole, name: string) => {
     const v = (ctx as Record<string, string | null | undefined>)[name];
     if (v === undefined || v === null || v === "") throw new ProfileOptionsError(`SubjectAltName needs $${name}, which this device does not supply`);
     return v;

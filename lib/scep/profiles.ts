@@ -6,7 +6,7 @@ import { z } from "zod";
 import { config } from "../config";
 import { db, isUniqueViolation } from "../db/client";
 import type { ScepProfile } from "../db/generated/sqlite/client";
-import { badRequest, conflict, fieldError, invalidInput, notFound } from "../errors";
+import { badRequest, fieldError, invalidInput, notFound } from "../errors";
 import { seal, unseal } from "../secrets/sealed";
 import { hashPassword } from "../secrets/hash";
 import { staticChallengeProblem } from "./challengeStrength";
