@@ -3,8 +3,9 @@
 // into the subject and SAN, and CAFingerprint = SHA-1 of the pinned CA (Apple's client only
 // recognises MD5/SHA-1 lengths).
 import type { ExternalScepProfile } from "../scep/external/profiles";
-import { expandSubject, type SubjectContext } from "../scep/subject";
+import type { SubjectContext } from "../scep/subject";
 import { ProfileOptionsError, scepPayload, type PlistObject, type ScepIdentity } from "./enrollmentProfile";
+import { profileSubject } from "./profileSubject";
 
 const VAR_RE = /\$([A-Z_]+)/g;
 
@@ -22,15 +23,13 @@ export function externalCaFingerprint(row: Pick<ExternalScepProfile, "caFingerpr
 }
 
 export function externalScepPayload(row: ExternalScepProfile, challenge: string | null, ctx: SubjectContext): PlistObject {
-  const subject = expandSubject(row.subjectTemplate, [], ctx);
-  if (!subject.ok) throw new ProfileOptionsError(subject.detail);
   const san = row.subjectAltNameJson ? (JSON.parse(row.subjectAltNameJson) as Record<string, string>) : null;
   const identity: ScepIdentity = {
     kind: "scep",
     url: row.scepUrl,
     name: row.name,
     challenge: challenge ?? "",
-    subject: subject.subject,
+    subject: profileSubject(row.subjectTemplate, ctx),
     keySize: row.keySize,
     keyUsage: row.keyUsage,
     allowAllAppsAccess: row.allowAllAppsAccess,
