@@ -158,8 +158,6 @@ export const routeInput = z
   })
   .strict();
 
-export type RouteInput = z.infer<typeof routeInput>;
-
 export function presentRoute(r: AddeRouteRow & { createdAt?: Date }) {
   return {
     id: r.id,

@@ -55,10 +55,6 @@ const HASH_BY_SIG_OID: Record<string, string> = {
 };
 const SUPPORTED_SIG_OIDS = new Set(["1.2.840.113549.1.1.1", "1.2.840.10045.2.1", ...Object.keys(HASH_BY_SIG_OID)]);
 
-export function hashOidName(oid: string): string | null {
-  return HASH_BY_OID[oid] ?? null;
-}
-
 export interface SignOptions {
   detached?: boolean;
   /** Extra signed attributes (SCEP's messageType, transactionID...). */

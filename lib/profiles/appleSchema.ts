@@ -104,10 +104,6 @@ export function profileSchemas(payloadType: string): SchemaFile[] {
   return loadIndex("profiles").get(payloadType) ?? [];
 }
 
-export function knownPayloadTypes(): string[] {
-  return [...loadIndex("profiles").keys()].filter((t) => t !== "CommonPayloadKeys" && t !== "TopLevel");
-}
-
 // ---------------------------------------------------------------- value checks
 
 function typeName(v: unknown): string {
