@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   } finally {
     if (server.pid && server.exitCode === null) process.kill(-server.pid, "SIGTERM");
   }
-  if (!flag("--app")) fs.rmSync(work, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true }); // the copy (unless --app) and the data directory
   process.exit(0);
 }
 
