@@ -9,7 +9,8 @@ import { defineConfig } from "@playwright/test";
 const port = Number(process.env.E2E_PORT ?? 3100);
 const oidcPort = port + 1;
 const appUrl = `http://localhost:${port}`;
-const dataDir = (process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "enroll-e2e-")));
+process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "enroll-e2e-"));
+const dataDir = process.env.E2E_DATA_DIR;
 process.env.E2E_APP_URL = appUrl;
 process.env.E2E_OIDC_URL = `http://localhost:${oidcPort}`;
 

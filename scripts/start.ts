@@ -105,8 +105,7 @@ async function main(): Promise<void> {
   }
   if (prepared.secretOrigin === "generated") {
     process.stdout.write(
-      `Generated MDM_SECRET and stored it in ${prepared.secretFile} (mode 0600).\n` +
-        "It encrypts every private key: back it up, and set MDM_SECRET to the same value on every instance.\n",
+      `Generated MDM_SECRET and stored it in ${prepared.secretFile} (mode 0600).\nIt encrypts every private key: back it up, and set MDM_SECRET to the same value on every instance.\n`,
     );
   }
   if (prepared.applied.length) process.stdout.write(`Applied database migrations: ${prepared.applied.join(", ")}\n`);

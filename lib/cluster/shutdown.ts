@@ -7,7 +7,9 @@ type HookGlobal = typeof globalThis & { [HOOKS]?: Set<() => Promise<void>> };
 /** Registers an async task run once at shutdown (each loaded copy of a module registers its own). */
 export function onShutdown(hook: () => Promise<void>): void {
   const g = globalThis as HookGlobal;
-  (g[HOOKS] ??= new Set()).add(hook);
+  const hooks = g[HOOKS] ?? new Set();
+  g[HOOKS] = hooks;
+  hooks.add(hook);
 }
 
 /** Runs every registered task; failures are the tasks' own to log. */

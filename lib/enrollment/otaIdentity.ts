@@ -14,8 +14,8 @@
 import crypto from "node:crypto";
 import { db, isUniqueViolation } from "../db/client";
 import { AppError } from "../errors";
-import { escapeNameValue } from "../pki/names";
 import type { ScepIdentity } from "../profiles/enrollmentProfile";
+import { deviceUnknownContext, profileSubject } from "../profiles/profileSubject";
 import { challengeForEnrollment } from "../scep/challenge";
 import { createScepProfile, getScepProfileRow, type ScepProfile } from "../scep/profiles";
 import { scepUrl } from "../scep/url";
@@ -64,12 +64,8 @@ export async function defaultOtaScepProfile(): Promise<ScepProfile> {
 }
 
 /** Fills a subject template for a profile whose device is not known yet. */
-export function otaSubject(template: string, reference: string, profileIdentifier: string): string {
-  return template.replace(/\$([A-Z_]+)/g, (whole, name: string) => {
-    if (name === "PROFILE_IDENTIFIER") return escapeNameValue(profileIdentifier);
-    if (["UDID", "SERIALNUMBER", "COMPUTERNAME", "EMAIL", "USERNAME"].includes(name)) return reference;
-    return whole;
-  });
+function otaSubject(template: string, reference: string, profileIdentifier: string): string {
+  return profileSubject(template, deviceUnknownContext(reference, { PROFILE_IDENTIFIER: profileIdentifier }));
 }
 
 /**

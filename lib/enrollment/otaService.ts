@@ -4,11 +4,10 @@
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log, maskSecret } from "../log/logger";
 import { REASONS } from "../log/reasons";
-import { getProfileTrust } from "../pki/trust";
-import { getBranding, organizationDisplayName } from "../settings/branding";
+import { defaultIdentifierBase } from "../profiles/enrollmentProfile";
+import { organizationDisplayName } from "../settings/branding";
 import { enrollmentTopic } from "../settings/mdmEndpoints";
-import { mdmUrlsFor } from "./enrollmentRef";
-import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
+import { assembleEnrollmentProfile } from "./assembleProfile";
 import { otaIdentity } from "./otaIdentity";
 import { checkDeviceLimit, effectiveDeviceLimit, limitRefusalMessage } from "./deviceLimit";
 import { releaseReservation, reservationCookieName, reserveEnrollmentUse } from "./reservations";
@@ -37,12 +36,6 @@ export interface ReservationCookie {
 export type GovernanceReason = "device_limit_reached" | "terms_not_accepted";
 
 export const PROFILE_CONTENT_TYPE = "application/x-apple-aspen-config";
-
-/**
- * Bootstrap-token escrow is advertised (the check-in side stores it). Per-user connections
- * are not: advertising them makes macOS open a user channel the server would have to serve.
- */
-export const OTA_SERVER_CAPABILITIES: ServerCapability[] = ["com.apple.mdm.bootstraptoken"];
 
 export type EnrollLinkVerdict =
   | {
@@ -91,12 +84,6 @@ async function logRejection(step: string, reason: TokenReason, jwt: string | nul
     tokenId: tokenId ?? null,
     remoteAddr: ctx.remoteAddr ?? null,
   });
-}
-
-/** The profile's PayloadDescription: who manages the device, and whom to ask. */
-export function enrollmentProfileDescription(organization: string, tokenName: string, supportContact: string): string {
-  const base = `Enrolls this device in ${organization}'s device management (${tokenName}).`;
-  return supportContact ? `${base} Support: ${supportContact}` : base;
 }
 
 /**
@@ -211,27 +198,7 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
       tokenId,
       remoteAddr: ctx.remoteAddr ?? null,
     });
-    const trust = await getProfileTrust();
-    const branding = await getBranding();
-    const organization = await organizationDisplayName(branding);
-    const { xml } = buildEnrollmentProfile({
-      displayName: `${organization} Device Management`,
-      organization,
-      identifierBase,
-      description: enrollmentProfileDescription(organization, token.name, branding.supportContact),
-      trust,
-      identity: identity.payload,
-      mdm: {
-        // The token travels in the URLs too, so the link survives challenge types that carry none (STATIC).
-        ...mdmUrlsFor({ kind: "token", tokenId }),
-        topic,
-        accessRights: ACCESS_RIGHTS_ALL,
-        signMessage: true,
-        checkOutWhenRemoved: true,
-        serverCapabilities: OTA_SERVER_CAPABILITIES,
-      },
-    });
-    const body = await signProfile(xml);
+    const body = await assembleEnrollmentProfile({ kind: "ota", tokenId, tokenName: token.name, identifierBase }, identity.payload, topic);
     const held = reservation.reused ? "same browser again: its reservation reused, no further use taken" : `one use reserved until ${reservation.expiresAt.toISOString()}`;
     await writeEnrollmentLog({
       step: "ota.profile",
@@ -240,7 +207,7 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
       tokenId,
       remoteAddr: ctx.remoteAddr ?? null,
     });
-    const stem = organization.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "enroll";
+    const stem = (await organizationDisplayName()).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "enroll";
     const cookie = { name: reservationCookieName(tokenId), value: reservation.secret, maxAge: Math.max(0, Math.floor((reservation.expiresAt.getTime() - now.getTime()) / 1000)) };
     return { ok: true, body, filename: `${stem}-enrollment.mobileconfig`, contentType: PROFILE_CONTENT_TYPE, tokenId, cookie };
   } catch (err) {

@@ -30,13 +30,6 @@ export const EXPIRY_PRESETS: Record<Exclude<ExpiryPreset, "never">, number> = {
   "7d": 7 * 24 * 3600_000,
   "30d": 30 * 24 * 3600_000,
 };
-export const EXPIRY_LABEL: Record<ExpiryPreset | "custom", string> = {
-  "24h": "24 hours",
-  "7d": "7 days",
-  "30d": "30 days",
-  never: "Never",
-  custom: "Custom date",
-};
 
 /** Ten years: a "custom" expiry beyond that is a typo, not a plan. */
 const MAX_CUSTOM_MS = 10 * 365 * 24 * 3600_000;
@@ -476,10 +469,6 @@ export async function consumeEnrollmentUse(tokenId: string, now: Date = new Date
     data: { useCount: { increment: 1 }, claimedCount: { increment: 1 } },
   });
   return count === 1;
-}
-
-export function isTokenReason(v: string): v is TokenReason {
-  return ["token_missing", "token_malformed", "token_bad_signature", "token_expired", "token_revoked", "token_exhausted", "token_unknown"].includes(v);
 }
 
 /** API/form entry: validates raw input (400 with the field named) and creates the token. */

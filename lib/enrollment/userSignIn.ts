@@ -161,7 +161,7 @@ export async function startIdpSignIn(form: SignInForm): Promise<AuthResult> {
 export async function idpCallback(params: URLSearchParams, remoteAddr?: string | null): Promise<AuthResult> {
   const oidc = config().userOidc;
   const flow = await consumeFlow(params.get("state"));
-  if (!flow || !flow.idp || !oidc) {
+  if (!flow?.idp || !oidc) {
     return fail(400, "auth_state_invalid", "identity provider callback with an unknown, expired or reused state", null, remoteAddr, { code: "expired" });
   }
   const idpError = params.get("error");

@@ -1,6 +1,6 @@
 // Issuing, finding and revoking the certificates our CA signs for devices. Every issued
 // certificate is recorded (inventory, renewal links, revocation checks at check-in).
-import * as pkijs from "pkijs";
+import type * as pkijs from "pkijs";
 import { db } from "../db/client";
 import type { Certificate as CertificateRow, Prisma } from "../db/generated/sqlite/client";
 import { badRequest, notFound } from "../errors";

@@ -74,9 +74,8 @@ export interface EnrollmentProfile {
   identifiers: { profile: string; root: string; identity: string; mdm: string };
 }
 
-/** All access rights (1…4096); personal-device enrollments conventionally drop lock (4) and erase (8). */
+/** All access rights (1…4096). */
 export const ACCESS_RIGHTS_ALL = 8191;
-export const ACCESS_RIGHTS_BYOD = 8191 - 4 - 8;
 
 export class ProfileOptionsError extends Error {
   constructor(message: string) {

@@ -166,7 +166,7 @@ export async function issueRenewalChallenge(profileId: string, oldSerial: string
 
 async function verifyRenewal(profile: ScepProfile, challenge: string): Promise<ChallengeVerdict | null> {
   const row = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) } });
-  if (!row || !row.source.startsWith(RENEWAL_SOURCE_PREFIX) || row.profileId !== profile.id) return null;
+  if (!row?.source.startsWith(RENEWAL_SOURCE_PREFIX) || row.profileId !== profile.id) return null;
   if (row.usedAt) return { ok: false, reason: "scep_challenge_replayed", detail: `the renewal challenge was already used at ${row.usedAt.toISOString()}`, tokenId: row.tokenId };
   if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "scep_challenge_expired", detail: `the renewal challenge expired at ${row.expiresAt.toISOString()}`, tokenId: row.tokenId };
   const { count } = await db().scepChallenge.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date() } });

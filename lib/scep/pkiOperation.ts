@@ -207,7 +207,7 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<Decision> 
   if (bits! < profile.keySize) refuse("badRequest", "scep_key_too_small", `the requested key has ${bits} bits; the SCEP profile requires ${profile.keySize}`);
 
   const explicitRenewal = msg.messageType === MessageType.RenewalReq;
-  let auth = await renewalAuthorization(msg, profile, explicitRenewal);
+  const auth = await renewalAuthorization(msg, profile, explicitRenewal);
   const tx = await retryOrStart(msg, profile.id, csr!.publicKeyInfo, decrypted!.cipherOid, auth?.renewedFromSerial ?? null);
   if (tx.kind === "pending") throw new Pending();
   if (tx.kind === "conflict") return refuse("badRequest", "scep_transaction_reused", `transactionID "${msg.transactionId.slice(0, 100)}" was already used with another key or signer`, auth?.tokenId);

@@ -15,7 +15,7 @@ import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer"
 import { checkEnrollmentLink } from "@/lib/enrollment/otaService";
 import { createEnrollmentToken, ENROLLMENT_JWT_TYP, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
 import { DEFAULT_OTA_SCEP_PROFILE_NAME } from "@/lib/enrollment/otaIdentity";
-import { REASONS } from "@/lib/log/reasons";
+import type { REASONS } from "@/lib/log/reasons";
 import { getCa } from "@/lib/pki/ca";
 import { validateProfile } from "@/lib/profiles/appleSchema";
 import { createScepProfile } from "@/lib/scep/profiles";

@@ -26,7 +26,7 @@ function Repeats({ line }: { line: { count: number; time: Date; lastSeen: Date |
   const at = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
   return (
     <div className="mt-0.5 text-xs font-medium text-amber-800 dark:text-amber-300" data-testid="log-repeats">
-      <span aria-label={`${line.count} times`}>×{line.count.toLocaleString("en-US")}</span> · first <time dateTime={line.time.toISOString()}>{at(line.time)}</time> · last <time dateTime={last.toISOString()}>{at(last)}</time>
+      <span aria-hidden="true">×</span>{line.count.toLocaleString("en-US")}<span className="sr-only"> times</span> · first <time dateTime={line.time.toISOString()}>{at(line.time)}</time> · last <time dateTime={last.toISOString()}>{at(last)}</time>
     </div>
   );
 }
