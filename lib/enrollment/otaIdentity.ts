@@ -63,10 +63,23 @@ export async function defaultOtaScepProfile(): Promise<ScepProfile> {
   return row;
 }
 
-/** Fills a subject template for a profile whose device is not known yet. */
-export function otaSubject(template: string, reference: string, profileIdentifier: string): string {
+/** The device a device-bound profile is made for (what it proved in the Profile Service phase). */
+export interface KnownDevice {
+  udid: string;
+  serialNumber: string | null;
+  deviceName: string | null;
+}
+
+/**
+ * Fills a subject template: with the device's own values when it is known (device-bound OTA),
+ * else with the per-download reference.
+ */
+export function otaSubject(template: string, reference: string, profileIdentifier: string, device?: KnownDevice): string {
   return template.replace(/\$([A-Z_]+)/g, (whole, name: string) => {
     if (name === "PROFILE_IDENTIFIER") return escapeNameValue(profileIdentifier);
+    if (device && name === "UDID") return escapeNameValue(device.udid);
+    if (device && name === "SERIALNUMBER" && device.serialNumber) return escapeNameValue(device.serialNumber);
+    if (device && name === "COMPUTERNAME" && device.deviceName) return escapeNameValue(device.deviceName);
     if (["UDID", "SERIALNUMBER", "COMPUTERNAME", "EMAIL", "USERNAME"].includes(name)) return reference;
     return whole;
   });
@@ -105,14 +118,15 @@ export async function externalScepIdentity(
   };
 }
 
-export async function otaIdentity(input: { tokenId: string; scepProfileId: string | null; externalScepProfileId?: string | null; profileIdentifier: string }): Promise<OtaIdentity> {
+export async function otaIdentity(input: { tokenId: string; scepProfileId: string | null; externalScepProfileId?: string | null; profileIdentifier: string; device?: KnownDevice }): Promise<OtaIdentity> {
   if (input.externalScepProfileId) {
     const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
-    const ext = await externalScepIdentity(input.externalScepProfileId, (t) => otaSubject(t, enrollmentReference, input.profileIdentifier));
+    const ext = await externalScepIdentity(input.externalScepProfileId, (t) => otaSubject(t, enrollmentReference, input.profileIdentifier, input.device));
     return { ...ext, enrollmentReference };
   }
   const profile = (input.scepProfileId ? await getScepProfileRow(input.scepProfileId) : null) ?? (await defaultOtaScepProfile());
-  const challenge = await challengeForEnrollment(profile.id, { tokenId: input.tokenId });
+  // Device-bound: a one-time challenge carries the proven UDID into the certificate (a STATIC one cannot).
+  const challenge = await challengeForEnrollment(profile.id, { tokenId: input.tokenId, boundUdid: input.device?.udid ?? null });
   const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
   return {
     challengeType: profile.challengeType,
@@ -123,7 +137,7 @@ export async function otaIdentity(input: { tokenId: string; scepProfileId: strin
       url: scepUrl(profile.id),
       name: profile.name,
       challenge,
-      subject: otaSubject(profile.subjectTemplate, enrollmentReference, input.profileIdentifier),
+      subject: otaSubject(profile.subjectTemplate, enrollmentReference, input.profileIdentifier, input.device),
       keySize: profile.keySize,
       keyUsage: profile.keyUsage,
       allowAllAppsAccess: profile.allowAllAppsAccess,

@@ -96,6 +96,10 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
     const bound = await db().device.findUnique({ where: { id: cert.deviceId }, select: { identifier: true } });
     if (bound && bound.identifier !== id.identifier) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} is bound to ${bound.identifier}, not ${id.identifier}`);
   }
+  // Device-bound OTA and attested ACME: the certificate was issued for the UDID the device proved.
+  if (cert.boundUdid && cert.boundUdid !== id.udid) {
+    throw new MdmAuthError("checkin_udid_mismatch", `certificate ${cert.serial} was issued for UDID ${cert.boundUdid}, and this Authenticate is from ${id.udid ?? id.identifier}`);
+  }
   const existing = await db().device.findUnique({ where: { identifier: id.identifier } });
   const account = await accountAuthorization(ctx);
   if (existing?.userId && account.userId && existing.userId !== account.userId) {

@@ -26,6 +26,8 @@ export interface IssueRequest {
   enrollmentTokenId?: string | null;
   userId?: string | null;
   renewedFromSerial?: string | null;
+  /** The UDID the certificate is issued for (device-bound OTA, attested ACME). */
+  boundUdid?: string | null;
 }
 
 /** X.509 key usage bits for Apple's mask; an empty mask still gets digitalSignature (a keyUsage extension needs one bit). */
@@ -72,6 +74,7 @@ export async function issueCertificate(req: IssueRequest): Promise<{ serial: str
       enrollmentTokenId: req.enrollmentTokenId ?? null,
       userId: req.userId ?? null,
       renewedFromSerial: req.renewedFromSerial ?? null,
+      boundUdid: req.boundUdid ?? null,
     },
   });
   return { serial, der };

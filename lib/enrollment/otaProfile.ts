@@ -1,0 +1,70 @@
+// The signed OTA enrollment profile for one download (one-phase OTA) or for one device
+// (device-bound OTA, after the Profile Service phase): identity (SCEP challenge issued now),
+// the root, and the MDM payload carrying the token's enrollment reference.
+import { writeEnrollmentLog } from "../log/enrollmentLog";
+import { mdmUrlsFor } from "../mdm/enrollmentRef";
+import { getProfileTrust } from "../pki/trust";
+import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
+import { getBranding, organizationDisplayName } from "../settings/branding";
+import { type KnownDevice, otaIdentity } from "./otaIdentity";
+
+/**
+ * Bootstrap-token escrow is advertised (the check-in side stores it). Per-user connections
+ * are not: advertising them makes macOS open a user channel the server would have to serve.
+ */
+export const OTA_SERVER_CAPABILITIES: ServerCapability[] = ["com.apple.mdm.bootstraptoken"];
+
+/** The profile's PayloadDescription: who manages the device, and whom to ask. */
+export function enrollmentProfileDescription(organization: string, tokenName: string, supportContact: string): string {
+  const base = `Enrolls this device in ${organization}'s device management (${tokenName}).`;
+  return supportContact ? `${base} Support: ${supportContact}` : base;
+}
+
+export interface OtaProfileToken {
+  id: string;
+  name: string;
+  scepProfileId: string | null;
+  externalScepProfileId: string | null;
+}
+
+/** Builds and signs the enrollment profile; logs the challenge issued ("ota.challenge"). */
+export async function signedOtaProfile(token: OtaProfileToken, topic: string, ctx: { remoteAddr?: string | null; device?: KnownDevice }): Promise<{ body: Uint8Array; organization: string }> {
+  const identifierBase = defaultIdentifierBase();
+  const identity = await otaIdentity({ tokenId: token.id, scepProfileId: token.scepProfileId, externalScepProfileId: token.externalScepProfileId, profileIdentifier: identifierBase, device: ctx.device });
+  const bound = ctx.device ? `, bound to UDID ${ctx.device.udid}` : "";
+  await writeEnrollmentLog({
+    step: "ota.challenge",
+    outcome: "OK",
+    message: `SCEP challenge issued (${identity.challengeType}, SCEP profile "${identity.scepProfileName}"${bound})`,
+    tokenId: token.id,
+    deviceIdentifier: ctx.device?.udid ?? null,
+    remoteAddr: ctx.remoteAddr ?? null,
+  });
+  const trust = await getProfileTrust();
+  const branding = await getBranding();
+  const organization = await organizationDisplayName(branding);
+  const { xml } = buildEnrollmentProfile({
+    displayName: `${organization} Device Management`,
+    organization,
+    identifierBase,
+    description: enrollmentProfileDescription(organization, token.name, branding.supportContact),
+    trust,
+    identity: identity.payload,
+    mdm: {
+      // The token travels in the URLs too, so the link survives challenge types that carry none (STATIC).
+      ...mdmUrlsFor({ kind: "token", tokenId: token.id }),
+      topic,
+      accessRights: ACCESS_RIGHTS_ALL,
+      signMessage: true,
+      checkOutWhenRemoved: true,
+      serverCapabilities: OTA_SERVER_CAPABILITIES,
+    },
+  });
+  return { body: await signProfile(xml), organization };
+}
+
+/** "Acme Corp" → "acme-corp-enrollment.mobileconfig". */
+export function profileFilename(organization: string, what = "enrollment"): string {
+  const stem = organization.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "enroll";
+  return `${stem}-${what}.mobileconfig`;
+}
