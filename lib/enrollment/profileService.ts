@@ -62,7 +62,7 @@ export type ProfileServiceAnswer =
   | { ok: true; body: Uint8Array; filename: string; contentType: typeof PROFILE_CONTENT_TYPE; udid: string; identityKind: "scep" }
   | { ok: false; status: number; reason: ReasonCode };
 
-function describe(a: DeviceAttributes): string {
+function deviceLabel(a: DeviceAttributes): string {
   const parts = [a.product, a.version && `build ${a.version}`, a.serialNumber && `serial ${a.serialNumber}`, a.deviceName && `"${a.deviceName}"`].filter(Boolean);
   return `UDID ${a.udid}${parts.length ? ` (${parts.join(", ")})` : ""}`;
 }
@@ -89,28 +89,28 @@ export async function answerProfileService(bindingId: string, body: Uint8Array, 
   // The challenge ties this answer to the profile we served; compared as hashes (constant length).
   const given = attrs.challenge ? Buffer.from(sha256Hex(attrs.challenge), "hex") : Buffer.alloc(32);
   if (!attrs.challenge || !crypto.timingSafeEqual(given, Buffer.from(binding.challengeHash, "hex"))) {
-    return refuse(403, "profile_service_challenge", `Profile Service answer from ${describe(attrs)} carries a challenge this server did not issue for this step`, { tokenId, udid });
+    return refuse(403, "profile_service_challenge", `Profile Service answer from ${deviceLabel(attrs)} carries a challenge this server did not issue for this step`, { tokenId, udid });
   }
-  if (binding.usedAt) return refuse(410, "profile_service_challenge", `Profile Service answer from ${describe(attrs)} repeats a step already answered at ${binding.usedAt.toISOString()}`, { tokenId, udid });
-  if (binding.expiresAt.getTime() <= now.getTime()) return refuse(410, "profile_service_challenge", `Profile Service answer from ${describe(attrs)} arrived after the step expired (${binding.expiresAt.toISOString()})`, { tokenId, udid });
+  if (binding.usedAt) return refuse(410, "profile_service_challenge", `Profile Service answer from ${deviceLabel(attrs)} repeats a step already answered at ${binding.usedAt.toISOString()}`, { tokenId, udid });
+  if (binding.expiresAt.getTime() <= now.getTime()) return refuse(410, "profile_service_challenge", `Profile Service answer from ${deviceLabel(attrs)} arrived after the step expired (${binding.expiresAt.toISOString()})`, { tokenId, udid });
   const token = await db().enrollmentToken.findUnique({ where: { id: tokenId } });
-  if (!token || token.revokedAt) return refuse(410, "token_revoked", `Profile Service answer from ${describe(attrs)}: the enrollment token was revoked or deleted`, { tokenId, udid });
-  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return refuse(410, "token_expired", `Profile Service answer from ${describe(attrs)}: the enrollment token expired`, { tokenId, udid });
+  if (!token || token.revokedAt) return refuse(410, "token_revoked", `Profile Service answer from ${deviceLabel(attrs)}: the enrollment token was revoked or deleted`, { tokenId, udid });
+  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return refuse(410, "token_expired", `Profile Service answer from ${deviceLabel(attrs)}: the enrollment token expired`, { tokenId, udid });
   // Single use, also under concurrent answers.
   const { count } = await db().deviceBinding.updateMany({
     where: { id: binding.id, usedAt: null },
     data: { usedAt: now, udid, serialNumber: attrs.serialNumber, product: attrs.product, version: attrs.version, deviceName: attrs.deviceName, appleSigned: attrs.appleSigned },
   });
-  if (count !== 1) return refuse(410, "profile_service_challenge", `Profile Service answer from ${describe(attrs)} lost the race to a concurrent answer of the same step`, { tokenId, udid });
+  if (count !== 1) return refuse(410, "profile_service_challenge", `Profile Service answer from ${deviceLabel(attrs)} lost the race to a concurrent answer of the same step`, { tokenId, udid });
 
   const support = attestSupport({ product: attrs.product, buildVersion: attrs.version });
   if (token.requireAttestation && !support.ok) {
     // This device can never enroll through this link: its held use goes back.
     if (binding.reservationId) await releaseReservation(binding.reservationId, now);
-    return refuse(403, "attestation_required", `Enrollment refused for ${describe(attrs)}: token "${token.name}" requires attestation and ${support.why}`, { tokenId, udid });
+    return refuse(403, "attestation_required", `Enrollment refused for ${deviceLabel(attrs)}: token "${token.name}" requires attestation and ${support.why}`, { tokenId, udid });
   }
   const topic = await enrollmentTopic();
-  if (topic === null) return refuse(503, "push_not_configured", `Enrollment profile for ${describe(attrs)} not made: no APNs certificate`, { tokenId, udid });
+  if (topic === null) return refuse(503, "push_not_configured", `Enrollment profile for ${deviceLabel(attrs)} not made: no APNs certificate`, { tokenId, udid });
   try {
     const { body: profile, organization } = await signedOtaProfile(token, topic, { remoteAddr, device: { udid, serialNumber: attrs.serialNumber, deviceName: attrs.deviceName } });
     await db().deviceBinding.update({ where: { id: binding.id }, data: { identityKind: "scep" } });
@@ -118,7 +118,7 @@ export async function answerProfileService(bindingId: string, body: Uint8Array, 
     await writeEnrollmentLog({
       step: "ota.device",
       outcome: attrs.appleSigned ? "OK" : "WARNING",
-      message: `Enrollment profile made for ${describe(attrs)} with token "${token.name}": SCEP identity bound to the UDID; attributes ${signer}`,
+      message: `Enrollment profile made for ${deviceLabel(attrs)} with token "${token.name}": SCEP identity bound to the UDID; attributes ${signer}`,
       tokenId,
       deviceIdentifier: udid,
       remoteAddr,
@@ -126,7 +126,7 @@ export async function answerProfileService(bindingId: string, body: Uint8Array, 
     return { ok: true, body: profile, filename: profileFilename(organization), contentType: PROFILE_CONTENT_TYPE, udid, identityKind: "scep" };
   } catch (err) {
     log.error("could not build the device-bound enrollment profile", { err, tokenId });
-    await writeEnrollmentLog({ step: "ota.device", outcome: "ERROR", message: `Enrollment profile for ${describe(attrs)} could not be built: ${(err as Error).message ?? String(err)}`, tokenId, deviceIdentifier: udid, remoteAddr });
+    await writeEnrollmentLog({ step: "ota.device", outcome: "ERROR", message: `Enrollment profile for ${deviceLabel(attrs)} could not be built: ${(err as Error).message ?? String(err)}`, tokenId, deviceIdentifier: udid, remoteAddr });
     return { ok: false, status: 503, reason: "profile_service_malformed" };
   }
 }
