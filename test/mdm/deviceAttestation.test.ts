@@ -5,7 +5,6 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentMdmTopic } from "@/lib/mdm/endpoints";
-import type { PlistDict } from "@/lib/plist/plist";
 import { validateCommand } from "@/lib/profiles/appleSchema";
 import { startAdminApi, type AdminApi } from "@/test/helpers/adminApi";
 import { makeAppleAttestationChain, makeTestAttestationRoot, type TestAttestationRoot } from "@/test/helpers/fakeAppleAttestation";
