@@ -2,7 +2,7 @@
 // (device-bound OTA, after the Profile Service phase): identity (SCEP challenge issued now),
 // the root, and the MDM payload carrying the token's enrollment reference.
 import { writeEnrollmentLog } from "../log/enrollmentLog";
-import { mdmUrlsFor } from "../mdm/enrollmentRef";
+import { mdmUrlsFor } from "./enrollmentRef";
 import { getProfileTrust } from "../pki/trust";
 import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
 import { getBranding, organizationDisplayName } from "../settings/branding";

@@ -5,7 +5,7 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log, maskSecret } from "../log/logger";
 import { REASONS } from "../log/reasons";
 import { organizationDisplayName } from "../settings/branding";
-import { enrollmentTopic } from "../mdm/endpoints";
+import { enrollmentTopic } from "../settings/mdmEndpoints";
 import { profileFilename, signedOtaProfile } from "./otaProfile";
 import { profileServiceDownload } from "./profileService";
 import { checkDeviceLimit, effectiveDeviceLimit, limitRefusalMessage } from "./deviceLimit";

@@ -11,7 +11,7 @@ import { db } from "../db/client";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log } from "../log/logger";
 import { REASONS, type ReasonCode } from "../log/reasons";
-import { enrollmentTopic } from "../mdm/endpoints";
+import { enrollmentTopic } from "../settings/mdmEndpoints";
 import { defaultIdentifierBase, signProfile } from "../profiles/enrollmentProfile";
 import { buildProfileServiceProfile } from "../profiles/profileServiceProfile";
 import { sha256Hex } from "../secrets/hash";

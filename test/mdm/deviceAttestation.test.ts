@@ -4,7 +4,7 @@
 // and the device detail shows it hardware-attested, or flagged with the reason.
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
 import { validateCommand } from "@/lib/profiles/appleSchema";
 import { startAdminApi, type AdminApi } from "@/test/helpers/adminApi";
 import { makeAppleAttestationChain, makeTestAttestationRoot, type TestAttestationRoot } from "@/test/helpers/fakeAppleAttestation";
