@@ -239,6 +239,8 @@ async function buildProfileFor(userId: string, version: EnrollmentVersion, info:
       checkOutWhenRemoved: true,
       enrollmentMode: isDevice ? "ADDE" : "BYOD",
       assignedManagedAppleId: managedAppleId,
+      // GetToken (com.apple.maid): the Managed Apple Account signing in here can be checked against this server.
+      serverCapabilities: ["com.apple.mdm.token"],
     },
   });
   return { signed: await signProfile(xml), managedAppleId };

@@ -9,10 +9,11 @@ import { getBranding, organizationDisplayName } from "../settings/branding";
 import { type KnownDevice, otaIdentity } from "./otaIdentity";
 
 /**
- * Bootstrap-token escrow is advertised (the check-in side stores it). Per-user connections
- * are not: advertising them makes macOS open a user channel the server would have to serve.
+ * Bootstrap-token escrow is advertised (the check-in side stores it), and GetToken (Apple
+ * requires com.apple.mdm.token for it; com.apple.maid, see lib/mdm/maidToken.ts). Per-user
+ * connections are not: advertising them makes macOS open a user channel the server would have to serve.
  */
-export const OTA_SERVER_CAPABILITIES: ServerCapability[] = ["com.apple.mdm.bootstraptoken"];
+export const OTA_SERVER_CAPABILITIES: ServerCapability[] = ["com.apple.mdm.bootstraptoken", "com.apple.mdm.token"];
 
 /** The profile's PayloadDescription: who manages the device, and whom to ask. */
 export function enrollmentProfileDescription(organization: string, tokenName: string, supportContact: string): string {

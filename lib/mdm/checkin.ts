@@ -25,9 +25,11 @@ import { admitEnrollment, recordAdmission } from "./enrollmentAdmission";
 import { BearerError, boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, refusedRequestDevice, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
 import { buildPlist, parsePlistDict, type PlistDict } from "../plist/plist";
 import { userAuthenticate, userTokenUpdate } from "./userChannel";
+import { MAID_SERVICE_TYPE, maidToken } from "./maidToken";
+import { REASONS } from "../log/reasons";
 import { groupIdForUser, modelFamilyOfProduct } from "../enrollment/routes";
 
-export const SUPPORTED_CHECKIN_TYPES = ["Authenticate", "TokenUpdate", "CheckOut", "GetBootstrapToken", "SetBootstrapToken", "UserAuthenticate", "DeclarativeManagement"] as const;
+export const SUPPORTED_CHECKIN_TYPES = ["Authenticate", "TokenUpdate", "CheckOut", "GetBootstrapToken", "SetBootstrapToken", "UserAuthenticate", "DeclarativeManagement", "GetToken"] as const;
 
 interface Ctx {
   req: MdmRequest;
@@ -249,6 +251,24 @@ async function getBootstrapToken(ctx: Ctx, device: Device): Promise<MdmResponse>
   return plistResponse(buildPlist(out));
 }
 
+/**
+ * GetToken: com.apple.maid gets the signed token Apple's Identity Service checks when a Managed
+ * Apple Account signs in (lib/mdm/maidToken.ts). Apple: a service type the server does not
+ * serve is answered 400.
+ */
+async function getToken(ctx: Ctx): Promise<MdmResponse> {
+  const service = s(ctx.dict.TokenServiceType) ?? "";
+  const refuse = async (why: string) => {
+    await writeEnrollmentLog({ step: "checkin", outcome: "ERROR", reason: "maid_token_unavailable", message: `GetToken ${service.slice(0, 80)}: ${why}. Fix: ${REASONS.maid_token_unavailable.fix}`, deviceIdentifier: ctx.id.identifier, tokenId: ctx.tokenId ?? null, remoteAddr: ctx.req.remoteAddr });
+    return errorStatus(400, "token service not available");
+  };
+  if (service !== MAID_SERVICE_TYPE) return refuse("this server issues no token for that service type");
+  const token = await maidToken();
+  if (!token.ok) return refuse(token.why);
+  await logOk(ctx, `GetToken com.apple.maid: signed token ${token.jti} returned (Managed Apple Account sign-in)`);
+  return plistResponse(buildPlist({ TokenData: new TextEncoder().encode(token.jwt) }));
+}
+
 /** An empty declaration set; the tokens are constant because the set never changes. */
 const EMPTY_DECLARATIONS_TOKEN = crypto.createHash("sha256").update("open-enroll:empty-declarations:v1").digest("hex");
 
@@ -343,6 +363,7 @@ export async function handleCheckin(req: MdmRequest): Promise<MdmResponse> {
       if (type === "UserAuthenticate") return await userAuthenticate(m);
       if (type === "TokenUpdate") return await userTokenUpdate(m);
       if (type === "DeclarativeManagement") return await declarativeManagement(ctx);
+      if (type === "GetToken") return await getToken(ctx);
       throw new AppError(400, "checkin_malformed", `${type} is not a user-channel message`);
     }
     switch (type) {
@@ -354,6 +375,8 @@ export async function handleCheckin(req: MdmRequest): Promise<MdmResponse> {
         return await setBootstrapToken(ctx, device);
       case "GetBootstrapToken":
         return await getBootstrapToken(ctx, device);
+      case "GetToken":
+        return await getToken(ctx);
       default:
         return await declarativeManagement(ctx);
     }
