@@ -36,6 +36,8 @@ export interface AppConfig {
   pushKeepAliveMs: number | null;
   clientCertHeader: string | null;
   trustProxy: boolean;
+  /** ACME_HTTP01_PORT: the port http-01 validation connects to (80 per RFC 8555; labs and tests move it). */
+  acmeHttp01Port: number;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -158,8 +160,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     pushKeepAliveMs: durationList(env, "PUSH_KEEPALIVE_INTERVAL", "1d")[0] ?? null,
     clientCertHeader: str(env, "CLIENT_CERT_HEADER")?.toLowerCase() ?? null,
     trustProxy: str(env, "TRUST_PROXY") === "true",
+    acmeHttp01Port: acmeHttp01Port(env),
     logLevel,
   };
+}
+
+function acmeHttp01Port(env: Env): number {
+  const raw = str(env, "ACME_HTTP01_PORT");
+  if (raw === null) return 80;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new ConfigError("ACME_HTTP01_PORT must be a port number (1-65535)");
+  return n;
 }
 
 let cached: AppConfig | null = null;

@@ -1,6 +1,7 @@
 // Periodic server-side jobs, started from instrumentation.ts in one worker per cluster.
 // Each job must be idempotent: several instances may run it at the same time (the identity
 // renewal's "already being renewed" check makes a second run queue nothing).
+import { pruneAcme } from "../acme/prune";
 import { log } from "../log/logger";
 import { queueIdentityRenewals } from "../mdm/identityRenewal";
 import { runCertificatePolicyChecks } from "../mdm/certificateRedistribution";
@@ -70,10 +71,20 @@ export async function runPushJobsOnce(): Promise<void> {
   }
 }
 
+/** ACME: expired nonces and failed orders. */
+export async function runAcmePruning(): Promise<void> {
+  try {
+    await pruneAcme();
+  } catch (err) {
+    log.error("ACME pruning failed", { err });
+  }
+}
+
 async function runHourlyJobs(): Promise<void> {
   await runRevocationPublishing();
   await runIdentityRenewals();
   await runCertificatePolicies();
+  await runAcmePruning();
 }
 
 /** Starts the hourly jobs and the minute push check; a second call in the same process does nothing. Returns whether it started them. */
