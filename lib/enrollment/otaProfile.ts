@@ -4,8 +4,9 @@
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { mdmUrlsFor } from "./enrollmentRef";
 import { getProfileTrust } from "../pki/trust";
-import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
+import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, type EnrollmentProfileOptions, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
 import { getBranding, organizationDisplayName } from "../settings/branding";
+import { createAcmeEnrollment } from "../acme/enrollment";
 import { type KnownDevice, otaIdentity } from "./otaIdentity";
 
 /**
@@ -28,19 +29,24 @@ export interface OtaProfileToken {
   externalScepProfileId: string | null;
 }
 
-/** Builds and signs the enrollment profile; logs the challenge issued ("ota.challenge"). */
-export async function signedOtaProfile(token: OtaProfileToken, topic: string, ctx: { remoteAddr?: string | null; device?: KnownDevice }): Promise<{ body: Uint8Array; organization: string }> {
-  const identifierBase = defaultIdentifierBase();
+/** The MDM identity payload: ACME (device-attest-01) for a known device that can attest, else SCEP. */
+async function identityFor(token: OtaProfileToken, identifierBase: string, ctx: { remoteAddr?: string | null; device?: KnownDevice; acme?: boolean }): Promise<EnrollmentProfileOptions["identity"]> {
+  const log = (message: string) => writeEnrollmentLog({ step: "ota.challenge", outcome: "OK", message, tokenId: token.id, deviceIdentifier: ctx.device?.udid ?? null, remoteAddr: ctx.remoteAddr ?? null });
+  if (ctx.acme && ctx.device) {
+    // Apple's ACME payload as the MDM identity: the key in the Secure Enclave, attested by Apple, bound to this UDID and serial.
+    const acme = await createAcmeEnrollment({ udid: ctx.device.udid, serialNumber: ctx.device.serialNumber, enrollmentRef: `token:${token.id}`, identifierBase });
+    await log(`ACME payload issued (device-attest-01, ClientIdentifier ${acme.clientIdentifier}), bound to UDID ${ctx.device.udid}${ctx.device.serialNumber ? ` and serial ${ctx.device.serialNumber}` : ""}`);
+    return { kind: "acme", payload: acme.payload };
+  }
   const identity = await otaIdentity({ tokenId: token.id, scepProfileId: token.scepProfileId, externalScepProfileId: token.externalScepProfileId, profileIdentifier: identifierBase, device: ctx.device });
-  const bound = ctx.device ? `, bound to UDID ${ctx.device.udid}` : "";
-  await writeEnrollmentLog({
-    step: "ota.challenge",
-    outcome: "OK",
-    message: `SCEP challenge issued (${identity.challengeType}, SCEP profile "${identity.scepProfileName}"${bound})`,
-    tokenId: token.id,
-    deviceIdentifier: ctx.device?.udid ?? null,
-    remoteAddr: ctx.remoteAddr ?? null,
-  });
+  await log(`SCEP challenge issued (${identity.challengeType}, SCEP profile "${identity.scepProfileName}"${ctx.device ? `, bound to UDID ${ctx.device.udid}` : ""})`);
+  return identity.payload;
+}
+
+/** Builds and signs the enrollment profile; logs the identity issued ("ota.challenge"). */
+export async function signedOtaProfile(token: OtaProfileToken, topic: string, ctx: { remoteAddr?: string | null; device?: KnownDevice; acme?: boolean }): Promise<{ body: Uint8Array; organization: string }> {
+  const identifierBase = defaultIdentifierBase();
+  const identity = await identityFor(token, identifierBase, ctx);
   const trust = await getProfileTrust();
   const branding = await getBranding();
   const organization = await organizationDisplayName(branding);
@@ -50,7 +56,7 @@ export async function signedOtaProfile(token: OtaProfileToken, topic: string, ct
     identifierBase,
     description: enrollmentProfileDescription(organization, token.name, branding.supportContact),
     trust,
-    identity: identity.payload,
+    identity,
     mdm: {
       // The token travels in the URLs too, so the link survives challenge types that carry none (STATIC).
       ...mdmUrlsFor({ kind: "token", tokenId: token.id }),

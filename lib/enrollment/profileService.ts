@@ -59,7 +59,7 @@ export async function profileServiceDownload(
 }
 
 export type ProfileServiceAnswer =
-  | { ok: true; body: Uint8Array; filename: string; contentType: typeof PROFILE_CONTENT_TYPE; udid: string; identityKind: "scep" }
+  | { ok: true; body: Uint8Array; filename: string; contentType: typeof PROFILE_CONTENT_TYPE; udid: string; identityKind: "scep" | "acme" }
   | { ok: false; status: number; reason: ReasonCode };
 
 function deviceLabel(a: DeviceAttributes): string {
@@ -111,19 +111,21 @@ export async function answerProfileService(bindingId: string, body: Uint8Array, 
   }
   const topic = await enrollmentTopic();
   if (topic === null) return refuse(503, "push_not_configured", `Enrollment profile for ${deviceLabel(attrs)} not made: no APNs certificate`, { tokenId, udid });
+  // Devices that can attest get Apple's ACME payload (device-attest-01); the rest SCEP.
+  const identityKind = support.ok ? "acme" : "scep";
   try {
-    const { body: profile, organization } = await signedOtaProfile(token, topic, { remoteAddr, device: { udid, serialNumber: attrs.serialNumber, deviceName: attrs.deviceName } });
-    await db().deviceBinding.update({ where: { id: binding.id }, data: { identityKind: "scep" } });
+    const { body: profile, organization } = await signedOtaProfile(token, topic, { remoteAddr, device: { udid, serialNumber: attrs.serialNumber, deviceName: attrs.deviceName }, acme: identityKind === "acme" });
+    await db().deviceBinding.update({ where: { id: binding.id }, data: { identityKind } });
     const signer = attrs.appleSigned ? "signed by a device certificate from Apple iPhone Device CA" : "NOT signed by a certificate from Apple's device CA (recorded; Macs and some devices sign otherwise)";
     await writeEnrollmentLog({
       step: "ota.device",
       outcome: attrs.appleSigned ? "OK" : "WARNING",
-      message: `Enrollment profile made for ${deviceLabel(attrs)} with token "${token.name}": SCEP identity bound to the UDID; attributes ${signer}`,
+      message: `Enrollment profile made for ${deviceLabel(attrs)} with token "${token.name}": ${identityKind === "acme" ? "ACME identity (device-attest-01, Secure Enclave key attested by Apple)" : `SCEP identity${support.ok ? "" : ` (${support.why})`}`} bound to the UDID; attributes ${signer}`,
       tokenId,
       deviceIdentifier: udid,
       remoteAddr,
     });
-    return { ok: true, body: profile, filename: profileFilename(organization), contentType: PROFILE_CONTENT_TYPE, udid, identityKind: "scep" };
+    return { ok: true, body: profile, filename: profileFilename(organization), contentType: PROFILE_CONTENT_TYPE, udid, identityKind };
   } catch (err) {
     log.error("could not build the device-bound enrollment profile", { err, tokenId });
     await writeEnrollmentLog({ step: "ota.device", outcome: "ERROR", message: `Enrollment profile for ${deviceLabel(attrs)} could not be built: ${(err as Error).message ?? String(err)}`, tokenId, deviceIdentifier: udid, remoteAddr });

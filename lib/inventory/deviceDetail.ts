@@ -81,6 +81,8 @@ export interface DeviceDetail extends DeviceRow {
     bootSecurity: StoredAttestation["bootSecurity"] | null;
     cached: boolean;
     problem: string | null;
+    /** "acme": from the identity certificate's device-attest-01; "device-information": requested on demand. */
+    source: string | null;
   } | null;
 }
 
@@ -194,6 +196,7 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
             bootSecurity: att.bootSecurity ?? null,
             cached: !!att.cached,
             problem: att.problem ?? null,
+            source: att.source ?? null,
           }
         : null,
     terms: termsHash ? { version: termsHash, acceptedAt: termsAcceptedAt, acceptedBy: termsAcceptedBy } : null,

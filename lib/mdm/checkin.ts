@@ -26,6 +26,7 @@ import { BearerError, boundDevice, checkBearer, EMPTY_OK, errorStatus, messageId
 import { buildPlist, parsePlistDict, type PlistDict } from "../plist/plist";
 import { userAuthenticate, userTokenUpdate } from "./userChannel";
 import { MAID_SERVICE_TYPE, maidToken } from "./maidToken";
+import { adoptAcmeAttestation } from "./deviceAttestation";
 import { REASONS } from "../log/reasons";
 import { groupIdForUser, modelFamilyOfProduct } from "../enrollment/routes";
 
@@ -182,6 +183,8 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
   }
   await bindCertificateToDevice(cert.serial, device.id);
   if (admission) await recordAdmission(device.id, admission);
+  // An identity from ACME device-attest-01 carries Apple's evidence: the device is hardware-attested.
+  await adoptAcmeAttestation(device, cert.serial);
   await logOk(
     ctx,
     `Authenticate from ${fields.productName ?? fields.model ?? "device"} ${fields.serialNumber ?? ""}`.trim() +

@@ -5,6 +5,7 @@
 // is the SHA-256 of the challenge token). A device generates at most one attestation per 7 days
 // and otherwise returns the cached one, whose freshness code is an earlier nonce of ours.
 import crypto from "node:crypto";
+import { attestationForCertificate } from "../acme/admin";
 import { AttestationError, attestationRoots, type AttestedDevice, verifyAppleAttestationChain } from "../attestation/appleAttestation";
 import { attestSupport } from "../attestation/deviceSupport";
 import type { Device } from "../db/generated/sqlite/client";
@@ -39,6 +40,10 @@ export interface StoredAttestation {
   problem?: string;
   /** Hex nonces we sent, newest first (kept to recognise cached answers). */
   sentNonces?: string[];
+  /** Where the evidence came from: the identity certificate's ACME device-attest-01, or DeviceInformation. */
+  source?: "acme" | "device-information";
+  /** ACME: the identity certificate the attestation was issued for. */
+  certSerial?: string;
 }
 
 function stored(text: string | null): StoredAttestation {
@@ -82,6 +87,24 @@ function chainOf(value: unknown): Buffer[] | null {
   if (!Array.isArray(value) || value.length === 0 || value.length > 8) return null;
   if (!value.every((v) => v instanceof Uint8Array)) return null;
   return value.map((v) => Buffer.from(v as Uint8Array));
+}
+
+/**
+ * A device that authenticates with an identity certificate issued through ACME device-attest-01
+ * is hardware-attested by that issuance (the ACME server verified Apple's attestation and matched
+ * it to the enrollment): recorded like an on-demand attestation. False when the certificate was
+ * not issued that way.
+ */
+export async function adoptAcmeAttestation(device: Pick<Device, "id" | "identifier" | "tokenId" | "attestation">, certSerial: string): Promise<boolean> {
+  const a = await attestationForCertificate(certSerial);
+  if (!a) return false;
+  const prev = stored(device.attestation);
+  const data: StoredAttestation = { serialNumber: a.serialNumber ?? undefined, udid: a.udid ?? undefined, osVersion: a.osVersion ?? undefined, sepOsVersion: a.sepOsVersion ?? undefined, source: "acme", certSerial, sentNonces: prev.sentNonces };
+  const attestedAt = a.attestedAt ? new Date(a.attestedAt) : a.issuedAt;
+  await db().device.update({ where: { id: device.id }, data: { attestationStatus: "verified", attestedAt, attestation: JSON.stringify(data) } });
+  const what = [a.serialNumber && `serial ${a.serialNumber}`, a.udid && `UDID ${a.udid}`, a.osVersion && `OS ${a.osVersion}`, a.sepOsVersion && `SEP OS ${a.sepOsVersion}`].filter(Boolean).join(", ");
+  await writeEnrollmentLog({ step: "attestation", outcome: "OK", message: `Hardware-attested: identity certificate ${certSerial} was issued through ACME device-attest-01 (${what})`, deviceIdentifier: device.identifier, tokenId: device.tokenId });
+  return true;
 }
 
 /** Info of the last DeviceInformation (for a Mac's ProvisioningUDID). */
@@ -145,6 +168,7 @@ export async function recordAttestation(device: Device, answer: PlistDict): Prom
     bootSecurity: attested.bootSecurity,
     freshness: attested.freshness?.toString("hex"),
     cached,
+    source: "device-information",
   };
   // Apple: on a Mac the attested UDID is the ProvisioningUDID, not the MDM UDID.
   const isMac = device.platform === "macOS";

@@ -66,7 +66,7 @@ function AttestationFields({ d }: { d: DeviceDetail }) {
   const bootText = boot ? [boot.secureBootStatus, boot.sipStatus === undefined ? null : `SIP ${boot.sipStatus === 0 ? "enabled" : "disabled"}`, boot.thirdPartyKextsAllowed === undefined ? null : `third-party kexts ${boot.thirdPartyKextsAllowed === 0 ? "not allowed" : "allowed"}`, boot.llbVersion ? `LLB ${boot.llbVersion}` : null].filter(Boolean).join(", ") : null;
   return (
     <dl className="divide-y divide-slate-100 dark:divide-slate-800" data-testid="attestation-status">
-      <Field name="Status"><span className="font-semibold text-green-800 dark:text-green-300">hardware-attested</span>{a.attestedAt ? `, ${formatUtc(a.attestedAt)}` : ""}{a.cached ? " (Apple's cached attestation)" : ""}</Field>
+      <Field name="Status"><span className="font-semibold text-green-800 dark:text-green-300">hardware-attested</span>{a.attestedAt ? `, ${formatUtc(a.attestedAt)}` : ""}{a.cached ? " (Apple's cached attestation)" : ""}{a.source === "acme" ? " (identity certificate from ACME device-attest-01)" : ""}</Field>
       <Field name="Serial number" mono>{a.serialNumber}</Field>
       <Field name="UDID" mono>{a.udid}</Field>
       <Field name="OS">{a.osVersion}</Field>
