@@ -156,6 +156,7 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
     const outcome = await reEnroll(known, { cert, fields, remoteAddr: ctx.req.remoteAddr });
     if (outcome === "applied") {
       if (admission) await recordAdmission(known.id, admission);
+      await adoptAcmeAttestation(known, cert.serial);
       await logOk(ctx, `Authenticate from ${fields.productName ?? fields.model ?? "device"} ${fields.serialNumber ?? ""}`.trim() + ` (${enrollmentType}${macNote}, re-enrollment); certificate ${cert.serial} bound` + topicNote, tokenId, topicNote ? "WARNING" : "OK");
     }
     return EMPTY_OK;
