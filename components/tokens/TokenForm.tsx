@@ -66,12 +66,12 @@ export function TokenForm({ groups, scepProfiles, externalScepProfiles = [] }: {
             </optgroup>
           )}
         </select>
-        <p className="mt-1 text-xs text-slate-500">Devices get their identity certificate from this SCEP profile. Optional.</p>
+        <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">Devices get their identity certificate from this SCEP profile. Optional.</p>
       </div>
       <div>
         <label htmlFor="maxUses" className="mb-1 block text-sm font-medium">Max Uses</label>
         <input id="maxUses" name="maxUses" type="number" min={0} max={1000000} step={1} defaultValue={state.values?.maxUses ?? "0"} required className={input} />
-        <p className="mt-1 text-xs text-slate-500">How many devices can enroll with this token. 0 = unlimited.</p>
+        <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">How many devices can enroll with this token. 0 = unlimited.</p>
       </div>
       <GovernanceFields person values={state.values} idPrefix="token" />
       <fieldset className="space-y-2">

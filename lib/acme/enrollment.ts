@@ -83,3 +83,19 @@ export async function createAcmeEnrollment(req: AcmeEnrollmentRequest): Promise<
     },
   };
 }
+
+/**
+ * The device an ACME certificate was issued for: the enrollment's UDID and serial number (the
+ * MDM UDID, which a Mac's attestation does not carry) and what Apple attested. For
+ * Authenticate, which refuses a certificate presented under another UDID. Null: not issued
+ * through device-attest-01.
+ */
+export async function acmeBoundDevice(certSerial: string): Promise<{ udid: string | null; serialNumber: string | null; attestedSerialNumber: string | null; attestedUdid: string | null } | null> {
+  const order = await db().acmeOrder.findFirst({ where: { certSerial: certSerial.toLowerCase(), status: "valid" }, select: { id: true, enrollmentId: true } });
+  if (!order) return null;
+  const authz = await db().acmeAuthorization.findFirst({ where: { orderId: order.id, identifierType: "permanent-identifier" }, select: { attestation: true } });
+  if (!authz?.attestation) return null;
+  const attested = JSON.parse(authz.attestation) as { serialNumber: string | null; udid: string | null };
+  const enrollment = order.enrollmentId ? await db().acmeEnrollment.findUnique({ where: { id: order.enrollmentId }, select: { udid: true, serialNumber: true } }) : null;
+  return { udid: enrollment?.udid ?? null, serialNumber: enrollment?.serialNumber ?? attested.serialNumber, attestedSerialNumber: attested.serialNumber, attestedUdid: attested.udid };
+}

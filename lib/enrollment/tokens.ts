@@ -13,6 +13,7 @@ import { seal, unseal } from "../secrets/sealed";
 import { deviceLimitInput, normalizeEmail } from "./deviceLimit";
 import { getJwtKeys, JWT_ALG, JWT_SIGNATURE_BYTES } from "./jwtKey";
 import { ensureShortId, isShortIdShape, newShortId, shortEnrollmentUrl } from "./shortLinks";
+import { sortByText, tokenOrderBy, tokenWhere, type TokenQuery } from "./tokenQuery";
 import { termsInput, termsVersion } from "./terms";
 
 export type { EnrollmentToken };
@@ -166,6 +167,27 @@ async function organizationId(): Promise<string> {
 
 // ---------------------------------------------------------------- create / list / revoke
 
+/** The row's expiry is the JWT's, to the second, so list and verifier agree. */
+function toSecond(at: Date | null): Date | null {
+  return at ? new Date(Math.floor(at.getTime() / 1000) * 1000) : null;
+}
+
+/** Signs the link's JWT from the token's fields (on create, and again when an edit changes a claim). */
+async function signEnrollmentJwt(t: { id: string; name: string; groupId: string | null; scepProfileId: string | null; maxUses: number; expiresAt: Date | null }, now: number): Promise<string> {
+  const keys = await getJwtKeys();
+  const claims: EnrollmentClaims = {
+    sub: await organizationId(),
+    name: t.name,
+    jti: t.id,
+    max_uses: t.maxUses,
+    ...(t.groupId ? { group_id: t.groupId } : {}),
+    ...(t.scepProfileId ? { scep_profile: t.scepProfileId } : {}),
+  };
+  let signer = new SignJWT(claims).setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: ENROLLMENT_JWT_TYP }).setIssuedAt(Math.floor(now / 1000));
+  if (t.expiresAt) signer = signer.setExpirationTime(Math.floor(t.expiresAt.getTime() / 1000));
+  return signer.sign(keys.privateKey);
+}
+
 export function enrollmentUrl(jwt: string): string {
   return `${config().publicUrl}/enroll?token=${jwt}`;
 }
@@ -201,18 +223,7 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
 
   const id = crypto.randomUUID();
   const shortId = newShortId();
-  const keys = await getJwtKeys();
-  const claims: EnrollmentClaims = {
-    sub: await organizationId(),
-    name,
-    jti: id,
-    max_uses: maxUses,
-    ...(groupId ? { group_id: groupId } : {}),
-    ...(scepProfileId ? { scep_profile: scepProfileId } : {}),
-  };
-  let signer = new SignJWT(claims).setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: ENROLLMENT_JWT_TYP }).setIssuedAt(Math.floor(now / 1000));
-  if (expiresAt) signer = signer.setExpirationTime(Math.floor(expiresAt.getTime() / 1000));
-  const jwt = await signer.sign(keys.privateKey);
+  const jwt = await signEnrollmentJwt({ id, name, groupId, scepProfileId, maxUses, expiresAt }, now);
 
   await db().enrollmentToken.create({
     data: {
@@ -222,8 +233,7 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
       scepProfileId,
       externalScepProfileId,
       maxUses,
-      // The row's expiry is the JWT's, to the second, so list and verifier agree.
-      expiresAt: expiresAt ? new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) : null,
+      expiresAt: toSecond(expiresAt),
       jwtEnc: seal(jwt, `${SEAL_CONTEXT}:${id}`),
       shortId,
       createdBy: createdBy ?? null,
@@ -296,10 +306,11 @@ async function withShortIds<T extends { id: string; shortId: string | null }>(ro
 
 const withNames = { group: { select: { name: true } }, scepProfile: { select: { name: true } }, externalScepProfile: { select: { name: true } } } as const;
 
-export async function listEnrollmentTokens(opts: { take?: number } = {}): Promise<TokenSummary[]> {
-  const rows = await withShortIds(await db().enrollmentToken.findMany({ include: withNames, orderBy: { createdAt: "desc" }, take: opts.take ?? 500 }));
+export async function listEnrollmentTokens(opts: { take?: number; query?: TokenQuery } = {}): Promise<TokenSummary[]> {
+  const q = opts.query ?? {};
+  const rows = await withShortIds(await db().enrollmentToken.findMany({ where: tokenWhere(q), include: withNames, orderBy: tokenOrderBy(q), take: opts.take ?? 500 }));
   const now = new Date();
-  return rows.map((r) => summarize(r, now));
+  return sortByText(rows.map((r) => summarize(r, now)), q);
 }
 
 export async function getEnrollmentToken(id: string): Promise<TokenSummary | null> {
@@ -319,6 +330,75 @@ export async function revokeEnrollmentToken(id: string): Promise<TokenSummary> {
   const row = await getEnrollmentToken(id);
   if (!row) throw notFound("enrollment token");
   return row;
+}
+
+// ---------------------------------------------------------------- edit / delete
+
+/** Edits: name, group, and a later expiry ("extend"); absent fields stay as they are. */
+export const updateTokenInputSchema = z
+  .object({
+    name: nameSchema.optional(),
+    /** null or "" removes the group. */
+    groupId: z.string().trim().max(100).nullish(),
+    /** A preset adds its length to the current expiry (or to now, if that has passed); "never" removes the expiry; { at } must be later than the current one. */
+    extendExpiry: z.union([z.enum(["24h", "7d", "30d", "never"]), z.object({ at: z.coerce.date({ error: "extendExpiry.at must be a date" }) })]).optional(),
+  })
+  .strict();
+export type UpdateTokenInput = z.infer<typeof updateTokenInputSchema>;
+
+function extendedExpiry(current: Date | null, change: ExpiresIn, now: number): Date | null {
+  if (change === "never") return null;
+  if (current === null) throw badRequest("invalid_token_input", "extendExpiry: the token never expires, so there is nothing to extend");
+  const at = typeof change === "string" ? new Date(Math.max(now, current.getTime()) + EXPIRY_PRESETS[change]) : change.at;
+  if (Number.isNaN(at.getTime())) throw badRequest("invalid_token_input", "extendExpiry.at: not a valid date");
+  if (at.getTime() <= current.getTime()) throw badRequest("invalid_token_input", `extendExpiry.at: the new expiry must be later than the current one (${current.toISOString()})`);
+  if (at.getTime() <= now + 1000) throw badRequest("invalid_token_input", "extendExpiry.at: the new expiry must be in the future");
+  if (at.getTime() > now + MAX_CUSTOM_MS) throw badRequest("invalid_token_input", "extendExpiry.at: the new expiry must be within 10 years");
+  return at;
+}
+
+/**
+ * Renames, regroups or extends a token. The link's JWT carries name, group and expiry, so it
+ * is signed again with the same jti: the short link and its QR code stay the same, and a full
+ * link copied earlier keeps working until its own (older) expiry. Devices already enrolled
+ * keep their group; the new group applies to enrollments from now on.
+ */
+export async function updateEnrollmentToken(id: string, raw: unknown): Promise<TokenSummary> {
+  const parsed = updateTokenInputSchema.safeParse(raw);
+  if (!parsed.success) throw invalidInput("invalid_token_input", parsed.error);
+  const input = parsed.data;
+  const row = await db().enrollmentToken.findUnique({ where: { id } });
+  if (!row) throw notFound("enrollment token");
+  const groupId = input.groupId === undefined ? row.groupId : input.groupId || null;
+  if (groupId && groupId !== row.groupId && !(await db().deviceGroup.findUnique({ where: { id: groupId }, select: { id: true } }))) {
+    throw badRequest("invalid_token_input", "groupId: no such device group");
+  }
+  const now = Date.now();
+  const expiresAt = input.extendExpiry === undefined ? row.expiresAt : toSecond(extendedExpiry(row.expiresAt, input.extendExpiry, now));
+  const name = input.name ?? row.name;
+  const jwt = await signEnrollmentJwt({ id, name, groupId, scepProfileId: row.scepProfileId, maxUses: row.maxUses, expiresAt }, now);
+  await db().enrollmentToken.update({ where: { id }, data: { name, groupId, expiresAt, jwtEnc: seal(jwt, `${SEAL_CONTEXT}:${id}`) } });
+  return (await getEnrollmentToken(id))!;
+}
+
+/**
+ * Deletes a token. Its link, short link and QR code stop working at once (token_unknown);
+ * the one-time SCEP challenges handed out with it end, and a profile downloaded from it but
+ * not yet installed is refused at Authenticate. Devices enrolled with it stay enrolled and
+ * managed with their group, person and terms; they only lose the link to the token (their
+ * certificates keep its id for identity renewal, and log lines keep it for history).
+ */
+export async function deleteEnrollmentToken(id: string): Promise<{ id: string; name: string; devices: number }> {
+  const row = await db().enrollmentToken.findUnique({ where: { id }, select: { name: true } });
+  if (!row) throw notFound("enrollment token");
+  const now = new Date();
+  const [, devices] = await db().$transaction([
+    db().scepChallenge.updateMany({ where: { tokenId: id, usedAt: null, expiresAt: { gt: now } }, data: { expiresAt: now } }),
+    db().device.updateMany({ where: { tokenId: id }, data: { tokenId: null } }),
+    // Open reservations go with the row (onDelete: Cascade).
+    db().enrollmentToken.deleteMany({ where: { id } }),
+  ]);
+  return { id, name: row.name, devices: devices.count };
 }
 
 // ---------------------------------------------------------------- verify / consume

@@ -73,7 +73,7 @@ export async function runPushJobsOnce(): Promise<void> {
   }
 }
 
-/** ACME: expired nonces and failed orders. */
+/** ACME: expired nonce records and failed orders. */
 export async function runAcmePruning(): Promise<void> {
   try {
     await pruneAcme();

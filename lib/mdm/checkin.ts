@@ -118,10 +118,12 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
     await writeEnrollmentLog({ step: "checkin", outcome: "WARNING", reason: "enrollment_ref_ignored", message: why, deviceIdentifier: id.identifier, tokenId: link.tokenId, remoteAddr: ctx.req.remoteAddr });
   }
   const tokenId = link.tokenId;
-  if (tokenId) {
-    const token = await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { groupId: true } });
-    groupId = token?.groupId ?? null;
-  } else if (account.userIdentifier) {
+  // A deleted token (the certificate still names it): a known device keeps its group and is
+  // no longer linked to it; a new enrollment from it is refused by admitEnrollment.
+  const token = tokenId ? await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { groupId: true } }) : null;
+  if (token) {
+    groupId = token.groupId;
+  } else if (!tokenId && account.userIdentifier) {
     // Account-driven: the routing rule that sent this person here names the group (or none).
     groupId = await groupIdForUser(account.userIdentifier, modelFamilyOfProduct(productName));
   }
@@ -145,7 +147,7 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
     platform: platformOf(productName, s(dict.Model)),
     enrollmentType,
     groupId,
-    tokenId,
+    tokenId: token ? tokenId : null,
     userId: account.userId,
     deviceChannelCertOnly: account.userId ? account.macDeviceChannel : null,
     topic,

@@ -8,15 +8,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAcmeEnrollment } from "@/lib/acme/enrollment";
+import { acmeBoundDevice, createAcmeEnrollment } from "@/lib/acme/enrollment";
 import { db } from "@/lib/db/client";
 import { clearCaCache, getCa } from "@/lib/pki/ca";
 import { toPem } from "@/lib/pki/der";
 import { validatePayload } from "@/lib/profiles/appleSchema";
 import { clearServerKeyCache } from "@/lib/secrets/serverKeys";
-import { AcmeClient, deviceAttestPayload, deviceKey, opensslCsr } from "@/test/helpers/acmeDeviceClient";
+import { AcmeClient, appleAttestationObject, deviceAttestPayload, deviceKey, opensslCsr } from "@/test/helpers/acmeDeviceClient";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { makeTestAttestationRoot, type TestAttestationRoot } from "@/test/helpers/fakeAppleAttestation";
+import { makeAppleAttestationChain, makeTestAttestationRoot, type TestAttestationRoot } from "@/test/helpers/fakeAppleAttestation";
 import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 
 const PUBLIC_URL = process.env.PUBLIC_URL!;
@@ -130,6 +130,8 @@ describe("device-attest-01", () => {
 
     const log = await db().enrollmentLog.findMany({ where: { step: "acme", deviceIdentifier: e.clientIdentifier, outcome: "OK" } });
     expect(log.map((l) => l.message).join("\n")).toMatch(new RegExp(`issued certificate [0-9a-f]+ .*serial ${device.serialNumber}, UDID ${device.udid}, OS 18.2, SEP OS 22.3.1`));
+    // Authenticate can ask which device the certificate belongs to.
+    expect(await acmeBoundDevice((fin.body.certificate as string).split("/").pop()!)).toEqual({ udid: device.udid, serialNumber: device.serialNumber, attestedSerialNumber: device.serialNumber, attestedUdid: device.udid });
     // The binding is spent: a second order for the same enrollment is refused.
     const again = await client.newOrder([{ type: "permanent-identifier", value: e.clientIdentifier }]);
     expect(again.body.type).toBe("urn:ietf:params:acme:error:rejectedIdentifier");
@@ -224,7 +226,10 @@ describe("device-attest-01", () => {
   it("answers hostile attestation objects with a problem, never a 500", async () => {
     const device = { udid: udid(), serialNumber: serial() };
     const e = await createAcmeEnrollment(device);
-    for (const payload of [{}, { attObj: "" }, { attObj: "!!" }, { attObj: Buffer.from([0xbf, 0xff]).toString("base64url") }, { attObj: "A".repeat(70_000) }, { attObj: Buffer.from([0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f]).toString("base64url") }]) {
+    // A well-formed statement in another attestation format.
+    const other = appleAttestationObject(makeAppleAttestationChain(root, { ...device, freshness: Buffer.alloc(32), publicKey: deviceKey().publicKey }));
+    other.write("tpm\u0000\u0000", other.indexOf("apple"), "latin1");
+    for (const payload of [{ attObj: other.toString("base64url") }, {}, { attObj: "" }, { attObj: "!!" }, { attObj: Buffer.from([0xbf, 0xff]).toString("base64url") }, { attObj: "A".repeat(70_000) }, { attObj: Buffer.from([0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f]).toString("base64url") }]) {
       const { client, challenge } = await orderFor(e.clientIdentifier);
       const r = await client.post(challenge.url, payload);
       expect(r.status).toBeLessThan(500);

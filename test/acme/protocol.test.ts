@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { exportJWK, FlattenedSign } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newNonce } from "@/lib/acme/nonces";
 import { pruneAcme } from "@/lib/acme/prune";
 import { db } from "@/lib/db/client";
 import { clearCaCache } from "@/lib/pki/ca";
@@ -90,6 +91,18 @@ describe("directory and nonces", () => {
     expect(await lastReason()).toBe("acme_bad_nonce");
     const unknown = await c.post(c.dir.newOrder, { identifiers: [] }, { header: { nonce: "made-up-nonce" } });
     expect(unknown.body.type).toBe(`${PROBLEM}badNonce`);
+    // A well-formed nonce with a wrong MAC, and one of ours issued two hours ago.
+    const forged = Buffer.from(nonce, "base64url");
+    forged[forged.length - 1] ^= 1;
+    expect((await c.post(c.dir.newOrder, { identifiers: [] }, { header: { nonce: forged.toString("base64url") } })).body.type).toBe(`${PROBLEM}badNonce`);
+    const stale = await newNonce(new Date(Date.now() - 2 * 3600_000));
+    expect((await c.post(c.dir.newOrder, { identifiers: [] }, { header: { nonce: stale } })).body.type).toBe(`${PROBLEM}badNonce`);
+  });
+
+  it("hands out nonces without writing to the database", async () => {
+    const before = await db().acmeNonce.count();
+    for (let i = 0; i < 5; i++) expect((await fetch(`${server.url}/acme/new-nonce`, { method: "HEAD" })).status).toBe(200);
+    expect(await db().acmeNonce.count()).toBe(before);
   });
 });
 

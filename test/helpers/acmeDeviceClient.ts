@@ -6,7 +6,6 @@ import crypto, { type KeyObject } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { encode } from "cbor2";
 import { calculateJwkThumbprint, exportJWK, FlattenedSign, type JWK } from "jose";
 import { makeAppleAttestationChain, type AttestationChainOptions, type TestAttestationRoot } from "./fakeAppleAttestation";
 
@@ -114,12 +113,43 @@ export class AcmeClient {
   }
 }
 
+/** CBOR head (RFC 8949 §3): major type and argument, shortest form. */
+function cborHead(major: number, n: number): Buffer {
+  if (n < 24) return Buffer.from([(major << 5) | n]);
+  if (n < 0x100) return Buffer.from([(major << 5) | 24, n]);
+  if (n < 0x10000) return Buffer.from([(major << 5) | 25, n >> 8, n & 0xff]);
+  const b = Buffer.alloc(5);
+  b[0] = (major << 5) | 26;
+  b.writeUInt32BE(n, 1);
+  return b;
+}
+const cborText = (s: string) => Buffer.concat([cborHead(3, Buffer.byteLength(s)), Buffer.from(s, "utf8")]);
+const cborBytes = (b: Buffer) => Buffer.concat([cborHead(2, b.length), b]);
+
+/**
+ * The WebAuthn-style attestation object Apple's ACME client sends, encoded here byte by byte
+ * (not with the CBOR library the server decodes with): {"fmt": "apple", "attStmt": {"x5c": [leaf, …]}, "authData": h''}.
+ */
+export function appleAttestationObject(x5c: Buffer[]): Buffer {
+  return Buffer.concat([
+    cborHead(5, 3),
+    cborText("fmt"),
+    cborText("apple"),
+    cborText("attStmt"),
+    cborHead(5, 1),
+    cborText("x5c"),
+    cborHead(4, x5c.length),
+    ...x5c.map(cborBytes),
+    cborText("authData"),
+    cborBytes(Buffer.alloc(0)),
+  ]);
+}
+
 /** What a device sends for device-attest-01: the payload {"attObj": …}. */
 export function deviceAttestPayload(root: TestAttestationRoot, token: string, o: Omit<AttestationChainOptions, "freshness"> & { freshness?: Buffer }): { attObj: string } {
   const freshness = o.freshness ?? crypto.createHash("sha256").update(token).digest();
   const x5c = makeAppleAttestationChain(root, { ...o, freshness });
-  const attObj = encode({ fmt: "apple", attStmt: { x5c: x5c.map((c) => new Uint8Array(c)) }, authData: new Uint8Array(0) });
-  return { attObj: Buffer.from(attObj).toString("base64url") };
+  return { attObj: appleAttestationObject(x5c).toString("base64url") };
 }
 
 /** A PKCS#10 request made by OpenSSL for `key`, DER, with optional DNS names. */

@@ -1,5 +1,5 @@
-// The tokens API over real HTTP: roles, validation, revoke, and QR codes that decode
-// (jsqr on the PNG's pixels) to the enrollment URL.
+// The tokens API over real HTTP: roles, validation, revoke, edit, delete, search and sort,
+// and QR codes that decode (jsqr on the PNG's pixels) to the enrollment URL.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAdminApi, type AdminApi } from "@/test/helpers/adminApi";
 import { decodeQrPng } from "./qrDecode";
@@ -11,6 +11,7 @@ let readKey: string;
 beforeAll(async () => {
   api = await startAdminApi("ota", {
     "/api/v1/tokens": import("@/app/api/v1/tokens/route"),
+    "/api/v1/tokens/[id]": import("@/app/api/v1/tokens/[id]/route"),
     "/api/v1/tokens/[id]/revoke": import("@/app/api/v1/tokens/[id]/revoke/route"),
     "/api/v1/tokens/[id]/qr.png": import("@/app/api/v1/tokens/[id]/qr.png/route"),
     "/api/v1/tokens/[id]/qr.svg": import("@/app/api/v1/tokens/[id]/qr.svg/route"),
@@ -58,6 +59,32 @@ describe("/api/v1/tokens", () => {
     expect(((await revoked.json()) as { status: string }).status).toBe("revoked");
     expect((await call(`/api/v1/tokens/nope/revoke`, adminKey, { method: "POST" })).status).toBe(404);
     expect((await call(`/api/v1/tokens/nope/qr.png`, adminKey)).status).toBe(404);
+  });
+
+  it("edits, searches, sorts and deletes; read-only keys may only read", async () => {
+    const created = (await (await call("/api/v1/tokens", adminKey, { method: "POST", body: JSON.stringify({ name: "Warehouse scanners", expiresIn: "7d" }) })).json()) as { id: string; shortUrl: string; expiresAt: string };
+    const path = `/api/v1/tokens/${created.id}`;
+    expect((await call(path, readKey, { method: "PATCH", body: JSON.stringify({ name: "x" }) })).status).toBe(403);
+    const edited = await call(path, adminKey, { method: "PATCH", body: JSON.stringify({ name: "Warehouse scanners (north)", extendExpiry: "24h" }) });
+    expect(edited.status).toBe(200);
+    const body = (await edited.json()) as { name: string; shortUrl: string; expiresAt: string };
+    expect(body).toMatchObject({ name: "Warehouse scanners (north)", shortUrl: created.shortUrl });
+    expect(Date.parse(body.expiresAt) - Date.parse(created.expiresAt)).toBeGreaterThanOrEqual(86_400_000 - 1000);
+    const refused = await call(path, adminKey, { method: "PATCH", body: JSON.stringify({ extendExpiry: { at: "2000-01-01T00:00:00Z" } }) });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/later than the current one/);
+    expect((await call(path, readKey)).status).toBe(200);
+
+    const found = (await (await call("/api/v1/tokens?q=NORTH&sort=name&dir=asc", readKey)).json()) as { tokens: Array<{ id: string }> };
+    expect(found.tokens.map((x) => x.id)).toEqual([created.id]);
+    expect((await call("/api/v1/tokens?sort=password", readKey)).status).toBe(400);
+
+    expect((await call(path, readKey, { method: "DELETE" })).status).toBe(403);
+    const deleted = await call(path, adminKey, { method: "DELETE" });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({ id: created.id, name: "Warehouse scanners (north)", devices: 0 });
+    expect((await call(path, readKey)).status).toBe(404);
+    expect((await call(path, adminKey, { method: "DELETE" })).status).toBe(404);
   });
 
   it("refuses bad input and weaker roles with clear errors", async () => {

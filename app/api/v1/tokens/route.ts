@@ -1,5 +1,6 @@
-// OTA enrollment tokens: list (Read-only) and create (Admin).
+// OTA enrollment tokens: list with search and sort (Read-only) and create (Admin).
 import { withAdminApi } from "@/lib/auth/api";
+import { parseTokenQuery } from "@/lib/enrollment/tokenQuery";
 import { createEnrollmentTokenFromInput, listEnrollmentTokens } from "@/lib/enrollment/tokens";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
@@ -7,7 +8,7 @@ import { json } from "@/lib/http/respond";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = withAdminApi(async () => json({ tokens: await listEnrollmentTokens() }));
+export const GET = withAdminApi(async (request) => json({ tokens: await listEnrollmentTokens({ query: parseTokenQuery(new URL(request.url).searchParams) }) }));
 
 export const POST = withAdminApi(async (request, caller) => {
   const created = await createEnrollmentTokenFromInput(await readJson(request), `${caller.kind}:${caller.name}`);
