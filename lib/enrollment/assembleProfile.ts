@@ -5,16 +5,17 @@
 // payload's fixed choices, then builds and signs.
 import { config } from "../config";
 import { getProfileTrust } from "../pki/trust";
-import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, type ScepIdentity, type ServerCapability } from "../profiles/enrollmentProfile";
+import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, type EnrollmentProfileOptions, type ServerCapability } from "../profiles/enrollmentProfile";
 import { signProfile } from "../profiles/signProfile";
 import { getBranding, organizationDisplayName } from "../settings/branding";
 import { mdmUrlsFor } from "./enrollmentRef";
 
 /**
- * Bootstrap-token escrow is advertised (the check-in side stores it). Per-user connections
- * are not: advertising them makes macOS open a user channel the server would have to serve.
+ * Bootstrap-token escrow is advertised (the check-in side stores it), and GetToken (Apple
+ * requires com.apple.mdm.token for it; com.apple.maid, see lib/mdm/maidToken.ts). Per-user
+ * connections are not: advertising them makes macOS open a user channel the server would have to serve.
  */
-export const OTA_SERVER_CAPABILITIES: ServerCapability[] = ["com.apple.mdm.bootstraptoken"];
+export const OTA_SERVER_CAPABILITIES: ServerCapability[] = ["com.apple.mdm.bootstraptoken", "com.apple.mdm.token"];
 
 export type ProfilePurpose =
   /** An OTA download for an enrollment token. */
@@ -31,7 +32,7 @@ export function enrollmentProfileDescription(organization: string, tokenName: st
 }
 
 /** The signed enrollment profile (CMS SignedData over the XML plist). */
-export async function assembleEnrollmentProfile(purpose: ProfilePurpose, identity: ScepIdentity, topic: string): Promise<Uint8Array> {
+export async function assembleEnrollmentProfile(purpose: ProfilePurpose, identity: EnrollmentProfileOptions["identity"], topic: string): Promise<Uint8Array> {
   const trust = await getProfileTrust();
   const flags = { topic, signMessage: true, checkOutWhenRemoved: true };
   if (purpose.kind === "account") {
@@ -49,6 +50,8 @@ export async function assembleEnrollmentProfile(purpose: ProfilePurpose, identit
         accessRights: isDevice ? ACCESS_RIGHTS_ALL : undefined,
         enrollmentMode: purpose.mode,
         assignedManagedAppleId: purpose.managedAppleId,
+        // GetToken (com.apple.maid): the Managed Apple Account signing in here can be checked against this server.
+        serverCapabilities: ["com.apple.mdm.token"],
       },
     });
     return signProfile(xml);

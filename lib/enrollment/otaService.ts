@@ -4,11 +4,10 @@
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log, maskSecret } from "../log/logger";
 import { REASONS } from "../log/reasons";
-import { defaultIdentifierBase } from "../profiles/enrollmentProfile";
 import { organizationDisplayName } from "../settings/branding";
 import { enrollmentTopic } from "../settings/mdmEndpoints";
-import { assembleEnrollmentProfile } from "./assembleProfile";
-import { otaIdentity } from "./otaIdentity";
+import { profileFilename, signedOtaProfile } from "./otaProfile";
+import { profileServiceDownload } from "./profileService";
 import { checkDeviceLimit, effectiveDeviceLimit, limitRefusalMessage } from "./deviceLimit";
 import { releaseReservation, reservationCookieName, reserveEnrollmentUse } from "./reservations";
 import { termsToAccept, termsVersion, type TermsToAccept } from "./terms";
@@ -189,27 +188,30 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
     return { ok: false, reason, status: REASON_STATUS[reason] };
   }
   try {
-    const identifierBase = defaultIdentifierBase();
-    const identity = await otaIdentity({ tokenId, scepProfileId: token.scepProfileId, externalScepProfileId: token.externalScepProfileId, profileIdentifier: identifierBase });
-    await writeEnrollmentLog({
-      step: "ota.challenge",
-      outcome: "OK",
-      message: `SCEP challenge issued (${identity.challengeType}, SCEP profile "${identity.scepProfileName}")`,
-      tokenId,
-      remoteAddr: ctx.remoteAddr ?? null,
-    });
-    const body = await assembleEnrollmentProfile({ kind: "ota", tokenId, tokenName: token.name, identifierBase }, identity.payload, topic);
     const held = reservation.reused ? "same browser again: its reservation reused, no further use taken" : `one use reserved until ${reservation.expiresAt.toISOString()}`;
+    const uses = `${token.useCount} of ${token.maxUses > 0 ? token.maxUses : "unlimited"} uses spent by enrolled devices`;
+    const cookie = { name: reservationCookieName(tokenId), value: reservation.secret, maxAge: Math.max(0, Math.floor((reservation.expiresAt.getTime() - now.getTime()) / 1000)) };
+    if (token.deviceBound || token.requireAttestation) {
+      // Device-bound: the device first proves who it is (Profile Service); its answer gets the enrollment profile.
+      const served = await profileServiceDownload({ id: tokenId, name: token.name }, { reservationId: reservation.reservationId, expiresAt: reservation.expiresAt, now, remoteAddr: ctx.remoteAddr ?? null });
+      await writeEnrollmentLog({
+        step: "ota.profile",
+        outcome: "OK",
+        message: `Profile Service profile served for device-bound token "${token.name}" (${held}; ${uses}); the enrollment profile follows when the device answers with its signed attributes`,
+        tokenId,
+        remoteAddr: ctx.remoteAddr ?? null,
+      });
+      return { ok: true, body: served.body, filename: profileFilename(served.organization, "device-identity"), contentType: PROFILE_CONTENT_TYPE, tokenId, cookie };
+    }
+    const { body, organization } = await signedOtaProfile({ id: tokenId, name: token.name, scepProfileId: token.scepProfileId, externalScepProfileId: token.externalScepProfileId }, topic, { remoteAddr: ctx.remoteAddr });
     await writeEnrollmentLog({
       step: "ota.profile",
       outcome: "OK",
-      message: `Enrollment profile served for token "${token.name}" (${held}; ${token.useCount} of ${token.maxUses > 0 ? token.maxUses : "unlimited"} uses spent by enrolled devices)`,
+      message: `Enrollment profile served for token "${token.name}" (${held}; ${uses})`,
       tokenId,
       remoteAddr: ctx.remoteAddr ?? null,
     });
-    const stem = (await organizationDisplayName()).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "enroll";
-    const cookie = { name: reservationCookieName(tokenId), value: reservation.secret, maxAge: Math.max(0, Math.floor((reservation.expiresAt.getTime() - now.getTime()) / 1000)) };
-    return { ok: true, body, filename: `${stem}-enrollment.mobileconfig`, contentType: PROFILE_CONTENT_TYPE, tokenId, cookie };
+    return { ok: true, body, filename: profileFilename(organization), contentType: PROFILE_CONTENT_TYPE, tokenId, cookie };
   } catch (err) {
     if (!reservation.reused) await releaseReservation(reservation.reservationId);
     log.error("could not build the enrollment profile", { err, tokenId });

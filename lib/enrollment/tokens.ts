@@ -50,6 +50,10 @@ export interface CreateTokenInput {
   personEmail?: string | null;
   /** Markdown terms to accept before downloading. */
   terms?: string | null;
+  /** Device-bound OTA: serve Apple's Profile Service first and make the enrollment profile for the device that answers. */
+  deviceBound?: boolean;
+  /** Refuse models that cannot attest (implies deviceBound). */
+  requireAttestation?: boolean;
 }
 
 /** The claims seed 000 shows; exp is absent for tokens that never expire. */
@@ -93,6 +97,10 @@ export interface TokenSummary {
   terms: string | null;
   /** Version (SHA-256) of the terms, null without terms. */
   termsVersion: string | null;
+  /** Device-bound OTA (Apple's Profile Service first), see docs/attestation.md. */
+  deviceBound: boolean;
+  /** Only devices that can attest may enroll (implies deviceBound). */
+  requireAttestation: boolean;
   /** Null if the sealed JWT cannot be opened (MDM_SECRET changed) or the links are hidden. */
   url: string | null;
   /** The short link (/e/<id>) the portal copies and puts in QR codes by default. */
@@ -124,6 +132,8 @@ export const createTokenInputSchema = z.object({
   deviceLimit: deviceLimitInput.nullish(),
   personEmail: z.string().trim().toLowerCase().max(254).email("personEmail must be an email address").nullish().or(z.literal("").transform(() => null)),
   terms: termsInput.nullish(),
+  deviceBound: z.boolean().optional(),
+  requireAttestation: z.boolean().optional(),
 });
 
 /** Parses API or form input into CreateTokenInput; throws a 400 AppError naming the field. */
@@ -194,6 +204,9 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
     deviceLimit: input.deviceLimit ?? null,
     personEmail: input.personEmail ? normalizeEmail(input.personEmail) : null,
     terms: input.terms?.trim() || null,
+    // Attestation is decided in the Profile Service phase, so requiring it makes the link device-bound.
+    deviceBound: Boolean(input.deviceBound || input.requireAttestation),
+    requireAttestation: Boolean(input.requireAttestation),
   };
   if (governance.deviceLimit !== null && !deviceLimitInput.safeParse(governance.deviceLimit).success) throw badRequest("invalid_token_input", "deviceLimit: must be a whole number from 0 (no limit) to 1000");
   if (groupId && !(await db().deviceGroup.findUnique({ where: { id: groupId }, select: { id: true } }))) {
@@ -279,6 +292,8 @@ function summarize(row: RowWithNames, now: Date, withLinks: boolean): TokenSumma
     personEmail: row.personEmail,
     terms: row.terms,
     termsVersion: row.terms ? termsVersion(row.terms) : null,
+    deviceBound: row.deviceBound,
+    requireAttestation: row.requireAttestation,
     url: jwt ? enrollmentUrl(jwt) : null,
     shortUrl: jwt && row.shortId ? shortEnrollmentUrl(row.shortId) : null,
     linksHidden: !withLinks,

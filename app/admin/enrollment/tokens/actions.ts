@@ -14,7 +14,7 @@ import { adminAction } from "../../_lib/action";
 export interface TokenFormState {
   error: string | null;
   /** What was submitted, so a refused form comes back filled in. */
-  values?: { name: string; groupId: string; scepProfileId: string; maxUses: string; personEmail?: string; deviceLimit?: string; terms?: string };
+  values?: { name: string; groupId: string; scepProfileId: string; maxUses: string; personEmail?: string; deviceLimit?: string; terms?: string; deviceBound?: string; requireAttestation?: string };
 }
 
 const field = (form: FormData, name: string): string => String(form.get(name) ?? "").trim();
@@ -28,6 +28,8 @@ export async function createTokenAction(_prev: TokenFormState, form: FormData): 
     personEmail: field(form, "personEmail"),
     deviceLimit: field(form, "deviceLimit"),
     terms: String(form.get("terms") ?? ""),
+    deviceBound: field(form, "deviceBound"),
+    requireAttestation: field(form, "requireAttestation"),
   };
   let admin;
   try {
@@ -47,6 +49,8 @@ export async function createTokenAction(_prev: TokenFormState, form: FormData): 
     externalScepProfileId: field(form, "scepProfileId").startsWith("ext:") ? field(form, "scepProfileId").slice(4) : null,
     maxUses: /^\d+$/.test(maxUsesRaw) ? Number(maxUsesRaw) : NaN,
     ...governanceFromForm((name) => (name === "terms" ? String(form.get(name) ?? "") : field(form, name))),
+    deviceBound: field(form, "deviceBound") === "1",
+    requireAttestation: field(form, "requireAttestation") === "1",
   };
   let id: string;
   try {

@@ -84,6 +84,7 @@ export default async function TokenPage({ params, searchParams }: { params: Prom
           </dd>
           {token.personEmail && (<><dt className="text-slate-600 dark:text-slate-400">For</dt><dd>{token.personEmail}</dd></>)}
           <dt className="text-slate-600 dark:text-slate-400">Device limit</dt><dd>{token.deviceLimit === null ? "Organisation setting" : token.deviceLimit === 0 ? "None" : `${token.deviceLimit} per person`}</dd>
+          <dt className="text-slate-600 dark:text-slate-400">Device identity</dt><dd>{token.requireAttestation ? "Device-bound, attestation required" : token.deviceBound ? "Device-bound (Profile Service)" : "One-phase download"}</dd>
           <dt className="text-slate-600 dark:text-slate-400">Terms</dt><dd>{token.termsVersion ? <>Required (version <span className="font-mono text-xs">{token.termsVersion.slice(0, 12)}</span>)</> : "None"}</dd>
           <dt className="text-slate-600 dark:text-slate-400">Expires</dt><dd>{formatExpiry(token.expiresAt)}</dd>
           <dt className="text-slate-600 dark:text-slate-400">Created</dt><dd>{formatExpiry(token.createdAt)}{token.createdBy ? ` by ${token.createdBy.replace(/^(session|api-key):/, "")}` : ""}</dd>
