@@ -51,7 +51,10 @@ function restoreContentEncoding(res) {
   };
 }
 
-/** Device-facing endpoints answered without Next's request path: App Router pattern, route folder. */
+/**
+ * Device-facing endpoints answered without Next's request path: App Router pattern, route folder.
+ * proxy.ts never runs for them, so its matcher must not cover any of these paths.
+ */
 const LEAN_ROUTES = [
   ["/mdm/checkin", "mdm/checkin"],
   ["/mdm/connect", "mdm/connect"],
