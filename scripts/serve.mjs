@@ -53,7 +53,7 @@ function restoreContentEncoding(res) {
 
 /**
  * Device-facing endpoints answered without Next's request path: App Router pattern, route folder.
- * proxy.ts never runs for them, so its matcher must not cover any of these paths.
+ * A path that proxy.ts's matcher covers is still handed to Next, so the proxy always runs.
  */
 const LEAN_ROUTES = [
   ["/mdm/checkin", "mdm/checkin"],
@@ -74,6 +74,9 @@ function leanRoutes(distDir) {
   const manifest = JSON.parse(fs.readFileSync(path.join(distDir, "routes-manifest.json"), "utf8"));
   // next.config's headers(); conditional ones (has/missing) are not used here, so a route with any falls back to Next.
   const headerRules = (manifest.headers ?? []).map((h) => ({ re: new RegExp(h.regex), headers: h.headers.map((x) => [x.key, x.value]), conditional: Boolean(h.has || h.missing) }));
+  // proxy.ts's matchers as built (the build writes them for Next's own routing).
+  const functions = JSON.parse(fs.readFileSync(path.join(distDir, "server", "functions-config-manifest.json"), "utf8")).functions ?? {};
+  const proxied = Object.values(functions).flatMap((f) => (f.matchers ?? []).map((m) => new RegExp(m.regexp)));
   const routes = LEAN_ROUTES.map(([pattern, dir]) => ({ match: routeMatcher(pattern), file: path.join(distDir, "server", "app", dir, "route.js"), module: null }));
   const load = async (route) => {
     if (!route.module) {
@@ -90,6 +93,7 @@ function leanRoutes(distDir) {
     const pathname = q < 0 ? raw : raw.slice(0, q);
     if (pathname.length > 1 && pathname.endsWith("/")) return null; // Next redirects these
     if (pathname.includes("%")) return null; // Next decodes (and refuses malformed) escapes
+    if (proxied.some((re) => re.test(pathname))) return null;
     for (const route of routes) {
       const params = route.match(pathname);
       if (!params) continue;
