@@ -11,6 +11,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { MALFORMED_PATH_BODY, pathDecodes } from "./edge.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dev = process.argv.includes("--dev");
@@ -53,6 +54,11 @@ async function serve() {
 
   const server = http.createServer((req, res) => {
     req.headers["x-enroll-peer"] = req.socket.remoteAddress ?? "";
+    if (!pathDecodes(req.url ?? "/")) {
+      res.writeHead(400, { "content-type": "application/json", "content-length": Buffer.byteLength(MALFORMED_PATH_BODY), "cache-control": "no-store" });
+      res.end(req.method === "HEAD" ? undefined : MALFORMED_PATH_BODY);
+      return;
+    }
     restoreContentEncoding(res);
     handle(req, res);
   });

@@ -5,6 +5,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { config } from "../config";
 import { findAdminById, verifyAdminPassword } from "./admins";
+import { sameOriginRedirect } from "./callbackUrl";
 import { admitIdpUser } from "./oidcAdmins";
 import { isRole } from "./roles";
 import { nextAuthSecret } from "./secret";
@@ -85,6 +86,7 @@ export function authOptions(): NextAuthOptions {
     pages: { signIn: "/signin", error: "/signin" },
     providers,
     callbacks: {
+      redirect: sameOriginRedirect,
       async signIn({ user, account }) {
         if (account?.provider !== OIDC_PROVIDER_ID) return true;
         const admitted = await admitIdpUser({
