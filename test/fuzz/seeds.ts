@@ -1,0 +1,172 @@
+// The real inputs the fuzz suite mutates, made against the fuzzed server's own state: a
+// token link, SCEP profiles, a scepclient PKIOperation (Debian's micromdm client, captured on
+// the wire), an enrolled device's identity, Apple's and NanoMDM's check-in captures, an
+// OpenSSL OCSP request, account-driven users, tokens and settings.
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { issueAccessToken } from "@/lib/enrollment/accessTokens";
+import { updateAddeSettings } from "@/lib/enrollment/addeSettings";
+import { createRoute } from "@/lib/enrollment/routes";
+import { createEnrollmentToken } from "@/lib/enrollment/tokens";
+import { putUser } from "@/lib/enrollment/users";
+import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { getCa } from "@/lib/pki/ca";
+import { buildPlist, isPlistDict, parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
+import { createScepProfile } from "@/lib/scep/profiles";
+import { tempDir, tool } from "@/test/scep/tools";
+import { issueIdentity, randomUdid } from "@/test/mdm/helpers";
+import { SimDevice } from "@/test/sim/device";
+import { buildCsr, buildPkiMessage, getScepCerts, selfSigned } from "@/test/helpers/scepClient";
+import { generateRsaKeyPair } from "@/lib/pki/keys";
+import type { RouteModule } from "./harness";
+
+const enc = new TextEncoder();
+export const STATIC_CHALLENGE = "fuzz-static-challenge-0123456789";
+const CAPTURE_DIRS = [path.resolve("test/fixtures/apple-captures"), path.resolve("test/fixtures/account-driven"), "/work/shared/fixtures/apple-captures"];
+
+export interface Seeds {
+  jwt: string;
+  shortId: string;
+  staticProfileId: string;
+  dynamicProfileId: string;
+  ndesProfileId: string;
+  ndesAuth: string;
+  /** PKIOperation bodies: scepclient's (when installed) and one built with pkijs. */
+  pkiMessages: Uint8Array[];
+  /** Check-in and command-report plists (captures, with this server's topic). */
+  checkins: Uint8Array[];
+  reports: Uint8Array[];
+  device: SimDevice;
+  /** The device's identity certificate as a PEM (the client-certificate header). */
+  deviceCertPem: string;
+  ocspRequest: Uint8Array;
+  bearer: string;
+  userIdentifier: string;
+  oauthClientId: string;
+  oauthRedirect: string;
+  caPem: string;
+}
+
+function readCaptures(): { checkins: PlistDict[]; reports: PlistDict[] } {
+  const checkins: PlistDict[] = [];
+  const reports: PlistDict[] = [];
+  const seen = new Set<string>();
+  for (const dir of CAPTURE_DIRS) {
+    if (!fs.existsSync(dir)) continue;
+    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(".plist")).sort()) {
+      if (seen.has(f)) continue;
+      seen.add(f);
+      const v = parsePlistStrict(fs.readFileSync(path.join(dir, f)));
+      if (!isPlistDict(v)) continue;
+      if (typeof v.MessageType === "string") checkins.push(v);
+      else if (typeof v.Status === "string") reports.push(v);
+    }
+  }
+  return { checkins, reports };
+}
+
+/** The real SCEP handler on a local port, keeping every PKIOperation message it receives. */
+async function recordingScepServer(scep: RouteModule) {
+  const bodies: Uint8Array[] = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.searchParams.get("operation") === "PKIOperation") {
+      bodies.push(req.method === "POST" ? new Uint8Array(body) : new Uint8Array(Buffer.from(url.searchParams.get("message") ?? "", "base64")));
+    }
+    const id = decodeURIComponent(url.pathname.split("/").pop() ?? "");
+    const r = await scep[req.method === "POST" ? "POST" : "GET"]!(new Request(url, { method: req.method, body: req.method === "POST" ? body : undefined }), { params: Promise.resolve({ id }) });
+    res.writeHead(r.status, Object.fromEntries(r.headers));
+    res.end(Buffer.from(await r.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, bodies, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** Debian's scepclient enrolls once; its PKIOperation is the seed (null without scepclient). */
+async function captureScepclient(serverUrl: string, bodies: Uint8Array[], profileId: string): Promise<Uint8Array | null> {
+  const scepclient = "/usr/bin/scepclient";
+  if (!fs.existsSync(scepclient)) return null;
+  const before = bodies.length;
+  const dir = tempDir("fuzz-scepclient-");
+  await tool(scepclient, ["-server-url", `${serverUrl}/scep/${profileId}`, "-private-key", path.join(dir, "key.pem"), "-certificate", path.join(dir, "cert.pem"), "-cn", "fuzz-seed", "-challenge", STATIC_CHALLENGE], { cwd: dir });
+  fs.rmSync(dir, { recursive: true, force: true });
+  return bodies[before] ?? null;
+}
+
+async function pkijsMessage(serverUrl: string, profileId: string): Promise<Uint8Array> {
+  const keys = await generateRsaKeyPair(2048);
+  const csrDer = await buildCsr("CN=fuzz-pkijs,O=Fuzz", keys.privatePem, keys.publicPem, STATIC_CHALLENGE);
+  const signer = await selfSigned("CN=fuzz-pkijs", keys.privatePem, keys.publicPem);
+  const { raDer } = await getScepCerts(`${serverUrl}/scep/${profileId}`);
+  return (await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer: signer, signerKeyPem: keys.privatePem })).body;
+}
+
+export async function makeSeeds(scep: RouteModule): Promise<Seeds> {
+  const ca = await getCa();
+  const staticProfile = await createScepProfile({ name: "fuzz static", challengeType: "STATIC", staticChallenge: STATIC_CHALLENGE, subjectTemplate: "CN=$UDID,O=Fuzz" });
+  const dynamicProfile = await createScepProfile({ name: "fuzz dynamic", challengeType: "DYNAMIC", subjectTemplate: "CN=$UDID,O=Fuzz" });
+  const ndes = await createScepProfile({ name: "fuzz ndes", challengeType: "NDES", ndesUsername: "fuzzer" });
+  const token = await createEnrollmentToken({ name: "fuzz link", expiresIn: "never", maxUses: 0, scepProfileId: dynamicProfile.profile.id });
+  const shortId = new URL(token.shortUrl).pathname.split("/").pop() ?? "";
+
+  const pkiMessages: Uint8Array[] = [];
+  const recorder = await recordingScepServer(scep);
+  try {
+    const captured = await captureScepclient(recorder.url, recorder.bodies, staticProfile.profile.id);
+    if (captured) pkiMessages.push(captured);
+    pkiMessages.push(await pkijsMessage(recorder.url, staticProfile.profile.id));
+  } finally {
+    await recorder.close();
+  }
+
+  const topic = await currentMdmTopic();
+  const udid = randomUdid();
+  const identity = await issueIdentity(`CN=${udid},O=Fuzz`);
+  const device = new SimDevice({ checkInUrl: "unused", serverUrl: "unused", topic, udid });
+  await device.useIdentity(identity);
+  const { checkins, reports } = readCaptures();
+  // The captures' own devices, on this server's topic; the simulator's messages under its UDID.
+  const withTopic = (m: PlistDict): PlistDict => ("Topic" in m ? { ...m, Topic: topic } : m);
+  const checkinBodies = [device.authenticateMessage(), device.tokenUpdateMessage(), ...checkins.map(withTopic)].map((m) => enc.encode(buildPlist(m)));
+  const reportBodies = [{ UDID: udid, Status: "Idle" }, ...reports.map((r) => ({ ...r, UDID: udid }))].map((m) => enc.encode(buildPlist(m as PlistDict)));
+
+  const dir = tempDir("fuzz-ocsp-");
+  fs.writeFileSync(path.join(dir, "ca.pem"), ca.certPem);
+  const reqPath = path.join(dir, "req.der");
+  await tool("openssl", ["ocsp", "-issuer", path.join(dir, "ca.pem"), "-serial", `0x${identity.serial}`, "-reqout", reqPath, "-no_nonce"]);
+  const ocspRequest = fs.existsSync(reqPath) ? new Uint8Array(fs.readFileSync(reqPath)) : new Uint8Array(0);
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  const oauthClientId = "fuzz-devices";
+  await updateAddeSettings({ authMethod: "oauth2", oauthClientId, scepProfileId: dynamicProfile.profile.id });
+  await createRoute({ domain: "example.com", modelFamily: "Mac", version: "mdm-adde" });
+  await createRoute({ domain: "example.com", version: "mdm-byod" });
+  const userIdentifier = "fuzz.user@example.com";
+  const { user } = await putUser(userIdentifier, { managedAppleId: "fuzz.user@appleid.example.com", password: "fuzz-user-password" });
+  const bearer = await issueAccessToken(user.id, "mdm-byod");
+
+  return {
+    jwt: token.jwt,
+    shortId,
+    staticProfileId: staticProfile.profile.id,
+    dynamicProfileId: dynamicProfile.profile.id,
+    ndesProfileId: ndes.profile.id,
+    ndesAuth: `Basic ${Buffer.from(`fuzzer:${ndes.ndesPassword}`).toString("base64")}`,
+    pkiMessages,
+    checkins: checkinBodies,
+    reports: reportBodies,
+    device,
+    deviceCertPem: `-----BEGIN CERTIFICATE-----\n${Buffer.from(identity.certDer).toString("base64").replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE-----`,
+    ocspRequest,
+    bearer,
+    userIdentifier,
+    oauthClientId,
+    oauthRedirect: "apple-remotemanagement-user-login:/oauth2/redirection",
+    caPem: ca.certPem,
+  };
+}
