@@ -95,7 +95,9 @@ async function captureScepclient(serverUrl: string, bodies: Uint8Array[], profil
   const dir = tempDir("fuzz-scepclient-");
   await tool(scepclient, ["-server-url", `${serverUrl}/scep/${profileId}`, "-private-key", path.join(dir, "key.pem"), "-certificate", path.join(dir, "cert.pem"), "-cn", "fuzz-seed", "-challenge", STATIC_CHALLENGE], { cwd: dir });
   fs.rmSync(dir, { recursive: true, force: true });
-  return bodies[before] ?? null;
+  // scepclient is installed (CI installs it): a missing capture means the seed step broke.
+  if (!bodies[before]) throw new Error("scepclient sent no PKIOperation to capture");
+  return bodies[before];
 }
 
 async function pkijsMessage(serverUrl: string, profileId: string): Promise<Uint8Array> {
@@ -139,7 +141,8 @@ export async function makeSeeds(scep: RouteModule): Promise<Seeds> {
   fs.writeFileSync(path.join(dir, "ca.pem"), ca.certPem);
   const reqPath = path.join(dir, "req.der");
   await tool("openssl", ["ocsp", "-issuer", path.join(dir, "ca.pem"), "-serial", `0x${identity.serial}`, "-reqout", reqPath, "-no_nonce"]);
-  const ocspRequest = fs.existsSync(reqPath) ? new Uint8Array(fs.readFileSync(reqPath)) : new Uint8Array(0);
+  if (!fs.existsSync(reqPath)) throw new Error("openssl ocsp wrote no request to seed the OCSP fuzzing");
+  const ocspRequest = new Uint8Array(fs.readFileSync(reqPath));
   fs.rmSync(dir, { recursive: true, force: true });
 
   const oauthClientId = "fuzz-devices";
