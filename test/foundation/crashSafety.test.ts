@@ -157,6 +157,7 @@ describe("SIGKILL during load", () => {
     killed = true;
     await server!.killAll!();
     await running;
+    process.stdout.write(`crash safety: killed after ${downloads.ok} downloads, ${scep.ok} SCEP enrollments, ${checkins.ok} check-ins answered (cut off: ${downloads.cut}, ${scep.cut}, ${checkins.cut})\n`);
     expect(downloads.ok, "profile downloads answered before the kill").toBeGreaterThan(0);
     expect(scep.ok, "SCEP enrollments answered before the kill").toBeGreaterThan(0);
     expect(checkins.ok, "check-ins answered before the kill").toBeGreaterThan(0);
