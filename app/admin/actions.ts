@@ -1,7 +1,7 @@
 "use server";
 // Dashboard actions: the first-run checklist's one decision, keeping the generated CA.
 import { revalidatePath } from "next/cache";
-import { recordCaDecision } from "@/lib/settings/checklist";
+import { recordCaDecision } from "@/lib/inventory/checklist";
 import type { ActionState } from "@/components/ui/actionState";
 import { adminAction } from "./_lib/action";
 

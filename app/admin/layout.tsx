@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/app/_lib/session";
 import { ROLE_LABEL } from "@/lib/auth/roles";
 import { SideNav } from "@/components/admin/SideNav";
 import { SignOutButton } from "@/components/admin/SignOutButton";

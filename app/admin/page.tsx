@@ -1,10 +1,10 @@
 // Dashboard: device counts by status, enrollments per day, and the latest errors with
 // what to do about them (reasons catalogue).
 import Link from "next/link";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { dashboardStats } from "@/lib/inventory/stats";
-import { APNS_EXPIRY_WARNING_DAYS, apnsStatus, type ApnsStatus } from "@/lib/settings/apnsCertificate";
-import { setupChecklist } from "@/lib/settings/checklist";
+import { APNS_EXPIRY_WARNING_DAYS, apnsStatus, type ApnsStatus } from "@/lib/mdm/apnsCertificate";
+import { setupChecklist } from "@/lib/inventory/checklist";
 import { hasRole } from "@/lib/auth/roles";
 import { SetupChecklist } from "@/components/admin/SetupChecklist";
 import { EnrollmentChart } from "@/components/admin/EnrollmentChart";

@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import { config } from "@/lib/config";
 import { adminCount } from "@/lib/auth/admins";
-import { currentAdmin } from "@/lib/auth/session";
+import { currentAdmin } from "@/app/_lib/session";
 import { safeCallbackPath } from "@/lib/auth/callbackUrl";
 import { SignInForm } from "@/components/auth/SignInForm";
 import { getBranding, organizationDisplayName, PRODUCT_NAME } from "@/lib/settings/branding";

@@ -1,7 +1,7 @@
-// The dashboard's first-run checklist (lib/settings/checklist.ts): each open step links to
+// The dashboard's first-run checklist (lib/inventory/checklist.ts): each open step links to
 // where it is done; the CA step can be settled here by keeping the generated CA.
 import Link from "next/link";
-import type { Checklist } from "@/lib/settings/checklist";
+import type { Checklist } from "@/lib/inventory/checklist";
 import { keepCaAction } from "@/app/admin/actions";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { card, link } from "@/components/ui/styles";

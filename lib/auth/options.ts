@@ -9,7 +9,7 @@ import { sameOriginRedirect } from "./callbackUrl";
 import { admitIdpUser } from "./oidcAdmins";
 import { isRole } from "./roles";
 import { nextAuthSecret } from "./secret";
-import { FailureLimiter } from "../http/failureLimiter";
+import { SignInLimiter } from "../http/failureLimiter";
 import { remoteAddressFromHeaders } from "../http/remote";
 import { log } from "../log/logger";
 
@@ -17,14 +17,21 @@ export const OIDC_PROVIDER_ID = "oidc";
 /** How long an admin session lasts (next-auth's JWT and cookie). */
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 
-/** Failed password sign-ins per admin email before further tries are refused (15 minutes). */
+/**
+ * Failed password sign-ins per admin email before further tries are refused for 15 minutes:
+ * from the address that failed them, or from any address once the email reaches it from many.
+ */
 export const ADMIN_SIGNIN_MAX_FAILURES = 10;
 /** Error code the sign-in page shows as "too many attempts" (next-auth passes a thrown message on). */
 export const TOO_MANY_ATTEMPTS = "TooManyAttempts";
-export const adminSignInLimiter = new FailureLimiter("admin-signin", ADMIN_SIGNIN_MAX_FAILURES, 15 * 60_000);
 /** Failed password sign-ins per client address, whatever the email (password spraying). */
 export const ADMIN_SIGNIN_MAX_FAILURES_PER_ADDRESS = 30;
-const addressLimiter = new FailureLimiter("admin-signin-address", ADMIN_SIGNIN_MAX_FAILURES_PER_ADDRESS, 15 * 60_000);
+export const adminSignInLimiter = new SignInLimiter("admin-signin", {
+  perPair: ADMIN_SIGNIN_MAX_FAILURES,
+  perAccount: ADMIN_SIGNIN_MAX_FAILURES,
+  perAddress: ADMIN_SIGNIN_MAX_FAILURES_PER_ADDRESS,
+  windowMs: 15 * 60_000,
+});
 
 function headersOf(req: { headers?: Record<string, unknown> } | undefined): Headers {
   const h = new Headers();
@@ -44,16 +51,14 @@ export function authOptions(): NextAuthOptions {
         const key = credentials.email.trim().toLowerCase().slice(0, 320);
         const address = remoteAddressFromHeaders(headersOf(req));
         // Checked before the password, so a locked account does not even confirm a right guess.
-        if (adminSignInLimiter.check(key).blocked) throw new Error(TOO_MANY_ATTEMPTS);
-        if (address && addressLimiter.check(address).blocked) throw new Error(TOO_MANY_ATTEMPTS);
+        if ((await adminSignInLimiter.check(key, address)).blocked) throw new Error(TOO_MANY_ATTEMPTS);
         const admin = await verifyAdminPassword(credentials.email, credentials.password);
         if (!admin) {
-          adminSignInLimiter.fail(key);
-          if (address) addressLimiter.fail(address);
+          await adminSignInLimiter.fail(key, address);
           log.warn("admin sign-in failed", { email: key, remoteAddr: address });
           return null;
         }
-        adminSignInLimiter.succeed(key);
+        await adminSignInLimiter.succeed(key, address);
         return { id: admin.id, email: admin.email, name: admin.name, role: admin.role };
       },
     }),

@@ -1,6 +1,7 @@
 // Environment configuration, validated once. Every problem is reported as one sentence
 // naming the variable, so start-up can print it and exit.
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 
 export interface OidcConfig {
@@ -35,9 +36,17 @@ export interface AppConfig {
   /** PUSH_KEEPALIVE_INTERVAL: push every enrolled device not heard from for this long; null = off. */
   pushKeepAliveMs: number | null;
   clientCertHeader: string | null;
-  trustProxy: boolean;
+  /** TRUST_PROXY: which X-Forwarded-For hops to believe (lib/http/remote.ts). */
+  trustProxy: TrustProxy;
   logLevel: "debug" | "info" | "warn" | "error";
 }
+
+/**
+ * TRUST_PROXY: "false" (default) ignores forwarded headers; "true" or a number N trusts that
+ * many proxies in front of the server; a comma-separated list of addresses and CIDR ranges
+ * trusts the proxies at those addresses.
+ */
+export type TrustProxy = { kind: "none" } | { kind: "hops"; hops: number } | { kind: "addresses"; ranges: string[] };
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -157,9 +166,29 @@ export function loadConfig(env: Env = process.env): AppConfig {
     pushRetryScheduleMs: durationList(env, "PUSH_RETRY_SCHEDULE", "5m,1h,1d"),
     pushKeepAliveMs: durationList(env, "PUSH_KEEPALIVE_INTERVAL", "1d")[0] ?? null,
     clientCertHeader: str(env, "CLIENT_CERT_HEADER")?.toLowerCase() ?? null,
-    trustProxy: str(env, "TRUST_PROXY") === "true",
+    trustProxy: trustProxyFrom(str(env, "TRUST_PROXY")),
     logLevel,
   };
+}
+
+function trustProxyFrom(raw: string | null): TrustProxy {
+  if (!raw || raw === "false" || raw === "0") return { kind: "none" };
+  if (raw === "true") return { kind: "hops", hops: 1 };
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 32) throw new ConfigError(`TRUST_PROXY must be true, false, a number of proxies from 1 to 32, or proxy addresses/CIDR ranges, not "${raw}".`);
+    return { kind: "hops", hops };
+  }
+  const ranges = raw.split(",").map((r) => r.trim()).filter(Boolean);
+  for (const r of ranges) {
+    const [addr, bits, extra] = r.split("/");
+    const family = net.isIP(addr);
+    const max = family === 6 ? 128 : 32;
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      throw new ConfigError(`TRUST_PROXY must be true, false, a number of proxies, or proxy addresses/CIDR ranges such as 10.0.0.0/8,::1; "${r}" is none of these.`);
+    }
+  }
+  return { kind: "addresses", ranges };
 }
 
 let cached: AppConfig | null = null;

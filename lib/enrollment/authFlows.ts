@@ -21,7 +21,7 @@ function openSealed<T>(data: string, context: string): T | null {
 
 /**
  * One sealed, expiring row of server-side state in the AuthFlow table, addressed by a hash
- * (`key`). Sign-in flows and account enrollments (lib/mdm/accountEnrollments.ts) share it;
+ * (`key`). Sign-in flows and account enrollments (accountEnrollments.ts) share it;
  * each seals under its own context, so neither can read the other's rows.
  */
 export async function putSealedState(key: string, context: string, row: { userIdentifier: string | null; version: string; data: unknown; ttlSeconds: number }): Promise<void> {

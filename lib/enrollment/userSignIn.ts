@@ -7,6 +7,7 @@
 // with error=access_denied and the state), so its web sheet closes with an error.
 import { config } from "../config";
 import { db } from "../db/client";
+import { SignInLimiter } from "../http/failureLimiter";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import { verifyPassword } from "../secrets/hash";
@@ -197,24 +198,20 @@ export async function idpCallback(params: URLSearchParams, remoteAddr?: string |
   return finish(flow, identifier, { idpSubject: identity.subject, displayName: identity.name, method: `identity provider ${oidc.name}` }, remoteAddr);
 }
 
+/** Failed local sign-ins for an identifier (from one address, or from many) before it is refused. */
 export const LOCAL_MAX_FAILURES = 10;
 export const LOCAL_FAILURE_WINDOW_MINUTES = 15;
-
-/** Failed local sign-ins for an identifier lately, from the enrollment log (no extra table). */
-async function recentFailures(identifier: string): Promise<number> {
-  return db().enrollmentLog.count({
-    where: { step: "adde.signin", reason: "auth_failed", userIdentifier: identifier, time: { gte: new Date(Date.now() - LOCAL_FAILURE_WINDOW_MINUTES * 60_000) } },
-  });
-}
-
 /** Failed local sign-ins from one client address, whatever the identifier (password spraying). */
 export const LOCAL_MAX_FAILURES_PER_ADDRESS = 30;
 
-async function recentFailuresFrom(remoteAddr: string): Promise<number> {
-  return db().enrollmentLog.count({
-    where: { step: "adde.signin", reason: "auth_failed", remoteAddr, time: { gte: new Date(Date.now() - LOCAL_FAILURE_WINDOW_MINUTES * 60_000) } },
-  });
-}
+// Counted in the shared RateCounter table, not from the enrollment log: a refusal adds no
+// failure, so a lockout ends, and an address that never failed is not locked out by others.
+const localSignInLimiter = new SignInLimiter("local-signin", {
+  perPair: LOCAL_MAX_FAILURES,
+  perAccount: LOCAL_MAX_FAILURES,
+  perAddress: LOCAL_MAX_FAILURES_PER_ADDRESS,
+  windowMs: LOCAL_FAILURE_WINDOW_MINUTES * 60_000,
+});
 
 /** The local-user fallback: an admin-set password on the User row. */
 export async function localSignIn(form: SignInForm): Promise<AuthResult> {
@@ -228,23 +225,21 @@ export async function localSignIn(form: SignInForm): Promise<AuthResult> {
   }
   // The typed identifier decides who signs in; an OAuth flow without login_hint takes the form's.
   const identifier = flow.identifier ?? parseIdentifier(form.identifier)?.identifier ?? null;
-  if (identifier && (await recentFailures(identifier)) >= LOCAL_MAX_FAILURES) {
+  const account = identifier ?? "";
+  const remoteAddr = form.remoteAddr ?? null;
+  const limit = await localSignInLimiter.check(account, remoteAddr);
+  if (limit.blocked) {
+    const why =
+      limit.scope === "address"
+        ? `${LOCAL_MAX_FAILURES_PER_ADDRESS} failed attempts from this address`
+        : limit.scope === "account"
+          ? `${LOCAL_MAX_FAILURES} failed attempts for this account, some from this address,`
+          : `${LOCAL_MAX_FAILURES} failed attempts from this address for this account`;
     await writeEnrollmentLog({
       step: "adde.signin",
       outcome: "ERROR",
       reason: "auth_failed",
-      message: `local sign-in for ${identifier} refused: ${LOCAL_MAX_FAILURES} failed attempts in ${LOCAL_FAILURE_WINDOW_MINUTES} minutes`,
-      userIdentifier: identifier,
-      remoteAddr: form.remoteAddr,
-    });
-    return { kind: "redirect", status: 303, location: pageUrl({ ...form, identifier }, "too_many_attempts") };
-  }
-  if (form.remoteAddr && (await recentFailuresFrom(form.remoteAddr)) >= LOCAL_MAX_FAILURES_PER_ADDRESS) {
-    await writeEnrollmentLog({
-      step: "adde.signin",
-      outcome: "ERROR",
-      reason: "auth_failed",
-      message: `local sign-in for ${identifier ?? "(no identifier)"} refused: ${LOCAL_MAX_FAILURES_PER_ADDRESS} failed attempts from this address in ${LOCAL_FAILURE_WINDOW_MINUTES} minutes`,
+      message: `local sign-in for ${identifier ?? "(no identifier)"} refused: ${why} in ${LOCAL_FAILURE_WINDOW_MINUTES} minutes (retry in ${limit.retryAfterSeconds} s)`,
       userIdentifier: identifier,
       remoteAddr: form.remoteAddr,
     });
@@ -253,6 +248,7 @@ export async function localSignIn(form: SignInForm): Promise<AuthResult> {
   const user = identifier ? await db().user.findUnique({ where: { identifier } }) : null;
   const ok = await verifyPassword(form.password ?? "", user ? localPasswordHash(user) : null);
   if (!ok || !identifier) {
+    await localSignInLimiter.fail(account, remoteAddr);
     await writeEnrollmentLog({
       step: "adde.signin",
       outcome: "ERROR",
@@ -263,6 +259,7 @@ export async function localSignIn(form: SignInForm): Promise<AuthResult> {
     });
     return { kind: "redirect", status: 303, location: pageUrl({ ...form, identifier: identifier ?? form.identifier }, "invalid_credentials") };
   }
+  await localSignInLimiter.succeed(identifier, remoteAddr);
   if (form.flow && !(await consumeFlow(form.flow))) {
     return fail(400, "auth_state_invalid", "local sign-in for a flow that was completed meanwhile", identifier, form.remoteAddr, { title: "This sign-in has expired", message: "The sign-in was already completed." });
   }

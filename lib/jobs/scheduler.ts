@@ -1,6 +1,8 @@
 // Periodic server-side jobs, started from instrumentation.ts in one worker per cluster.
-// Each job must be idempotent: several instances may run it at the same time (the identity
-// renewal's "already being renewed" check makes a second run queue nothing).
+// Several instances on one database each start them; each run first claims its time slot in
+// the shared RateCounter table, so one instance runs each slot and the others skip it. The
+// jobs stay idempotent all the same (a claim outlives a run that dies half-way).
+import { claimOnce, pruneCounters } from "../http/failureLimiter";
 import { log } from "../log/logger";
 import { queueIdentityRenewals } from "../mdm/identityRenewal";
 import { runCertificatePolicyChecks } from "../mdm/certificateRedistribution";
@@ -70,6 +72,37 @@ export async function runPushJobsOnce(): Promise<void> {
   }
 }
 
+/**
+ * Runs `job` unless another instance already claimed this slot of `everyMs` (slots are
+ * aligned to the clock, so every instance names the same one). Returns whether it ran.
+ */
+export async function runClaimed(name: string, everyMs: number, job: () => Promise<void>, now = Date.now()): Promise<boolean> {
+  const slot = Math.floor(now / everyMs);
+  let claimed: boolean;
+  try {
+    claimed = await claimOnce(`job:${name}:${slot}`, 2 * everyMs, now);
+  } catch (err) {
+    log.error("scheduled job could not claim its slot", { job: name, err });
+    return false;
+  }
+  if (!claimed) {
+    log.info("scheduled job skipped: another instance runs this slot", { job: name, slot });
+    return false;
+  }
+  log.info("scheduled job running", { job: name, slot });
+  await job();
+  return true;
+}
+
+async function runMinuteJobs(): Promise<void> {
+  await runPushJobsOnce();
+  try {
+    await pruneCounters();
+  } catch (err) {
+    log.error("counter pruning failed", { err });
+  }
+}
+
 async function runHourlyJobs(): Promise<void> {
   await runRevocationPublishing();
   await runIdentityRenewals();
@@ -81,8 +114,9 @@ export function startJobs(): boolean {
   const g = globalThis as JobGlobal;
   if (g[STARTED]) return false;
   g[STARTED] = true;
-  setTimeout(() => void runHourlyJobs(), FIRST_RUN_DELAY_MS).unref();
-  setInterval(() => void runHourlyJobs(), IDENTITY_RENEWAL_EVERY_MS).unref();
-  setInterval(() => void runPushJobsOnce(), PUSH_JOBS_EVERY_MS).unref();
+  const hourly = () => void runClaimed("hourly", IDENTITY_RENEWAL_EVERY_MS, runHourlyJobs);
+  setTimeout(hourly, FIRST_RUN_DELAY_MS).unref();
+  setInterval(hourly, IDENTITY_RENEWAL_EVERY_MS).unref();
+  setInterval(() => void runClaimed("minute", PUSH_JOBS_EVERY_MS, runMinuteJobs), PUSH_JOBS_EVERY_MS).unref();
   return true;
 }

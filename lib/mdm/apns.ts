@@ -3,10 +3,7 @@
 // {"mdm": PushMagic} with apns-push-type: mdm and priority 10, to /3/device/<token>.
 import http2 from "node:http2";
 import { importPKCS8, SignJWT } from "jose";
-
-export type ApnsAuth =
-  | { kind: "certificate"; certPem: string; keyPem: string }
-  | { kind: "token"; teamId: string; keyId: string; keyPem: string };
+import type { ApnsAuth } from "../settings/apnsCredentials";
 
 export interface MdmPush {
   /** The device's push token, hex. */

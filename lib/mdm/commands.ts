@@ -100,17 +100,27 @@ export interface NextCommand {
 /**
  * The oldest live command for the device, marked SENT. After a NotNow answer the device
  * should get other work first, so `skipNotNow` leaves NOT_NOW commands for a later poll.
+ * A command the device was sent but did not answer is sent again on its next poll. Each
+ * hand-out is claimed with a compare-and-set on (status, sentAt): of two polls racing for one
+ * command (two instances, two workers), one gets it and the other takes the next command.
  */
 export async function nextCommand(deviceId: string, opts: { skipNotNow?: boolean } = {}): Promise<NextCommand | null> {
   const statuses: LiveStatus[] = opts.skipNotNow ? ["QUEUED", "SENT"] : [...LIVE_STATUSES];
-  const row = await db().command.findFirst({
-    where: { deviceId, status: { in: statuses } },
-    orderBy: [{ createdAt: "asc" }],
-    select: { id: true, uuid: true, requestType: true, payload: true, status: true },
-  });
-  if (!row) return null;
-  if (row.status !== "SENT") await db().command.update({ where: { id: row.id }, data: { status: "SENT", sentAt: new Date() } });
-  return { uuid: row.uuid, requestType: row.requestType, payload: row.payload };
+  const lost: string[] = [];
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const row = await db().command.findFirst({
+      where: { deviceId, status: { in: statuses }, ...(lost.length ? { id: { notIn: lost } } : {}) },
+      orderBy: [{ createdAt: "asc" }],
+      select: { id: true, uuid: true, requestType: true, payload: true, status: true, sentAt: true },
+    });
+    if (!row) return null;
+    // A strictly later sentAt, so a second claim of the same read cannot match again.
+    const sentAt = new Date(Math.max(Date.now(), (row.sentAt?.getTime() ?? 0) + 1));
+    const { count } = await db().command.updateMany({ where: { id: row.id, status: row.status, sentAt: row.sentAt }, data: { status: "SENT", sentAt } });
+    if (count === 1) return { uuid: row.uuid, requestType: row.requestType, payload: row.payload };
+    lost.push(row.id);
+  }
+  return null;
 }
 
 export async function liveCommandCount(deviceId: string): Promise<number> {

@@ -1,14 +1,14 @@
 // Which enrollment a device's Authenticate belongs to. Two sources:
 //  1. the identity certificate (its SCEP challenge was issued for a token or a user) —
 //     the stronger link, since a one-time challenge is spent by exactly this device;
-//  2. the enrollment reference in the check-in URL (enrollmentRef.ts) — present whatever
+//  2. the enrollment reference in the check-in URL (lib/enrollment/enrollmentRef.ts) — present whatever
 //     the challenge type, e.g. a token whose SCEP profile uses a STATIC challenge.
 // The certificate wins. A reference that does not verify, names something that no longer
 // applies, or disagrees with the certificate is ignored and reported as a warning.
 import { db } from "../db/client";
 import type { CertificateRow } from "../pki/certificates";
-import { findAccountEnrollment, type AccountEnrollment } from "./accountEnrollments";
-import { verifyEnrollmentRef } from "./enrollmentRef";
+import { findAccountEnrollment, type AccountEnrollment } from "../enrollment/accountEnrollments";
+import { verifyEnrollmentRef } from "../enrollment/enrollmentRef";
 
 export interface EnrollmentLink {
   /** The OTA token the device enrolled with, if any. */

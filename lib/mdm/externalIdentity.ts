@@ -10,8 +10,8 @@ import type { CertificateRow } from "../pki/certificates";
 import { sha256Fingerprint } from "../pki/der";
 import { pinnedCertificates } from "../scep/external/profiles";
 import { externalIdentityProfileFor, modelFamilyOfProduct } from "../enrollment/routes";
-import { findAccountEnrollment } from "./accountEnrollments";
-import { verifyEnrollmentRef } from "./enrollmentRef";
+import { findAccountEnrollment } from "../enrollment/accountEnrollments";
+import { verifyEnrollmentRef } from "../enrollment/enrollmentRef";
 
 /** The external profile whose pinned CA issued the certificate, or null. */
 async function pinnedIssuer(cert: crypto.X509Certificate): Promise<{ id: string; name: string } | null> {

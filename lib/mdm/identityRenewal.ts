@@ -35,8 +35,8 @@ import type { ScepProfile } from "../scep/profiles";
 import { scepUrl } from "../scep/url";
 import { OTA_SERVER_CAPABILITIES } from "../enrollment/otaService";
 import { enqueueCommand } from "./commands";
-import { currentMdmTopic } from "./endpoints";
-import { mdmUrlsFor } from "./enrollmentRef";
+import { currentMdmTopic } from "../settings/mdmEndpoints";
+import { mdmUrlsFor } from "../enrollment/enrollmentRef";
 
 const STEP = "renewal";
 const DAY_MS = 86_400_000;

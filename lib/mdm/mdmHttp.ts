@@ -7,7 +7,7 @@ import { forwardedClientCert, remoteAddress } from "../http/remote";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { handleCheckin } from "./checkin";
 import { handleConnect } from "./connect";
-import { enrollmentRefOf } from "./enrollmentRef";
+import { enrollmentRefOf } from "../enrollment/enrollmentRef";
 import { errorStatus, type MdmRequest, type MdmResponse } from "./mdmRequest";
 
 /** The proxy's client certificate header; a malformed URL encoding still reaches identity checks (and fails there as 401). */

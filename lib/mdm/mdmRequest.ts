@@ -24,7 +24,7 @@ export interface MdmRequest {
   /** Authorization header (account-driven enrollment's Bearer access token). */
   authorization: string | null;
   remoteAddr: string | null;
-  /** The enrollment reference (?e=) of the URL the device was given (enrollmentRef.ts); unverified. */
+  /** The enrollment reference (?e=) of the URL the device was given (lib/enrollment/enrollmentRef.ts); unverified. */
   enrollmentRef?: string | null;
   /** Set when a command report exceeded its limit: `body` is then only its first bytes. */
   oversize?: OversizeBody;

@@ -9,34 +9,14 @@ import { config } from "../config";
 import { db } from "../db/client";
 import { log } from "../log/logger";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
-import { seal, unseal } from "../secrets/sealed";
-import { readSetting, writeSetting } from "../settings/store";
-import { ApnsClient, type ApnsAuth, type PushResult, type PushSender } from "./apns";
+import { type ApnsAuth, loadApnsCredentials, storeApnsCredentials } from "../settings/apnsCredentials";
+import { ApnsClient, type PushResult, type PushSender } from "./apns";
 
-const CREDENTIALS_KEY = "apns.credentials";
-const SEAL_CONTEXT = "apns-key";
-
-type StoredCredentials =
-  | { kind: "certificate"; certPem: string; keyEnc: string }
-  | { kind: "token"; teamId: string; keyId: string; keyEnc: string };
-
-/** Stores APNs credentials (the private key sealed). The portal's push settings call this. */
+/** Stores APNs credentials and starts using them. The portal's push settings call this. */
 export async function saveApnsCredentials(auth: ApnsAuth): Promise<void> {
-  const stored: StoredCredentials =
-    auth.kind === "certificate"
-      ? { kind: "certificate", certPem: auth.certPem, keyEnc: seal(auth.keyPem, SEAL_CONTEXT) }
-      : { kind: "token", teamId: auth.teamId, keyId: auth.keyId, keyEnc: seal(auth.keyPem, SEAL_CONTEXT) };
-  await writeSetting(CREDENTIALS_KEY, stored);
+  await storeApnsCredentials(auth);
   await resetPushSender();
   announceToPeers("apns-credentials");
-}
-
-export async function loadApnsCredentials(): Promise<ApnsAuth | null> {
-  const s = (await readSetting(CREDENTIALS_KEY)) as StoredCredentials | undefined;
-  if (!s) return null;
-  return s.kind === "certificate"
-    ? { kind: "certificate", certPem: s.certPem, keyPem: unseal(s.keyEnc, SEAL_CONTEXT) }
-    : { kind: "token", teamId: s.teamId, keyId: s.keyId, keyPem: unseal(s.keyEnc, SEAL_CONTEXT) };
 }
 
 let sender: PushSender | null = null;

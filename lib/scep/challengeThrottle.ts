@@ -14,7 +14,7 @@ const keyOf = (profileId: string, remoteAddr: string | null) => `${profileId.sli
 
 /** Throws a 429 (and logs it) when this address has used up its wrong challenges for the profile. */
 export async function checkChallengeThrottle(profile: { id: string; name: string }, remoteAddr: string | null): Promise<void> {
-  const limit = limiter.check(keyOf(profile.id, remoteAddr));
+  const limit = await limiter.check(keyOf(profile.id, remoteAddr));
   if (!limit.blocked) return;
   await writeEnrollmentLog({
     step: "scep",
@@ -27,6 +27,6 @@ export async function checkChallengeThrottle(profile: { id: string; name: string
 }
 
 /** A wrong challenge counts; a right one does not reset the count (a guesser may share a NAT address with real devices). */
-export function recordWrongChallenge(profileId: string, remoteAddr: string | null): void {
-  limiter.fail(keyOf(profileId, remoteAddr));
+export async function recordWrongChallenge(profileId: string, remoteAddr: string | null): Promise<void> {
+  await limiter.fail(keyOf(profileId, remoteAddr));
 }

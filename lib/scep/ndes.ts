@@ -75,7 +75,7 @@ export async function handleNdesHttp(request: Request, profileId: string): Promi
     const creds = basicCredentials(request);
     if (!creds) throw unauthorized("NDES challenge URL needs HTTP basic authentication", { "WWW-Authenticate": REALM });
     const limitKey = `${profileId.slice(0, 100)}|${remoteAddr ?? "unknown"}`;
-    const limit = ndesLimiter.check(limitKey);
+    const limit = await ndesLimiter.check(limitKey);
     if (limit.blocked) {
       await writeEnrollmentLog({ step: "scep", outcome: "ERROR", reason: "ndes_auth_failed", message: `NDES challenge URL: refused, ${NDES_MAX_FAILURES} wrong credentials for profile "${profileId.slice(0, 100)}" from this address in 15 minutes`, remoteAddr });
       throw new AppError(429, "too_many_attempts", "too many wrong credentials; try again later", { "Retry-After": String(limit.retryAfterSeconds) });
@@ -85,12 +85,12 @@ export async function handleNdesHttp(request: Request, profileId: string): Promi
     const passwordOk = await verifyPassword(creds.password, profile?.challengeType === "NDES" ? profile.ndesPasswordHash : null);
     const valid = passwordOk && profile !== null && safeEqual(profile.ndesUsername ?? "", creds.user);
     if (!valid) {
-      ndesLimiter.fail(limitKey);
+      await ndesLimiter.fail(limitKey);
       // Same answer for unknown profiles and wrong credentials: nothing to probe.
       await writeEnrollmentLog({ step: "scep", outcome: "ERROR", reason: "ndes_auth_failed", message: `NDES challenge URL: wrong credentials for profile "${profileId.slice(0, 100)}"`, remoteAddr });
       throw unauthorized("wrong user name or password", { "WWW-Authenticate": REALM });
     }
-    ndesLimiter.succeed(limitKey);
+    await ndesLimiter.succeed(limitKey);
     const issued = await issueNdesChallenge(profile!.id);
     const headers = { "content-type": "text/html; charset=utf-16le", "cache-control": "no-store" };
     if (!issued.ok) {

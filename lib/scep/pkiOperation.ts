@@ -360,7 +360,7 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
     }
     if (!(err instanceof Refusal)) throw err;
     const f = err.failure;
-    if (f.reason === "scep_bad_challenge") recordWrongChallenge(profile.id, remoteAddr);
+    if (f.reason === "scep_bad_challenge") await recordWrongChallenge(profile.id, remoteAddr);
     await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: f.reason, message: `${profile.name}: certificate refused (${f.failInfo}): ${f.message}`, tokenId: f.tokenId ?? null, remoteAddr });
     const body = await buildCertRep({ signer, transactionId: msg.transactionId, recipientNonce: msg.senderNonce, status: "FAILURE", failInfo: f.failInfo, failInfoText: publicFailureText(f.reason) });
     return { body, status: "FAILURE", reason: f.reason };

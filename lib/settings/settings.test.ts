@@ -4,11 +4,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { currentMdmTopic } from "@/lib/mdm/endpoints";
-import { apnsStatus, checkApnsCertificate, uploadApnsCertificate } from "./apnsCertificate";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
+import { apnsStatus, checkApnsCertificate, uploadApnsCertificate } from "../mdm/apnsCertificate";
 import { getBranding, updateBranding } from "./branding";
 import { getReEnrollmentSettings, updateReEnrollmentSettings } from "./reenrollment";
-import { caInfo, importCaFromPem } from "./overview";
+import { caInfo, importCaFromPem } from "../inventory/overview";
 
 let t: TestDb;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "settings-test-"));

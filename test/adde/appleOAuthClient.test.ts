@@ -15,7 +15,7 @@ import { REFRESH_GRACE_SECONDS } from "@/lib/enrollment/oauth";
 import { createRoute, deleteRoute } from "@/lib/enrollment/routes";
 import { signInPage } from "@/lib/enrollment/userSignIn";
 import { putUser } from "@/lib/enrollment/users";
-import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
 import { verifySignedData } from "@/lib/pki/cms";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { serveRouteImports, type RouteServer } from "../helpers/routeServer";

@@ -17,7 +17,7 @@ import { scepEnroll } from "../helpers/scepClient";
 import { serveMdm, simDevice } from "../mdm/helpers";
 import { discover, ENROLL_BODY, enrollPost, form, startAddeServer, tokenFromResultLocation } from "./deviceClient";
 import { createApiKey } from "@/lib/auth/apiKeys";
-import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
 import { bearerFetch } from "../helpers/adminApi";
 import { hashToken } from "@/lib/enrollment/accessTokens";
 import { addPolicy } from "@/lib/mdm/policies";

@@ -8,7 +8,7 @@ import { createRoute } from "@/lib/enrollment/routes";
 import { signInPage } from "@/lib/enrollment/userSignIn";
 import { putUser } from "@/lib/enrollment/users";
 import { getDeviceDetail } from "@/lib/inventory/deviceDetail";
-import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 import { issueIdentity, simDevice } from "@/test/mdm/helpers";

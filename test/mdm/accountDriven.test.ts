@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueAccessToken } from "@/lib/enrollment/accessTokens";
 import { createRoute } from "@/lib/enrollment/routes";
 import { putUser } from "@/lib/enrollment/users";
-import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
 import { createGroup } from "@/lib/mdm/groups";
 import { addPolicy } from "@/lib/mdm/policies";
 import { validateCheckin } from "@/lib/profiles/appleSchema";

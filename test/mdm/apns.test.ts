@@ -4,7 +4,8 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ApnsClient } from "@/lib/mdm/apns";
-import { loadApnsCredentials, pushDevice, pushesSettled, saveApnsCredentials, setPushSender } from "@/lib/mdm/push";
+import { pushDevice, pushesSettled, saveApnsCredentials, setPushSender } from "@/lib/mdm/push";
+import { loadApnsCredentials } from "@/lib/settings/apnsCredentials";
 import { enqueueCommand } from "@/lib/mdm/commands";
 import { createApnsPki, startApnsStandIn, type ApnsPki, type StandInOptions } from "@/test/helpers/apnsStandIn";
 import { createTestDb, type TestDb } from "@/test/helpers/db";

@@ -22,7 +22,7 @@ import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
 import { startScepServer, tempDir, tool } from "@/test/scep/tools";
 import { createEnrollmentToken } from "@/lib/enrollment/tokens";
-import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
 import { verifySignedData } from "@/lib/pki/cms";
 import { parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
 import { issueIdentity, serveMdm, simDevice } from "./helpers";

@@ -11,7 +11,7 @@ import { getDeviceDetail } from "@/lib/inventory/deviceDetail";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
-import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
 import { createGroup } from "@/lib/mdm/groups";
 import { addPolicy } from "@/lib/mdm/policies";
 import { enqueueCommand } from "@/lib/mdm/commands";

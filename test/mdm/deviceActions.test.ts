@@ -4,7 +4,7 @@
 // follows Apple's schemas: a user enrollment is not offered Erase.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "@/lib/auth/apiKeys";
-import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
 import { actionDevice, availableActions } from "@/lib/mdm/deviceActions";
 import { buildPlist, type PlistDict } from "@/lib/plist/plist";
 import { validateCommand } from "@/lib/profiles/appleSchema";

@@ -1,6 +1,6 @@
 // The enrollment reference in the MDM URLs: round trip, and every alteration refused.
 import { describe, expect, it } from "vitest";
-import { enrollmentRefOf, mdmUrlsFor, signEnrollmentRef, verifyEnrollmentRef } from "@/lib/mdm/enrollmentRef";
+import { enrollmentRefOf, mdmUrlsFor, signEnrollmentRef, verifyEnrollmentRef } from "@/lib/enrollment/enrollmentRef";
 import { validatePayload } from "@/lib/profiles/appleSchema";
 
 describe("enrollment reference", () => {

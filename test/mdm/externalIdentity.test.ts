@@ -18,7 +18,7 @@ import { tempDir, tool } from "@/test/scep/tools";
 import { serveOtaEnrollment, simDevice } from "./helpers";
 import { createApiKey } from "@/lib/auth/apiKeys";
 import { putUser } from "@/lib/enrollment/users";
-import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
 import { verifySignedData } from "@/lib/pki/cms";
 import { parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
 import { serveRouteImports } from "@/test/helpers/routeServer";

@@ -15,7 +15,7 @@ import { SimDevice } from "@/test/sim/device";
 import { signProfile } from "@/lib/profiles/signProfile";
 import { restrictionsProfile } from "./fixtures/profiles";
 import { createScepProfile } from "@/lib/scep/profiles";
-import { signEnrollmentRef } from "@/lib/mdm/enrollmentRef";
+import { signEnrollmentRef } from "@/lib/enrollment/enrollmentRef";
 
 let t: TestDb;
 let server: RouteServer;

@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { badRequest } from "@/lib/errors";
-import type { SessionAdmin } from "@/lib/auth/session";
+import type { SessionAdmin } from "@/app/_lib/session";
 import type { Role } from "@/lib/auth/roles";
 
 let current: SessionAdmin | null = null;
-vi.mock("@/lib/auth/session", async () => {
+vi.mock("@/app/_lib/session", async () => {
   const { hasRole } = await import("@/lib/auth/roles");
   return {
     requireAdmin: async (role: Role = "READ_ONLY") => {

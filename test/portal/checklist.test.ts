@@ -6,9 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { recordCaDecision, setupChecklist, type Checklist } from "@/lib/settings/checklist";
-import { uploadApnsCertificate } from "@/lib/settings/apnsCertificate";
-import { importCaFromPem } from "@/lib/settings/overview";
+import { recordCaDecision, setupChecklist, type Checklist } from "@/lib/inventory/checklist";
+import { uploadApnsCertificate } from "@/lib/mdm/apnsCertificate";
+import { importCaFromPem } from "@/lib/inventory/overview";
 
 let t: TestDb;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "checklist-test-"));

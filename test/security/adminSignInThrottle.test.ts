@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { createAdmin } from "@/lib/auth/admins";
 import { ADMIN_SIGNIN_MAX_FAILURES, ADMIN_SIGNIN_MAX_FAILURES_PER_ADDRESS, TOO_MANY_ATTEMPTS, authOptions } from "@/lib/auth/options";
-import { FailureLimiter } from "@/lib/http/failureLimiter";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -53,18 +52,13 @@ describe("admin password sign-in throttle per client address", () => {
   });
 });
 
-describe("FailureLimiter", () => {
-  it("forgets failures after the window and caps its memory", () => {
-    let now = 1_000_000;
-    const l = new FailureLimiter("t", 2, 60_000, 3, () => now);
-    l.fail("a");
-    l.fail("a");
-    expect(l.check("a")).toEqual({ blocked: true, retryAfterSeconds: 60 });
-    now += 60_001;
-    expect(l.check("a").blocked).toBe(false);
-    for (const k of ["k1", "k2", "k3", "k4", "k5"]) l.fail(k);
-    l.fail("k5");
-    expect(l.check("k5").blocked).toBe(true);
-    expect(l.check("k1").blocked).toBe(false);
+describe("admin password sign-in throttle per (email, address) pair", () => {
+  it("ten wrong passwords from one address do not lock the admin out from another address", async () => {
+    await createAdmin({ email: "owner2@example.com", password: "owner2 right password", role: "OWNER" });
+    const auth = authorize();
+    const from = (peer: string) => ({ headers: { "x-enroll-peer": peer } });
+    for (let i = 0; i < ADMIN_SIGNIN_MAX_FAILURES; i++) expect(await auth({ email: "owner2@example.com", password: `guess ${i} long enough` }, from("203.0.113.50"))).toBeNull();
+    await expect(auth({ email: "owner2@example.com", password: "owner2 right password" }, from("203.0.113.50"))).rejects.toThrow(TOO_MANY_ATTEMPTS);
+    expect(await auth({ email: "owner2@example.com", password: "owner2 right password" }, from("198.51.100.50"))).toMatchObject({ email: "owner2@example.com" });
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { putUser } from "@/lib/enrollment/users";
 import { createRoute } from "@/lib/enrollment/routes";
-import { LOCAL_MAX_FAILURES_PER_ADDRESS, localSignIn } from "@/lib/enrollment/userSignIn";
+import { LOCAL_MAX_FAILURES, LOCAL_MAX_FAILURES_PER_ADDRESS, localSignIn } from "@/lib/enrollment/userSignIn";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -28,5 +28,23 @@ describe("local enrollment sign-in, per-address limit", () => {
     const elsewhere = await localSignIn({ identifier: "victim@example.com", mode: "byod", password: "victim-password-1", remoteAddr: "198.51.100.2" });
     expect(errorOf(elsewhere)).toBeNull();
     expect(elsewhere.kind).toBe("redirect");
+  });
+});
+
+describe("local enrollment sign-in, lockouts end and stay per address", () => {
+  it("refused tries do not count as failures, and the owner signs in from an address that never failed", async () => {
+    await putUser("owner@example.com", { password: "owner-password-1" });
+    for (let i = 0; i < LOCAL_MAX_FAILURES; i++) {
+      expect(errorOf(await localSignIn({ identifier: "owner@example.com", mode: "byod", password: `guess-${i}`, remoteAddr: "192.0.2.44" }))).toBe("invalid_credentials");
+    }
+    const counted = async () => (await t.client.rateCounter.findMany({ where: { key: { contains: "owner@example.com" } } })).map((r) => r.count);
+    const before = await counted();
+    for (let i = 0; i < 5; i++) {
+      expect(errorOf(await localSignIn({ identifier: "owner@example.com", mode: "byod", password: "owner-password-1", remoteAddr: "192.0.2.44" }))).toBe("too_many_attempts");
+    }
+    // The window is not pushed on by the refusals: the counts (and so the lockout's end) stay.
+    expect(await counted()).toEqual(before);
+    const elsewhere = await localSignIn({ identifier: "owner@example.com", mode: "byod", password: "owner-password-1", remoteAddr: "198.51.100.44" });
+    expect(errorOf(elsewhere)).toBeNull();
   });
 });

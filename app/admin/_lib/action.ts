@@ -3,7 +3,7 @@
 import { headers } from "next/headers";
 import { unstable_rethrow } from "next/navigation";
 import { audit } from "@/lib/auth/audit";
-import { currentAdmin, requireAdmin, type SessionAdmin } from "@/lib/auth/session";
+import { currentAdmin, requireAdmin, type SessionAdmin } from "@/app/_lib/session";
 import { AppError, InputError } from "@/lib/errors";
 import { log } from "@/lib/log/logger";
 import { remoteAddressFromHeaders } from "@/lib/http/remote";

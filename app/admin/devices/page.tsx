@@ -1,6 +1,6 @@
 // Devices: search, filter (status, group, platform, enrollment type), sort, keyset pages.
 import Link from "next/link";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/app/_lib/session";
 import { AppError } from "@/lib/errors";
 import {
   DEVICE_STATUSES,

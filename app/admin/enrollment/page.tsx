@@ -1,6 +1,6 @@
 // Enrollment: the three ways devices come in, with where each stands.
 import Link from "next/link";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/app/_lib/session";
 import { enrollmentOverview } from "@/lib/inventory/stats";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { card, link } from "@/components/ui/styles";

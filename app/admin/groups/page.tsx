@@ -1,6 +1,6 @@
 // Groups & Policies: device groups and how many devices and policies each has.
 import Link from "next/link";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { listGroups } from "@/lib/mdm/groups";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { EmptyState } from "@/components/ui/EmptyState";

@@ -1,7 +1,7 @@
 // Enrollment Log: time, step, outcome, reason, device, token, user, remote address; filters
 // (outcome, step, token, device, time range, free text), CSV export, each reason linked to its fix.
 import Link from "next/link";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/app/_lib/session";
 import { localValue, readFilteredPage } from "../_lib/filteredPage";
 import { logFacets, logFilterToParams, OUTCOMES, parseLogFilter, queryLog, tokenNamesFor } from "@/lib/log/query";
 import { reasonInfo } from "@/lib/log/reasons";

@@ -3,10 +3,10 @@
 import { revalidatePath } from "next/cache";
 import { LIMITS } from "@/lib/http/body";
 import { certificatesFromUpload, createPushRequest, pendingPushRequest, vendorSignRequest } from "@/lib/mdm/pushCertificateRequest";
-import { readPkcs12Upload, uploadApnsCertificate } from "@/lib/settings/apnsCertificate";
+import { readPkcs12Upload, uploadApnsCertificate } from "@/lib/mdm/apnsCertificate";
 import { updateBranding } from "@/lib/settings/branding";
 import { LOGO_MAX_BYTES, removeBrandingLogo, setBrandingLogo } from "@/lib/settings/brandingLogo";
-import { importCaFromPem } from "@/lib/settings/overview";
+import { importCaFromPem } from "@/lib/inventory/overview";
 import { updateReEnrollmentSettings } from "@/lib/settings/reenrollment";
 import { setDeviceLimitSetting } from "@/lib/enrollment/deviceLimit";
 import type { ActionState } from "@/components/ui/actionState";

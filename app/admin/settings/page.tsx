@@ -1,13 +1,13 @@
 // Settings: server URL, CA certificate (download, import), APNs push certificate, admin
 // sign-in (IdP) and branding.
 import { hasRole } from "@/lib/auth/roles";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { pendingPushRequest } from "@/lib/mdm/pushCertificateRequest";
-import { apnsStatus } from "@/lib/settings/apnsCertificate";
+import { apnsStatus } from "@/lib/mdm/apnsCertificate";
 import { getBranding } from "@/lib/settings/branding";
 import { brandingLogoUrl, LOGO_MAX_BYTES } from "@/lib/settings/brandingLogo";
 import { getReEnrollmentSettings, REENROLLMENT_POLICIES, REENROLLMENT_POLICY_LABELS } from "@/lib/settings/reenrollment";
-import { adminSignInSettings, caInfo, serverUrls } from "@/lib/settings/overview";
+import { adminSignInSettings, caInfo, serverUrls } from "@/lib/inventory/overview";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { Badge } from "@/components/ui/Badge";
 import { PageHeader } from "@/components/ui/PageHeader";

@@ -2,7 +2,7 @@
 // timeline of its enrollment-log lines; actions for admins (with confirmation when destructive).
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { AppError } from "@/lib/errors";
 import { getDeviceDetail, type DeviceDetail } from "@/lib/inventory/deviceDetail";
 import { deviceFacets, ENROLLMENT_TYPE_LABEL } from "@/lib/inventory/devices";

@@ -2,7 +2,7 @@
 // (routing rules), how users sign in, which Managed Apple Account each user gets, and
 // Enrollment SSO.
 import Link from "next/link";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { getAddeSettings } from "@/lib/enrollment/addeSettings";
 import { essoUrl, getEssoSettings } from "@/lib/enrollment/esso";
 import { listRoutes } from "@/lib/enrollment/routes";

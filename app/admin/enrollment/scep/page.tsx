@@ -1,6 +1,6 @@
 // Enrollment > SCEP: the SCEP profiles devices get identity certificates through.
 import Link from "next/link";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { listScepProfiles } from "@/lib/scep/profiles";
 import { listExternalScepProfiles } from "@/lib/scep/external/profiles";
 import { ActionForm } from "@/components/ui/ActionForm";

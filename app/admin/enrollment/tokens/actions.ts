@@ -4,7 +4,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect, unstable_rethrow } from "next/navigation";
 import { audit } from "@/lib/auth/audit";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/app/_lib/session";
 import { createEnrollmentTokenFromInput, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
 import { AppError } from "@/lib/errors";
 import { governanceFromForm } from "@/lib/enrollment/governanceForm";

@@ -1,7 +1,7 @@
 // Enrollment > OTA > Tokens (seed 000): every token with its group, uses, expiry and status,
 // and per token: copy URL, QR code (PNG/SVG), revoke.
 import Link from "next/link";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { listEnrollmentTokens } from "@/lib/enrollment/tokens";
 import { CopyButton } from "@/components/tokens/CopyButton";
 import { RevokeButton } from "@/components/tokens/RevokeButton";

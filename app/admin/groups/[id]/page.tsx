@@ -2,7 +2,7 @@
 // (validated against Apple's schemas; errors shown), add a command, rename or delete.
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { getGroup } from "@/lib/mdm/groups";
 import { ALLOWED_COMMAND_TYPES } from "@/lib/mdm/commandPayload";
 import { PolicyList } from "@/components/admin/PolicyList";

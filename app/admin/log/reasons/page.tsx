@@ -1,7 +1,7 @@
 // The reasons catalogue: every reason code the log can carry, what it means and how to fix
 // it. Log lines link here with #code.
 import Link from "next/link";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/app/_lib/session";
 import { REASONS, type ReasonInfo } from "@/lib/log/reasons";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { link } from "@/components/ui/styles";

@@ -2,7 +2,7 @@
 // enable admins and add local (break-glass) admins; the last active Owner is protected in lib.
 import { listAdmins } from "@/lib/auth/admins";
 import { hasRole, ROLE_LABEL, type Role } from "@/lib/auth/roles";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/app/_lib/session";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { Badge } from "@/components/ui/Badge";
 import { PageHeader } from "@/components/ui/PageHeader";

@@ -1,7 +1,7 @@
 // Settings › Audit log: every change made in the portal or through the API (and refused
 // attempts), with who, what, when and from which address; filters and CSV export.
 import Link from "next/link";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/app/_lib/session";
 import { localValue, readFilteredPage } from "../../_lib/filteredPage";
 import { auditActors, auditFilterToParams, parseAuditFilter, queryAudit } from "@/lib/auth/auditLog";
 import { DataTable } from "@/components/ui/DataTable";

@@ -1,6 +1,6 @@
 // One SCEP profile: its URLs, every field for editing, secret rotation, deletion.
 import { notFound } from "next/navigation";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { getScepProfile, type ChallengeKind } from "@/lib/scep/profiles";
 import { ScepFields } from "@/components/admin/ScepFields";
 import { ActionForm } from "@/components/ui/ActionForm";

@@ -1,4 +1,4 @@
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { NEW_SCEP_DEFAULTS, ScepFields } from "@/components/admin/ScepFields";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { PageHeader } from "@/components/ui/PageHeader";

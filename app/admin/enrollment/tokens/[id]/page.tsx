@@ -2,7 +2,7 @@
 // link (shown, PNG and SVG downloads; the full link's on request), details, revoke.
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { getEnrollmentToken } from "@/lib/enrollment/tokens";
 import { CopyButton } from "@/components/tokens/CopyButton";
 import { RevokeButton } from "@/components/tokens/RevokeButton";

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { listGroups } from "@/lib/mdm/groups";
 import { listScepProfiles } from "@/lib/scep/profiles";
 import { listExternalScepProfiles } from "@/lib/scep/external/profiles";

@@ -1,6 +1,6 @@
 // Edit one account-driven routing rule.
 import { notFound } from "next/navigation";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { getRoute } from "@/lib/enrollment/routes";
 import { AppError } from "@/lib/errors";
 import { listGroups } from "@/lib/mdm/groups";

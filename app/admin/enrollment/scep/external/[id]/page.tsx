@@ -1,7 +1,7 @@
 // Enrollment › SCEP › one external SCEP profile: edit it. A new SCEP URL is checked again and
 // needs the fingerprint confirmed again; secrets are only replaced, never shown.
 import { notFound } from "next/navigation";
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { getExternalScepProfileRow, toView } from "@/lib/scep/external/profiles";
 import { ExternalScepFields } from "@/components/admin/ExternalScepFields";
 import { ActionForm } from "@/components/ui/ActionForm";

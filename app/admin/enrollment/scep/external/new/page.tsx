@@ -1,5 +1,5 @@
 // Enrollment › SCEP › New external SCEP profile: check the CA's URL, confirm its fingerprint, save.
-import { canWrite, requireAdmin } from "@/lib/auth/session";
+import { canWrite, requireAdmin } from "@/app/_lib/session";
 import { ExternalScepFields } from "@/components/admin/ExternalScepFields";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { PageHeader } from "@/components/ui/PageHeader";

@@ -7,9 +7,9 @@
 // state or sign-in handle can ever address these rows, and the data is sealed under its
 // own context, so authFlows.ts could not read them either. Expired rows go with the sweep
 // createFlow runs.
-import type { EnrollmentVersion } from "../enrollment/accessTokens";
-import { putSealedState, readSealedState } from "../enrollment/authFlows";
-import { modelFamilyOfProduct } from "../enrollment/routes";
+import type { EnrollmentVersion } from "./accessTokens";
+import { putSealedState, readSealedState } from "./authFlows";
+import { modelFamilyOfProduct } from "./routes";
 import { randomToken, sha256Hex } from "../secrets/hash";
 
 const SEAL_CONTEXT = "adde:account-enrollment";

@@ -2,8 +2,8 @@
 // requireAdmin(); the proxy's redirect is only the first line of defence.
 import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
-import { authOptions } from "./options";
-import { hasRole, type Role } from "./roles";
+import { authOptions } from "@/lib/auth/options";
+import { hasRole, type Role } from "@/lib/auth/roles";
 
 export interface SessionAdmin {
   id: string;

@@ -3,10 +3,10 @@
 // box the admin ticks, except "keep the generated CA", which is a decision, not a state).
 import { db } from "../db/client";
 import { config } from "../config";
-import { apnsStatus } from "./apnsCertificate";
-import { readSetting, writeSetting } from "./store";
+import { apnsStatus } from "../mdm/apnsCertificate";
+import { readSetting, writeSetting } from "../settings/store";
 
-/** Set when the owner keeps the generated CA or imports their own (lib/settings/overview.ts). */
+/** Set when the owner keeps the generated CA or imports their own (overview.ts). */
 export const CA_DECIDED_KEY = "checklist.ca";
 
 export type ChecklistId = "push" | "https" | "ca" | "idp" | "group" | "token";

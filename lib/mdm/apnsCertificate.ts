@@ -8,11 +8,12 @@ import crypto from "node:crypto";
 import { db } from "../db/client";
 import { badRequest, conflict } from "../errors";
 import { config } from "../config";
-import { enrollmentTopic, setMdmTopic, TOPIC_SETTING } from "../mdm/endpoints";
-import { loadApnsCredentials, saveApnsCredentials } from "../mdm/push";
-import { certificatesFromUpload, clearPushRequest, pendingPushKey, pendingPushRequest } from "../mdm/pushCertificateRequest";
+import { enrollmentTopic, setMdmTopic, TOPIC_SETTING } from "../settings/mdmEndpoints";
+import { loadApnsCredentials } from "../settings/apnsCredentials";
+import { saveApnsCredentials } from "./push";
+import { certificatesFromUpload, clearPushRequest, pendingPushKey, pendingPushRequest } from "./pushCertificateRequest";
 import { Pkcs12Error, readPkcs12, type Pkcs12Contents } from "../pki/pkcs12";
-import { readSetting } from "./store";
+import { readSetting } from "../settings/store";
 
 export interface ApnsCertificateInfo {
   topic: string;

@@ -9,7 +9,7 @@
 // enrollment record id, see accountEnrollments.ts), mac = base64url HMAC-SHA256, 128 bits.
 import crypto from "node:crypto";
 import { deriveKey } from "../secrets/masterKey";
-import { checkInUrl, serverUrl } from "./endpoints";
+import { checkInUrl, serverUrl } from "../settings/mdmEndpoints";
 
 export type EnrollmentRef = { kind: "token"; tokenId: string } | { kind: "account"; enrollmentId: string };
 

@@ -3,8 +3,8 @@
 import crypto from "node:crypto";
 import { config } from "../config";
 import { db, isUniqueViolation } from "../db/client";
-import { readSetting, writeSetting } from "../settings/store";
-import { loadApnsCredentials } from "./push";
+import { readSetting, writeSetting } from "./store";
+import { loadApnsCredentials } from "./apnsCredentials";
 
 export function checkInUrl(): string {
   return `${config().publicUrl}/mdm/checkin`;

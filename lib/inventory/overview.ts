@@ -2,7 +2,7 @@
 import crypto from "node:crypto";
 import { allowListFromEnv } from "../auth/oidcAdmins";
 import { config } from "../config";
-import { checkInUrl, serverUrl } from "../mdm/endpoints";
+import { checkInUrl, serverUrl } from "../settings/mdmEndpoints";
 import { getCa } from "../pki/ca";
 import { getRa } from "../pki/ra";
 import { badRequest } from "../errors";
