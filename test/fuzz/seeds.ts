@@ -10,7 +10,7 @@ import { updateAddeSettings } from "@/lib/enrollment/addeSettings";
 import { createRoute } from "@/lib/enrollment/routes";
 import { createEnrollmentToken } from "@/lib/enrollment/tokens";
 import { putUser } from "@/lib/enrollment/users";
-import { currentMdmTopic } from "@/lib/mdm/endpoints";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
 import { getCa } from "@/lib/pki/ca";
 import { buildPlist, isPlistDict, parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
 import { createScepProfile } from "@/lib/scep/profiles";
