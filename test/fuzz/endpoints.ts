@@ -8,8 +8,8 @@ import fc from "fast-check";
 import { endUserContext } from "@/lib/enrollment/enrollPage";
 import { signInPage } from "@/lib/enrollment/userSignIn";
 import { parseQuery } from "@/lib/http/query";
-import { pct, contentType, derInput, garbageBytes, headerValue, jwtInput, mutateBytes, nastyString, oddHeaders, paramsInput, peerAddress, plistInput } from "./mutate";
-import { requestArb, routeModule, type Endpoint, type FuzzRequest, type Method, type RouteModule } from "./harness";
+import { type Endpoint, type FuzzRequest, type Method, type RouteModule, requestArb, routeModule } from "./harness";
+import { contentType, derInput, garbageBytes, headerValue, jwtInput, mutateBytes, nastyString, oddHeaders, paramsInput, pct, peerAddress, plistInput } from "./mutate";
 import type { Seeds } from "./seeds";
 
 const enc = new TextEncoder();
@@ -21,8 +21,14 @@ function segment(real: string): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 4, arbitrary: fc.constant(pct(real)) },
     { weight: 2, arbitrary: nastyString.filter((s) => s.length > 0).map(pct) },
-    { weight: 1, arbitrary: mutateBytes(enc.encode(real)).map((b) => pct(Buffer.from(b).toString("latin1")) || "x") },
-    { weight: 1, arbitrary: fc.constantFrom("%zz", "%E0%A4%A", "%FF", "%", "..", ".", "%2e%2e", "a%2Fb", "%00", "x".repeat(5000)) },
+    {
+      weight: 1,
+      arbitrary: mutateBytes(enc.encode(real)).map((b) => pct(Buffer.from(b).toString("latin1")) || "x"),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom("%zz", "%E0%A4%A", "%FF", "%", "..", ".", "%2e%2e", "a%2Fb", "%00", "x".repeat(5000)),
+    },
   );
 }
 
@@ -36,7 +42,14 @@ const maybe = (key: string, value: fc.Arbitrary<string | null>): fc.Arbitrary<Re
 const mostly = <T>(value: T, other: fc.Arbitrary<T>): fc.Arbitrary<T> => fc.oneof({ weight: 4, arbitrary: fc.constant(value) }, { weight: 1, arbitrary: other });
 
 /** Mostly the endpoint's method; now and then another (Next answers those 405 without our code). */
-const anyMethod = (usual: Method): fc.Arbitrary<Method> => fc.oneof({ weight: 15, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: fc.constantFrom<Method>("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS") });
+const anyMethod = (usual: Method): fc.Arbitrary<Method> =>
+  fc.oneof(
+    { weight: 15, arbitrary: fc.constant(usual) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<Method>("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"),
+    },
+  );
 
 function agentHeaders(): fc.Arbitrary<Record<string, string>> {
   return fc
@@ -50,7 +63,11 @@ function agentHeaders(): fc.Arbitrary<Record<string, string>> {
       fc.constantFrom("en-US,en;q=0.9", "de-CH, fr;q=0.5", "*", "xx-YY;q=abc", "ja"),
       fc.constantFrom("br, gzip", "gzip;q=0", "identity", "*;q=0", ""),
     )
-    .map(([ua, lang, ae]) => ({ "user-agent": ua, "accept-language": lang, "accept-encoding": ae }));
+    .map(([ua, lang, ae]) => ({
+      "user-agent": ua,
+      "accept-language": lang,
+      "accept-encoding": ae,
+    }));
 }
 
 /**
@@ -80,7 +97,10 @@ export const FUZZ_PLAN = {
   "authenticate GET /authenticate/callback": { weight: 3, part: "web" },
   "OAuth GET /oauth2/authorize": { weight: 5, part: "web" },
   "OAuth POST /oauth2/token": { weight: 5, part: "web" },
-  "well-known GET /.well-known/com.apple.remotemanagement": { weight: 5, part: "web" },
+  "well-known GET /.well-known/com.apple.remotemanagement": {
+    weight: 5,
+    part: "web",
+  },
   "ESSO GET /esso": { weight: 1, part: "web" },
   "logo GET /branding/logo": { weight: 1, part: "web" },
 } as const satisfies Record<string, { weight: number; part: "device" | "web" }>;
@@ -102,17 +122,48 @@ export interface FuzzEndpoint extends Endpoint {
 /** The mobile sign-in page (app/authenticate/page.tsx) as the route it is: the page's lib call. */
 function signInPageModule(): RouteModule {
   return {
+    // biome-ignore lint/correctness/noComponentHookFactories: a route handler named GET, not a React component
     GET: async (request) => {
       const q = parseQuery(new URL(request.url).search);
       await endUserContext(request.headers.get("accept-language"));
-      const r = await signInPage({ identifier: q.get("user-identifier"), mode: q.get("mode"), flow: q.get("flow"), error: q.get("error") });
-      return new Response(null, { status: "ok" in r && r.ok === false ? r.status : 200 });
+      const r = await signInPage({
+        identifier: q.get("user-identifier"),
+        mode: q.get("mode"),
+        flow: q.get("flow"),
+        error: q.get("error"),
+      });
+      return new Response(null, {
+        status: "ok" in r && r.ok === false ? r.status : 200,
+      });
     },
   };
 }
 
 export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
-  const [enrollPage, shortLink, profile, rootProfile, scep, ndes, checkin, connect, adde, authStart, authLocal, authCallback, authorize, token, wellKnown, esso, ocsp, ocspGet, ca, caPem, caCrl, logo] = await Promise.all(
+  const [
+    enrollPage,
+    shortLink,
+    profile,
+    rootProfile,
+    scep,
+    ndes,
+    checkin,
+    connect,
+    adde,
+    authStart,
+    authLocal,
+    authCallback,
+    authorize,
+    token,
+    wellKnown,
+    esso,
+    ocsp,
+    ocspGet,
+    ca,
+    caPem,
+    caCrl,
+    logo,
+  ] = await Promise.all(
     [
       import("@/app/enroll/route"),
       import("@/app/e/[id]/route"),
@@ -149,19 +200,55 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
   const signature: fc.Arbitrary<string | null> = fc.oneof(
     { weight: 6, arbitrary: fc.constant(SIGN_BODY) },
     { weight: 1, arbitrary: fc.constantFrom(...signatures) },
-    { weight: 2, arbitrary: fc.oneof(...signatures.map((sig) => derInput(new Uint8Array(Buffer.from(sig, "base64"))))).map((d) => Buffer.from(d).toString("base64")) },
+    {
+      weight: 2,
+      arbitrary: fc.oneof(...signatures.map((sig) => derInput(new Uint8Array(Buffer.from(sig, "base64"))))).map((d) => Buffer.from(d).toString("base64")),
+    },
     { weight: 1, arbitrary: headerValue },
     { weight: 1, arbitrary: fc.constant(null) },
   );
   const clientCert = maybe(
     "x-client-cert",
-    fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constant(pct(s.deviceCertPem)) }, { weight: 1, arbitrary: fc.constantFrom("%zz", "%E0%A4%A", "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----") }, { weight: 1, arbitrary: headerValue }),
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constant(null) },
+      { weight: 2, arbitrary: fc.constant(pct(s.deviceCertPem)) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom("%zz", "%E0%A4%A", "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----"),
+      },
+      { weight: 1, arbitrary: headerValue },
+    ),
   );
-  const mdmHeaders = (type: string) => baseHeaders(fc.tuple(maybe("mdm-signature", signature), maybe("content-type", contentType(type)), clientCert, maybe("authorization", fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant(`Bearer ${s.bearer}`) }, { weight: 1, arbitrary: headerValue }))).map(([a, b, c, d]) => ({ ...a, ...b, ...c, ...d })));
-  const signBody = async (r: FuzzRequest): Promise<FuzzRequest> => (r.headers["mdm-signature"] === SIGN_BODY ? { ...r, headers: { ...r.headers, "mdm-signature": await s.device.sign(r.body ?? new Uint8Array(0)) } } : r);
+  const mdmHeaders = (type: string) =>
+    baseHeaders(
+      fc
+        .tuple(
+          maybe("mdm-signature", signature),
+          maybe("content-type", contentType(type)),
+          clientCert,
+          maybe("authorization", fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant(`Bearer ${s.bearer}`) }, { weight: 1, arbitrary: headerValue })),
+        )
+        .map(([a, b, c, d]) => ({ ...a, ...b, ...c, ...d })),
+    );
+  const signBody = async (r: FuzzRequest): Promise<FuzzRequest> =>
+    r.headers["mdm-signature"] === SIGN_BODY
+      ? {
+          ...r,
+          headers: {
+            ...r.headers,
+            "mdm-signature": await s.device.sign(r.body ?? new Uint8Array(0)),
+          },
+        }
+      : r;
 
   const scepOps = fc.constantFrom("GetCACaps", "GetCACert", "PKIOperation", "PKIOperation", "PKIOperation", "GetNextCACert", "", "pkioperation");
-  const profileIds = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(s.staticProfileId, s.dynamicProfileId, s.ndesProfileId) }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) });
+  const profileIds = fc.oneof(
+    {
+      weight: 5,
+      arbitrary: fc.constantFrom(s.staticProfileId, s.dynamicProfileId, s.ndesProfileId),
+    },
+    { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
+  );
   // Arbitraries built once per seed (chain() would rebuild them for every input).
   const pkiMessage = fc.oneof(...s.pkiMessages.map(derInput));
 
@@ -172,7 +259,9 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
       module: enrollPage,
       input: requestArb({
         method: anyMethod("GET"),
-        path: fc.tuple(jwt, fc.constantFrom("", "ios", "macos", "tvos", "%FF"), fc.constantFrom("", "de", "xx")).map(([t, p, l]) => `/enroll?token=${t}${p ? `&platform=${p}` : ""}${l ? `&lang=${l}` : ""}`),
+        path: fc
+          .tuple(jwt, fc.constantFrom("", "ios", "macos", "tvos", "%FF"), fc.constantFrom("", "de", "xx"))
+          .map(([t, p, l]) => `/enroll?token=${t}${p ? `&platform=${p}` : ""}${l ? `&lang=${l}` : ""}`),
         headers: baseHeaders(agentHeaders()),
       }),
     },
@@ -180,15 +269,32 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
       name: "short link GET /e/[id]",
       pattern: "/e/[id]",
       module: shortLink,
-      input: requestArb({ method: anyMethod("GET"), path: segment(s.shortId).map((id) => `/e/${id}`), headers: baseHeaders(agentHeaders()) }),
+      input: requestArb({
+        method: anyMethod("GET"),
+        path: segment(s.shortId).map((id) => `/e/${id}`),
+        headers: baseHeaders(agentHeaders()),
+      }),
     },
     {
       name: "profile download GET /enroll/profile",
       pattern: "/enroll/profile",
       module: profile,
-      input: requestArb({ method: anyMethod("GET"), path: fc.tuple(jwt, fc.constantFrom("", "&platform=ios", "&platform=macos", "&platform=%%")).map(([t, p]) => `/enroll/profile?token=${t}${p}`), headers: baseHeaders(agentHeaders()) }),
+      input: requestArb({
+        method: anyMethod("GET"),
+        path: fc.tuple(jwt, fc.constantFrom("", "&platform=ios", "&platform=macos", "&platform=%%")).map(([t, p]) => `/enroll/profile?token=${t}${p}`),
+        headers: baseHeaders(agentHeaders()),
+      }),
     },
-    { name: "root profile GET /enroll/root-profile", pattern: "/enroll/root-profile", module: rootProfile, input: requestArb({ method: anyMethod("GET"), path: "/enroll/root-profile", headers: baseHeaders(agentHeaders()) }) },
+    {
+      name: "root profile GET /enroll/root-profile",
+      pattern: "/enroll/root-profile",
+      module: rootProfile,
+      input: requestArb({
+        method: anyMethod("GET"),
+        path: "/enroll/root-profile",
+        headers: baseHeaders(agentHeaders()),
+      }),
+    },
     {
       name: "SCEP GET /scep/[id]",
       pattern: "/scep/[id]",
@@ -196,7 +302,15 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
       input: requestArb({
         method: "GET",
         path: fc
-          .tuple(fc.oneof({ weight: 5, arbitrary: profileIds.map(pct) }, { weight: 1, arbitrary: segment(s.staticProfileId) }), scepOps, fc.oneof(pkiMessage.map((m) => pct(Buffer.from(m).toString("base64"))), nastyString.map(pct), fc.constantFrom("%%%", "", "AAAA", "====")))
+          .tuple(
+            fc.oneof({ weight: 5, arbitrary: profileIds.map(pct) }, { weight: 1, arbitrary: segment(s.staticProfileId) }),
+            scepOps,
+            fc.oneof(
+              pkiMessage.map((m) => pct(Buffer.from(m).toString("base64"))),
+              nastyString.map(pct),
+              fc.constantFrom("%%%", "", "AAAA", "===="),
+            ),
+          )
           .map(([id, op, msg]) => `/scep/${id}?operation=${op}&message=${msg}`),
         headers: baseHeaders(),
       }),
@@ -224,8 +338,14 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
             "authorization",
             fc.oneof(
               { weight: 3, arbitrary: fc.constant(s.ndesAuth) },
-              { weight: 3, arbitrary: mutateBytes(enc.encode(s.ndesAuth)).map((b) => Buffer.from(b).toString("latin1")) },
-              { weight: 2, arbitrary: fc.tuple(nastyString, nastyString).map(([u, p]) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`) },
+              {
+                weight: 3,
+                arbitrary: mutateBytes(enc.encode(s.ndesAuth)).map((b) => Buffer.from(b).toString("latin1")),
+              },
+              {
+                weight: 2,
+                arbitrary: fc.tuple(nastyString, nastyString).map(([u, p]) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`),
+              },
               { weight: 1, arbitrary: headerValue },
               { weight: 1, arbitrary: fc.constant(null) },
             ),
@@ -237,14 +357,24 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
       name: "MDM check-in PUT /mdm/checkin",
       pattern: "/mdm/checkin",
       module: checkin,
-      input: requestArb({ method: anyMethod("PUT"), path: "/mdm/checkin", headers: mdmHeaders("application/x-apple-aspen-mdm-checkin"), body: fc.oneof(...s.checkins.map(plistInput)) }),
+      input: requestArb({
+        method: anyMethod("PUT"),
+        path: "/mdm/checkin",
+        headers: mdmHeaders("application/x-apple-aspen-mdm-checkin"),
+        body: fc.oneof(...s.checkins.map(plistInput)),
+      }),
       prepare: signBody,
     },
     {
       name: "MDM connect PUT /mdm/connect",
       pattern: "/mdm/connect",
       module: connect,
-      input: requestArb({ method: anyMethod("PUT"), path: "/mdm/connect", headers: mdmHeaders("application/x-apple-aspen-mdm"), body: fc.oneof(...s.reports.map(plistInput)) }),
+      input: requestArb({
+        method: anyMethod("PUT"),
+        path: "/mdm/connect",
+        headers: mdmHeaders("application/x-apple-aspen-mdm"),
+        body: fc.oneof(...s.reports.map(plistInput)),
+      }),
       prepare: signBody,
     },
     {
@@ -257,37 +387,91 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
         headers: baseHeaders(
           fc
             .tuple(
-              maybe("authorization", fc.oneof({ weight: 3, arbitrary: fc.constant(`Bearer ${s.bearer}`) }, { weight: 2, arbitrary: mutateBytes(enc.encode(`Bearer ${s.bearer}`)).map((b) => Buffer.from(b).toString("latin1")) }, { weight: 1, arbitrary: headerValue }, { weight: 1, arbitrary: fc.constant(null) })),
+              maybe(
+                "authorization",
+                fc.oneof(
+                  { weight: 3, arbitrary: fc.constant(`Bearer ${s.bearer}`) },
+                  {
+                    weight: 2,
+                    arbitrary: mutateBytes(enc.encode(`Bearer ${s.bearer}`)).map((b) => Buffer.from(b).toString("latin1")),
+                  },
+                  { weight: 1, arbitrary: headerValue },
+                  { weight: 1, arbitrary: fc.constant(null) },
+                ),
+              ),
               maybe("content-type", contentType("application/pkcs7-signature")),
             )
             .map(([a, b]) => ({ ...a, ...b })),
         ),
-        body: plistInput(enc.encode(`<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>LANGUAGE</key><string>en-US</string><key>PRODUCT</key><string>iPhone17,2</string><key>VERSION</key><string>19A240</string></dict></plist>`)),
+        body: plistInput(
+          enc.encode(
+            `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>LANGUAGE</key><string>en-US</string><key>PRODUCT</key><string>iPhone17,2</string><key>VERSION</key><string>19A240</string></dict></plist>`,
+          ),
+        ),
       }),
     },
     {
       name: "authenticate page GET /authenticate",
       pattern: "/authenticate",
       module: signInPageModule(),
-      input: requestArb({ method: "GET", path: paramsInput({ "user-identifier": s.userIdentifier, mode: "byod", flow: "f", error: "" }).map((q) => `/authenticate?${q}`), headers: baseHeaders(agentHeaders()) }),
+      input: requestArb({
+        method: "GET",
+        path: paramsInput({
+          "user-identifier": s.userIdentifier,
+          mode: "byod",
+          flow: "f",
+          error: "",
+        }).map((q) => `/authenticate?${q}`),
+        headers: baseHeaders(agentHeaders()),
+      }),
     },
     {
       name: "authenticate POST /authenticate/start",
       pattern: "/authenticate/start",
       module: authStart,
-      input: requestArb({ method: anyMethod("POST"), path: "/authenticate/start", headers: baseHeaders(maybe("content-type", contentType(form))), body: formBody({ identifier: s.userIdentifier, mode: "byod", flow: "", acceptTerms: "on" }) }),
+      input: requestArb({
+        method: anyMethod("POST"),
+        path: "/authenticate/start",
+        headers: baseHeaders(maybe("content-type", contentType(form))),
+        body: formBody({
+          identifier: s.userIdentifier,
+          mode: "byod",
+          flow: "",
+          acceptTerms: "on",
+        }),
+      }),
     },
     {
       name: "authenticate POST /authenticate/local",
       pattern: "/authenticate/local",
       module: authLocal,
-      input: requestArb({ method: anyMethod("POST"), path: "/authenticate/local", headers: baseHeaders(maybe("content-type", contentType(form))), body: formBody({ identifier: s.userIdentifier, mode: "byod", flow: "", password: "fuzz-user-password", acceptTerms: "on" }) }),
+      input: requestArb({
+        method: anyMethod("POST"),
+        path: "/authenticate/local",
+        headers: baseHeaders(maybe("content-type", contentType(form))),
+        body: formBody({
+          identifier: s.userIdentifier,
+          mode: "byod",
+          flow: "",
+          password: "fuzz-user-password",
+          acceptTerms: "on",
+        }),
+      }),
     },
     {
       name: "authenticate GET /authenticate/callback",
       pattern: "/authenticate/callback",
       module: authCallback,
-      input: requestArb({ method: anyMethod("GET"), path: paramsInput({ code: "abc", state: "xyz", error: "", iss: "https://idp.example" }).map((q) => `/authenticate/callback?${q}`), headers: baseHeaders(maybe("cookie", fc.oneof(fc.constant(null), headerValue))) }),
+      input: requestArb({
+        method: anyMethod("GET"),
+        path: paramsInput({
+          code: "abc",
+          state: "xyz",
+          error: "",
+          iss: "https://idp.example",
+        }).map((q) => `/authenticate/callback?${q}`),
+        headers: baseHeaders(maybe("cookie", fc.oneof(fc.constant(null), headerValue))),
+      }),
     },
     {
       name: "OAuth GET /oauth2/authorize",
@@ -295,7 +479,16 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
       module: authorize,
       input: requestArb({
         method: anyMethod("GET"),
-        path: paramsInput({ response_type: "code", client_id: s.oauthClientId, redirect_uri: s.oauthRedirect, scope: "mdm-byod", state: "4F3C", login_hint: s.userIdentifier, code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256" }).map((q) => `/oauth2/authorize?${q}`),
+        path: paramsInput({
+          response_type: "code",
+          client_id: s.oauthClientId,
+          redirect_uri: s.oauthRedirect,
+          scope: "mdm-byod",
+          state: "4F3C",
+          login_hint: s.userIdentifier,
+          code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+          code_challenge_method: "S256",
+        }).map((q) => `/oauth2/authorize?${q}`),
         headers: baseHeaders(agentHeaders()),
       }),
     },
@@ -308,8 +501,18 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
         path: "/oauth2/token",
         headers: baseHeaders(maybe("content-type", contentType(form))),
         body: fc.oneof(
-          formBody({ grant_type: "authorization_code", code: "adc_abc", redirect_uri: s.oauthRedirect, client_id: s.oauthClientId, code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" }),
-          formBody({ grant_type: "refresh_token", refresh_token: "adr_abc", client_id: s.oauthClientId }),
+          formBody({
+            grant_type: "authorization_code",
+            code: "adc_abc",
+            redirect_uri: s.oauthRedirect,
+            client_id: s.oauthClientId,
+            code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+          }),
+          formBody({
+            grant_type: "refresh_token",
+            refresh_token: "adr_abc",
+            client_id: s.oauthClientId,
+          }),
         ),
       }),
     },
@@ -317,14 +520,38 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
       name: "well-known GET /.well-known/com.apple.remotemanagement",
       pattern: "/.well-known/com.apple.remotemanagement",
       module: wellKnown,
-      input: requestArb({ method: anyMethod("GET"), path: paramsInput({ "user-identifier": s.userIdentifier, "model-family": "iPhone" }).map((q) => `/.well-known/com.apple.remotemanagement?${q}`), headers: baseHeaders(maybe("accept", fc.constantFrom(null, "application/json", "*/*", "text/html"))) }),
+      input: requestArb({
+        method: anyMethod("GET"),
+        path: paramsInput({
+          "user-identifier": s.userIdentifier,
+          "model-family": "iPhone",
+        }).map((q) => `/.well-known/com.apple.remotemanagement?${q}`),
+        headers: baseHeaders(maybe("accept", fc.constantFrom(null, "application/json", "*/*", "text/html"))),
+      }),
     },
-    { name: "ESSO GET /esso", pattern: "/esso", module: esso, input: requestArb({ method: anyMethod("GET"), path: fc.oneof(fc.constant("/esso"), nastyString.map((q) => `/esso?x=${pct(q)}`)), headers: baseHeaders() }) },
+    {
+      name: "ESSO GET /esso",
+      pattern: "/esso",
+      module: esso,
+      input: requestArb({
+        method: anyMethod("GET"),
+        path: fc.oneof(
+          fc.constant("/esso"),
+          nastyString.map((q) => `/esso?x=${pct(q)}`),
+        ),
+        headers: baseHeaders(),
+      }),
+    },
     {
       name: "OCSP POST /ocsp",
       pattern: "/ocsp",
       module: ocsp,
-      input: requestArb({ method: anyMethod("POST"), path: "/ocsp", headers: baseHeaders(maybe("content-type", contentType("application/ocsp-request"))), body: derInput(s.ocspRequest) }),
+      input: requestArb({
+        method: anyMethod("POST"),
+        path: "/ocsp",
+        headers: baseHeaders(maybe("content-type", contentType("application/ocsp-request"))),
+        body: derInput(s.ocspRequest),
+      }),
     },
     {
       name: "OCSP GET /ocsp/[...request]",
@@ -332,14 +559,54 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
       module: ocspGet,
       input: requestArb({
         method: "GET",
-        path: fc.oneof(derInput(s.ocspRequest).map((d) => `/ocsp/${pct(Buffer.from(d).toString("base64"))}`), derInput(s.ocspRequest).map((d) => `/ocsp/${Buffer.from(d).toString("base64")}`), segment("MEMwQTA").map((x) => `/ocsp/${x}`)),
+        path: fc.oneof(
+          derInput(s.ocspRequest).map((d) => `/ocsp/${pct(Buffer.from(d).toString("base64"))}`),
+          derInput(s.ocspRequest).map((d) => `/ocsp/${Buffer.from(d).toString("base64")}`),
+          segment("MEMwQTA").map((x) => `/ocsp/${x}`),
+        ),
         headers: baseHeaders(),
       }),
     },
-    { name: "CA GET /ca", pattern: "/ca", module: ca, input: requestArb({ method: anyMethod("GET"), path: paramsInput({ message: "x", format: "der" }).map((q) => `/ca?${q}`), headers: baseHeaders() }) },
-    { name: "CA GET /ca.pem", pattern: "/ca.pem", module: caPem, input: requestArb({ method: anyMethod("GET"), path: "/ca.pem", headers: baseHeaders() }) },
-    { name: "CRL GET /ca.crl", pattern: "/ca.crl", module: caCrl, input: requestArb({ method: anyMethod("GET"), path: "/ca.crl", headers: baseHeaders() }) },
-    { name: "logo GET /branding/logo", pattern: "/branding/logo", module: logo, input: requestArb({ method: anyMethod("GET"), path: paramsInput({ v: "1" }).map((q) => `/branding/logo?${q}`), headers: baseHeaders() }) },
+    {
+      name: "CA GET /ca",
+      pattern: "/ca",
+      module: ca,
+      input: requestArb({
+        method: anyMethod("GET"),
+        path: paramsInput({ message: "x", format: "der" }).map((q) => `/ca?${q}`),
+        headers: baseHeaders(),
+      }),
+    },
+    {
+      name: "CA GET /ca.pem",
+      pattern: "/ca.pem",
+      module: caPem,
+      input: requestArb({
+        method: anyMethod("GET"),
+        path: "/ca.pem",
+        headers: baseHeaders(),
+      }),
+    },
+    {
+      name: "CRL GET /ca.crl",
+      pattern: "/ca.crl",
+      module: caCrl,
+      input: requestArb({
+        method: anyMethod("GET"),
+        path: "/ca.crl",
+        headers: baseHeaders(),
+      }),
+    },
+    {
+      name: "logo GET /branding/logo",
+      pattern: "/branding/logo",
+      module: logo,
+      input: requestArb({
+        method: anyMethod("GET"),
+        path: paramsInput({ v: "1" }).map((q) => `/branding/logo?${q}`),
+        headers: baseHeaders(),
+      }),
+    },
   ];
   return endpoints;
 }

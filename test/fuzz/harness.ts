@@ -74,7 +74,11 @@ export interface Outcome {
 function request(r: FuzzRequest): Request | null {
   try {
     const body = r.body && r.method !== "GET" && r.method !== "HEAD" ? Buffer.from(r.body) : undefined;
-    return new Request(`${ORIGIN}${r.path}`, { method: r.method, headers: r.headers, body });
+    return new Request(`${ORIGIN}${r.path}`, {
+      method: r.method,
+      headers: r.headers,
+      body,
+    });
   } catch {
     // Header bytes no HTTP client can put on the wire (Node's parser refuses them first).
     return null;
@@ -123,7 +127,10 @@ export function describeInput(r: FuzzRequest): string {
 }
 
 /** FUZZ_SEED (default fixed, so CI is reproducible) and FUZZ_RUNS (default 100,000 inputs in all). */
-export function fuzzSettings(env = process.env): { seed: number; runs: number } {
+export function fuzzSettings(env = process.env): {
+  seed: number;
+  runs: number;
+} {
   const seedText = env.FUZZ_SEED?.trim();
   const seed = seedText === "random" ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : seedText ? Number(seedText) | 0 : 18;
   const runs = Number(env.FUZZ_RUNS ?? 100_000);
@@ -132,7 +139,12 @@ export function fuzzSettings(env = process.env): { seed: number; runs: number } 
 }
 
 /** A request builder for the common case: one method, a path, headers and body arbitraries. */
-export function requestArb(parts: { method: fc.Arbitrary<Method> | Method; path: fc.Arbitrary<string> | string; headers?: fc.Arbitrary<Record<string, string>>; body?: fc.Arbitrary<Uint8Array | null> }): fc.Arbitrary<FuzzRequest> {
+export function requestArb(parts: {
+  method: fc.Arbitrary<Method> | Method;
+  path: fc.Arbitrary<string> | string;
+  headers?: fc.Arbitrary<Record<string, string>>;
+  body?: fc.Arbitrary<Uint8Array | null>;
+}): fc.Arbitrary<FuzzRequest> {
   const lift = <T>(v: fc.Arbitrary<T> | T): fc.Arbitrary<T> => (v instanceof fc.Arbitrary ? v : fc.constant(v));
   return fc.record({
     method: lift(parts.method),

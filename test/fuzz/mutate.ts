@@ -3,13 +3,15 @@
 // JWTs, form and query strings, header values). Every arbitrary is deterministic in the
 // run's seed, so a failing input comes back with FUZZ_SEED.
 import fc from "fast-check";
-import { buildPlist, isPlistDict, parsePlistStrict, type PlistDict, type PlistValue } from "@/lib/plist/plist";
+import { buildPlist, isPlistDict, type PlistDict, type PlistValue, parsePlistStrict } from "@/lib/plist/plist";
 
 const enc = new TextEncoder();
 
 /** Percent-encodes a string's UTF-8 bytes (encodeURIComponent throws on a lone surrogate). */
 export function pct(s: string): string {
-  return Buffer.from(s, "utf8").toString("latin1").replace(/[^A-Za-z0-9\-_.~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  return Buffer.from(s, "utf8")
+    .toString("latin1")
+    .replace(/[^A-Za-z0-9\-_.~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
 }
 const INTERESTING_BYTES = [0x00, 0x01, 0x7f, 0x80, 0x81, 0x82, 0x84, 0xff, 0x30, 0x06, 0x04, 0x02, 0x3c, 0x3e, 0x25, 0x26];
 
@@ -34,7 +36,7 @@ export const nastyString: fc.Arbitrary<string> = fc.oneof(
       "../../etc/passwd",
       "<script>alert(1)</script>",
       "' OR 1=1 --",
-      "${jndi:ldap://x}",
+      "$" + "{jndi:ldap://x}",
       "-1",
       "0",
       "1e309",
@@ -64,7 +66,10 @@ export const nastyString: fc.Arbitrary<string> = fc.oneof(
 
 /** A short string in a header value's alphabet (no CR, LF or NUL: clients cannot send those). */
 export const headerValue: fc.Arbitrary<string> = fc.oneof(
-  fc.stringOf(fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)), { maxLength: 60 }),
+  fc.stringOf(
+    fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)),
+    { maxLength: 60 },
+  ),
   fc.constantFrom("", " ", "\t", "x".repeat(8000), "%%", "=?utf-8?b?AAAA?=", "Bearer", "Basic", "Basic =", "Bearer \t", "*/*", "0", "-1", "99999999999999999999"),
 );
 
@@ -86,33 +91,52 @@ type ByteOp = (b: Uint8Array) => Uint8Array;
 
 /** One byte-level edit: flips, overwrites, truncation, insertion, deletion, duplication. */
 const byteOp: fc.Arbitrary<ByteOp> = fc.oneof(
-  fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })).map(([pos, bit]): ByteOp => (b) => {
-    if (!b.byteLength) return b;
-    const c = b.slice();
-    c[clamp(pos, c.byteLength)] ^= 1 << bit;
-    return c;
-  }),
-  fc.tuple(fc.nat(), fc.constantFrom(...INTERESTING_BYTES)).map(([pos, v]): ByteOp => (b) => {
-    if (!b.byteLength) return b;
-    const c = b.slice();
-    c[clamp(pos, c.byteLength)] = v;
-    return c;
-  }),
-  fc.nat().map((pos): ByteOp => (b) => b.slice(0, clamp(pos, b.byteLength + 1))),
-  fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 16 })).map(([pos, ins]): ByteOp => (b) => {
-    const at = clamp(pos, b.byteLength + 1);
-    return concat(b.subarray(0, at), ins, b.subarray(at));
-  }),
-  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 64 })).map(([pos, len]): ByteOp => (b) => {
-    const at = clamp(pos, b.byteLength + 1);
-    return concat(b.subarray(0, at), b.subarray(at + len));
-  }),
-  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 64 }), fc.nat()).map(([from, len, to]): ByteOp => (b) => {
-    const s = clamp(from, b.byteLength + 1);
-    const chunk = b.subarray(s, s + len);
-    const at = clamp(to, b.byteLength + 1);
-    return concat(b.subarray(0, at), chunk, b.subarray(at));
-  }),
+  fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })).map(
+    ([pos, bit]): ByteOp =>
+      (b) => {
+        if (!b.byteLength) return b;
+        const c = b.slice();
+        c[clamp(pos, c.byteLength)] ^= 1 << bit;
+        return c;
+      },
+  ),
+  fc.tuple(fc.nat(), fc.constantFrom(...INTERESTING_BYTES)).map(
+    ([pos, v]): ByteOp =>
+      (b) => {
+        if (!b.byteLength) return b;
+        const c = b.slice();
+        c[clamp(pos, c.byteLength)] = v;
+        return c;
+      },
+  ),
+  fc.nat().map(
+    (pos): ByteOp =>
+      (b) =>
+        b.slice(0, clamp(pos, b.byteLength + 1)),
+  ),
+  fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 16 })).map(
+    ([pos, ins]): ByteOp =>
+      (b) => {
+        const at = clamp(pos, b.byteLength + 1);
+        return concat(b.subarray(0, at), ins, b.subarray(at));
+      },
+  ),
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 64 })).map(
+    ([pos, len]): ByteOp =>
+      (b) => {
+        const at = clamp(pos, b.byteLength + 1);
+        return concat(b.subarray(0, at), b.subarray(at + len));
+      },
+  ),
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 64 }), fc.nat()).map(
+    ([from, len, to]): ByteOp =>
+      (b) => {
+        const s = clamp(from, b.byteLength + 1);
+        const chunk = b.subarray(s, s + len);
+        const at = clamp(to, b.byteLength + 1);
+        return concat(b.subarray(0, at), chunk, b.subarray(at));
+      },
+  ),
 );
 
 /** 1–6 byte edits of a seed. */
@@ -125,7 +149,10 @@ export function garbageBytes(limit: number): fc.Arbitrary<Uint8Array> {
   return fc.oneof(
     { weight: 6, arbitrary: fc.uint8Array({ maxLength: 256 }) },
     { weight: 1, arbitrary: fc.constant(new Uint8Array(0)) },
-    { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }).map((v) => new Uint8Array(limit + 1).fill(v)) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 0, max: 255 }).map((v) => new Uint8Array(limit + 1).fill(v)),
+    },
   );
 }
 
@@ -158,7 +185,12 @@ export function derNodes(der: Uint8Array, max = 4000): Tlv[] {
         q += n;
       }
       if (q + len > end) return;
-      const node: Tlv = { offset: p, header: q - p, length: len, constructed: Boolean(tag & 0x20) };
+      const node: Tlv = {
+        offset: p,
+        header: q - p,
+        length: len,
+        constructed: Boolean(tag & 0x20),
+      };
       out.push(node);
       if (node.constructed) walk(q, q + len, depth + 1);
       else if (tag === 0x04 && len > 2 && der[q] === 0x30) walk(q, q + len, depth + 1); // OCTET STRING wrapping DER
@@ -182,46 +214,73 @@ const pick = (nodes: Tlv[], i: number) => nodes[clamp(i, nodes.length)];
 
 /** Edits of one TLV node: its tag, its length (off by one, indefinite, huge), its content. */
 const derOp: fc.Arbitrary<DerOp> = fc.oneof(
-  fc.tuple(fc.nat(), fc.constantFrom(0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x13, 0x17, 0x30, 0x31, 0xa0, 0xa1, 0x80, 0x00, 0xff, 0x1f)).map(([i, tag]): DerOp => (der, nodes) => {
-    const n = pick(nodes, i);
-    const c = der.slice();
-    c[n.offset] = tag;
-    return c;
-  }),
-  fc.tuple(fc.nat(), fc.constantFrom(-2, -1, 1, 2, 0x7f, 0x10000, 0x7fffffff)).map(([i, delta]): DerOp => (der, nodes) => {
-    const n = pick(nodes, i);
-    const headerStart = n.offset + 1;
-    const newLen = Math.max(0, delta > 2 ? delta : n.length + delta);
-    return concat(der.subarray(0, headerStart), encodeLength(newLen), der.subarray(n.offset + n.header));
-  }),
-  fc.nat().map((i): DerOp => (der, nodes) => {
-    // Indefinite length (BER, forbidden in DER) on a node.
-    const n = pick(nodes, i);
-    return concat(der.subarray(0, n.offset + 1), Uint8Array.of(0x80), der.subarray(n.offset + n.header, n.offset + n.header + n.length), Uint8Array.of(0, 0), der.subarray(n.offset + n.header + n.length));
-  }),
-  fc.tuple(fc.nat(), fc.uint8Array({ maxLength: 40 })).map(([i, content]): DerOp => (der, nodes) => {
-    // Replace a node's content, fixing its own length (parents then disagree).
-    const n = pick(nodes, i);
-    return concat(der.subarray(0, n.offset + 1), encodeLength(content.byteLength), content, der.subarray(n.offset + n.header + n.length));
-  }),
-  fc.nat().map((i): DerOp => (der, nodes) => {
-    // Drop a node.
-    const n = pick(nodes, i);
-    return concat(der.subarray(0, n.offset), der.subarray(n.offset + n.header + n.length));
-  }),
-  fc.tuple(fc.nat(), fc.integer({ min: 2, max: 40 })).map(([i, times]): DerOp => (der, nodes) => {
-    // Repeat a node (duplicate attributes, certificates, recipients).
-    const n = pick(nodes, i);
-    const node = der.subarray(n.offset, n.offset + n.header + n.length);
-    return concat(der.subarray(0, n.offset), ...Array.from({ length: times }, () => node), der.subarray(n.offset + n.header + n.length));
-  }),
-  fc.tuple(fc.nat(), fc.integer({ min: 100, max: 3000 })).map(([i, depth]): DerOp => (der, nodes) => {
-    // Deep nesting inside a node (stack depth of recursive parsers).
-    const n = pick(nodes, i);
-    let inner: Uint8Array = Uint8Array.of(0x05, 0x00);
-    for (let d = 0; d < depth; d++) inner = concat(Uint8Array.of(0x30), encodeLength(inner.byteLength), inner);
-    return concat(der.subarray(0, n.offset), inner, der.subarray(n.offset + n.header + n.length));
-  }),
+  fc.tuple(fc.nat(), fc.constantFrom(0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x13, 0x17, 0x30, 0x31, 0xa0, 0xa1, 0x80, 0x00, 0xff, 0x1f)).map(
+    ([i, tag]): DerOp =>
+      (der, nodes) => {
+        const n = pick(nodes, i);
+        const c = der.slice();
+        c[n.offset] = tag;
+        return c;
+      },
+  ),
+  fc.tuple(fc.nat(), fc.constantFrom(-2, -1, 1, 2, 0x7f, 0x10000, 0x7fffffff)).map(
+    ([i, delta]): DerOp =>
+      (der, nodes) => {
+        const n = pick(nodes, i);
+        const headerStart = n.offset + 1;
+        const newLen = Math.max(0, delta > 2 ? delta : n.length + delta);
+        return concat(der.subarray(0, headerStart), encodeLength(newLen), der.subarray(n.offset + n.header));
+      },
+  ),
+  fc.nat().map(
+    (i): DerOp =>
+      (der, nodes) => {
+        // Indefinite length (BER, forbidden in DER) on a node.
+        const n = pick(nodes, i);
+        return concat(
+          der.subarray(0, n.offset + 1),
+          Uint8Array.of(0x80),
+          der.subarray(n.offset + n.header, n.offset + n.header + n.length),
+          Uint8Array.of(0, 0),
+          der.subarray(n.offset + n.header + n.length),
+        );
+      },
+  ),
+  fc.tuple(fc.nat(), fc.uint8Array({ maxLength: 40 })).map(
+    ([i, content]): DerOp =>
+      (der, nodes) => {
+        // Replace a node's content, fixing its own length (parents then disagree).
+        const n = pick(nodes, i);
+        return concat(der.subarray(0, n.offset + 1), encodeLength(content.byteLength), content, der.subarray(n.offset + n.header + n.length));
+      },
+  ),
+  fc.nat().map(
+    (i): DerOp =>
+      (der, nodes) => {
+        // Drop a node.
+        const n = pick(nodes, i);
+        return concat(der.subarray(0, n.offset), der.subarray(n.offset + n.header + n.length));
+      },
+  ),
+  fc.tuple(fc.nat(), fc.integer({ min: 2, max: 40 })).map(
+    ([i, times]): DerOp =>
+      (der, nodes) => {
+        // Repeat a node (duplicate attributes, certificates, recipients).
+        const n = pick(nodes, i);
+        const node = der.subarray(n.offset, n.offset + n.header + n.length);
+        return concat(der.subarray(0, n.offset), ...Array.from({ length: times }, () => node), der.subarray(n.offset + n.header + n.length));
+      },
+  ),
+  fc.tuple(fc.nat(), fc.integer({ min: 100, max: 3000 })).map(
+    ([i, depth]): DerOp =>
+      (der, nodes) => {
+        // Deep nesting inside a node (stack depth of recursive parsers).
+        const n = pick(nodes, i);
+        let inner: Uint8Array = Uint8Array.of(0x05, 0x00);
+        for (let d = 0; d < depth; d++) inner = concat(Uint8Array.of(0x30), encodeLength(inner.byteLength), inner);
+        return concat(der.subarray(0, n.offset), inner, der.subarray(n.offset + n.header + n.length));
+      },
+  ),
 );
 
 /** 1–3 structure-aware edits of a DER seed (CMS SignedData, PKCS#10, OCSP request). */
@@ -242,7 +301,12 @@ export function mutateDer(seed: Uint8Array): fc.Arbitrary<Uint8Array> {
 
 /** A DER seed mutated either way, or left whole (so the valid path is exercised too). */
 export function derInput(seed: Uint8Array): fc.Arbitrary<Uint8Array> {
-  return fc.oneof({ weight: 1, arbitrary: fc.constant(seed) }, { weight: 5, arbitrary: mutateDer(seed) }, { weight: 3, arbitrary: mutateBytes(seed) }, { weight: 1, arbitrary: garbageBytes(64 * 1024) });
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.constant(seed) },
+    { weight: 5, arbitrary: mutateDer(seed) },
+    { weight: 3, arbitrary: mutateBytes(seed) },
+    { weight: 1, arbitrary: garbageBytes(64 * 1024) },
+  );
 }
 
 // ---- plists ---------------------------------------------------------------------------
@@ -255,7 +319,11 @@ const plistValue: fc.Arbitrary<PlistValue> = fc.letrec<{ v: PlistValue }>((tie) 
     fc.double({ noNaN: true, noDefaultInfinity: true }),
     fc.boolean(),
     fc.uint8Array({ maxLength: 64 }),
-    fc.date({ min: new Date(0), max: new Date(4102444800000), noInvalidDate: true }),
+    fc.date({
+      min: new Date(0),
+      max: new Date(4102444800000),
+      noInvalidDate: true,
+    }),
     fc.array(tie("v"), { maxLength: 4 }),
     fc.dictionary(fc.string({ maxLength: 12 }), tie("v"), { maxKeys: 4 }),
   ),
@@ -267,19 +335,33 @@ type DictOp = (d: PlistDict) => PlistDict;
 function dictOp(keys: string[]): fc.Arbitrary<DictOp> {
   const key = keys.length ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...keys) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }) : fc.string({ maxLength: 20 });
   return fc.oneof(
-    key.map((k): DictOp => (d) => {
-      const c = { ...d };
-      delete c[k];
-      return c;
-    }),
-    fc.tuple(key, plistValue).map(([k, v]): DictOp => (d) => ({ ...d, [k]: v })),
-    fc.tuple(key, nastyString).map(([k, v]): DictOp => (d) => ({ ...d, [k]: v })),
+    key.map(
+      (k): DictOp =>
+        (d) => {
+          const c = { ...d };
+          delete c[k];
+          return c;
+        },
+    ),
+    fc.tuple(key, plistValue).map(
+      ([k, v]): DictOp =>
+        (d) => ({ ...d, [k]: v }),
+    ),
+    fc.tuple(key, nastyString).map(
+      ([k, v]): DictOp =>
+        (d) => ({ ...d, [k]: v }),
+    ),
   );
+}
+
+/** XML 1.0's Char production. */
+function xmlChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000;
 }
 
 /** Characters XML 1.0 cannot carry are replaced (the text attacks below send those raw). */
 function xmlSafe(v: PlistValue): PlistValue {
-  if (typeof v === "string") return v.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/g, "?");
+  if (typeof v === "string") return Array.from(v, (c) => (xmlChar(c.codePointAt(0) ?? 0) ? c : "?")).join("");
   if (Array.isArray(v)) return v.map(xmlSafe);
   if (isPlistDict(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [xmlSafe(k) as string, xmlSafe(x)]));
   return v;
@@ -293,24 +375,28 @@ function mutatedPlistDict(seed: PlistDict): fc.Arbitrary<Uint8Array> {
 /** Textual attacks on an XML plist: entities, DOCTYPE, deep nesting, broken markup, encodings. */
 function xmlTextAttack(seedXml: string): fc.Arbitrary<Uint8Array> {
   const body = seedXml.replace(/^[\s\S]*?<plist[^>]*>/, "").replace(/<\/plist>\s*$/, "");
-  return fc.oneof(
-    fc.constant(`<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><plist version="1.0">${body.replace("<string>", "<string>&c;")}</plist>`),
-    fc.constant(`<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY x SYSTEM "file:///etc/passwd">]><plist version="1.0">${body.replace("<string>", "<string>&x;")}</plist>`),
-    fc.integer({ min: 50, max: 20000 }).map((n) => `<?xml version="1.0"?><plist version="1.0">${"<array>".repeat(n)}${"</array>".repeat(n)}</plist>`),
-    fc.integer({ min: 50, max: 5000 }).map((n) => `<?xml version="1.0"?><plist version="1.0"><dict>${"<key>k</key><dict>".repeat(n)}${"</dict>".repeat(n)}</dict></plist>`),
-    fc.nat().map((cut) => seedXml.slice(0, clamp(cut, seedXml.length))),
-    fc.constant(seedXml.replace(/<\/dict>/, "<key>dup</key>")),
-    fc.constant(seedXml.replace(/<key>(\w+)<\/key>/, "<key>$1</key><string>x</string><key>$1</key>")),
-    fc.constant(seedXml.replace("UTF-8", "UTF-16")),
-    fc.constant(seedXml.replace(/<integer>[^<]*<\/integer>/g, "<integer>99999999999999999999999999</integer>")),
-    fc.constant(seedXml.replace(/<data>[^<]*<\/data>/g, "<data>!!notbase64</data>")),
-    fc.constant(seedXml.replace(/<date>[^<]*<\/date>/g, "<date>2024-13-45T99:99:99Z</date>")),
-    fc.constant(`\uFEFF${seedXml}`),
-    fc.constant(`<plist>${"<string>x</string>".repeat(3)}</plist>`),
-    fc.constant("<?xml version=\"1.0\"?><!-- only a comment -->"),
-    fc.constant("bplist00"),
-    fc.constant(seedXml.replace("<string>", "<string>\u0001\u001b")),
-  ).map((s) => enc.encode(s));
+  return fc
+    .oneof(
+      fc.constant(
+        `<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><plist version="1.0">${body.replace("<string>", "<string>&c;")}</plist>`,
+      ),
+      fc.constant(`<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY x SYSTEM "file:///etc/passwd">]><plist version="1.0">${body.replace("<string>", "<string>&x;")}</plist>`),
+      fc.integer({ min: 50, max: 20000 }).map((n) => `<?xml version="1.0"?><plist version="1.0">${"<array>".repeat(n)}${"</array>".repeat(n)}</plist>`),
+      fc.integer({ min: 50, max: 5000 }).map((n) => `<?xml version="1.0"?><plist version="1.0"><dict>${"<key>k</key><dict>".repeat(n)}${"</dict>".repeat(n)}</dict></plist>`),
+      fc.nat().map((cut) => seedXml.slice(0, clamp(cut, seedXml.length))),
+      fc.constant(seedXml.replace(/<\/dict>/, "<key>dup</key>")),
+      fc.constant(seedXml.replace(/<key>(\w+)<\/key>/, "<key>$1</key><string>x</string><key>$1</key>")),
+      fc.constant(seedXml.replace("UTF-8", "UTF-16")),
+      fc.constant(seedXml.replace(/<integer>[^<]*<\/integer>/g, "<integer>99999999999999999999999999</integer>")),
+      fc.constant(seedXml.replace(/<data>[^<]*<\/data>/g, "<data>!!notbase64</data>")),
+      fc.constant(seedXml.replace(/<date>[^<]*<\/date>/g, "<date>2024-13-45T99:99:99Z</date>")),
+      fc.constant(`\uFEFF${seedXml}`),
+      fc.constant(`<plist>${"<string>x</string>".repeat(3)}</plist>`),
+      fc.constant('<?xml version="1.0"?><!-- only a comment -->'),
+      fc.constant("bplist00"),
+      fc.constant(seedXml.replace("<string>", "<string>\u0001\u001b")),
+    )
+    .map((s) => enc.encode(s));
 }
 
 /** Plist bodies derived from a real message: structure edits, text attacks, byte edits. */
@@ -361,32 +447,60 @@ export function jwtInput(seed: string): fc.Arbitrary<string> {
       weight: 3,
       arbitrary: fc.tuple(fc.constantFrom(...headerKeys), claimValue).map(([k, v]) => `${b64u(JSON.stringify({ ...header, [k]: v }))}.${p}.${s}`),
     },
-    { weight: 2, arbitrary: fc.constantFrom("none", "HS256", "RS256", "ES512", "EdDSA", "").map((alg) => `${b64u(JSON.stringify({ ...header, alg }))}.${p}.${alg === "none" ? "" : s}`) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom("none", "HS256", "RS256", "ES512", "EdDSA", "").map((alg) => `${b64u(JSON.stringify({ ...header, alg }))}.${p}.${alg === "none" ? "" : s}`),
+    },
     {
       weight: 4,
       arbitrary: fc.tuple(fc.constantFrom(...claimKeys), claimValue).map(([k, v]) => `${h}.${b64u(JSON.stringify({ ...payload, [k]: v }))}.${s}`),
     },
-    { weight: 1, arbitrary: fc.constant(`${h}.${b64u(JSON.stringify({ ...payload, exp: 1 }))}.${s}`) },
-    { weight: 2, arbitrary: fc.constantFrom(`${h}.${p}.`, `${h}.${p}`, `${h}..${s}`, `.${p}.${s}`, `${h}.${p}.${s}.${s}`, `${h}.${p}.${s}=`, `${h}.${p}.${(s ?? "").slice(1)}`) },
-    { weight: 2, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 300 }).map((sig) => `${h}.${p}.${b64u(sig)}`) },
-    { weight: 2, arbitrary: mutateBytes(enc.encode(seed)).map((b) => Buffer.from(b).toString("latin1")) },
-    { weight: 1, arbitrary: fc.tuple(jsonStringArb, jsonStringArb).map(([a, b]) => `${b64u(a)}.${b64u(b)}.${s}`) },
+    {
+      weight: 1,
+      arbitrary: fc.constant(`${h}.${b64u(JSON.stringify({ ...payload, exp: 1 }))}.${s}`),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(`${h}.${p}.`, `${h}.${p}`, `${h}..${s}`, `.${p}.${s}`, `${h}.${p}.${s}.${s}`, `${h}.${p}.${s}=`, `${h}.${p}.${(s ?? "").slice(1)}`),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.uint8Array({ minLength: 1, maxLength: 300 }).map((sig) => `${h}.${p}.${b64u(sig)}`),
+    },
+    {
+      weight: 2,
+      arbitrary: mutateBytes(enc.encode(seed)).map((b) => Buffer.from(b).toString("latin1")),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(jsonStringArb, jsonStringArb).map(([a, b]) => `${b64u(a)}.${b64u(b)}.${s}`),
+    },
   );
 }
 
-const jsonStringArb = fc.oneof(fc.json({ maxDepth: 3 }), fc.constantFrom("", "[]", "null", '"x"', "{", "{\"alg\":\"RS256\"", "1e999"));
+const jsonStringArb = fc.oneof(fc.json({ maxDepth: 3 }), fc.constantFrom("", "[]", "null", '"x"', "{", '{"alg":"RS256"', "1e999"));
 
 // ---- forms, queries, headers -----------------------------------------------------------
 
 /** A query or form string from named seed values: values edited, keys dropped, repeated or added. */
 export function paramsInput(seed: Record<string, string>): fc.Arbitrary<string> {
   const keys = Object.keys(seed);
-  const value = (k: string) => fc.oneof({ weight: 3, arbitrary: fc.constant(seed[k]) }, { weight: 2, arbitrary: nastyString }, { weight: 1, arbitrary: mutateBytes(enc.encode(seed[k])).map((b) => Buffer.from(b).toString("latin1")) });
+  const value = (k: string) =>
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constant(seed[k]) },
+      { weight: 2, arbitrary: nastyString },
+      {
+        weight: 1,
+        arbitrary: mutateBytes(enc.encode(seed[k])).map((b) => Buffer.from(b).toString("latin1")),
+      },
+    );
   const entry = (k: string) => fc.tuple(fc.constant(k), value(k), fc.constantFrom("keep", "keep", "keep", "keep", "drop", "twice", "raw"));
   return fc
     .tuple(
       fc.tuple(...keys.map(entry)),
-      fc.array(fc.tuple(fc.string({ maxLength: 10 }), nastyString), { maxLength: 2 }),
+      fc.array(fc.tuple(fc.string({ maxLength: 10 }), nastyString), {
+        maxLength: 2,
+      }),
     )
     .map(([entries, extra]) => {
       const parts: string[] = [];
@@ -417,14 +531,17 @@ export function contentType(right: string | null): fc.Arbitrary<string | null> {
     "multipart/form-data",
     "application/xml",
     ";;;",
-    "a/b; charset=\"",
+    'a/b; charset="',
   ];
   return fc.oneof(
     { weight: 6, arbitrary: fc.constant(right) },
     { weight: 1, arbitrary: fc.constant(null) },
     { weight: 2, arbitrary: fc.constantFrom(...others) },
     { weight: 1, arbitrary: headerValue },
-    { weight: 1, arbitrary: fc.constant(right ? `${right.toUpperCase()}; charset=ebcdic; x="` : "x/y") },
+    {
+      weight: 1,
+      arbitrary: fc.constant(right ? `${right.toUpperCase()}; charset=ebcdic; x="` : "x/y"),
+    },
   );
 }
 
@@ -432,7 +549,24 @@ export function contentType(right: string | null): fc.Arbitrary<string | null> {
 export const oddHeaders: fc.Arbitrary<Record<string, string>> = fc
   .array(
     fc.tuple(
-      fc.constantFrom("accept-language", "accept-encoding", "user-agent", "accept", "x-forwarded-for", "x-real-ip", "cookie", "content-length", "authorization", "mdm-signature", "x-apple-aspen-deviceid", "host", "if-none-match", "range", "origin", "referer"),
+      fc.constantFrom(
+        "accept-language",
+        "accept-encoding",
+        "user-agent",
+        "accept",
+        "x-forwarded-for",
+        "x-real-ip",
+        "cookie",
+        "content-length",
+        "authorization",
+        "mdm-signature",
+        "x-apple-aspen-deviceid",
+        "host",
+        "if-none-match",
+        "range",
+        "origin",
+        "referer",
+      ),
       headerValue,
     ),
     { maxLength: 3 },

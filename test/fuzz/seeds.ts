@@ -10,15 +10,15 @@ import { updateAddeSettings } from "@/lib/enrollment/addeSettings";
 import { createRoute } from "@/lib/enrollment/routes";
 import { createEnrollmentToken } from "@/lib/enrollment/tokens";
 import { putUser } from "@/lib/enrollment/users";
-import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
 import { getCa } from "@/lib/pki/ca";
-import { buildPlist, isPlistDict, parsePlistStrict, type PlistDict } from "@/lib/plist/plist";
-import { createScepProfile } from "@/lib/scep/profiles";
-import { tempDir, tool } from "@/test/scep/tools";
-import { issueIdentity, randomUdid } from "@/test/mdm/helpers";
-import { SimDevice } from "@/test/sim/device";
-import { buildCsr, buildPkiMessage, getScepCerts, selfSigned } from "@/test/helpers/scepClient";
 import { generateRsaKeyPair } from "@/lib/pki/keys";
+import { buildPlist, isPlistDict, type PlistDict, parsePlistStrict } from "@/lib/plist/plist";
+import { createScepProfile } from "@/lib/scep/profiles";
+import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
+import { buildCsr, buildPkiMessage, getScepCerts, selfSigned } from "@/test/helpers/scepClient";
+import { issueIdentity, randomUdid } from "@/test/mdm/helpers";
+import { tempDir, tool } from "@/test/scep/tools";
+import { SimDevice } from "@/test/sim/device";
 import type { RouteModule } from "./harness";
 
 const enc = new TextEncoder();
@@ -54,7 +54,10 @@ function readCaptures(): { checkins: PlistDict[]; reports: PlistDict[] } {
   const seen = new Set<string>();
   for (const dir of CAPTURE_DIRS) {
     if (!fs.existsSync(dir)) continue;
-    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(".plist")).sort()) {
+    for (const f of fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith(".plist"))
+      .sort()) {
       if (seen.has(f)) continue;
       seen.add(f);
       const v = parsePlistStrict(fs.readFileSync(path.join(dir, f)));
@@ -78,13 +81,25 @@ async function recordingScepServer(scep: RouteModule) {
       bodies.push(req.method === "POST" ? new Uint8Array(body) : new Uint8Array(Buffer.from(url.searchParams.get("message") ?? "", "base64")));
     }
     const id = decodeURIComponent(url.pathname.split("/").pop() ?? "");
-    const r = await scep[req.method === "POST" ? "POST" : "GET"]!(new Request(url, { method: req.method, body: req.method === "POST" ? body : undefined }), { params: Promise.resolve({ id }) });
+    const handler = scep[req.method === "POST" ? "POST" : "GET"];
+    if (!handler) throw new Error("the SCEP route has no GET or POST handler");
+    const r = await handler(
+      new Request(url, {
+        method: req.method,
+        body: req.method === "POST" ? body : undefined,
+      }),
+      { params: Promise.resolve({ id }) },
+    );
     res.writeHead(r.status, Object.fromEntries(r.headers));
     res.end(Buffer.from(await r.arrayBuffer()));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, bodies, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    bodies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** Debian's scepclient enrolls once; its PKIOperation is the seed (null without scepclient). */
@@ -93,7 +108,11 @@ async function captureScepclient(serverUrl: string, bodies: Uint8Array[], profil
   if (!fs.existsSync(scepclient)) return null;
   const before = bodies.length;
   const dir = tempDir("fuzz-scepclient-");
-  await tool(scepclient, ["-server-url", `${serverUrl}/scep/${profileId}`, "-private-key", path.join(dir, "key.pem"), "-certificate", path.join(dir, "cert.pem"), "-cn", "fuzz-seed", "-challenge", STATIC_CHALLENGE], { cwd: dir });
+  await tool(
+    scepclient,
+    ["-server-url", `${serverUrl}/scep/${profileId}`, "-private-key", path.join(dir, "key.pem"), "-certificate", path.join(dir, "cert.pem"), "-cn", "fuzz-seed", "-challenge", STATIC_CHALLENGE],
+    { cwd: dir },
+  );
   fs.rmSync(dir, { recursive: true, force: true });
   // scepclient is installed (CI installs it): a missing capture means the seed step broke.
   if (!bodies[before]) throw new Error("scepclient sent no PKIOperation to capture");
@@ -105,15 +124,40 @@ async function pkijsMessage(serverUrl: string, profileId: string): Promise<Uint8
   const csrDer = await buildCsr("CN=fuzz-pkijs,O=Fuzz", keys.privatePem, keys.publicPem, STATIC_CHALLENGE);
   const signer = await selfSigned("CN=fuzz-pkijs", keys.privatePem, keys.publicPem);
   const { raDer } = await getScepCerts(`${serverUrl}/scep/${profileId}`);
-  return (await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer: signer, signerKeyPem: keys.privatePem })).body;
+  return (
+    await buildPkiMessage({
+      csrDer,
+      recipientCertDer: raDer,
+      signerCertDer: signer,
+      signerKeyPem: keys.privatePem,
+    })
+  ).body;
 }
 
 export async function makeSeeds(scep: RouteModule): Promise<Seeds> {
   const ca = await getCa();
-  const staticProfile = await createScepProfile({ name: "fuzz static", challengeType: "STATIC", staticChallenge: STATIC_CHALLENGE, subjectTemplate: "CN=$UDID,O=Fuzz" });
-  const dynamicProfile = await createScepProfile({ name: "fuzz dynamic", challengeType: "DYNAMIC", subjectTemplate: "CN=$UDID,O=Fuzz" });
-  const ndes = await createScepProfile({ name: "fuzz ndes", challengeType: "NDES", ndesUsername: "fuzzer" });
-  const token = await createEnrollmentToken({ name: "fuzz link", expiresIn: "never", maxUses: 0, scepProfileId: dynamicProfile.profile.id });
+  const staticProfile = await createScepProfile({
+    name: "fuzz static",
+    challengeType: "STATIC",
+    staticChallenge: STATIC_CHALLENGE,
+    subjectTemplate: "CN=$UDID,O=Fuzz",
+  });
+  const dynamicProfile = await createScepProfile({
+    name: "fuzz dynamic",
+    challengeType: "DYNAMIC",
+    subjectTemplate: "CN=$UDID,O=Fuzz",
+  });
+  const ndes = await createScepProfile({
+    name: "fuzz ndes",
+    challengeType: "NDES",
+    ndesUsername: "fuzzer",
+  });
+  const token = await createEnrollmentToken({
+    name: "fuzz link",
+    expiresIn: "never",
+    maxUses: 0,
+    scepProfileId: dynamicProfile.profile.id,
+  });
   const shortId = new URL(token.shortUrl).pathname.split("/").pop() ?? "";
 
   const pkiMessages: Uint8Array[] = [];
@@ -129,7 +173,13 @@ export async function makeSeeds(scep: RouteModule): Promise<Seeds> {
   const topic = await currentMdmTopic();
   const udid = randomUdid();
   const identity = await issueIdentity(`CN=${udid},O=Fuzz`);
-  const device = new SimDevice({ checkInUrl: "unused", serverUrl: "unused", topic, udid });
+  const device = new SimDevice({
+    checkInUrl: "unused",
+    serverUrl: "unused",
+    topic,
+    udid,
+  });
+  // biome-ignore lint/correctness/useHookAtTopLevel: the simulator's method, not a React hook
   await device.useIdentity(identity);
   const { checkins, reports } = readCaptures();
   // The captures' own devices, on this server's topic; the simulator's messages under its UDID.
@@ -146,11 +196,22 @@ export async function makeSeeds(scep: RouteModule): Promise<Seeds> {
   fs.rmSync(dir, { recursive: true, force: true });
 
   const oauthClientId = "fuzz-devices";
-  await updateAddeSettings({ authMethod: "oauth2", oauthClientId, scepProfileId: dynamicProfile.profile.id });
-  await createRoute({ domain: "example.com", modelFamily: "Mac", version: "mdm-adde" });
+  await updateAddeSettings({
+    authMethod: "oauth2",
+    oauthClientId,
+    scepProfileId: dynamicProfile.profile.id,
+  });
+  await createRoute({
+    domain: "example.com",
+    modelFamily: "Mac",
+    version: "mdm-adde",
+  });
   await createRoute({ domain: "example.com", version: "mdm-byod" });
   const userIdentifier = "fuzz.user@example.com";
-  const { user } = await putUser(userIdentifier, { managedAppleId: "fuzz.user@appleid.example.com", password: "fuzz-user-password" });
+  const { user } = await putUser(userIdentifier, {
+    managedAppleId: "fuzz.user@appleid.example.com",
+    password: "fuzz-user-password",
+  });
   const bearer = await issueAccessToken(user.id, "mdm-byod");
 
   return {

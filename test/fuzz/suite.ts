@@ -9,8 +9,8 @@ import crypto from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { FUZZ_PLAN, publicEndpoints, runsFor, type EndpointName, type FuzzEndpoint } from "./endpoints";
-import { describeInput, fuzzSettings, HangError, invoke, routeModule, type Outcome } from "./harness";
+import { type EndpointName, FUZZ_PLAN, type FuzzEndpoint, publicEndpoints, runsFor } from "./endpoints";
+import { describeInput, fuzzSettings, HangError, invoke, type Outcome, routeModule } from "./harness";
 import { makeSeeds } from "./seeds";
 
 // The one change to the code under test: scrypt's cost. Passwords (NDES, local users) are
@@ -27,7 +27,11 @@ vi.mock("@/lib/secrets/hash", async (importOriginal) => {
     ...real,
     hashPassword: cheapHash,
     // Unknown users burn a hash of the same cost as a known one's check.
-    verifyPassword: async (password: string, stored: string | null | undefined) => ((stored ?? "").split("$").length === 6 ? real.verifyPassword(password, stored) : (await cheapHash(password), false)),
+    verifyPassword: async (password: string, stored: string | null | undefined) => {
+      if ((stored ?? "").split("$").length === 6) return real.verifyPassword(password, stored);
+      await cheapHash(password);
+      return false;
+    },
   };
 });
 
@@ -53,7 +57,12 @@ export function defineFuzzSuite(part: "device" | "web"): void {
     process.stdout.write(`\nfuzz (${part}): ${total} inputs in ${((Date.now() - started) / 1000).toFixed(1)} s, ${cpu.toFixed(1)} s CPU fuzzing (FUZZ_SEED=${seed} FUZZ_RUNS=${runs})\n`);
     for (const [name, statuses] of tally) {
       const n = [...statuses.values()].reduce((a, b) => a + b, 0);
-      process.stdout.write(`  ${name} (${((cpuMs.get(name) ?? 0) / Math.max(1, n)).toFixed(2)} ms CPU each): ${[...statuses].sort().map(([k, v]) => `${k}×${v}`).join(" ")}\n`);
+      process.stdout.write(
+        `  ${name} (${((cpuMs.get(name) ?? 0) / Math.max(1, n)).toFixed(2)} ms CPU each): ${[...statuses]
+          .sort()
+          .map(([k, v]) => `${k}×${v}`)
+          .join(" ")}\n`,
+      );
     }
     await t?.close();
   });
@@ -65,7 +74,8 @@ export function defineFuzzSuite(part: "device" | "web"): void {
 
     names.forEach((name, i) => {
       it(name, async () => {
-        const e = endpoints.get(name)!;
+        const e = endpoints.get(name);
+        if (!e) throw new Error(`no input generator for ${name}`);
         const statuses = new Map<string, number>();
         tally.set(name, statuses);
         const cpu = process.cpuUsage();
@@ -84,7 +94,12 @@ export function defineFuzzSuite(part: "device" | "web"): void {
             if (outcome.status >= 500) throw new Error(`${name}: answered ${outcome.status}\n${describeInput(r)}`);
           }),
           // Each endpoint draws its own sequence from the run's seed; the failure report names both.
-          { seed: seed + i + (part === "web" ? 1000 : 0), numRuns: runsFor(name, runs), endOnFailure: process.env.FUZZ_SHRINK !== "1", verbose: 0 },
+          {
+            seed: seed + i + (part === "web" ? 1000 : 0),
+            numRuns: runsFor(name, runs),
+            endOnFailure: process.env.FUZZ_SHRINK !== "1",
+            verbose: 0,
+          },
         );
         const used = process.cpuUsage(cpu);
         cpuMs.set(name, (used.user + used.system) / 1000);

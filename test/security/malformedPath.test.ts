@@ -12,6 +12,8 @@ describe("pathDecodes (scripts/edge.mjs)", () => {
     for (const ok of ["/", "/e/AbC_12", "/e/%E0%A4%A0", "/api/v1/users/a%40b.c", "/scep/x?operation=GetCACaps&message=%zz", "/enroll?token=%FF"]) expect(pathDecodes(ok), ok).toBe(true);
   });
   it("explains the refusal", () => {
-    expect(JSON.parse(MALFORMED_PATH_BODY)).toMatchObject({ error: "malformed_path" });
+    expect(JSON.parse(MALFORMED_PATH_BODY)).toMatchObject({
+      error: "malformed_path",
+    });
   });
 });
