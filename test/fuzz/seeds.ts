@@ -134,7 +134,7 @@ async function pkijsMessage(serverUrl: string, profileId: string): Promise<Uint8
   ).body;
 }
 
-export async function makeSeeds(scep: RouteModule): Promise<Seeds> {
+export async function makeSeeds(scep: RouteModule, checkin: RouteModule): Promise<Seeds> {
   const ca = await getCa();
   const staticProfile = await createScepProfile({
     name: "fuzz static",
@@ -185,6 +185,14 @@ export async function makeSeeds(scep: RouteModule): Promise<Seeds> {
   // The captures' own devices, on this server's topic; the simulator's messages under its UDID.
   const withTopic = (m: PlistDict): PlistDict => ("Topic" in m ? { ...m, Topic: topic } : m);
   const checkinBodies = [device.authenticateMessage(), device.tokenUpdateMessage(), ...checkins.map(withTopic)].map((m) => enc.encode(buildPlist(m)));
+  // The simulator enrolls for real (Authenticate, TokenUpdate), so command reports reach the queue.
+  for (const body of checkinBodies.slice(0, 2)) {
+    const put = checkin.PUT;
+    if (!put) throw new Error("the check-in route has no PUT handler");
+    const headers = { "content-type": "application/x-apple-aspen-mdm-checkin", "mdm-signature": await device.sign(body) };
+    const res = await put(new Request("https://mdm.example.test/mdm/checkin", { method: "PUT", headers, body: Buffer.from(body) }), { params: Promise.resolve({}) });
+    if (res.status !== 200) throw new Error(`the fuzz device could not enroll: check-in answered ${res.status} ${await res.text()}`);
+  }
   const reportBodies = [{ UDID: udid, Status: "Idle" }, ...reports.map((r) => ({ ...r, UDID: udid }))].map((m) => enc.encode(buildPlist(m as PlistDict)));
 
   const dir = tempDir("fuzz-ocsp-");
