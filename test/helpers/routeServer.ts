@@ -3,6 +3,7 @@
 // handlers the app ships. Patterns use the App Router's syntax: /scep/[id], /a/[...rest].
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { MALFORMED_PATH_BODY, pathDecodes } from "@/scripts/edge.mjs";
 
 type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Response | Promise<Response>;
 export type RouteModule = Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD", Handler>>;
@@ -48,7 +49,7 @@ function matcher(pattern: string): (pathname: string) => Record<string, string |
     const m = re.exec(pathname);
     if (!m) return null;
     const params: Record<string, string | string[]> = {};
-    // A malformed escape stays as sent (Next answers such paths too; a 500 from here would hide the handler's answer).
+    // Unreachable for paths serveRoutes admits (pathDecodes, as scripts/serve.mjs); kept total.
     const decode = (s: string) => {
       try {
         return decodeURIComponent(s);
@@ -67,6 +68,11 @@ function matcher(pattern: string): (pathname: string) => Record<string, string |
 export async function serveRoutes(routes: MountedRoute[], opts: { port?: number } = {}): Promise<RouteServer> {
   const compiled = routes.map((r) => ({ match: matcher(r.pattern), module: r.module }));
   const server = http.createServer(async (req, res) => {
+    // The real server's edge check (scripts/serve.mjs) comes first here too.
+    if (!pathDecodes(req.url ?? "/")) {
+      res.writeHead(400, { "content-type": "application/json" }).end(MALFORMED_PATH_BODY);
+      return;
+    }
     try {
       const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
       const chunks: Buffer[] = [];
