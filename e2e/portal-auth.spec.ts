@@ -62,6 +62,7 @@ test.describe("a Read-only admin", () => {
       "/admin/settings",
       "/admin/settings/admins",
       "/admin/settings/audit",
+      "/admin/settings/acme",
     ];
     // Buttons a reader may use: navigation, filters, search, export, sign out.
     const allowed = /^(Sign out|Apply filters|Search|Clear|Menu|Export CSV|Copy.*|Newest|Older|Oldest|Newer|Next page|First page)$/;

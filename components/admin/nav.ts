@@ -23,6 +23,7 @@ export const NAV: NavItem[] = [
   { href: "/admin/settings", label: "Settings" },
   { href: "/admin/settings/admins", label: "Admins" },
   { href: "/admin/settings/audit", label: "Audit Log" },
+  { href: "/admin/settings/acme", label: "ACME" },
 ];
 
 /** Every admin page path, for the "signed out means redirected" test. */

@@ -38,6 +38,8 @@ export interface AppConfig {
   clientCertHeader: string | null;
   /** TRUST_PROXY: which X-Forwarded-For hops to believe (lib/http/remote.ts). */
   trustProxy: TrustProxy;
+  /** ACME_HTTP01_PORT: the port http-01 validation connects to (80 per RFC 8555; labs and tests move it). */
+  acmeHttp01Port: number;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -167,8 +169,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     pushKeepAliveMs: durationList(env, "PUSH_KEEPALIVE_INTERVAL", "1d")[0] ?? null,
     clientCertHeader: str(env, "CLIENT_CERT_HEADER")?.toLowerCase() ?? null,
     trustProxy: trustProxyFrom(str(env, "TRUST_PROXY")),
+    acmeHttp01Port: acmeHttp01Port(env),
     logLevel,
   };
+}
+
+function acmeHttp01Port(env: Env): number {
+  const raw = str(env, "ACME_HTTP01_PORT");
+  if (raw === null) return 80;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new ConfigError("ACME_HTTP01_PORT must be a port number (1-65535)");
+  return n;
 }
 
 function trustProxyFrom(raw: string | null): TrustProxy {

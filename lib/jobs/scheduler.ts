@@ -2,6 +2,7 @@
 // Several instances on one database each start them; each run first claims its time slot in
 // the shared RateCounter table, so one instance runs each slot and the others skip it. The
 // jobs stay idempotent all the same (a claim outlives a run that dies half-way).
+import { pruneAcme } from "../acme/prune";
 import { claimOnce, pruneCounters } from "../http/failureLimiter";
 import { log } from "../log/logger";
 import { queueIdentityRenewals } from "../mdm/identityRenewal";
@@ -72,6 +73,15 @@ export async function runPushJobsOnce(): Promise<void> {
   }
 }
 
+/** ACME: expired nonce records and failed orders. */
+export async function runAcmePruning(): Promise<void> {
+  try {
+    await pruneAcme();
+  } catch (err) {
+    log.error("ACME pruning failed", { err });
+  }
+}
+
 /**
  * Runs `job` unless another instance already claimed this slot of `everyMs` (slots are
  * aligned to the clock, so every instance names the same one). Returns whether it ran.
@@ -107,6 +117,7 @@ async function runHourlyJobs(): Promise<void> {
   await runRevocationPublishing();
   await runIdentityRenewals();
   await runCertificatePolicies();
+  await runAcmePruning();
 }
 
 /** Starts the hourly jobs and the minute push check; a second call in the same process does nothing. Returns whether it started them. */

@@ -303,6 +303,86 @@ export const REASONS = {
     userMessage: "You need to accept the terms before enrolling this device.",
     userFix: "Go back, read the terms, tick \"I accept\" and try again.",
   },
+  acme_malformed: {
+    title: "ACME request malformed",
+    fix: "The ACME client sent a request this server cannot read (not a flattened JWS, bad JSON, a missing field). Update the client; the problem document's detail names the field.",
+  },
+  acme_bad_nonce: {
+    title: "ACME nonce invalid or reused",
+    fix: "The request's Replay-Nonce was missing, expired or already used (a replay, or a client retrying with an old nonce). Clients retry with the fresh nonce in the answer; nothing to do unless it repeats.",
+  },
+  acme_bad_signature_algorithm: {
+    title: "ACME signature algorithm not supported",
+    fix: "The ACME client signed with an algorithm other than ES256, ES384 or RS256. Configure the client's account key as P-256, P-384 or RSA 2048+.",
+  },
+  acme_bad_public_key: {
+    title: "ACME account key refused",
+    fix: "The account key is not a P-256/P-384 EC or 2048-8192-bit RSA public key, or does not match the signature algorithm. Generate a new account key in the client.",
+  },
+  acme_bad_signature: {
+    title: "ACME request signature invalid",
+    fix: "The JWS signature does not verify with the account key: the request was altered, or the client signs with another key than it registered.",
+  },
+  acme_bad_url: {
+    title: "ACME request URL mismatch",
+    fix: "The JWS names another URL than the one it was sent to. Check PUBLIC_URL: clients must reach the server at exactly the URLs in the ACME directory.",
+  },
+  acme_account_unknown: {
+    title: "ACME account unknown",
+    fix: "The client uses an account URL this server does not know (another server's, or deleted). Let the client register a new account.",
+  },
+  acme_account_deactivated: {
+    title: "ACME account deactivated",
+    fix: "The account was deactivated (by its owner) and can no longer be used. The client must create a new account.",
+  },
+  acme_rejected_identifier: {
+    title: "ACME identifier refused",
+    fix: "The order asked for an identifier this server does not issue for: DNS names only under a domain allowed in Settings > ACME, device identifiers only as permanent-identifier. Check the ACME settings or the client's request.",
+  },
+  acme_not_in_inventory: {
+    title: "Device not in inventory",
+    fix: "The device identifier (serial number or UDID) is neither the one of an enrollment that handed out an ACME payload (within its lifetime) nor a pre-registered serial. Enroll the device again, or pre-register its serial in Settings > ACME.",
+  },
+  acme_identifier_mismatch: {
+    title: "Attested device differs from the identifier",
+    fix: "Apple's attestation names another serial number or UDID than the ACME order's identifier (or the enrollment it was issued for). Another device may be trying to use this device's enrollment: check which device downloaded the profile.",
+  },
+  acme_attestation_malformed: {
+    title: "Attestation statement malformed",
+    fix: "The device-attest-01 response is not a CBOR attestation object in Apple's format (fmt \"apple\", x5c). Check the device's OS version (iOS 16+, macOS 14+) and that the payload has Attest true.",
+  },
+  acme_attestation_chain: {
+    title: "Attestation not signed by Apple",
+    fix: "The attestation's certificate chain does not end at the configured Apple Enterprise Attestation Root CA. A device cannot produce this: the statement was forged or built by a test tool.",
+  },
+  acme_attestation_nonce: {
+    title: "Attestation freshness code wrong",
+    fix: "The attestation's freshness code is not the SHA-256 of this challenge's token: a replayed or stale attestation. The device retries with a new order; if it repeats, check for a proxy replaying requests.",
+  },
+  acme_attestation_expired: {
+    title: "Attestation certificate expired",
+    fix: "A certificate in the attestation chain is outside its validity period. Check the server's clock; Apple's attestation certificates are short-lived.",
+  },
+  acme_csr_invalid: {
+    title: "ACME certificate request refused",
+    fix: "The CSR at finalize is not a valid PKCS#10 request signed by its key, uses an unsupported key (P-256, P-384, RSA 2048-8192), or names other identifiers than the order. Check the client.",
+  },
+  acme_csr_key_mismatch: {
+    title: "CSR key differs from the attested key",
+    fix: "The key in the certificate request is not the hardware key Apple attested for this order. The request did not come from the attested Secure Enclave key: do not trust this client.",
+  },
+  acme_order_not_ready: {
+    title: "ACME order not ready",
+    fix: "The client asked to finalize an order whose authorizations are not all valid (or that is already finalized). Clients complete the challenges first.",
+  },
+  acme_challenge_failed: {
+    title: "ACME challenge failed",
+    fix: "The http-01 challenge could not be validated: this server fetched http://<name>/.well-known/acme-challenge/<token> and did not get the key authorization. Check that the name resolves to the client and port 80 reaches it.",
+  },
+  acme_revocation_refused: {
+    title: "ACME revocation refused",
+    fix: "The revocation request was signed by neither the account that ordered the certificate nor the certificate's own key, names a certificate this CA did not issue, or gives an unknown reason code.",
+  },
   body_too_large: {
     title: "Request too large",
     fix: "The request body exceeded the size limit. Check the client or proxy.",

@@ -26,6 +26,10 @@ export interface IssueRequest {
   enrollmentTokenId?: string | null;
   userId?: string | null;
   renewedFromSerial?: string | null;
+  /** Default: TLS client authentication (the device identity). */
+  extKeyUsage?: string[];
+  /** Encoded extensions the request adds (ACME: subjectAltName for its identifiers). */
+  extraExtensions?: { oid: string; critical?: boolean; value: Uint8Array }[];
 }
 
 /** X.509 key usage bits for Apple's mask; an empty mask still gets digitalSignature (a keyUsage extension needs one bit). */
@@ -51,10 +55,10 @@ export async function issueCertificate(req: IssueRequest): Promise<{ serial: str
       notAfter,
       keyUsageBits: keyUsageBitsFromApple(req.keyUsage),
       // The identity certificate authenticates the device to the MDM server (TLS client auth).
-      extKeyUsage: [EKU.clientAuth],
+      extKeyUsage: req.extKeyUsage ?? [EKU.clientAuth],
       issuerKeyId: subjectKeyId(ca.cert),
       // Where relying parties (a TLS proxy checking client certificates, RADIUS) find revocation.
-      moreExtensions: revocationExtensions(),
+      moreExtensions: [...revocationExtensions(), ...(req.extraExtensions ?? [])],
     },
     ca.privateKey,
   );

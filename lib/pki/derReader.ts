@@ -129,3 +129,31 @@ export function certificateFields(buf: Uint8Array, cert: Tlv): CertificateFields
   }
   return { issuer: whole(buf, issuer), subject: whole(buf, subject), serial: contentOf(buf, serial), spki: whole(buf, spki), subjectKeyId };
 }
+
+export interface CertificateExtension {
+  oid: string;
+  critical: boolean;
+  /** The extnValue OCTET STRING's content, as encoded. */
+  value: Uint8Array;
+}
+
+/** The extensions of an X.509 certificate (DER), in order; [] for a v1 certificate. */
+export function certificateExtensions(der: Uint8Array): CertificateExtension[] {
+  const cert = expectTag(readTlv(der, 0), TAG.SEQUENCE);
+  if (cert.end !== der.length) throw new DerReadError("bytes after the certificate");
+  const tbs = expectTag(childrenOf(der, cert)[0], TAG.SEQUENCE);
+  const wrapper = childrenOf(der, tbs).find((t) => t.tag === TAG.CTX3);
+  if (!wrapper) return [];
+  const list = expectTag(childrenOf(der, wrapper)[0], TAG.SEQUENCE);
+  return childrenOf(der, list).map((ext) => {
+    const parts = childrenOf(der, expectTag(ext, TAG.SEQUENCE));
+    if (parts.length < 2 || parts.length > 3) throw new DerReadError("extension with a wrong number of fields");
+    let critical = false;
+    if (parts.length === 3) {
+      const flag = parts[1];
+      if (flag.tag !== 0x01 || flag.end - flag.contentStart !== 1) throw new DerReadError("malformed critical flag");
+      critical = der[flag.contentStart] !== 0;
+    }
+    return { oid: oidOf(der, parts[0]), critical, value: contentOf(der, expectTag(parts[parts.length - 1], TAG.OCTET_STRING)) };
+  });
+}

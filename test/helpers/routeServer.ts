@@ -2,6 +2,7 @@
 // integration tests (and external clients such as scepclient) talk to the exact
 // handlers the app ships. Patterns use the App Router's syntax: /scep/[id], /a/[...rest].
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { MALFORMED_PATH_BODY, pathDecodes } from "@/scripts/edge.mjs";
 
@@ -65,9 +66,15 @@ function matcher(pattern: string): (pathname: string) => Record<string, string |
   };
 }
 
-export async function serveRoutes(routes: MountedRoute[], opts: { port?: number } = {}): Promise<RouteServer> {
+export interface ServeOptions {
+  port?: number;
+  /** Serve HTTPS with this PEM key and certificate (clients that insist on TLS, such as ACME clients). */
+  tls?: { key: string; cert: string };
+}
+
+export async function serveRoutes(routes: MountedRoute[], opts: ServeOptions = {}): Promise<RouteServer> {
   const compiled = routes.map((r) => ({ match: matcher(r.pattern), module: r.module }));
-  const server = http.createServer(async (req, res) => {
+  const listener: http.RequestListener = async (req, res) => {
     // The real server's edge check (scripts/serve.mjs) comes first here too.
     if (!pathDecodes(req.url ?? "/")) {
       res.writeHead(400, { "content-type": "application/json" }).end(MALFORMED_PATH_BODY);
@@ -105,7 +112,8 @@ export async function serveRoutes(routes: MountedRoute[], opts: { port?: number 
     } catch (err) {
       res.writeHead(500, { "content-type": "text/plain" }).end(String(err));
     }
-  });
+  };
+  const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, listener) : http.createServer(listener);
   // Tests share one event loop with this server: a test that blocks it for seconds (openssl via
   // execFileSync) would otherwise reuse a kept-alive socket that the server's 5 s timer closes
   // the moment the loop frees, and see ECONNRESET.
@@ -114,7 +122,7 @@ export async function serveRoutes(routes: MountedRoute[], opts: { port?: number 
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
@@ -122,7 +130,7 @@ export async function serveRoutes(routes: MountedRoute[], opts: { port?: number 
   };
 }
 
-export async function serveRouteImports(routes: RouteImports, opts: { port?: number } = {}): Promise<RouteServer> {
+export async function serveRouteImports(routes: RouteImports, opts: ServeOptions = {}): Promise<RouteServer> {
   const mounted = await Promise.all(Object.entries(routes).map(async ([pattern, mod]) => ({ pattern, module: (await mod) as RouteModule })));
   return serveRoutes(mounted, opts);
 }

@@ -30,6 +30,7 @@ beforeAll(async () => {
     "/enroll": import("@/app/enroll/route"),
     "/e/[id]": import("@/app/e/[id]/route"),
     "/branding/logo": import("@/app/branding/logo/route"),
+    "/acme/[...path]": import("@/app/acme/[...path]/route"),
   });
 });
 afterAll(async () => {
@@ -75,6 +76,11 @@ const cases: { path: string; method?: string; body?: BodyInit; headers?: Record<
   { path: "/e/'%20OR%201=1" },
   { path: "/branding/logo?v=%%%" },
   { path: "/enroll/root-profile" },
+  { path: "/acme/new-order", method: "POST", body: junk, headers: { "content-type": "application/jose+json" } },
+  { path: "/acme/new-account", method: "POST", body: `{"protected":"${long}","payload":"","signature":""}`, headers: { "content-type": "application/jose+json" } },
+  { path: `/acme/order/${long}/finalize`, method: "POST", body: "{}", headers: { "content-type": "application/jose+json" } },
+  { path: "/acme/chall/%FF%FE", method: "POST", body: "{}", headers: { "content-type": "application/jose+json" } },
+  { path: `/acme/${long}` },
 ];
 
 describe("public routes under hostile input", () => {

@@ -8,11 +8,12 @@ import { getBranding } from "@/lib/settings/branding";
 import { brandingLogoUrl, LOGO_MAX_BYTES } from "@/lib/settings/brandingLogo";
 import { getReEnrollmentSettings, REENROLLMENT_POLICIES, REENROLLMENT_POLICY_LABELS } from "@/lib/settings/reenrollment";
 import { adminSignInSettings, caInfo, serverUrls } from "@/lib/inventory/overview";
+import { acmeUrl } from "@/lib/acme/urls";
 import { ActionForm } from "@/components/ui/ActionForm";
 import { Badge } from "@/components/ui/Badge";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc } from "@/components/ui/format";
-import { btnSecondary, card, hint, input, label } from "@/components/ui/styles";
+import { btnSecondary, card, hint, input, label, link } from "@/components/ui/styles";
 import { createPushRequestAction, importCaAction, saveBrandingAction, saveDeviceLimitAction, saveReEnrollmentAction, uploadApnsAction, vendorSignAction } from "./actions";
 import { getDeviceLimitSetting } from "@/lib/enrollment/deviceLimit";
 import { DeviceLimitSettings } from "@/components/governance/DeviceLimitSettings";
@@ -78,6 +79,7 @@ export default async function SettingsPage() {
         <dl>
           <Row name="Public URL"><code>{urls.publicUrl}</code></Row>
           <Row name="Enrollment page"><code>{urls.enrollUrl}</code></Row>
+          <Row name="ACME directory"><code>{acmeUrl.directory()}</code> (<a className={link} href="/admin/settings/acme">ACME settings</a>)</Row>
           <Row name="MDM check-in URL"><code>{urls.checkInUrl}</code></Row>
           <Row name="MDM server URL"><code>{urls.serverUrl}</code></Row>
         </dl>

@@ -17,6 +17,7 @@ import { policyCertificatesOf } from "@/lib/mdm/certificateRedistribution";
 import { approveReEnrollmentAction, cancelCommandAction, denyReEnrollmentAction, moveDeviceAction, removeDeviceAction, resendPoliciesAction, revokeCertificateAction } from "./actions";
 import { DeviceActions } from "./DeviceActions";
 import { DataTable } from "@/components/ui/DataTable";
+import { AcmeAttestation } from "@/components/acme/AcmeAttestation";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Device" };
@@ -161,6 +162,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                   <Field name="Serial" mono>{current.serial}</Field>
                   <Field name="Valid">{`${formatUtc(current.notBefore)} – ${formatUtc(current.notAfter)}`}</Field>
                   <Field name="SCEP profile">{current.profileName}</Field>
+                  <AcmeAttestation serial={current.serial} />
                   <Field name="Status">{current.revokedAt ? `Revoked ${formatUtc(current.revokedAt)}${current.revocationReason ? ` (${current.revocationReason})` : ""}` : current.notAfter < new Date() ? "Expired" : "Valid"}</Field>
                 </dl>
                 {writable && !current.revokedAt && (
