@@ -2,8 +2,8 @@
 // seeds (test/fuzz/seeds.ts) mutated by the format-aware arbitraries of test/fuzz/mutate.ts,
 // plus wrong methods, content types and odd headers. Weights share FUZZ_RUNS out.
 //
-// ACME: when app/acme/** exists, add its directory, nonce, account, order and finalize routes
-// here (JWS bodies: jwtInput over the flattened JSON's protected/payload/signature parts).
+// ACME (app/acme/[...path]): requests signed afresh by the prepare step (a new nonce, the
+// request's URL), mutated payloads, and mutations of a real flattened JWS.
 import fc from "fast-check";
 import { endUserContext } from "@/lib/enrollment/enrollPage";
 import { signInPage } from "@/lib/enrollment/userSignIn";
@@ -13,6 +13,39 @@ import { contentType, derInput, garbageBytes, headerValue, jwtInput, mutateBytes
 import type { Seeds } from "./seeds";
 
 const enc = new TextEncoder();
+/** Marker header: the ACME prepare step signs the body as a fresh JWS (value: which key form). */
+const ACME_SIGN = "x-fuzz-acme-sign";
+/** An id the ACME routes accept by form (unknown to the database). */
+const acmeId = "cl0fuzz0000000000000000000";
+
+/** ACME payloads: the fields RFC 8555 requests carry, with hostile values; empty is POST-as-GET. */
+const acmePayload: fc.Arbitrary<Uint8Array> = fc
+  .oneof(
+    fc.constant(""),
+    fc.constant("{}"),
+    fc.constant(JSON.stringify({ identifiers: [{ type: "permanent-identifier", value: "00008030-001A2B3C4D5E6F7A" }] })),
+    fc.record({ termsOfServiceAgreed: fc.oneof(fc.boolean(), nastyString), contact: fc.array(nastyString, { maxLength: 3 }), onlyReturnExisting: fc.boolean() }).map((o) => JSON.stringify(o)),
+    fc
+      .array(fc.record({ type: fc.constantFrom("permanent-identifier", "dns", "ip", "hardware-module", ""), value: nastyString }), { maxLength: 3 })
+      .map((identifiers) => JSON.stringify({ identifiers })),
+    fc.uint8Array({ maxLength: 600 }).map((b) => JSON.stringify({ csr: Buffer.from(b).toString("base64url") })),
+    fc.uint8Array({ maxLength: 600 }).map((b) => JSON.stringify({ attObj: Buffer.from(b).toString("base64url"), error: {} })),
+    fc.record({ status: fc.constantFrom("deactivated", "valid", "x") }).map((o) => JSON.stringify(o)),
+    fc.json({ maxDepth: 3 }),
+  )
+  .map((t) => enc.encode(t));
+
+/** A flattened JWS as compact (protected.payload.signature), so the JWT mutators apply to it. */
+function flattenedAsCompact(bytes: Uint8Array): string {
+  const j = JSON.parse(new TextDecoder().decode(bytes)) as { protected: string; payload: string; signature: string };
+  return `${j.protected}.${j.payload}.${j.signature}`;
+}
+
+function compactAsFlattened(compact: string): string {
+  const [p, payload, signature] = compact.split(".");
+  return JSON.stringify({ protected: p, payload: payload ?? "", signature: signature ?? "" });
+}
+
 /** Placeholder the check-in endpoints' prepare step replaces with a valid Mdm-Signature over the final body. */
 export const SIGN_BODY = "<sign-body>";
 
@@ -86,6 +119,7 @@ export const FUZZ_PLAN = {
   "CA GET /ca": { weight: 1, part: "device" },
   "CA GET /ca.pem": { weight: 1, part: "device" },
   "CRL GET /ca.crl": { weight: 1, part: "device" },
+  "ACME /acme/[...path]": { weight: 6, part: "device" },
   "enroll page GET /enroll": { weight: 8, part: "web" },
   "short link GET /e/[id]": { weight: 5, part: "web" },
   "profile download GET /enroll/profile": { weight: 8, part: "web" },
@@ -163,6 +197,7 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
     caPem,
     caCrl,
     logo,
+    acme,
   ] = await Promise.all(
     [
       import("@/app/enroll/route"),
@@ -187,6 +222,7 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
       import("@/app/ca.pem/route"),
       import("@/app/ca.crl/route"),
       import("@/app/branding/logo/route"),
+      import("@/app/acme/[...path]/route"),
     ].map(routeModule),
   );
 
@@ -606,6 +642,59 @@ export async function publicEndpoints(s: Seeds): Promise<FuzzEndpoint[]> {
         path: paramsInput({ v: "1" }).map((q) => `/branding/logo?${q}`),
         headers: baseHeaders(),
       }),
+    },
+    {
+      name: "ACME /acme/[...path]",
+      pattern: "/acme/[...path]",
+      module: acme,
+      input: requestArb({
+        method: fc.oneof({ weight: 8, arbitrary: fc.constant<Method>("POST") }, { weight: 2, arbitrary: fc.constantFrom<Method>("GET", "HEAD") }, { weight: 1, arbitrary: anyMethod("PUT") }),
+        path: fc
+          .tuple(
+            fc.constantFrom(
+              "directory",
+              "new-nonce",
+              "new-account",
+              "new-order",
+              "key-change",
+              "revoke-cert",
+              "acct/ID",
+              "acct/ID/orders",
+              "order/ID",
+              "order/ID/finalize",
+              "authz/ID",
+              "chall/ID",
+              "cert/ID",
+            ),
+            fc.oneof({ weight: 3, arbitrary: fc.constant(acmeId) }, { weight: 1, arbitrary: segment(acmeId) }),
+          )
+          .map(([route, id]) => `/acme/${route.replace("ID", id)}`),
+        headers: baseHeaders(
+          fc
+            .tuple(
+              maybe("content-type", contentType("application/jose+json")),
+              // Most requests are signed afresh in prepare (a new nonce, this URL), so they get past the JWS checks.
+              maybe(ACME_SIGN, fc.oneof({ weight: 6, arbitrary: fc.constantFrom("kid", "kid", "kid", "jwk", "kid-wrong-url", "jwk-and-kid") }, { weight: 3, arbitrary: fc.constant(null) })),
+            )
+            .map(([a, b]) => ({ ...a, ...b })),
+        ),
+        body: fc.oneof(
+          { weight: 6, arbitrary: acmePayload },
+          { weight: 2, arbitrary: mutateBytes(s.acme.newOrder) },
+          { weight: 2, arbitrary: jwtInput(flattenedAsCompact(s.acme.newOrder)).map((c) => enc.encode(compactAsFlattened(c))) },
+          { weight: 1, arbitrary: garbageBytes(64 * 1024) },
+        ),
+      }),
+      prepare: async (r) => {
+        const how = r.headers[ACME_SIGN];
+        if (how === undefined) return r;
+        const headers = { ...r.headers };
+        delete headers[ACME_SIGN];
+        const url = `${process.env.PUBLIC_URL ?? "https://mdm.example.test"}${r.path.split("?")[0]}`;
+        const key = how.startsWith("jwk") ? { jwk: s.acme.jwk, ...(how === "jwk-and-kid" ? { kid: s.acme.kid } : {}) } : { kid: s.acme.kid };
+        const body = await s.acme.sign(how === "kid-wrong-url" ? `${url}x` : url, r.body ?? new Uint8Array(0), key);
+        return { ...r, headers, body: enc.encode(body) };
+      },
     },
   ];
   return endpoints;

@@ -3,6 +3,8 @@
 // the wire), an enrolled device's identity, Apple's and NanoMDM's check-in captures, an
 // OpenSSL OCSP request, account-driven users, tokens and settings.
 import fs from "node:fs";
+import { exportJWK, FlattenedSign, generateKeyPair, type JWK } from "jose";
+import { newNonce } from "@/lib/acme/nonces";
 import http from "node:http";
 import path from "node:path";
 import { issueAccessToken } from "@/lib/enrollment/accessTokens";
@@ -46,6 +48,31 @@ export interface Seeds {
   oauthClientId: string;
   oauthRedirect: string;
   caPem: string;
+  /** An ACME account (ES256): its key, its URL (kid), and one signed new-order request. */
+  acme: { privateKey: CryptoKey; jwk: JWK; kid: string; sign: (url: string, payload: Uint8Array, header?: Record<string, unknown>) => Promise<string>; newOrder: Uint8Array };
+}
+
+/** An ACME account registered through the handler, and a signer for fresh requests. */
+async function acmeAccount(acme: RouteModule): Promise<Seeds["acme"]> {
+  const origin = process.env.PUBLIC_URL ?? "https://mdm.example.test";
+  const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
+  const jwk = await exportJWK(publicKey);
+  const sign = async (url: string, payload: Uint8Array, header: Record<string, unknown> = {}) => {
+    const protectedHeader = { alg: "ES256", nonce: await newNonce(), url, ...header };
+    return JSON.stringify(await new FlattenedSign(payload).setProtectedHeader(protectedHeader as { alg: string }).sign(privateKey));
+  };
+  const post = acme.POST;
+  if (!post) throw new Error("the ACME route has no POST handler");
+  const url = `${origin}/acme/new-account`;
+  const res = await post(
+    new Request(url, { method: "POST", headers: { "content-type": "application/jose+json" }, body: await sign(url, enc.encode(JSON.stringify({ termsOfServiceAgreed: true })), { jwk }) }),
+    { params: Promise.resolve({ path: ["new-account"] }) },
+  );
+  const kid = res.headers.get("location");
+  if (res.status !== 201 || !kid) throw new Error(`ACME new-account answered ${res.status}: ${await res.text()}`);
+  const orderUrl = `${origin}/acme/new-order`;
+  const newOrder = enc.encode(await sign(orderUrl, enc.encode(JSON.stringify({ identifiers: [{ type: "permanent-identifier", value: "00008030-001A2B3C4D5E6F7A" }] })), { kid }));
+  return { privateKey, jwk, kid, sign, newOrder };
 }
 
 function readCaptures(): { checkins: PlistDict[]; reports: PlistDict[] } {
@@ -134,7 +161,7 @@ async function pkijsMessage(serverUrl: string, profileId: string): Promise<Uint8
   ).body;
 }
 
-export async function makeSeeds(scep: RouteModule, checkin: RouteModule): Promise<Seeds> {
+export async function makeSeeds(scep: RouteModule, checkin: RouteModule, acme: RouteModule): Promise<Seeds> {
   const ca = await getCa();
   const staticProfile = await createScepProfile({
     name: "fuzz static",
@@ -240,5 +267,6 @@ export async function makeSeeds(scep: RouteModule, checkin: RouteModule): Promis
     oauthClientId,
     oauthRedirect: "apple-remotemanagement-user-login:/oauth2/redirection",
     caPem: ca.certPem,
+    acme: await acmeAccount(acme),
   };
 }

@@ -46,7 +46,7 @@ export function defineFuzzSuite(part: "device" | "web"): void {
 
   beforeAll(async () => {
     t = await createTestDb();
-    const seeds = await makeSeeds(await routeModule(import("@/app/scep/[id]/route")), await routeModule(import("@/app/mdm/checkin/route")));
+    const seeds = await makeSeeds(await routeModule(import("@/app/scep/[id]/route")), await routeModule(import("@/app/mdm/checkin/route")), await routeModule(import("@/app/acme/[...path]/route")));
     endpoints = new Map((await publicEndpoints(seeds)).map((e) => [e.name, e]));
   }, 120_000);
 
