@@ -299,7 +299,7 @@ describe.skipIf(process.env.TEST_DATABASE === "postgres")("SIGKILL during load",
   }, 180_000);
 
   it("answers malformed path escapes and non-URL callbackUrls with 400, not 500", async () => {
-    for (const p of ["/e/%E0%A4%A", "/api/v1/devices/%zz", `/scep/%zz?operation=GetCACaps`, "/ndes/%FF", "/adde/%E0", "/ocsp/%zz", "/api/v1/tokens/%/qr.png"]) {
+    for (const p of ["/e/%E0%A4%A", "/api/v1/devices/%zz", `/scep/%zz?operation=GetCACaps`, "/ndes/%FF", "/adde/%E0", "/ocsp/%zz", "/api/v1/tokens/%/qr.png", "/ndes/a%00b"]) {
       const res = await fetch(`${URL_}${p}`);
       expect(res.status, p).toBe(400);
       expect(await res.json(), p).toMatchObject({ error: "malformed_path" });

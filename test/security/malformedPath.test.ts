@@ -6,7 +6,7 @@ import { MALFORMED_PATH_BODY, pathDecodes } from "@/scripts/edge.mjs";
 
 describe("pathDecodes (scripts/edge.mjs)", () => {
   it("refuses broken escapes and broken UTF-8 in any path segment", () => {
-    for (const bad of ["/e/%E0%A4%A", "/api/v1/devices/%zz", "/scep/%", "/ndes/%FF", "/ocsp/a/%C0%AF", "/adde/%E0/x", "/x%2"]) expect(pathDecodes(bad), bad).toBe(false);
+    for (const bad of ["/e/%E0%A4%A", "/api/v1/devices/%zz", "/scep/%", "/ndes/%FF", "/ocsp/a/%C0%AF", "/adde/%E0/x", "/x%2", "/ndes/a%00b", "/e/%00"]) expect(pathDecodes(bad), bad).toBe(false);
   });
   it("lets well-formed paths through, whatever the query holds", () => {
     for (const ok of ["/", "/e/AbC_12", "/e/%E0%A4%A0", "/api/v1/users/a%40b.c", "/scep/x?operation=GetCACaps&message=%zz", "/enroll?token=%FF"]) expect(pathDecodes(ok), ok).toBe(true);
