@@ -126,11 +126,15 @@ const print = (title: string, m: Map<string, number>) => {
     .filter(([l]) => !match || new RegExp(match).test(l))
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .forEach(([l, t]) => console.log(`${t.toFixed(0).padStart(8)} ms ${((t / total) * 100).toFixed(1).padStart(5)}%  ${l}`));
+    .forEach(([l, t]) => {
+      console.log(`${t.toFixed(0).padStart(8)} ms ${((t / total) * 100).toFixed(1).padStart(5)}%  ${l}`);
+    });
 };
 if (stacksOf) {
   console.log(`\nHeaviest stacks ending in /${stacksOf}/`);
-  [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 8).forEach(([k, t]) => console.log(`${t.toFixed(0).padStart(8)} ms  ${k}\n`));
+  [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 8).forEach(([k, t]) => {
+    console.log(`${t.toFixed(0).padStart(8)} ms  ${k}\n`);
+  });
   process.exit(0);
 }
 print("Self time by area", areas);

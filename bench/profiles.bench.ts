@@ -26,7 +26,7 @@ function line(label: string, r: { perSecond: number; n: number; p50: number }, e
   console.log(`${label.padEnd(58)} ${r.perSecond.toFixed(1).padStart(9)} /s  p50 ${r.p50.toFixed(2).padStart(6)} ms  (${r.n} in ${SECONDS}s)${extra ? `  ${extra}` : ""}`);
 }
 
-const ca = await getCa();
+await getCa(); // created before the first profile is signed
 await getProfileSigner();
 const signerKey = (await loadServerKey(PROFILE_SIGNER_KEY_NAME))!;
 const rsaKey = crypto.createPrivateKey(signerKey.privatePem);

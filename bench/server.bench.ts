@@ -14,7 +14,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { seedDevices, seededUdid, type BenchDb } from "./helpers";
+import { seedDevices, type BenchDb } from "./helpers";
 import { LoadClient, expectStatus, type LoadRequest } from "./load";
 import { formatTable, percentile, processTree, treeCpuMs, treeRssMb, type Row } from "./report";
 import { startServer, type RunningServer } from "./server";
@@ -349,7 +349,7 @@ async function benchDatabase(kind: BenchDb["kind"]): Promise<void> {
   const dataDir = path.join(workDir, `data-${kind}`);
   fs.mkdirSync(dataDir);
   let databaseUrl = `file:${path.join(dataDir, "enroll.db")}`;
-  let drop = async () => undefined as void;
+  let drop = async (): Promise<void> => {};
   if (kind === "postgres") {
     const base = postgresBase();
     if (!base) return void process.stdout.write("\n(PostgreSQL not available: set TEST_POSTGRES_URL or install PostgreSQL)\n");

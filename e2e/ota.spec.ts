@@ -22,10 +22,6 @@ function readQr(png: Buffer): { data: string; version: number } | null {
   return r ? { data: r.data, version: r.version } : null;
 }
 
-function decodeQr(png: Buffer): string | null {
-  return readQr(png)?.data ?? null;
-}
-
 /** Modules per side of a QR code of this version (ISO/IEC 18004: 17 + 4·version). */
 const modules = (version: number) => 17 + 4 * version;
 

@@ -104,9 +104,9 @@ test.describe("a Read-only admin", () => {
   });
 });
 
-test("an Owner changes a reader's role and disables them; the reader's open session follows at once", async ({ page, browser }) => {
-  const readerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const reader = await readerContext.newPage();
+test("an Owner changes a reader's role and disables them; each ends the reader's open session at once", async ({ page, browser }) => {
+  let readerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  let reader = await readerContext.newPage();
   await signInWithIdp(reader, "reader-roles@example.com");
   await expect(roleLabel(reader)).toHaveText("Read-only");
   // A Read-only admin sees the list, without a control.
@@ -124,7 +124,14 @@ test("an Owner changes a reader's role and disables them; the reader's open sess
   await row.getByRole("button", { name: "Change role" }).click();
   await expect(row).toContainText("reader-roles@example.com is now Admin.");
 
-  // The reader's next request carries the new role; no new sign-in needed.
+  // The role change ended the reader's session: the next request goes to sign-in.
+  await reader.goto("/admin/groups");
+  await expect(reader).toHaveURL(/\/signin/);
+  // Signing in again (a fresh browser, so the IdP asks again) gives the new role.
+  await readerContext.close();
+  readerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  reader = await readerContext.newPage();
+  await signInWithIdp(reader, "reader-roles@example.com");
   await reader.goto("/admin/groups");
   await expect(roleLabel(reader)).toHaveText("Admin");
   await expect(reader.getByRole("button", { name: "Create group" })).toBeVisible();

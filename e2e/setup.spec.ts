@@ -1,36 +1,18 @@
 // A fresh install with no configuration at all: the first visit leads to the one-time
 // setup page, the owner created there lands signed in on the dashboard with the first-run
 // checklist, and a restart keeps everything.
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { E2E_DIST_DIR } from "../playwright.config";
+import { startFreshServer, stopServer } from "./freshServer";
 
-const port = Number(process.env.E2E_PORT ?? 3100) + 10;
+// In the run's own port range (E2E_PORT+1..+9; walk.spec uses +2 and +3).
+const port = Number(process.env.E2E_PORT ?? 3100) + 4;
 const base = `http://localhost:${port}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "enroll-fresh-"));
 
-async function startServer(): Promise<ChildProcess> {
-  // Only what a fresh machine has: no ADMIN_*, no MDM_SECRET, no DATABASE_URL, no IdP.
-  const env: NodeJS.ProcessEnv = { NODE_ENV: "production", PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), DATA_DIR: dataDir, NEXT_DIST_DIR: E2E_DIST_DIR, LOG_LEVEL: "warn" };
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { env, stdio: ["ignore", "ignore", "pipe"] });
-  for (let i = 0; i < 240; i++) {
-    const ok = await fetch(`${base}/api/health`).then((r) => r.ok).catch(() => false);
-    if (ok) return child;
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error("server did not become healthy");
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited;
-}
+const startServer = () => startFreshServer(port, dataDir);
 
 test.describe.configure({ mode: "serial" });
 

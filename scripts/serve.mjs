@@ -72,7 +72,14 @@ async function serve() {
   for (const sig of ["SIGINT", "SIGTERM"]) {
     process.on(sig, () => {
       server.close();
-      process.exit(0);
+      // Work lib/ registered for shutdown (lib/cluster/shutdown.ts), e.g. enrollment-log counts not yet written.
+      const hooks = globalThis[Symbol.for("openenroll.shutdownHooks")];
+      const done = hooks ? Promise.allSettled([...hooks.values()].map((h) => h())) : Promise.resolve();
+      const timer = setTimeout(() => process.exit(0), 5_000);
+      void done.then(() => {
+        clearTimeout(timer);
+        process.exit(0);
+      });
     });
   }
 }

@@ -74,7 +74,10 @@ async function ensureBuild(distDir: string): Promise<void> {
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
     });
     if (r.status !== 0) fail("the web app failed to build (see the output above).");
-    fs.writeFileSync(stamp, hash);
+    // Stamp the sources as they are after the build: on a new dist folder next build adds its
+    // types to tsconfig.json, and a stamp from before would make the next start (another
+    // server on the same folder) build again underneath the running one.
+    fs.writeFileSync(stamp, sourceHash());
   });
 }
 
@@ -102,8 +105,7 @@ async function main(): Promise<void> {
   }
   if (prepared.secretOrigin === "generated") {
     process.stdout.write(
-      `Generated MDM_SECRET and stored it in ${prepared.secretFile} (mode 0600).\n` +
-        "It encrypts every private key: back it up, and set MDM_SECRET to the same value on every instance.\n",
+      `Generated MDM_SECRET and stored it in ${prepared.secretFile} (mode 0600).\nIt encrypts every private key: back it up, and set MDM_SECRET to the same value on every instance.\n`,
     );
   }
   if (prepared.applied.length) process.stdout.write(`Applied database migrations: ${prepared.applied.join(", ")}\n`);

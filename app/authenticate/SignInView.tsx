@@ -43,10 +43,10 @@ function Brand({ ctx }: { ctx: EndUserContext }) {
 
 /** The way out: the organisation's support contact. */
 function Support({ ctx }: { ctx: EndUserContext }) {
-  if (!ctx.support) return <p className="mt-6 text-sm text-slate-500 dark:text-slate-400">{ctx.t("support.without")}</p>;
+  if (!ctx.support) return <p className="mt-6 text-sm text-slate-600 dark:text-slate-400">{ctx.t("support.without")}</p>;
   const [before, after] = ctx.t("support.with", { contact: "\u0000" }).split("\u0000");
   return (
-    <p className="mt-6 text-sm text-slate-500 dark:text-slate-400">
+    <p className="mt-6 text-sm text-slate-600 dark:text-slate-400">
       {before}
       {ctx.support.href ? <a className="underline" href={ctx.support.href}>{ctx.support.text}</a> : ctx.support.text}
       {after}
@@ -67,7 +67,7 @@ export async function SignInView({ mode, search }: { mode: string | null; search
         <p role="alert" className="text-slate-600 dark:text-slate-400">
           {t(`signin.err.${model.code}.message`, model.vars)}
         </p>
-        <p className="mt-4 text-sm text-slate-500">{t("signin.restart")}</p>
+        <p className="mt-4 text-sm text-slate-600 dark:text-slate-400">{t("signin.restart")}</p>
         <Support ctx={ctx} />
       </main>
     );
@@ -113,7 +113,7 @@ export async function SignInView({ mode, search }: { mode: string | null; search
       )}
       {model.localSignIn && (
         <form method="post" action="/authenticate/local" className="flex flex-col gap-3">
-          {model.idpName && <p className="text-center text-sm text-slate-500">{t("signin.or")}</p>}
+          {model.idpName && <p className="text-center text-sm text-slate-600 dark:text-slate-400">{t("signin.or")}</p>}
           {hidden}
           <label className="flex flex-col gap-1 text-sm font-medium">
             {t("signin.account")}

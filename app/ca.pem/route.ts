@@ -1,8 +1,8 @@
 // Public CA certificate as PEM.
-import { caCertificateResponse } from "@/lib/pki/caDownload";
-import { handle } from "@/lib/http/respond";
+import { caCertificateFile } from "@/lib/pki/caDownload";
+import { fileResponse, handle } from "@/lib/http/respond";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = handle(async () => caCertificateResponse("pem"));
+export const GET = handle(async () => fileResponse(await caCertificateFile("pem")));

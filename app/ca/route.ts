@@ -1,10 +1,10 @@
 // Public CA certificate: DER (application/pkix-cert), or PEM with ?format=pem.
-import { caCertificateResponse } from "@/lib/pki/caDownload";
-import { handle } from "@/lib/http/respond";
+import { caCertificateFile } from "@/lib/pki/caDownload";
+import { fileResponse, handle } from "@/lib/http/respond";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export const GET = handle(async (request: Request) =>
-  caCertificateResponse(new URL(request.url).searchParams.get("format") === "pem" ? "pem" : "der"),
+  fileResponse(await caCertificateFile(new URL(request.url).searchParams.get("format") === "pem" ? "pem" : "der")),
 );

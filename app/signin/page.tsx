@@ -48,7 +48,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         </p>
       )}
       <SignInForm idpName={idp?.name ?? null} callbackUrl={callbackUrl} />
-      {branding.supportContact && <p className="mt-6 text-sm text-slate-500 dark:text-slate-400">Need help? Contact {branding.supportContact}.</p>}
+      {branding.supportContact && <p className="mt-6 text-sm text-slate-600 dark:text-slate-400">Need help? Contact {branding.supportContact}.</p>}
     </main>
   );
 }

@@ -38,7 +38,7 @@ export function SignInForm({ idpName, callbackUrl }: { idpName: string | null; c
           >
             Sign in with {idpName}
           </button>
-          <div className="flex items-center gap-3 text-xs text-slate-500">
+          <div className="flex items-center gap-3 text-xs text-slate-600 dark:text-slate-400">
             <span className="h-px flex-1 bg-slate-300 dark:bg-slate-700" /> or use a local account <span className="h-px flex-1 bg-slate-300 dark:bg-slate-700" />
           </div>
         </>

@@ -66,14 +66,25 @@ export function TokenForm({ groups, scepProfiles, externalScepProfiles = [] }: {
             </optgroup>
           )}
         </select>
-        <p className="mt-1 text-xs text-slate-500">Devices get their identity certificate from this SCEP profile. Optional.</p>
+        <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">Devices get their identity certificate from this SCEP profile. Optional.</p>
       </div>
       <div>
         <label htmlFor="maxUses" className="mb-1 block text-sm font-medium">Max Uses</label>
         <input id="maxUses" name="maxUses" type="number" min={0} max={1000000} step={1} defaultValue={state.values?.maxUses ?? "0"} required className={input} />
-        <p className="mt-1 text-xs text-slate-500">How many devices can enroll with this token. 0 = unlimited.</p>
+        <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">How many devices can enroll with this token. 0 = unlimited.</p>
       </div>
       <GovernanceFields person values={state.values} idPrefix="token" />
+      <fieldset className="space-y-2">
+        <legend className="mb-1 text-sm font-medium">Device identity</legend>
+        <label className="flex items-start gap-2 text-sm">
+          <input type="checkbox" name="deviceBound" value="1" defaultChecked={state.values?.deviceBound === "1"} className="mt-1" />
+          <span>Device-bound (Apple&apos;s Profile Service): the device proves its UDID with its Apple-issued certificate first, and its identity certificate is bound to that UDID. One more install prompt for the user.</span>
+        </label>
+        <label className="flex items-start gap-2 text-sm">
+          <input type="checkbox" name="requireAttestation" value="1" defaultChecked={state.values?.requireAttestation === "1"} className="mt-1" />
+          <span>Require attestation: only devices that can attest enroll (iPhone/iPad A11+ on iOS 16+, Apple-silicon Macs on macOS 14+, Apple TV A12+, Vision Pro). Implies device-bound.</span>
+        </label>
+      </fieldset>
       <button type="submit" disabled={pending} className="rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
         {pending ? "Generating…" : "Generate Token"}
       </button>

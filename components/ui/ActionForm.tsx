@@ -112,6 +112,7 @@ export function ActionForm({
           <h2 id={titleId} className="text-lg font-semibold">{confirm.title}</h2>
           <div className="mt-2 text-sm text-slate-700 dark:text-slate-300">{confirm.message}</div>
           <div className="mt-5 flex justify-end gap-2">
+            {/* biome-ignore lint/a11y/noAutofocus: a confirmation dialog focuses its safe choice (WAI-ARIA dialog pattern) */}
             <button type="button" autoFocus className={btnSecondary} onClick={() => dialogRef.current?.close()}>
               Cancel
             </button>

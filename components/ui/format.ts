@@ -5,10 +5,6 @@ export function formatUtc(d: Date | string | null | undefined): string {
   return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-export function formatDay(d: Date | null | undefined): string {
-  return d ? d.toISOString().slice(0, 10) : "—";
-}
-
 export function relativeTime(d: Date | null | undefined, now = new Date()): string {
   if (!d) return "never";
   const s = Math.round((now.getTime() - d.getTime()) / 1000);

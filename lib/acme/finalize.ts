@@ -102,6 +102,8 @@ export async function finalizeOrder(req: VerifiedJws, id: string, remoteAddr: st
     const kind = checkKey(parsed.publicKeyInfo);
     let subject: string;
     let attestation: string | null = null;
+    // The UDID the enrollment proved (Profile Service): an Authenticate from another UDID with this certificate is refused.
+    let boundUdid: string | null = null;
     if (device) {
       const authz = await db().acmeAuthorization.findFirst({ where: { orderId: order.id, identifierType: PERMANENT_IDENTIFIER, status: "valid" } });
       const attested = authz?.attestedKey ? Buffer.from(authz.attestedKey) : null;
@@ -112,6 +114,7 @@ export async function finalizeOrder(req: VerifiedJws, id: string, remoteAddr: st
       attestation = authz!.attestation;
       const enrollment = order.enrollmentId ? await db().acmeEnrollment.findUnique({ where: { id: order.enrollmentId } }) : null;
       subject = enrollment?.subject ?? `CN=${device.value}`;
+      boundUdid = enrollment?.udid ?? null;
     } else {
       const names = csrNames(parsed.csr);
       const want = ids.map((i) => i.value).sort();
@@ -134,6 +137,7 @@ export async function finalizeOrder(req: VerifiedJws, id: string, remoteAddr: st
         extKeyUsage: device ? [EKU.clientAuth] : [EKU.serverAuth, EKU.clientAuth],
         extraExtensions: [sanExtension(ids)],
         deviceId: deviceRow?.id ?? null,
+        boundUdid,
       });
       const done = await db().acmeOrder.update({ where: { id: order.id }, data: { status: "valid", certSerial: issued.serial } });
       if (order.enrollmentId) await db().acmeEnrollment.updateMany({ where: { id: order.enrollmentId }, data: { usedAt: new Date(), certSerial: issued.serial } });

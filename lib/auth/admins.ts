@@ -127,6 +127,8 @@ async function changeAdmin(idOrEmail: string, data: { role?: Role; disabled?: bo
   const row = await db().$transaction(
     async (tx) => {
       const updated = await tx.admin.update({ where: { id: target.id }, data });
+      // A new role or a disabled account ends the admin's sessions: they sign in again with what they may now do.
+      if ((data.role !== undefined && data.role !== target.role) || (data.disabled && !target.disabled)) await tx.adminSession.deleteMany({ where: { adminId: target.id } });
       const wasActiveOwner = target.role === "OWNER" && !target.disabled;
       if (wasActiveOwner && (await tx.admin.count({ where: { role: "OWNER", disabled: false } })) === 0) throw LAST_OWNER();
       return updated;
@@ -141,8 +143,8 @@ export async function setAdminRole(idOrEmail: string, role: Role): Promise<Admin
 }
 
 /**
- * Disables or re-enables an admin. A disabled admin cannot sign in, and their open sessions stop
- * working on the next request (the jwt callback re-reads the admin through findAdminById).
+ * Disables or re-enables an admin. A disabled admin cannot sign in, and their open sessions are
+ * ended (lib/auth/adminSessions.ts).
  * `actorId` refuses disabling one's own account, which would end the session doing it.
  */
 export async function setAdminDisabled(idOrEmail: string, disabled: boolean, actorId?: string): Promise<AdminIdentity & { disabled: boolean }> {

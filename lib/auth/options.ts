@@ -1,10 +1,12 @@
 // next-auth configuration: local credentials (break-glass) and a generic OIDC provider
-// for the organisation's IdP. Sessions are short JWT cookies re-checked against the
-// database on every use, so a disabled admin or a role change takes effect at once.
+// for the organisation's IdP. Sessions are short JWT cookies naming a server-side session
+// (lib/auth/adminSessions.ts) checked on every use, so signing out, a disabled admin or a
+// role change ends them at once.
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { config } from "../config";
-import { findAdminById, verifyAdminPassword } from "./admins";
+import { verifyAdminPassword } from "./admins";
+import { endAdminSession, sessionAdmin, startAdminSession } from "./adminSessions";
 import { sameOriginRedirect } from "./callbackUrl";
 import { admitIdpUser } from "./oidcAdmins";
 import { isRole } from "./roles";
@@ -90,6 +92,12 @@ export function authOptions(): NextAuthOptions {
     session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: "/signin", error: "/signin" },
     providers,
+    events: {
+      // The cookie is cleared in the browser; deleting its session makes every copy of it worthless too.
+      async signOut({ token }) {
+        if (typeof token?.sid === "string") await endAdminSession(token.sid);
+      },
+    },
     callbacks: {
       redirect: sameOriginRedirect,
       async signIn({ user, account }) {
@@ -108,10 +116,12 @@ export function authOptions(): NextAuthOptions {
         if (user) {
           const adminId = (user as { adminId?: string }).adminId ?? user.id;
           token.adminId = adminId;
+          token.sid = await startAdminSession(adminId, SESSION_MAX_AGE_SECONDS);
         }
         if (typeof token.adminId === "string") {
-          const admin = await findAdminById(token.adminId);
-          if (!admin) return { ...token, adminId: undefined, role: undefined };
+          // A cookie without a live session (signed out, role changed, disabled, or minted before sessions) is no session.
+          const admin = typeof token.sid === "string" ? await sessionAdmin(token.sid) : null;
+          if (!admin || admin.id !== token.adminId) return { ...token, adminId: undefined, role: undefined, sid: undefined };
           token.role = admin.role;
           token.email = admin.email;
           token.name = admin.name;

@@ -11,3 +11,8 @@ export function isRole(value: unknown): value is Role {
 }
 
 export const ROLE_LABEL: Record<Role, string> = { OWNER: "Owner", ADMIN: "Admin", READ_ONLY: "Read-only" };
+
+/** Enrollment links, their QR codes and static SCEP challenges enroll devices: secrets for Admins and Owners, not Read-only. */
+export function seesEnrollmentSecrets(role: Role): boolean {
+  return hasRole(role, "ADMIN");
+}

@@ -4,6 +4,7 @@
 import { encode } from "next-auth/jwt";
 import { config } from "../config";
 import type { AdminIdentity } from "./admins";
+import { startAdminSession } from "./adminSessions";
 import { SESSION_MAX_AGE_SECONDS } from "./options";
 import { nextAuthSecret } from "./secret";
 
@@ -21,8 +22,9 @@ export function sessionCookieName(publicUrl = process.env.NEXTAUTH_URL || config
 
 export async function adminSessionCookie(admin: AdminIdentity): Promise<SessionCookie> {
   const { name, secure } = sessionCookieName();
+  const sid = await startAdminSession(admin.id, SESSION_MAX_AGE_SECONDS);
   const value = await encode({
-    token: { sub: admin.id, adminId: admin.id, email: admin.email, name: admin.name, role: admin.role },
+    token: { sub: admin.id, adminId: admin.id, sid, email: admin.email, name: admin.name, role: admin.role },
     secret: nextAuthSecret(),
     maxAge: SESSION_MAX_AGE_SECONDS,
   });

@@ -13,7 +13,7 @@ const relayed = (topic: string, detail: string) => {
 function captureSends() {
   const sent: unknown[] = [];
   const original = process.send;
-  process.send = ((m: unknown) => (sent.push(m), true)) as typeof process.send;
+  process.send = ((m: unknown) => sent.push(m) > 0) as typeof process.send;
   return { sent, restore: () => (process.send = original) };
 }
 

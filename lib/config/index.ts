@@ -38,6 +38,14 @@ export interface AppConfig {
   clientCertHeader: string | null;
   /** TRUST_PROXY: which X-Forwarded-For hops to believe (lib/http/remote.ts). */
   trustProxy: TrustProxy;
+  /** LOG_AGGREGATE_WINDOW: repeated enrollment-log failures within one such window are one line with a count. */
+  logAggregateWindowMs: number;
+  /** LOG_RETENTION: failure and warning lines older than this are pruned; null = kept for ever. */
+  logRetentionMs: number | null;
+  /** LOG_MAX_KEYS_PER_WINDOW: distinct failure lines per window; further ones are counted on one overflow line. */
+  logMaxKeysPerWindow: number;
+  /** LOG_MAX_KEYS_PER_ADDRESS: of those, how many one source address may own (one scanner cannot use up the window). */
+  logMaxKeysPerAddress: number;
   /** ACME_HTTP01_PORT: the port http-01 validation connects to (80 per RFC 8555; labs and tests move it). */
   acmeHttp01Port: number;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -91,6 +99,13 @@ function durationList(env: Env, name: string, fallback: string): number[] {
   const raw = str(env, name) ?? fallback;
   if (raw === "off") return [];
   return raw.split(",").map((part) => parseDuration(name, part));
+}
+
+function wholeNumber(env: Env, name: string, fallback: string): number {
+  const raw = str(env, name) ?? fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new ConfigError(`${name} must be a whole number from 1 to 100000, not "${raw}".`);
+  return n;
 }
 
 function oidcFrom(env: Env, prefix: string, fallbackName: string): OidcConfig | null {
@@ -150,6 +165,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const apnsBaseUrl = parseUrl("APNS_URL", str(env, "APNS_URL") ?? "https://api.push.apple.com", ["https:", "http:"]).toString().replace(/\/$/, "");
 
   const adminOidc = oidcFrom(env, "OIDC", "Single sign-on");
+  const logMaxKeysPerWindow = wholeNumber(env, "LOG_MAX_KEYS_PER_WINDOW", "500");
+  const logMaxKeysPerAddress = wholeNumber(env, "LOG_MAX_KEYS_PER_ADDRESS", "25");
   return {
     port,
     workers,
@@ -169,6 +186,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     pushKeepAliveMs: durationList(env, "PUSH_KEEPALIVE_INTERVAL", "1d")[0] ?? null,
     clientCertHeader: str(env, "CLIENT_CERT_HEADER")?.toLowerCase() ?? null,
     trustProxy: trustProxyFrom(str(env, "TRUST_PROXY")),
+    logAggregateWindowMs: parseDuration("LOG_AGGREGATE_WINDOW", str(env, "LOG_AGGREGATE_WINDOW") ?? "10m"),
+    logRetentionMs: durationList(env, "LOG_RETENTION", "90d")[0] ?? null,
+    logMaxKeysPerWindow,
+    logMaxKeysPerAddress,
     acmeHttp01Port: acmeHttp01Port(env),
     logLevel,
   };

@@ -11,7 +11,10 @@ describe("reusePreparedStatements on better-sqlite3", () => {
     const db = new Database(":memory:");
     const prepared: string[] = [];
     const original = db.prepare.bind(db);
-    db.prepare = ((sql: string) => (prepared.push(sql), original(sql))) as typeof db.prepare;
+    db.prepare = ((sql: string) => {
+      prepared.push(sql);
+      return original(sql);
+    }) as typeof db.prepare;
     reusePreparedStatements(db, 2);
     const use = db.prepare as unknown as (sql: string) => { bind(args: unknown[]): { reader: boolean; run(): { changes: number }; columns(): { name: string }[]; raw(): { all(): unknown[] } } };
     use("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)").bind([]).run();

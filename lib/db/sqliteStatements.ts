@@ -35,7 +35,10 @@ export function reusePreparedStatements(db: Database.Database, max = 500): void 
   const columns = new WeakMap<Statement, Database.ColumnDefinition[]>();
   const columnsOf = (stmt: Statement) => {
     let c = columns.get(stmt);
-    if (!c) columns.set(stmt, (c = stmt.columns()));
+    if (!c) {
+      c = stmt.columns();
+      columns.set(stmt, c);
+    }
     return c;
   };
   const replacement = (sql: string) => {

@@ -88,7 +88,7 @@ export async function pruneExpired(userId: string): Promise<void> {
 export async function verifyAccessToken(token: string): Promise<VerifyResult> {
   if (!looksLikeToken(token, "ACCESS")) return { ok: false, reason: "access_token_malformed" };
   const row = await db().accessToken.findUnique({ where: { hash: hashToken(token) }, include: { user: true } });
-  if (!row || row.kind !== "ACCESS") return { ok: false, reason: "access_token_invalid" };
+  if (row?.kind !== "ACCESS") return { ok: false, reason: "access_token_invalid" };
   if (row.revokedAt) return { ok: false, reason: row.user.tokensRevokedAt ? "tokens_revoked_by_admin" : "access_token_revoked" };
   if (row.user.tokensRevokedAt && row.user.tokensRevokedAt.getTime() >= row.createdAt.getTime()) return { ok: false, reason: "tokens_revoked_by_admin" };
   if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "access_token_expired" };

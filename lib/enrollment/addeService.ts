@@ -3,20 +3,17 @@
 // (and X-Apple-MDM-ESSO when Enrollment SSO is on). Second POST with a valid Bearer token:
 // the signed enrollment profile with EnrollmentMode and AssignedManagedAppleID.
 import crypto from "node:crypto";
-import { config } from "../config";
 import { db } from "../db/client";
 import { AppError } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import type { ReasonCode } from "../log/reasons";
 import { recordAccountEnrollment } from "./accountEnrollments";
+import { assembleEnrollmentProfile } from "./assembleProfile";
 import { enrollmentTopic } from "../settings/mdmEndpoints";
-import { mdmUrlsFor } from "./enrollmentRef";
 import { isPlistDict, parsePlistStrict, PlistError, type PlistDict } from "../plist/plist";
-import { getProfileTrust } from "../pki/trust";
-import { escapeNameValue } from "../pki/names";
 import { CmsError, verifySignedData } from "../pki/cms";
-import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, ProfileOptionsError, type ScepIdentity } from "../profiles/enrollmentProfile";
-import { signProfile } from "../profiles/signProfile";
+import { ProfileOptionsError, type ScepIdentity } from "../profiles/enrollmentProfile";
+import { deviceUnknownContext, profileSubject } from "../profiles/profileSubject";
 import { challengeForEnrollment } from "../scep/challenge";
 import { scepUrl } from "../scep/url";
 import { bearerToken, type EnrollmentVersion } from "./accessTokens";
@@ -187,17 +184,10 @@ async function scepProfileFor(settings: AddeSettings) {
   return defaultOtaScepProfile();
 }
 
-/** Fills the subject template; device variables are unknown before the device exists, so a per-enrollment id stands in. */
-export function accountSubject(template: string, user: { identifier: string; managedAppleId: string }, enrollmentRef: string): string {
-  return template
-    .replace(/\$(EMAIL|USER_IDENTIFIER|USERNAME)\b/g, escapeNameValue(user.identifier))
-    .replace(/\$MANAGED_APPLE_ID\b/g, escapeNameValue(user.managedAppleId))
-    .replace(/\$(UDID|SERIALNUMBER|SERIAL_NUMBER|COMPUTERNAME|DEVICENAME|ENROLLMENTID|PROFILE_IDENTIFIER)\b/g, enrollmentRef);
-}
-
 /** The identity payload: the routing rule's external CA, else the built-in SCEP profile with a one-time challenge bound to the user. */
-async function identityFor(user: { id: string; identifier: string }, managedAppleId: string, version: EnrollmentVersion, family: string | null, enrollmentRef: string): Promise<ScepIdentity> {
-  const fill = (template: string) => accountSubject(template, { identifier: user.identifier, managedAppleId }, enrollmentRef);
+async function identityFor(user: { id: string; identifier: string }, version: EnrollmentVersion, family: string | null, enrollmentRef: string): Promise<ScepIdentity> {
+  // The device is not known yet: a per-enrollment id stands in for its variables; the user is known.
+  const fill = (template: string) => profileSubject(template, deviceUnknownContext(enrollmentRef, { EMAIL: user.identifier, USERNAME: user.identifier }));
   const externalId = await externalIdentityProfileFor(user.identifier, family, version);
   if (externalId) return (await externalScepIdentity(externalId, fill, { userIdentifier: user.identifier })).payload;
   const scep = await scepProfileFor(await getAddeSettings());
@@ -218,28 +208,12 @@ async function identityFor(user: { id: string; identifier: string }, managedAppl
 async function buildProfileFor(userId: string, version: EnrollmentVersion, info: EnrollRequestInfo, topic: string): Promise<{ signed: Uint8Array; managedAppleId: string }> {
   const user = await db().user.findUniqueOrThrow({ where: { id: userId } });
   const managedAppleId = managedAppleIdFor(user);
-  const trust = await getProfileTrust();
   const enrollmentRef = `adde-${crypto.randomUUID().slice(0, 8)}`;
   const family = modelFamilyOfProduct(info.product);
-  const isDevice = version === "mdm-adde";
-  const identity = await identityFor(user, managedAppleId, version, family, enrollmentRef);
+  const identity = await identityFor(user, version, family, enrollmentRef);
   // PRODUCT/VERSION/LANGUAGE stay server-side; Authenticate finds them through the URLs' reference.
   const accountEnrollmentId = await recordAccountEnrollment({ userId: user.id, userIdentifier: user.identifier, version, product: info.product, buildVersion: info.version, language: info.language });
-  const { xml } = buildEnrollmentProfile({
-    displayName: `${isDevice ? "Device" : "User"} enrollment${family ? ` (${family})` : ""}`,
-    description: `Enrolls this ${family ?? "device"} for ${managedAppleId} with ${new URL(config().publicUrl).host}.`,
-    trust,
-    identity,
-    mdm: {
-      ...mdmUrlsFor({ kind: "account", enrollmentId: accountEnrollmentId }),
-      topic,
-      // User enrollment has Apple's fixed rights; the key must be absent (seed 003 step 13).
-      accessRights: isDevice ? ACCESS_RIGHTS_ALL : undefined,
-      signMessage: true,
-      checkOutWhenRemoved: true,
-      enrollmentMode: isDevice ? "ADDE" : "BYOD",
-      assignedManagedAppleId: managedAppleId,
-    },
-  });
-  return { signed: await signProfile(xml), managedAppleId };
+  const mode = version === "mdm-adde" ? "ADDE" : "BYOD";
+  const signed = await assembleEnrollmentProfile({ kind: "account", accountEnrollmentId, mode, managedAppleId, family }, identity, topic);
+  return { signed, managedAppleId };
 }

@@ -2,18 +2,39 @@
 // page, or to the device's apple-remotemanagement-user-login callback) or a short HTML error
 // page with the status that ends the web authentication session, in the end-user frame
 // (organisation, logo, support contact as the way out, the device's language).
+import { translator } from "../i18n";
 import { messagePageHtml } from "./enrollHtml";
 import { pageFrame } from "./enrollPage";
 
+/** Why a sign-in step refused; each names its end-user strings signin.fail.<code>.title/.message (lib/i18n/catalogs). */
+export type AuthRefusal =
+  | "sso_off"
+  | "password_off"
+  | "expired"
+  | "bad_start"
+  | "unavailable"
+  | "incomplete"
+  | "unverified"
+  | "wrong_account"
+  | "no_email"
+  | "not_available"
+  | "terms"
+  | "bad_request";
+
 export type AuthResult =
   | { kind: "redirect"; status: 302 | 303 | 308; location: string }
-  | { kind: "error"; status: 400 | 401 | 403 | 502; title: string; message: string };
+  | { kind: "error"; status: 400 | 401 | 403 | 502; code: AuthRefusal; vars?: Record<string, string> };
+
+/** The refusal in English: what an OAuth 2 client gets as error_description (RFC 6749 4.1.2.1). */
+export function refusalDescription(code: AuthRefusal, vars?: Record<string, string>): string {
+  return translator("en")(`signin.fail.${code}.message`, vars);
+}
 
 export async function authResultResponse(request: Request, r: AuthResult): Promise<Response> {
   const common = { "cache-control": "no-store", "referrer-policy": "no-referrer" };
   if (r.kind === "redirect") return new Response(null, { status: r.status, headers: { ...common, location: r.location } });
-  const frame = await pageFrame(request.headers.get("accept-language"), () => r.title);
-  const html = messagePageHtml(frame, r.message, frame.t("signin.restart"));
+  const frame = await pageFrame(request.headers.get("accept-language"), (t) => t(`signin.fail.${r.code}.title`));
+  const html = messagePageHtml(frame, frame.t(`signin.fail.${r.code}.message`, r.vars), frame.t("signin.restart"));
   return new Response(html, {
     status: r.status,
     headers: { ...common, "content-type": "text/html; charset=utf-8", "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'" },

@@ -9,7 +9,6 @@ import { readSetting, writeSetting } from "../settings/store";
 
 const KEY = "enrollment.deviceLimit";
 export const MAX_DEVICE_LIMIT = 1000;
-export const INTUNE_DEFAULT_DEVICE_LIMIT = 15;
 
 export const deviceLimitInput = z.number().int("deviceLimit must be a whole number").min(0, "deviceLimit must be 0 (no limit) or more").max(MAX_DEVICE_LIMIT);
 

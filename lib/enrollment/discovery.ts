@@ -58,6 +58,7 @@ export async function discover(params: URLSearchParams, remoteAddr?: string | nu
     message: `service discovery hit: ${who.identifier} (${family ?? "no model family"}) → ${route.version} at ${baseUrl}`,
     userIdentifier: who.identifier,
     remoteAddr,
+    unauthenticated: true,
   });
   return { status: 200, body: { Servers: [{ Version: route.version, BaseURL: baseUrl }] } };
 }

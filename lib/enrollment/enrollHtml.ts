@@ -15,15 +15,15 @@ function rich(s: string): string {
   return esc(s).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>");
 }
 
-const CSS = `:root{color-scheme:light dark;--fg:#0f172a;--muted:#475569;--bg:#f8fafc;--card:#fff;--line:#e2e8f0;--brand:#1e63d6;--brand-fg:#fff;--tab:#e2e8f0;--warn-bg:#fffbeb;--warn-line:#fcd34d;--err-bg:#fef2f2;--err-line:#fecaca;--err-fg:#7f1d1d}
-@media (prefers-color-scheme:dark){:root{--fg:#f1f5f9;--muted:#cbd5e1;--bg:#020617;--card:#0f172a;--line:#1e293b;--brand:#3b82f6;--tab:#1e293b;--warn-bg:#292005;--warn-line:#854d0e;--err-bg:#350a0a;--err-line:#7f1d1d;--err-fg:#fecaca}}
+const CSS = `:root{color-scheme:light dark;--fg:#0f172a;--muted:#475569;--bg:#f8fafc;--card:#fff;--line:#e2e8f0;--brand:#1e63d6;--btn:#1e63d6;--brand-fg:#fff;--tab:#e2e8f0;--warn-bg:#fffbeb;--warn-line:#fcd34d;--err-bg:#fef2f2;--err-line:#fecaca;--err-fg:#7f1d1d}
+@media (prefers-color-scheme:dark){:root{--fg:#f1f5f9;--muted:#cbd5e1;--bg:#020617;--card:#0f172a;--line:#1e293b;--brand:#60a5fa;--btn:#2563eb;--tab:#1e293b;--warn-bg:#292005;--warn-line:#854d0e;--err-bg:#350a0a;--err-line:#7f1d1d;--err-fg:#fecaca}}
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",system-ui,sans-serif;background:var(--bg);color:var(--fg)}
 main{max-width:28rem;margin:0 auto;padding:32px 16px 48px}header{margin-bottom:20px}.org{display:flex;align-items:center;gap:10px;font-size:.875rem;font-weight:600;color:var(--brand)}.org img{max-height:40px;max-width:160px}
 h1{font-size:1.5rem;line-height:1.25;margin:6px 0 0}h2{font-size:1rem;margin:0 0 10px}p{margin:0 0 12px}a{color:var(--brand)}
 .card{background:var(--card);border:1px solid var(--line);border-radius:16px;padding:20px;margin:16px 0}
 .tabs{display:grid;grid-template-columns:1fr 1fr;gap:4px;background:var(--tab);border-radius:12px;padding:4px;margin-bottom:16px}.tabs a{display:block;text-align:center;padding:8px;border-radius:8px;font-size:.875rem;font-weight:500;color:var(--fg);text-decoration:none}.tabs a[aria-current]{background:var(--card);box-shadow:0 1px 2px #0002;text-decoration:underline}
 ol{margin:0;padding-left:1.4em}li{margin:0 0 10px;font-size:.9375rem}.note{font-size:.875rem;color:var(--muted)}
-.btn{display:block;width:100%;border:0;border-radius:12px;background:var(--brand);color:var(--brand-fg);font:600 1rem/1.2 inherit;padding:15px 16px;cursor:pointer;text-align:center;text-decoration:none}
+.btn{display:block;width:100%;border:0;border-radius:12px;background:var(--btn);color:var(--brand-fg);font-family:inherit;font-size:1rem;font-weight:600;line-height:1.2;padding:15px 16px;cursor:pointer;text-align:center;text-decoration:none}
 .hint{text-align:center;font-size:.875rem;color:var(--muted);margin-top:8px}
 .notice{background:var(--warn-bg);border-color:var(--warn-line)}.notice input{width:100%;font:14px ui-monospace,monospace;padding:10px;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--fg)}
 .alert{background:var(--err-bg);border-color:var(--err-line)}.it{border-top:1px solid var(--err-line);padding-top:10px;margin-top:14px;font-size:.75rem;color:var(--err-fg)}

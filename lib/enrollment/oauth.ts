@@ -69,7 +69,7 @@ export async function authorize(params: URLSearchParams, remoteAddr?: string | n
   // RFC 6749 4.1.2.1: a bad client or redirect URI must not be redirected to.
   if (!clientId || !safeEqual(clientId, settings.oauthClientId) || redirectUri !== OAUTH_REDIRECT_URL) {
     await logOAuth("ERROR", `authorization request with unknown client "${clientId ?? ""}" or redirect URI "${redirectUri}"`, "oauth_invalid_request", hint, remoteAddr);
-    return { kind: "error", status: 400, title: "Invalid sign-in request", message: "The device's sign-in request names an unknown client or redirect URL." };
+    return { kind: "error", status: 400, code: "bad_request" };
   }
   const reject = async (error: string, description: string) => {
     await logOAuth("ERROR", `authorization request refused: ${error} (${description})`, "oauth_invalid_request", hint, remoteAddr);

@@ -14,8 +14,9 @@
 import crypto from "node:crypto";
 import { db, isUniqueViolation } from "../db/client";
 import { AppError } from "../errors";
-import { escapeNameValue } from "../pki/names";
 import type { ScepIdentity } from "../profiles/enrollmentProfile";
+import { deviceUnknownContext, profileSubject } from "../profiles/profileSubject";
+import type { SubjectContext } from "../scep/subject";
 import { challengeForEnrollment } from "../scep/challenge";
 import { createScepProfile, getScepProfileRow, type ScepProfile } from "../scep/profiles";
 import { scepUrl } from "../scep/url";
@@ -63,13 +64,25 @@ export async function defaultOtaScepProfile(): Promise<ScepProfile> {
   return row;
 }
 
-/** Fills a subject template for a profile whose device is not known yet. */
-export function otaSubject(template: string, reference: string, profileIdentifier: string): string {
-  return template.replace(/\$([A-Z_]+)/g, (whole, name: string) => {
-    if (name === "PROFILE_IDENTIFIER") return escapeNameValue(profileIdentifier);
-    if (["UDID", "SERIALNUMBER", "COMPUTERNAME", "EMAIL", "USERNAME"].includes(name)) return reference;
-    return whole;
-  });
+/** The device a device-bound profile is made for (what it proved in the Profile Service phase). */
+export interface KnownDevice {
+  udid: string;
+  serialNumber: string | null;
+  deviceName: string | null;
+}
+
+/**
+ * Fills a subject template: with the device's own values when it is known (device-bound OTA),
+ * else with the per-download reference.
+ */
+function otaSubject(template: string, reference: string, profileIdentifier: string, device?: KnownDevice): string {
+  const known: SubjectContext = { PROFILE_IDENTIFIER: profileIdentifier };
+  if (device) {
+    known.UDID = device.udid;
+    if (device.serialNumber) known.SERIALNUMBER = device.serialNumber;
+    if (device.deviceName) known.COMPUTERNAME = device.deviceName;
+  }
+  return profileSubject(template, deviceUnknownContext(reference, known));
 }
 
 /**
@@ -105,14 +118,15 @@ export async function externalScepIdentity(
   };
 }
 
-export async function otaIdentity(input: { tokenId: string; scepProfileId: string | null; externalScepProfileId?: string | null; profileIdentifier: string }): Promise<OtaIdentity> {
+export async function otaIdentity(input: { tokenId: string; scepProfileId: string | null; externalScepProfileId?: string | null; profileIdentifier: string; device?: KnownDevice }): Promise<OtaIdentity> {
   if (input.externalScepProfileId) {
     const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
-    const ext = await externalScepIdentity(input.externalScepProfileId, (t) => otaSubject(t, enrollmentReference, input.profileIdentifier));
+    const ext = await externalScepIdentity(input.externalScepProfileId, (t) => otaSubject(t, enrollmentReference, input.profileIdentifier, input.device));
     return { ...ext, enrollmentReference };
   }
   const profile = (input.scepProfileId ? await getScepProfileRow(input.scepProfileId) : null) ?? (await defaultOtaScepProfile());
-  const challenge = await challengeForEnrollment(profile.id, { tokenId: input.tokenId });
+  // Device-bound: a one-time challenge carries the proven UDID into the certificate (a STATIC one cannot).
+  const challenge = await challengeForEnrollment(profile.id, { tokenId: input.tokenId, boundUdid: input.device?.udid ?? null });
   const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
   return {
     challengeType: profile.challengeType,
@@ -123,7 +137,7 @@ export async function otaIdentity(input: { tokenId: string; scepProfileId: strin
       url: scepUrl(profile.id),
       name: profile.name,
       challenge,
-      subject: otaSubject(profile.subjectTemplate, enrollmentReference, input.profileIdentifier),
+      subject: otaSubject(profile.subjectTemplate, enrollmentReference, input.profileIdentifier, input.device),
       keySize: profile.keySize,
       keyUsage: profile.keyUsage,
       allowAllAppsAccess: profile.allowAllAppsAccess,

@@ -4,12 +4,10 @@
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log, maskSecret } from "../log/logger";
 import { REASONS } from "../log/reasons";
-import { getProfileTrust } from "../pki/trust";
-import { getBranding, organizationDisplayName } from "../settings/branding";
+import { organizationDisplayName } from "../settings/branding";
 import { enrollmentTopic } from "../settings/mdmEndpoints";
-import { mdmUrlsFor } from "./enrollmentRef";
-import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile, type ServerCapability } from "../profiles/enrollmentProfile";
-import { otaIdentity } from "./otaIdentity";
+import { profileFilename, signedOtaProfile } from "./otaProfile";
+import { profileServiceDownload } from "./profileService";
 import { checkDeviceLimit, effectiveDeviceLimit, limitRefusalMessage } from "./deviceLimit";
 import { releaseReservation, reservationCookieName, reserveEnrollmentUse } from "./reservations";
 import { termsToAccept, termsVersion, type TermsToAccept } from "./terms";
@@ -37,12 +35,6 @@ export interface ReservationCookie {
 export type GovernanceReason = "device_limit_reached" | "terms_not_accepted";
 
 export const PROFILE_CONTENT_TYPE = "application/x-apple-aspen-config";
-
-/**
- * Bootstrap-token escrow is advertised (the check-in side stores it). Per-user connections
- * are not: advertising them makes macOS open a user channel the server would have to serve.
- */
-export const OTA_SERVER_CAPABILITIES: ServerCapability[] = ["com.apple.mdm.bootstraptoken"];
 
 export type EnrollLinkVerdict =
   | {
@@ -93,12 +85,6 @@ async function logRejection(step: string, reason: TokenReason, jwt: string | nul
   });
 }
 
-/** The profile's PayloadDescription: who manages the device, and whom to ask. */
-export function enrollmentProfileDescription(organization: string, tokenName: string, supportContact: string): string {
-  const base = `Enrolls this device in ${organization}'s device management (${tokenName}).`;
-  return supportContact ? `${base} Support: ${supportContact}` : base;
-}
-
 /**
  * The enroll page's verdict for a short link (/e/<id>): the same checks as the full link, on
  * the JWT of the token the id names. An unknown id is "token_unknown".
@@ -127,7 +113,7 @@ export async function checkEnrollmentLink(jwt: string | null | undefined, ctx: O
     await logPushNotReady("ota.verify", v.tokenId, ctx);
     return { ok: false, reason: "push_not_configured" };
   }
-  await writeEnrollmentLog({ step: "ota.verify", outcome: "OK", message: `Enrollment token "${v.token.name}" verified (enroll page opened)`, tokenId: v.tokenId, remoteAddr: ctx.remoteAddr ?? null });
+  await writeEnrollmentLog({ step: "ota.verify", outcome: "OK", message: `Enrollment token "${v.token.name}" verified (enroll page opened)`, tokenId: v.tokenId, remoteAddr: ctx.remoteAddr ?? null, unauthenticated: true });
   return {
     ok: true,
     tokenId: v.tokenId,
@@ -202,47 +188,30 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
     return { ok: false, reason, status: REASON_STATUS[reason] };
   }
   try {
-    const identifierBase = defaultIdentifierBase();
-    const identity = await otaIdentity({ tokenId, scepProfileId: token.scepProfileId, externalScepProfileId: token.externalScepProfileId, profileIdentifier: identifierBase });
-    await writeEnrollmentLog({
-      step: "ota.challenge",
-      outcome: "OK",
-      message: `SCEP challenge issued (${identity.challengeType}, SCEP profile "${identity.scepProfileName}")`,
-      tokenId,
-      remoteAddr: ctx.remoteAddr ?? null,
-    });
-    const trust = await getProfileTrust();
-    const branding = await getBranding();
-    const organization = await organizationDisplayName(branding);
-    const { xml } = buildEnrollmentProfile({
-      displayName: `${organization} Device Management`,
-      organization,
-      identifierBase,
-      description: enrollmentProfileDescription(organization, token.name, branding.supportContact),
-      trust,
-      identity: identity.payload,
-      mdm: {
-        // The token travels in the URLs too, so the link survives challenge types that carry none (STATIC).
-        ...mdmUrlsFor({ kind: "token", tokenId }),
-        topic,
-        accessRights: ACCESS_RIGHTS_ALL,
-        signMessage: true,
-        checkOutWhenRemoved: true,
-        serverCapabilities: OTA_SERVER_CAPABILITIES,
-      },
-    });
-    const body = await signProfile(xml);
     const held = reservation.reused ? "same browser again: its reservation reused, no further use taken" : `one use reserved until ${reservation.expiresAt.toISOString()}`;
+    const uses = `${token.useCount} of ${token.maxUses > 0 ? token.maxUses : "unlimited"} uses spent by enrolled devices`;
+    const cookie = { name: reservationCookieName(tokenId), value: reservation.secret, maxAge: Math.max(0, Math.floor((reservation.expiresAt.getTime() - now.getTime()) / 1000)) };
+    if (token.deviceBound || token.requireAttestation) {
+      // Device-bound: the device first proves who it is (Profile Service); its answer gets the enrollment profile.
+      const served = await profileServiceDownload({ id: tokenId, name: token.name }, { reservationId: reservation.reservationId, expiresAt: reservation.expiresAt, now, remoteAddr: ctx.remoteAddr ?? null });
+      await writeEnrollmentLog({
+        step: "ota.profile",
+        outcome: "OK",
+        message: `Profile Service profile served for device-bound token "${token.name}" (${held}; ${uses}); the enrollment profile follows when the device answers with its signed attributes`,
+        tokenId,
+        remoteAddr: ctx.remoteAddr ?? null,
+      });
+      return { ok: true, body: served.body, filename: profileFilename(served.organization, "device-identity"), contentType: PROFILE_CONTENT_TYPE, tokenId, cookie };
+    }
+    const { body, organization } = await signedOtaProfile({ id: tokenId, name: token.name, scepProfileId: token.scepProfileId, externalScepProfileId: token.externalScepProfileId }, topic, { remoteAddr: ctx.remoteAddr });
     await writeEnrollmentLog({
       step: "ota.profile",
       outcome: "OK",
-      message: `Enrollment profile served for token "${token.name}" (${held}; ${token.useCount} of ${token.maxUses > 0 ? token.maxUses : "unlimited"} uses spent by enrolled devices)`,
+      message: `Enrollment profile served for token "${token.name}" (${held}; ${uses})`,
       tokenId,
       remoteAddr: ctx.remoteAddr ?? null,
     });
-    const stem = organization.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "enroll";
-    const cookie = { name: reservationCookieName(tokenId), value: reservation.secret, maxAge: Math.max(0, Math.floor((reservation.expiresAt.getTime() - now.getTime()) / 1000)) };
-    return { ok: true, body, filename: `${stem}-enrollment.mobileconfig`, contentType: PROFILE_CONTENT_TYPE, tokenId, cookie };
+    return { ok: true, body, filename: profileFilename(organization), contentType: PROFILE_CONTENT_TYPE, tokenId, cookie };
   } catch (err) {
     if (!reservation.reused) await releaseReservation(reservation.reservationId);
     log.error("could not build the enrollment profile", { err, tokenId });

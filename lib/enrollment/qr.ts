@@ -2,6 +2,7 @@
 // version 4 (33×33 modules) or below and scans from a small printout or a projector; the
 // full JWT link on request (?link=full). Error correction M (survives a smudge) unless only
 // L keeps the code at version 4 or below.
+import type { HttpFile } from "../http/respond";
 import QRCode from "qrcode";
 import { conflict, notFound } from "../errors";
 import { getEnrollmentToken } from "./tokens";
@@ -34,11 +35,6 @@ export async function qrSvg(text: string): Promise<string> {
   return QRCode.toString(text, { ...options(text), type: "svg" });
 }
 
-/** A data: URL of the PNG, for showing the code inline in the portal. */
-export async function qrDataUrl(text: string, width = 256): Promise<string> {
-  return QRCode.toDataURL(text, { ...options(text), width });
-}
-
 export type QrFormat = "png" | "svg";
 export type QrLink = "short" | "full";
 
@@ -46,13 +42,17 @@ export function parseQrLink(value: string | null): QrLink {
   return value === "full" ? "full" : "short";
 }
 
+/** Private (it enrolls devices), and the SVG may never run script if opened directly. */
+const QR_DOWNLOAD = { cacheControl: "private, no-store", headers: { "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'" } };
+
 /** The QR code of a token's enrollment URL (short by default), ready to serve as a download. */
-export async function tokenQr(tokenId: string, format: QrFormat, link: QrLink = "short"): Promise<{ body: Uint8Array | string; contentType: string; filename: string }> {
-  const token = await getEnrollmentToken(tokenId);
+export async function tokenQr(tokenId: string, format: QrFormat, link: QrLink = "short"): Promise<HttpFile & { filename: string }> {
+  // The caller's route admits Admins and Owners only (seesEnrollmentSecrets).
+  const token = await getEnrollmentToken(tokenId, { withLinks: true });
   if (!token) throw notFound("enrollment token");
   const url = link === "short" ? token.shortUrl : token.url;
   if (!url) throw conflict("token_unreadable", "the token's stored link cannot be decrypted (was MDM_SECRET changed?); generate a new token");
   const stem = `enroll-${token.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "token"}${link === "full" ? "-full" : ""}`;
-  if (format === "png") return { body: await qrPng(url), contentType: "image/png", filename: `${stem}.png` };
-  return { body: await qrSvg(url), contentType: "image/svg+xml", filename: `${stem}.svg` };
+  if (format === "png") return { ...QR_DOWNLOAD, body: await qrPng(url), contentType: "image/png", filename: `${stem}.png` };
+  return { ...QR_DOWNLOAD, body: await qrSvg(url), contentType: "image/svg+xml", filename: `${stem}.svg` };
 }

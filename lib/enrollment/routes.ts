@@ -3,7 +3,7 @@
 // the identifier's domain, the user and the model family wins.
 import { z } from "zod";
 import { db } from "../db/client";
-import { badRequest, fieldError, invalidInput, notFound } from "../errors";
+import { fieldError, invalidInput, notFound } from "../errors";
 import { ENROLLMENT_VERSIONS, type EnrollmentVersion } from "./accessTokens";
 import { MAX_DEVICE_LIMIT } from "./deviceLimit";
 import { termsInput } from "./terms";
@@ -69,7 +69,7 @@ export function domainMatches(pattern: string, domain: string): boolean {
 
 /** userMatch: an exact identifier or a glob ("*.contractor@example.com"); several comma-separated. */
 export function userMatches(pattern: string | null, identifier: string): boolean {
-  if (!pattern || !pattern.trim()) return true;
+  if (!pattern?.trim()) return true;
   return pattern.split(",").map((p) => p.trim()).filter(Boolean).some((p) => glob(p, identifier));
 }
 
@@ -157,8 +157,6 @@ export const routeInput = z
     terms: termsInput.nullable().optional(),
   })
   .strict();
-
-export type RouteInput = z.infer<typeof routeInput>;
 
 export function presentRoute(r: AddeRouteRow & { createdAt?: Date }) {
   return {

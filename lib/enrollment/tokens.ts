@@ -13,6 +13,7 @@ import { seal, unseal } from "../secrets/sealed";
 import { deviceLimitInput, normalizeEmail } from "./deviceLimit";
 import { getJwtKeys, JWT_ALG, JWT_SIGNATURE_BYTES } from "./jwtKey";
 import { ensureShortId, isShortIdShape, newShortId, shortEnrollmentUrl } from "./shortLinks";
+import { sortByText, tokenOrderBy, tokenWhere, type TokenQuery } from "./tokenQuery";
 import { termsInput, termsVersion } from "./terms";
 
 export type { EnrollmentToken };
@@ -28,13 +29,6 @@ export const EXPIRY_PRESETS: Record<Exclude<ExpiryPreset, "never">, number> = {
   "24h": 24 * 3600_000,
   "7d": 7 * 24 * 3600_000,
   "30d": 30 * 24 * 3600_000,
-};
-export const EXPIRY_LABEL: Record<ExpiryPreset | "custom", string> = {
-  "24h": "24 hours",
-  "7d": "7 days",
-  "30d": "30 days",
-  never: "Never",
-  custom: "Custom date",
 };
 
 /** Ten years: a "custom" expiry beyond that is a typo, not a plan. */
@@ -56,6 +50,10 @@ export interface CreateTokenInput {
   personEmail?: string | null;
   /** Markdown terms to accept before downloading. */
   terms?: string | null;
+  /** Device-bound OTA: serve Apple's Profile Service first and make the enrollment profile for the device that answers. */
+  deviceBound?: boolean;
+  /** Refuse models that cannot attest (implies deviceBound). */
+  requireAttestation?: boolean;
 }
 
 /** The claims seed 000 shows; exp is absent for tokens that never expire. */
@@ -99,10 +97,21 @@ export interface TokenSummary {
   terms: string | null;
   /** Version (SHA-256) of the terms, null without terms. */
   termsVersion: string | null;
-  /** Null only if the sealed JWT cannot be opened (MDM_SECRET changed). */
+  /** Device-bound OTA (Apple's Profile Service first), see docs/attestation.md. */
+  deviceBound: boolean;
+  /** Only devices that can attest may enroll (implies deviceBound). */
+  requireAttestation: boolean;
+  /** Null if the sealed JWT cannot be opened (MDM_SECRET changed) or the links are hidden. */
   url: string | null;
   /** The short link (/e/<id>) the portal copies and puts in QR codes by default. */
   shortUrl: string | null;
+  /** The links were left out: the caller may not see them (a Read-only admin). */
+  linksHidden: boolean;
+}
+
+/** Links (and so QR codes) enroll devices: only callers allowed to see them get them (lib/auth/roles.ts seesEnrollmentSecrets). */
+export interface TokenReadOptions {
+  withLinks: boolean;
 }
 
 // ---------------------------------------------------------------- input
@@ -123,6 +132,8 @@ export const createTokenInputSchema = z.object({
   deviceLimit: deviceLimitInput.nullish(),
   personEmail: z.string().trim().toLowerCase().max(254).email("personEmail must be an email address").nullish().or(z.literal("").transform(() => null)),
   terms: termsInput.nullish(),
+  deviceBound: z.boolean().optional(),
+  requireAttestation: z.boolean().optional(),
 });
 
 /** Parses API or form input into CreateTokenInput; throws a 400 AppError naming the field. */
@@ -156,6 +167,27 @@ async function organizationId(): Promise<string> {
 
 // ---------------------------------------------------------------- create / list / revoke
 
+/** The row's expiry is the JWT's, to the second, so list and verifier agree. */
+function toSecond(at: Date | null): Date | null {
+  return at ? new Date(Math.floor(at.getTime() / 1000) * 1000) : null;
+}
+
+/** Signs the link's JWT from the token's fields (on create, and again when an edit changes a claim). */
+async function signEnrollmentJwt(t: { id: string; name: string; groupId: string | null; scepProfileId: string | null; maxUses: number; expiresAt: Date | null }, now: number): Promise<string> {
+  const keys = await getJwtKeys();
+  const claims: EnrollmentClaims = {
+    sub: await organizationId(),
+    name: t.name,
+    jti: t.id,
+    max_uses: t.maxUses,
+    ...(t.groupId ? { group_id: t.groupId } : {}),
+    ...(t.scepProfileId ? { scep_profile: t.scepProfileId } : {}),
+  };
+  let signer = new SignJWT(claims).setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: ENROLLMENT_JWT_TYP }).setIssuedAt(Math.floor(now / 1000));
+  if (t.expiresAt) signer = signer.setExpirationTime(Math.floor(t.expiresAt.getTime() / 1000));
+  return signer.sign(keys.privateKey);
+}
+
 export function enrollmentUrl(jwt: string): string {
   return `${config().publicUrl}/enroll?token=${jwt}`;
 }
@@ -172,6 +204,9 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
     deviceLimit: input.deviceLimit ?? null,
     personEmail: input.personEmail ? normalizeEmail(input.personEmail) : null,
     terms: input.terms?.trim() || null,
+    // Attestation is decided in the Profile Service phase, so requiring it makes the link device-bound.
+    deviceBound: Boolean(input.deviceBound || input.requireAttestation),
+    requireAttestation: Boolean(input.requireAttestation),
   };
   if (governance.deviceLimit !== null && !deviceLimitInput.safeParse(governance.deviceLimit).success) throw badRequest("invalid_token_input", "deviceLimit: must be a whole number from 0 (no limit) to 1000");
   if (groupId && !(await db().deviceGroup.findUnique({ where: { id: groupId }, select: { id: true } }))) {
@@ -188,18 +223,7 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
 
   const id = crypto.randomUUID();
   const shortId = newShortId();
-  const keys = await getJwtKeys();
-  const claims: EnrollmentClaims = {
-    sub: await organizationId(),
-    name,
-    jti: id,
-    max_uses: maxUses,
-    ...(groupId ? { group_id: groupId } : {}),
-    ...(scepProfileId ? { scep_profile: scepProfileId } : {}),
-  };
-  let signer = new SignJWT(claims).setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: ENROLLMENT_JWT_TYP }).setIssuedAt(Math.floor(now / 1000));
-  if (expiresAt) signer = signer.setExpirationTime(Math.floor(expiresAt.getTime() / 1000));
-  const jwt = await signer.sign(keys.privateKey);
+  const jwt = await signEnrollmentJwt({ id, name, groupId, scepProfileId, maxUses, expiresAt }, now);
 
   await db().enrollmentToken.create({
     data: {
@@ -209,8 +233,7 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
       scepProfileId,
       externalScepProfileId,
       maxUses,
-      // The row's expiry is the JWT's, to the second, so list and verifier agree.
-      expiresAt: expiresAt ? new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) : null,
+      expiresAt: toSecond(expiresAt),
       jwtEnc: seal(jwt, `${SEAL_CONTEXT}:${id}`),
       shortId,
       createdBy: createdBy ?? null,
@@ -246,8 +269,8 @@ export async function enrollmentJwtForShortId(shortId: string): Promise<string |
 
 type RowWithNames = EnrollmentToken & { group: { name: string } | null; scepProfile: { name: string } | null; externalScepProfile: { name: string } | null };
 
-function summarize(row: RowWithNames, now: Date): TokenSummary {
-  const jwt = tokenJwt(row);
+function summarize(row: RowWithNames, now: Date, withLinks: boolean): TokenSummary {
+  const jwt = withLinks ? tokenJwt(row) : null;
   return {
     id: row.id,
     name: row.name,
@@ -269,8 +292,11 @@ function summarize(row: RowWithNames, now: Date): TokenSummary {
     personEmail: row.personEmail,
     terms: row.terms,
     termsVersion: row.terms ? termsVersion(row.terms) : null,
+    deviceBound: row.deviceBound,
+    requireAttestation: row.requireAttestation,
     url: jwt ? enrollmentUrl(jwt) : null,
     shortUrl: jwt && row.shortId ? shortEnrollmentUrl(row.shortId) : null,
+    linksHidden: !withLinks,
   };
 }
 
@@ -281,15 +307,18 @@ async function withShortIds<T extends { id: string; shortId: string | null }>(ro
 
 const withNames = { group: { select: { name: true } }, scepProfile: { select: { name: true } }, externalScepProfile: { select: { name: true } } } as const;
 
-export async function listEnrollmentTokens(opts: { take?: number } = {}): Promise<TokenSummary[]> {
-  const rows = await withShortIds(await db().enrollmentToken.findMany({ include: withNames, orderBy: { createdAt: "desc" }, take: opts.take ?? 500 }));
+export async function listEnrollmentTokens(opts: TokenReadOptions & { take?: number; query?: TokenQuery }): Promise<TokenSummary[]> {
+  const q = opts.query ?? {};
+  const found = await db().enrollmentToken.findMany({ where: tokenWhere(q), include: withNames, orderBy: tokenOrderBy(q), take: opts.take ?? 500 });
+  const rows = opts.withLinks ? await withShortIds(found) : found;
   const now = new Date();
-  return rows.map((r) => summarize(r, now));
+  return sortByText(rows.map((r) => summarize(r, now, opts.withLinks)), q);
 }
 
-export async function getEnrollmentToken(id: string): Promise<TokenSummary | null> {
+export async function getEnrollmentToken(id: string, opts: TokenReadOptions): Promise<TokenSummary | null> {
   const row = await db().enrollmentToken.findUnique({ where: { id }, include: withNames });
-  return row ? summarize((await withShortIds([row]))[0], new Date()) : null;
+  if (!row) return null;
+  return summarize(opts.withLinks ? (await withShortIds([row]))[0] : row, new Date(), opts.withLinks);
 }
 
 /**
@@ -301,9 +330,80 @@ export async function revokeEnrollmentToken(id: string): Promise<TokenSummary> {
   const now = new Date();
   await db().enrollmentToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: now } });
   await db().scepChallenge.updateMany({ where: { tokenId: id, usedAt: null, source: { in: ["DYNAMIC", "NDES"] }, expiresAt: { gt: now } }, data: { expiresAt: now } });
-  const row = await getEnrollmentToken(id);
+  // Revoking needs the Admin role, which may see links.
+  const row = await getEnrollmentToken(id, { withLinks: true });
   if (!row) throw notFound("enrollment token");
   return row;
+}
+
+// ---------------------------------------------------------------- edit / delete
+
+/** Edits: name, group, and a later expiry ("extend"); absent fields stay as they are. */
+export const updateTokenInputSchema = z
+  .object({
+    name: nameSchema.optional(),
+    /** null or "" removes the group. */
+    groupId: z.string().trim().max(100).nullish(),
+    /** A preset adds its length to the current expiry (or to now, if that has passed); "never" removes the expiry; { at } must be later than the current one. */
+    extendExpiry: z.union([z.enum(["24h", "7d", "30d", "never"]), z.object({ at: z.coerce.date({ error: "extendExpiry.at must be a date" }) })]).optional(),
+  })
+  .strict();
+export type UpdateTokenInput = z.infer<typeof updateTokenInputSchema>;
+
+function extendedExpiry(current: Date | null, change: ExpiresIn, now: number): Date | null {
+  if (change === "never") return null;
+  if (current === null) throw badRequest("invalid_token_input", "extendExpiry: the token never expires, so there is nothing to extend");
+  const at = typeof change === "string" ? new Date(Math.max(now, current.getTime()) + EXPIRY_PRESETS[change]) : change.at;
+  if (Number.isNaN(at.getTime())) throw badRequest("invalid_token_input", "extendExpiry.at: not a valid date");
+  if (at.getTime() <= current.getTime()) throw badRequest("invalid_token_input", `extendExpiry.at: the new expiry must be later than the current one (${current.toISOString()})`);
+  if (at.getTime() <= now + 1000) throw badRequest("invalid_token_input", "extendExpiry.at: the new expiry must be in the future");
+  if (at.getTime() > now + MAX_CUSTOM_MS) throw badRequest("invalid_token_input", "extendExpiry.at: the new expiry must be within 10 years");
+  return at;
+}
+
+/**
+ * Renames, regroups or extends a token. The link's JWT carries name, group and expiry, so it
+ * is signed again with the same jti: the short link and its QR code stay the same, and a full
+ * link copied earlier keeps working until its own (older) expiry. Devices already enrolled
+ * keep their group; the new group applies to enrollments from now on.
+ */
+export async function updateEnrollmentToken(id: string, raw: unknown): Promise<TokenSummary> {
+  const parsed = updateTokenInputSchema.safeParse(raw);
+  if (!parsed.success) throw invalidInput("invalid_token_input", parsed.error);
+  const input = parsed.data;
+  const row = await db().enrollmentToken.findUnique({ where: { id } });
+  if (!row) throw notFound("enrollment token");
+  const groupId = input.groupId === undefined ? row.groupId : input.groupId || null;
+  if (groupId && groupId !== row.groupId && !(await db().deviceGroup.findUnique({ where: { id: groupId }, select: { id: true } }))) {
+    throw badRequest("invalid_token_input", "groupId: no such device group");
+  }
+  const now = Date.now();
+  const expiresAt = input.extendExpiry === undefined ? row.expiresAt : toSecond(extendedExpiry(row.expiresAt, input.extendExpiry, now));
+  const name = input.name ?? row.name;
+  const jwt = await signEnrollmentJwt({ id, name, groupId, scepProfileId: row.scepProfileId, maxUses: row.maxUses, expiresAt }, now);
+  await db().enrollmentToken.update({ where: { id }, data: { name, groupId, expiresAt, jwtEnc: seal(jwt, `${SEAL_CONTEXT}:${id}`) } });
+  // Only Admins and Owners may edit, and they see the links.
+  return (await getEnrollmentToken(id, { withLinks: true }))!;
+}
+
+/**
+ * Deletes a token. Its link, short link and QR code stop working at once (token_unknown);
+ * the one-time SCEP challenges handed out with it end, and a profile downloaded from it but
+ * not yet installed is refused at Authenticate. Devices enrolled with it stay enrolled and
+ * managed with their group, person and terms; they only lose the link to the token (their
+ * certificates keep its id for identity renewal, and log lines keep it for history).
+ */
+export async function deleteEnrollmentToken(id: string): Promise<{ id: string; name: string; devices: number }> {
+  const row = await db().enrollmentToken.findUnique({ where: { id }, select: { name: true } });
+  if (!row) throw notFound("enrollment token");
+  const now = new Date();
+  const [, devices] = await db().$transaction([
+    db().scepChallenge.updateMany({ where: { tokenId: id, usedAt: null, expiresAt: { gt: now } }, data: { expiresAt: now } }),
+    db().device.updateMany({ where: { tokenId: id }, data: { tokenId: null } }),
+    // Open reservations go with the row (onDelete: Cascade).
+    db().enrollmentToken.deleteMany({ where: { id } }),
+  ]);
+  return { id, name: row.name, devices: devices.count };
 }
 
 // ---------------------------------------------------------------- verify / consume
@@ -384,10 +484,6 @@ export async function consumeEnrollmentUse(tokenId: string, now: Date = new Date
     data: { useCount: { increment: 1 }, claimedCount: { increment: 1 } },
   });
   return count === 1;
-}
-
-export function isTokenReason(v: string): v is TokenReason {
-  return ["token_missing", "token_malformed", "token_bad_signature", "token_expired", "token_revoked", "token_exhausted", "token_unknown"].includes(v);
 }
 
 /** API/form entry: validates raw input (400 with the field named) and creates the token. */

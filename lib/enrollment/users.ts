@@ -21,6 +21,7 @@ const FQDN = /^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?!-)[a-z0-9-]{1,63
 export function parseIdentifier(raw: string | null | undefined): ParsedIdentifier | null {
   if (!raw) return null;
   const identifier = raw.trim().toLowerCase();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (identifier.length > 320 || /[\s\x00-\x1f]/.test(identifier)) return null;
   const at = identifier.lastIndexOf("@");
   if (at <= 0) return null;

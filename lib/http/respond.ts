@@ -1,6 +1,24 @@
-// Turns results and typed errors into responses, the same way on every route.
+// Turns results and typed errors into responses, the same way on every route. The domains
+// of lib/ return data (an HttpFile for a download) or throw AppErrors; route handlers in
+// app/ answer with these helpers.
 import { AppError } from "../errors";
 import { log } from "../log/logger";
+
+/** A body sent as it is (a certificate, a CRL, an image) with the headers that describe it. */
+export interface HttpFile {
+  body: Uint8Array | string;
+  contentType: string;
+  cacheControl: string;
+  /** Offered as an attachment under this name. */
+  filename?: string;
+  headers?: Record<string, string>;
+}
+
+export function fileResponse(file: HttpFile): Response {
+  const headers: Record<string, string> = { "content-type": file.contentType, "cache-control": file.cacheControl, ...file.headers };
+  if (file.filename) headers["content-disposition"] = `attachment; filename="${file.filename}"`;
+  return new Response(typeof file.body === "string" ? file.body : new Uint8Array(file.body), { status: 200, headers });
+}
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });

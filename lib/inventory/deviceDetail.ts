@@ -5,6 +5,7 @@ import { notFound } from "../errors";
 import { queryLog, type LogLine } from "../log/query";
 import { listReEnrollments, type ReEnrollmentSummary } from "../mdm/reenrollment";
 import { actionDevice, availableActions, type DeviceAction } from "../mdm/deviceActions";
+import type { StoredAttestation } from "../mdm/deviceAttestation";
 import { DEVICE_ROW_SELECT, deviceRowJson, type DeviceRow } from "./devices";
 
 export interface InstalledProfile {
@@ -67,6 +68,22 @@ export interface DeviceDetail extends DeviceRow {
   /** macOS user channels (UserAuthenticate / user-channel TokenUpdate), without their push secrets. */
   userChannels: { userChannelId: string; userShortName: string | null; userLongName: string | null; lastSeenAt: Date | null }[];
   log: LogLine[];
+  /** Managed Device Attestation: the last verdict ("verified", "failed", "mismatch"), when, and what Apple attested. */
+  attestation: {
+    status: string | null;
+    attestedAt: Date | null;
+    requestedAt: Date | null;
+    pending: boolean;
+    serialNumber: string | null;
+    udid: string | null;
+    osVersion: string | null;
+    sepOsVersion: string | null;
+    bootSecurity: StoredAttestation["bootSecurity"] | null;
+    cached: boolean;
+    problem: string | null;
+    /** "acme": from the identity certificate's device-attest-01; "device-information": requested on demand. */
+    source: string | null;
+  } | null;
 }
 
 function parseJson(text: string | null): unknown {
@@ -140,6 +157,11 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
       termsAcceptedAt: true,
       termsAcceptedBy: true,
       unlockTokenEnc: true,
+      attestationStatus: true,
+      attestedAt: true,
+      attestationRequestedAt: true,
+      attestationNonce: true,
+      attestation: true,
       token: { select: { id: true, name: true } },
       user: { select: { id: true, identifier: true, managedAppleId: true } },
       certificates: { orderBy: { issuedAt: "desc" }, include: { profile: { select: { name: true } } } },
@@ -156,11 +178,29 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
   const log = opts.logLines === 0 ? { lines: [] } : await queryLog({ device: d.identifier }, { limit: opts.logLines ?? 100 });
   const reEnrollments = await listReEnrollments(d.id);
   // Only selected columns reach the result: the push token and other device secrets stay out.
-  const { pushToken, certSerial, installedProfiles, info, unlockTokenEnc, certificates, commands, termsHash, termsAcceptedAt, termsAcceptedBy, ...base } = d;
+  const { pushToken, certSerial, installedProfiles, info, unlockTokenEnc, certificates, commands, termsHash, termsAcceptedAt, termsAcceptedBy, attestationStatus, attestedAt, attestationRequestedAt, attestationNonce, attestation, ...base } = d;
+  const att = (parseJson(attestation) ?? {}) as StoredAttestation;
   return {
     ...base,
+    attestation:
+      attestationStatus || attestationNonce
+        ? {
+            status: attestationStatus,
+            attestedAt,
+            requestedAt: attestationRequestedAt,
+            pending: !!attestationNonce,
+            serialNumber: att.serialNumber ?? null,
+            udid: att.udid ?? null,
+            osVersion: att.osVersion ?? null,
+            sepOsVersion: att.sepOsVersion ?? null,
+            bootSecurity: att.bootSecurity ?? null,
+            cached: !!att.cached,
+            problem: att.problem ?? null,
+            source: att.source ?? null,
+          }
+        : null,
     terms: termsHash ? { version: termsHash, acceptedAt: termsAcceptedAt, acceptedBy: termsAcceptedBy } : null,
-    actions: d.status === "UNENROLLED" ? [] : availableActions(actionDevice({ platform: d.platform, enrollmentType: d.enrollmentType, info, unlockTokenEnc })),
+    actions: d.status === "UNENROLLED" ? [] : availableActions(actionDevice({ platform: d.platform, enrollmentType: d.enrollmentType, info, unlockTokenEnc, productName: d.productName, osVersion: d.osVersion, buildVersion: d.buildVersion })),
     hasPushToken: !!pushToken,
     certificates: certificates.map((c) => ({
       serial: c.serial,
@@ -208,6 +248,7 @@ export function deviceDetailJson(d: DeviceDetail) {
     info: d.info,
     push: { hasToken: d.hasPushToken, lastPushedAt: iso(d.lastPushedAt), lastAnswer: d.lastPushResult, reachable: d.hasPushToken && !d.pushUnreachableAt, unreachableSince: iso(d.pushUnreachableAt) },
     actions: d.actions,
+    attestation: d.attestation ? { ...d.attestation, attestedAt: iso(d.attestation.attestedAt), requestedAt: iso(d.attestation.requestedAt) } : null,
     commands: d.commands.map((c) => ({
       uuid: c.uuid,
       requestType: c.requestType,

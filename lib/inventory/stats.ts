@@ -65,7 +65,8 @@ export async function dashboardStats(now = new Date()): Promise<DashboardStats> 
   const [statusRows, perDay, errorsLast24h, recent, groups, activeTokens, scepProfiles, reCounts, reRecent] = await Promise.all([
     db().device.groupBy({ by: ["status"], _count: { _all: true } }),
     enrollmentsPerDay(14, now),
-    db().enrollmentLog.count({ where: { outcome: "ERROR", time: { gte: new Date(now.getTime() - DAY) } } }),
+    // Repeated failures are one line with a count (lib/log/enrollmentLog.ts): sum the counts.
+    db().enrollmentLog.aggregate({ where: { outcome: "ERROR", time: { gte: new Date(now.getTime() - DAY) } }, _sum: { count: true } }),
     db().enrollmentLog.findMany({ where: { outcome: "ERROR" }, orderBy: [{ time: "desc" }, { id: "desc" }], take: 6 }),
     db().deviceGroup.count(),
     db().enrollmentToken.count({ where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } }),
@@ -79,7 +80,7 @@ export async function dashboardStats(now = new Date()): Promise<DashboardStats> 
     total: Object.values(byStatus).reduce((a, b) => a + b, 0),
     byStatus,
     enrollmentsPerDay: perDay,
-    errorsLast24h,
+    errorsLast24h: errorsLast24h._sum.count ?? 0,
     recentErrors: recent.map((l) => ({
       id: l.id,
       time: l.time,

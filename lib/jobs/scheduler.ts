@@ -5,6 +5,8 @@
 import { pruneAcme } from "../acme/prune";
 import { claimOnce, pruneCounters } from "../http/failureLimiter";
 import { log } from "../log/logger";
+import { pruneEnrollmentLog } from "../log/retention";
+import { pruneAdminSessions } from "../auth/adminSessions";
 import { queueIdentityRenewals } from "../mdm/identityRenewal";
 import { runCertificatePolicyChecks } from "../mdm/certificateRedistribution";
 import { runPushJobs } from "../mdm/rePush";
@@ -73,6 +75,17 @@ export async function runPushJobsOnce(): Promise<void> {
   }
 }
 
+/** Enrollment-log retention (LOG_RETENTION): expired failure lines are deleted; so are expired portal sessions. */
+export async function runLogRetention(): Promise<void> {
+  try {
+    const deleted = await pruneEnrollmentLog();
+    if (deleted) log.info("enrollment log pruned", { deleted });
+    await pruneAdminSessions();
+  } catch (err) {
+    log.error("enrollment log retention failed", { err });
+  }
+}
+
 /** ACME: expired nonce records and failed orders. */
 export async function runAcmePruning(): Promise<void> {
   try {
@@ -114,6 +127,7 @@ async function runMinuteJobs(): Promise<void> {
 }
 
 async function runHourlyJobs(): Promise<void> {
+  await runLogRetention();
   await runRevocationPublishing();
   await runIdentityRenewals();
   await runCertificatePolicies();

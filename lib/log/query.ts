@@ -34,6 +34,9 @@ export interface LogLine {
   deviceIdentifier: string | null;
   userIdentifier: string | null;
   remoteAddr: string | null;
+  /** Repeats folded into this line (1 for a single event); `time` is the first, `lastSeen` the last. */
+  count: number;
+  lastSeen: Date | null;
 }
 
 export interface LogPage {
@@ -176,6 +179,8 @@ const SELECT = {
   deviceIdentifier: true,
   userIdentifier: true,
   remoteAddr: true,
+  count: true,
+  lastSeen: true,
 } as const;
 
 /** Newest first, or oldest first with order "asc". */
@@ -202,7 +207,7 @@ export async function logFacets(): Promise<{ steps: string[]; reasons: string[] 
   return { steps: steps.map((s) => s.step), reasons: reasons.map((r) => r.reason).filter((r): r is string => !!r) };
 }
 
-export const CSV_COLUMNS = ["time", "step", "outcome", "reason", "reason_title", "fix", "message", "device", "user", "token", "remote_addr"] as const;
+export const CSV_COLUMNS = ["time", "step", "outcome", "reason", "reason_title", "fix", "message", "device", "user", "token", "remote_addr", "count", "last_seen"] as const;
 
 /**
  * One CSV cell (RFC 4180). Cells a spreadsheet would run as a formula (=, +, -, @, tab, CR)
@@ -228,6 +233,8 @@ export function logLineToCsvRow(line: LogLine): string {
     line.userIdentifier,
     line.tokenId,
     line.remoteAddr,
+    String(line.count),
+    (line.lastSeen ?? line.time).toISOString(),
   ]
     .map(csvCell)
     .join(",");
@@ -263,6 +270,9 @@ export function logLineJson(line: LogLine) {
     user: line.userIdentifier,
     token: line.tokenId,
     remoteAddr: line.remoteAddr,
+    count: line.count,
+    firstSeen: line.time.toISOString(),
+    lastSeen: (line.lastSeen ?? line.time).toISOString(),
   };
 }
 

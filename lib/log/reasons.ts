@@ -141,6 +141,40 @@ export const REASONS = {
     title: "Certificate belongs to another device",
     fix: "The identity certificate is bound to a different device. Investigate: a copied identity is a security issue.",
   },
+  checkin_udid_mismatch: {
+    title: "Certificate issued for another UDID",
+    fix: "The identity certificate was issued (device-bound OTA or attested ACME) for the device with another UDID, which proved its UDID when it enrolled. Investigate: the enrollment profile or its identity was moved to another device. The device can enroll again with its own link.",
+  },
+  profile_service_malformed: {
+    title: "Device attributes unreadable",
+    fix: "The device's answer to the Profile Service (phase one of device-bound enrollment) was not a CMS-signed property list with a UDID. Check proxies that alter request bodies; the user can open the enrollment link again.",
+    userMessage: "Your device's answer could not be read.",
+    userFix: "Open the enrollment link again and install the first profile once more.",
+  },
+  profile_service_challenge: {
+    title: "Profile Service answer not expected",
+    fix: "The device answered with a challenge this server did not issue, already used, or expired (after 60 minutes). The user opens the enrollment link again to get a fresh first profile.",
+    userMessage: "This step of the enrollment has expired or was already completed.",
+    userFix: "Open the enrollment link again.",
+  },
+  attestation_required: {
+    title: "Device cannot attest",
+    fix: "The link requires attestation (Managed Device Attestation), and this model or OS version cannot attest: iPhone/iPad with A11 or later on iOS 16+, Apple-silicon Macs on macOS 14+, Apple TV A12+ on tvOS 16+, Vision Pro. Use a link without \"Require attestation\" for this device, or update it.",
+    userMessage: "This enrollment link is only for devices that can prove their identity with Apple's attestation, and this device cannot.",
+    userFix: "Ask your IT team for a link for this device.",
+  },
+  attestation_failed: {
+    title: "Device attestation failed",
+    fix: "The attestation the device returned did not verify (chain to Apple Enterprise Attestation Root CA, freshness code, dates, or format; the log line says which). In normal operation this never happens: investigate the device before trusting it.",
+  },
+  attestation_mismatch: {
+    title: "Attested identity differs from the record",
+    fix: "Apple attested a serial number or UDID that differs from what the device reported. Investigate: the device record may belong to another device, or the device reports false values.",
+  },
+  maid_token_unavailable: {
+    title: "Managed Apple Account token not issued",
+    fix: "The device asked (GetToken com.apple.maid) for the token that lets it sign in with a Managed Apple Account, and the server could not issue it (the log line says why). Check Settings › Managed Apple Accounts.",
+  },
   checkin_malformed: {
     title: "Malformed check-in message",
     fix: "The device sent a body that is not a valid property list. Check proxies that may alter bodies.",
@@ -386,6 +420,10 @@ export const REASONS = {
   body_too_large: {
     title: "Request too large",
     fix: "The request body exceeded the size limit. Check the client or proxy.",
+  },
+  log_flood_overflow: {
+    title: "Too many different failures to log one by one",
+    fix: "More distinct failures (source address, device, token or user) arrived in this window than the log keeps as separate lines (LOG_MAX_KEYS_PER_WINDOW, and LOG_MAX_KEYS_PER_ADDRESS per source address); the rest are only counted on this line. Usually a scan or a flood: check the addresses on the lines just before it and block them at the proxy or firewall.",
   },
 } as const satisfies Record<string, ReasonInfo>;
 

@@ -31,7 +31,7 @@ export function topicOf(cert: crypto.X509Certificate): string | null {
   return null;
 }
 
-function describe(cert: crypto.X509Certificate, topic: string): ApnsCertificateInfo {
+function certificateInfo(cert: crypto.X509Certificate, topic: string): ApnsCertificateInfo {
   return { topic, subject: cert.subject.replace(/\n/g, ", "), notAfter: new Date(cert.validTo), fingerprint: cert.fingerprint256 };
 }
 
@@ -51,10 +51,10 @@ export function checkApnsCertificate(certPem: string, keyPem: string, now = new 
   if (!cert.checkPrivateKey(key)) throw badRequest("apns_key_mismatch", "The private key does not belong to the certificate.");
   if (new Date(cert.validTo) < now) throw badRequest("apns_certificate_expired", `The certificate expired on ${new Date(cert.validTo).toISOString().slice(0, 10)}; renew it at identity.apple.com.`);
   const topic = topicOf(cert);
-  if (!topic || !topic.startsWith("com.apple.mgmt.")) {
+  if (!topic?.startsWith("com.apple.mgmt.")) {
     throw badRequest("not_mdm_push_certificate", "This is not an MDM push certificate: its subject has no UID starting with com.apple.mgmt. Request one at identity.apple.com.");
   }
-  return describe(cert, topic);
+  return certificateInfo(cert, topic);
 }
 
 export interface ApnsUpload {
@@ -87,7 +87,7 @@ export function readPkcs12Upload(p12: Uint8Array, password: string): Pkcs12Conte
 
 /** The certificate and key an upload names: from the .p12, the PEMs, or the pending request's key. */
 async function resolveUpload(u: ApnsUpload): Promise<{ certPem: string; keyPem: string; fromRequest: boolean }> {
-  if (u.p12 && u.p12.byteLength) {
+  if (u.p12?.byteLength) {
     const contents = readPkcs12Upload(u.p12, u.password ?? "");
     if (!contents.keyPem) throw badRequest("invalid_apns_p12", "The .p12 holds no private key; export the push certificate together with its key.");
     const key = crypto.createPrivateKey(contents.keyPem);
@@ -165,7 +165,7 @@ export async function apnsStatus(now = new Date()): Promise<ApnsStatus> {
   if (creds?.kind === "certificate") {
     try {
       const cert = new crypto.X509Certificate(creds.certPem);
-      certificate = describe(cert, topicOf(cert) ?? topic ?? "");
+      certificate = certificateInfo(cert, topicOf(cert) ?? topic ?? "");
     } catch {
       certificate = null;
     }

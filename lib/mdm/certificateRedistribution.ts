@@ -110,7 +110,7 @@ export async function redistributeDue(opts: { deviceId?: string; now?: Date } = 
   for (const ic of due) {
     const policy = await db().policy.findUnique({ where: { id: ic.policyId } });
     const device = await db().device.findUnique({ where: { id: ic.deviceId }, select: { id: true, identifier: true, groupId: true, status: true } });
-    if (!policy || policy.kind !== "CERTIFICATE" || !device || device.groupId !== policy.groupId || (device.status !== "ENROLLED" && device.status !== "MANAGED")) continue;
+    if (policy?.kind !== "CERTIFICATE" || !device || device.groupId !== policy.groupId || (device.status !== "ENROLLED" && device.status !== "MANAGED")) continue;
     const days = Math.max(0, Math.floor((ic.notAfter.getTime() - now.getTime()) / DAY_MS));
     const cfg = certificatePolicyConfig(policy.payload);
     const why = `redistributing: certificate ${ic.serial} (${ic.subject}) expires ${ic.notAfter.toISOString()}, in ${days} day(s), within the policy's ${cfg.redistributeDays}`;

@@ -25,9 +25,12 @@ import { admitEnrollment, recordAdmission } from "./enrollmentAdmission";
 import { BearerError, boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, refusedRequestDevice, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
 import { buildPlist, parsePlistDict, type PlistDict } from "../plist/plist";
 import { userAuthenticate, userTokenUpdate } from "./userChannel";
+import { MAID_SERVICE_TYPE, maidToken } from "./maidToken";
+import { adoptAcmeAttestation } from "./deviceAttestation";
+import { REASONS } from "../log/reasons";
 import { groupIdForUser, modelFamilyOfProduct } from "../enrollment/routes";
 
-export const SUPPORTED_CHECKIN_TYPES = ["Authenticate", "TokenUpdate", "CheckOut", "GetBootstrapToken", "SetBootstrapToken", "UserAuthenticate", "DeclarativeManagement"] as const;
+export const SUPPORTED_CHECKIN_TYPES = ["Authenticate", "TokenUpdate", "CheckOut", "GetBootstrapToken", "SetBootstrapToken", "UserAuthenticate", "DeclarativeManagement", "GetToken"] as const;
 
 interface Ctx {
   req: MdmRequest;
@@ -96,6 +99,10 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
     const bound = await db().device.findUnique({ where: { id: cert.deviceId }, select: { identifier: true } });
     if (bound && bound.identifier !== id.identifier) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} is bound to ${bound.identifier}, not ${id.identifier}`);
   }
+  // Device-bound OTA and attested ACME: the certificate was issued for the UDID the device proved.
+  if (cert.boundUdid && cert.boundUdid !== id.udid) {
+    throw new MdmAuthError("checkin_udid_mismatch", `certificate ${cert.serial} was issued for UDID ${cert.boundUdid}, and this Authenticate is from ${id.udid ?? id.identifier}`);
+  }
   const existing = await db().device.findUnique({ where: { identifier: id.identifier } });
   const account = await accountAuthorization(ctx);
   if (existing?.userId && account.userId && existing.userId !== account.userId) {
@@ -111,10 +118,12 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
     await writeEnrollmentLog({ step: "checkin", outcome: "WARNING", reason: "enrollment_ref_ignored", message: why, deviceIdentifier: id.identifier, tokenId: link.tokenId, remoteAddr: ctx.req.remoteAddr });
   }
   const tokenId = link.tokenId;
-  if (tokenId) {
-    const token = await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { groupId: true } });
-    groupId = token?.groupId ?? null;
-  } else if (account.userIdentifier) {
+  // A deleted token (the certificate still names it): a known device keeps its group and is
+  // no longer linked to it; a new enrollment from it is refused by admitEnrollment.
+  const token = tokenId ? await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { groupId: true } }) : null;
+  if (token) {
+    groupId = token.groupId;
+  } else if (!tokenId && account.userIdentifier) {
     // Account-driven: the routing rule that sent this person here names the group (or none).
     groupId = await groupIdForUser(account.userIdentifier, modelFamilyOfProduct(productName));
   }
@@ -138,7 +147,7 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
     platform: platformOf(productName, s(dict.Model)),
     enrollmentType,
     groupId,
-    tokenId,
+    tokenId: token ? tokenId : null,
     userId: account.userId,
     deviceChannelCertOnly: account.userId ? account.macDeviceChannel : null,
     topic,
@@ -149,6 +158,7 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
     const outcome = await reEnroll(known, { cert, fields, remoteAddr: ctx.req.remoteAddr });
     if (outcome === "applied") {
       if (admission) await recordAdmission(known.id, admission);
+      await adoptAcmeAttestation(known, cert.serial);
       await logOk(ctx, `Authenticate from ${fields.productName ?? fields.model ?? "device"} ${fields.serialNumber ?? ""}`.trim() + ` (${enrollmentType}${macNote}, re-enrollment); certificate ${cert.serial} bound` + topicNote, tokenId, topicNote ? "WARNING" : "OK");
     }
     return EMPTY_OK;
@@ -176,6 +186,8 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
   }
   await bindCertificateToDevice(cert.serial, device.id);
   if (admission) await recordAdmission(device.id, admission);
+  // An identity from ACME device-attest-01 carries Apple's evidence: the device is hardware-attested.
+  await adoptAcmeAttestation(device, cert.serial);
   await logOk(
     ctx,
     `Authenticate from ${fields.productName ?? fields.model ?? "device"} ${fields.serialNumber ?? ""}`.trim() +
@@ -243,6 +255,24 @@ async function getBootstrapToken(ctx: Ctx, device: Device): Promise<MdmResponse>
   if (device.bootstrapTokenEnc) out.BootstrapToken = new Uint8Array(unsealBytes(device.bootstrapTokenEnc, SEALED_CONTEXT.bootstrap));
   await logOk(ctx, `GetBootstrapToken: ${out.BootstrapToken ? "returned the escrowed token" : "no token escrowed"}`);
   return plistResponse(buildPlist(out));
+}
+
+/**
+ * GetToken: com.apple.maid gets the signed token Apple's Identity Service checks when a Managed
+ * Apple Account signs in (lib/mdm/maidToken.ts). Apple: a service type the server does not
+ * serve is answered 400.
+ */
+async function getToken(ctx: Ctx): Promise<MdmResponse> {
+  const service = s(ctx.dict.TokenServiceType) ?? "";
+  const refuse = async (why: string) => {
+    await writeEnrollmentLog({ step: "checkin", outcome: "ERROR", reason: "maid_token_unavailable", message: `GetToken ${service.slice(0, 80)}: ${why}. Fix: ${REASONS.maid_token_unavailable.fix}`, deviceIdentifier: ctx.id.identifier, tokenId: ctx.tokenId ?? null, remoteAddr: ctx.req.remoteAddr });
+    return errorStatus(400, "token service not available");
+  };
+  if (service !== MAID_SERVICE_TYPE) return refuse("this server issues no token for that service type");
+  const token = await maidToken();
+  if (!token.ok) return refuse(token.why);
+  await logOk(ctx, `GetToken com.apple.maid: signed token ${token.jti} returned (Managed Apple Account sign-in)`);
+  return plistResponse(buildPlist({ TokenData: new TextEncoder().encode(token.jwt) }));
 }
 
 /** An empty declaration set; the tokens are constant because the set never changes. */
@@ -339,6 +369,7 @@ export async function handleCheckin(req: MdmRequest): Promise<MdmResponse> {
       if (type === "UserAuthenticate") return await userAuthenticate(m);
       if (type === "TokenUpdate") return await userTokenUpdate(m);
       if (type === "DeclarativeManagement") return await declarativeManagement(ctx);
+      if (type === "GetToken") return await getToken(ctx);
       throw new AppError(400, "checkin_malformed", `${type} is not a user-channel message`);
     }
     switch (type) {
@@ -350,6 +381,8 @@ export async function handleCheckin(req: MdmRequest): Promise<MdmResponse> {
         return await setBootstrapToken(ctx, device);
       case "GetBootstrapToken":
         return await getBootstrapToken(ctx, device);
+      case "GetToken":
+        return await getToken(ctx);
       default:
         return await declarativeManagement(ctx);
     }

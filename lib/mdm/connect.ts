@@ -15,6 +15,7 @@ import { failure } from "./checkin";
 import { isAllowedCommandType } from "./commandPayload";
 import { cancelLiveCommands, LIVE_STATUSES, maybePruneCommandHistory, nextCommand } from "./commands";
 import { enrollmentProfileIdentifier } from "./deviceActions";
+import { recordAttestation } from "./deviceAttestation";
 import { authenticateIdentity, MdmAuthError } from "./identity";
 import { boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, type MdmRequest, type MdmResponse } from "./mdmRequest";
 import { parsePlistDict, plistToJson, type PlistDict, type PlistValue } from "../plist/plist";
@@ -76,6 +77,11 @@ async function applyResult(device: Device, requestType: string, dict: PlistDict)
           serialNumber: str(r.SerialNumber),
         },
       });
+      if (r.DevicePropertiesAttestation !== undefined) {
+        // Judged against the record as just updated (serial from this same answer is the device's claim; Apple's is the evidence).
+        const fresh = await db().device.findUnique({ where: { id: device.id } });
+        if (fresh) await recordAttestation({ ...fresh, serialNumber: device.serialNumber ?? fresh.serialNumber }, r);
+      }
       return;
     }
     case "SecurityInfo":

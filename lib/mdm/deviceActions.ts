@@ -9,7 +9,9 @@ import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { commandSupport, type AppleOS, type OsSupport } from "../profiles/appleSchema";
 import { unsealBytes } from "../secrets/sealed";
 import { SEALED_CONTEXT } from "./reenrollment";
+import { attestSupport } from "../attestation/deviceSupport";
 import { enqueueCommand } from "./commands";
+import { requestDeviceAttestation } from "./deviceAttestation";
 
 export const DEVICE_ACTIONS = [
   "lock",
@@ -21,6 +23,7 @@ export const DEVICE_ACTIONS = [
   "disable-lost-mode",
   "request-location",
   "update-inventory",
+  "request-attestation",
   "remove-management",
   "rename",
 ] as const;
@@ -47,6 +50,7 @@ export const ACTION_SPECS: Record<DeviceAction, ActionSpec> = {
   "disable-lost-mode": { requestType: "DisableLostMode", label: "Disable Lost Mode" },
   "request-location": { requestType: "DeviceLocation", label: "Request location" },
   "update-inventory": { requestType: "DeviceInformation", label: "Update inventory now" },
+  "request-attestation": { requestType: "DeviceInformation", label: "Request attestation" },
   "remove-management": { requestType: "RemoveProfile", label: "Remove management" },
   rename: { requestType: "Settings", label: "Rename", item: "DeviceName" },
 };
@@ -58,6 +62,8 @@ export interface ActionDevice {
   /** IsSupervised from the last DeviceInformation answer; null when unknown. */
   supervised: boolean | null;
   hasUnlockToken: boolean;
+  /** Model and OS can attest (Managed Device Attestation); false when unknown. */
+  canAttest?: boolean;
 }
 
 /** Our platform names to the schemas' OS keys (iPadOS is "iOS" there). */
@@ -91,6 +97,7 @@ export function availableActions(d: ActionDevice): DeviceAction[] {
     if (!allowedBy(commandSupport(spec.requestType), d)) return false;
     if (spec.item && !allowedBy(commandSupport(spec.requestType, spec.item), d)) return false;
     if (a === "clear-passcode" && !d.hasUnlockToken) return false;
+    if (a === "request-attestation" && !d.canAttest) return false;
     return true;
   });
 }
@@ -105,6 +112,9 @@ interface DeviceRowForAction {
   info: string | null;
   installedProfiles: string | null;
   unlockTokenEnc: string | null;
+  productName?: string | null;
+  osVersion?: string | null;
+  buildVersion?: string | null;
 }
 
 function supervisedOf(info: string | null): boolean | null {
@@ -116,8 +126,9 @@ function supervisedOf(info: string | null): boolean | null {
   }
 }
 
-export function actionDevice(d: Pick<DeviceRowForAction, "platform" | "enrollmentType" | "info" | "unlockTokenEnc">): ActionDevice {
-  return { platform: d.platform, enrollmentType: d.enrollmentType, supervised: supervisedOf(d.info), hasUnlockToken: !!d.unlockTokenEnc };
+export function actionDevice(d: Pick<DeviceRowForAction, "platform" | "enrollmentType" | "info" | "unlockTokenEnc" | "productName" | "osVersion" | "buildVersion">): ActionDevice {
+  const canAttest = attestSupport({ product: d.productName, osVersion: d.osVersion, buildVersion: d.buildVersion }).ok;
+  return { platform: d.platform, enrollmentType: d.enrollmentType, supervised: supervisedOf(d.info), hasUnlockToken: !!d.unlockTokenEnc, canAttest };
 }
 
 /** The identifier of the installed profile that carries the MDM payload (from ProfileList). */
@@ -208,7 +219,7 @@ function sixDigitPin(pin: string | undefined, required: boolean): string | undef
   return t;
 }
 
-const SELECT = { id: true, identifier: true, platform: true, enrollmentType: true, status: true, tokenId: true, info: true, installedProfiles: true, unlockTokenEnc: true } as const;
+const SELECT = { id: true, identifier: true, platform: true, enrollmentType: true, status: true, tokenId: true, info: true, installedProfiles: true, unlockTokenEnc: true, productName: true, osVersion: true, buildVersion: true } as const;
 
 /**
  * Queues an action for a device (database id or check-in identifier) after checking the
@@ -222,6 +233,8 @@ export async function performDeviceAction(key: string, action: DeviceAction, inp
     throw new AppError(409, "action_not_supported", `${ACTION_SPECS[action].label} is not available for this device (platform, supervision or enrollment type)`);
   }
   const { requestType } = ACTION_SPECS[action];
+  // Its nonce is kept with the device, so the answer can be checked for freshness.
+  if (action === "request-attestation") return { ...(await requestDeviceAttestation(d.id, actor)), requestType };
   const { uuid } = await enqueueCommand(d.id, requestType, paramsFor(action, input, d));
   await writeEnrollmentLog({ step: "action", outcome: "OK", message: `${ACTION_SPECS[action].label} (${requestType} ${uuid}) queued by ${actor}`, deviceIdentifier: d.identifier, tokenId: d.tokenId });
   return { uuid, requestType, deviceId: d.id };

@@ -5,10 +5,6 @@ import { notFound } from "../errors";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { revokeCertificates } from "../pki/revocation";
 
-export async function findDeviceByIdentifier(identifier: string) {
-  return db().device.findUnique({ where: { identifier } });
-}
-
 /**
  * Forgets a device: its queue and history go with it and its identity certificates are
  * revoked, so the device can no longer check in with them (it must enroll again).

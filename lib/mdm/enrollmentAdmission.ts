@@ -29,6 +29,9 @@ export interface Admission {
 /** Refuses (MdmAuthError: 401 and a log line with the fix) or admits and spends the token's use. */
 export async function admitEnrollment(input: AdmissionInput): Promise<Admission> {
   const token = input.tokenId ? await db().enrollmentToken.findUnique({ where: { id: input.tokenId }, select: { name: true, personEmail: true, deviceLimit: true, maxUses: true } }) : null;
+  if (input.tokenId && !token) {
+    throw new MdmAuthError("token_unknown", `the identity certificate was issued for enrollment token ${input.tokenId}, which has been deleted; a profile downloaded from it cannot enroll. Fix: send the person a link of an existing token`);
+  }
   const route = input.userId && input.userIdentifier ? await routeGovernanceFor(input.userIdentifier, input.modelFamily) : null;
   const person = input.userId ? { userId: input.userId, email: input.userIdentifier } : token?.personEmail ? { email: token.personEmail } : null;
   if (person) {

@@ -22,21 +22,18 @@
 // Idempotent: a certificate that already has a renewal challenge (used, or still valid),
 // or a certificate renewed from it, is skipped; several server instances running the job
 // at once can at worst both queue (the window is a race of milliseconds per device).
-import { organizationDisplayName } from "../settings/branding";
 import { db } from "../db/client";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log } from "../log/logger";
-import { getProfileTrust } from "../pki/trust";
 import type { CertificateRow } from "../pki/certificates";
-import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, signProfile } from "../profiles/enrollmentProfile";
-import { escapeNameValue } from "../pki/names";
+import { defaultIdentifierBase } from "../profiles/enrollmentProfile";
+import { profileSubject } from "../profiles/profileSubject";
 import { issueRenewalChallenge, RENEWAL_SOURCE_PREFIX } from "../scep/challenge";
 import type { ScepProfile } from "../scep/profiles";
 import { scepUrl } from "../scep/url";
-import { OTA_SERVER_CAPABILITIES } from "../enrollment/otaService";
+import { assembleEnrollmentProfile } from "../enrollment/assembleProfile";
 import { enqueueCommand } from "./commands";
 import { currentMdmTopic } from "../settings/mdmEndpoints";
-import { mdmUrlsFor } from "../enrollment/enrollmentRef";
 
 const STEP = "renewal";
 const DAY_MS = 86_400_000;
@@ -71,17 +68,13 @@ export function installedEnrollmentIdentifier(installedProfiles: string | null):
 
 /** The SCEP subject for a known device: its real values instead of the enrollment reference. */
 function renewalSubject(template: string, d: Candidate["device"], profileIdentifier: string): string {
-  const values: Record<string, string | null> = {
-    UDID: d.udid ?? d.identifier,
-    SERIALNUMBER: d.serialNumber ?? d.identifier,
-    COMPUTERNAME: d.deviceName ?? d.identifier,
+  return profileSubject(template, {
+    UDID: d.udid || d.identifier,
+    SERIALNUMBER: d.serialNumber || d.identifier,
+    COMPUTERNAME: d.deviceName || d.identifier,
     EMAIL: d.identifier,
     USERNAME: d.identifier,
-  };
-  return template.replace(/\$([A-Z_]+)/g, (whole, name: string) => {
-    if (name === "PROFILE_IDENTIFIER") return escapeNameValue(profileIdentifier);
-    const v = values[name];
-    return v ? escapeNameValue(v) : whole;
+    PROFILE_IDENTIFIER: profileIdentifier,
   });
 }
 
@@ -102,17 +95,10 @@ async function queueOne(c: Candidate, now: Date): Promise<string> {
   const identifierBase = installedEnrollmentIdentifier(device.installedProfiles) ?? defaultIdentifierBase();
   // Valid until the old certificate ends: the command may wait for an offline device.
   const challenge = await issueRenewalChallenge(profile.id, cert.serial, { tokenId, userId: cert.userId }, cert.notAfter);
-  const trust = await getProfileTrust();
-  const organization = await organizationDisplayName();
-  const urls = tokenId ? mdmUrlsFor({ kind: "token", tokenId }) : null;
-  if (!urls) throw new Error("the device has no enrollment token, so its MDM URLs cannot be rebuilt");
-  const { xml } = buildEnrollmentProfile({
-    displayName: `${organization} Device Management`,
-    organization,
-    identifierBase,
-    description: `Renews this device's management identity for ${organization}.`,
-    trust,
-    identity: {
+  if (!tokenId) throw new Error("the device has no enrollment token, so its MDM URLs cannot be rebuilt");
+  const payload = await assembleEnrollmentProfile(
+    { kind: "renewal", tokenId, identifierBase },
+    {
       kind: "scep",
       url: scepUrl(profile.id),
       name: profile.name,
@@ -123,18 +109,9 @@ async function queueOne(c: Candidate, now: Date): Promise<string> {
       allowAllAppsAccess: profile.allowAllAppsAccess,
       keyIsExtractable: !profile.nonExportable,
     },
-    mdm: {
-      ...urls,
-      // The installed profile's topic (reported at Authenticate): a replacement with another one is refused.
-      topic: device.topic ?? (await currentMdmTopic()),
-      // What OTA enrollment installs; never more.
-      accessRights: ACCESS_RIGHTS_ALL,
-      signMessage: true,
-      checkOutWhenRemoved: true,
-      serverCapabilities: OTA_SERVER_CAPABILITIES,
-    },
-  });
-  const payload = await signProfile(xml);
+    // The installed profile's topic (reported at Authenticate): a replacement with another one is refused.
+    device.topic ?? (await currentMdmTopic()),
+  );
   const { uuid } = await enqueueCommand(device.id, "InstallProfile", { Payload: payload });
   const daysLeft = Math.max(0, Math.ceil((cert.notAfter.getTime() - now.getTime()) / DAY_MS));
   await writeEnrollmentLog({

@@ -1,6 +1,6 @@
 // Issuing, finding and revoking the certificates our CA signs for devices. Every issued
 // certificate is recorded (inventory, renewal links, revocation checks at check-in).
-import * as pkijs from "pkijs";
+import type * as pkijs from "pkijs";
 import { db } from "../db/client";
 import type { Certificate as CertificateRow, Prisma } from "../db/generated/sqlite/client";
 import { badRequest, notFound } from "../errors";
@@ -26,6 +26,8 @@ export interface IssueRequest {
   enrollmentTokenId?: string | null;
   userId?: string | null;
   renewedFromSerial?: string | null;
+  /** The UDID the certificate is issued for (device-bound OTA, attested ACME). */
+  boundUdid?: string | null;
   /** Default: TLS client authentication (the device identity). */
   extKeyUsage?: string[];
   /** Encoded extensions the request adds (ACME: subjectAltName for its identifiers). */
@@ -76,6 +78,7 @@ export async function issueCertificate(req: IssueRequest): Promise<{ serial: str
       enrollmentTokenId: req.enrollmentTokenId ?? null,
       userId: req.userId ?? null,
       renewedFromSerial: req.renewedFromSerial ?? null,
+      boundUdid: req.boundUdid ?? null,
     },
   });
   return { serial, der };

@@ -5,7 +5,7 @@
 // against the signer certificate carried in the message; trust in that certificate is
 // the caller's decision. Untrusted input never escapes as anything but CmsError.
 import crypto from "node:crypto";
-import * as asn1js from "asn1js";
+import type * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { ab, algorithmIdentifierDer, bytesEqual, DerError, derTlv, octets, oidDer, parseDer } from "./der";
 import { algorithmOid, certificateFields, childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole, type Tlv } from "./derReader";
@@ -54,10 +54,6 @@ const HASH_BY_SIG_OID: Record<string, string> = {
   "1.2.840.10045.4.3.4": "sha512",
 };
 const SUPPORTED_SIG_OIDS = new Set(["1.2.840.113549.1.1.1", "1.2.840.10045.2.1", ...Object.keys(HASH_BY_SIG_OID)]);
-
-export function hashOidName(oid: string): string | null {
-  return HASH_BY_OID[oid] ?? null;
-}
 
 export interface SignOptions {
   detached?: boolean;
@@ -353,10 +349,12 @@ function parseSignedDataFast(der: Uint8Array): ParsedSignedData {
       signerCertDer,
       signer: { digestOid, signatureOid, signature, signedAttrs, attributes, spki: new Uint8Array(cf.spki) },
       get signerInfo() {
-        return (signerInfo ??= new pkijs.SignerInfo({ schema: parseDer(siDer, "SignerInfo") }));
+        signerInfo ??= new pkijs.SignerInfo({ schema: parseDer(siDer, "SignerInfo") });
+        return signerInfo;
       },
       get signerCert() {
-        return (signerCert ??= pkijs.Certificate.fromBER(ab(signerCertDer)));
+        signerCert ??= pkijs.Certificate.fromBER(ab(signerCertDer));
+        return signerCert;
       },
     };
   }

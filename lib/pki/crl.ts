@@ -2,6 +2,7 @@
 // /ca.crl. Rebuilt on every revocation (revocation.ts), by the hourly job once it is a day
 // old, and on demand when the stored one is missing, from another CA, or older than a
 // revocation. Its number only grows (RevocationList.number, one row per CA certificate).
+import type { HttpFile } from "../http/respond";
 import crypto from "node:crypto";
 import { db } from "../db/client";
 import { log } from "../log/logger";
@@ -149,12 +150,9 @@ export async function refreshCrl(now = new Date()): Promise<boolean> {
   }
 }
 
-/** HTTP answer for GET /ca.crl (application/pkix-crl, RFC 2585). */
-export async function crlResponse(): Promise<Response> {
+/** GET /ca.crl (application/pkix-crl, RFC 2585). */
+export async function crlFile(): Promise<HttpFile> {
   const { der } = await currentCrl();
   // A short cache: a revocation should reach relying parties within a minute.
-  return new Response(Buffer.from(der), {
-    status: 200,
-    headers: { "content-type": "application/pkix-crl", "cache-control": "public, max-age=60", "content-disposition": 'attachment; filename="ca.crl"' },
-  });
+  return { body: der, contentType: "application/pkix-crl", cacheControl: "public, max-age=60", filename: "ca.crl" };
 }

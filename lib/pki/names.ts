@@ -82,7 +82,7 @@ export function parseNameString(subject: string): NamePart[] {
 
 function valueBlock(kind: "utf8" | "printable" | "ia5", value: string): asn1js.AsnType {
   if (kind === "printable" && /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value)) return new asn1js.PrintableString({ value });
-  if (kind === "ia5" && /^[\x00-\x7f]*$/.test(value)) return new asn1js.IA5String({ value });
+  if (kind === "ia5" && /^\p{ASCII}*$/u.test(value)) return new asn1js.IA5String({ value });
   return new asn1js.Utf8String({ value });
 }
 

@@ -9,7 +9,7 @@ import { AppError } from "../errors";
 import { LIMITS, readBody } from "../http/body";
 import { log } from "../log/logger";
 import { getCa } from "./ca";
-import { caSubjectDer, CRL_REASON } from "./crl";
+import { CRL_REASON } from "./crl";
 import { derGeneralizedTime, derTlv, oidDer } from "./der";
 import { certificateFields, childrenOf, contentOf, DerReadError, expectTag, oidOf, readTlv, TAG, whole, type Tlv } from "./derReader";
 import { nodeSigningKey, sha256SignatureAlgorithmDer } from "./keys";
@@ -203,7 +203,7 @@ export async function ocspHttp(request: Request, getPath: string | null): Promis
   } else if (getPath !== null) {
     der = decodeGetPath(getPath);
   }
-  const { body, status, nonce } = der && der.length ? await ocspRespond(der) : { body: ocspStatusOnly(OCSP_STATUS.malformedRequest), status: OCSP_STATUS.malformedRequest, nonce: false };
+  const { body, status, nonce } = der?.length ? await ocspRespond(der) : { body: ocspStatusOnly(OCSP_STATUS.malformedRequest), status: OCSP_STATUS.malformedRequest, nonce: false };
   // A GET answer without a nonce may be cached (RFC 5019 6); anything with a nonce or an error may not.
   const cacheable = request.method === "GET" && status === OCSP_STATUS.successful && !nonce;
   return new Response(Buffer.from(body), {

@@ -4,7 +4,6 @@
 // superseded by its own successor. Every revocation republishes the CRL; OCSP reads rows.
 import { db } from "../db/client";
 import { badRequest, notFound } from "../errors";
-import { LIMITS, readBody } from "../http/body";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log } from "../log/logger";
 import { getCertificate, summary, type CertificateSummary } from "./certificates";
@@ -106,8 +105,7 @@ export async function inheritRevocation(serial: string): Promise<boolean> {
 const CODE_NAMES = Object.keys(CRL_REASON) as CrlReasonName[];
 
 /** The revoke endpoint: optional JSON body { reason, reasonCode } (reasonCode: an RFC 5280 CRLReason name), then revokeCertificate. */
-export async function revokeRequest(serial: string, request: Request): Promise<CertificateSummary> {
-  const bytes = await readBody(request, LIMITS.json);
+export async function revokeRequest(serial: string, bytes: Uint8Array): Promise<CertificateSummary> {
   let reason: string | null = null;
   let code: CrlReasonName | undefined;
   if (bytes.byteLength > 0) {

@@ -1,7 +1,6 @@
 // Certificates our CA signs: signCertificate's DER against pkijs's own signing.
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
-import * as pkijs from "pkijs";
 import { describe, expect, it } from "vitest";
 import { ab } from "./der";
 import { generateRsaKeyPair, importSigningKey, publicKeyInfoFromPem } from "./keys";

@@ -154,7 +154,7 @@ export function parseBinaryPlist(bytes: Uint8Array, limits: Limits): PlistValue 
             const key = read(refAt(start + i * refSize), depth + 1);
             if (typeof key !== "string") throw new PlistError("dictionary key is not a string");
             if (key === "__proto__" || key === "constructor" || key === "prototype") throw new PlistError(`key "${key}" is not allowed`);
-            if (Object.prototype.hasOwnProperty.call(out, key)) throw new PlistError(`duplicate key "${key}"`);
+            if (Object.hasOwn(out, key)) throw new PlistError(`duplicate key "${key}"`);
             out[key] = read(refAt(start + (length + i) * refSize), depth + 1);
           }
           return out;

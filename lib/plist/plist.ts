@@ -67,7 +67,7 @@ function walk(node: Element, depth: number, counter: Counter): PlistValue {
         if (kids[i].nodeName !== "key") throw new PlistError(`expected <key> in <dict>, got <${kids[i].nodeName}>`);
         const key = textOf(kids[i]);
         if (key === "__proto__" || key === "constructor" || key === "prototype") throw new PlistError(`key "${key}" is not allowed`);
-        if (Object.prototype.hasOwnProperty.call(out, key)) throw new PlistError(`duplicate key "${key}"`);
+        if (Object.hasOwn(out, key)) throw new PlistError(`duplicate key "${key}"`);
         if (kids[i + 1].nodeName === "key") throw new PlistError("<key> followed by <key>");
         out[key] = walk(kids[i + 1], depth + 1, counter);
       }
@@ -137,7 +137,7 @@ export function parsePlistStrict(input: Uint8Array | string, limit?: number): Pl
     throw err instanceof PlistError ? err : new PlistError(`malformed XML: ${(err as Error).message.split("\n")[0]}`);
   }
   const root = doc.documentElement;
-  if (!root || root.nodeName !== "plist") throw new PlistError("root element is not <plist>");
+  if (root?.nodeName !== "plist") throw new PlistError("root element is not <plist>");
   const counter: Counter = { n: 0 };
   const kids = childElements(root, counter);
   if (kids.length !== 1) throw new PlistError("<plist> must contain exactly one value");

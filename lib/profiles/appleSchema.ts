@@ -104,10 +104,6 @@ export function profileSchemas(payloadType: string): SchemaFile[] {
   return loadIndex("profiles").get(payloadType) ?? [];
 }
 
-export function knownPayloadTypes(): string[] {
-  return [...loadIndex("profiles").keys()].filter((t) => t !== "CommonPayloadKeys" && t !== "TopLevel");
-}
-
 // ---------------------------------------------------------------- value checks
 
 function typeName(v: unknown): string {
@@ -256,7 +252,7 @@ function validateArray(subs: SchemaKey[], v: unknown[], at: string, ctx: Validat
     const rep = item.repetition;
     if (rep && typeof rep.min === "number" && v.length < rep.min) errors.push(`${at}: needs at least ${rep.min} item(s), has ${v.length}`);
     if (rep && typeof rep.max === "number" && v.length > rep.max) errors.push(`${at}: allows at most ${rep.max} item(s), has ${v.length}`);
-    v.forEach((x, i) => validateValue(item, x, `${at}[${i}]`, ctx, depth + 1, errors));
+    for (const [i, x] of v.entries()) validateValue(item, x, `${at}[${i}]`, ctx, depth + 1, errors);
     return;
   }
   // Alternatives: the item must match one of them (Settings items, told apart by "Item").
@@ -303,7 +299,10 @@ function mergeKeys(base: SchemaKey[], own: SchemaKey[]): SchemaKey[] {
 const payloadKeys = new WeakMap<SchemaFile, SchemaKey[]>();
 function payloadKeysOf(schema: SchemaFile): SchemaKey[] {
   let keys = payloadKeys.get(schema);
-  if (!keys) payloadKeys.set(schema, (keys = mergeKeys(commonKeys(), schema.payloadkeys ?? [])));
+  if (!keys) {
+    keys = mergeKeys(commonKeys(), schema.payloadkeys ?? []);
+    payloadKeys.set(schema, keys);
+  }
   return keys;
 }
 

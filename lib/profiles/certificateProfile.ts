@@ -5,17 +5,16 @@ import crypto from "node:crypto";
 import { build as buildPlist, type PlistValue } from "plist";
 import type { ExternalScepProfile } from "../scep/external/profiles";
 import type { ScepProfile } from "../scep/profiles";
-import { expandSubject, type SubjectContext } from "../scep/subject";
+import type { SubjectContext } from "../scep/subject";
 import { scepUrl } from "../scep/url";
-import { ProfileOptionsError, scepPayload, type PlistObject } from "./enrollmentProfile";
+import { scepPayload, type PlistObject } from "./enrollmentProfile";
 import { externalScepPayload } from "./externalScepPayload";
+import { profileSubject } from "./profileSubject";
 
 /** A built-in SCEP profile's payload for one device: our SCEP URL, our root's CAFingerprint. */
 export function builtinScepPayload(row: ScepProfile, challenge: string, ctx: SubjectContext, caFingerprint: Uint8Array): PlistObject {
-  const subject = expandSubject(row.subjectTemplate, [], ctx);
-  if (!subject.ok) throw new ProfileOptionsError(subject.detail);
   return scepPayload(
-    { kind: "scep", url: scepUrl(row.id), name: row.name, challenge, subject: subject.subject, keySize: row.keySize, keyUsage: row.keyUsage, allowAllAppsAccess: row.allowAllAppsAccess, keyIsExtractable: !row.nonExportable },
+    { kind: "scep", url: scepUrl(row.id), name: row.name, challenge, subject: profileSubject(row.subjectTemplate, ctx), keySize: row.keySize, keyUsage: row.keyUsage, allowAllAppsAccess: row.allowAllAppsAccess, keyIsExtractable: !row.nonExportable },
     caFingerprint,
   );
 }

@@ -39,6 +39,16 @@ export interface Pkcs12Identity {
   keyIsExtractable?: boolean;
 }
 
+/**
+ * A com.apple.security.acme payload (built by lib/acme for a device that can attest): the MDM
+ * identity comes from the ACME server, the key from the Secure Enclave, attested by Apple.
+ * Its PayloadUUID and PayloadIdentifier are set here, like every payload's.
+ */
+export interface AcmeIdentity {
+  kind: "acme";
+  payload: PlistObject;
+}
+
 export type ServerCapability = "com.apple.mdm.per-user-connections" | "com.apple.mdm.bootstraptoken" | "com.apple.mdm.token";
 
 export interface MdmOptions {
@@ -64,7 +74,7 @@ export interface EnrollmentProfileOptions {
   identifierBase?: string;
   /** The root for the trust payload and the CAFingerprint every SCEP payload carries (lib/pki/trust). */
   trust: ProfileTrust;
-  identity: ScepIdentity | Pkcs12Identity;
+  identity: ScepIdentity | Pkcs12Identity | AcmeIdentity;
   mdm: MdmOptions;
 }
 
@@ -74,9 +84,8 @@ export interface EnrollmentProfile {
   identifiers: { profile: string; root: string; identity: string; mdm: string };
 }
 
-/** All access rights (1…4096); personal-device enrollments conventionally drop lock (4) and erase (8). */
+/** All access rights (1…4096). */
 export const ACCESS_RIGHTS_ALL = 8191;
-export const ACCESS_RIGHTS_BYOD = 8191 - 4 - 8;
 
 export class ProfileOptionsError extends Error {
   constructor(message: string) {
@@ -203,7 +212,7 @@ export function buildEnrollmentProfile(opts: EnrollmentProfileOptions): Enrollme
     PayloadCertificateFileName: "root-ca.cer",
     PayloadContent: Buffer.from(opts.trust.rootDer),
   };
-  const identity = opts.identity.kind === "scep" ? scepPayload(opts.identity, opts.trust.caFingerprint) : pkcs12Payload(opts.identity);
+  const identity = opts.identity.kind === "scep" ? scepPayload(opts.identity, opts.trust.caFingerprint) : opts.identity.kind === "acme" ? { ...opts.identity.payload } : pkcs12Payload(opts.identity);
   const mdm = mdmPayload(opts.mdm, uuids.identity);
 
   const common = (p: PlistObject, key: keyof typeof uuids): PlistObject => ({

@@ -3,13 +3,14 @@
 // into the subject and SAN, and CAFingerprint = SHA-1 of the pinned CA (Apple's client only
 // recognises MD5/SHA-1 lengths).
 import type { ExternalScepProfile } from "../scep/external/profiles";
-import { expandSubject, type SubjectContext } from "../scep/subject";
+import type { SubjectContext } from "../scep/subject";
 import { ProfileOptionsError, scepPayload, type PlistObject, type ScepIdentity } from "./enrollmentProfile";
+import { profileSubject } from "./profileSubject";
 
 const VAR_RE = /\$([A-Z_]+)/g;
 
 function expandSan(value: string, ctx: SubjectContext): string {
-  return value.replace(VAR_RE, (whole, name: string) => {
+  return value.replace(VAR_RE, (_whole, name: string) => {
     const v = (ctx as Record<string, string | null | undefined>)[name];
     if (v === undefined || v === null || v === "") throw new ProfileOptionsError(`SubjectAltName needs $${name}, which this device does not supply`);
     return v;
@@ -22,15 +23,13 @@ export function externalCaFingerprint(row: Pick<ExternalScepProfile, "caFingerpr
 }
 
 export function externalScepPayload(row: ExternalScepProfile, challenge: string | null, ctx: SubjectContext): PlistObject {
-  const subject = expandSubject(row.subjectTemplate, [], ctx);
-  if (!subject.ok) throw new ProfileOptionsError(subject.detail);
   const san = row.subjectAltNameJson ? (JSON.parse(row.subjectAltNameJson) as Record<string, string>) : null;
   const identity: ScepIdentity = {
     kind: "scep",
     url: row.scepUrl,
     name: row.name,
     challenge: challenge ?? "",
-    subject: subject.subject,
+    subject: profileSubject(row.subjectTemplate, ctx),
     keySize: row.keySize,
     keyUsage: row.keyUsage,
     allowAllAppsAccess: row.allowAllAppsAccess,

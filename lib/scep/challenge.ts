@@ -17,12 +17,14 @@ export const ONE_TIME_CHALLENGE_MINUTES = 60;
 export interface EnrollmentContext {
   tokenId?: string | null;
   userId?: string | null;
+  /** Device-bound OTA: the UDID the device proved; the certificate issued with this challenge carries it. */
+  boundUdid?: string | null;
 }
 
 export type ChallengeSource = "STATIC" | "DYNAMIC" | "TOKEN" | "NDES" | "RENEWAL";
 
 export type ChallengeVerdict =
-  | { ok: true; source: ChallengeSource; tokenId: string | null; userId: string | null; renewedFromSerial?: string | null }
+  | { ok: true; source: ChallengeSource; tokenId: string | null; userId: string | null; renewedFromSerial?: string | null; boundUdid?: string | null }
   | { ok: false; reason: Extract<ReasonCode, "scep_bad_challenge" | "scep_challenge_expired" | "scep_challenge_replayed" | "scep_challenge_revoked">; detail: string; tokenId?: string | null };
 
 /** NDES's format: 16 uppercase hexadecimal characters (64 bits); integrations match [A-F0-9]{16}. */
@@ -64,6 +66,7 @@ async function storeOneTime(profileId: string, source: "DYNAMIC" | "NDES" | "TOK
       source,
       tokenId: ctx.tokenId ?? null,
       userId: ctx.userId ?? null,
+      boundUdid: ctx.boundUdid ?? null,
       expiresAt: expiresAt ?? new Date(Date.now() + ONE_TIME_CHALLENGE_MINUTES * 60_000),
     },
   });
@@ -71,12 +74,12 @@ async function storeOneTime(profileId: string, source: "DYNAMIC" | "NDES" | "TOK
 }
 
 /** TOKEN: one challenge per counted download, bound to the token, valid while the token is. */
-async function storeTokenChallenge(profileId: string, tokenId: string): Promise<string> {
+async function storeTokenChallenge(profileId: string, tokenId: string, boundUdid: string | null): Promise<string> {
   const token = await db().enrollmentToken.findUnique({ where: { id: tokenId }, select: { expiresAt: true } });
   if (!token) throw notFound("enrollment token");
   const cap = Date.now() + TOKEN_CHALLENGE_MAX_DAYS * 86_400_000;
   const expiresAt = new Date(Math.min(token.expiresAt?.getTime() ?? cap, cap));
-  return storeOneTime(profileId, "TOKEN", { tokenId }, expiresAt);
+  return storeOneTime(profileId, "TOKEN", { tokenId, boundUdid }, expiresAt);
 }
 
 /** The challenge to embed in a device's SCEP payload for this enrollment. */
@@ -91,7 +94,7 @@ export async function challengeForEnrollment(scepProfileId: string, ctx: Enrollm
     }
     case "TOKEN":
       if (!ctx.tokenId) throw badRequest("token_required", "this SCEP profile binds its challenge to an enrollment token, and there is no token");
-      return storeTokenChallenge(profile.id, ctx.tokenId);
+      return storeTokenChallenge(profile.id, ctx.tokenId, ctx.boundUdid ?? null);
     case "DYNAMIC":
     case "NDES":
       return storeOneTime(profile.id, profile.challengeType, ctx);
@@ -131,7 +134,7 @@ async function verifyOneTime(profile: ScepProfile, challenge: string, stillValid
   // Conditional update: of two concurrent requests with the same challenge, one wins.
   const { count } = await db().scepChallenge.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date() } });
   if (count !== 1) return { ok: false, reason: "scep_challenge_replayed", detail: "the one-time challenge was used by a concurrent request", tokenId: row.tokenId };
-  return { ok: true, source: profile.challengeType as "DYNAMIC" | "NDES" | "TOKEN", tokenId: row.tokenId, userId: row.userId };
+  return { ok: true, source: profile.challengeType as "DYNAMIC" | "NDES" | "TOKEN", tokenId: row.tokenId, userId: row.userId, boundUdid: row.boundUdid };
 }
 
 /** TOKEN: the one-time challenge of one download, whose token must still be valid (not revoked, not expired). */
@@ -166,7 +169,7 @@ export async function issueRenewalChallenge(profileId: string, oldSerial: string
 
 async function verifyRenewal(profile: ScepProfile, challenge: string): Promise<ChallengeVerdict | null> {
   const row = await db().scepChallenge.findUnique({ where: { hash: sha256Hex(challenge) } });
-  if (!row || !row.source.startsWith(RENEWAL_SOURCE_PREFIX) || row.profileId !== profile.id) return null;
+  if (!row?.source.startsWith(RENEWAL_SOURCE_PREFIX) || row.profileId !== profile.id) return null;
   if (row.usedAt) return { ok: false, reason: "scep_challenge_replayed", detail: `the renewal challenge was already used at ${row.usedAt.toISOString()}`, tokenId: row.tokenId };
   if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "scep_challenge_expired", detail: `the renewal challenge expired at ${row.expiresAt.toISOString()}`, tokenId: row.tokenId };
   const { count } = await db().scepChallenge.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date() } });

@@ -1,7 +1,7 @@
 // PKCS#10 certificate requests from SCEP clients: parse, check the self-signature, and
 // read what we use (subject, public key, challengePassword).
 import crypto from "node:crypto";
-import * as asn1js from "asn1js";
+import type * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { DerError, parseDer } from "../pki/der";
 import { nodePublicKey } from "../pki/keys";

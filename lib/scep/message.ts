@@ -65,7 +65,7 @@ function rawAttr(parsed: ParsedSignedData, oid: string, tags: Set<number>): Uint
 function stringAttr(parsed: ParsedSignedData, oid: string): string | null {
   const raw = rawAttr(parsed, oid, ASCII_STRING_TAGS);
   if (raw === null) return null;
-  if (raw && raw.every((b) => b < 0x80)) return Buffer.from(raw).toString("latin1");
+  if (raw?.every((b) => b < 0x80)) return Buffer.from(raw).toString("latin1");
   // Other string types or non-ASCII text: as asn1js decodes them.
   const v = attr(parsed.signerInfo, oid) as { valueBlock?: { value?: unknown } } | null;
   const value = v?.valueBlock?.value;

@@ -91,6 +91,8 @@ interface Authorization {
   deviceId: string | null;
   renewedFromSerial: string | null;
   challengeSource?: string;
+  /** Device-bound OTA: the UDID the one-time challenge was issued for. */
+  boundUdid?: string | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -207,7 +209,7 @@ async function decide(msg: PkiMessage, profile: ScepProfile): Promise<Decision> 
   if (bits! < profile.keySize) refuse("badRequest", "scep_key_too_small", `the requested key has ${bits} bits; the SCEP profile requires ${profile.keySize}`);
 
   const explicitRenewal = msg.messageType === MessageType.RenewalReq;
-  let auth = await renewalAuthorization(msg, profile, explicitRenewal);
+  const auth = await renewalAuthorization(msg, profile, explicitRenewal);
   const tx = await retryOrStart(msg, profile.id, csr!.publicKeyInfo, decrypted!.cipherOid, auth?.renewedFromSerial ?? null);
   if (tx.kind === "pending") throw new Pending();
   if (tx.kind === "conflict") return refuse("badRequest", "scep_transaction_reused", `transactionID "${msg.transactionId.slice(0, 100)}" was already used with another key or signer`, auth?.tokenId);
@@ -265,7 +267,7 @@ async function decideNew(msg: PkiMessage, profile: ScepProfile, csr: ReturnType<
       if (why) refuse("badRequest", "scep_renewal_rejected", `renewal challenge for certificate ${verdict.renewedFromSerial}, which is ${why}`, verdict.tokenId);
       // Issued for the device the old certificate is bound to: its messages signed with the new one are accepted (mdmRequest boundDevice).
       auth = { kind: "renewal", tokenId: old!.enrollmentTokenId ?? verdict.tokenId, userId: old!.userId ?? verdict.userId, deviceId: old!.deviceId, renewedFromSerial: old!.serial, challengeSource: verdict.source };
-    } else if (verdict.ok) auth = { kind: "challenge", tokenId: verdict.tokenId, userId: verdict.userId, deviceId: null, renewedFromSerial: null, challengeSource: verdict.source };
+    } else if (verdict.ok) auth = { kind: "challenge", tokenId: verdict.tokenId, userId: verdict.userId, deviceId: null, renewedFromSerial: null, challengeSource: verdict.source, boundUdid: verdict.boundUdid ?? null };
   }
   const subject = (expanded as { subject: string }).subject;
   const issued = await issueCertificate({
@@ -278,6 +280,7 @@ async function decideNew(msg: PkiMessage, profile: ScepProfile, csr: ReturnType<
     enrollmentTokenId: auth!.tokenId,
     userId: auth!.userId,
     renewedFromSerial: auth!.renewedFromSerial,
+    boundUdid: auth!.boundUdid ?? null,
   });
   // Its predecessor may have been revoked while this was being issued: then so is this one.
   if (auth!.renewedFromSerial && (await inheritRevocation(issued.serial))) {

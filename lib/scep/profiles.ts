@@ -6,7 +6,7 @@ import { z } from "zod";
 import { config } from "../config";
 import { db, isUniqueViolation } from "../db/client";
 import type { ScepProfile } from "../db/generated/sqlite/client";
-import { badRequest, conflict, fieldError, invalidInput, notFound } from "../errors";
+import { badRequest, fieldError, invalidInput, notFound } from "../errors";
 import { seal, unseal } from "../secrets/sealed";
 import { hashPassword } from "../secrets/hash";
 import { staticChallengeProblem } from "./challengeStrength";
@@ -75,7 +75,6 @@ export const scepProfileInputSchema = z.object({
   ndesCacheSize: profileFields.ndesCacheSize.default(NDES_DEFAULT_CACHE_SIZE),
   ndesUsername: profileFields.ndesUsername.optional(),
 });
-export type ScepProfileInput = z.input<typeof scepProfileInputSchema>;
 
 export const scepProfileUpdateSchema = z
   .object(profileFields)
@@ -84,7 +83,6 @@ export const scepProfileUpdateSchema = z
     /** STATIC: set a new password, or true to generate one. */
     rotateStaticChallenge: z.boolean().optional(),
   });
-export type ScepProfileUpdate = z.input<typeof scepProfileUpdateSchema>;
 
 /** What admins and other modules see: never the sealed/hashed secrets. */
 export interface ScepProfileView {

@@ -5,7 +5,7 @@
 // transactionID and what authorised the request, because some clients (micromdm scepclient)
 // derive the transactionID from the key and reuse it when they renew with that key.
 import crypto from "node:crypto";
-import * as pkijs from "pkijs";
+import type * as pkijs from "pkijs";
 import { db, isUniqueViolation } from "../db/client";
 import { spkiDer } from "../pki/keys";
 import type { PkiMessage } from "./message";

@@ -35,13 +35,13 @@ async function dispatch(request: Request, profileId: string): Promise<Response> 
   switch (operation) {
     case "GetCACaps": {
       const profile = await requireProfile(profileId, operation, remoteAddr);
-      await writeEnrollmentLog({ step: STEP, outcome: "OK", message: `${profile.name}: GetCACaps`, remoteAddr });
+      await writeEnrollmentLog({ step: STEP, outcome: "OK", message: `${profile.name}: GetCACaps`, remoteAddr, unauthenticated: true });
       return new Response(caCapabilities(), { status: 200, headers: { "content-type": "text/plain" } });
     }
     case "GetCACert": {
       const profile = await requireProfile(profileId, operation, remoteAddr);
       const bundle = await getCaCertBundle();
-      await writeEnrollmentLog({ step: STEP, outcome: "OK", message: `${profile.name}: GetCACert`, remoteAddr });
+      await writeEnrollmentLog({ step: STEP, outcome: "OK", message: `${profile.name}: GetCACert`, remoteAddr, unauthenticated: true });
       // RA + CA (+ chain) as a degenerate PKCS#7 (RFC 8894 4.2.1.2): requests go to the RA, never the CA.
       return new Response(Buffer.from(certsOnly(bundle)), { status: 200, headers: { "content-type": "application/x-x509-ca-ra-cert" } });
     }

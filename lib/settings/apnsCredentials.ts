@@ -4,16 +4,12 @@
 import { seal, unseal } from "../secrets/sealed";
 import { readSetting, writeSetting } from "./store";
 
-export type ApnsAuth =
-  | { kind: "certificate"; certPem: string; keyPem: string }
-  | { kind: "token"; teamId: string; keyId: string; keyPem: string };
+export type ApnsAuth = { kind: "certificate"; certPem: string; keyPem: string } | { kind: "token"; teamId: string; keyId: string; keyPem: string };
 
 const CREDENTIALS_KEY = "apns.credentials";
 const SEAL_CONTEXT = "apns-key";
 
-type StoredCredentials =
-  | { kind: "certificate"; certPem: string; keyEnc: string }
-  | { kind: "token"; teamId: string; keyId: string; keyEnc: string };
+type StoredCredentials = { kind: "certificate"; certPem: string; keyEnc: string } | { kind: "token"; teamId: string; keyId: string; keyEnc: string };
 
 export async function storeApnsCredentials(auth: ApnsAuth): Promise<void> {
   const stored: StoredCredentials =

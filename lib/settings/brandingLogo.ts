@@ -4,6 +4,7 @@
 import crypto from "node:crypto";
 import { z } from "zod";
 import { badRequest } from "../errors";
+import type { HttpFile } from "../http/respond";
 import { readSetting, writeSetting } from "./store";
 
 const KEY = "branding.logo";
@@ -54,18 +55,14 @@ export async function removeBrandingLogo(): Promise<void> {
   await writeSetting(KEY, null);
 }
 
-/** The logo as an image response (404 without one). nosniff + CSP: it is only ever an image. */
-export async function brandingLogoResponse(): Promise<Response> {
+/** The logo as served (null without one). nosniff + CSP: it is only ever an image. */
+export async function brandingLogoFile(): Promise<HttpFile | null> {
   const logo = await getBrandingLogo();
-  if (!logo) return new Response("no logo", { status: 404, headers: { "content-type": "text/plain", "cache-control": "no-store" } });
-  return new Response(Buffer.from(logo.bytes), {
-    status: 200,
-    headers: {
-      "content-type": logo.contentType,
-      "cache-control": "public, max-age=86400",
-      etag: `"${logo.sha256.slice(0, 32)}"`,
-      "x-content-type-options": "nosniff",
-      "content-security-policy": "default-src 'none'",
-    },
-  });
+  if (!logo) return null;
+  return {
+    body: logo.bytes,
+    contentType: logo.contentType,
+    cacheControl: "public, max-age=86400",
+    headers: { etag: `"${logo.sha256.slice(0, 32)}"`, "x-content-type-options": "nosniff", "content-security-policy": "default-src 'none'" },
+  };
 }

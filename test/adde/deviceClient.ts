@@ -59,9 +59,8 @@ export function parseBearerChallenge(header: string | null): Record<string, stri
   if (!m) return null;
   const out: Record<string, string> = {};
   const re = /\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*(?:,|$)/gy;
-  let part: RegExpExecArray | null;
   let consumed = 0;
-  while ((part = re.exec(m[1])) !== null) {
+  for (let part = re.exec(m[1]); part !== null; part = re.exec(m[1])) {
     out[part[1].toLowerCase()] = part[2] !== undefined ? part[2].replace(/\\(.)/g, "$1") : part[3];
     consumed = re.lastIndex;
     if (consumed >= m[1].length) break;

@@ -41,6 +41,13 @@ describe("account-driven governance", () => {
     const refused = await fetch(`${server.url}/authenticate/local`, form({ identifier: "ann@governed.example", mode: "byod", password: "ann-password-1" }));
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain("Accept the terms first");
+    // The refusal follows the device's language, as the sign-in page does.
+    const german = form({ identifier: "ann@governed.example", mode: "byod", password: "ann-password-1" });
+    const refusedDe = await fetch(`${server.url}/authenticate/local`, { ...german, headers: { "content-type": "application/x-www-form-urlencoded", "accept-language": "de-DE,de;q=0.9" } });
+    expect(refusedDe.status).toBe(403);
+    const htmlDe = await refusedDe.text();
+    expect(htmlDe).toContain("Akzeptiere zuerst die Bedingungen");
+    expect(htmlDe).not.toContain("Accept the terms first");
     expect(await t.client.enrollmentLog.findFirst({ where: { userIdentifier: "ann@governed.example", reason: "terms_not_accepted" } })).toMatchObject({ step: "adde.signin", outcome: "ERROR" });
 
     const before = Date.now();

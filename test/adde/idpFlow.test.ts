@@ -133,7 +133,7 @@ async function startSignIn(identifier: string) {
 
 describe("simple method through the organisation's IdP", () => {
   it("signs in with code + PKCE, verifies the id_token, 308s the token, and the token enrolls", async () => {
-    const { baseUrl, start, idpUrl } = await startSignIn("grace@example.com");
+    const { baseUrl, idpUrl } = await startSignIn("grace@example.com");
     expect(idpUrl.origin).toBe(issuer);
     expect(idpUrl.searchParams.get("code_challenge_method")).toBe("S256");
     expect(idpUrl.searchParams.get("login_hint")).toBe("grace@example.com");

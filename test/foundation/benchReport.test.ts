@@ -61,7 +61,7 @@ describe("bench /proc reader", () => {
 describe("bench table", () => {
   it("prints one Markdown row per operation with rate, latency, CPU per operation and memory", () => {
     const table = formatTable([
-      { operation: "Idle poll", perSecond: 1234.4, p50: 3.14159, p99: 28.05, cpuMs: 0.456, rssMaxMb: 180.4, rssTotalMb: 512.6 },
+      { operation: "Idle poll", perSecond: 1234.4, p50: 3.12345, p99: 28.05, cpuMs: 0.456, rssMaxMb: 180.4, rssTotalMb: 512.6 },
       { operation: "SCEP enrollment", perSecond: 59, p50: 20, p99: 80, cpuMs: 12.345, rssMaxMb: 200, rssTotalMb: 600, note: "3 requests per op" },
       { operation: "empty", perSecond: NaN, p50: NaN, p99: NaN, cpuMs: NaN, rssMaxMb: 1, rssTotalMb: 1 },
     ]);

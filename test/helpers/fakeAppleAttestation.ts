@@ -30,18 +30,22 @@ export interface TestCertOptions {
   notBefore?: Date;
   notAfter?: Date;
   extensions?: Uint8Array[];
+  /** RSA only: "sha1" as Apple's iPhone Device CA signs (default sha256). */
+  hash?: "sha1" | "sha256";
+  /** Issuer/subject organisation (default "Open Enroll Test"). */
+  organization?: string;
 }
 
-function name(cn: string): Uint8Array {
+function name(cn: string, org = "Open Enroll Test"): Uint8Array {
   const rdn = (oid: string, value: string, tag: number) => derTlv(0x31, derTlv(0x30, oidDer(oid), derTlv(tag, Buffer.from(value, "utf8"))));
-  return derTlv(0x30, rdn("2.5.4.3", cn, 0x0c), rdn("2.5.4.10", "Open Enroll Test", 0x0c), rdn("2.5.4.6", "US", 0x13));
+  return derTlv(0x30, rdn("2.5.4.3", cn, 0x0c), rdn("2.5.4.10", org, 0x0c), rdn("2.5.4.6", "US", 0x13));
 }
 
-function signatureAlgorithm(key: KeyObject): { oid: string; hash: string } {
+function signatureAlgorithm(key: KeyObject, hash?: "sha1" | "sha256"): { oid: string; hash: string } {
   if (key.asymmetricKeyType === "ec") {
     return key.asymmetricKeyDetails?.namedCurve === "secp384r1" ? { oid: "1.2.840.10045.4.3.3", hash: "sha384" } : { oid: "1.2.840.10045.4.3.2", hash: "sha256" };
   }
-  return { oid: "1.2.840.113549.1.1.11", hash: "sha256" };
+  return hash === "sha1" ? { oid: "1.2.840.113549.1.1.5", hash: "sha1" } : { oid: "1.2.840.113549.1.1.11", hash: "sha256" };
 }
 
 const HOUR = 3600_000;
@@ -55,7 +59,7 @@ function keyUsage(byte: number): Uint8Array {
 
 /** One X.509 v3 certificate (DER) from the options, signed with signingKey. */
 export function makeTestCertificate(o: TestCertOptions): Buffer {
-  const alg = signatureAlgorithm(o.signingKey);
+  const alg = signatureAlgorithm(o.signingKey, o.hash);
   const spki = o.publicKey.export({ type: "spki", format: "der" });
   const keyId = crypto.createHash("sha1").update(spki).digest();
   const bc = o.ca ? derTlv(0x30, new Uint8Array([0x01, 0x01, 0xff]), o.pathLen !== undefined ? derSmallInteger(o.pathLen) : new Uint8Array(0)) : derTlv(0x30);
@@ -70,9 +74,9 @@ export function makeTestCertificate(o: TestCertOptions): Buffer {
     derTlv(0xa0, derSmallInteger(2)),
     derTlv(0x02, randomSerial()),
     algorithmIdentifierDer(alg.oid),
-    name(o.issuerCn),
+    name(o.issuerCn, o.organization),
     derTlv(0x30, derTime(o.notBefore ?? new Date(Date.now() - HOUR)), derTime(o.notAfter ?? new Date(Date.now() + 24 * HOUR))),
-    name(o.subjectCn),
+    name(o.subjectCn, o.organization),
     spki,
     derTlv(0xa3, derTlv(0x30, ...exts)),
   );

@@ -87,7 +87,7 @@ export async function serveRoutes(routes: MountedRoute[], opts: ServeOptions = {
       const body = Buffer.concat(chunks);
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) {
-        if (Array.isArray(v)) v.forEach((x) => headers.append(k, x));
+        if (Array.isArray(v)) for (const x of v) headers.append(k, x);
         else if (v !== undefined) headers.set(k, v);
       }
       headers.set("x-enroll-peer", req.socket.remoteAddress ?? "");
@@ -103,7 +103,9 @@ export async function serveRoutes(routes: MountedRoute[], opts: ServeOptions = {
         }
         const response = await fn(request, { params: Promise.resolve(params) });
         const outHeaders: Record<string, string> = {};
-        response.headers.forEach((v, k) => (outHeaders[k] = v));
+        response.headers.forEach((v, k) => {
+          outHeaders[k] = v;
+        });
         res.writeHead(response.status, outHeaders);
         res.end(Buffer.from(await response.arrayBuffer()));
         return;

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { getDeviceDetail } from "@/lib/inventory/deviceDetail";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { latestLogLine } from "@/test/helpers/logCount";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
 import { currentMdmTopic } from "@/lib/settings/mdmEndpoints";
@@ -39,7 +40,7 @@ afterAll(async () => {
 });
 
 async function lastLog(deviceIdentifier?: string) {
-  return t.client.enrollmentLog.findFirst({ where: deviceIdentifier ? { deviceIdentifier } : {}, orderBy: [{ time: "desc" }, { id: "desc" }] });
+  return latestLogLine(deviceIdentifier ? { deviceIdentifier } : {});
 }
 
 async function enrolledSim(opts: { groupId?: string | null; mac?: boolean } = {}): Promise<SimDevice> {

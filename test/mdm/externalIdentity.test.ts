@@ -94,7 +94,7 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
     const token = await createEnrollmentToken({ name: "External identity", expiresIn: "7d", groupId: group.id, externalScepProfileId: profile.id, maxUses: 10 });
     enrollUrl = token.url;
     tokenId = token.id;
-    expect(await getEnrollmentToken(token.id)).toMatchObject({ externalScepProfileId: profile.id, scepProfileId: null, scepProfileName: "micromdm (external CA)" });
+    expect(await getEnrollmentToken(token.id, { withLinks: true })).toMatchObject({ externalScepProfileId: profile.id, scepProfileId: null, scepProfileName: "micromdm (external CA)" });
   });
   afterAll(async () => {
     pinned?.child.kill("SIGTERM");

@@ -1,7 +1,7 @@
 // Shared set-up for MDM endpoint tests: the real route modules on a local HTTP server and
 // identity certificates issued by the real CA.
 import crypto from "node:crypto";
-import * as pkijs from "pkijs";
+import type * as pkijs from "pkijs";
 import { issueCertificate } from "@/lib/pki/certificates";
 import { generateRsaKeyPair, importSigningKey, publicKeyInfoFromPem } from "@/lib/pki/keys";
 import { buildCertificate, certificateDer } from "@/lib/pki/x509";

@@ -9,12 +9,13 @@ import path from "node:path";
 import { SignJWT, decodeJwt, importPKCS8 } from "jose";
 import { parse as parsePlist } from "plist";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { latestLogLine, loggedCount } from "@/test/helpers/logCount";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
 import { checkEnrollmentLink } from "@/lib/enrollment/otaService";
 import { createEnrollmentToken, ENROLLMENT_JWT_TYP, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
 import { DEFAULT_OTA_SCEP_PROFILE_NAME } from "@/lib/enrollment/otaIdentity";
-import { REASONS } from "@/lib/log/reasons";
+import type { REASONS } from "@/lib/log/reasons";
 import { getCa } from "@/lib/pki/ca";
 import { validateProfile } from "@/lib/profiles/appleSchema";
 import { createScepProfile } from "@/lib/scep/profiles";
@@ -46,7 +47,7 @@ const download = (token: string | null, method: "POST" | "GET" = "POST") =>
     : fetch(`${server.url}/enroll/profile?token=${encodeURIComponent(token ?? "")}`);
 
 async function lastLog(step: string) {
-  return t.client.enrollmentLog.findFirst({ where: { step }, orderBy: [{ time: "desc" }, { id: "desc" }] });
+  return latestLogLine({ step });
 }
 
 async function profileOf(res: Response): Promise<{ top: Dict; signed: Buffer }> {
@@ -192,7 +193,7 @@ describe("OTA profile download", () => {
     expect(await t.client.enrollmentToken.findUniqueOrThrow({ where: { id } })).toMatchObject({ useCount: 0, claimedCount: 10 });
     expect(await t.client.enrollmentReservation.count({ where: { tokenId: id } })).toBe(10);
     expect(await t.client.enrollmentLog.count({ where: { step: "ota.profile", tokenId: id, outcome: "OK" } })).toBe(10);
-    expect(await t.client.enrollmentLog.count({ where: { step: "ota.profile", tokenId: id, reason: "token_exhausted" } })).toBe(40);
+    expect(await loggedCount({ step: "ota.profile", tokenId: id, reason: "token_exhausted" })).toBe(40);
     expect(await t.client.scepChallenge.count({ where: { tokenId: id } })).toBe(10);
   });
 });

@@ -213,12 +213,16 @@ describe("branding reaches end users", () => {
     const res = await authResultResponse(new Request("https://mdm.example.test/authenticate/start", { headers: { "accept-language": "de-DE" } }), {
       kind: "error",
       status: 403,
-      title: "Sign-in failed",
-      message: "Your organisation's sign-in could not be verified.",
+      code: "wrong_account",
+      vars: { signedIn: "mallory@example.com", enrolling: "pat@example.com" },
     });
     expect(res.status).toBe(403);
     const html = await res.text();
     expect(html).toContain('<html lang="de">');
+    // The refusal itself in German, with who signed in and who the device enrolls.
+    expect(html).toContain("Falscher Account");
+    expect(html).toContain("Du hast dich als mallory@example.com angemeldet, aber dieses Gerät registriert pat@example.com.");
+    expect(html).not.toContain("Wrong account");
     expect(html).toContain("<span>Acme Corp</span>");
     expect(html).toContain('<a href="tel:+49301234567">+49 30 1234567</a>');
     expect(html).toContain("Schließe dieses Fenster");

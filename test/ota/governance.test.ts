@@ -5,6 +5,7 @@
 // recorded on the device.
 import crypto from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loggedCount } from "@/test/helpers/logCount";
 import { config } from "@/lib/config";
 import { setDeviceLimitSetting } from "@/lib/enrollment/deviceLimit";
 import { checkEnrollmentLink } from "@/lib/enrollment/otaService";
@@ -121,7 +122,7 @@ describe("terms to accept", () => {
       expect(res.status).toBe(403);
       expect(await res.text()).toContain(REASONS.terms_not_accepted.userMessage);
     }
-    expect(await t.client.enrollmentLog.count({ where: { tokenId: id, reason: "terms_not_accepted" } })).toBe(2);
+    expect(await loggedCount({ tokenId: id, reason: "terms_not_accepted" })).toBe(2);
     expect((await t.client.enrollmentToken.findUniqueOrThrow({ where: { id } })).claimedCount).toBe(0);
 
     const before = new Date();

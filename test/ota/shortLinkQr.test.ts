@@ -37,9 +37,9 @@ describe("short links", () => {
   it("tokens made before short links get one on first listing, and keep it", async () => {
     const { id, jwt } = await createEnrollmentToken({ name: "Legacy", expiresIn: "7d" });
     await t.client.enrollmentToken.update({ where: { id }, data: { shortId: null } });
-    const listed = (await listEnrollmentTokens()).find((x) => x.id === id)!;
+    const listed = (await listEnrollmentTokens({ withLinks: true })).find((x) => x.id === id)!;
     expect(listed.shortUrl).toMatch(/\/e\/[0-9a-z]{14}$/);
-    expect((await getEnrollmentToken(id))!.shortUrl).toBe(listed.shortUrl);
+    expect((await getEnrollmentToken(id, { withLinks: true }))!.shortUrl).toBe(listed.shortUrl);
     expect(await enrollmentJwtForShortId(listed.shortUrl!.split("/").pop()!)).toBe(jwt);
   });
 

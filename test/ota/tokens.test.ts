@@ -46,7 +46,7 @@ describe("enrollment tokens", () => {
     expect(verdict.ok).toBe(true);
     if (verdict.ok) expect(verdict.token.groupId).toBe(group.id);
 
-    const [row] = (await listEnrollmentTokens()).filter((r) => r.id === id);
+    const [row] = (await listEnrollmentTokens({ withLinks: true })).filter((r) => r.id === id);
     expect(row).toMatchObject({ name: "Engineering BYOD", groupName: "Engineering", maxUses: 100, useCount: 0, status: "active", url });
     // Sealed at rest: the stored column is not the JWT.
     const stored = await t.client.enrollmentToken.findUniqueOrThrow({ where: { id } });
@@ -110,7 +110,7 @@ describe("enrollment tokens", () => {
     const once = await createEnrollmentToken({ name: "Once", expiresIn: "7d", maxUses: 1 });
     expect(await consumeEnrollmentUse(once.id)).toBe(true);
     expect(await verifyEnrollmentToken(once.jwt)).toEqual({ ok: false, reason: "token_exhausted", tokenId: once.id });
-    expect((await listEnrollmentTokens()).find((r) => r.id === once.id)?.status).toBe("exhausted");
+    expect((await listEnrollmentTokens({ withLinks: true })).find((r) => r.id === once.id)?.status).toBe("exhausted");
 
     const gone = await createEnrollmentToken({ name: "Deleted", expiresIn: "7d" });
     await t.client.enrollmentToken.delete({ where: { id: gone.id } });

@@ -71,20 +71,28 @@ describe("admin management", () => {
     expect(await verifyAdminPassword("second@example.com", "second password long")).not.toBeNull();
   });
 
-  it("an open session follows the database: a role change applies and disabling ends it on the next request", async () => {
+  it("an open session follows the database: a role change or disabling ends it on the next request", async () => {
     // The real next-auth callbacks that getServerSession runs on every request.
     const { jwt, session } = authOptions().callbacks!;
     const second = await t.client.admin.findUniqueOrThrow({ where: { email: "second@example.com" } });
-    const request = async (token: JWT) => {
-      const next = (await jwt!({ token, trigger: "update", account: null, user: undefined as never, session: undefined } as Parameters<NonNullable<typeof jwt>>[0])) as JWT;
+    const request = async (token: JWT, user?: { id: string }) => {
+      const next = (await jwt!({ token, trigger: user ? "signIn" : "update", account: null, user: user as never, session: undefined } as Parameters<NonNullable<typeof jwt>>[0])) as JWT;
       const s = (await session!({ session: { expires: "" } as Session, token: next, user: undefined as never, newSession: undefined, trigger: "update" } as Parameters<NonNullable<typeof session>>[0])) as Session;
       return { next, admin: s.admin };
     };
-    let { next, admin } = await request({ adminId: second.id } as JWT);
+    const signIn = () => request({} as JWT, { id: second.id });
+    let { next, admin } = await signIn();
     expect(admin).toMatchObject({ id: second.id, role: "OWNER" });
+    // A token without a live server-side session is no session, whatever admin it names.
+    expect((await request({ adminId: second.id } as JWT)).admin).toBeUndefined();
     await setAdminRole(second.id, "READ_ONLY");
-    ({ next, admin } = await request(next));
+    expect((await request(next)).admin).toBeUndefined();
+    // Signing in again gives the new role.
+    ({ next, admin } = await signIn());
     expect(admin?.role).toBe("READ_ONLY");
+    // Setting the role it already has ends nothing.
+    await setAdminRole(second.id, "READ_ONLY");
+    expect((await request(next)).admin?.role).toBe("READ_ONLY");
     await setAdminDisabled(second.id, true);
     ({ next, admin } = await request(next));
     expect(admin).toBeUndefined();

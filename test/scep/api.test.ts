@@ -34,18 +34,27 @@ interface ProfileAnswer {
 }
 
 describe("/api/v1/scep-profiles", () => {
-  it("creates (Admin) and lists (Read-only) with the SCEP URL and the static password", async () => {
+  it("creates (Admin) and lists with the SCEP URL; the static password to Admins only, never to Read-only", async () => {
     const res = await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Devices", challengeType: "STATIC", subjectTemplate: "CN=$UDID,O=Acme", keySize: 2048, keyUsage: 5, validityDays: 180 }) });
     expect(res.status).toBe(201);
     const created = (await res.json()) as ProfileAnswer;
     expect(created.profile.url).toBe(`https://mdm.example.test/scep/${created.profile.id}`);
     expect(created.staticChallenge).toMatch(/^\S{24}$/);
 
-    const listed = (await (await call("/api/v1/scep-profiles", readKey)).json()) as { scepProfiles: Array<{ id: string; url: string; staticChallenge?: string }> };
+    const listed = (await (await call("/api/v1/scep-profiles", adminKey)).json()) as { scepProfiles: Array<{ id: string; url: string; staticChallenge?: string }> };
     const mine = listed.scepProfiles.find((p) => p.id === created.profile.id)!;
     expect(mine.url).toBe(created.profile.url);
     expect(mine.staticChallenge).toBe(created.staticChallenge);
     expect(JSON.stringify(listed)).not.toContain("staticChallengeEnc");
+    // The static password enrolls devices: a Read-only caller sees the profile without it, in the list and alone.
+    const readList = await (await call("/api/v1/scep-profiles", readKey)).text();
+    const readOne = await (await call(`/api/v1/scep-profiles/${created.profile.id}`, readKey)).text();
+    for (const body of [readList, readOne]) {
+      expect(body).toContain(created.profile.url);
+      expect(body).not.toContain(created.staticChallenge!);
+      expect(body).not.toContain("staticChallenge");
+    }
+    expect(((await (await call(`/api/v1/scep-profiles/${created.profile.id}`, adminKey)).json()) as { staticChallenge?: string }).staticChallenge).toBe(created.staticChallenge);
   });
 
   it("NDES: the password is in the create answer once, never in reads; reset gives a new one", async () => {

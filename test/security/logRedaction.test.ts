@@ -18,8 +18,8 @@ function captured(fn: () => void): string {
   const level = process.env.LOG_LEVEL;
   process.env.LOG_LEVEL = "debug";
   const out: string[] = [];
-  const a = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
-  const b = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
+  const a = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => out.push(String(c)) > 0);
+  const b = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => out.push(String(c)) > 0);
   try {
     fn();
   } finally {

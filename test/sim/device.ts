@@ -50,6 +50,12 @@ export interface SimDeviceOptions {
   notNowOnce?: string[];
   /** The SCEP client (default: test/helpers/scepClient.ts scepEnroll). */
   scepEnroll?: ScepEnrollFn;
+  /**
+   * Managed Device Attestation: the DevicePropertiesAttestation chain (DER, leaf first) for a
+   * DeviceInformation that asks for it, given its DeviceAttestationNonce. Absent: the device
+   * ignores the query, as unsupported hardware does.
+   */
+  attestation?: (nonce: Uint8Array | null) => Uint8Array[];
 }
 
 export type ScepEnrollFn = (req: { url: string; challenge: string; subject: string; keySize?: number }) => Promise<{ certDer: Uint8Array; privateKeyPem: string }>;
@@ -262,8 +268,15 @@ export class SimDevice {
     const done = (status: HandledCommand["status"], response: PlistDict = {}): HandledCommand => ({ uuid, requestType, command, status, response });
     if (this.notNowPending.delete(requestType)) return done("NotNow");
     switch (requestType) {
-      case "DeviceInformation":
-        return done("Acknowledged", { QueryResponses: this.deviceInformation((command.Queries as string[]) ?? []) });
+      case "DeviceInformation": {
+        const queries = (command.Queries as string[]) ?? [];
+        const answer = this.deviceInformation(queries);
+        if (queries.includes("DevicePropertiesAttestation") && this.opts.attestation) {
+          const nonce = command.DeviceAttestationNonce instanceof Uint8Array ? command.DeviceAttestationNonce : null;
+          answer.DevicePropertiesAttestation = this.opts.attestation(nonce);
+        }
+        return done("Acknowledged", { QueryResponses: answer });
+      }
       case "ProfileList":
         return done("Acknowledged", { ProfileList: this.installed.map((p) => this.profileListItem(p)) });
       case "SecurityInfo":

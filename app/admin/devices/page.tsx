@@ -18,9 +18,10 @@ import { DeviceStatusBadge } from "@/components/ui/Badge";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc, relativeTime } from "@/components/ui/format";
-import { btn, btnSecondary, input, label, link, td, th } from "@/components/ui/styles";
+import { btn, btnSecondary, input, label, link, td } from "@/components/ui/styles";
 import { FilterSelect } from "@/components/ui/FilterSelect";
 import { DataTable } from "@/components/ui/DataTable";
+import { SortHeader as SortLink } from "@/components/ui/SortHeader";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Devices" };
@@ -33,15 +34,7 @@ function SortHeader({ q, sort, children, className = "" }: { q: DeviceQuery; sor
   const dir = active ? (q.dir ?? defaultDir) : undefined;
   const nextDir = active ? (dir === "asc" ? "desc" : "asc") : defaultDir;
   const href = `/admin/devices?${deviceQueryToParams({ ...q, sort, dir: nextDir, cursor: null })}`;
-  return (
-    <th scope="col" className={`${th} ${className}`} aria-sort={dir ? (dir === "asc" ? "ascending" : "descending") : undefined}>
-      <Link href={href} className="inline-flex items-center gap-1 hover:underline">
-        {children}
-        <span aria-hidden>{dir === "asc" ? "▲" : dir === "desc" ? "▼" : ""}</span>
-        <span className="sr-only">{dir ? `, sorted ${dir === "asc" ? "ascending" : "descending"}` : ", sort"}</span>
-      </Link>
-    </th>
-  );
+  return <SortLink href={href} dir={dir} className={className}>{children}</SortLink>;
 }
 
 export default async function DevicesPage({ searchParams }: { searchParams: SearchParams }) {

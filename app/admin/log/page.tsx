@@ -18,6 +18,19 @@ export const metadata = { title: "Enrollment Log" };
 
 const OUTCOME_LABEL = { OK: "OK", WARNING: "Warning", ERROR: "Error" } as const;
 
+/** An aggregated line: how often it happened in its window, first and last time (lib/log/enrollmentLog.ts). */
+function Repeats({ line }: { line: { count: number; time: Date; lastSeen: Date | null } }) {
+  if (line.count <= 1) return null;
+  const last = line.lastSeen ?? line.time;
+  // To the second: an aggregation window is minutes long.
+  const at = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+  return (
+    <div className="mt-0.5 text-xs font-medium text-amber-800 dark:text-amber-300" data-testid="log-repeats">
+      <span aria-hidden="true">×</span>{line.count.toLocaleString("en-US")}<span className="sr-only"> times</span> · first <time dateTime={line.time.toISOString()}>{at(line.time)}</time> · last <time dateTime={last.toISOString()}>{at(last)}</time>
+    </div>
+  );
+}
+
 
 export default async function LogPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireAdmin();
@@ -105,6 +118,7 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
                 </div>
                 {l.reason && <Link className={`${link} mt-1 block font-medium`} href={`/admin/log/reasons#${l.reason}`}>{info?.title ?? l.reason}</Link>}
                 <p className="mt-1 break-words">{l.message}</p>
+                <Repeats line={l} />
                 {info && <p className="mt-1 text-xs text-slate-700 dark:text-slate-300">Fix: {info.fix}</p>}
                 <dl className="mt-1 space-y-0.5 break-all text-xs text-slate-600 dark:text-slate-400">
                   {l.deviceIdentifier && <div><dt className="inline">Device: </dt><dd className="inline font-mono">{l.deviceIdentifier}</dd></div>}
@@ -131,6 +145,7 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
                     </div>
                   )}
                   <div className="break-words">{l.message}</div>
+                  <Repeats line={l} />
                   {info && <div className="mt-0.5 text-xs text-slate-700 dark:text-slate-300">Fix: {info.fix}</div>}
                 </td>
                 <td className={`${td} font-mono text-xs`}>

@@ -1,7 +1,7 @@
 // The local-user password sign-in (small teams without an IdP).
 import { authResultResponse } from "@/lib/enrollment/authResult";
 import { localSignIn } from "@/lib/enrollment/userSignIn";
-import { readForm } from "@/lib/enrollment/formBody";
+import { readForm } from "@/lib/http/form";
 import { remoteAddress } from "@/lib/http/remote";
 import { handle } from "@/lib/http/respond";
 

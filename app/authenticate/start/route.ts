@@ -1,7 +1,7 @@
 // "Continue with <IdP>" on the sign-in page: keeps the flow server-side, redirects to the IdP.
 import { authResultResponse } from "@/lib/enrollment/authResult";
 import { startIdpSignIn } from "@/lib/enrollment/userSignIn";
-import { readForm } from "@/lib/enrollment/formBody";
+import { readForm } from "@/lib/http/form";
 import { remoteAddress } from "@/lib/http/remote";
 import { handle } from "@/lib/http/respond";
 

@@ -1,6 +1,6 @@
 // OAuth 2 method: the token endpoint (authorization_code and refresh_token grants).
 import { AppError } from "@/lib/errors";
-import { readForm } from "@/lib/enrollment/formBody";
+import { readForm } from "@/lib/http/form";
 import { token } from "@/lib/enrollment/oauth";
 import { remoteAddress } from "@/lib/http/remote";
 import { handle, json } from "@/lib/http/respond";

@@ -119,7 +119,6 @@ function sourceProblems(source: ChallengeSource, given: SourceFields, kept: { st
 export const externalScepProfileInputSchema = baseSchema.superRefine((v, ctx) => {
   for (const [path, message] of sourceProblems(v.challengeSource, v)) ctx.addIssue({ code: "custom", path: [path], message });
 });
-export type ExternalScepProfileInput = z.input<typeof externalScepProfileInputSchema>;
 
 export interface ExternalScepProfileView {
   id: string;
@@ -281,7 +280,6 @@ export const externalScepProfilePatchSchema = z
   })
   .partial()
   .strict();
-export type ExternalScepProfilePatch = z.input<typeof externalScepProfilePatchSchema>;
 
 /**
  * Edits a profile. A new SCEP URL is checked again with GetCACaps/GetCACert and needs the

@@ -43,6 +43,39 @@ function Section({ id, title, children, actions }: { id: string; title: string; 
   );
 }
 
+/** Managed Device Attestation: what Apple's attestation says about this device, or why it was flagged. */
+function AttestationFields({ d }: { d: DeviceDetail }) {
+  const a = d.attestation;
+  if (!a || (!a.status && a.pending)) {
+    return (
+      <p className="text-sm text-slate-700 dark:text-slate-300" data-testid="attestation-status">
+        {a?.pending ? `Requested ${a.requestedAt ? relativeTime(a.requestedAt) : ""}; waiting for the device's answer.` : d.actions.includes("request-attestation") ? "Not attested yet. Use Request attestation under Device actions." : "Not attested. This model or OS version cannot attest (iPhone/iPad A11+ on iOS 16+, Apple-silicon Macs on macOS 14+, Apple TV A12+, Vision Pro)."}
+      </p>
+    );
+  }
+  if (a.status !== "verified") {
+    return (
+      <div className="text-sm text-red-800 dark:text-red-300" data-testid="attestation-status">
+        <p className="font-semibold">{a.status === "mismatch" ? "Flagged: the attested identity differs from the device record" : "Flagged: the attestation did not verify"}</p>
+        <p className="mt-1">{a.problem}</p>
+        <p className="mt-1"><Link className={link} href={`/admin/log/reasons#${a.status === "mismatch" ? "attestation_mismatch" : "attestation_failed"}`}>What to do</Link></p>
+      </div>
+    );
+  }
+  const boot = a.bootSecurity;
+  const bootText = boot ? [boot.secureBootStatus, boot.sipStatus === undefined ? null : `SIP ${boot.sipStatus === 0 ? "enabled" : "disabled"}`, boot.thirdPartyKextsAllowed === undefined ? null : `third-party kexts ${boot.thirdPartyKextsAllowed === 0 ? "not allowed" : "allowed"}`, boot.llbVersion ? `LLB ${boot.llbVersion}` : null].filter(Boolean).join(", ") : null;
+  return (
+    <dl className="divide-y divide-slate-100 dark:divide-slate-800" data-testid="attestation-status">
+      <Field name="Status"><span className="font-semibold text-green-800 dark:text-green-300">hardware-attested</span>{a.attestedAt ? `, ${formatUtc(a.attestedAt)}` : ""}{a.cached ? " (Apple's cached attestation)" : ""}{a.source === "acme" ? " (identity certificate from ACME device-attest-01)" : ""}</Field>
+      <Field name="Serial number" mono>{a.serialNumber}</Field>
+      <Field name="UDID" mono>{a.udid}</Field>
+      <Field name="OS">{a.osVersion}</Field>
+      <Field name="SEP OS">{a.sepOsVersion}</Field>
+      <Field name="Boot security">{bootText}</Field>
+    </dl>
+  );
+}
+
 function displayName(d: DeviceDetail): string {
   return d.deviceName ?? d.modelName ?? d.productName ?? d.serialNumber ?? d.identifier;
 }
@@ -181,6 +214,9 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                 {d.certificates.length > 1 && <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">{d.certificates.length - 1} earlier certificate(s) on record.</p>}
               </>
             )}
+          </Section>
+          <Section id="attestation" title="Hardware attestation">
+            <AttestationFields d={d} />
           </Section>
         </div>
       </div>

@@ -1,5 +1,7 @@
-// OTA enrollment tokens: list (Read-only) and create (Admin).
+// OTA enrollment tokens: list with search and sort, without the links for Read-only (and create, Admin).
 import { withAdminApi } from "@/lib/auth/api";
+import { seesEnrollmentSecrets } from "@/lib/auth/roles";
+import { parseTokenQuery } from "@/lib/enrollment/tokenQuery";
 import { createEnrollmentTokenFromInput, listEnrollmentTokens } from "@/lib/enrollment/tokens";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
@@ -7,7 +9,9 @@ import { json } from "@/lib/http/respond";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = withAdminApi(async () => json({ tokens: await listEnrollmentTokens() }));
+export const GET = withAdminApi(async (request, caller) =>
+  json({ tokens: await listEnrollmentTokens({ withLinks: seesEnrollmentSecrets(caller.role), query: parseTokenQuery(new URL(request.url).searchParams) }) }),
+);
 
 export const POST = withAdminApi(async (request, caller) => {
   const created = await createEnrollmentTokenFromInput(await readJson(request), `${caller.kind}:${caller.name}`);

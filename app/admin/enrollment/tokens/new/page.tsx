@@ -17,7 +17,7 @@ export default async function NewTokenPage() {
   return (
     <div className="space-y-6">
       <div>
-        <p className="text-sm text-slate-500"><Link href="/admin/enrollment/tokens" className="hover:underline">Enrollment › OTA › Tokens</Link></p>
+        <p className="text-sm text-slate-600 dark:text-slate-400"><Link href="/admin/enrollment/tokens" className="underline underline-offset-2">Enrollment › OTA › Tokens</Link></p>
         <h1 className="text-2xl font-semibold">Generate Token</h1>
       </div>
       <TokenForm groups={groups.map((g) => ({ id: g.id, name: g.name }))} scepProfiles={scepProfiles.map((p) => ({ id: p.id, name: p.name, challengeType: p.challengeType }))} externalScepProfiles={(await listExternalScepProfiles()).map((p) => ({ id: p.id, name: p.name }))} />

@@ -1,5 +1,6 @@
 // One SCEP profile: read (Read-only), change or delete (Admin).
 import { withAdminApi } from "@/lib/auth/api";
+import { seesEnrollmentSecrets } from "@/lib/auth/roles";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
 import { deleteScepProfile, requireScepProfile, updateScepProfile } from "@/lib/scep/profiles";
@@ -9,7 +10,7 @@ export const dynamic = "force-dynamic";
 
 type Params = { id: string };
 
-export const GET = withAdminApi<Params>(async (_request, _caller, ctx) => json(await requireScepProfile((await ctx.params).id, { includeStaticChallenge: true })));
+export const GET = withAdminApi<Params>(async (_request, caller, ctx) => json(await requireScepProfile((await ctx.params).id, { includeStaticChallenge: seesEnrollmentSecrets(caller.role) })));
 
 export const PATCH = withAdminApi<Params>(async (request, _caller, ctx) => json(await updateScepProfile((await ctx.params).id, await readJson(request))));
 

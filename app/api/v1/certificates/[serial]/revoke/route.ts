@@ -1,9 +1,10 @@
 // Revoke an issued certificate (Admin). Body (optional): { "reason": "..." }.
 import { withAdminApi } from "@/lib/auth/api";
+import { LIMITS, readBody } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
 import { revokeRequest } from "@/lib/pki/revocation";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const POST = withAdminApi<{ serial: string }>(async (request, _caller, ctx) => json({ certificate: await revokeRequest((await ctx.params).serial, request) }));
+export const POST = withAdminApi<{ serial: string }>(async (request, _caller, ctx) => json({ certificate: await revokeRequest((await ctx.params).serial, await readBody(request, LIMITS.json)) }));

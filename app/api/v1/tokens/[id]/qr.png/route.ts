@@ -1,10 +1,12 @@
 import { withAdminApi } from "@/lib/auth/api";
 import { parseQrLink, tokenQr } from "@/lib/enrollment/qr";
-import { qrResponse } from "@/lib/enrollment/qrResponse";
+import { fileResponse } from "@/lib/http/respond";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export const GET = withAdminApi<{ id: string }>(async (request, _caller, { params }) =>
-  qrResponse(await tokenQr((await params).id, "png", parseQrLink(new URL(request.url).searchParams.get("link")))),
+  fileResponse(await tokenQr((await params).id, "png", parseQrLink(new URL(request.url).searchParams.get("link")))),
+  // A QR code is the enrollment link: Admins and Owners only (seesEnrollmentSecrets).
+  { role: "ADMIN" },
 );

@@ -1,10 +1,10 @@
 // Reads an application/x-www-form-urlencoded body (sign-in forms, OAuth token requests)
 // with a size limit; anything else is refused as 415. Browsers encode a space as "+";
-// Apple's OAuth client does not encode "+" at all (lib/http/query.ts), so the token
+// Apple's OAuth client does not encode "+" at all (query.ts), so the token
 // endpoint reads its body with `plusIsSpace: false`.
 import { unsupportedMediaType } from "../errors";
-import { readBody } from "../http/body";
-import { parseQuery } from "../http/query";
+import { readBody } from "./body";
+import { parseQuery } from "./query";
 
 export const FORM_LIMIT = 16 * 1024;
 
