@@ -42,9 +42,7 @@ export interface ReserveInput {
   remoteAddr?: string | null;
 }
 
-export type Reservation =
-  | { ok: true; reservationId: string; secret: string; expiresAt: Date; reused: boolean }
-  | { ok: false };
+export type Reservation = { ok: true; reservationId: string; secret: string; expiresAt: Date; reused: boolean } | { ok: false };
 
 async function reuse(tokenId: string, secret: string, input: ReserveInput, now: Date): Promise<Reservation | null> {
   if (secret.length < 20 || secret.length > 100) return null;
@@ -127,7 +125,9 @@ export async function releaseExpiredReservations(tokenId: string, now: Date = ne
   const expired = await r.findMany({ where: { tokenId, spentAt: null, releasedAt: null, expiresAt: { lte: now } }, select: { id: true }, take: 1000 });
   let released = 0;
   for (const { id } of expired) if (await releaseReservation(id, now)) released++;
-  await r.deleteMany({ where: { tokenId, OR: [{ spentAt: { lt: new Date(now.getTime() - CLOSED_RETENTION_DAYS * 86_400_000) } }, { releasedAt: { lt: new Date(now.getTime() - CLOSED_RETENTION_DAYS * 86_400_000) } }] } });
+  await r.deleteMany({
+    where: { tokenId, OR: [{ spentAt: { lt: new Date(now.getTime() - CLOSED_RETENTION_DAYS * 86_400_000) } }, { releasedAt: { lt: new Date(now.getTime() - CLOSED_RETENTION_DAYS * 86_400_000) } }] },
+  });
   return released;
 }
 

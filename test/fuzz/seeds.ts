@@ -206,7 +206,6 @@ export async function makeSeeds(scep: RouteModule, checkin: RouteModule, acme: R
     topic,
     udid,
   });
-  // biome-ignore lint/correctness/useHookAtTopLevel: the simulator's method, not a React hook
   await device.useIdentity(identity);
   const { checkins, reports } = readCaptures();
   // The captures' own devices, on this server's topic; the simulator's messages under its UDID.

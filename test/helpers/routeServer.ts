@@ -125,10 +125,11 @@ export async function serveRoutes(routes: MountedRoute[], opts: ServeOptions = {
   const { port } = server.address() as AddressInfo;
   return {
     url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
   };
 }
 

@@ -31,7 +31,10 @@ describe("next-auth callbackUrl", () => {
 
   it("answers 400 for a bad parameter, cookie or form field, and lets good ones through", async () => {
     const refused = async (req: Request) => {
-      const err = await checkCallbackUrl(req).then(() => null, (e: unknown) => e);
+      const err = await checkCallbackUrl(req).then(
+        () => null,
+        (e: unknown) => e,
+      );
       return err instanceof AppError ? err.status : null;
     };
     const base = "https://mdm.example.test/api/auth";
