@@ -50,8 +50,8 @@ describe("GET /api/v1/log", () => {
     expect(r.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(r.headers.get("content-disposition")).toMatch(/^attachment; filename="enrollment-log-\d{8}-\d{6}\.csv"$/);
     expect((await r.text()).split("\r\n")).toEqual([
-      "time,step,outcome,reason,reason_title,fix,message,device,user,token,remote_addr",
-      "2026-03-01T09:01:00.000Z,checkin,OK,,,,Authenticate,UDID-A,,,",
+      "time,step,outcome,reason,reason_title,fix,message,device,user,token,remote_addr,count,last_seen",
+      "2026-03-01T09:01:00.000Z,checkin,OK,,,,Authenticate,UDID-A,,,,1,2026-03-01T09:01:00.000Z",
       "",
     ]);
   });

@@ -254,7 +254,9 @@ describe("CRL and OCSP", () => {
       expect(res.status).toBe(200);
       expect(Buffer.from(await res.arrayBuffer()).toString("hex")).toBe(MALFORMED);
     }
-    for (const p of ["%%%", "!!!!", "AAAA", encodeURIComponent(Buffer.from("garbage").toString("base64")), "x".repeat(12_000)]) {
+    // A path that does not percent-decode is refused at the edge, before any route (issue 18).
+    expect((await fetch(`${server.url}/ocsp/%%%`)).status).toBe(400);
+    for (const p of ["!!!!", "AAAA", encodeURIComponent(Buffer.from("garbage").toString("base64")), "x".repeat(12_000)]) {
       const res = await fetch(`${server.url}/ocsp/${p}`);
       expect(res.status).toBe(200);
       expect(Buffer.from(await res.arrayBuffer()).toString("hex")).toBe(MALFORMED);
