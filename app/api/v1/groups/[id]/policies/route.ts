@@ -1,6 +1,6 @@
 // A group's policies: add a profile (JSON base64, multipart upload or raw .mobileconfig)
 // or a command, queued for the group's enrolled devices; or set their order.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { LIMITS, readBody, readJson } from "@/lib/http/body";
 import { readMultipart } from "@/lib/http/form";
 import { json } from "@/lib/http/respond";

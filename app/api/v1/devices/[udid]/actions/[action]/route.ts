@@ -1,6 +1,6 @@
 // A device action (lock, erase, restart, clear-passcode, …; Admin). Offered only where
 // Apple's schemas allow it for the device (lib/mdm/deviceActions.ts).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { json } from "@/lib/http/respond";
 import { LIMITS, readBody } from "@/lib/http/body";
 import { actionInputFromBody } from "@/lib/mdm/apiInput";
