@@ -8,17 +8,23 @@ export interface RunningServer {
   /** The start.ts process: the server's CPU and memory are those of its process tree. */
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL to start.ts, serve.mjs and every worker at once (a power cut; only with `detached`). */
+  killAll?(): Promise<void>;
 }
 
 const root = path.resolve(import.meta.dirname, "..");
 
-/** nodeArgs: e.g. --cpu-prof flags, which start.ts hands on to the server and its workers. */
-export async function startServer(env: Record<string, string>, opts: { port: number; nodeArgs?: string[]; log?: (line: string) => void }): Promise<RunningServer> {
+/**
+ * nodeArgs: e.g. --cpu-prof flags, which start.ts hands on to the server and its workers.
+ * detached: the server gets its own process group, so killAll() reaches every process of it.
+ */
+export async function startServer(env: Record<string, string>, opts: { port: number; nodeArgs?: string[]; log?: (line: string) => void; detached?: boolean }): Promise<RunningServer> {
   const url = `http://127.0.0.1:${opts.port}`;
   const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", path.join(root, "scripts/start.ts")], {
     cwd: root,
     env: { ...process.env, NODE_ENV: "production", PORT: String(opts.port), HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: opts.detached ?? false,
   });
   let output = "";
   const collect = (b: Buffer) => {
@@ -50,6 +56,13 @@ export async function startServer(env: Record<string, string>, opts: { port: num
         if (exited !== null) return resolve();
         child.on("exit", () => resolve());
         child.kill("SIGTERM");
+      }),
+    killAll: () =>
+      new Promise<void>((resolve, reject) => {
+        if (!opts.detached) return reject(new Error("killAll needs a server started with detached: true"));
+        if (exited !== null) return resolve();
+        child.on("exit", () => resolve());
+        process.kill(-child.pid!, "SIGKILL");
       }),
   };
 }

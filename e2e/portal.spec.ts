@@ -272,7 +272,7 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   const download = page.waitForEvent("download");
   await page.getByRole("link", { name: "Export CSV" }).click();
   const csv = fs.readFileSync(await (await download).path(), "utf8");
-  expect(csv.split("\r\n")[0]).toBe("time,step,outcome,reason,reason_title,fix,message,device,user,token,remote_addr");
+  expect(csv.split("\r\n")[0]).toBe("time,step,outcome,reason,reason_title,fix,message,device,user,token,remote_addr,count,last_seen");
   expect(csv).toContain(sim.udid);
   expect(csv.trimEnd().split("\r\n").every((l, i) => i === 0 || l.includes(sim.udid))).toBe(true);
 

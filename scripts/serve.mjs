@@ -20,6 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ENCODED_BODY_HEADER, handlerFor, routeMatcher, serveHandler } from "./routeBridge.mjs";
+import { MALFORMED_PATH_BODY, pathDecodes } from "./edge.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dev = process.argv.includes("--dev");
@@ -126,6 +127,12 @@ async function serve() {
   };
   const server = http.createServer((req, res) => {
     req.headers["x-enroll-peer"] = req.socket.remoteAddress ?? "";
+    // Before any route: a path that does not decode is the client's error, never a 500.
+    if (!pathDecodes(req.url ?? "/")) {
+      res.writeHead(400, { "content-type": "application/json", "content-length": Buffer.byteLength(MALFORMED_PATH_BODY), "cache-control": "no-store" });
+      res.end(req.method === "HEAD" ? undefined : MALFORMED_PATH_BODY);
+      return;
+    }
     if (!lean) return nextHandle(req, res);
     lean(req).then(
       (route) => (route ? serveHandler(req, res, route.handler, route.url, route.params, route.headers) : nextHandle(req, res)),

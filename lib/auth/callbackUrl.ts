@@ -1,3 +1,6 @@
+import { badRequest } from "../errors";
+import { LIMITS, readBody } from "../http/body";
+
 // Where /signin sends the admin after signing in. Only a same-origin path: "//host" and
 // "/\host" are protocol-relative in browsers (the form calls window.location.assign on it).
 export function safeCallbackPath(value: unknown, fallback = "/admin"): string {
@@ -13,4 +16,60 @@ export function safeCallbackPath(value: unknown, fallback = "/admin"): string {
     return fallback;
   }
   return value;
+}
+
+/**
+ * Whether next-auth can take a callbackUrl: a path, or an absolute http(s) URL. next-auth
+ * answers anything else with a 500 (its configuration check), so such a request gets a 400 first.
+ */
+export function isCallbackUrl(value: string): boolean {
+  if (value.length > 2048) return false;
+  try {
+    return /^https?:$/.test(new URL(value, value.startsWith("/") ? "https://same-origin.invalid" : undefined).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** next-auth's callback-url cookie (plain, or __Secure- on https). */
+const CALLBACK_COOKIE = /^(?:__Secure-)?next-auth\.callback-url$/;
+
+/** The callbackUrl values of a next-auth request: its query, its cookie, and its form body on POST. */
+export function callbackUrlsOf(url: URL, cookieHeader: string | null, formBody: string | null): string[] {
+  const values = url.searchParams.getAll("callbackUrl");
+  for (const part of (cookieHeader ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq === -1 || !CALLBACK_COOKIE.test(part.slice(0, eq).trim())) continue;
+    const raw = part.slice(eq + 1).trim();
+    try {
+      values.push(decodeURIComponent(raw));
+    } catch {
+      values.push(raw);
+    }
+  }
+  if (formBody !== null) values.push(...new URLSearchParams(formBody).getAll("callbackUrl"));
+  return values.filter((v) => v !== "");
+}
+
+/**
+ * next-auth's redirect callback: same-origin paths and URLs, anything else the base URL. Unlike
+ * next-auth's default it never throws (the callback-url cookie is client input too).
+ */
+export function sameOriginRedirect({ url, baseUrl }: { url: string; baseUrl: string }): string {
+  if (url.startsWith("/") && !url.startsWith("//") && !url.startsWith("/\\")) return `${baseUrl}${url}`;
+  try {
+    return new URL(url).origin === new URL(baseUrl).origin ? url : baseUrl;
+  } catch {
+    return baseUrl;
+  }
+}
+
+/** Throws a 400 when a next-auth request's callbackUrl (query, cookie or form body) is not a path or http(s) URL. */
+export async function checkCallbackUrl(request: Request): Promise<void> {
+  const form = request.method === "POST" && /^application\/x-www-form-urlencoded/i.test(request.headers.get("content-type") ?? "");
+  // A clone: next-auth reads the body itself afterwards.
+  const body = form ? new TextDecoder().decode(await readBody(request.clone(), LIMITS.json)) : null;
+  if (callbackUrlsOf(new URL(request.url), request.headers.get("cookie"), body).some((v) => !isCallbackUrl(v))) {
+    throw badRequest("invalid_callback_url", "callbackUrl (parameter or next-auth.callback-url cookie) must be a path starting with / or an http(s) URL");
+  }
 }

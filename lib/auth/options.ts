@@ -7,6 +7,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { config } from "../config";
 import { verifyAdminPassword } from "./admins";
 import { endAdminSession, sessionAdmin, startAdminSession } from "./adminSessions";
+import { sameOriginRedirect } from "./callbackUrl";
 import { admitIdpUser } from "./oidcAdmins";
 import { isRole } from "./roles";
 import { nextAuthSecret } from "./secret";
@@ -98,6 +99,7 @@ export function authOptions(): NextAuthOptions {
       },
     },
     callbacks: {
+      redirect: sameOriginRedirect,
       async signIn({ user, account }) {
         if (account?.provider !== OIDC_PROVIDER_ID) return true;
         const admitted = await admitIdpUser({

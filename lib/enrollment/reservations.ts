@@ -42,9 +42,7 @@ export interface ReserveInput {
   remoteAddr?: string | null;
 }
 
-export type Reservation =
-  | { ok: true; reservationId: string; secret: string; expiresAt: Date; reused: boolean }
-  | { ok: false };
+export type Reservation = { ok: true; reservationId: string; secret: string; expiresAt: Date; reused: boolean } | { ok: false };
 
 async function reuse(tokenId: string, secret: string, input: ReserveInput, now: Date): Promise<Reservation | null> {
   if (secret.length < 20 || secret.length > 100) return null;
@@ -59,8 +57,11 @@ async function reuse(tokenId: string, secret: string, input: ReserveInput, now: 
   return { ok: true, reservationId: row.id, secret, expiresAt: row.expiresAt, reused: true };
 }
 
-async function claim(tokenId: string, now: Date): Promise<boolean> {
-  const t = db().enrollmentToken;
+/** The client or the transaction a counter move runs in. */
+type Tx = Parameters<Parameters<ReturnType<typeof db>["$transaction"]>[0]>[0];
+
+async function claim(tx: Tx, tokenId: string, now: Date): Promise<boolean> {
+  const t = tx.enrollmentToken;
   const { count } = await t.updateMany({
     where: {
       id: tokenId,
@@ -85,11 +86,12 @@ export async function reserveEnrollmentUse(tokenId: string, input: ReserveInput 
   }
   // Expired reservations go first (also for unlimited tokens, whose rows would otherwise pile up).
   await releaseExpiredReservations(tokenId, now);
-  if (!(await claim(tokenId, now))) return { ok: false };
   const secret = crypto.randomBytes(24).toString("base64url");
   const expiresAt = new Date(now.getTime() + RESERVATION_MINUTES * 60_000);
-  try {
-    const row = await db().enrollmentReservation.create({
+  // The claim and its row commit together: a crash between them must not hold a use forever.
+  const row = await db().$transaction(async (tx) => {
+    if (!(await claim(tx, tokenId, now))) return null;
+    return tx.enrollmentReservation.create({
       data: {
         tokenId,
         secretHash: sha256Hex(secret),
@@ -98,11 +100,9 @@ export async function reserveEnrollmentUse(tokenId: string, input: ReserveInput 
         ...(input.terms ? { termsHash: input.terms.termsHash, acceptedBy: input.terms.acceptedBy, termsAcceptedAt: now } : {}),
       },
     });
-    return { ok: true, reservationId: row.id, secret, expiresAt, reused: false };
-  } catch (err) {
-    await db().enrollmentToken.updateMany({ where: { id: tokenId, claimedCount: { gt: 0 } }, data: { claimedCount: { decrement: 1 } } });
-    throw err;
-  }
+  });
+  if (!row) return { ok: false };
+  return { ok: true, reservationId: row.id, secret, expiresAt, reused: false };
 }
 
 /** Closes an open reservation without a device (expired, or the download failed); gives its use back. */
@@ -110,10 +110,13 @@ export async function releaseReservation(reservationId: string, now: Date = new 
   const r = db().enrollmentReservation;
   const row = await r.findUnique({ where: { id: reservationId }, select: { tokenId: true } });
   if (!row) return false;
-  const { count } = await r.updateMany({ where: { id: reservationId, spentAt: null, releasedAt: null }, data: { releasedAt: now } });
-  if (count !== 1) return false;
-  await db().enrollmentToken.updateMany({ where: { id: row.tokenId, claimedCount: { gt: 0 } }, data: { claimedCount: { decrement: 1 } } });
-  return true;
+  // Closing the row and giving its use back commit together (a crash between would lose the use).
+  return db().$transaction(async (tx) => {
+    const { count } = await tx.enrollmentReservation.updateMany({ where: { id: reservationId, spentAt: null, releasedAt: null }, data: { releasedAt: now } });
+    if (count !== 1) return false;
+    await tx.enrollmentToken.updateMany({ where: { id: row.tokenId, claimedCount: { gt: 0 } }, data: { claimedCount: { decrement: 1 } } });
+    return true;
+  });
 }
 
 /** Releases the token's reservations whose lifetime passed with no device enrolled; returns how many. */
@@ -122,7 +125,9 @@ export async function releaseExpiredReservations(tokenId: string, now: Date = ne
   const expired = await r.findMany({ where: { tokenId, spentAt: null, releasedAt: null, expiresAt: { lte: now } }, select: { id: true }, take: 1000 });
   let released = 0;
   for (const { id } of expired) if (await releaseReservation(id, now)) released++;
-  await r.deleteMany({ where: { tokenId, OR: [{ spentAt: { lt: new Date(now.getTime() - CLOSED_RETENTION_DAYS * 86_400_000) } }, { releasedAt: { lt: new Date(now.getTime() - CLOSED_RETENTION_DAYS * 86_400_000) } }] } });
+  await r.deleteMany({
+    where: { tokenId, OR: [{ spentAt: { lt: new Date(now.getTime() - CLOSED_RETENTION_DAYS * 86_400_000) } }, { releasedAt: { lt: new Date(now.getTime() - CLOSED_RETENTION_DAYS * 86_400_000) } }] },
+  });
   return released;
 }
 
@@ -143,9 +148,14 @@ export async function spendEnrollmentUse(tokenId: string, deviceRef: string, now
   for (let attempt = 0; attempt < 10; attempt++) {
     const open = await r.findFirst({ where: { tokenId, spentAt: null, releasedAt: null }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
     if (!open) break;
-    const { count } = await r.updateMany({ where: { id: open.id, spentAt: null, releasedAt: null }, data: { spentAt: now, deviceId: deviceRef } });
-    if (count !== 1) continue; // a concurrent enrollment or release closed it first
-    await db().enrollmentToken.update({ where: { id: tokenId }, data: { useCount: { increment: 1 } } });
+    // Spending the reservation and counting the use commit together (a crash between would lose the use).
+    const spent = await db().$transaction(async (tx) => {
+      const { count } = await tx.enrollmentReservation.updateMany({ where: { id: open.id, spentAt: null, releasedAt: null }, data: { spentAt: now, deviceId: deviceRef } });
+      if (count !== 1) return false;
+      await tx.enrollmentToken.update({ where: { id: tokenId }, data: { useCount: { increment: 1 } } });
+      return true;
+    });
+    if (!spent) continue; // a concurrent enrollment or release closed it first
     const terms = open.termsHash && open.termsAcceptedAt ? { termsHash: open.termsHash, acceptedBy: open.acceptedBy, acceptedAt: open.termsAcceptedAt } : null;
     return { reservationId: open.id, terms };
   }

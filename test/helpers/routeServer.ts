@@ -6,6 +6,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { handlerFor, routeMatcher, serveHandler } from "../../scripts/routeBridge.mjs";
+import { MALFORMED_PATH_BODY, pathDecodes } from "../../scripts/edge.mjs";
 
 type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Response | Promise<Response>;
 export type RouteModule = Partial<Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD", Handler>>;
@@ -37,6 +38,11 @@ export interface ServeOptions {
 export async function serveRoutes(routes: MountedRoute[], opts: ServeOptions = {}): Promise<RouteServer> {
   const compiled = routes.map((r) => ({ match: routeMatcher(r.pattern), module: r.module }));
   const listener: http.RequestListener = async (req, res) => {
+    // The real server's edge check (scripts/serve.mjs) comes first here too.
+    if (!pathDecodes(req.url ?? "/")) {
+      res.writeHead(400, { "content-type": "application/json" }).end(MALFORMED_PATH_BODY);
+      return;
+    }
     try {
       const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
       for (const r of compiled) {
@@ -65,10 +71,11 @@ export async function serveRoutes(routes: MountedRoute[], opts: ServeOptions = {
   const { port } = server.address() as AddressInfo;
   return {
     url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
   };
 }
 

@@ -1,0 +1,2 @@
+export function pathDecodes(url: string): boolean;
+export const MALFORMED_PATH_BODY: string;
