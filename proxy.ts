@@ -1,6 +1,6 @@
 // First line of defence for the portal: no session cookie means /admin pages redirect
 // to sign-in and /api/v1 answers 401 before any page code runs. Pages, actions and API
-// handlers still check the session and role themselves (app/_lib/session.ts, lib/auth/api.ts).
+// handlers still check the session and role themselves (app/_lib/session.ts, app/_lib/adminApi.ts).
 // For the enrollment sign-in page it hands the raw query string to the page (RAW_QUERY_HEADER):
 // pages only get it form-decoded, which turns the "+" a device leaves in user-identifier into
 // a space (lib/http/query.ts).

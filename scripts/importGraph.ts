@@ -33,7 +33,7 @@ export function listSources(root: string, dirs: string[]): string[] {
 }
 
 /** Blanks comments and the bodies of template literals so that examples in them are not read as imports. */
-function stripComments(src: string): string {
+export function stripComments(src: string): string {
   let out = "";
   let i = 0;
   while (i < src.length) {

@@ -1,6 +1,6 @@
 // Public enroll page (seed 000): static HTML + CSS rendered on the server (no JavaScript),
 // with the token, the steps for the visitor's device and the one-tap Download form.
-import { enrollPageResponse } from "@/lib/enrollment/enrollPage";
+import { enrollPageResponse } from "@/app/_lib/enrollPages";
 import { remoteAddress } from "@/lib/http/remote";
 
 export const runtime = "nodejs";

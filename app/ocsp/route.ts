@@ -1,5 +1,5 @@
 // OCSP responder (RFC 6960): POST application/ocsp-request. GET with the request in the path is /ocsp/<base64>.
-import { ocspHttp } from "@/lib/pki/ocsp";
+import { ocspHttp } from "@/app/_lib/ocspHttp";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,10 +1,9 @@
 // The ACME server's one entry point: every /acme/… request is routed here by a thin App
-// Router handler. Answers carry a fresh Replay-Nonce, the directory link and no-store;
+// Router handler, which hands over what it read of the Request (AcmeHttpRequest) and sends
+// the AcmeAnswer. Answers carry a fresh Replay-Nonce, the directory link and no-store;
 // refusals are problem documents (RFC 7807) and an enrollment-log line with the fix.
 import { config } from "../config";
 import { AppError } from "../errors";
-import { readBody } from "../http/body";
-import { remoteAddress } from "../http/remote";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
 import { log } from "../log/logger";
 import { keyChange, newAccount, updateAccount, type AcmeResult } from "./accounts";
@@ -31,21 +30,41 @@ export function directory(): Record<string, unknown> {
   };
 }
 
+/** What the route read of the request; the body is read only once the request got that far. */
+export interface AcmeHttpRequest {
+  method: string;
+  path: string[];
+  contentType: string | null;
+  remoteAddr: string | null;
+  /** The body, at most ACME_BODY_LIMIT bytes; throws an AppError (413, 400) otherwise. */
+  body: () => Promise<Uint8Array>;
+}
+
+/** An HTTP answer, sent as it is by the route. */
+export interface AcmeAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
 async function baseHeaders(): Promise<Record<string, string>> {
   return { "replay-nonce": await newNonce(), link: `<${acmeUrl.directory()}>;rel="index"`, "cache-control": "no-store" };
 }
 
-async function problemResponse(p: AcmeProblem): Promise<Response> {
-  return new Response(JSON.stringify(p.document()), { status: p.status, headers: { ...(await baseHeaders()), "content-type": "application/problem+json", ...(p.extra.headers ?? {}) } });
+async function problemAnswer(p: AcmeProblem): Promise<AcmeAnswer> {
+  return { body: JSON.stringify(p.document()), status: p.status, headers: { ...(await baseHeaders()), "content-type": "application/problem+json", ...(p.extra.headers ?? {}) } };
 }
 
-async function jsonResponse(r: AcmeResult): Promise<Response> {
+async function jsonAnswer(r: AcmeResult): Promise<AcmeAnswer> {
   const headers = { ...(await baseHeaders()), ...(r.headers ?? {}) };
-  if (r.body === null) return new Response(null, { status: r.status, headers });
-  return new Response(JSON.stringify(r.body), { status: r.status, headers: { ...headers, "content-type": "application/json" } });
+  if (r.body === null) return { body: null, status: r.status, headers };
+  return { body: JSON.stringify(r.body), status: r.status, headers: { ...headers, "content-type": "application/json" } };
 }
 
-type PostRoute = { keyFrom: "jwk" | "kid" | "either"; run: (req: VerifiedJws, url: string, remoteAddr: string | null) => Promise<AcmeResult | Response> };
+/** A route's answer that is not a JSON document (the certificate chain). */
+type RawAnswer = { raw: AcmeAnswer };
+
+type PostRoute = { keyFrom: "jwk" | "kid" | "either"; run: (req: VerifiedJws, url: string, remoteAddr: string | null) => Promise<AcmeResult | RawAnswer> };
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -70,7 +89,7 @@ function postRoute(path: string[]): PostRoute | null {
         run: async (r) => {
           if (r.payload !== null) throw problem("malformed", "certificates are fetched with POST-as-GET (empty payload)");
           const { pem } = await downloadCertificate(r, id);
-          return new Response(pem, { status: 200, headers: { ...(await baseHeaders()), "content-type": "application/pem-certificate-chain" } });
+          return { raw: { body: pem, status: 200, headers: { ...(await baseHeaders()), "content-type": "application/pem-certificate-chain" } } };
         },
       };
     }
@@ -82,26 +101,26 @@ function postRoute(path: string[]): PostRoute | null {
 }
 
 /** Handles GET/HEAD/POST for /acme/<path…>. Never throws. */
-export async function handleAcme(request: Request, path: string[]): Promise<Response> {
-  const remoteAddr = remoteAddress(request);
+export async function handleAcme(request: AcmeHttpRequest): Promise<AcmeAnswer> {
+  const { path, remoteAddr } = request;
   const method = request.method.toUpperCase();
   const endpoint = path.join("/").slice(0, 120);
   try {
     if (path.length === 1 && path[0] === "directory" && (method === "GET" || method === "HEAD")) {
-      return new Response(method === "HEAD" ? null : JSON.stringify(directory()), { status: 200, headers: { "content-type": "application/json", "cache-control": "public, max-age=0, no-cache" } });
+      return { body: method === "HEAD" ? null : JSON.stringify(directory()), status: 200, headers: { "content-type": "application/json", "cache-control": "public, max-age=0, no-cache" } };
     }
     if (path.length === 1 && path[0] === "new-nonce" && (method === "GET" || method === "HEAD")) {
       // §7.2: 200 for HEAD, 204 for GET.
-      return new Response(null, { status: method === "HEAD" ? 200 : 204, headers: await baseHeaders() });
+      return { body: null, status: method === "HEAD" ? 200 : 204, headers: await baseHeaders() };
     }
     const route = postRoute(path);
     if (!route) throw problem("malformed", `no ACME resource at ${acmeBase()}/${endpoint}`, null, { status: 404 });
     if (method !== "POST") throw problem("malformed", "ACME resources are fetched with POST-as-GET (RFC 8555 §6.3)", null, { status: 405, headers: { allow: "POST" } });
-    const type = request.headers.get("content-type")?.split(";")[0].trim().toLowerCase();
+    const type = request.contentType?.split(";")[0].trim().toLowerCase();
     if (type !== "application/jose+json") throw problem("malformed", "requests must have Content-Type application/jose+json", "acme_malformed", { status: 415 });
     let body: Uint8Array;
     try {
-      body = await readBody(request, ACME_BODY_LIMIT);
+      body = await request.body();
     } catch (err) {
       if (err instanceof AppError) throw problem("malformed", err.message, "acme_malformed", { status: err.status });
       throw err;
@@ -109,14 +128,14 @@ export async function handleAcme(request: Request, path: string[]): Promise<Resp
     const url = `${acmeBase()}/${path.join("/")}`;
     const verified = await verifyRequest(body, url, route.keyFrom);
     const result = await route.run(verified, url, remoteAddr);
-    return result instanceof Response ? result : await jsonResponse(result);
+    return "raw" in result ? result.raw : await jsonAnswer(result);
   } catch (err) {
     if (err instanceof AcmeProblem) {
       const device = err.extra.identifier?.type === "permanent-identifier" ? err.extra.identifier.value : null;
       if (err.reason) await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: err.reason, message: `ACME ${endpoint}: ${err.type}: ${err.detail}`, deviceIdentifier: device, remoteAddr });
-      return problemResponse(err);
+      return problemAnswer(err);
     }
     log.error("ACME request failed", { err, endpoint });
-    return problemResponse(problem("serverInternal", "internal error", null));
+    return problemAnswer(problem("serverInternal", "internal error", null));
   }
 }

@@ -1,6 +1,3 @@
-import { badRequest } from "../errors";
-import { LIMITS, readBody } from "../http/body";
-
 // Where /signin sends the admin after signing in. Only a same-origin path: "//host" and
 // "/\host" are protocol-relative in browsers (the form calls window.location.assign on it).
 export function safeCallbackPath(value: unknown, fallback = "/admin"): string {
@@ -34,7 +31,7 @@ export function isCallbackUrl(value: string): boolean {
 /** next-auth's callback-url cookie (plain, or __Secure- on https). */
 const CALLBACK_COOKIE = /^(?:__Secure-)?next-auth\.callback-url$/;
 
-/** The callbackUrl values of a next-auth request: its query, its cookie, and its form body on POST. */
+/** The callbackUrl values of a next-auth request: its query, its cookie, and its form body on POST (read by app/_lib/callbackUrl.ts). */
 export function callbackUrlsOf(url: URL, cookieHeader: string | null, formBody: string | null): string[] {
   const values = url.searchParams.getAll("callbackUrl");
   for (const part of (cookieHeader ?? "").split(";")) {
@@ -61,15 +58,5 @@ export function sameOriginRedirect({ url, baseUrl }: { url: string; baseUrl: str
     return new URL(url).origin === new URL(baseUrl).origin ? url : baseUrl;
   } catch {
     return baseUrl;
-  }
-}
-
-/** Throws a 400 when a next-auth request's callbackUrl (query, cookie or form body) is not a path or http(s) URL. */
-export async function checkCallbackUrl(request: Request): Promise<void> {
-  const form = request.method === "POST" && /^application\/x-www-form-urlencoded/i.test(request.headers.get("content-type") ?? "");
-  // A clone: next-auth reads the body itself afterwards.
-  const body = form ? new TextDecoder().decode(await readBody(request.clone(), LIMITS.json)) : null;
-  if (callbackUrlsOf(new URL(request.url), request.headers.get("cookie"), body).some((v) => !isCallbackUrl(v))) {
-    throw badRequest("invalid_callback_url", "callbackUrl (parameter or next-auth.callback-url cookie) must be a path starting with / or an http(s) URL");
   }
 }

@@ -2,6 +2,7 @@
 // page, or to the device's apple-remotemanagement-user-login callback) or a short HTML error
 // page with the status that ends the web authentication session, in the end-user frame
 // (organisation, logo, support contact as the way out, the device's language).
+// app/_lib/enrollPages.ts turns an AuthResult into the response.
 import { translator } from "../i18n";
 import { messagePageHtml } from "./enrollHtml";
 import { pageFrame } from "./enrollPage";
@@ -30,13 +31,17 @@ export function refusalDescription(code: AuthRefusal, vars?: Record<string, stri
   return translator("en")(`signin.fail.${code}.message`, vars);
 }
 
-export async function authResultResponse(request: Request, r: AuthResult): Promise<Response> {
-  const common = { "cache-control": "no-store", "referrer-policy": "no-referrer" };
-  if (r.kind === "redirect") return new Response(null, { status: r.status, headers: { ...common, location: r.location } });
-  const frame = await pageFrame(request.headers.get("accept-language"), (t) => t(`signin.fail.${r.code}.title`));
-  const html = messagePageHtml(frame, frame.t(`signin.fail.${r.code}.message`, r.vars), frame.t("signin.restart"));
-  return new Response(html, {
-    status: r.status,
-    headers: { ...common, "content-type": "text/html; charset=utf-8", "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'" },
-  });
+/** Headers of every sign-in step's answer, redirect or page. */
+export const AUTH_RESULT_HEADERS: Record<string, string> = { "cache-control": "no-store", "referrer-policy": "no-referrer" };
+
+/** Headers of a sign-in step's error page (no script, nothing framed). */
+export const AUTH_PAGE_HEADERS: Record<string, string> = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+/** The error page of a refused sign-in step, in the visitor's language. */
+export async function authErrorPage(acceptLanguage: string | null, code: AuthRefusal, vars?: Record<string, string>): Promise<string> {
+  const frame = await pageFrame(acceptLanguage, (t) => t(`signin.fail.${code}.title`));
+  return messagePageHtml(frame, frame.t(`signin.fail.${code}.message`, vars), frame.t("signin.restart"));
 }

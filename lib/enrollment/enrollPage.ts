@@ -1,8 +1,8 @@
-// The enroll page as a response: verdict (otaService), branding, the visitor's language and
-// device, rendered to static HTML (enrollHtml) and compressed (Brotli where accepted). Also
-// the branded, translated error page every enroll-path refusal uses.
+// The enroll page: verdict (otaService), branding, the visitor's language and device,
+// rendered to static HTML (enrollHtml); app/_lib/enrollPages.ts sends it (compressed, with
+// PAGE_HEADERS). Also the branded, translated error page every enroll-path refusal uses.
 import { config } from "../config";
-import { compressedResponse } from "../http/compress";
+import type { HttpFile } from "../http/respond";
 import { hasMessage, negotiateLocale, translator, type Translate } from "../i18n";
 import { reasonInfo } from "../log/reasons";
 import { getProfileTrust } from "../pki/trust";
@@ -20,7 +20,8 @@ export type EnrollLink = { kind: "jwt"; jwt: string | null } | { kind: "short"; 
 
 export const ROOT_PROFILE_PATH = "/enroll/root-profile";
 
-const PAGE_HEADERS: Record<string, string> = {
+/** Headers of every enroll-path HTML page. */
+export const PAGE_HEADERS: Record<string, string> = {
   "content-type": "text/html; charset=utf-8",
   "cache-control": "no-store",
   "referrer-policy": "no-referrer",
@@ -59,12 +60,11 @@ export async function offersRootProfile(): Promise<boolean> {
  * The enroll path's error page: plain-words title, body and fix (catalogue keys
  * error.<reason>.*, or error.default.*), the support contact, and the admin-side fix.
  */
-export async function problemPage(request: Request, reason: string, status: number): Promise<Response> {
+export async function problemPage(acceptLanguage: string | null, reason: string): Promise<string> {
   const key = hasMessage(`error.${reason}.title`) ? reason : "default";
-  const frame = await pageFrame(request.headers.get("accept-language"), (t) => t(`error.${key}.title`));
+  const frame = await pageFrame(acceptLanguage, (t) => t(`error.${key}.title`));
   const { t } = frame;
-  const html = problemPageHtml({ frame, body: t(`error.${key}.body`), fix: t(`error.${key}.fix`), itFix: reasonInfo(reason)?.fix ?? null, reason });
-  return compressedResponse(request, html, { status, headers: PAGE_HEADERS });
+  return problemPageHtml({ frame, body: t(`error.${key}.body`), fix: t(`error.${key}.fix`), itFix: reasonInfo(reason)?.fix ?? null, reason });
 }
 
 function formatExpiry(date: Date, lang: string): string {
@@ -75,14 +75,24 @@ function formatExpiry(date: Date, lang: string): string {
   }
 }
 
-export async function enrollPageResponse(request: Request, link: EnrollLink, ctx: OtaContext): Promise<Response> {
-  const url = new URL(request.url);
-  const { verdict, jwt } = link.kind === "short" ? await checkShortEnrollmentLink(link.shortId, ctx) : { verdict: await checkEnrollmentLink(link.jwt, ctx), jwt: link.jwt };
-  if (!verdict.ok || !jwt) return problemPage(request, verdict.ok ? "token_unknown" : verdict.reason, verdict.ok ? 404 : refusalStatus(verdict.reason));
+/** What the enroll page needs of the request: its ?platform= and the visitor's headers. */
+export interface EnrollVisitor {
+  platform: string | null;
+  userAgent: string | null;
+  acceptLanguage: string | null;
+}
 
-  const client = detectClient(request.headers.get("user-agent"));
-  const platform = parsePlatform(url.searchParams.get("platform")) ?? (client.kind === "apple" ? client.platform : "ios");
-  const frame = await pageFrame(request.headers.get("accept-language"), (t) => t("enroll.heading"), (t) => t("enroll.pageTitle"));
+/** The enroll page for a link, or the refusal's error page with its status. */
+export async function enrollPage(link: EnrollLink, ctx: OtaContext, visitor: EnrollVisitor): Promise<{ status: number; html: string }> {
+  const { verdict, jwt } = link.kind === "short" ? await checkShortEnrollmentLink(link.shortId, ctx) : { verdict: await checkEnrollmentLink(link.jwt, ctx), jwt: link.jwt };
+  if (!verdict.ok || !jwt) {
+    const reason = verdict.ok ? "token_unknown" : verdict.reason;
+    return { status: verdict.ok ? 404 : refusalStatus(verdict.reason), html: await problemPage(visitor.acceptLanguage, reason) };
+  }
+
+  const client = detectClient(visitor.userAgent);
+  const platform = parsePlatform(visitor.platform) ?? (client.kind === "apple" ? client.platform : "ios");
+  const frame = await pageFrame(visitor.acceptLanguage, (t) => t("enroll.heading"), (t) => t("enroll.pageTitle"));
   // Links on the page point at the public URL, the same one the admin shared.
   const selfUrl = link.kind === "short" ? shortEnrollmentUrl(link.shortId) : `${config().publicUrl}/enroll?token=${encodeURIComponent(jwt)}`;
   const html = enrollPageHtml({
@@ -97,16 +107,13 @@ export async function enrollPageResponse(request: Request, link: EnrollLink, ctx
     personEmail: verdict.personEmail,
     terms: verdict.terms,
   });
-  return compressedResponse(request, html, { status: 200, headers: PAGE_HEADERS });
+  return { status: 200, html };
 }
 
 /** The signed root-certificate-only profile (public: the root certificate is public anyway). */
-export async function rootProfileResponse(): Promise<Response> {
+export async function rootProfileFile(): Promise<HttpFile> {
   const [trust, organization] = await Promise.all([getProfileTrust(), organizationDisplayName()]);
   const body = await signProfile(buildRootProfile({ organization, rootDer: trust.rootDer }));
   const stem = organization.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "enroll";
-  return new Response(Buffer.from(body), {
-    status: 200,
-    headers: { "content-type": "application/x-apple-aspen-config", "content-disposition": `attachment; filename="${stem}-root-certificate.mobileconfig"`, "cache-control": "no-store" },
-  });
+  return { body, contentType: "application/x-apple-aspen-config", filename: `${stem}-root-certificate.mobileconfig`, cacheControl: "no-store" };
 }

@@ -1,9 +1,8 @@
-// HTTP answers for profile downloads: the signed .mobileconfig (with the reservation cookie
-// that lets this browser re-download without spending another use), or, when refused, the
-// reason's status with the enroll path's branded, translated error page (the user arrives
-// here from a button, so a JSON error would strand them).
+// Profile downloads at the HTTP edge: the signed .mobileconfig as a file, with the
+// reservation cookie that lets this browser re-download without spending another use.
+// A refusal answers with the enroll path's error page (app/_lib/enrollPages.ts).
 import { config } from "../config";
-import { problemPage } from "./enrollPage";
+import type { HttpFile } from "../http/respond";
 import type { ProfileDownload, ReservationCookie } from "./otaService";
 
 /** Cookie header → name/value pairs (names and values as sent; at most 50 pairs, 8 KB). */
@@ -24,17 +23,7 @@ export function reservationSetCookie(c: ReservationCookie): string {
   return `${c.name}=${c.value}; Path=/enroll; Max-Age=${c.maxAge}; HttpOnly; SameSite=Lax${secure}`;
 }
 
-export async function profileDownloadResponse(request: Request, result: ProfileDownload): Promise<Response> {
-  if (result.ok) {
-    return new Response(new Uint8Array(result.body), {
-      status: 200,
-      headers: {
-        "content-type": result.contentType,
-        "content-disposition": `attachment; filename="${result.filename}"`,
-        "cache-control": "no-store",
-        "set-cookie": reservationSetCookie(result.cookie),
-      },
-    });
-  }
-  return problemPage(request, result.reason, result.status);
+/** The signed profile as a download, setting the reservation cookie. */
+export function profileFile(result: Extract<ProfileDownload, { ok: true }>): HttpFile {
+  return { body: result.body, contentType: result.contentType, filename: result.filename, cacheControl: "no-store", headers: { "set-cookie": reservationSetCookie(result.cookie) } };
 }

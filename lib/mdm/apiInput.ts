@@ -1,7 +1,6 @@
 // Turning admin API request bodies into the MDM service's inputs (JSON or multipart for
 // profile uploads), with 400s that say what is wrong.
 import { AppError, badRequest } from "../errors";
-import { LIMITS, readBody, readJson } from "../http/body";
 import type { ActionInput } from "./deviceActions";
 import type { PolicyInput } from "./policies";
 
@@ -36,31 +35,12 @@ export function policyInputFromJson(raw: unknown): PolicyInput {
   throw invalid('kind must be "PROFILE", "COMMAND" or "CERTIFICATE"');
 }
 
-/**
- * Reads a policy from the request: JSON, a multipart form with a `mobileconfig` file (and
- * optional `name`), or the raw .mobileconfig (application/x-apple-aspen-config).
- */
-export async function readPolicyInput(request: Request): Promise<PolicyInput> {
-  const type = (request.headers.get("content-type") ?? "").toLowerCase();
-  if (type.startsWith("multipart/form-data")) {
-    const declared = Number(request.headers.get("content-length") ?? "NaN");
-    if (Number.isFinite(declared) && declared > LIMITS.profileUpload + 64 * 1024) throw new AppError(413, "payload_too_large", `upload exceeds ${LIMITS.profileUpload} bytes`);
-    const bytes = await readBody(request, LIMITS.profileUpload + 64 * 1024);
-    let form: FormData;
-    try {
-      form = await new Response(Buffer.from(bytes), { headers: { "content-type": type } }).formData();
-    } catch {
-      throw badRequest("invalid_form", "multipart body could not be read");
-    }
-    const file = form.get("mobileconfig");
-    if (!file || typeof file === "string") throw invalid("form field mobileconfig (a file) is required");
-    const name = form.get("name");
-    return { kind: "PROFILE", name: typeof name === "string" ? name : undefined, mobileconfig: new Uint8Array(await file.arrayBuffer()) };
-  }
-  if (type.startsWith("application/x-apple-aspen-config")) {
-    return { kind: "PROFILE", mobileconfig: await readBody(request, LIMITS.profileUpload) };
-  }
-  return policyInputFromJson(await readJson(request, LIMITS.profileUpload * 2));
+/** A policy from a multipart upload: a `mobileconfig` file and an optional `name`. */
+export async function policyInputFromForm(form: FormData): Promise<PolicyInput> {
+  const file = form.get("mobileconfig");
+  if (!file || typeof file === "string") throw invalid("form field mobileconfig (a file) is required");
+  const name = form.get("name");
+  return { kind: "PROFILE", name: typeof name === "string" ? name : undefined, mobileconfig: new Uint8Array(await file.arrayBuffer()) };
 }
 
 export interface CommandRequest {
@@ -101,9 +81,8 @@ export function policyOrderFromJson(raw: unknown): string[] {
   return raw.orderedIds as string[];
 }
 
-/** An action's options from JSON (an empty body means none): { message, phoneNumber, footnote, pin, returnToService, deviceName }. */
-export async function readActionInput(request: Request): Promise<ActionInput> {
-  const bytes = await readBody(request, LIMITS.json);
+/** An action's options from the JSON body's bytes (an empty body means none): { message, phoneNumber, footnote, pin, returnToService, deviceName }. */
+export function actionInputFromBody(bytes: Uint8Array): ActionInput {
   if (bytes.length === 0) return {};
   let raw: unknown;
   try {

@@ -5,8 +5,8 @@
 // internalError: never an exception out of ocspRespond.
 import crypto from "node:crypto";
 import { db } from "../db/client";
-import { AppError } from "../errors";
-import { LIMITS, readBody } from "../http/body";
+import { LIMITS } from "../http/body";
+import type { HttpFile } from "../http/respond";
 import { log } from "../log/logger";
 import { getCa } from "./ca";
 import { CRL_REASON } from "./crl";
@@ -175,7 +175,7 @@ export async function ocspRespond(der: Uint8Array, now = new Date()): Promise<{ 
 }
 
 /** Base64 from the GET path (RFC 6960 A.1: URL-encoded base64; some clients leave '/' and '+' as they are). */
-function decodeGetPath(encoded: string): Uint8Array | null {
+export function ocspRequestFromPath(encoded: string): Uint8Array | null {
   let text: string;
   try {
     text = decodeURIComponent(encoded);
@@ -188,26 +188,13 @@ function decodeGetPath(encoded: string): Uint8Array | null {
 }
 
 /**
- * The HTTP side: POST /ocsp (application/ocsp-request body) or GET /ocsp/<base64>.
- * Always HTTP 200 with an OCSPResponse, as clients expect; errors are in its status.
+ * The answer to an OCSP request the route read (POST's body, or GET's path through
+ * ocspRequestFromPath; null when absent or unreadable). Always HTTP 200 with an OCSPResponse,
+ * as clients expect; errors are in its status.
  */
-export async function ocspHttp(request: Request, getPath: string | null): Promise<Response> {
-  let der: Uint8Array | null = null;
-  if (request.method === "POST") {
-    try {
-      der = await readBody(request, LIMITS.ocsp);
-    } catch (err) {
-      if (!(err instanceof AppError)) log.warn("OCSP request body unreadable", { err });
-      der = null;
-    }
-  } else if (getPath !== null) {
-    der = decodeGetPath(getPath);
-  }
+export async function ocspAnswer(method: string, der: Uint8Array | null): Promise<HttpFile> {
   const { body, status, nonce } = der?.length ? await ocspRespond(der) : { body: ocspStatusOnly(OCSP_STATUS.malformedRequest), status: OCSP_STATUS.malformedRequest, nonce: false };
   // A GET answer without a nonce may be cached (RFC 5019 6); anything with a nonce or an error may not.
-  const cacheable = request.method === "GET" && status === OCSP_STATUS.successful && !nonce;
-  return new Response(Buffer.from(body), {
-    status: 200,
-    headers: { "content-type": "application/ocsp-response", "cache-control": cacheable ? "public, max-age=300, no-transform" : "no-store" },
-  });
+  const cacheable = method === "GET" && status === OCSP_STATUS.successful && !nonce;
+  return { body, contentType: "application/ocsp-response", cacheControl: cacheable ? "public, max-age=300, no-transform" : "no-store" };
 }

@@ -3,8 +3,7 @@
 // "The enrollment challenge password is: <B> CHALLENGE </B>" and a challenge of 16 uppercase
 // hex characters, so existing integrations parse it unchanged. Like NDES: a cache of unused
 // passwords (5 by default, per profile), each valid 60 minutes, then "password cache is full".
-import { remoteAddress } from "../http/remote";
-import { errorResponse } from "../http/respond";
+import type { HttpFile } from "../http/respond";
 import { AppError, unauthorized } from "../errors";
 import { FailureLimiter } from "../http/failureLimiter";
 import { writeEnrollmentLog } from "../log/enrollmentLog";
@@ -13,6 +12,7 @@ import { issueNdesChallenge, ONE_TIME_CHALLENGE_MINUTES } from "./challenge";
 import { getScepProfileRow } from "./profiles";
 
 const REALM = 'Basic realm="NDES", charset="UTF-8"';
+const PAGE = { contentType: "text/html; charset=utf-16le", cacheControl: "no-store" };
 
 /** Wrong basic-auth passwords per profile and client address before 429s (15 minutes). */
 export const NDES_MAX_FAILURES = 10;
@@ -59,8 +59,9 @@ export function cacheFullPage(cacheSize: number): string {
   );
 }
 
-function basicCredentials(request: Request): { user: string; password: string } | null {
-  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(request.headers.get("authorization") ?? "");
+/** User and password of an HTTP basic Authorization header, or null. */
+function basicCredentials(authorization: string | null): { user: string; password: string } | null {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? "");
   if (!m) return null;
   const decoded = Buffer.from(m[1], "base64").toString("utf8");
   const colon = decoded.indexOf(":");
@@ -68,38 +69,35 @@ function basicCredentials(request: Request): { user: string; password: string } 
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** GET /ndes/<profileId>: a fresh one-time challenge for an NDES-type SCEP profile. */
-export async function handleNdesHttp(request: Request, profileId: string): Promise<Response> {
-  try {
-    const remoteAddr = remoteAddress(request);
-    const creds = basicCredentials(request);
-    if (!creds) throw unauthorized("NDES challenge URL needs HTTP basic authentication", { "WWW-Authenticate": REALM });
-    const limitKey = `${profileId.slice(0, 100)}|${remoteAddr ?? "unknown"}`;
-    const limit = await ndesLimiter.check(limitKey);
-    if (limit.blocked) {
-      await writeEnrollmentLog({ step: "scep", outcome: "ERROR", reason: "ndes_auth_failed", message: `NDES challenge URL: refused, ${NDES_MAX_FAILURES} wrong credentials for profile "${profileId.slice(0, 100)}" from this address in 15 minutes`, remoteAddr });
-      throw new AppError(429, "too_many_attempts", "too many wrong credentials; try again later", { "Retry-After": String(limit.retryAfterSeconds) });
-    }
-    const profile = await getScepProfileRow(profileId);
-    // The slow hash runs whether or not the profile exists (verifyPassword burns time on a missing hash).
-    const passwordOk = await verifyPassword(creds.password, profile?.challengeType === "NDES" ? profile.ndesPasswordHash : null);
-    const valid = passwordOk && profile !== null && safeEqual(profile.ndesUsername ?? "", creds.user);
-    if (!valid) {
-      await ndesLimiter.fail(limitKey);
-      // Same answer for unknown profiles and wrong credentials: nothing to probe.
-      await writeEnrollmentLog({ step: "scep", outcome: "ERROR", reason: "ndes_auth_failed", message: `NDES challenge URL: wrong credentials for profile "${profileId.slice(0, 100)}"`, remoteAddr });
-      throw unauthorized("wrong user name or password", { "WWW-Authenticate": REALM });
-    }
-    await ndesLimiter.succeed(limitKey);
-    const issued = await issueNdesChallenge(profile!.id);
-    const headers = { "content-type": "text/html; charset=utf-16le", "cache-control": "no-store" };
-    if (!issued.ok) {
-      await writeEnrollmentLog({ step: "scep", outcome: "WARNING", message: `${profile!.name}: NDES password cache is full (${issued.cacheSize} unused challenges); raise the profile's NDES cache size for a mass deployment`, remoteAddr });
-      return new Response(Buffer.from(utf16le(cacheFullPage(issued.cacheSize))), { status: 200, headers });
-    }
-    await writeEnrollmentLog({ step: "scep", outcome: "OK", message: `${profile!.name}: NDES challenge issued`, remoteAddr });
-    return new Response(Buffer.from(utf16le(challengePage(issued.challenge))), { status: 200, headers });
-  } catch (err) {
-    return errorResponse(err);
+/**
+ * GET /ndes/<profileId>: a fresh one-time challenge page for an NDES-type SCEP profile, given
+ * the request's Authorization header. Refusals throw AppErrors (401 with the basic realm, 429).
+ */
+export async function ndesChallengePage(profileId: string, authorization: string | null, remoteAddr: string | null): Promise<HttpFile> {
+  const creds = basicCredentials(authorization);
+  if (!creds) throw unauthorized("NDES challenge URL needs HTTP basic authentication", { "WWW-Authenticate": REALM });
+  const limitKey = `${profileId.slice(0, 100)}|${remoteAddr ?? "unknown"}`;
+  const limit = await ndesLimiter.check(limitKey);
+  if (limit.blocked) {
+    await writeEnrollmentLog({ step: "scep", outcome: "ERROR", reason: "ndes_auth_failed", message: `NDES challenge URL: refused, ${NDES_MAX_FAILURES} wrong credentials for profile "${profileId.slice(0, 100)}" from this address in 15 minutes`, remoteAddr });
+    throw new AppError(429, "too_many_attempts", "too many wrong credentials; try again later", { "Retry-After": String(limit.retryAfterSeconds) });
   }
+  const profile = await getScepProfileRow(profileId);
+  // The slow hash runs whether or not the profile exists (verifyPassword burns time on a missing hash).
+  const passwordOk = await verifyPassword(creds.password, profile?.challengeType === "NDES" ? profile.ndesPasswordHash : null);
+  const valid = passwordOk && profile !== null && safeEqual(profile.ndesUsername ?? "", creds.user);
+  if (!valid) {
+    await ndesLimiter.fail(limitKey);
+    // Same answer for unknown profiles and wrong credentials: nothing to probe.
+    await writeEnrollmentLog({ step: "scep", outcome: "ERROR", reason: "ndes_auth_failed", message: `NDES challenge URL: wrong credentials for profile "${profileId.slice(0, 100)}"`, remoteAddr });
+    throw unauthorized("wrong user name or password", { "WWW-Authenticate": REALM });
+  }
+  await ndesLimiter.succeed(limitKey);
+  const issued = await issueNdesChallenge(profile!.id);
+  if (!issued.ok) {
+    await writeEnrollmentLog({ step: "scep", outcome: "WARNING", message: `${profile!.name}: NDES password cache is full (${issued.cacheSize} unused challenges); raise the profile's NDES cache size for a mass deployment`, remoteAddr });
+    return { body: utf16le(cacheFullPage(issued.cacheSize)), ...PAGE };
+  }
+  await writeEnrollmentLog({ step: "scep", outcome: "OK", message: `${profile!.name}: NDES challenge issued`, remoteAddr });
+  return { body: utf16le(challengePage(issued.challenge)), ...PAGE };
 }

@@ -1,6 +1,7 @@
 // The import-direction rule: scripts/check-layers.ts passes on the tree, fails on a planted
 // upward import and on a planted next/* import in lib/, and its import reader misses no
-// import that esbuild (a parser nobody here wrote) finds.
+// import that esbuild (a parser nobody here wrote) finds. The same check holds the HTTP
+// edge: only lib/http and app/ read a Request or build a Response.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -81,6 +82,29 @@ describe("check-layers", () => {
     const root = copyTree();
     plant(root, "lib/pki/der.ts", '// import { x } from "../mdm/commands";\n/* export * from "../mdm/push"; */\nconst example = `import "../mdm/push"`;\nvoid example;');
     expect(runChecker(root).code).toBe(0);
+  });
+
+  it("fails on a Response built or a Request read in lib/ outside lib/http, naming the file and line", () => {
+    const root = copyTree();
+    plant(root, "lib/scep/url.ts", "export const answer = () => new Response(null, { status: 204 });");
+    plant(root, "lib/pki/der.ts", 'export const asJson = (x: unknown) => Response.json(x);');
+    plant(root, "lib/mdm/apiInput.ts", 'export async function readIt(request: Request) {\n  return request.headers.get("x");\n}');
+    const r = runChecker(root);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^lib\/scep\/url\.ts:1: "new Response\(": lib\/ builds a Response/m);
+    expect(r.out).toMatch(/^lib\/pki\/der\.ts:1: "Response\.json\(": lib\/ builds a Response/m);
+    expect(r.out).toMatch(/^lib\/mdm\/apiInput\.ts:1: "Request": lib\/ reads the Request/m);
+    expect(r.out).toContain("3 use(s) of Request/Response in lib/ outside lib/http");
+  });
+
+  it("lets lib/http build responses, fetch() answers be read, and prose name Request and Response", () => {
+    const root = copyTree();
+    plant(root, "lib/http/query.ts", 'export const empty = (req: Request) => new Response(null, { status: req.method === "HEAD" ? 200 : 204 });');
+    plant(root, "lib/scep/url.ts", 'export async function size(res: Response): Promise<number> {\n  return (await res.arrayBuffer()).byteLength;\n}');
+    plant(root, "lib/pki/der.ts", '// the route reads the Request and makes new Response(…)\nconst title = "Request refused";\nconst doc = `new Response(` + title;\nvoid doc;\ntype MdmRequestLike = { kind: "x" };\nexport type { MdmRequestLike };');
+    const r = runChecker(root);
+    expect(r.out).toContain("only lib/http and app/ touch Request and Response");
+    expect(r.code).toBe(0);
   });
 
   it("misses no runtime import that esbuild finds in lib/, app/ and components/", async () => {

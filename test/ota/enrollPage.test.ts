@@ -13,7 +13,7 @@ import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
-import { authResultResponse } from "@/lib/enrollment/authResult";
+import { authResultResponse } from "@/app/_lib/enrollPages";
 import { createEnrollmentToken, revokeEnrollmentToken } from "@/lib/enrollment/tokens";
 import { getCa } from "@/lib/pki/ca";
 import { updateBranding } from "@/lib/settings/branding";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { callbackUrlsOf, checkCallbackUrl, isCallbackUrl, safeCallbackPath, sameOriginRedirect } from "@/lib/auth/callbackUrl";
+import { checkCallbackUrl } from "@/app/_lib/callbackUrl";
+import { callbackUrlsOf, isCallbackUrl, safeCallbackPath, sameOriginRedirect } from "@/lib/auth/callbackUrl";
 import { AppError } from "@/lib/errors";
 
 describe("safeCallbackPath (/signin callbackUrl)", () => {

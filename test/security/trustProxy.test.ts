@@ -79,7 +79,8 @@ describe("rotating the left-most X-Forwarded-For does not bypass per-address lim
   afterAll(async () => t?.close());
 
   it("NDES basic auth: the guesser is refused after the limit however it rotates the header", async () => {
-    const { handleNdesHttp, NDES_MAX_FAILURES } = await import("@/lib/scep/ndes");
+    const { NDES_MAX_FAILURES } = await import("@/lib/scep/ndes");
+    const { GET } = await import("@/app/ndes/[id]/route");
     const statuses: number[] = [];
     for (let i = 0; i < NDES_MAX_FAILURES + 5; i++) {
       const request = new Request("https://mdm.example.test/ndes/some-profile", {
@@ -89,7 +90,7 @@ describe("rotating the left-most X-Forwarded-For does not bypass per-address lim
           "x-forwarded-for": `198.18.${i >> 8}.${i & 255}, 203.0.113.66`,
         },
       });
-      statuses.push((await handleNdesHttp(request, "some-profile")).status);
+      statuses.push((await GET(request, { params: Promise.resolve({ id: "some-profile" }) })).status);
     }
     expect(statuses.slice(0, NDES_MAX_FAILURES).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(NDES_MAX_FAILURES).every((s) => s === 429)).toBe(true);

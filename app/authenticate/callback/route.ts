@@ -1,5 +1,5 @@
 // The IdP's redirect back after the person signed in (redirect URI registered at the IdP).
-import { authResultResponse } from "@/lib/enrollment/authResult";
+import { authResultResponse } from "@/app/_lib/enrollPages";
 import { idpCallback } from "@/lib/enrollment/userSignIn";
 import { remoteAddress } from "@/lib/http/remote";
 import { handle } from "@/lib/http/respond";

@@ -1,5 +1,5 @@
 // The local-user password sign-in (small teams without an IdP).
-import { authResultResponse } from "@/lib/enrollment/authResult";
+import { authResultResponse } from "@/app/_lib/enrollPages";
 import { localSignIn } from "@/lib/enrollment/userSignIn";
 import { readForm } from "@/lib/http/form";
 import { remoteAddress } from "@/lib/http/remote";

@@ -1,5 +1,5 @@
 // "Continue with <IdP>" on the sign-in page: keeps the flow server-side, redirects to the IdP.
-import { authResultResponse } from "@/lib/enrollment/authResult";
+import { authResultResponse } from "@/app/_lib/enrollPages";
 import { startIdpSignIn } from "@/lib/enrollment/userSignIn";
 import { readForm } from "@/lib/http/form";
 import { remoteAddress } from "@/lib/http/remote";

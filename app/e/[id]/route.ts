@@ -1,5 +1,5 @@
 // Short enrollment link /e/<id>: the same page and checks as /enroll?token=<the token's JWT>.
-import { enrollPageResponse } from "@/lib/enrollment/enrollPage";
+import { enrollPageResponse } from "@/app/_lib/enrollPages";
 import { remoteAddress } from "@/lib/http/remote";
 
 export const runtime = "nodejs";

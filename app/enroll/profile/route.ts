@@ -1,7 +1,8 @@
 // The profile download: POST from the enroll page's form (token in the body), or GET with
 // ?token= for scripted use. Refusals answer with the reason's status and a short page.
+import { profileDownloadResponse } from "@/app/_lib/enrollPages";
 import { downloadEnrollmentProfile } from "@/lib/enrollment/otaService";
-import { parseCookies, profileDownloadResponse } from "@/lib/enrollment/profileResponse";
+import { parseCookies } from "@/lib/enrollment/profileResponse";
 import { readBody } from "@/lib/http/body";
 import { remoteAddress } from "@/lib/http/remote";
 

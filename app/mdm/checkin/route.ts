@@ -1,5 +1,5 @@
 // MDM check-in endpoint (CheckInURL): Authenticate, TokenUpdate, CheckOut, ...
-import { serveCheckin } from "@/lib/mdm/mdmHttp";
+import { serveCheckin } from "@/app/_lib/mdmHttp";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 // MDM command endpoint (ServerURL): command results in, next command out.
-import { serveConnect } from "@/lib/mdm/mdmHttp";
+import { serveConnect } from "@/app/_lib/mdmHttp";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 // OAuth 2 method: the authorization endpoint the 401's authorization-url names.
-import { authResultResponse } from "@/lib/enrollment/authResult";
+import { authResultResponse } from "@/app/_lib/enrollPages";
 import { authorize } from "@/lib/enrollment/oauth";
 import { requestQuery } from "@/lib/http/query";
 import { remoteAddress } from "@/lib/http/remote";

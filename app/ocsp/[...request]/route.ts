@@ -1,5 +1,5 @@
 // OCSP over GET (RFC 6960 A.1): /ocsp/<url-encoded base64 OCSPRequest>; unencoded '/' splits it into segments.
-import { ocspHttp } from "@/lib/pki/ocsp";
+import { ocspHttp } from "@/app/_lib/ocspHttp";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 // SCEP (RFC 8894) for one SCEP profile: GetCACaps, GetCACert, PKIOperation.
-import { handleScepHttp } from "@/lib/scep/transport";
+import { handleScepHttp } from "@/app/_lib/scepHttp";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

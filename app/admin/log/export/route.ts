@@ -1,6 +1,6 @@
 // CSV export for the Enrollment Log page: the same filters, the session's Read-only role.
 // (The API serves the same at /api/v1/log with Accept: text/csv.)
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { readLogRequest } from "@/lib/log/api";
 
 export const runtime = "nodejs";

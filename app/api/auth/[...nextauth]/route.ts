@@ -1,5 +1,5 @@
 import NextAuth from "next-auth";
-import { checkCallbackUrl } from "@/lib/auth/callbackUrl";
+import { checkCallbackUrl } from "@/app/_lib/callbackUrl";
 import { authOptions } from "@/lib/auth/options";
 import { errorResponse } from "@/lib/http/respond";
 

@@ -1,7 +1,7 @@
 // ACME settings: the directory URL devices and clients use, and the DNS domains http-01 may issue for.
 import { acmeSettings } from "@/lib/acme/admin";
 import { setAllowedDnsDomains } from "@/lib/acme/policy";
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
 

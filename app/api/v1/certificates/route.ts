@@ -1,5 +1,5 @@
 // Issued-certificate inventory (Read-only): ?deviceId, profileId, revoked, expiringBefore, q, take, skip.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { json } from "@/lib/http/respond";
 import { certificateFilterFromQuery, listCertificates } from "@/lib/pki/certificates";
 

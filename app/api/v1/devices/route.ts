@@ -1,5 +1,5 @@
 // GET /api/v1/devices: filter by status, group, platform, type, q; sort; keyset pages.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { json } from "@/lib/http/respond";
 import { listDevicesRequest } from "@/lib/inventory/api";
 

@@ -1,6 +1,6 @@
 // External SCEP profiles (a CA we do not run): list (Read-only) and create (Admin). Creating
 // fetches GetCACert and pins the CA only if it matches the confirmed caFingerprint.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
 import { createExternalScepProfile, listExternalScepProfiles } from "@/lib/scep/external/profiles";

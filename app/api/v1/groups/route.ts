@@ -1,5 +1,5 @@
 // Device groups: list with device and policy counts (Read-only), create (Admin).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
 import { groupInputFromJson } from "@/lib/mdm/apiInput";

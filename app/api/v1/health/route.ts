@@ -1,4 +1,4 @@
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { health } from "@/lib/health";
 import { json } from "@/lib/http/respond";
 

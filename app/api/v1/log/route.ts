@@ -1,6 +1,6 @@
 // GET /api/v1/log: the enrollment log with the portal's filters. JSON pages by default;
 // CSV (the whole filtered log, up to the export limit) with Accept: text/csv or ?format=csv.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { json } from "@/lib/http/respond";
 import { readLogRequest } from "@/lib/log/api";
 

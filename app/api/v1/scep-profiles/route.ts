@@ -1,6 +1,6 @@
 // SCEP profiles: list (Read-only) and create (Admin). Answers carry the SCEP URL; STATIC
 // profiles also their shared password (not to Read-only admins); a new NDES profile its challenge-URL password once.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { seesEnrollmentSecrets } from "@/lib/auth/roles";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";

@@ -1,5 +1,5 @@
 // OTA enrollment tokens: list with search and sort, without the links for Read-only (and create, Admin).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { seesEnrollmentSecrets } from "@/lib/auth/roles";
 import { parseTokenQuery } from "@/lib/enrollment/tokenQuery";
 import { createEnrollmentTokenFromInput, listEnrollmentTokens } from "@/lib/enrollment/tokens";

@@ -1,5 +1,5 @@
 // CSV export of the audit log with the viewer's filters (session or API key, Read-only role).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { exportAuditCsv, parseAuditFilter } from "@/lib/auth/auditLog";
 
 export const runtime = "nodejs";

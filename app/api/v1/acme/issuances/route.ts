@@ -1,6 +1,6 @@
 // Certificates issued through device-attest-01 with what Apple attested; ?deviceId= for one device.
 import { attestedIssuances } from "@/lib/acme/admin";
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { json } from "@/lib/http/respond";
 
 export const runtime = "nodejs";

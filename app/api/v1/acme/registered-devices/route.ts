@@ -1,6 +1,6 @@
 // Pre-registered serial numbers: devices that may obtain attested ACME certificates without an enrollment binding.
 import { importRegisteredDevices, importRowsFromBody, listRegisteredDevices } from "@/lib/acme/admin";
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { LIMITS, readBody } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
 

@@ -1,5 +1,5 @@
 // Enrollment SSO settings (admin API): PUT configures, DELETE turns it off.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { configureEsso, disableEsso, getEssoSettings } from "@/lib/enrollment/esso";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";

@@ -1,5 +1,5 @@
 // Account-driven routing rules (admin API).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { createRoute, listRoutes } from "@/lib/enrollment/routes";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";

@@ -1,5 +1,5 @@
 // Account-driven enrollment settings: authentication method, OAuth client id, SCEP profile.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { getAddeSettings, updateAddeSettings } from "@/lib/enrollment/addeSettings";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";

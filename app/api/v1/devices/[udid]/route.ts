@@ -1,5 +1,5 @@
 // GET /api/v1/devices/{udid}: one device (by UDID, EnrollmentID or id) with its commands and results.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { json } from "@/lib/http/respond";
 import { deviceDetailRequest } from "@/lib/inventory/api";
 

@@ -1,5 +1,5 @@
 // One external SCEP profile: read (Read-only), edit or delete (Admin). Secrets are never returned.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
 import { deleteExternalScepProfile, requireExternalScepProfile, updateExternalScepProfile } from "@/lib/scep/external/profiles";

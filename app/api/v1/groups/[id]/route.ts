@@ -1,6 +1,6 @@
 // One device group: details with its ordered policies (Read-only), rename/describe and
 // delete (Admin). Deleting a group keeps its devices, without a group.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { notFound } from "@/lib/errors";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";

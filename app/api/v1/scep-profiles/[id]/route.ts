@@ -1,5 +1,5 @@
 // One SCEP profile: read (Read-only), change or delete (Admin).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { seesEnrollmentSecrets } from "@/lib/auth/roles";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";

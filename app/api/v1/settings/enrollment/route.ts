@@ -1,5 +1,5 @@
 // Enrollment governance settings: the per-user device limit (0 = off).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { getDeviceLimitSetting, setDeviceLimitSetting } from "@/lib/enrollment/deviceLimit";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";

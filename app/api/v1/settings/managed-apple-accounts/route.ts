@@ -1,6 +1,6 @@
 // Managed Apple Account access management (GetToken com.apple.maid): the certificate to upload
 // to Apple Business/School Manager for this MDM server, and the server UUID it shows.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
 import { maidCertificatePem, maidServerUuid, setMaidServerUuid } from "@/lib/mdm/maidToken";

@@ -1,5 +1,5 @@
 // One OTA enrollment token: read (Read-only), edit name/group/expiry and delete (Admin).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { seesEnrollmentSecrets } from "@/lib/auth/roles";
 import { deleteEnrollmentToken, getEnrollmentToken, updateEnrollmentToken } from "@/lib/enrollment/tokens";
 import { notFound } from "@/lib/errors";

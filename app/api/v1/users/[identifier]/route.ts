@@ -1,5 +1,5 @@
 // An account-driven enrollment user: Managed Apple Account mapping, local password.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { getUser, putUser } from "@/lib/enrollment/users";
 import { notFound } from "@/lib/errors";
 import { readJson } from "@/lib/http/body";

@@ -1,6 +1,6 @@
 // Removes a pre-registered serial number (Admin).
 import { removeRegisteredDevice } from "@/lib/acme/admin";
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { json } from "@/lib/http/respond";
 
 export const runtime = "nodejs";

@@ -1,5 +1,5 @@
 // One account-driven routing rule (admin API).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { deleteRoute, getRoute, updateRoute } from "@/lib/enrollment/routes";
 import { notFound } from "@/lib/errors";
 import { readJson } from "@/lib/http/body";

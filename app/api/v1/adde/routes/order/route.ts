@@ -1,5 +1,5 @@
 // The evaluation order of the account-driven routing rules (admin API).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { reorderRoutes } from "@/lib/enrollment/routes";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";

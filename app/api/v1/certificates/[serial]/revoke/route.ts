@@ -1,5 +1,5 @@
 // Revoke an issued certificate (Admin). Body (optional): { "reason": "..." }.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { LIMITS, readBody } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";
 import { revokeRequest } from "@/lib/pki/revocation";

@@ -1,7 +1,7 @@
 // A device's commands (by UDID, or EnrollmentID for user enrollment): history a page at a
 // time (Read-only; results via commands/{uuid}) and sending one (Admin: the policy
 // command types; Owner: any command Apple's schema knows). The device is woken by push.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { hasRole } from "@/lib/auth/roles";
 import { readJson } from "@/lib/http/body";
 import { json } from "@/lib/http/respond";

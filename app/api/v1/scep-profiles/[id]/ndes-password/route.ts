@@ -1,5 +1,5 @@
 // NDES profiles: a new challenge-URL password, shown once (Admin).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { json } from "@/lib/http/respond";
 import { resetNdesPassword } from "@/lib/scep/profiles";
 

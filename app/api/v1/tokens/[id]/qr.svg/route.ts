@@ -1,4 +1,4 @@
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { parseQrLink, tokenQr } from "@/lib/enrollment/qr";
 import { fileResponse } from "@/lib/http/respond";
 

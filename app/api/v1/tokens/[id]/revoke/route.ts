@@ -1,4 +1,4 @@
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { revokeEnrollmentToken } from "@/lib/enrollment/tokens";
 import { json } from "@/lib/http/respond";
 

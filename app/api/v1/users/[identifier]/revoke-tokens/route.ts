@@ -1,5 +1,5 @@
 // Invalidates every account-driven token of a user; their devices must sign in again.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { revokeUserTokens } from "@/lib/enrollment/accessTokens";
 import { notFound } from "@/lib/errors";
 import { json } from "@/lib/http/respond";

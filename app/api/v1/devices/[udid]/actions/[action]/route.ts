@@ -1,8 +1,9 @@
 // A device action (lock, erase, restart, clear-passcode, …; Admin). Offered only where
 // Apple's schemas allow it for the device (lib/mdm/deviceActions.ts).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { json } from "@/lib/http/respond";
-import { readActionInput } from "@/lib/mdm/apiInput";
+import { LIMITS, readBody } from "@/lib/http/body";
+import { actionInputFromBody } from "@/lib/mdm/apiInput";
 import { notFound } from "@/lib/errors";
 import { isDeviceAction, performDeviceAction } from "@/lib/mdm/deviceActions";
 
@@ -12,7 +13,7 @@ export const dynamic = "force-dynamic";
 export const POST = withAdminApi<{ udid: string; action: string }>(async (request, caller, ctx) => {
   const { udid, action } = await ctx.params;
   if (!isDeviceAction(action)) throw notFound("action");
-  const input = await readActionInput(request);
+  const input = actionInputFromBody(await readBody(request, LIMITS.json));
   const { uuid, requestType } = await performDeviceAction(udid, action, input, `${caller.kind}:${caller.name}`);
   return json({ uuid, requestType, status: "QUEUED" }, 201);
 });

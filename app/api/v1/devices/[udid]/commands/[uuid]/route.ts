@@ -1,6 +1,6 @@
 // One command of a device: its status and the device's full answer (GET, Read-only), or
 // cancelling it while it has not been delivered (DELETE, Admin).
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { json } from "@/lib/http/respond";
 import { cancelDeviceCommand, getDeviceCommand } from "@/lib/mdm/commands";
 

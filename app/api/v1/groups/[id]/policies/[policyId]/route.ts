@@ -1,5 +1,5 @@
 // Removing a policy from a group; a profile is removed from the members' devices.
-import { withAdminApi } from "@/lib/auth/api";
+import { withAdminApi } from "@/app/_lib/adminApi";
 import { removePolicy } from "@/lib/mdm/policies";
 
 export const runtime = "nodejs";

@@ -1,14 +1,15 @@
-// Web Request/Response glue for the two MDM endpoints: read the body under its size
-// limit, collect the identity headers, and render the service's answer.
-import { AppError } from "../errors";
-import { LIMITS, readBodyOrOversize } from "../http/body";
-import { signerDigestHash } from "../pki/cms";
-import { forwardedClientCert, remoteAddress } from "../http/remote";
-import { writeEnrollmentLog } from "../log/enrollmentLog";
-import { handleCheckin } from "./checkin";
-import { handleConnect } from "./connect";
-import { enrollmentRefOf } from "../enrollment/enrollmentRef";
-import { errorStatus, type MdmRequest, type MdmResponse } from "./mdmRequest";
+// Web Request/Response glue for the two MDM endpoints (an edge helper: only app/ and lib/http
+// touch Request and Response): read the body under its size limit, collect the identity
+// headers, hand lib/mdm plain data, and render the service's answer.
+import { AppError } from "@/lib/errors";
+import { LIMITS, readBodyOrOversize } from "@/lib/http/body";
+import { signerDigestHash } from "@/lib/pki/cms";
+import { forwardedClientCert, remoteAddress } from "@/lib/http/remote";
+import { writeEnrollmentLog } from "@/lib/log/enrollmentLog";
+import { handleCheckin } from "@/lib/mdm/checkin";
+import { handleConnect } from "@/lib/mdm/connect";
+import { enrollmentRefOf } from "@/lib/enrollment/enrollmentRef";
+import { errorStatus, type MdmRequest, type MdmResponse } from "@/lib/mdm/mdmRequest";
 
 /** The proxy's client certificate header; a malformed URL encoding still reaches identity checks (and fails there as 401). */
 function clientCertOf(request: Request): string | null {

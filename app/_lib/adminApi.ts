@@ -1,15 +1,16 @@
-// The admin JSON API's gate: an API key (Authorization: Bearer oek_…) or an admin
-// session cookie. Reads need Read-only, changes need Admin unless a route says otherwise.
-// Cookie-authenticated changes must come from our own origin (CSRF).
+// The admin JSON API's gate, an edge helper (it reads the Request's headers and the session
+// cookie): an API key (Authorization: Bearer oek_…) or an admin session cookie. Reads need
+// Read-only, changes need Admin unless a route says otherwise. Cookie-authenticated changes
+// must come from our own origin (CSRF).
 import { getServerSession } from "next-auth";
-import { config } from "../config";
-import { AppError, forbidden, unauthorized } from "../errors";
-import { remoteAddress } from "../http/remote";
-import { errorResponse } from "../http/respond";
-import { verifyApiKey } from "./apiKeys";
-import { audit } from "./audit";
-import { authOptions } from "./options";
-import { hasRole, type Role } from "./roles";
+import { config } from "@/lib/config";
+import { AppError, forbidden, unauthorized } from "@/lib/errors";
+import { remoteAddress } from "@/lib/http/remote";
+import { errorResponse } from "@/lib/http/respond";
+import { verifyApiKey } from "@/lib/auth/apiKeys";
+import { audit } from "@/lib/auth/audit";
+import { authOptions } from "@/lib/auth/options";
+import { hasRole, type Role } from "@/lib/auth/roles";
 
 export interface ApiCaller {
   kind: "api-key" | "session";

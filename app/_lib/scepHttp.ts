@@ -1,14 +1,15 @@
-// SCEP over HTTP (RFC 8894 4): operation dispatch for GET and POST. Turns typed errors
-// into 4xx and logs every request (step "scep").
-import { AppError, badRequest, notFound } from "../errors";
-import { LIMITS, readBody } from "../http/body";
-import { remoteAddress } from "../http/remote";
-import { errorResponse } from "../http/respond";
-import { writeEnrollmentLog } from "../log/enrollmentLog";
-import { getCaCertBundle } from "../pki/ra";
-import { caCapabilities, certsOnly } from "./message";
-import { pkiOperation, STEP } from "./pkiOperation";
-import { getScepProfileRow } from "./profiles";
+// SCEP over HTTP (RFC 8894 4), an edge helper (only app/ and lib/http touch Request and
+// Response): operation dispatch for GET and POST. Turns typed errors into 4xx and logs every
+// request (step "scep").
+import { AppError, badRequest, notFound } from "@/lib/errors";
+import { LIMITS, readBody } from "@/lib/http/body";
+import { remoteAddress } from "@/lib/http/remote";
+import { errorResponse } from "@/lib/http/respond";
+import { writeEnrollmentLog } from "@/lib/log/enrollmentLog";
+import { getCaCertBundle } from "@/lib/pki/ra";
+import { caCapabilities, certsOnly } from "@/lib/scep/message";
+import { pkiOperation, STEP } from "@/lib/scep/pkiOperation";
+import { getScepProfileRow } from "@/lib/scep/profiles";
 
 async function requireProfile(profileId: string, operation: string, remoteAddr: string | null) {
   const profile = await getScepProfileRow(profileId);
