@@ -21,10 +21,7 @@ export function proxy(request: NextRequest) {
     return NextResponse.next({ request: { headers } });
   }
   if (pathname.startsWith("/api/v1/") && !request.headers.get("authorization") && !hasSessionCookie(request)) {
-    return NextResponse.json(
-      { error: "unauthorized", message: "sign in or send an API key" },
-      { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="api"' } },
-    );
+    return NextResponse.json({ error: "unauthorized", message: "sign in or send an API key" }, { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="api"' } });
   }
   if ((pathname === "/admin" || pathname.startsWith("/admin/")) && !hasSessionCookie(request)) {
     const url = request.nextUrl.clone();

@@ -31,7 +31,13 @@ const userIds = (await client.user.findMany({ select: { id: true } })).map((u) =
 const expiresAt = new Date(Date.now() + 86_400_000);
 for (let i = 0; i < TOKENS; i += 2000) {
   await client.accessToken.createMany({
-    data: Array.from({ length: Math.min(2000, TOKENS - i) }, (_, j) => ({ kind: "ACCESS" as const, hash: hashToken(newToken("ACCESS")), userId: userIds[(i + j) % userIds.length], version: "mdm-byod", expiresAt })),
+    data: Array.from({ length: Math.min(2000, TOKENS - i) }, (_, j) => ({
+      kind: "ACCESS" as const,
+      hash: hashToken(newToken("ACCESS")),
+      userId: userIds[(i + j) % userIds.length],
+      version: "mdm-byod",
+      expiresAt,
+    })),
   });
 }
 process.stdout.write(`seeded ${users} users, ${TOKENS} tokens (${kind}) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);

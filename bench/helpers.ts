@@ -87,7 +87,6 @@ export interface Rate {
   p99: number;
 }
 
-
 /** Runs fn one after another for `seconds` (after 3 warm-up calls): rate and latency in ms. */
 export async function measure(fn: () => unknown, seconds: number): Promise<Rate> {
   for (let i = 0; i < 3; i++) await fn();

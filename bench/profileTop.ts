@@ -30,9 +30,21 @@ const match = args.find((a) => a.startsWith("--match="))?.slice(8);
 const stacksOf = args.find((a) => a.startsWith("--stacks="))?.slice(9);
 const windowOf = args.find((a) => a.startsWith("--window="))?.slice(9);
 const inputs = args.filter((a) => !a.startsWith("--"));
-const files = inputs.flatMap((p) => (fs.statSync(p).isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith(".cpuprofile")).map((f) => path.join(p, f)) : [p]));
+const files = inputs.flatMap((p) =>
+  fs.statSync(p).isDirectory()
+    ? fs
+        .readdirSync(p)
+        .filter((f) => f.endsWith(".cpuprofile"))
+        .map((f) => path.join(p, f))
+    : [p],
+);
 
-const short = (url: string) => decodeURIComponent(url).replace(/^file:\/\//, "").replace(/.*\/node_modules\//, "~/").replace(/.*\/wt-[^/]+\//, "").replace(/.*\/\.next\/server\//, ".next/");
+const short = (url: string) =>
+  decodeURIComponent(url)
+    .replace(/^file:\/\//, "")
+    .replace(/.*\/node_modules\//, "~/")
+    .replace(/.*\/wt-[^/]+\//, "")
+    .replace(/.*\/\.next\/server\//, ".next/");
 // The production build is minified: frames in .next chunks are mapped back through the
 // chunks' source maps to the original file, line and name.
 const maps = new Map<string, SourceMap | null>();
@@ -49,7 +61,11 @@ function sourceMapOf(url: string): SourceMap | null {
   }
   return maps.get(url)!;
 }
-const shortSource = (s: string) => s.replace(/^.*?\[project\]\//, "").replace(/^turbopack:\/\/\//, "").replace(/.*\/node_modules\//, "~/");
+const shortSource = (s: string) =>
+  s
+    .replace(/^.*?\[project\]\//, "")
+    .replace(/^turbopack:\/\/\//, "")
+    .replace(/.*\/node_modules\//, "~/");
 function label(n: Node): string {
   const f = n.callFrame;
   const map = f.url ? sourceMapOf(f.url) : null;
@@ -63,7 +79,11 @@ function windowsFor(file: string): { startUs: number; endUs: number }[] | null {
   for (let dir = path.dirname(path.resolve(file)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const f = path.join(dir, "windows.jsonl");
     if (fs.existsSync(f)) {
-      const all = fs.readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { operation: string; startUs: number; endUs: number });
+      const all = fs
+        .readFileSync(f, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { operation: string; startUs: number; endUs: number });
       return all.filter((w) => new RegExp(windowOf).test(w.operation));
     }
   }
@@ -132,9 +152,12 @@ const print = (title: string, m: Map<string, number>) => {
 };
 if (stacksOf) {
   console.log(`\nHeaviest stacks ending in /${stacksOf}/`);
-  [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 8).forEach(([k, t]) => {
-    console.log(`${t.toFixed(0).padStart(8)} ms  ${k}\n`);
-  });
+  [...stacks]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .forEach(([k, t]) => {
+      console.log(`${t.toFixed(0).padStart(8)} ms  ${k}\n`);
+    });
   process.exit(0);
 }
 print("Self time by area", areas);

@@ -34,8 +34,25 @@ const rsaKey = crypto.createPrivateKey(signerKey.privatePem);
 const { xml } = buildEnrollmentProfile({
   displayName: "Bench MDM",
   trust: await getProfileTrust(),
-  identity: { kind: "scep", url: "https://mdm.example.test/scep/x", name: "ca", challenge: "C".repeat(32), subject: "CN=OTA-0123456789AB", keySize: 2048, keyUsage: 5, allowAllAppsAccess: false, keyIsExtractable: false },
-  mdm: { serverUrl: "https://mdm.example.test/mdm/connect", checkInUrl: "https://mdm.example.test/mdm/checkin", topic: "com.apple.mgmt.External.x", accessRights: ACCESS_RIGHTS_ALL, signMessage: true, checkOutWhenRemoved: true },
+  identity: {
+    kind: "scep",
+    url: "https://mdm.example.test/scep/x",
+    name: "ca",
+    challenge: "C".repeat(32),
+    subject: "CN=OTA-0123456789AB",
+    keySize: 2048,
+    keyUsage: 5,
+    allowAllAppsAccess: false,
+    keyIsExtractable: false,
+  },
+  mdm: {
+    serverUrl: "https://mdm.example.test/mdm/connect",
+    checkInUrl: "https://mdm.example.test/mdm/checkin",
+    topic: "com.apple.mgmt.External.x",
+    accessRights: ACCESS_RIGHTS_ALL,
+    signMessage: true,
+    checkOutWhenRemoved: true,
+  },
 });
 const xmlBytes = Buffer.from(xml);
 console.log(`database: ${kind}; profile: ${xmlBytes.length} bytes; profile signer: ${signerKey.algorithm}; ${os.cpus().length} CPU(s)`);
@@ -46,12 +63,33 @@ const { privateKey: signerCryptoKey } = await getProfileSigner();
 line("raw RSA sign, WebCrypto (same key as a CryptoKey)", await rate(() => crypto.webcrypto.subtle.sign("RSASSA-PKCS1-v1_5", signerCryptoKey, xmlBytes)));
 const signed = await rate(() => signProfile(xml));
 line("signed profiles (signProfile: CMS SignedData)", signed, `${((signed.perSecond / rawRsa.perSecond) * 100).toFixed(0)}% of raw`);
-const built = await rate(async () => signProfile(buildEnrollmentProfile({
-  displayName: "Bench MDM",
-  trust: await getProfileTrust(),
-  identity: { kind: "scep", url: "https://mdm.example.test/scep/x", name: "ca", challenge: "C".repeat(32), subject: "CN=OTA-0123456789AB", keySize: 2048, keyUsage: 5, allowAllAppsAccess: false, keyIsExtractable: false },
-  mdm: { serverUrl: "https://mdm.example.test/mdm/connect", checkInUrl: "https://mdm.example.test/mdm/checkin", topic: "com.apple.mgmt.External.x", accessRights: ACCESS_RIGHTS_ALL, signMessage: true, checkOutWhenRemoved: true },
-}).xml));
+const built = await rate(async () =>
+  signProfile(
+    buildEnrollmentProfile({
+      displayName: "Bench MDM",
+      trust: await getProfileTrust(),
+      identity: {
+        kind: "scep",
+        url: "https://mdm.example.test/scep/x",
+        name: "ca",
+        challenge: "C".repeat(32),
+        subject: "CN=OTA-0123456789AB",
+        keySize: 2048,
+        keyUsage: 5,
+        allowAllAppsAccess: false,
+        keyIsExtractable: false,
+      },
+      mdm: {
+        serverUrl: "https://mdm.example.test/mdm/connect",
+        checkInUrl: "https://mdm.example.test/mdm/checkin",
+        topic: "com.apple.mgmt.External.x",
+        accessRights: ACCESS_RIGHTS_ALL,
+        signMessage: true,
+        checkOutWhenRemoved: true,
+      },
+    }).xml,
+  ),
+);
 line("built + signed profiles", built);
 
 const token = await createEnrollmentToken({ name: "Bench", expiresIn: "never", maxUses: 0 });

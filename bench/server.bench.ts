@@ -89,13 +89,22 @@ async function measureOp(server: RunningServer, client: LoadClient, operation: s
   const { ops, latencies } = await run();
   const wall = performance.now() - t0;
   // The operation's time window on the monotonic clock V8's profiles use (bench/profileTop.ts --window).
-  if (profileDir) fs.appendFileSync(path.join(profileDir, "windows.jsonl"), JSON.stringify({ operation, startUs: Number(mono0 / 1000n), endUs: Number(process.hrtime.bigint() / 1000n) }) + "\n");
+  if (profileDir) fs.appendFileSync(path.join(profileDir, "windows.jsonl"), `${JSON.stringify({ operation, startUs: Number(mono0 / 1000n), endUs: Number(process.hrtime.bigint() / 1000n) })}\n`);
   const cpu = treeCpuMs(server.pid) - cpu0;
   const after = processTree(server.pid);
   const perProcess = after.map((p) => `${p.pid}: ${(p.cpuMs - (before.get(p.pid)?.cpuMs ?? 0)).toFixed(0)} ms (${(p.systemMs - (before.get(p.pid)?.systemMs ?? 0)).toFixed(0)} kernel)`);
   const rss = treeRssMb(server.pid);
   const lat = [...(latencies ?? client.latencies)].sort((a, b) => a - b);
-  const row: Row = { operation, perSecond: (ops * 1000) / wall, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuMs: cpu / ops, rssMaxMb: Math.max(...rss), rssTotalMb: rss.reduce((a, b) => a + b, 0), note };
+  const row: Row = {
+    operation,
+    perSecond: (ops * 1000) / wall,
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+    cpuMs: cpu / ops,
+    rssMaxMb: Math.max(...rss),
+    rssTotalMb: rss.reduce((a, b) => a + b, 0),
+    note,
+  };
   process.stdout.write(`  ${operation}: ${ops} ops in ${(wall / 1000).toFixed(1)} s, ${row.cpuMs.toFixed(2)} ms server CPU each; by process ${perProcess.join(", ")}\n`);
   return row;
 }
@@ -109,7 +118,13 @@ async function enrollDevices(client: LoadClient, topic: string): Promise<BenchDe
     const { der } = await issueCertificate({ publicKeyInfo: publicKeyInfoFromPem(keys.publicPem), subject: `CN=${udid}`, validityDays: 30, keyUsage: 5 });
     const sim = new SimDevice({ udid, topic });
     await sim.useIdentity({ certDer: der, privateKeyPem: keys.privatePem });
-    const d = { sim, deviceId: "", idle: await signed(sim, { UDID: udid, Status: "Idle" }), authenticate: await signed(sim, sim.authenticateMessage()), tokenUpdate: await signed(sim, sim.tokenUpdateMessage()) };
+    const d = {
+      sim,
+      deviceId: "",
+      idle: await signed(sim, { UDID: udid, Status: "Idle" }),
+      authenticate: await signed(sim, sim.authenticateMessage()),
+      tokenUpdate: await signed(sim, sim.tokenUpdateMessage()),
+    };
     expectStatus(await client.request(put("/mdm/checkin", d.authenticate, CHECKIN_TYPE), false), 200, "Authenticate");
     expectStatus(await client.request(put("/mdm/checkin", d.tokenUpdate, CHECKIN_TYPE), false), 200, "TokenUpdate");
     out.push(d);
@@ -124,7 +139,9 @@ async function scepKeys(count: number): Promise<string[]> {
       { length: count },
       () =>
         new Promise<string>((resolve, reject) =>
-          crypto.generateKeyPair("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }, (err, _pub, priv) => (err ? reject(err) : resolve(priv))),
+          crypto.generateKeyPair("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }, (err, _pub, priv) =>
+            err ? reject(err) : resolve(priv),
+          ),
         ),
     ),
   );
@@ -149,7 +166,10 @@ async function scepclientRuns(url: string, keys: string[], outDir: string): Prom
         fs.writeFileSync(path.join(cwd, "key.pem"), keys[i]);
         const cert = path.join(cwd, "cert.pem");
         const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-          const child = spawn("scepclient", ["-server-url", url, "-private-key", "key.pem", "-certificate", cert, "-challenge", CHALLENGE, "-cn", `bench-${process.pid}-${enrollmentSerial++}`], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+          const child = spawn("scepclient", ["-server-url", url, "-private-key", "key.pem", "-certificate", cert, "-challenge", CHALLENGE, "-cn", `bench-${process.pid}-${enrollmentSerial++}`], {
+            cwd,
+            stdio: ["ignore", "pipe", "pipe"],
+          });
           let out = "";
           child.stdout.on("data", (b: Buffer) => (out += b));
           child.stderr.on("data", (b: Buffer) => (out += b));
@@ -187,17 +207,18 @@ async function runOperations(server: RunningServer, client: LoadClient, s: Setup
   // Warm-up: every worker gets requests of each kind before the clock starts.
   for (let i = 0; i < 10; i++) await client.drive(SIMS, async (c) => void (await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE), false, c)));
 
-  if (OPS.has("idle")) rows.push(
-    await measureOp(server, client, `Idle poll, empty queue (${SIMS} devices, ${SIMS} concurrent)`, async () => {
-      await client.drive(SIMS, async (c) => {
-        for (let i = 0; i < IDLE_POLLS; i++) {
-          const r = expectStatus(await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE), true, c), 200, "Idle poll");
-          if (r.body.length) throw new Error(`Idle poll: expected an empty queue, got ${r.body.subarray(0, 200).toString()}`);
-        }
-      });
-      return { ops: SIMS * IDLE_POLLS };
-    }),
-  );
+  if (OPS.has("idle"))
+    rows.push(
+      await measureOp(server, client, `Idle poll, empty queue (${SIMS} devices, ${SIMS} concurrent)`, async () => {
+        await client.drive(SIMS, async (c) => {
+          for (let i = 0; i < IDLE_POLLS; i++) {
+            const r = expectStatus(await client.request(put("/mdm/connect", devices[c].idle, MDM_TYPE), true, c), 200, "Idle poll");
+            if (r.body.length) throw new Error(`Idle poll: expected an empty queue, got ${r.body.subarray(0, 200).toString()}`);
+          }
+        });
+        return { ops: SIMS * IDLE_POLLS };
+      }),
+    );
 
   // Commands are queued and their acknowledgements signed before the clock starts.
   if (OPS.has("command")) rows.push(await commandRow(server, client, devices));
@@ -215,7 +236,11 @@ async function runOperations(server: RunningServer, client: LoadClient, s: Setup
 async function prepareCommands(client: LoadClient, devices: BenchDevice[], perDevice: number, record: boolean): Promise<() => Promise<number>> {
   const acks = new Map<string, Signed>();
   for (const d of devices) {
-    const uuids = await enqueueCommands(d.deviceId, Array.from({ length: perDevice }, () => ({ requestType: "ProfileList" })), { push: false });
+    const uuids = await enqueueCommands(
+      d.deviceId,
+      Array.from({ length: perDevice }, () => ({ requestType: "ProfileList" })),
+      { push: false },
+    );
     for (const uuid of uuids) acks.set(uuid, await signed(d.sim, { UDID: d.sim.udid, Status: "Acknowledged", CommandUUID: uuid, ProfileList: [] }));
   }
   return async () => {
@@ -272,7 +297,13 @@ async function scepRows(server: RunningServer, client: LoadClient, scepUrl: stri
   const keys = await scepKeys(SCEP_ENROLLMENTS + 4);
   await scepclientRuns(scepUrl, keys.slice(0, 4), path.join(workDir, `warm-${size}`));
   rows.push(
-    await measureOp(server, client, `SCEP enrollment, scepclient (${SCEP_CONCURRENCY} at a time)`, () => scepclientRuns(scepUrl, keys.slice(4), path.join(workDir, `certs-${size}`)), "3 requests per op; latency = whole scepclient run"),
+    await measureOp(
+      server,
+      client,
+      `SCEP enrollment, scepclient (${SCEP_CONCURRENCY} at a time)`,
+      () => scepclientRuns(scepUrl, keys.slice(4), path.join(workDir, `certs-${size}`)),
+      "3 requests per op; latency = whole scepclient run",
+    ),
   );
   if (withScepserver) {
     const row = await scepserverRow(path.join(workDir, `scepserver-${size}`));
@@ -329,7 +360,9 @@ async function scepserverRow(dir: string): Promise<Row | null> {
   } catch (err) {
     // A comparison figure, not ours to fix (its file depot now and then refuses concurrent
     // requests with badRequest): say why and go on.
-    process.stdout.write(`  (no scepserver row: ${(err as Error).message.split("\n")[0].slice(0, 200)}; scepserver said: ${serverLog.split("\n").filter(Boolean).slice(-3).join(" | ").slice(0, 600)})\n`);
+    process.stdout.write(
+      `  (no scepserver row: ${(err as Error).message.split("\n")[0].slice(0, 200)}; scepserver said: ${serverLog.split("\n").filter(Boolean).slice(-3).join(" | ").slice(0, 600)})\n`,
+    );
     return null;
   } finally {
     client.close();
@@ -373,9 +406,19 @@ async function benchDatabase(kind: BenchDb["kind"]): Promise<void> {
       const t0 = performance.now();
       await seedDevices(dbClient, kind, seeded, size);
       seeded = size;
-      process.stdout.write(`\n-- ${kind}, ${size.toLocaleString("en")} devices seeded (${((performance.now() - t0) / 1000).toFixed(1)} s); load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+      process.stdout.write(
+        `\n-- ${kind}, ${size.toLocaleString("en")} devices seeded (${((performance.now() - t0) / 1000).toFixed(1)} s); load average ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(" ")}\n`,
+      );
       const rows = await runOperations(server, client, setup, size, size === SIZES[0]);
-      process.stdout.write(`\n${kind}, ${(await dbClient.device.count()).toLocaleString("en")} devices, server WORKERS=${env.WORKERS ?? os.availableParallelism()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}:\n\n${formatTable(rows)}\n`);
+      process.stdout.write(
+        `\n${kind}, ${(await dbClient.device.count()).toLocaleString("en")} devices, server WORKERS=${env.WORKERS ?? os.availableParallelism()}, load average ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(" ")}:\n\n${formatTable(rows)}\n`,
+      );
     }
   } finally {
     client.close();
@@ -385,7 +428,12 @@ async function benchDatabase(kind: BenchDb["kind"]): Promise<void> {
   }
 }
 
-process.stdout.write(`${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? "?"}), node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} at start\n`);
+process.stdout.write(
+  `${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? "?"}), node ${process.version}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")} at start\n`,
+);
 process.stdout.write("p50/p99 are per HTTP request (SCEP: per scepclient run); server CPU is utime+stime of the server's process tree (/proc).\n");
 const kinds = (process.env.BENCH_DB ?? "sqlite,postgres").split(",") as BenchDb["kind"][];
 try {

@@ -56,7 +56,7 @@ test("an iPhone signs in on /authenticate through the IdP and the token enrolls"
 
   const res = await completeIdpSignIn(page, "ivy@example.com");
   expect(res.status()).toBe(308);
-  const resultLocation: string | null = res.headers()["location"] ?? null;
+  const resultLocation: string | null = res.headers().location ?? null;
   await context.close();
 
   expect(resultLocation).not.toBeNull();
@@ -113,7 +113,7 @@ test("OAuth 2 method as Apple's client runs it (no PKCE) through the IdP in Chro
     await page.getByRole("button", { name: /^Continue with / }).click();
     const res = await completeIdpSignIn(page, "ivy@example.com");
     expect(res.status()).toBe(308);
-    const back = new URL(res.headers()["location"]);
+    const back = new URL(res.headers().location);
     await context.close();
     expect(`${back.protocol}${back.pathname}`).toBe("apple-remotemanagement-user-login:/oauth2/redirection");
     expect(back.searchParams.get("state")).toBe(state);

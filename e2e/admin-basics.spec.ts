@@ -52,7 +52,10 @@ test("a refused routing rule keeps its input; rules are edited and reordered", a
   await page.reload();
   const rows = () => page.locator("tbody tr").filter({ hasText: DOMAIN });
   await expect(rows()).toHaveCount(2);
-  await rows().first().getByRole("link", { name: /^Edit rule/ }).click();
+  await rows()
+    .first()
+    .getByRole("link", { name: /^Edit rule/ })
+    .click();
   await expect(page.getByRole("heading", { name: new RegExp(`${DOMAIN}`) })).toBeVisible();
   await expect(page.locator("#r-user")).toHaveValue("ann@basics.example");
   await page.locator("#r-user").fill("ann@basics.example, bob@basics.example");
@@ -95,7 +98,12 @@ test("the audit log shows who changed what from where, filters and exports CSV",
   await expect(table).toContainText("adde.route.update");
   await expect(table).toContainText(`session:${E2E_ADMIN.email}`);
   // From where: the browser's address (loopback here).
-  await expect(table.locator("td").filter({ hasText: /^(::1|::ffff:127\.0\.0\.1|127\.0\.0\.1)$/ }).first()).toBeVisible();
+  await expect(
+    table
+      .locator("td")
+      .filter({ hasText: /^(::1|::ffff:127\.0\.0\.1|127\.0\.0\.1)$/ })
+      .first(),
+  ).toBeVisible();
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
   const csv = await (await download.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString("utf8"));
   expect(csv.split("\r\n")[0]).toBe("time,actor,action,target,detail,remote_addr");

@@ -29,7 +29,8 @@ test("an admin requests attestation from the device page; the page shows the ver
     serialNumber: "FATTEST01Q1G",
     productName: "iPhone16,1",
     osVersion: "18.2",
-    attestation: (nonce) => makeAppleAttestationChain(root, { serialNumber: sim!.serialNumber, udid: sim!.udid, osVersion: "18.2", sepOsVersion: "18.2", freshness: Buffer.from(nonce ?? []), publicKey: key }),
+    attestation: (nonce) =>
+      makeAppleAttestationChain(root, { serialNumber: sim!.serialNumber, udid: sim!.udid, osVersion: "18.2", sepOsVersion: "18.2", freshness: Buffer.from(nonce ?? []), publicKey: key }),
   });
   await sim.enrollOta(url);
   const device = (await (await page.request.get(`/api/v1/devices/${sim.udid}`)).json()) as { id: string; actions: string[] };

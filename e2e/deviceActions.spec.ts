@@ -90,7 +90,10 @@ async function runActionPlain(page: Page, label: string): Promise<void> {
 }
 
 test("a user-enrolled device is not offered Erase", async ({ page }) => {
-  const id = execFileSync(process.execPath, ["--import", "tsx", "e2e/seedDevice.ts", "BYOD-E2E-ENROLLMENT-ID", "iOS", "USER_ENROLLMENT"], { encoding: "utf8", env: { ...process.env, ...e2eDataEnv() } }).trim();
+  const id = execFileSync(process.execPath, ["--import", "tsx", "e2e/seedDevice.ts", "BYOD-E2E-ENROLLMENT-ID", "iOS", "USER_ENROLLMENT"], {
+    encoding: "utf8",
+    env: { ...process.env, ...e2eDataEnv() },
+  }).trim();
   await signInAsOwner(page);
   await page.goto(`/admin/devices/${id}`);
   await expect(page.getByRole("heading", { name: "Seeded BYOD-E2E-ENROLLMENT-ID" })).toBeVisible();

@@ -22,13 +22,22 @@ async function startScepserver(): Promise<{ child: ChildProcess; url: string; de
   const proc = spawn(SCEPSERVER, ["-depot", dir, "-port", String(port), "-challenge", "e2e-static"], { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}/scep`;
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`${url}?operation=GetCACaps`).then((r) => r.ok).catch(() => false)) break;
+    if (
+      await fetch(`${url}?operation=GetCACaps`)
+        .then((r) => r.ok)
+        .catch(() => false)
+    )
+      break;
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child: proc, url, depot: dir };
 }
 
-const sha256Of = (dir: string) => /=([0-9A-F:]+)/.exec(execFileSync("openssl", ["x509", "-noout", "-fingerprint", "-sha256", "-in", path.join(dir, "ca.pem")], { encoding: "utf8" }))![1].replace(/:/g, "").toLowerCase();
+const sha256Of = (dir: string) =>
+  /=([0-9A-F:]+)/
+    .exec(execFileSync("openssl", ["x509", "-noout", "-fingerprint", "-sha256", "-in", path.join(dir, "ca.pem")], { encoding: "utf8" }))![1]
+    .replace(/:/g, "")
+    .toLowerCase();
 
 test.beforeAll(async () => {
   test.skip(!fs.existsSync(SCEPSERVER), "micromdm scepserver not installed");

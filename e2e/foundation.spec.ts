@@ -20,8 +20,11 @@ function routeFiles(dir: string, file: string): string[] {
 
 /** App Router file path → a concrete URL path (dynamic segments get a placeholder). */
 function urlFor(file: string, root: string): string {
-  const rel = path.relative(root, path.dirname(file)).split(path.sep).filter((s) => !/^\(.*\)$/.test(s));
-  return "/" + rel.map((s) => (s.startsWith("[") ? "placeholder" : s)).join("/");
+  const rel = path
+    .relative(root, path.dirname(file))
+    .split(path.sep)
+    .filter((s) => !/^\(.*\)$/.test(s));
+  return `/${rel.map((s) => (s.startsWith("[") ? "placeholder" : s)).join("/")}`;
 }
 
 test("the sign-in page renders in Chromium and the owner signs in", async ({ page }) => {

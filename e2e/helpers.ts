@@ -64,8 +64,7 @@ export async function completeIdpSignIn(page: Page, email: string): Promise<Resp
 
 export const IPHONE = {
   viewport: { width: 390, height: 844 },
-  userAgent:
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+  userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
   isMobile: true,
   hasTouch: true,
   deviceScaleFactor: 3,

@@ -116,7 +116,11 @@ test("a Read-only admin gets no enrollment link, QR code or static SCEP challeng
   await expect(reader.getByRole("button", { name: /^Copy/ })).toHaveCount(0);
   // Nor through the API with the same session.
   expect((await reader.request.get(`/api/v1/tokens/${token.id}/qr.png`)).status()).toBe(403);
-  const apiText = [await (await reader.request.get("/api/v1/tokens")).text(), await (await reader.request.get("/api/v1/scep-profiles")).text(), await (await reader.request.get(`/api/v1/scep-profiles/${profile.id}`)).text()].join("\n");
+  const apiText = [
+    await (await reader.request.get("/api/v1/tokens")).text(),
+    await (await reader.request.get("/api/v1/scep-profiles")).text(),
+    await (await reader.request.get(`/api/v1/scep-profiles/${profile.id}`)).text(),
+  ].join("\n");
   for (const secret of secrets) expect(apiText.includes(secret)).toBe(false);
   await readerContext.close();
 });

@@ -71,7 +71,10 @@ test.describe("a Read-only admin", () => {
       expect(res?.status(), path).toBe(200);
       await expect(page.locator("main h1").first(), path).toBeVisible();
       const buttons = await page.locator("main").getByRole("button").allInnerTexts();
-      expect(buttons.map((b) => b.trim()).filter((b) => !allowed.test(b)), path).toEqual([]);
+      expect(
+        buttons.map((b) => b.trim()).filter((b) => !allowed.test(b)),
+        path,
+      ).toEqual([]);
       expect(await page.locator("main input[type=file]").count(), path).toBe(0);
       await expect(page.locator("main").getByRole("link", { name: /^(Generate Token|New SCEP profile)$/ }), path).toHaveCount(0);
     }

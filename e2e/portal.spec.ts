@@ -14,7 +14,10 @@ const SHOTS = path.join(import.meta.dirname, "..", "docs", "screenshots");
 
 async function shoot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
-  for (const [suffix, width, height] of [["desktop", 1280, 900], ["phone", 390, 844]] as const) {
+  for (const [suffix, width, height] of [
+    ["desktop", 1280, 900],
+    ["phone", 390, 844],
+  ] as const) {
     await page.setViewportSize({ width, height });
     await page.waitForLoadState("networkidle");
     await page.screenshot({ path: path.join(SHOTS, `${name}-${suffix}.png`), fullPage: true });
@@ -109,7 +112,11 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   const ndesPage = await fetch(ndesUrl, { headers: basic("walk-ndes", ndesPassword) });
   expect(ndesPage.status).toBe(200);
   // NDES's format: 16 uppercase hexadecimal characters in Microsoft's sentence.
-  expect(Buffer.from(await ndesPage.arrayBuffer()).subarray(2).toString("utf16le")).toMatch(/The enrollment challenge password is: <B> [A-F0-9]{16} <\/B>/);
+  expect(
+    Buffer.from(await ndesPage.arrayBuffer())
+      .subarray(2)
+      .toString("utf16le"),
+  ).toMatch(/The enrollment challenge password is: <B> [A-F0-9]{16} <\/B>/);
   await page.getByRole("link", { name: "Open the profile" }).click();
   await expect(page.getByText(ndesUrl)).toBeVisible();
   await expect(page.getByText("250 unused challenges")).toBeVisible();
@@ -274,7 +281,12 @@ test("an admin goes from an empty install to an enrolled, managed device", async
   const csv = fs.readFileSync(await (await download).path(), "utf8");
   expect(csv.split("\r\n")[0]).toBe("time,step,outcome,reason,reason_title,fix,message,device,user,token,remote_addr,count,last_seen");
   expect(csv).toContain(sim.udid);
-  expect(csv.trimEnd().split("\r\n").every((l, i) => i === 0 || l.includes(sim.udid))).toBe(true);
+  expect(
+    csv
+      .trimEnd()
+      .split("\r\n")
+      .every((l, i) => i === 0 || l.includes(sim.udid)),
+  ).toBe(true);
 
   // The token's own lines: profile served twice, challenges issued, and one error: the report
   // refused after the certificate was revoked (refusals name the certificate's token).
@@ -318,11 +330,13 @@ test("an admin goes from an empty install to an enrolled, managed device", async
     await reader.goto(path);
     await expect(reader.locator("main h1").first(), path).toBeVisible();
     // The user search on the account-driven page is the only button a reader gets.
-    expect((await reader.locator("main").getByRole("button").allInnerTexts()).filter((b) => b !== "Search"), path).toEqual([]);
+    expect(
+      (await reader.locator("main").getByRole("button").allInnerTexts()).filter((b) => b !== "Search"),
+      path,
+    ).toEqual([]);
     expect(await reader.locator("main input[type=file], main textarea, main select").count(), path).toBe(0);
   }
   await reader.goto(new URL(devicePage).pathname);
   await expect(reader.getByRole("region", { name: "Command history" })).toContainText("DeviceInformation");
   await readerContext.close();
 });
-

@@ -23,7 +23,25 @@ test("the dashboard warns that the lab setting enrolls devices that can never be
 test("Settings generates the push CSR and signs it with the vendor certificate in Apple's format", async ({ page }) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-vendor-"));
   const openssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key", "-out", "root.pem", "-days", "2", "-subj", "/CN=E2E Apple Root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"]);
+  openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "root.key",
+    "-out",
+    "root.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=E2E Apple Root",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign",
+  ]);
   openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "vendor.key", "-out", "vendor.csr", "-subj", "/CN=MDM Vendor: E2E Org"]);
   openssl(["x509", "-req", "-in", "vendor.csr", "-CA", "root.pem", "-CAkey", "root.key", "-set_serial", "7", "-days", "2", "-out", "vendor.pem"]);
   openssl(["pkcs12", "-export", "-in", "vendor.pem", "-inkey", "vendor.key", "-out", "vendor.p12", "-passout", "pass:e2e-vendor"]);

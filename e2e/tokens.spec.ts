@@ -87,7 +87,12 @@ test("delete a token after confirming; the list says so and the link stops worki
   await expect(page.getByRole("status")).toContainText("Token “Tbl to delete” deleted. No device was linked to it.");
   await expect(page.locator("main tbody tr", { hasText: "Tbl to delete" })).toHaveCount(0);
 
-  const phone = await (await page.context().browser()!.newContext({ ...IPHONE })).newPage();
+  const phone = await (
+    await page
+      .context()
+      .browser()!
+      .newContext({ ...IPHONE })
+  ).newPage();
   await phone.goto(token.shortUrl);
   await expect(phone.getByRole("button", { name: "Download Profile" })).toHaveCount(0);
   await phone.context().close();

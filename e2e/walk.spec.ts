@@ -21,7 +21,10 @@ const apnsPort = port + 1;
 const base = `http://localhost:${port}`;
 const SHOTS = path.join(import.meta.dirname, "..", "docs", "screenshots");
 const MAC_SAFARI = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0 Safari/605.1.15";
-const SIZES = [["desktop", 1280, 900], ["phone", 390, 844]] as const;
+const SIZES = [
+  ["desktop", 1280, 900],
+  ["phone", 390, 844],
+] as const;
 const SCHEMES = ["light", "dark"] as const;
 
 /** docs/screenshots/walk-<name>-<desktop|phone>-<light|dark>.png of the page as it is now. */

@@ -52,7 +52,7 @@ const USAGE = `usage: npm run admin -- <command>
 async function main(): Promise<void> {
   const [area, command, ...rest] = process.argv.slice(2);
   if (!area || area === "help" || area === "--help") {
-    process.stdout.write(USAGE + "\n");
+    process.stdout.write(`${USAGE}\n`);
     return;
   }
   let prepared;
@@ -90,7 +90,9 @@ async function main(): Promise<void> {
     process.stdout.write(`created ${admin.role} ${admin.email}\n`);
   } else if (area === "admin" && command === "list") {
     for (const a of await listAdmins()) {
-      process.stdout.write(`${a.email}\t${a.role}\t${a.localPassword ? "local password" : "IdP only"}\t${a.disabled ? "disabled" : "active"}\tlast sign-in ${a.lastLoginAt?.toISOString() ?? "never"}\n`);
+      process.stdout.write(
+        `${a.email}\t${a.role}\t${a.localPassword ? "local password" : "IdP only"}\t${a.disabled ? "disabled" : "active"}\tlast sign-in ${a.lastLoginAt?.toISOString() ?? "never"}\n`,
+      );
     }
   } else if (area === "admin" && command === "set-role") {
     const email = flag(rest, "email") ?? fail("admin set-role needs --email EMAIL");

@@ -88,7 +88,10 @@ export function checkLayers(root: string): Violation[] {
 
 /** Code that reads the Request or builds a Response; fetch()'s answers (a Response read, not made) are fine. */
 const EDGE_CODE: { pattern: RegExp; why: string }[] = [
-  { pattern: /\bnew\s+Response\s*\(|\bResponse\s*\.\s*(?:json|redirect|error)\s*\(/g, why: "lib/ builds a Response; return data (an HttpFile) or throw an AppError and let app/ answer (lib/http/respond.ts)" },
+  {
+    pattern: /\bnew\s+Response\s*\(|\bResponse\s*\.\s*(?:json|redirect|error)\s*\(/g,
+    why: "lib/ builds a Response; return data (an HttpFile) or throw an AppError and let app/ answer (lib/http/respond.ts)",
+  },
   { pattern: /(?<![.\w$])Request(?![\w$])/g, why: "lib/ reads the Request; the route reads it (lib/http/body.ts, form.ts) and hands lib/ plain values" },
 ];
 

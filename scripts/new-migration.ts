@@ -10,7 +10,9 @@ if (!name) {
 execFileSync(process.execPath, ["scripts/prisma-generate.mjs"], { stdio: "inherit" });
 const pg = process.env.TEST_POSTGRES_URL
   ? process.env.TEST_POSTGRES_URL
-  : execFileSync("bash", ["scripts/pg-server.sh", "start"], { encoding: "utf8" }).trim().replace(/^export TEST_POSTGRES_URL=/, "");
+  : execFileSync("bash", ["scripts/pg-server.sh", "start"], { encoding: "utf8" })
+      .trim()
+      .replace(/^export TEST_POSTGRES_URL=/, "");
 for (const provider of ["sqlite", "postgres"]) {
   const r = spawnSync(process.execPath, ["--experimental-wasm-modules", "--no-warnings", "scripts/schema-diff.mjs", "--provider", provider, "--create", name], {
     stdio: "inherit",

@@ -134,13 +134,15 @@ async function serve() {
       return;
     }
     if (!lean) return nextHandle(req, res);
-    lean(req).then(
-      (route) => (route ? serveHandler(req, res, route.handler, route.url, route.params, route.headers) : nextHandle(req, res)),
-      (err) => {
-        process.stderr.write(`lean route failed to load, Next answers: ${err?.stack ?? err}\n`);
-        nextHandle(req, res);
-      },
-    ).catch((err) => res.destroy(err));
+    lean(req)
+      .then(
+        (route) => (route ? serveHandler(req, res, route.handler, route.url, route.params, route.headers) : nextHandle(req, res)),
+        (err) => {
+          process.stderr.write(`lean route failed to load, Next answers: ${err?.stack ?? err}\n`);
+          nextHandle(req, res);
+        },
+      )
+      .catch((err) => res.destroy(err));
   });
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;

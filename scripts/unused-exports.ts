@@ -30,7 +30,13 @@ const use = (file: string | undefined, name: string) => {
 const names = (list: string) =>
   list
     .split(",")
-    .map((s) => s.trim().replace(/^type\s+/, "").split(/\s+as\s+/)[0].trim())
+    .map((s) =>
+      s
+        .trim()
+        .replace(/^type\s+/, "")
+        .split(/\s+as\s+/)[0]
+        .trim(),
+    )
     .filter(Boolean);
 
 for (const f of files) {

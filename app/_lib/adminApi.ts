@@ -59,7 +59,12 @@ export function withAdminApi<P = Record<string, string>>(handler: Handler<P>, op
       return response;
     } catch (err) {
       if (caller) {
-        await audit({ actor: `${caller.kind}:${caller.name}`, action: `${request.method} ${new URL(request.url).pathname}`, detail: err instanceof AppError ? String(err.status) : "500", remoteAddr: remoteAddress(request) });
+        await audit({
+          actor: `${caller.kind}:${caller.name}`,
+          action: `${request.method} ${new URL(request.url).pathname}`,
+          detail: err instanceof AppError ? String(err.status) : "500",
+          remoteAddr: remoteAddress(request),
+        });
       }
       return errorResponse(err);
     }

@@ -47,7 +47,13 @@ async function readMdmRequest(request: Request, limit: number, what: string): Pr
     };
   } catch (err) {
     const status = err instanceof AppError ? err.status : 400;
-    await writeEnrollmentLog({ step: what === "check-in" ? "checkin" : "command", outcome: "ERROR", reason: status === 413 ? "body_too_large" : "checkin_malformed", message: `${what} rejected (${status}): ${err instanceof Error ? err.message : "unreadable body"}`, remoteAddr });
+    await writeEnrollmentLog({
+      step: what === "check-in" ? "checkin" : "command",
+      outcome: "ERROR",
+      reason: status === 413 ? "body_too_large" : "checkin_malformed",
+      message: `${what} rejected (${status}): ${err instanceof Error ? err.message : "unreadable body"}`,
+      remoteAddr,
+    });
     return errorStatus(status, err instanceof AppError ? err.message : "unreadable body");
   }
 }

@@ -38,23 +38,45 @@ const alertTone = {
 
 /** Push is what makes enrolled devices reachable: its state is on the dashboard, not only in Settings. */
 function PushCertificateStatus({ apns }: { apns: ApnsStatus }) {
-  const settings = <Link className={link} href="/admin/settings#apns">Settings → APNs push certificate</Link>;
+  const settings = (
+    <Link className={link} href="/admin/settings#apns">
+      Settings → APNs push certificate
+    </Link>
+  );
   let tone: keyof typeof alertTone = "ok";
   let text: React.ReactNode;
   if (apns.labWithoutPush) {
     tone = "amber";
-    text = <>Lab setting <code>ALLOW_ENROLL_WITHOUT_PUSH</code> is on and there is no push certificate: devices enrolled now get a placeholder push topic, can never be woken, and must enroll again once a certificate is added ({settings}).</>;
+    text = (
+      <>
+        Lab setting <code>ALLOW_ENROLL_WITHOUT_PUSH</code> is on and there is no push certificate: devices enrolled now get a placeholder push topic, can never be woken, and must enroll again once a
+        certificate is added ({settings}).
+      </>
+    );
   } else if (!apns.certificate) {
     tone = "red";
     text = <>No APNs push certificate: enrollment links are refused until one is added in {settings}.</>;
   } else if (apns.expired) {
     tone = "red";
-    text = <>The APNs push certificate expired on {formatUtc(apns.certificate.notAfter)}: no device can be woken. Renew it at identity.apple.com (same Apple Account, Renew) and upload it in {settings}.</>;
+    text = (
+      <>
+        The APNs push certificate expired on {formatUtc(apns.certificate.notAfter)}: no device can be woken. Renew it at identity.apple.com (same Apple Account, Renew) and upload it in {settings}.
+      </>
+    );
   } else if (apns.expiresSoon) {
     tone = "amber";
-    text = <>The APNs push certificate expires on {formatUtc(apns.certificate.notAfter)} (in {apns.daysLeft} days). Renew it at identity.apple.com with the same Apple Account (Renew, not Create) and upload it in {settings}.</>;
+    text = (
+      <>
+        The APNs push certificate expires on {formatUtc(apns.certificate.notAfter)} (in {apns.daysLeft} days). Renew it at identity.apple.com with the same Apple Account (Renew, not Create) and upload
+        it in {settings}.
+      </>
+    );
   } else {
-    text = <>APNs push certificate valid until {formatUtc(apns.certificate.notAfter)} (warning {APNS_EXPIRY_WARNING_DAYS} days ahead).</>;
+    text = (
+      <>
+        APNs push certificate valid until {formatUtc(apns.certificate.notAfter)} (warning {APNS_EXPIRY_WARNING_DAYS} days ahead).
+      </>
+    );
   }
   return (
     <div data-testid="push-status" className="space-y-2">
@@ -63,7 +85,8 @@ function PushCertificateStatus({ apns }: { apns: ApnsStatus }) {
       </p>
       {apns.labSetting && !apns.labWithoutPush && (
         <p role="alert" className={`rounded-md border px-3 py-2 text-sm ${alertTone.amber}`}>
-          Lab setting <code>ALLOW_ENROLL_WITHOUT_PUSH</code> is on. It has no effect while a push certificate is installed; remove it from the server&rsquo;s environment so enrollment is never allowed without push.
+          Lab setting <code>ALLOW_ENROLL_WITHOUT_PUSH</code> is on. It has no effect while a push certificate is installed; remove it from the server&rsquo;s environment so enrollment is never allowed
+          without push.
         </p>
       )}
     </div>
@@ -84,8 +107,12 @@ export default async function Dashboard({ searchParams }: { searchParams: Promis
         actions={
           writable ? (
             <>
-              <Link href="/admin/enrollment/tokens/new" className={btn}>Generate Token</Link>
-              <Link href="/admin/groups" className={btnSecondary}>Groups &amp; Policies</Link>
+              <Link href="/admin/enrollment/tokens/new" className={btn}>
+                Generate Token
+              </Link>
+              <Link href="/admin/groups" className={btnSecondary}>
+                Groups &amp; Policies
+              </Link>
             </>
           ) : undefined
         }
@@ -106,20 +133,30 @@ export default async function Dashboard({ searchParams }: { searchParams: Promis
       {(s.reEnrollments.pending > 0 || s.reEnrollments.recent.length > 0) && (
         <section className={card} aria-labelledby="reenrollments">
           <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
-            <h2 id="reenrollments" className="font-semibold">Re-enrollments</h2>
+            <h2 id="reenrollments" className="font-semibold">
+              Re-enrollments
+            </h2>
             <span className="text-sm text-slate-600 dark:text-slate-400">
               {plural(s.reEnrollments.applied7d, "re-enrollment")} in 7 days · {s.reEnrollments.pending.toLocaleString("en-US")} waiting for approval
             </span>
           </div>
-          <p className="mb-2 text-sm text-slate-700 dark:text-slate-300">Known devices that authenticated with a new identity certificate. Unexpected ones may be someone enrolling in a device&apos;s place: check them on the device page.</p>
+          <p className="mb-2 text-sm text-slate-700 dark:text-slate-300">
+            Known devices that authenticated with a new identity certificate. Unexpected ones may be someone enrolling in a device&apos;s place: check them on the device page.
+          </p>
           <ul className="divide-y divide-slate-200 text-sm dark:divide-slate-800">
             {s.reEnrollments.recent.map((r) => (
               <li key={r.id} className="flex flex-wrap items-baseline justify-between gap-2 py-2">
-                <Link className={link} href={`/admin/devices/${r.device.id}#reenrollments`}>{r.device.name}</Link>
+                <Link className={link} href={`/admin/devices/${r.device.id}#reenrollments`}>
+                  {r.device.name}
+                </Link>
                 <span>
-                  <span className={r.status === "PENDING" ? "font-medium text-amber-800 dark:text-amber-300" : ""}>{r.status === "PENDING" ? "Waiting for approval" : r.status === "DENIED" ? "Denied" : "Applied"}</span>
+                  <span className={r.status === "PENDING" ? "font-medium text-amber-800 dark:text-amber-300" : ""}>
+                    {r.status === "PENDING" ? "Waiting for approval" : r.status === "DENIED" ? "Denied" : "Applied"}
+                  </span>
                   {" · "}
-                  <time dateTime={r.createdAt.toISOString()} title={formatUtc(r.createdAt)} className="text-slate-600 dark:text-slate-400">{relativeTime(r.createdAt, now)}</time>
+                  <time dateTime={r.createdAt.toISOString()} title={formatUtc(r.createdAt)} className="text-slate-600 dark:text-slate-400">
+                    {relativeTime(r.createdAt, now)}
+                  </time>
                 </span>
               </li>
             ))}
@@ -128,10 +165,16 @@ export default async function Dashboard({ searchParams }: { searchParams: Promis
       )}
       <div className="grid gap-6 xl:grid-cols-5">
         <section className={`${card} xl:col-span-3`} aria-labelledby="per-day">
-          <h2 id="per-day" className="mb-3 font-semibold">Enrollments per day</h2>
+          <h2 id="per-day" className="mb-3 font-semibold">
+            Enrollments per day
+          </h2>
           {s.enrollmentsPerDay.every((d) => d.count === 0) ? (
             <EmptyState title="No enrollments in the last 14 days">
-              Share an enrollment link from <Link className={link} href="/admin/enrollment/tokens">OTA Tokens</Link>; enrolled devices show up here.
+              Share an enrollment link from{" "}
+              <Link className={link} href="/admin/enrollment/tokens">
+                OTA Tokens
+              </Link>
+              ; enrolled devices show up here.
             </EmptyState>
           ) : (
             <EnrollmentChart data={s.enrollmentsPerDay} />
@@ -139,8 +182,12 @@ export default async function Dashboard({ searchParams }: { searchParams: Promis
         </section>
         <section className={`${card} xl:col-span-2`} aria-labelledby="recent-errors">
           <div className="mb-3 flex items-baseline justify-between gap-2">
-            <h2 id="recent-errors" className="font-semibold">Recent errors</h2>
-            <Link href="/admin/log?outcome=ERROR" className={`${link} text-sm`}>All errors</Link>
+            <h2 id="recent-errors" className="font-semibold">
+              Recent errors
+            </h2>
+            <Link href="/admin/log?outcome=ERROR" className={`${link} text-sm`}>
+              All errors
+            </Link>
           </div>
           {s.recentErrors.length === 0 ? (
             <EmptyState title="No enrollment errors">Failed steps appear here with how to fix them.</EmptyState>
@@ -159,7 +206,9 @@ export default async function Dashboard({ searchParams }: { searchParams: Promis
                     <p className="mt-1 text-slate-700 dark:text-slate-300">
                       <span className="font-medium">Fix: </span>
                       {e.info.fix}{" "}
-                      <Link className={link} href={`/admin/log/reasons#${e.reason}`}>More</Link>
+                      <Link className={link} href={`/admin/log/reasons#${e.reason}`}>
+                        More
+                      </Link>
                     </p>
                   )}
                   {e.deviceIdentifier && (

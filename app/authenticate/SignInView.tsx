@@ -21,8 +21,7 @@ async function deviceQuery(search: Search): Promise<URLSearchParams> {
 const input =
   "w-full rounded-lg border border-slate-300 bg-white px-3 py-3 text-base focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/30 dark:border-slate-700 dark:bg-slate-900";
 const primary = "w-full rounded-lg bg-blue-600 px-4 py-3 text-base font-semibold text-white hover:bg-blue-700 focus:outline-none focus:ring-2 focus:ring-blue-600/40";
-const secondary =
-  "w-full rounded-lg border border-slate-300 bg-white px-4 py-3 text-base font-semibold text-slate-900 hover:bg-slate-100 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
+const secondary = "w-full rounded-lg border border-slate-300 bg-white px-4 py-3 text-base font-semibold text-slate-900 hover:bg-slate-100 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
 
 /** The page title in the device's language, with the organisation's name (not ours). */
 export async function signInMetadata(): Promise<Metadata> {
@@ -48,7 +47,13 @@ function Support({ ctx }: { ctx: EndUserContext }) {
   return (
     <p className="mt-6 text-sm text-slate-600 dark:text-slate-400">
       {before}
-      {ctx.support.href ? <a className="underline" href={ctx.support.href}>{ctx.support.text}</a> : ctx.support.text}
+      {ctx.support.href ? (
+        <a className="underline" href={ctx.support.href}>
+          {ctx.support.text}
+        </a>
+      ) : (
+        ctx.support.text
+      )}
       {after}
     </p>
   );
@@ -117,16 +122,7 @@ export async function SignInView({ mode, search }: { mode: string | null; search
           {hidden}
           <label className="flex flex-col gap-1 text-sm font-medium">
             {t("signin.account")}
-            <input
-              className={input}
-              name="identifier"
-              type="email"
-              autoComplete="username"
-              autoCapitalize="none"
-              required
-              defaultValue={model.identifier ?? ""}
-              readOnly={!!model.identifier}
-            />
+            <input className={input} name="identifier" type="email" autoComplete="username" autoCapitalize="none" required defaultValue={model.identifier ?? ""} readOnly={!!model.identifier} />
           </label>
           <label className="flex flex-col gap-1 text-sm font-medium">
             {t("signin.password")}

@@ -5,6 +5,4 @@ import { fileResponse, handle } from "@/lib/http/respond";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = handle(async (request: Request) =>
-  fileResponse(await caCertificateFile(new URL(request.url).searchParams.get("format") === "pem" ? "pem" : "der")),
-);
+export const GET = handle(async (request: Request) => fileResponse(await caCertificateFile(new URL(request.url).searchParams.get("format") === "pem" ? "pem" : "der")));

@@ -11,9 +11,7 @@ export default async function SetupPage() {
   return (
     <main className="mx-auto flex min-h-screen max-w-sm flex-col justify-center px-4 py-10">
       <h1 className="mb-1 text-2xl font-semibold">Welcome to Open Enroll</h1>
-      <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">
-        Create the first owner account. It is also the break-glass account if your identity provider is unavailable.
-      </p>
+      <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">Create the first owner account. It is also the break-glass account if your identity provider is unavailable.</p>
       <SetupForm />
     </main>
   );

@@ -34,9 +34,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       {/* eslint-disable-next-line @next/next/no-img-element -- our own small logo route */}
       {logoUrl && <img src={logoUrl} alt="" height={40} className="mb-3 max-h-10 max-w-40 self-start" />}
       <h1 className="mb-1 text-2xl font-semibold">{organization}</h1>
-      <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">
-        {organization === PRODUCT_NAME ? "Sign in to the admin portal." : `Sign in to the ${PRODUCT_NAME} admin portal.`}
-      </p>
+      <p className="mb-6 text-sm text-slate-600 dark:text-slate-400">{organization === PRODUCT_NAME ? "Sign in to the admin portal." : `Sign in to the ${PRODUCT_NAME} admin portal.`}</p>
       {params.setup === "done" && !error && (
         <p role="status" className="mb-4 rounded-md border border-green-300 bg-green-50 px-3 py-2 text-sm text-green-800 dark:border-green-800 dark:bg-green-950 dark:text-green-200">
           Your owner account is ready. Sign in with it.

@@ -11,8 +11,7 @@ export async function AcmeAttestation({ serial }: { serial: string }) {
     <div className="grid grid-cols-[9rem_1fr] gap-2 py-1.5 text-sm" data-testid="acme-attestation">
       <dt className="text-slate-600 dark:text-slate-400">ACME attestation</dt>
       <dd className="min-w-0 break-all">
-        <Badge tone="green">Hardware-attested</Badge>{" "}
-        serial {a.serialNumber ?? "—"}, UDID {a.udid ?? "—"}, OS {a.osVersion ?? "—"}, SEP OS {a.sepOsVersion ?? "—"}
+        <Badge tone="green">Hardware-attested</Badge> serial {a.serialNumber ?? "—"}, UDID {a.udid ?? "—"}, OS {a.osVersion ?? "—"}, SEP OS {a.sepOsVersion ?? "—"}
         {a.attestedAt ? `, ${formatUtc(new Date(a.attestedAt))}` : ""}
       </dd>
     </div>

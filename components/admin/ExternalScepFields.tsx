@@ -7,9 +7,9 @@ import { hint, input, label } from "@/components/ui/styles";
 
 const SOURCE_TEXT: Record<ChallengeSource, [string, string]> = {
   NONE: ["None", "The CA needs no challenge (it authorises requests otherwise)."],
-  STATIC: ["Static", "One shared challenge in every profile (Jamf Pro: Challenge Type \"Static\")."],
-  NDES: ["Dynamic, NDES-style", "Fetched per device from the NDES mscep_admin page with HTTP Basic (Jamf Pro: \"Dynamic-Microsoft CA\")."],
-  GENERIC: ["Dynamic, generic", "Fetched per device from a JSON or plain-text endpoint with HTTP Basic (Okta: \"Dynamic SCEP URL and Generic\")."],
+  STATIC: ["Static", 'One shared challenge in every profile (Jamf Pro: Challenge Type "Static").'],
+  NDES: ["Dynamic, NDES-style", 'Fetched per device from the NDES mscep_admin page with HTTP Basic (Jamf Pro: "Dynamic-Microsoft CA").'],
+  GENERIC: ["Dynamic, generic", 'Fetched per device from a JSON or plain-text endpoint with HTTP Basic (Okta: "Dynamic SCEP URL and Generic").'],
 };
 
 /** The stored values an edit form starts from (never a secret: only whether one is set). */
@@ -40,21 +40,33 @@ export function ExternalScepFields({ initial }: { initial?: ExternalScepInitial 
   return (
     <div className="space-y-4">
       <div>
-        <label className={label} htmlFor="ext-name">Name</label>
+        <label className={label} htmlFor="ext-name">
+          Name
+        </label>
         <input id="ext-name" name="name" required maxLength={100} defaultValue={initial?.name} className={input} />
       </div>
       <div>
-        <label className={label} htmlFor="ext-url">SCEP URL</label>
+        <label className={label} htmlFor="ext-url">
+          SCEP URL
+        </label>
         <input id="ext-url" name="scepUrl" required type="url" defaultValue={initial?.scepUrl} placeholder="https://ndes.example.com/certsrv/mscep/mscep.dll" className={input} />
         <p className={hint}>Jamf Pro: URL. No query string: devices add ?operation=… themselves.</p>
       </div>
       <div>
-        <label className={label} htmlFor="ext-fp">CA fingerprint (SHA-256 or SHA-1)</label>
+        <label className={label} htmlFor="ext-fp">
+          CA fingerprint (SHA-256 or SHA-1)
+        </label>
         <input id="ext-fp" name="caFingerprint" required={!editing} className={`${input} font-mono`} />
         {editing ? (
-          <p className={hint}>Pinned now: <span className="break-all font-mono">{initial.caSha256}</span>. Leave empty to keep it; required when you change the SCEP URL (check the new URL above and confirm its fingerprint), or to re-pin a renewed CA.</p>
+          <p className={hint}>
+            Pinned now: <span className="break-all font-mono">{initial.caSha256}</span>. Leave empty to keep it; required when you change the SCEP URL (check the new URL above and confirm its
+            fingerprint), or to re-pin a renewed CA.
+          </p>
         ) : (
-          <p className={hint}>Use &quot;Check the SCEP URL&quot; above and confirm the fingerprint it shows against the CA&apos;s console, or paste the one you know. Saving fetches GetCACert again and refuses a different CA.</p>
+          <p className={hint}>
+            Use &quot;Check the SCEP URL&quot; above and confirm the fingerprint it shows against the CA&apos;s console, or paste the one you know. Saving fetches GetCACert again and refuses a
+            different CA.
+          </p>
         )}
       </div>
       <fieldset>
@@ -62,13 +74,17 @@ export function ExternalScepFields({ initial }: { initial?: ExternalScepInitial 
         {CHALLENGE_SOURCES.map((s) => (
           <label key={s} className="flex items-start gap-2 text-sm">
             <input type="radio" name="challengeSource" value={s} checked={source === s} onChange={() => setSource(s)} />
-            <span><span className="font-medium">{SOURCE_TEXT[s][0]}</span> <span className="text-slate-600 dark:text-slate-400">{SOURCE_TEXT[s][1]}</span></span>
+            <span>
+              <span className="font-medium">{SOURCE_TEXT[s][0]}</span> <span className="text-slate-600 dark:text-slate-400">{SOURCE_TEXT[s][1]}</span>
+            </span>
           </label>
         ))}
       </fieldset>
       {source === "STATIC" && (
         <div>
-          <label className={label} htmlFor="ext-static">Static challenge</label>
+          <label className={label} htmlFor="ext-static">
+            Static challenge
+          </label>
           <input id="ext-static" name="staticChallenge" type="password" autoComplete="off" required={!keeps} placeholder={keeps ? "Set; leave empty to keep it" : undefined} className={input} />
           {keeps && <p className={hint}>The stored challenge is sealed and never shown; typing one replaces it.</p>}
         </div>
@@ -76,23 +92,46 @@ export function ExternalScepFields({ initial }: { initial?: ExternalScepInitial 
       {dynamic && (
         <>
           <div>
-            <label className={label} htmlFor="ext-curl">Challenge URL</label>
-            <input id="ext-curl" name="challengeUrl" type="url" required defaultValue={initial?.challengeUrl ?? undefined} placeholder={source === "NDES" ? "https://ndes.example.com/certsrv/mscep_admin/" : "https://example.okta.com/…"} className={input} />
+            <label className={label} htmlFor="ext-curl">
+              Challenge URL
+            </label>
+            <input
+              id="ext-curl"
+              name="challengeUrl"
+              type="url"
+              required
+              defaultValue={initial?.challengeUrl ?? undefined}
+              placeholder={source === "NDES" ? "https://ndes.example.com/certsrv/mscep_admin/" : "https://example.okta.com/…"}
+              className={input}
+            />
             <p className={hint}>Jamf Pro: URL To SCEP Admin.</p>
           </div>
           <div className="grid gap-4 sm:grid-cols-2">
             <div>
-              <label className={label} htmlFor="ext-user">Username</label>
+              <label className={label} htmlFor="ext-user">
+                Username
+              </label>
               <input id="ext-user" name="challengeUsername" autoComplete="off" defaultValue={initial?.challengeUsername ?? undefined} className={input} />
             </div>
             <div>
-              <label className={label} htmlFor="ext-pass">Password</label>
-              <input id="ext-pass" name="challengePassword" type="password" autoComplete="new-password" placeholder={editing && initial.hasChallengePassword ? "Set; leave empty to keep it" : undefined} className={input} />
+              <label className={label} htmlFor="ext-pass">
+                Password
+              </label>
+              <input
+                id="ext-pass"
+                name="challengePassword"
+                type="password"
+                autoComplete="new-password"
+                placeholder={editing && initial.hasChallengePassword ? "Set; leave empty to keep it" : undefined}
+                className={input}
+              />
             </div>
           </div>
           {source === "GENERIC" && (
             <div>
-              <label className={label} htmlFor="ext-field">JSON response field</label>
+              <label className={label} htmlFor="ext-field">
+                JSON response field
+              </label>
               <input id="ext-field" name="challengeJsonField" placeholder="challenge" defaultValue={initial?.challengeJsonField ?? undefined} className={input} />
               <p className={hint}>Dotted path such as data.challenge; empty = &quot;challenge&quot;, &quot;challengePassword&quot; or &quot;password&quot;, or a plain-text body.</p>
             </div>
@@ -100,37 +139,55 @@ export function ExternalScepFields({ initial }: { initial?: ExternalScepInitial 
         </>
       )}
       <div>
-        <label className={label} htmlFor="ext-subject">Subject</label>
+        <label className={label} htmlFor="ext-subject">
+          Subject
+        </label>
         <input id="ext-subject" name="subjectTemplate" defaultValue={initial?.subjectTemplate ?? "CN=$UDID"} required className={`${input} font-mono`} />
         <p className={hint}>$UDID, $SERIALNUMBER, $EMAIL, $COMPUTERNAME, $USERNAME, $PROFILE_IDENTIFIER; at most 64 characters per expanded value.</p>
       </div>
       <div className="grid gap-4 sm:grid-cols-3">
         <div>
-          <label className={label} htmlFor="ext-upn">SAN: UPN (optional)</label>
+          <label className={label} htmlFor="ext-upn">
+            SAN: UPN (optional)
+          </label>
           <input id="ext-upn" name="sanNtPrincipalName" defaultValue={san.ntPrincipalName} className={`${input} font-mono`} placeholder="$EMAIL" />
         </div>
         <div>
-          <label className={label} htmlFor="ext-rfc822">SAN: email (optional)</label>
+          <label className={label} htmlFor="ext-rfc822">
+            SAN: email (optional)
+          </label>
           <input id="ext-rfc822" name="sanRfc822Name" defaultValue={san.rfc822Name} className={`${input} font-mono`} placeholder="$EMAIL" />
         </div>
         <div>
-          <label className={label} htmlFor="ext-dns">SAN: DNS name (optional)</label>
+          <label className={label} htmlFor="ext-dns">
+            SAN: DNS name (optional)
+          </label>
           <input id="ext-dns" name="sanDnsName" defaultValue={san.dNSName} className={`${input} font-mono`} />
         </div>
       </div>
       <div className="grid gap-4 sm:grid-cols-2">
         <div>
-          <label className={label} htmlFor="ext-key">Key size</label>
+          <label className={label} htmlFor="ext-key">
+            Key size
+          </label>
           <select id="ext-key" name="keySize" defaultValue={String(initial?.keySize ?? 2048)} className={input}>
             <option value="2048">2048</option>
             <option value="4096">4096</option>
           </select>
         </div>
         <div className="space-y-1 text-sm">
-          <label className="flex gap-2"><input type="checkbox" name="keyUsageSign" defaultChecked={initial ? (initial.keyUsage & 1) !== 0 : true} /> Use as digital signature</label>
-          <label className="flex gap-2"><input type="checkbox" name="keyUsageEncipher" defaultChecked={initial ? (initial.keyUsage & 4) !== 0 : false} /> Use for key encipherment</label>
-          <label className="flex gap-2"><input type="checkbox" name="allowExport" defaultChecked={initial ? !initial.nonExportable : false} /> Allow export from keychain</label>
-          <label className="flex gap-2"><input type="checkbox" name="allowAllAppsAccess" defaultChecked={initial?.allowAllAppsAccess ?? true} /> Allow all apps access</label>
+          <label className="flex gap-2">
+            <input type="checkbox" name="keyUsageSign" defaultChecked={initial ? (initial.keyUsage & 1) !== 0 : true} /> Use as digital signature
+          </label>
+          <label className="flex gap-2">
+            <input type="checkbox" name="keyUsageEncipher" defaultChecked={initial ? (initial.keyUsage & 4) !== 0 : false} /> Use for key encipherment
+          </label>
+          <label className="flex gap-2">
+            <input type="checkbox" name="allowExport" defaultChecked={initial ? !initial.nonExportable : false} /> Allow export from keychain
+          </label>
+          <label className="flex gap-2">
+            <input type="checkbox" name="allowAllAppsAccess" defaultChecked={initial?.allowAllAppsAccess ?? true} /> Allow all apps access
+          </label>
         </div>
       </div>
     </div>

@@ -37,7 +37,10 @@ export function PolicyList({
     next.splice(index + delta, 0, item);
     startTransition(async () => {
       setOptimistic(next);
-      const result = await reorder(groupId, next.map((p) => p.id));
+      const result = await reorder(
+        groupId,
+        next.map((p) => p.id),
+      );
       setMessage(result);
     });
   }
@@ -47,7 +50,9 @@ export function PolicyList({
       <ol className="divide-y divide-slate-200 rounded-lg border border-slate-200 dark:divide-slate-800 dark:border-slate-800" aria-busy={pending}>
         {optimistic.map((p, i) => (
           <li key={p.id} className="flex flex-wrap items-center gap-3 px-3 py-2" data-policy={p.name}>
-            <span className="w-6 text-right tabular-nums text-slate-600 dark:text-slate-400" aria-hidden>{i + 1}.</span>
+            <span className="w-6 text-right tabular-nums text-slate-600 dark:text-slate-400" aria-hidden>
+              {i + 1}.
+            </span>
             <div className="min-w-0 flex-1">
               <div className="flex flex-wrap items-center gap-2">
                 <span className="font-medium">{p.name}</span>
@@ -83,7 +88,15 @@ export function PolicyList({
         ))}
       </ol>
       <p aria-live="polite" className="mt-2 text-sm">
-        {pending ? "Saving order…" : message.error ? <span role="alert" className="text-red-800 dark:text-red-300">{message.error}</span> : message.ok}
+        {pending ? (
+          "Saving order…"
+        ) : message.error ? (
+          <span role="alert" className="text-red-800 dark:text-red-300">
+            {message.error}
+          </span>
+        ) : (
+          message.ok
+        )}
       </p>
     </div>
   );

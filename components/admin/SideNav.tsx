@@ -25,9 +25,7 @@ function Item({ item, pathname, depth }: { item: NavItem; pathname: string; dept
         // On phones the menu is a <details>: close it once a page is chosen.
         onClick={(e) => e.currentTarget.closest("details")?.removeAttribute("open")}
         className={`block rounded-md px-3 py-2 text-sm ${depth > 0 ? "pl-5" : ""} ${
-          active
-            ? "bg-brand-50 font-medium text-brand-700 dark:bg-slate-800 dark:text-white"
-            : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+          active ? "bg-brand-50 font-medium text-brand-700 dark:bg-slate-800 dark:text-white" : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
         }`}
       >
         {item.label}

@@ -10,7 +10,11 @@ const PREFIX = "setup";
 
 function Err({ state, name }: { state: SetupState; name: string }) {
   const message = state.fieldErrors?.[name];
-  return message ? <p id={`${PREFIX}-${name}-error`} className="mt-1 text-sm text-red-800 dark:text-red-300">{message}</p> : null;
+  return message ? (
+    <p id={`${PREFIX}-${name}-error`} className="mt-1 text-sm text-red-800 dark:text-red-300">
+      {message}
+    </p>
+  ) : null;
 }
 
 export function SetupForm() {
@@ -37,22 +41,32 @@ export function SetupForm() {
         </p>
       )}
       <div>
-        <label htmlFor="email" className="mb-1 block text-sm font-medium">Email</label>
+        <label htmlFor="email" className="mb-1 block text-sm font-medium">
+          Email
+        </label>
         <input id="email" name="email" type="email" autoComplete="username" required defaultValue={state.values?.email} className={field} />
         <Err state={state} name="email" />
       </div>
       <div>
-        <label htmlFor="name" className="mb-1 block text-sm font-medium">Name <span className="font-normal text-slate-600 dark:text-slate-400">(optional)</span></label>
+        <label htmlFor="name" className="mb-1 block text-sm font-medium">
+          Name <span className="font-normal text-slate-600 dark:text-slate-400">(optional)</span>
+        </label>
         <input id="name" name="name" autoComplete="name" defaultValue={state.values?.name} className={field} />
       </div>
       <div>
-        <label htmlFor="password" className="mb-1 block text-sm font-medium">Password</label>
+        <label htmlFor="password" className="mb-1 block text-sm font-medium">
+          Password
+        </label>
         <input id="password" name="password" type="password" autoComplete="new-password" minLength={12} required aria-describedby="pw-hint" className={field} />
-        <p id="pw-hint" className="mt-1 text-xs text-slate-600 dark:text-slate-400">At least 12 characters.</p>
+        <p id="pw-hint" className="mt-1 text-xs text-slate-600 dark:text-slate-400">
+          At least 12 characters.
+        </p>
         <Err state={state} name="password" />
       </div>
       <div>
-        <label htmlFor="confirm" className="mb-1 block text-sm font-medium">Confirm password</label>
+        <label htmlFor="confirm" className="mb-1 block text-sm font-medium">
+          Confirm password
+        </label>
         <input id="confirm" name="confirm" type="password" autoComplete="new-password" required className={field} />
         <Err state={state} name="confirm" />
       </div>

@@ -31,11 +31,7 @@ export function SignInForm({ idpName, callbackUrl }: { idpName: string | null; c
     <div className="space-y-6">
       {idpName && (
         <>
-          <button
-            type="button"
-            onClick={() => signIn("oidc", { callbackUrl })}
-            className="w-full rounded-md bg-brand-600 px-4 py-2.5 font-medium text-white hover:bg-brand-700"
-          >
+          <button type="button" onClick={() => signIn("oidc", { callbackUrl })} className="w-full rounded-md bg-brand-600 px-4 py-2.5 font-medium text-white hover:bg-brand-700">
             Sign in with {idpName}
           </button>
           <div className="flex items-center gap-3 text-xs text-slate-600 dark:text-slate-400">
@@ -51,7 +47,9 @@ export function SignInForm({ idpName, callbackUrl }: { idpName: string | null; c
         )}
         {LOCAL_FIELDS.map(([name, text, type, autoComplete]) => (
           <div key={name}>
-            <label htmlFor={name} className={label}>{text}</label>
+            <label htmlFor={name} className={label}>
+              {text}
+            </label>
             <input id={name} name={name} type={type} autoComplete={autoComplete} required className={input} />
           </div>
         ))}

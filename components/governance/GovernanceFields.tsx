@@ -15,20 +15,38 @@ export function GovernanceFields({ values = {}, person = false, idPrefix = "gov"
       <legend className="px-1 text-sm font-medium">Governance (optional)</legend>
       {person && (
         <div>
-          <label htmlFor={`${idPrefix}-personEmail`} className="mb-1 block text-sm font-medium">For one person (email)</label>
+          <label htmlFor={`${idPrefix}-personEmail`} className="mb-1 block text-sm font-medium">
+            For one person (email)
+          </label>
           <input id={`${idPrefix}-personEmail`} name="personEmail" type="email" maxLength={254} defaultValue={values.personEmail ?? ""} className={input} />
           <p className="mt-1 text-xs text-slate-500">Shown on the enroll page and recorded on each device enrolled with the link; the person&apos;s device limit applies.</p>
         </div>
       )}
       <div>
-        <label htmlFor={`${idPrefix}-deviceLimit`} className="mb-1 block text-sm font-medium">Device limit per person</label>
-        <input id={`${idPrefix}-deviceLimit`} name="deviceLimit" type="number" min={0} max={1000} step={1} placeholder="Organisation setting" defaultValue={values.deviceLimit ?? ""} className={input} />
+        <label htmlFor={`${idPrefix}-deviceLimit`} className="mb-1 block text-sm font-medium">
+          Device limit per person
+        </label>
+        <input
+          id={`${idPrefix}-deviceLimit`}
+          name="deviceLimit"
+          type="number"
+          min={0}
+          max={1000}
+          step={1}
+          placeholder="Organisation setting"
+          defaultValue={values.deviceLimit ?? ""}
+          className={input}
+        />
         <p className="mt-1 text-xs text-slate-500">Empty: the organisation&apos;s setting (Settings › Enrollment). 0: no limit.</p>
       </div>
       <div>
-        <label htmlFor={`${idPrefix}-terms`} className="mb-1 block text-sm font-medium">Terms to accept</label>
+        <label htmlFor={`${idPrefix}-terms`} className="mb-1 block text-sm font-medium">
+          Terms to accept
+        </label>
         <textarea id={`${idPrefix}-terms`} name="terms" rows={5} maxLength={20000} defaultValue={values.terms ?? ""} className={`${input} font-mono text-sm`} />
-        <p className="mt-1 text-xs text-slate-500">Markdown: # headings, - lists, **bold**, *italic*, [links](https://…). People must accept them before enrolling; who accepted which version, and when, is recorded on the device.</p>
+        <p className="mt-1 text-xs text-slate-500">
+          Markdown: # headings, - lists, **bold**, *italic*, [links](https://…). People must accept them before enrolling; who accepted which version, and when, is recorded on the device.
+        </p>
       </div>
     </fieldset>
   );

@@ -7,7 +7,9 @@ import { TermsText } from "./TermsText";
 export function TermsPanel({ terms, title, textLabel }: { terms: TermsToAccept; title: string; textLabel: string }) {
   return (
     <section aria-labelledby="terms-title" className="mb-6 rounded-xl border border-slate-200 p-4 dark:border-slate-800">
-      <h2 id="terms-title" className="mb-2 text-base font-semibold">{title}</h2>
+      <h2 id="terms-title" className="mb-2 text-base font-semibold">
+        {title}
+      </h2>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to be read (axe: scrollable-region-focusable) */}
       <div className="max-h-56 overflow-y-auto pr-1" tabIndex={0} role="group" aria-label={textLabel}>
         <TermsText blocks={terms.blocks} />

@@ -20,14 +20,24 @@ export function ExtendExpiry({ current }: { current: string }) {
   const iso = local && !Number.isNaN(new Date(local).getTime()) ? new Date(local).toISOString() : "";
   return (
     <div>
-      <label htmlFor="extendExpiry" className={label}>Expiry</label>
+      <label htmlFor="extendExpiry" className={label}>
+        Expiry
+      </label>
       <select id="extendExpiry" name="extendExpiry" value={choice} onChange={(e) => setChoice(e.target.value)} className={input} aria-describedby="extendExpiry-hint">
-        {CHOICES.map(([v, text]) => <option key={v} value={v}>{text}</option>)}
+        {CHOICES.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
       </select>
-      <p id="extendExpiry-hint" className={hint}>Now: {current}. Presets count from the current expiry (or from now, if it has passed).</p>
+      <p id="extendExpiry-hint" className={hint}>
+        Now: {current}. Presets count from the current expiry (or from now, if it has passed).
+      </p>
       {choice === "custom" && (
         <div className="mt-2">
-          <label htmlFor="extendAtLocal" className={label}>New expiry (your local time)</label>
+          <label htmlFor="extendAtLocal" className={label}>
+            New expiry (your local time)
+          </label>
           <input id="extendAtLocal" type="datetime-local" required value={local} onChange={(e) => setLocal(e.target.value)} className={input} />
           <input type="hidden" name="extendAt" value={iso} />
         </div>

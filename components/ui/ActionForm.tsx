@@ -58,79 +58,83 @@ export function ActionForm({
 
   return (
     <FieldErrorsContext.Provider value={{ errors: pending ? undefined : state.fieldErrors, prefix: errorPrefix }}>
-    <form
-      ref={formRef}
-      action={formAction}
-      className={className ?? (inline ? "inline-flex flex-wrap items-center gap-2" : "space-y-4")}
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (confirm && !confirmed.current) {
-          dialogRef.current?.showModal();
-          return;
-        }
-        confirmed.current = false;
-        // Dispatching ourselves instead of letting React run the form action: React resets
-        // a form after its action, which would throw away input the server refused.
-        const data = new FormData(e.currentTarget, (e.nativeEvent as SubmitEvent).submitter);
-        startTransition(() => formAction(data));
-      }}
-    >
-      {hidden && Object.entries(hidden).map(([k, v]) => <input key={k} type="hidden" name={k} value={v} />)}
-      {children}
-      <div className={inline ? "contents" : "flex flex-wrap items-center gap-3"}>
-        <button type="submit" disabled={pending} aria-label={submitAriaLabel} className={VARIANTS[variant]}>
-          {pending ? (pendingLabel ?? `${submitLabel}…`) : submitLabel}
-        </button>
-        <span aria-live="polite" className="text-sm">
-          {!pending && state.ok && <span className="text-green-800 dark:text-green-300">{state.ok}</span>}
-        </span>
-      </div>
-      {!pending && state.error && (
-        <p role="alert" className="whitespace-pre-wrap rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-          {state.error}
-        </p>
-      )}
-      {state.secrets && state.secrets.length > 0 && <Secrets secrets={state.secrets} />}
-      {!pending && state.download && (
-        <p>
-          <a href={`data:${state.download.contentType};charset=utf-8,${encodeURIComponent(state.download.text)}`} download={state.download.filename} className={btnSecondary}>
-            {state.download.label}
-          </a>
-        </p>
-      )}
-      {!pending && state.next && (
-        <p>
-          <Link href={state.next.href} className={btnSecondary}>{state.next.label}</Link>
-        </p>
-      )}
-      {confirm && (
-        <dialog
-          ref={dialogRef}
-          aria-labelledby={titleId}
-          className="m-auto w-[min(28rem,calc(100vw-2rem))] rounded-lg border border-slate-200 bg-white p-5 text-slate-900 shadow-xl backdrop:bg-slate-950/50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
-        >
-          <h2 id={titleId} className="text-lg font-semibold">{confirm.title}</h2>
-          <div className="mt-2 text-sm text-slate-700 dark:text-slate-300">{confirm.message}</div>
-          <div className="mt-5 flex justify-end gap-2">
-            {/* biome-ignore lint/a11y/noAutofocus: a confirmation dialog focuses its safe choice (WAI-ARIA dialog pattern) */}
-            <button type="button" autoFocus className={btnSecondary} onClick={() => dialogRef.current?.close()}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className={btnDangerSolid}
-              onClick={() => {
-                confirmed.current = true;
-                dialogRef.current?.close();
-                formRef.current?.requestSubmit();
-              }}
-            >
-              {confirm.confirmLabel}
-            </button>
-          </div>
-        </dialog>
-      )}
-    </form>
+      <form
+        ref={formRef}
+        action={formAction}
+        className={className ?? (inline ? "inline-flex flex-wrap items-center gap-2" : "space-y-4")}
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (confirm && !confirmed.current) {
+            dialogRef.current?.showModal();
+            return;
+          }
+          confirmed.current = false;
+          // Dispatching ourselves instead of letting React run the form action: React resets
+          // a form after its action, which would throw away input the server refused.
+          const data = new FormData(e.currentTarget, (e.nativeEvent as SubmitEvent).submitter);
+          startTransition(() => formAction(data));
+        }}
+      >
+        {hidden && Object.entries(hidden).map(([k, v]) => <input key={k} type="hidden" name={k} value={v} />)}
+        {children}
+        <div className={inline ? "contents" : "flex flex-wrap items-center gap-3"}>
+          <button type="submit" disabled={pending} aria-label={submitAriaLabel} className={VARIANTS[variant]}>
+            {pending ? (pendingLabel ?? `${submitLabel}…`) : submitLabel}
+          </button>
+          <span aria-live="polite" className="text-sm">
+            {!pending && state.ok && <span className="text-green-800 dark:text-green-300">{state.ok}</span>}
+          </span>
+        </div>
+        {!pending && state.error && (
+          <p role="alert" className="whitespace-pre-wrap rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+            {state.error}
+          </p>
+        )}
+        {state.secrets && state.secrets.length > 0 && <Secrets secrets={state.secrets} />}
+        {!pending && state.download && (
+          <p>
+            <a href={`data:${state.download.contentType};charset=utf-8,${encodeURIComponent(state.download.text)}`} download={state.download.filename} className={btnSecondary}>
+              {state.download.label}
+            </a>
+          </p>
+        )}
+        {!pending && state.next && (
+          <p>
+            <Link href={state.next.href} className={btnSecondary}>
+              {state.next.label}
+            </Link>
+          </p>
+        )}
+        {confirm && (
+          <dialog
+            ref={dialogRef}
+            aria-labelledby={titleId}
+            className="m-auto w-[min(28rem,calc(100vw-2rem))] rounded-lg border border-slate-200 bg-white p-5 text-slate-900 shadow-xl backdrop:bg-slate-950/50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+          >
+            <h2 id={titleId} className="text-lg font-semibold">
+              {confirm.title}
+            </h2>
+            <div className="mt-2 text-sm text-slate-700 dark:text-slate-300">{confirm.message}</div>
+            <div className="mt-5 flex justify-end gap-2">
+              {/* biome-ignore lint/a11y/noAutofocus: a confirmation dialog focuses its safe choice (WAI-ARIA dialog pattern) */}
+              <button type="button" autoFocus className={btnSecondary} onClick={() => dialogRef.current?.close()}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                className={btnDangerSolid}
+                onClick={() => {
+                  confirmed.current = true;
+                  dialogRef.current?.close();
+                  formRef.current?.requestSubmit();
+                }}
+              >
+                {confirm.confirmLabel}
+              </button>
+            </div>
+          </dialog>
+        )}
+      </form>
     </FieldErrorsContext.Provider>
   );
 }

@@ -17,10 +17,16 @@ export function FilterSelect({
 }) {
   return (
     <div>
-      <label htmlFor={name} className={labelClass}>{label}</label>
+      <label htmlFor={name} className={labelClass}>
+        {label}
+      </label>
       <select id={name} name={name} defaultValue={value ?? ""} className={input}>
         <option value="">{anyLabel}</option>
-        {options.map(([v, text]) => <option key={v} value={v}>{text}</option>)}
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
       </select>
     </div>
   );

@@ -63,7 +63,7 @@ export async function updateAccount(req: VerifiedJws, id: string): Promise<AcmeR
   const payload = obj(req.payload);
   const data: { status?: string; contact?: string | null } = {};
   if (payload.status !== undefined) {
-    if (payload.status !== "deactivated") throw problem("malformed", "an account's status can only be set to \"deactivated\"");
+    if (payload.status !== "deactivated") throw problem("malformed", 'an account\'s status can only be set to "deactivated"');
     data.status = "deactivated";
   }
   if (payload.contact !== undefined) data.contact = parseContact(payload.contact);
@@ -84,14 +84,17 @@ export async function keyChange(req: VerifiedJws, outerUrl: string): Promise<Acm
   if (typeof alg !== "string" || !(JWS_ALGORITHMS as readonly string[]).includes(alg)) {
     throw problem("badSignatureAlgorithm", "the inner JWS algorithm is not supported", "acme_bad_signature_algorithm", { algorithms: [...JWS_ALGORITHMS] });
   }
-  if (header.kid !== undefined || header.nonce !== undefined) throw problem("malformed", "the inner JWS carries a \"jwk\" and no \"kid\" or \"nonce\"");
-  if (header.url !== outerUrl) throw problem("malformed", "the inner JWS \"url\" must equal the outer one");
+  if (header.kid !== undefined || header.nonce !== undefined) throw problem("malformed", 'the inner JWS carries a "jwk" and no "kid" or "nonce"');
+  if (header.url !== outerUrl) throw problem("malformed", 'the inner JWS "url" must equal the outer one');
   const newJwk = publicJwk(header.jwk, alg as (typeof JWS_ALGORITHMS)[number]);
   const payload = obj(decodePayload(await verifyWithKey(inner, newJwk, alg as (typeof JWS_ALGORITHMS)[number])));
-  if (payload.account !== acmeUrl.account(account.id)) throw problem("malformed", "the inner payload's \"account\" is not the signing account");
+  if (payload.account !== acmeUrl.account(account.id)) throw problem("malformed", 'the inner payload\'s "account" is not the signing account');
   let oldThumb: string;
   try {
-    oldThumb = await calculateJwkThumbprint(publicJwk(payload.oldKey, (JSON.parse(account.jwk) as JWK).kty === "RSA" ? "RS256" : (JSON.parse(account.jwk) as JWK).crv === "P-384" ? "ES384" : "ES256"), "sha256");
+    oldThumb = await calculateJwkThumbprint(
+      publicJwk(payload.oldKey, (JSON.parse(account.jwk) as JWK).kty === "RSA" ? "RS256" : (JSON.parse(account.jwk) as JWK).crv === "P-384" ? "ES384" : "ES256"),
+      "sha256",
+    );
   } catch {
     throw problem("malformed", "the inner payload's \"oldKey\" is not the account's key");
   }

@@ -59,7 +59,9 @@ export async function importRegisteredDevices(rows: ImportRow[], createdBy: stri
     return { serialNumber, note };
   });
   const unique = [...new Map(clean.map((r) => [r.serialNumber, r])).values()];
-  const existing = new Set((await db().acmeRegisteredDevice.findMany({ where: { serialNumber: { in: unique.map((r) => r.serialNumber) } }, select: { serialNumber: true } })).map((r) => r.serialNumber));
+  const existing = new Set(
+    (await db().acmeRegisteredDevice.findMany({ where: { serialNumber: { in: unique.map((r) => r.serialNumber) } }, select: { serialNumber: true } })).map((r) => r.serialNumber),
+  );
   const fresh = unique.filter((r) => !existing.has(r.serialNumber));
   if (fresh.length) await db().acmeRegisteredDevice.createMany({ data: fresh.map((r) => ({ ...r, createdBy })) });
   return { added: fresh.length, alreadyPresent: unique.length - fresh.length };
@@ -98,7 +100,9 @@ export async function attestedIssuances(opts: { take?: number; deviceId?: string
       db().acmeAuthorization.findFirst({ where: { orderId: o.id, identifierType: "permanent-identifier" }, select: { identifierValue: true, attestation: true } }),
       db().certificate.findUnique({ where: { serial: o.certSerial! }, select: { issuedAt: true, revokedAt: true, deviceId: true } }),
     ]);
-    const a = authz?.attestation ? (JSON.parse(authz.attestation) as { serialNumber: string | null; udid: string | null; osVersion: string | null; sepOsVersion: string | null; verifiedAt: string }) : null;
+    const a = authz?.attestation
+      ? (JSON.parse(authz.attestation) as { serialNumber: string | null; udid: string | null; osVersion: string | null; sepOsVersion: string | null; verifiedAt: string })
+      : null;
     out.push({
       orderId: o.id,
       identifier: authz?.identifierValue ?? "",
@@ -124,7 +128,7 @@ export function importRowsFromBody(contentType: string | null, bytes: Uint8Array
   try {
     body = JSON.parse(text);
   } catch {
-    throw badRequest("invalid_json", "send JSON { \"serialNumbers\": [...] } or text/csv");
+    throw badRequest("invalid_json", 'send JSON { "serialNumbers": [...] } or text/csv');
   }
   const b = (body ?? {}) as { serialNumbers?: unknown; devices?: unknown };
   if (Array.isArray(b.serialNumbers)) return b.serialNumbers.map((s) => ({ serialNumber: typeof s === "string" ? s : "" }));
@@ -134,7 +138,7 @@ export function importRowsFromBody(contentType: string | null, bytes: Uint8Array
       return { serialNumber: typeof o.serialNumber === "string" ? o.serialNumber : "", note: typeof o.note === "string" ? o.note : null };
     });
   }
-  throw badRequest("invalid_body", "send JSON { \"serialNumbers\": [...] } or text/csv");
+  throw badRequest("invalid_body", 'send JSON { "serialNumbers": [...] } or text/csv');
 }
 
 /** What Apple attested for the certificate, when it was issued through device-attest-01; else null. */

@@ -38,7 +38,7 @@ const REASON_NAMES = new Map<number, CrlReasonName>(Object.entries(CRL_REASON).m
 export async function revokeByAcme(req: VerifiedJws, remoteAddr: string | null): Promise<AcmeResult> {
   const p = req.payload as Record<string, unknown> | null;
   if (!p || typeof p !== "object" || typeof p.certificate !== "string" || p.certificate.length > 16 * 1024 || !/^[A-Za-z0-9_-]+$/.test(p.certificate)) {
-    throw problem("malformed", "\"certificate\" must be the base64url DER certificate");
+    throw problem("malformed", '"certificate" must be the base64url DER certificate');
   }
   let code: CrlReasonName = "unspecified";
   if (p.reason !== undefined) {

@@ -33,14 +33,14 @@ const malformed = (detail: string) => problem("badAttestationStatement", detail,
 
 /** The x5c chain (leaf first) from a device-attest-01 challenge payload. */
 export function attestationChain(payload: unknown): Buffer[] {
-  if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw malformed("the challenge response must be a JSON object with \"attObj\"");
+  if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw malformed('the challenge response must be a JSON object with "attObj"');
   const attObj = (payload as Record<string, unknown>).attObj;
-  if (typeof attObj !== "string" || !attObj.length || attObj.length > MAX_ATTOBJ_CHARS || !/^[A-Za-z0-9_-]+$/.test(attObj)) throw malformed("\"attObj\" must be a base64url string");
+  if (typeof attObj !== "string" || !attObj.length || attObj.length > MAX_ATTOBJ_CHARS || !/^[A-Za-z0-9_-]+$/.test(attObj)) throw malformed('"attObj" must be a base64url string');
   let decoded: unknown;
   try {
     decoded = decode(Buffer.from(attObj, "base64url"), { maxDepth: 8, rejectDuplicateKeys: true });
   } catch {
-    throw malformed("\"attObj\" is not CBOR");
+    throw malformed('"attObj" is not CBOR');
   }
   if (!decoded || typeof decoded !== "object" || decoded instanceof Uint8Array || Array.isArray(decoded)) throw malformed("the attestation object is not a CBOR map");
   const o = decoded as Record<string, unknown>;

@@ -88,7 +88,8 @@ export async function finalizeOrder(req: VerifiedJws, id: string, remoteAddr: st
   if (order.status !== "ready") throw problem("orderNotReady", `the order is ${order.status}, not ready`, "acme_order_not_ready");
   const payload = req.payload as Record<string, unknown> | null;
   const csrText = payload && typeof payload === "object" ? payload.csr : undefined;
-  if (typeof csrText !== "string" || !csrText.length || csrText.length > MAX_CSR_CHARS || !/^[A-Za-z0-9_-]+$/.test(csrText)) throw problem("malformed", "\"csr\" must be a base64url DER PKCS#10 request");
+  if (typeof csrText !== "string" || !csrText.length || csrText.length > MAX_CSR_CHARS || !/^[A-Za-z0-9_-]+$/.test(csrText))
+    throw problem("malformed", '"csr" must be a base64url DER PKCS#10 request');
   const ids = identifiersOf(order);
   const device = ids.find((i) => i.type === PERMANENT_IDENTIFIER);
   try {
@@ -150,7 +151,10 @@ export async function finalizeOrder(req: VerifiedJws, id: string, remoteAddr: st
       });
       return { status: 200, body: await orderObject(done), headers: { location: acmeUrl.order(order.id) } };
     } catch (err) {
-      await db().acmeOrder.update({ where: { id: order.id }, data: { status: "invalid", error: JSON.stringify({ type: "urn:ietf:params:acme:error:serverInternal", detail: "the certificate could not be issued" }) } });
+      await db().acmeOrder.update({
+        where: { id: order.id },
+        data: { status: "invalid", error: JSON.stringify({ type: "urn:ietf:params:acme:error:serverInternal", detail: "the certificate could not be issued" }) },
+      });
       throw err;
     }
   } catch (err) {

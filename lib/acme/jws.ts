@@ -69,7 +69,7 @@ function checkAlg(header: Record<string, unknown>): Alg {
 
 /** A client's public JWK: the key type its alg needs, no private members. */
 export function publicJwk(value: unknown, alg: Alg): JWK {
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw problem("malformed", "JWS \"jwk\" must be a JSON object");
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw problem("malformed", 'JWS "jwk" must be a JSON object');
   const jwk = value as Record<string, unknown>;
   if ("d" in jwk || "p" in jwk || "k" in jwk) throw problem("badPublicKey", "the JWK holds private key material", "acme_bad_public_key");
   const want = alg === "RS256" ? { kty: "RSA" } : { kty: "EC", crv: alg === "ES256" ? "P-256" : "P-384" };
@@ -79,7 +79,8 @@ export function publicJwk(value: unknown, alg: Alg): JWK {
   const members = want.kty === "RSA" ? ["kty", "n", "e"] : ["kty", "crv", "x", "y"];
   const out: Record<string, string> = {};
   for (const m of members) {
-    if (typeof jwk[m] !== "string" || !B64URL.test(jwk[m] as string) || (jwk[m] as string).length > 1400) throw problem("badPublicKey", `the JWK's "${m}" is missing or invalid`, "acme_bad_public_key");
+    if (typeof jwk[m] !== "string" || !B64URL.test(jwk[m] as string) || (jwk[m] as string).length > 1400)
+      throw problem("badPublicKey", `the JWK's "${m}" is missing or invalid`, "acme_bad_public_key");
     out[m] = jwk[m] as string;
   }
   return out as JWK;
@@ -128,18 +129,18 @@ export async function verifyRequest(body: Uint8Array, requestUrl: string, keyFro
   const jws = parseJwsBody(body);
   const header = decodeHeader(jws);
   const alg = checkAlg(header);
-  if ("crit" in header || "b64" in header) throw problem("malformed", "JWS \"crit\" and \"b64\" are not supported");
+  if ("crit" in header || "b64" in header) throw problem("malformed", 'JWS "crit" and "b64" are not supported');
   const hasJwk = header.jwk !== undefined;
   const hasKid = header.kid !== undefined;
-  if (hasJwk === hasKid) throw problem("malformed", "the JWS protected header must carry exactly one of \"jwk\" and \"kid\"");
-  if (keyFrom === "jwk" && !hasJwk) throw problem("malformed", "this request must be signed with a \"jwk\" (the account key), not a \"kid\"");
-  if (keyFrom === "kid" && !hasKid) throw problem("malformed", "this request must be signed with the account URL as \"kid\"");
+  if (hasJwk === hasKid) throw problem("malformed", 'the JWS protected header must carry exactly one of "jwk" and "kid"');
+  if (keyFrom === "jwk" && !hasJwk) throw problem("malformed", 'this request must be signed with a "jwk" (the account key), not a "kid"');
+  if (keyFrom === "kid" && !hasKid) throw problem("malformed", 'this request must be signed with the account URL as "kid"');
   let account: AcmeAccount | null = null;
   let jwk: JWK;
   if (hasKid) {
     const id = typeof header.kid === "string" ? accountIdFromKid(header.kid) : null;
     account = id ? await db().acmeAccount.findUnique({ where: { id } }) : null;
-    if (!account) throw problem("accountDoesNotExist", "the \"kid\" names no account on this server", "acme_account_unknown");
+    if (!account) throw problem("accountDoesNotExist", 'the "kid" names no account on this server', "acme_account_unknown");
     jwk = JSON.parse(account.jwk) as JWK;
     const fits = alg === "RS256" ? jwk.kty === "RSA" : jwk.kty === "EC" && jwk.crv === (alg === "ES256" ? "P-256" : "P-384");
     // Another algorithm than the account key's: it cannot be the account key's signature.

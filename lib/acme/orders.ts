@@ -28,7 +28,8 @@ function parseIdentifiers(value: unknown): Identifier[] {
   if (value.length > MAX_DNS_IDENTIFIERS) throw problem("rejectedIdentifier", `at most ${MAX_DNS_IDENTIFIERS} identifiers per order`, "acme_rejected_identifier");
   const out: Identifier[] = [];
   for (const v of value) {
-    if (!v || typeof v !== "object" || typeof (v as Identifier).type !== "string" || typeof (v as Identifier).value !== "string") throw problem("malformed", "each identifier is an object with string \"type\" and \"value\"");
+    if (!v || typeof v !== "object" || typeof (v as Identifier).type !== "string" || typeof (v as Identifier).value !== "string")
+      throw problem("malformed", 'each identifier is an object with string "type" and "value"');
     const { type, value: raw } = v as Identifier;
     if (type === "dns") out.push({ type, value: raw.toLowerCase() });
     else if (type === PERMANENT_IDENTIFIER) out.push({ type, value: raw });
@@ -43,9 +44,11 @@ async function checkPolicy(ids: Identifier[]): Promise<string | null> {
   if (devices.length && ids.length > 1) throw problem("rejectedIdentifier", "a permanent-identifier order names exactly one device", "acme_rejected_identifier");
   if (devices.length) {
     const id = devices[0].value;
-    if (!DEVICE_ID_PATTERN.test(id)) throw problem("rejectedIdentifier", "a permanent-identifier is a serial number or UDID (letters, digits, hyphens)", "acme_rejected_identifier", { identifier: devices[0] });
+    if (!DEVICE_ID_PATTERN.test(id))
+      throw problem("rejectedIdentifier", "a permanent-identifier is a serial number or UDID (letters, digits, hyphens)", "acme_rejected_identifier", { identifier: devices[0] });
     const match = await inventoryMatch(id);
-    if (!match) throw problem("rejectedIdentifier", `device ${id} is not in this organisation's inventory (no current enrollment, not pre-registered)`, "acme_not_in_inventory", { identifier: devices[0] });
+    if (!match)
+      throw problem("rejectedIdentifier", `device ${id} is not in this organisation's inventory (no current enrollment, not pre-registered)`, "acme_not_in_inventory", { identifier: devices[0] });
     return match.kind === "enrollment" ? match.enrollment.id : null;
   }
   const domains = await allowedDnsDomains();
@@ -53,7 +56,12 @@ async function checkPolicy(ids: Identifier[]): Promise<string | null> {
     if (i.value.startsWith("*.")) throw problem("rejectedIdentifier", "wildcard names are not issued (http-01 cannot validate them)", "acme_rejected_identifier", { identifier: i });
     if (!isDnsName(i.value) && i.value !== "localhost") throw problem("rejectedIdentifier", `${JSON.stringify(i.value.slice(0, 80))} is not a DNS name`, "acme_rejected_identifier", { identifier: i });
     if (!dnsNameAllowed(i.value, domains)) {
-      throw problem("rejectedIdentifier", domains.length ? `${i.value} is not under an allowed domain` : "this server issues no certificates for DNS names (no allowed domains configured)", "acme_rejected_identifier", { identifier: i });
+      throw problem(
+        "rejectedIdentifier",
+        domains.length ? `${i.value} is not under an allowed domain` : "this server issues no certificates for DNS names (no allowed domains configured)",
+        "acme_rejected_identifier",
+        { identifier: i },
+      );
     }
   }
   return null;

@@ -25,7 +25,9 @@ export async function allowedDnsDomains(): Promise<string[]> {
 }
 
 export async function setAllowedDnsDomains(input: unknown): Promise<string[]> {
-  const list = (Array.isArray(input) ? input : typeof input === "string" ? input.split(/[\s,]+/) : null)?.map((d) => (typeof d === "string" ? d.trim().toLowerCase().replace(/\.$/, "") : "")).filter(Boolean);
+  const list = (Array.isArray(input) ? input : typeof input === "string" ? input.split(/[\s,]+/) : null)
+    ?.map((d) => (typeof d === "string" ? d.trim().toLowerCase().replace(/\.$/, "") : ""))
+    .filter(Boolean);
   if (!list) throw badRequest("invalid_domains", "domains must be a list of DNS names");
   if (list.length > 100) throw badRequest("invalid_domains", "at most 100 domains");
   for (const d of list) if (!isDnsName(d) && d !== "localhost") throw badRequest("invalid_domains", `"${d.slice(0, 80)}" is not a DNS name`);

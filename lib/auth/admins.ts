@@ -54,7 +54,9 @@ export async function setupFirstOwner(input: { email: string; name?: string; pas
   try {
     return await createAdmin({ ...input, role: "OWNER" });
   } catch (err) {
-    await db().setting.delete({ where: { key: "setup.completed" } }).catch(() => undefined);
+    await db()
+      .setting.delete({ where: { key: "setup.completed" } })
+      .catch(() => undefined);
     throw err;
   }
 }
@@ -115,8 +117,7 @@ async function findTarget(idOrEmail: string) {
   return row;
 }
 
-const LAST_OWNER = () =>
-  conflict("last_owner", "This is the last active Owner; make another admin Owner first, or the server would have nobody who can manage admins.");
+const LAST_OWNER = () => conflict("last_owner", "This is the last active Owner; make another admin Owner first, or the server would have nobody who can manage admins.");
 
 /**
  * Applies a role or disabled change and re-counts active Owners inside the same serializable

@@ -101,5 +101,5 @@ export async function exportAuditCsv(filter: AuditFilter, max = AUDIT_EXPORT_MAX
     remaining -= page.entries.length;
     cursor = page.nextCursor;
   } while (cursor && remaining > 0);
-  return out.join("\r\n") + "\r\n";
+  return `${out.join("\r\n")}\r\n`;
 }

@@ -11,7 +11,10 @@ export interface IdpProfile {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 export function allowListFromEnv(env = process.env) {

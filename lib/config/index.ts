@@ -162,7 +162,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, not "${logLevel}".`);
   }
-  const apnsBaseUrl = parseUrl("APNS_URL", str(env, "APNS_URL") ?? "https://api.push.apple.com", ["https:", "http:"]).toString().replace(/\/$/, "");
+  const apnsBaseUrl = parseUrl("APNS_URL", str(env, "APNS_URL") ?? "https://api.push.apple.com", ["https:", "http:"])
+    .toString()
+    .replace(/\/$/, "");
 
   const adminOidc = oidcFrom(env, "OIDC", "Single sign-on");
   const logMaxKeysPerWindow = wholeNumber(env, "LOG_MAX_KEYS_PER_WINDOW", "500");
@@ -211,7 +213,10 @@ function trustProxyFrom(raw: string | null): TrustProxy {
     if (hops > 32) throw new ConfigError(`TRUST_PROXY must be true, false, a number of proxies from 1 to 32, or proxy addresses/CIDR ranges, not "${raw}".`);
     return { kind: "hops", hops };
   }
-  const ranges = raw.split(",").map((r) => r.trim()).filter(Boolean);
+  const ranges = raw
+    .split(",")
+    .map((r) => r.trim())
+    .filter(Boolean);
   for (const r of ranges) {
     const [addr, bits, extra] = r.split("/");
     const family = net.isIP(addr);

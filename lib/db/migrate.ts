@@ -64,18 +64,22 @@ async function sqliteRunner(file: string): Promise<Runner> {
         "started_at" DATETIME NOT NULL DEFAULT current_timestamp, "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0)`);
     },
     async applied() {
-      const rows = conn
-        .prepare(`SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`)
-        .all() as { migration_name: string; checksum: string; finished_at: string | null }[];
+      const rows = conn.prepare(`SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`).all() as {
+        migration_name: string;
+        checksum: string;
+        finished_at: string | null;
+      }[];
       return rows.map((r) => ({ name: r.migration_name, checksum: r.checksum, finished: r.finished_at !== null }));
     },
     async apply(m) {
-      conn.transaction(() => {
-        conn.exec(m.sql);
-        conn
-          .prepare(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES (?, ?, ?, ?, ?, 1)`)
-          .run(crypto.randomUUID(), m.checksum, Date.now(), m.name, Date.now());
-      }).immediate();
+      conn
+        .transaction(() => {
+          conn.exec(m.sql);
+          conn
+            .prepare(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES (?, ?, ?, ?, ?, 1)`)
+            .run(crypto.randomUUID(), m.checksum, Date.now(), m.name, Date.now());
+        })
+        .immediate();
     },
     async lock() {},
     async unlock() {},
@@ -108,10 +112,11 @@ async function postgresRunner(url: string): Promise<Runner> {
       await client.query("BEGIN");
       try {
         await client.query(m.sql);
-        await client.query(
-          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES ($1, $2, now(), $3, now(), 1)`,
-          [crypto.randomUUID(), m.checksum, m.name],
-        );
+        await client.query(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES ($1, $2, now(), $3, now(), 1)`, [
+          crypto.randomUUID(),
+          m.checksum,
+          m.name,
+        ]);
         await client.query("COMMIT");
       } catch (err) {
         await client.query("ROLLBACK");
@@ -166,9 +171,7 @@ export async function migrate(databaseUrl: string, dir: string): Promise<string[
     await runner.ensureTable();
     const status = statusOf(files, await runner.applied());
     if (status.mismatched.length > 0) {
-      throw new Error(
-        `the database has migrations that differ from this version's files (${status.mismatched.join(", ")}); it was changed by another version of the server`,
-      );
+      throw new Error(`the database has migrations that differ from this version's files (${status.mismatched.join(", ")}); it was changed by another version of the server`);
     }
     for (const m of files.filter((f) => status.pending.includes(f.name))) await runner.apply(m);
     return status.pending;

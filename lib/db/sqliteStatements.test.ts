@@ -19,12 +19,20 @@ describe("reusePreparedStatements on better-sqlite3", () => {
     const use = db.prepare as unknown as (sql: string) => { bind(args: unknown[]): { reader: boolean; run(): { changes: number }; columns(): { name: string }[]; raw(): { all(): unknown[] } } };
     use("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)").bind([]).run();
     const insert = "INSERT INTO t (k, v) VALUES (?, ?)";
-    for (const [k, v] of [["a", 1], ["b", 2], ["c", 3]] as const) expect(use(insert).bind([k, v]).run().changes).toBe(1);
+    for (const [k, v] of [
+      ["a", 1],
+      ["b", 2],
+      ["c", 3],
+    ] as const)
+      expect(use(insert).bind([k, v]).run().changes).toBe(1);
     const select = "SELECT k, v FROM t WHERE v >= ? ORDER BY k";
     const q = use(select).bind([2]);
     expect(q.reader).toBe(true);
     expect(q.columns().map((c) => c.name)).toEqual(["k", "v"]);
-    expect(q.raw().all()).toEqual([["b", 2], ["c", 3]]);
+    expect(q.raw().all()).toEqual([
+      ["b", 2],
+      ["c", 3],
+    ]);
     expect(use(select).bind([3]).raw().all()).toEqual([["c", 3]]);
     expect(use(insert).bind(["a", 9]).run).toThrow(/UNIQUE/);
     expect(prepared.filter((s) => s === insert)).toHaveLength(1);

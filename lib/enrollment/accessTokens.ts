@@ -32,9 +32,7 @@ export const TOKEN_TTL_SECONDS = {
 
 const TOKEN_SHAPE = /^(ada|adr|adc)_[A-Za-z0-9_-]{43}$/;
 
-export type VerifyResult =
-  | { ok: true; userId: string; userIdentifier: string; version: EnrollmentVersion }
-  | { ok: false; reason: ReasonCode; userIdentifier?: string };
+export type VerifyResult = { ok: true; userId: string; userIdentifier: string; version: EnrollmentVersion } | { ok: false; reason: ReasonCode; userIdentifier?: string };
 
 export function hashToken(token: string): string {
   return sha256Hex(token);

@@ -125,7 +125,13 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
   const device = `${info.product} ${info.version}${info.language ? ` ${info.language}` : ""}${info.signer ? `, signed by ${info.signer}` : ", unsigned"}`;
   const topic = await enrollmentTopic();
   if (topic === null) {
-    await writeEnrollmentLog({ step: "adde.enroll", outcome: "ERROR", reason: "push_not_configured", message: `enrollment (${version}) from ${device} refused: no APNs certificate, so the device could never be woken`, remoteAddr });
+    await writeEnrollmentLog({
+      step: "adde.enroll",
+      outcome: "ERROR",
+      reason: "push_not_configured",
+      message: `enrollment (${version}) from ${device} refused: no APNs certificate, so the device could never be woken`,
+      remoteAddr,
+    });
     return plain(503, "This server is not ready to enroll devices: the administrator must add an APNs certificate.\n", { "retry-after": "3600" });
   }
   const settings = await getAddeSettings();
@@ -139,7 +145,12 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
   if (!req.authorization || !token) {
     const esso = await essoHeader();
     const note = req.authorization ? " (Authorization header is not a Bearer token)" : "";
-    return challenge(req.authorization ? "access_token_malformed" : null, `first enrollment attempt (${version}) from ${device}${note}; asked to authenticate (${settings.authMethod})`, 401, esso ? { "x-apple-mdm-esso": esso } : {});
+    return challenge(
+      req.authorization ? "access_token_malformed" : null,
+      `first enrollment attempt (${version}) from ${device}${note}; asked to authenticate (${settings.authMethod})`,
+      401,
+      esso ? { "x-apple-mdm-esso": esso } : {},
+    );
   }
   const verdict = await authorizeAccessToken(token);
   if (!verdict.ok) {
@@ -147,7 +158,14 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
     return challenge(verdict.reason, `enrollment (${version}) from ${device} refused: access token rejected (${verdict.reason})${why}`);
   }
   if (verdict.version !== version) {
-    await writeEnrollmentLog({ step: "adde.enroll", outcome: "ERROR", reason: "adde_version_mismatch", message: `token of ${verdict.userIdentifier} is for ${verdict.version} but the device asked for ${version}`, userIdentifier: verdict.userIdentifier, remoteAddr });
+    await writeEnrollmentLog({
+      step: "adde.enroll",
+      outcome: "ERROR",
+      reason: "adde_version_mismatch",
+      message: `token of ${verdict.userIdentifier} is for ${verdict.version} but the device asked for ${version}`,
+      userIdentifier: verdict.userIdentifier,
+      remoteAddr,
+    });
     return plain(403, "This sign-in is for another kind of enrollment.\n");
   }
   try {
@@ -165,7 +183,14 @@ export async function enroll(req: { version: EnrollmentVersion; body: Uint8Array
     // gets 503, the admin a log line naming the problem.
     if (err instanceof AppError || err instanceof ProfileOptionsError) {
       const status = err instanceof AppError ? err.status : 503;
-      await writeEnrollmentLog({ step: "adde.profile", outcome: "ERROR", reason: null, message: `could not build the profile for ${verdict.userIdentifier}: ${err.message}`, userIdentifier: verdict.userIdentifier, remoteAddr });
+      await writeEnrollmentLog({
+        step: "adde.profile",
+        outcome: "ERROR",
+        reason: null,
+        message: `could not build the profile for ${verdict.userIdentifier}: ${err.message}`,
+        userIdentifier: verdict.userIdentifier,
+        remoteAddr,
+      });
       return plain(status, status >= 500 ? "The server cannot build enrollment profiles right now; the administrator has been told why.\n" : `${err.message}\n`);
     }
     throw err;

@@ -12,7 +12,12 @@ export const addeSettingsSchema = z
     /** "simple": WWW-Authenticate method apple-as-web; "oauth2": method apple-oauth2. */
     authMethod: z.enum(["simple", "oauth2"]),
     /** The client id the device presents to our OAuth 2 endpoints. */
-    oauthClientId: z.string().trim().min(1).max(200).regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, "no quotes, spaces or backslashes"),
+    oauthClientId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, "no quotes, spaces or backslashes"),
     /** SCEP profile for account-driven identity certificates; null: the first DYNAMIC profile. */
     scepProfileId: z.string().min(1).nullable(),
   })

@@ -8,23 +8,9 @@ import { messagePageHtml } from "./enrollHtml";
 import { pageFrame } from "./enrollPage";
 
 /** Why a sign-in step refused; each names its end-user strings signin.fail.<code>.title/.message (lib/i18n/catalogs). */
-export type AuthRefusal =
-  | "sso_off"
-  | "password_off"
-  | "expired"
-  | "bad_start"
-  | "unavailable"
-  | "incomplete"
-  | "unverified"
-  | "wrong_account"
-  | "no_email"
-  | "not_available"
-  | "terms"
-  | "bad_request";
+export type AuthRefusal = "sso_off" | "password_off" | "expired" | "bad_start" | "unavailable" | "incomplete" | "unverified" | "wrong_account" | "no_email" | "not_available" | "terms" | "bad_request";
 
-export type AuthResult =
-  | { kind: "redirect"; status: 302 | 303 | 308; location: string }
-  | { kind: "error"; status: 400 | 401 | 403 | 502; code: AuthRefusal; vars?: Record<string, string> };
+export type AuthResult = { kind: "redirect"; status: 302 | 303 | 308; location: string } | { kind: "error"; status: 400 | 401 | 403 | 502; code: AuthRefusal; vars?: Record<string, string> };
 
 /** The refusal in English: what an OAuth 2 client gets as error_description (RFC 6749 4.1.2.1). */
 export function refusalDescription(code: AuthRefusal, vars?: Record<string, string>): string {

@@ -41,10 +41,7 @@ export function normalizeEmail(email: string): string {
 
 /** The person's active enrollments, not counting the device with `exceptIdentifier` (the one enrolling again). */
 export async function activeDeviceCount(person: Person, exceptIdentifier?: string | null): Promise<number> {
-  const or = [
-    ...(person.userId ? [{ userId: person.userId }] : []),
-    ...(person.email ? [{ personEmail: normalizeEmail(person.email) }] : []),
-  ];
+  const or = [...(person.userId ? [{ userId: person.userId }] : []), ...(person.email ? [{ personEmail: normalizeEmail(person.email) }] : [])];
   if (!or.length) return 0;
   return db().device.count({ where: { OR: or, status: { not: "UNENROLLED" }, ...(exceptIdentifier ? { identifier: { not: exceptIdentifier } } : {}) } });
 }

@@ -121,18 +121,28 @@ export function enrollPageHtml(m: EnrollPageModel): string {
   }
   parts.push(`<p>${esc(t("enroll.intro", { org: m.frame.organization }))}</p>`);
   const tab = (p: EnrollPlatform, label: string) => `<a href="${esc(withPlatform(m.selfUrl, p))}"${m.platform === p ? ' aria-current="page"' : ""}>${esc(label)}</a>`;
-  parts.push(`<section class="card" aria-labelledby="steps-heading"><nav class="tabs" aria-label="${esc(t("enroll.switchLabel"))}">${tab("ios", t("enroll.switchIos"))}${tab("macos", t("enroll.switchMac"))}</nav>${stepsFor(t, m.platform)}</section>`);
+  parts.push(
+    `<section class="card" aria-labelledby="steps-heading"><nav class="tabs" aria-label="${esc(t("enroll.switchLabel"))}">${tab("ios", t("enroll.switchIos"))}${tab("macos", t("enroll.switchMac"))}</nav>${stepsFor(t, m.platform)}</section>`,
+  );
   if (m.personEmail) {
     parts.push(`<p class="card" id="person-notice">${esc(t("enroll.personNotice", { email: "\u0000" })).replace("\u0000", `<strong>${esc(m.personEmail)}</strong>`)}</p>`);
   }
   if (m.terms) {
-    parts.push(`<section class="card" aria-labelledby="terms-heading"><h2 id="terms-heading">${esc(t("terms.title"))}</h2><div class="terms" tabindex="0" role="group" aria-label="${esc(t("terms.textLabel"))}">${termsHtml(m.terms.blocks)}</div></section>`);
+    parts.push(
+      `<section class="card" aria-labelledby="terms-heading"><h2 id="terms-heading">${esc(t("terms.title"))}</h2><div class="terms" tabindex="0" role="group" aria-label="${esc(t("terms.textLabel"))}">${termsHtml(m.terms.blocks)}</div></section>`,
+    );
   }
   // The terms box belongs to the form: \`required\` stops an unticked tap without script; the server checks the version again.
   const accept = m.terms ? `<label class="accept"><input type="checkbox" name="acceptTerms" value="${esc(m.terms.version)}" required><span>${esc(t("terms.accept"))}</span></label>` : "";
-  parts.push(`<form method="post" action="/enroll/profile"><input type="hidden" name="token" value="${esc(m.token)}">${accept}<button type="submit" class="btn">${esc(t("enroll.download"))}</button></form><p class="hint">${esc(t("enroll.downloadHint"))}</p>`);
-  const root = m.rootProfileUrl ? `<p>${esc(t("trust.rootIntro"))}</p><p><a href="${esc(m.rootProfileUrl)}" download>${esc(t("trust.rootDownload"))}</a></p><p class="note">${rich(t("trust.rootSteps"))}</p>` : "";
-  parts.push(`<section class="card" aria-labelledby="trust-heading"><h2 id="trust-heading">${esc(t("trust.title"))}</h2><p class="note">${esc(t("trust.body", { org: m.frame.organization }))}</p>${root}</section>`);
+  parts.push(
+    `<form method="post" action="/enroll/profile"><input type="hidden" name="token" value="${esc(m.token)}">${accept}<button type="submit" class="btn">${esc(t("enroll.download"))}</button></form><p class="hint">${esc(t("enroll.downloadHint"))}</p>`,
+  );
+  const root = m.rootProfileUrl
+    ? `<p>${esc(t("trust.rootIntro"))}</p><p><a href="${esc(m.rootProfileUrl)}" download>${esc(t("trust.rootDownload"))}</a></p><p class="note">${rich(t("trust.rootSteps"))}</p>`
+    : "";
+  parts.push(
+    `<section class="card" aria-labelledby="trust-heading"><h2 id="trust-heading">${esc(t("trust.title"))}</h2><p class="note">${esc(t("trust.body", { org: m.frame.organization }))}</p>${root}</section>`,
+  );
   const qa = ["install", "invalid", "hang"].map((k) => `<dt>${esc(t(`trouble.${k}.q`))}</dt><dd>${esc(t(`trouble.${k}.a`))}</dd>`).join("");
   parts.push(`<details><summary>${esc(t("trouble.title"))}</summary><dl>${qa}</dl></details>`);
   parts.push(`<p class="small">${esc(m.expiresAt ? t("enroll.linkInfoUntil", { name: m.tokenName, date: m.expiresAt }) : t("enroll.linkInfo", { name: m.tokenName }))}</p>`);

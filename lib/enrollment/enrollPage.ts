@@ -71,7 +71,7 @@ function formatExpiry(date: Date, lang: string): string {
   try {
     return `${new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(date)} UTC`;
   } catch {
-    return date.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+    return `${date.toISOString().replace("T", " ").slice(0, 16)} UTC`;
   }
 }
 
@@ -92,7 +92,11 @@ export async function enrollPage(link: EnrollLink, ctx: OtaContext, visitor: Enr
 
   const client = detectClient(visitor.userAgent);
   const platform = parsePlatform(visitor.platform) ?? (client.kind === "apple" ? client.platform : "ios");
-  const frame = await pageFrame(visitor.acceptLanguage, (t) => t("enroll.heading"), (t) => t("enroll.pageTitle"));
+  const frame = await pageFrame(
+    visitor.acceptLanguage,
+    (t) => t("enroll.heading"),
+    (t) => t("enroll.pageTitle"),
+  );
   // Links on the page point at the public URL, the same one the admin shared.
   const selfUrl = link.kind === "short" ? shortEnrollmentUrl(link.shortId) : `${config().publicUrl}/enroll?token=${encodeURIComponent(jwt)}`;
   const html = enrollPageHtml({
@@ -114,6 +118,10 @@ export async function enrollPage(link: EnrollLink, ctx: OtaContext, visitor: Enr
 export async function rootProfileFile(): Promise<HttpFile> {
   const [trust, organization] = await Promise.all([getProfileTrust(), organizationDisplayName()]);
   const body = await signProfile(buildRootProfile({ organization, rootDer: trust.rootDer }));
-  const stem = organization.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "enroll";
+  const stem =
+    organization
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "enroll";
   return { body, contentType: "application/x-apple-aspen-config", filename: `${stem}-root-certificate.mobileconfig`, cacheControl: "no-store" };
 }

@@ -24,7 +24,15 @@ const input = z
   .object({
     enabled: z.boolean(),
     iTunesStoreID: z.number().int().positive(),
-    associatedDomains: z.array(z.string().trim().regex(/^[a-z]+:[^\s]+$/i, "associated domains look like authsrv:login.example.com")).max(50).default([]),
+    associatedDomains: z
+      .array(
+        z
+          .string()
+          .trim()
+          .regex(/^[a-z]+:[^\s]+$/i, "associated domains look like authsrv:login.example.com"),
+      )
+      .max(50)
+      .default([]),
     associatedDomainsEnableDirectDownloads: z.boolean().default(false),
     configurationProfile: z.string().min(1),
   })
@@ -80,7 +88,9 @@ async function checkProfile(b64: string): Promise<void> {
   if (!isPlistDict(top) || top.PayloadType !== "Configuration") refuse('configurationProfile is not a configuration profile (top-level PayloadType must be "Configuration")');
   const payloads = top.PayloadContent;
   if (!Array.isArray(payloads) || payloads.length === 0) refuse("configurationProfile has no payloads; it needs a com.apple.extensiblesso payload");
-  const allowed = Object.entries(ESSO_PAYLOAD_TYPES).map(([type, name]) => `${name} (${type})`).join(", ");
+  const allowed = Object.entries(ESSO_PAYLOAD_TYPES)
+    .map(([type, name]) => `${name} (${type})`)
+    .join(", ");
   payloads.forEach((p, i) => {
     const type = isPlistDict(p) && typeof p.PayloadType === "string" ? p.PayloadType : null;
     if (type && ESSO_PAYLOAD_TYPES[type]) return;

@@ -38,7 +38,9 @@ export function redirectToClient(redirectUri: string, params: Record<string, str
   const all = state === null ? params : { ...params, state };
   // Percent-encoding only (never "+" for a space): Apple's client reads the query with
   // NSURLComponents, which decodes %XX but not "+", and compares state exactly.
-  const query = Object.entries(all).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+  const query = Object.entries(all)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join("&");
   return { kind: "redirect", status: 308, location: `${redirectUri}?${query}` };
 }
 
@@ -275,7 +277,13 @@ async function codeGrant(form: URLSearchParams, clientId: string, remoteAddr?: s
   }
   if (!isEnrollmentVersion(row.version)) return tokenError("invalid_grant", "the authorization code is not valid");
   const res = await issuePair(row.userId, row.version, clientId, row.scope ?? row.version, row.familyId ?? crypto.randomUUID());
-  await writeEnrollmentLog({ step: "adde.token", outcome: "OK", message: `access and refresh token issued to ${who} for ${row.version} (OAuth 2 method, ${row.codeChallenge ? "with" : "without"} PKCE)`, userIdentifier: who, remoteAddr });
+  await writeEnrollmentLog({
+    step: "adde.token",
+    outcome: "OK",
+    message: `access and refresh token issued to ${who} for ${row.version} (OAuth 2 method, ${row.codeChallenge ? "with" : "without"} PKCE)`,
+    userIdentifier: who,
+    remoteAddr,
+  });
   return res;
 }
 
@@ -296,7 +304,10 @@ async function rotate(row: OneTimeRow, clientId: string): Promise<TokenPair | nu
   try {
     await db().$transaction(async (tx) => {
       // Only one request can take the row from unused to used; the loser sees the successor.
-      const { count } = await tx.accessToken.updateMany({ where: { id: row.id, usedAt: null, revokedAt: null }, data: { usedAt: new Date(), successor: seal(JSON.stringify(pair), SUCCESSOR_CONTEXT) } });
+      const { count } = await tx.accessToken.updateMany({
+        where: { id: row.id, usedAt: null, revokedAt: null },
+        data: { usedAt: new Date(), successor: seal(JSON.stringify(pair), SUCCESSOR_CONTEXT) },
+      });
       if (count !== 1) throw new RotationLost();
       for (const data of rows) await tx.accessToken.create({ data });
     });
@@ -339,7 +350,14 @@ async function refreshGrant(form: URLSearchParams, clientId: string, remoteAddr?
   else if (!(await userRoutedTo(who, row.version))) reason = "adde_route_removed";
   if (reason) {
     const why = reason === "adde_route_removed" ? `: no enabled routing rule gives ${who} ${row.version} any more` : "";
-    await writeEnrollmentLog({ step: "adde.refresh", outcome: "ERROR", reason, message: `token refresh for ${who} refused (${reason})${why}; the user must sign in again`, userIdentifier: who, remoteAddr });
+    await writeEnrollmentLog({
+      step: "adde.refresh",
+      outcome: "ERROR",
+      reason,
+      message: `token refresh for ${who} refused (${reason})${why}; the user must sign in again`,
+      userIdentifier: who,
+      remoteAddr,
+    });
     return tokenError("invalid_grant", "the refresh token is no longer valid");
   }
   if (!row.usedAt) {

@@ -118,7 +118,13 @@ export async function externalScepIdentity(
   };
 }
 
-export async function otaIdentity(input: { tokenId: string; scepProfileId: string | null; externalScepProfileId?: string | null; profileIdentifier: string; device?: KnownDevice }): Promise<OtaIdentity> {
+export async function otaIdentity(input: {
+  tokenId: string;
+  scepProfileId: string | null;
+  externalScepProfileId?: string | null;
+  profileIdentifier: string;
+  device?: KnownDevice;
+}): Promise<OtaIdentity> {
   if (input.externalScepProfileId) {
     const enrollmentReference = `OTA-${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
     const ext = await externalScepIdentity(input.externalScepProfileId, (t) => otaSubject(t, enrollmentReference, input.profileIdentifier, input.device));

@@ -92,14 +92,27 @@ async function logRejection(step: string, reason: TokenReason, jwt: string | nul
 export async function checkShortEnrollmentLink(shortId: string, ctx: OtaContext = {}): Promise<{ verdict: EnrollLinkVerdict; jwt: string | null }> {
   const jwt = await enrollmentJwtForShortId(shortId);
   if (!jwt) {
-    await writeEnrollmentLog({ step: "ota.verify", outcome: "ERROR", reason: "token_unknown", message: `Enrollment link rejected: ${REASONS.token_unknown.title} (short link)`, remoteAddr: ctx.remoteAddr ?? null });
+    await writeEnrollmentLog({
+      step: "ota.verify",
+      outcome: "ERROR",
+      reason: "token_unknown",
+      message: `Enrollment link rejected: ${REASONS.token_unknown.title} (short link)`,
+      remoteAddr: ctx.remoteAddr ?? null,
+    });
     return { verdict: { ok: false, reason: "token_unknown" }, jwt: null };
   }
   return { verdict: await checkEnrollmentLink(jwt, ctx), jwt };
 }
 
 async function logPushNotReady(step: string, tokenId: string, ctx: OtaContext): Promise<void> {
-  await writeEnrollmentLog({ step, outcome: "ERROR", reason: "push_not_configured", message: `Enrollment refused: ${REASONS.push_not_configured.title} (no APNs certificate)`, tokenId, remoteAddr: ctx.remoteAddr ?? null });
+  await writeEnrollmentLog({
+    step,
+    outcome: "ERROR",
+    reason: "push_not_configured",
+    message: `Enrollment refused: ${REASONS.push_not_configured.title} (no APNs certificate)`,
+    tokenId,
+    remoteAddr: ctx.remoteAddr ?? null,
+  });
 }
 
 /** The enroll page's verdict for a link; logs "ota.verify". Consumes nothing. */
@@ -113,7 +126,14 @@ export async function checkEnrollmentLink(jwt: string | null | undefined, ctx: O
     await logPushNotReady("ota.verify", v.tokenId, ctx);
     return { ok: false, reason: "push_not_configured" };
   }
-  await writeEnrollmentLog({ step: "ota.verify", outcome: "OK", message: `Enrollment token "${v.token.name}" verified (enroll page opened)`, tokenId: v.tokenId, remoteAddr: ctx.remoteAddr ?? null, unauthenticated: true });
+  await writeEnrollmentLog({
+    step: "ota.verify",
+    outcome: "OK",
+    message: `Enrollment token "${v.token.name}" verified (enroll page opened)`,
+    tokenId: v.tokenId,
+    remoteAddr: ctx.remoteAddr ?? null,
+    unauthenticated: true,
+  });
   return {
     ok: true,
     tokenId: v.tokenId,
@@ -130,7 +150,10 @@ export async function checkEnrollmentLink(jwt: string | null | undefined, ctx: O
  * The person-level checks of a download: the terms (the ticked version must be the current
  * text's) and, for a per-person link, the person's device limit. Null when the download may go on.
  */
-async function governanceRefusal(token: { name: string; terms: string | null; personEmail: string | null; deviceLimit: number | null }, ctx: OtaContext): Promise<{ reason: GovernanceReason; message: string } | null> {
+async function governanceRefusal(
+  token: { name: string; terms: string | null; personEmail: string | null; deviceLimit: number | null },
+  ctx: OtaContext,
+): Promise<{ reason: GovernanceReason; message: string } | null> {
   if (token.terms && ctx.acceptedTerms !== termsVersion(token.terms)) {
     const why = ctx.acceptedTerms ? "an older version of the terms was accepted (the text changed since the page was opened)" : "the terms were not accepted";
     return { reason: "terms_not_accepted", message: `Profile download refused: ${why}. Fix: the person reloads the enroll page and ticks "I accept".` };
@@ -193,7 +216,10 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
     const cookie = { name: reservationCookieName(tokenId), value: reservation.secret, maxAge: Math.max(0, Math.floor((reservation.expiresAt.getTime() - now.getTime()) / 1000)) };
     if (token.deviceBound || token.requireAttestation) {
       // Device-bound: the device first proves who it is (Profile Service); its answer gets the enrollment profile.
-      const served = await profileServiceDownload({ id: tokenId, name: token.name }, { reservationId: reservation.reservationId, expiresAt: reservation.expiresAt, now, remoteAddr: ctx.remoteAddr ?? null });
+      const served = await profileServiceDownload(
+        { id: tokenId, name: token.name },
+        { reservationId: reservation.reservationId, expiresAt: reservation.expiresAt, now, remoteAddr: ctx.remoteAddr ?? null },
+      );
       await writeEnrollmentLog({
         step: "ota.profile",
         outcome: "OK",
@@ -203,7 +229,9 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
       });
       return { ok: true, body: served.body, filename: profileFilename(served.organization, "device-identity"), contentType: PROFILE_CONTENT_TYPE, tokenId, cookie };
     }
-    const { body, organization } = await signedOtaProfile({ id: tokenId, name: token.name, scepProfileId: token.scepProfileId, externalScepProfileId: token.externalScepProfileId }, topic, { remoteAddr: ctx.remoteAddr });
+    const { body, organization } = await signedOtaProfile({ id: tokenId, name: token.name, scepProfileId: token.scepProfileId, externalScepProfileId: token.externalScepProfileId }, topic, {
+      remoteAddr: ctx.remoteAddr,
+    });
     await writeEnrollmentLog({
       step: "ota.profile",
       outcome: "OK",
@@ -215,7 +243,13 @@ export async function downloadEnrollmentProfile(jwt: string | null | undefined, 
   } catch (err) {
     if (!reservation.reused) await releaseReservation(reservation.reservationId);
     log.error("could not build the enrollment profile", { err, tokenId });
-    await writeEnrollmentLog({ step: "ota.profile", outcome: "ERROR", message: `Enrollment profile could not be built: ${(err as Error).message ?? String(err)}`, tokenId, remoteAddr: ctx.remoteAddr ?? null });
+    await writeEnrollmentLog({
+      step: "ota.profile",
+      outcome: "ERROR",
+      message: `Enrollment profile could not be built: ${(err as Error).message ?? String(err)}`,
+      tokenId,
+      remoteAddr: ctx.remoteAddr ?? null,
+    });
     return { ok: false, reason: "server_error", status: 503 };
   }
 }

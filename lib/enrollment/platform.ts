@@ -11,7 +11,8 @@ export type EnrollPlatform = "ios" | "macos";
 export type EnrollClient = { kind: "apple"; platform: EnrollPlatform } | { kind: "ios-not-safari" } | { kind: "not-apple"; os: "android" | "windows" | "other" };
 
 /** iOS browsers and in-app web views that are not Safari (their UA tokens). */
-const IOS_NOT_SAFARI = /\b(CriOS|FxiOS|EdgiOS|OPiOS|OPT|YaBrowser|DuckDuckGo|GSA|FBAN|FBAV|FBIOS|Instagram|LinkedInApp|Line|MicroMessenger|Twitter|Snapchat|Slack|Teams|MSTeams|Outlook-iOS|GoogleWv)\b/;
+const IOS_NOT_SAFARI =
+  /\b(CriOS|FxiOS|EdgiOS|OPiOS|OPT|YaBrowser|DuckDuckGo|GSA|FBAN|FBAV|FBIOS|Instagram|LinkedInApp|Line|MicroMessenger|Twitter|Snapchat|Slack|Teams|MSTeams|Outlook-iOS|GoogleWv)\b/;
 
 export function detectPlatform(userAgent: string | null | undefined): EnrollPlatform | null {
   const ua = userAgent ?? "";

@@ -72,7 +72,15 @@ export async function answerProfileService(bindingId: string, body: Uint8Array, 
   const remoteAddr = ctx.remoteAddr ?? null;
   const now = ctx.now ?? new Date();
   const refuse = async (status: number, reason: ReasonCode, message: string, extra: { tokenId?: string | null; udid?: string | null } = {}): Promise<ProfileServiceAnswer> => {
-    await writeEnrollmentLog({ step: "ota.device", outcome: "ERROR", reason, message: `${message}. Fix: ${REASONS[reason].fix}`, tokenId: extra.tokenId ?? null, deviceIdentifier: extra.udid ?? null, remoteAddr });
+    await writeEnrollmentLog({
+      step: "ota.device",
+      outcome: "ERROR",
+      reason,
+      message: `${message}. Fix: ${REASONS[reason].fix}`,
+      tokenId: extra.tokenId ?? null,
+      deviceIdentifier: extra.udid ?? null,
+      remoteAddr,
+    });
     return { ok: false, status, reason };
   };
   const binding = BINDING_ID.test(bindingId) ? await db().deviceBinding.findUnique({ where: { id: bindingId } }) : null;
@@ -91,11 +99,14 @@ export async function answerProfileService(bindingId: string, body: Uint8Array, 
   if (!attrs.challenge || !crypto.timingSafeEqual(given, Buffer.from(binding.challengeHash, "hex"))) {
     return refuse(403, "profile_service_challenge", `Profile Service answer from ${deviceLabel(attrs)} carries a challenge this server did not issue for this step`, { tokenId, udid });
   }
-  if (binding.usedAt) return refuse(410, "profile_service_challenge", `Profile Service answer from ${deviceLabel(attrs)} repeats a step already answered at ${binding.usedAt.toISOString()}`, { tokenId, udid });
-  if (binding.expiresAt.getTime() <= now.getTime()) return refuse(410, "profile_service_challenge", `Profile Service answer from ${deviceLabel(attrs)} arrived after the step expired (${binding.expiresAt.toISOString()})`, { tokenId, udid });
+  if (binding.usedAt)
+    return refuse(410, "profile_service_challenge", `Profile Service answer from ${deviceLabel(attrs)} repeats a step already answered at ${binding.usedAt.toISOString()}`, { tokenId, udid });
+  if (binding.expiresAt.getTime() <= now.getTime())
+    return refuse(410, "profile_service_challenge", `Profile Service answer from ${deviceLabel(attrs)} arrived after the step expired (${binding.expiresAt.toISOString()})`, { tokenId, udid });
   const token = await db().enrollmentToken.findUnique({ where: { id: tokenId } });
   if (!token || token.revokedAt) return refuse(410, "token_revoked", `Profile Service answer from ${deviceLabel(attrs)}: the enrollment token was revoked or deleted`, { tokenId, udid });
-  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return refuse(410, "token_expired", `Profile Service answer from ${deviceLabel(attrs)}: the enrollment token expired`, { tokenId, udid });
+  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime())
+    return refuse(410, "token_expired", `Profile Service answer from ${deviceLabel(attrs)}: the enrollment token expired`, { tokenId, udid });
   // Single use, also under concurrent answers.
   const { count } = await db().deviceBinding.updateMany({
     where: { id: binding.id, usedAt: null },
@@ -114,9 +125,15 @@ export async function answerProfileService(bindingId: string, body: Uint8Array, 
   // Devices that can attest get Apple's ACME payload (device-attest-01); the rest SCEP.
   const identityKind = support.ok ? "acme" : "scep";
   try {
-    const { body: profile, organization } = await signedOtaProfile(token, topic, { remoteAddr, device: { udid, serialNumber: attrs.serialNumber, deviceName: attrs.deviceName }, acme: identityKind === "acme" });
+    const { body: profile, organization } = await signedOtaProfile(token, topic, {
+      remoteAddr,
+      device: { udid, serialNumber: attrs.serialNumber, deviceName: attrs.deviceName },
+      acme: identityKind === "acme",
+    });
     await db().deviceBinding.update({ where: { id: binding.id }, data: { identityKind } });
-    const signer = attrs.appleSigned ? "signed by a device certificate from Apple iPhone Device CA" : "NOT signed by a certificate from Apple's device CA (recorded; Macs and some devices sign otherwise)";
+    const signer = attrs.appleSigned
+      ? "signed by a device certificate from Apple iPhone Device CA"
+      : "NOT signed by a certificate from Apple's device CA (recorded; Macs and some devices sign otherwise)";
     await writeEnrollmentLog({
       step: "ota.device",
       outcome: attrs.appleSigned ? "OK" : "WARNING",
@@ -128,7 +145,14 @@ export async function answerProfileService(bindingId: string, body: Uint8Array, 
     return { ok: true, body: profile, filename: profileFilename(organization), contentType: PROFILE_CONTENT_TYPE, udid, identityKind };
   } catch (err) {
     log.error("could not build the device-bound enrollment profile", { err, tokenId });
-    await writeEnrollmentLog({ step: "ota.device", outcome: "ERROR", message: `Enrollment profile for ${deviceLabel(attrs)} could not be built: ${(err as Error).message ?? String(err)}`, tokenId, deviceIdentifier: udid, remoteAddr });
+    await writeEnrollmentLog({
+      step: "ota.device",
+      outcome: "ERROR",
+      message: `Enrollment profile for ${deviceLabel(attrs)} could not be built: ${(err as Error).message ?? String(err)}`,
+      tokenId,
+      deviceIdentifier: udid,
+      remoteAddr,
+    });
     return { ok: false, status: 503, reason: "profile_service_malformed" };
   }
 }

@@ -52,7 +52,13 @@ export async function tokenQr(tokenId: string, format: QrFormat, link: QrLink = 
   if (!token) throw notFound("enrollment token");
   const url = link === "short" ? token.shortUrl : token.url;
   if (!url) throw conflict("token_unreadable", "the token's stored link cannot be decrypted (was MDM_SECRET changed?); generate a new token");
-  const stem = `enroll-${token.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "token"}${link === "full" ? "-full" : ""}`;
+  const stem = `enroll-${
+    token.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 40) || "token"
+  }${link === "full" ? "-full" : ""}`;
   if (format === "png") return { ...QR_DOWNLOAD, body: await qrPng(url), contentType: "image/png", filename: `${stem}.png` };
   return { ...QR_DOWNLOAD, body: await qrSvg(url), contentType: "image/svg+xml", filename: `${stem}.svg` };
 }

@@ -56,7 +56,13 @@ export interface RouteDecision {
 }
 
 function glob(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.toLowerCase().split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .toLowerCase()
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return re.test(value);
 }
 
@@ -70,7 +76,11 @@ export function domainMatches(pattern: string, domain: string): boolean {
 /** userMatch: an exact identifier or a glob ("*.contractor@example.com"); several comma-separated. */
 export function userMatches(pattern: string | null, identifier: string): boolean {
   if (!pattern?.trim()) return true;
-  return pattern.split(",").map((p) => p.trim()).filter(Boolean).some((p) => glob(p, identifier));
+  return pattern
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .some((p) => glob(p, identifier));
 }
 
 export function matchRoute(rules: AddeRouteRow[], who: ParsedIdentifier, modelFamily: string | null): AddeRouteRow | null {
@@ -144,11 +154,16 @@ export const routeInput = z
       .string()
       .trim()
       .toLowerCase()
-      .regex(/^(\*|(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+)$/, "domain must be \"*\", a domain name, or \"*.domain\""),
+      .regex(/^(\*|(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+)$/, 'domain must be "*", a domain name, or "*.domain"'),
     userMatch: z.string().trim().max(1000).nullable().optional(),
     modelFamily: z.enum(MODEL_FAMILIES).nullable().optional(),
     version: z.enum(ENROLLMENT_VERSIONS as [EnrollmentVersion, ...EnrollmentVersion[]]),
-    baseUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), "baseUrl must be an http(s) URL").nullable().optional(),
+    baseUrl: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), "baseUrl must be an http(s) URL")
+      .nullable()
+      .optional(),
     groupId: z.string().min(1).nullable().optional(),
     /** The MDM identity comes from this external SCEP profile's CA (pinned) instead of ours. */
     externalScepProfileId: z.string().trim().min(1).max(100).nullable().optional(),
@@ -185,7 +200,12 @@ export const routePatch = routeInput.partial().strict();
 
 /** The match a rule decides for: two rules with the same one would leave the later one dead. */
 function matchKey(r: { domain: string; userMatch?: string | null; modelFamily?: string | null; version: string }): string {
-  const users = (r.userMatch ?? "").split(",").map((u) => u.trim().toLowerCase()).filter(Boolean).sort().join(",");
+  const users = (r.userMatch ?? "")
+    .split(",")
+    .map((u) => u.trim().toLowerCase())
+    .filter(Boolean)
+    .sort()
+    .join(",");
   return [r.domain.toLowerCase(), users, r.modelFamily ?? "", r.version].join("|");
 }
 
@@ -282,7 +302,10 @@ export async function updateRoute(id: string, raw: unknown) {
  * A list that repeats or leaves out a rule is refused, so no two rules share a place.
  */
 export async function reorderRoutes(raw: unknown) {
-  const parsed = z.object({ order: z.array(z.string().min(1).max(100)).max(1000) }).strict().safeParse(raw);
+  const parsed = z
+    .object({ order: z.array(z.string().min(1).max(100)).max(1000) })
+    .strict()
+    .safeParse(raw);
   if (!parsed.success) throw invalidInput("invalid_order", parsed.error);
   const ids = parsed.data.order;
   const seen = new Set<string>();

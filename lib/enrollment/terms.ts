@@ -8,17 +8,17 @@ import { sha256Hex } from "../secrets/hash";
 export const MAX_TERMS_CHARS = 20_000;
 
 /** Schema for the admin's input: trimmed, empty means none. */
-export const termsInput = z.string().max(MAX_TERMS_CHARS, `terms must be at most ${MAX_TERMS_CHARS} characters`).transform((s) => s.replace(/\r\n?/g, "\n").trim());
+export const termsInput = z
+  .string()
+  .max(MAX_TERMS_CHARS, `terms must be at most ${MAX_TERMS_CHARS} characters`)
+  .transform((s) => s.replace(/\r\n?/g, "\n").trim());
 
 export function termsVersion(text: string): string {
   return sha256Hex(text);
 }
 
 export type TermsInline = { text: string; bold?: boolean; italic?: boolean; code?: boolean; href?: string };
-export type TermsBlock =
-  | { kind: "heading"; level: 1 | 2 | 3; inlines: TermsInline[] }
-  | { kind: "paragraph"; inlines: TermsInline[] }
-  | { kind: "list"; ordered: boolean; items: TermsInline[][] };
+export type TermsBlock = { kind: "heading"; level: 1 | 2 | 3; inlines: TermsInline[] } | { kind: "paragraph"; inlines: TermsInline[] } | { kind: "list"; ordered: boolean; items: TermsInline[][] };
 
 const SAFE_HREF = /^(https?:\/\/|mailto:)[^\s<>"]+$/i;
 

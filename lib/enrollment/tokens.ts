@@ -68,9 +68,7 @@ export interface EnrollmentClaims extends JWTPayload {
 
 export type TokenReason = Extract<ReasonCode, "token_missing" | "token_malformed" | "token_bad_signature" | "token_expired" | "token_revoked" | "token_exhausted" | "token_unknown">;
 
-export type VerifyResult =
-  | { ok: true; tokenId: string; token: EnrollmentToken; claims: EnrollmentClaims }
-  | { ok: false; reason: TokenReason; tokenId?: string };
+export type VerifyResult = { ok: true; tokenId: string; token: EnrollmentToken; claims: EnrollmentClaims } | { ok: false; reason: TokenReason; tokenId?: string };
 
 export type TokenStatus = "active" | "expired" | "exhausted" | "revoked";
 
@@ -121,16 +119,20 @@ const nameSchema = z.string().trim().min(1, "Name is required").max(100, "Name m
 /** JSON / form input, as the API and the portal send it: expiresIn is a preset or { at: ISO date }. */
 export const createTokenInputSchema = z.object({
   name: nameSchema,
-  expiresIn: z.union([
-    z.enum(["24h", "7d", "30d", "never"]),
-    z.object({ at: z.coerce.date({ error: "expiresIn.at must be a date" }) }),
-  ]),
+  expiresIn: z.union([z.enum(["24h", "7d", "30d", "never"]), z.object({ at: z.coerce.date({ error: "expiresIn.at must be a date" }) })]),
   groupId: z.string().trim().min(1).max(100).nullish(),
   scepProfileId: z.string().trim().min(1).max(100).nullish(),
   externalScepProfileId: z.string().trim().min(1).max(100).nullish(),
   maxUses: z.number().int("maxUses must be a whole number").min(0, "maxUses must be 0 (unlimited) or more").max(MAX_USES_LIMIT).default(0),
   deviceLimit: deviceLimitInput.nullish(),
-  personEmail: z.string().trim().toLowerCase().max(254).email("personEmail must be an email address").nullish().or(z.literal("").transform(() => null)),
+  personEmail: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(254)
+    .email("personEmail must be an email address")
+    .nullish()
+    .or(z.literal("").transform(() => null)),
   terms: termsInput.nullish(),
   deviceBound: z.boolean().optional(),
   requireAttestation: z.boolean().optional(),
@@ -208,7 +210,8 @@ export async function createEnrollmentToken(input: CreateTokenInput, createdBy?:
     deviceBound: Boolean(input.deviceBound || input.requireAttestation),
     requireAttestation: Boolean(input.requireAttestation),
   };
-  if (governance.deviceLimit !== null && !deviceLimitInput.safeParse(governance.deviceLimit).success) throw badRequest("invalid_token_input", "deviceLimit: must be a whole number from 0 (no limit) to 1000");
+  if (governance.deviceLimit !== null && !deviceLimitInput.safeParse(governance.deviceLimit).success)
+    throw badRequest("invalid_token_input", "deviceLimit: must be a whole number from 0 (no limit) to 1000");
   if (groupId && !(await db().deviceGroup.findUnique({ where: { id: groupId }, select: { id: true } }))) {
     throw badRequest("invalid_token_input", "groupId: no such device group");
   }
@@ -312,7 +315,10 @@ export async function listEnrollmentTokens(opts: TokenReadOptions & { take?: num
   const found = await db().enrollmentToken.findMany({ where: tokenWhere(q), include: withNames, orderBy: tokenOrderBy(q), take: opts.take ?? 500 });
   const rows = opts.withLinks ? await withShortIds(found) : found;
   const now = new Date();
-  return sortByText(rows.map((r) => summarize(r, now, opts.withLinks)), q);
+  return sortByText(
+    rows.map((r) => summarize(r, now, opts.withLinks)),
+    q,
+  );
 }
 
 export async function getEnrollmentToken(id: string, opts: TokenReadOptions): Promise<TokenSummary | null> {
@@ -476,10 +482,7 @@ export async function consumeEnrollmentUse(tokenId: string, now: Date = new Date
     where: {
       id: tokenId,
       revokedAt: null,
-      AND: [
-        { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-        { OR: [{ maxUses: 0 }, { claimedCount: { lt: t.fields.maxUses } }] },
-      ],
+      AND: [{ OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] }, { OR: [{ maxUses: 0 }, { claimedCount: { lt: t.fields.maxUses } }] }],
     },
     data: { useCount: { increment: 1 }, claimedCount: { increment: 1 } },
   });

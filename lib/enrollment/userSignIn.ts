@@ -94,7 +94,15 @@ export async function signInPage(q: { identifier?: string | null; mode?: string 
   if (isSignInMode(q.mode)) version = MODE_VERSION[q.mode];
   else if (who) {
     const route = await resolveRoute(who, null);
-    if (!route) return { ok: false, status: 403, code: "not_available", vars: { domain: who.domain }, title: "Enrollment is not available", message: `Accounts at ${who.domain} cannot enroll with this server.` };
+    if (!route)
+      return {
+        ok: false,
+        status: 403,
+        code: "not_available",
+        vars: { domain: who.domain },
+        title: "Enrollment is not available",
+        message: `Accounts at ${who.domain} cannot enroll with this server.`,
+      };
     version = route.version;
   } else version = "mdm-byod";
   return { ok: true, identifier: who?.identifier ?? null, version, mode: VERSION_MODE[version], flow: null, terms: await routeTerms(who?.identifier ?? null), ...common };
@@ -119,7 +127,15 @@ function pageUrl(form: SignInForm, error?: string): string {
 }
 
 /** `page`: what the person is told (signin.fail.<code>.*, in the device's language). */
-function fail(status: 400 | 401 | 403 | 502, reason: ReasonCode, logMessage: string, user: string | null, remoteAddr: string | null | undefined, page: { code: AuthRefusal; vars?: Record<string, string> }, flow?: FlowData | null): Promise<AuthResult> {
+function fail(
+  status: 400 | 401 | 403 | 502,
+  reason: ReasonCode,
+  logMessage: string,
+  user: string | null,
+  remoteAddr: string | null | undefined,
+  page: { code: AuthRefusal; vars?: Record<string, string> },
+  flow?: FlowData | null,
+): Promise<AuthResult> {
   return writeEnrollmentLog({ step: "adde.signin", outcome: "ERROR", reason, message: logMessage, userIdentifier: user, remoteAddr }).then(() =>
     // An OAuth 2 client learns of the failure on its redirect URL (RFC 6749 4.1.2.1); the simple method has no error callback.
     flow?.kind === "oauth" ? oauthError(flow.redirectUri, flow.state, "access_denied", refusalDescription(page.code, page.vars)) : { kind: "error", status, ...page },
@@ -167,7 +183,15 @@ export async function idpCallback(params: URLSearchParams, remoteAddr?: string |
   const idpError = params.get("error");
   const code = params.get("code");
   if (idpError || !code) {
-    return fail(403, "auth_failed", `identity provider returned ${idpError ?? "no code"}${params.get("error_description") ? `: ${params.get("error_description")}` : ""}`, flow.identifier, remoteAddr, { code: "incomplete" }, flow);
+    return fail(
+      403,
+      "auth_failed",
+      `identity provider returned ${idpError ?? "no code"}${params.get("error_description") ? `: ${params.get("error_description")}` : ""}`,
+      flow.identifier,
+      remoteAddr,
+      { code: "incomplete" },
+      flow,
+    );
   }
   let identity: IdpIdentity;
   try {
@@ -179,9 +203,16 @@ export async function idpCallback(params: URLSearchParams, remoteAddr?: string |
   const names = [identity.email, ...identity.aliases].filter((x): x is string => !!x);
   const identifier = flow.identifier ?? identity.email;
   if (!identifier || !names.includes(identifier)) {
-    return fail(403, "auth_identity_mismatch", `signed in at the IdP as ${names.join(", ") || identity.subject}, but the device asked to enroll ${flow.identifier ?? "(no identifier)"}`, flow.identifier ?? identity.email, remoteAddr,
+    return fail(
+      403,
+      "auth_identity_mismatch",
+      `signed in at the IdP as ${names.join(", ") || identity.subject}, but the device asked to enroll ${flow.identifier ?? "(no identifier)"}`,
+      flow.identifier ?? identity.email,
+      remoteAddr,
       // Without an email from the IdP (or a device that named no account) there is no "as whom" to show.
-      names[0] && flow.identifier ? { code: "wrong_account", vars: { signedIn: names[0], enrolling: flow.identifier } } : { code: "no_email" }, flow);
+      names[0] && flow.identifier ? { code: "wrong_account", vars: { signedIn: names[0], enrolling: flow.identifier } } : { code: "no_email" },
+      flow,
+    );
   }
   return finish(flow, identifier, { idpSubject: identity.subject, displayName: identity.name, method: `identity provider ${oidc.name}` }, remoteAddr);
 }
@@ -254,15 +285,35 @@ export async function localSignIn(form: SignInForm): Promise<AuthResult> {
 async function finish(flow: FlowData, identifier: string, who: { idpSubject?: string; displayName?: string | null; method: string }, remoteAddr: string | null | undefined): Promise<AuthResult> {
   const parsed = parseIdentifier(identifier);
   if (!parsed || !(await userRoutedTo(parsed.identifier, flow.version))) {
-    return fail(403, "discovery_unknown_domain", `${identifier} signed in, but no enabled account-driven routing rule gives it ${flow.version}`, identifier, remoteAddr, { code: "not_available" }, flow);
+    return fail(
+      403,
+      "discovery_unknown_domain",
+      `${identifier} signed in, but no enabled account-driven routing rule gives it ${flow.version}`,
+      identifier,
+      remoteAddr,
+      { code: "not_available" },
+      flow,
+    );
   }
   const user = await upsertSignedInUser(parsed.identifier, { idpSubject: who.idpSubject, displayName: who.displayName });
   const refusal = await governanceRefusal(flow, user, remoteAddr);
   if (refusal) return refusal;
-  await writeEnrollmentLog({ step: "adde.signin", outcome: "OK", message: `${user.identifier} signed in with ${who.method} (${flow.version}, ${flow.kind === "oauth" ? "OAuth 2" : "simple"} method)`, userIdentifier: user.identifier, remoteAddr });
+  await writeEnrollmentLog({
+    step: "adde.signin",
+    outcome: "OK",
+    message: `${user.identifier} signed in with ${who.method} (${flow.version}, ${flow.kind === "oauth" ? "OAuth 2" : "simple"} method)`,
+    userIdentifier: user.identifier,
+    remoteAddr,
+  });
   if (flow.kind === "oauth") return redirectToClient(flow.redirectUri, { code: await issueAuthorizationCode(user.id, flow) }, flow.state);
   const token = await issueAccessToken(user.id, flow.version);
-  await writeEnrollmentLog({ step: "adde.token", outcome: "OK", message: `access token issued to ${user.identifier} for ${flow.version} (simple method)`, userIdentifier: user.identifier, remoteAddr });
+  await writeEnrollmentLog({
+    step: "adde.token",
+    outcome: "OK",
+    message: `access token issued to ${user.identifier} for ${flow.version} (simple method)`,
+    userIdentifier: user.identifier,
+    remoteAddr,
+  });
   return { kind: "redirect", status: 308, location: `${CALLBACK_SCHEME}://authentication-results?access-token=${encodeURIComponent(token)}` };
 }
 

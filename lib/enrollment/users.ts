@@ -104,13 +104,19 @@ export async function putUser(rawIdentifier: string, raw: unknown) {
   if (update.displayName !== undefined) data.displayName = update.displayName;
   if (update.password !== undefined) data.idpSubject = update.password === null ? null : LOCAL_PASSWORD_PREFIX + (await hashPassword(update.password));
   const existing = await db().user.findUnique({ where: { identifier: parsed.identifier } });
-  const row = existing
-    ? await db().user.update({ where: { id: existing.id }, data })
-    : await db().user.create({ data: { identifier: parsed.identifier, ...data } });
+  const row = existing ? await db().user.update({ where: { id: existing.id }, data }) : await db().user.create({ data: { identifier: parsed.identifier, ...data } });
   return { user: presentUser(row), created: !existing };
 }
 
-export function presentUser(row: { id: string; identifier: string; managedAppleId: string | null; displayName: string | null; idpSubject: string | null; tokensRevokedAt: Date | null; createdAt: Date }) {
+export function presentUser(row: {
+  id: string;
+  identifier: string;
+  managedAppleId: string | null;
+  displayName: string | null;
+  idpSubject: string | null;
+  tokensRevokedAt: Date | null;
+  createdAt: Date;
+}) {
   return {
     id: row.id,
     identifier: row.identifier,

@@ -36,8 +36,7 @@ export const invalidInput = (code: string, error: { issues: ReadonlyArray<{ path
   }
   return new InputError(code, error.issues.map((i) => `${i.path.map(String).join(".") || "body"}: ${i.message}`).join("; "), fields);
 };
-export const unauthorized = (message = "authentication required", headers: Record<string, string> = {}) =>
-  new AppError(401, "unauthorized", message, headers);
+export const unauthorized = (message = "authentication required", headers: Record<string, string> = {}) => new AppError(401, "unauthorized", message, headers);
 export const forbidden = (message = "not allowed") => new AppError(403, "forbidden", message);
 export const notFound = (what = "resource") => new AppError(404, "not_found", `${what} not found`);
 export const conflict = (code: string, message: string) => new AppError(409, code, message);

@@ -41,7 +41,11 @@ export interface OversizeBody {
  * its first `headBytes` and hashed while streaming, so the caller can still check who sent
  * it and act on it. Above `hashLimit` it is refused as too large.
  */
-export async function readBodyOrOversize(request: Request, limit: number, opts: { hashLimit: number; headBytes: number; hash: string | null }): Promise<{ body: Uint8Array } | { oversize: OversizeBody }> {
+export async function readBodyOrOversize(
+  request: Request,
+  limit: number,
+  opts: { hashLimit: number; headBytes: number; hash: string | null },
+): Promise<{ body: Uint8Array } | { oversize: OversizeBody }> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > opts.hashLimit) throw payloadTooLarge(opts.hashLimit);
   if (!request.body) return { body: new Uint8Array(0) };

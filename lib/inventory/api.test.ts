@@ -15,8 +15,12 @@ beforeAll(async () => {
   await t.client.device.create({ data: { identifier: "UDID-A", udid: "UDID-A", serialNumber: "SERA", status: "MANAGED", groupId: group.id, lastSeenAt: new Date("2026-03-01T10:00:00Z") } });
   await t.client.device.create({ data: { identifier: "UDID-B", udid: "UDID-B", status: "PENDING" } });
   const dev = await t.client.device.findUniqueOrThrow({ where: { identifier: "UDID-A" } });
-  await t.client.command.create({ data: { uuid: "c1", deviceId: dev.id, requestType: "ProfileList", payload: "<plist/>", status: "ERROR", result: "<plist>r</plist>", errorChain: '[{"ErrorCode":12021}]' } });
-  await t.client.enrollmentLog.create({ data: { step: "scep", outcome: "ERROR", reason: "scep_bad_challenge", message: "bad challenge", deviceIdentifier: "UDID-A", time: new Date("2026-03-01T09:00:00Z") } });
+  await t.client.command.create({
+    data: { uuid: "c1", deviceId: dev.id, requestType: "ProfileList", payload: "<plist/>", status: "ERROR", result: "<plist>r</plist>", errorChain: '[{"ErrorCode":12021}]' },
+  });
+  await t.client.enrollmentLog.create({
+    data: { step: "scep", outcome: "ERROR", reason: "scep_bad_challenge", message: "bad challenge", deviceIdentifier: "UDID-A", time: new Date("2026-03-01T09:00:00Z") },
+  });
   await t.client.enrollmentLog.create({ data: { step: "checkin", outcome: "OK", message: "Authenticate", deviceIdentifier: "UDID-A", time: new Date("2026-03-01T09:01:00Z") } });
   server = await serveRoutes([
     { pattern: "/api/v1/log", module: (await import("@/app/api/v1/log/route")) as unknown as RouteModule },

@@ -38,13 +38,7 @@ export async function recordCaDecision(decision: "kept" | "imported"): Promise<v
 }
 
 export async function setupChecklist(cfg: ChecklistConfig = { publicUrl: config().publicUrl, adminIdp: config().adminOidc !== null }): Promise<Checklist> {
-  const [push, caDecision, groups, policies, tokens] = await Promise.all([
-    apnsStatus(),
-    readSetting(CA_DECIDED_KEY),
-    db().deviceGroup.count(),
-    db().policy.count(),
-    db().enrollmentToken.count(),
-  ]);
+  const [push, caDecision, groups, policies, tokens] = await Promise.all([apnsStatus(), readSetting(CA_DECIDED_KEY), db().deviceGroup.count(), db().policy.count(), db().enrollmentToken.count()]);
   const https = cfg.publicUrl.startsWith("https://");
   const pushDone = push.certificate !== null || push.tokenAuth;
   const items: ChecklistItem[] = [
@@ -76,14 +70,21 @@ export async function setupChecklist(cfg: ChecklistConfig = { publicUrl: config(
       id: "idp",
       title: "Sign admins in through your identity provider",
       done: cfg.adminIdp,
-      detail: cfg.adminIdp ? "Admins sign in with single sign-on; the local password is the break-glass account." : "Set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET so admins use their work accounts.",
+      detail: cfg.adminIdp
+        ? "Admins sign in with single sign-on; the local password is the break-glass account."
+        : "Set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET so admins use their work accounts.",
       href: "/admin/settings#idp",
     },
     {
       id: "group",
       title: "Create a first group and policy",
       done: groups > 0 && policies > 0,
-      detail: groups === 0 ? "Groups decide which profiles and commands a device gets." : policies === 0 ? "The group has no policy yet: add a profile to it." : "Enrolled devices receive their group's policies.",
+      detail:
+        groups === 0
+          ? "Groups decide which profiles and commands a device gets."
+          : policies === 0
+            ? "The group has no policy yet: add a profile to it."
+            : "Enrolled devices receive their group's policies.",
       href: "/admin/groups",
     },
     {

@@ -102,7 +102,11 @@ function str(v: unknown): string | null {
 /** Accepts the ProfileList result's ProfileList array (or a { ProfileList } wrapper). */
 export function parseInstalledProfiles(text: string | null): InstalledProfile[] {
   const parsed = parseJson(text);
-  const list = Array.isArray(parsed) ? parsed : parsed && typeof parsed === "object" && Array.isArray((parsed as { ProfileList?: unknown }).ProfileList) ? (parsed as { ProfileList: unknown[] }).ProfileList : [];
+  const list = Array.isArray(parsed)
+    ? parsed
+    : parsed && typeof parsed === "object" && Array.isArray((parsed as { ProfileList?: unknown }).ProfileList)
+      ? (parsed as { ProfileList: unknown[] }).ProfileList
+      : [];
   return list
     .filter((p): p is Record<string, unknown> => !!p && typeof p === "object")
     .map((p) => ({
@@ -178,7 +182,24 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
   const log = opts.logLines === 0 ? { lines: [] } : await queryLog({ device: d.identifier }, { limit: opts.logLines ?? 100 });
   const reEnrollments = await listReEnrollments(d.id);
   // Only selected columns reach the result: the push token and other device secrets stay out.
-  const { pushToken, certSerial, installedProfiles, info, unlockTokenEnc, certificates, commands, termsHash, termsAcceptedAt, termsAcceptedBy, attestationStatus, attestedAt, attestationRequestedAt, attestationNonce, attestation, ...base } = d;
+  const {
+    pushToken,
+    certSerial,
+    installedProfiles,
+    info,
+    unlockTokenEnc,
+    certificates,
+    commands,
+    termsHash,
+    termsAcceptedAt,
+    termsAcceptedBy,
+    attestationStatus,
+    attestedAt,
+    attestationRequestedAt,
+    attestationNonce,
+    attestation,
+    ...base
+  } = d;
   const att = (parseJson(attestation) ?? {}) as StoredAttestation;
   return {
     ...base,
@@ -200,7 +221,12 @@ export async function getDeviceDetail(key: string, opts: { commands?: number; lo
           }
         : null,
     terms: termsHash ? { version: termsHash, acceptedAt: termsAcceptedAt, acceptedBy: termsAcceptedBy } : null,
-    actions: d.status === "UNENROLLED" ? [] : availableActions(actionDevice({ platform: d.platform, enrollmentType: d.enrollmentType, info, unlockTokenEnc, productName: d.productName, osVersion: d.osVersion, buildVersion: d.buildVersion })),
+    actions:
+      d.status === "UNENROLLED"
+        ? []
+        : availableActions(
+            actionDevice({ platform: d.platform, enrollmentType: d.enrollmentType, info, unlockTokenEnc, productName: d.productName, osVersion: d.osVersion, buildVersion: d.buildVersion }),
+          ),
     hasPushToken: !!pushToken,
     certificates: certificates.map((c) => ({
       serial: c.serial,

@@ -76,7 +76,7 @@ export const DEVICE_PAGE_MAX = 200;
 
 type Params = URLSearchParams | Record<string, string | string[] | undefined>;
 function get(params: Params, name: string): string | undefined {
-  const raw = params instanceof URLSearchParams ? params.get(name) ?? undefined : params[name];
+  const raw = params instanceof URLSearchParams ? (params.get(name) ?? undefined) : params[name];
   const v = (Array.isArray(raw) ? raw[0] : raw)?.trim();
   return v ? v.slice(0, 200) : undefined;
 }

@@ -51,10 +51,7 @@ export async function enrollmentsPerDay(days = 14, now = new Date()): Promise<Da
           `SELECT to_char("enrolledAt", 'YYYY-MM-DD') AS day, COUNT(*) AS n FROM "Device" WHERE "enrolledAt" >= $1::timestamp GROUP BY 1`,
           start.toISOString(),
         )
-      : await db().$queryRawUnsafe<{ day: string; n: bigint | number }[]>(
-          `SELECT substr(enrolledAt, 1, 10) AS day, COUNT(*) AS n FROM Device WHERE enrolledAt >= ? GROUP BY 1`,
-          dayKey(start),
-        );
+      : await db().$queryRawUnsafe<{ day: string; n: bigint | number }[]>(`SELECT substr(enrolledAt, 1, 10) AS day, COUNT(*) AS n FROM Device WHERE enrolledAt >= ? GROUP BY 1`, dayKey(start));
   const counts = new Map<string, number>();
   for (let i = 0; i < days; i++) counts.set(dayKey(new Date(start.getTime() + i * DAY)), 0);
   for (const r of rows) if (counts.has(r.day)) counts.set(r.day, Number(r.n));

@@ -104,7 +104,10 @@ function windowOf(now: number): number {
 
 function stateOf(window: number): WindowState {
   let s = windows.get(window);
-  if (!s) windows.set(window, (s = { full: false, fullSources: new Set() }));
+  if (!s) {
+    s = { full: false, fullSources: new Set() };
+    windows.set(window, s);
+  }
   return s;
 }
 
@@ -127,7 +130,19 @@ function aggregate(entry: EnrollmentLogEntry): Promise<void> {
   const state = stateOf(window);
   const refused = state.full || state.fullSources.has(addr);
   // The message is part of "the same": distinct diagnoses stay distinct lines (the caps bound them).
-  const mapKey = refused ? overflowKey(window) : JSON.stringify([window, entry.step, entry.outcome, entry.reason ?? null, addr, entry.tokenId ?? null, entry.deviceIdentifier ?? null, entry.userIdentifier ?? null, entry.message.slice(0, 2000)]);
+  const mapKey = refused
+    ? overflowKey(window)
+    : JSON.stringify([
+        window,
+        entry.step,
+        entry.outcome,
+        entry.reason ?? null,
+        addr,
+        entry.tokenId ?? null,
+        entry.deviceIdentifier ?? null,
+        entry.userIdentifier ?? null,
+        entry.message.slice(0, 2000),
+      ]);
   const known = counters.get(mapKey);
   if (known) {
     // A repeat: only counted here (no database work on the hot path); waits only while its line is first written.

@@ -38,7 +38,7 @@ function redact(fields: Record<string, unknown>): Record<string, unknown> {
 function write(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
   if (ORDER[level] < threshold()) return;
   const line = JSON.stringify({ time: new Date().toISOString(), level, msg: redactSecrets(msg), ...redact(fields) });
-  (level === "error" || level === "warn" ? process.stderr : process.stdout).write(line + "\n");
+  (level === "error" || level === "warn" ? process.stderr : process.stdout).write(`${line}\n`);
 }
 
 export const log = {

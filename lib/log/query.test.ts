@@ -128,10 +128,10 @@ describe("CSV export", () => {
     // The malformed line's message has a newline inside quotes, so split on CRLF keeps it whole.
     expect(rows).toHaveLength(1 + 3 + 1);
     expect(rows[1]).toBe(
-      `2026-03-01T10:05:00.000Z,checkin,ERROR,checkin_malformed,Malformed check-in message,Check proxies that may alter bodies.`.replace(
+      `${`2026-03-01T10:05:00.000Z,checkin,ERROR,checkin_malformed,Malformed check-in message,Check proxies that may alter bodies.`.replace(
         "Check proxies",
         "The device sent a body that is not a valid property list. Check proxies",
-      ) + `,"'=HYPERLINK(""http://evil"",""x""), ""quoted""\nsecond line",'=cmd|' /C calc'!A0,,,,1,2026-03-01T10:05:00.000Z`,
+      )},"'=HYPERLINK(""http://evil"",""x""), ""quoted""\nsecond line",'=cmd|' /C calc'!A0,,,,1,2026-03-01T10:05:00.000Z`,
     );
     expect(rows[3]).toBe(
       "2026-03-01T10:01:00.000Z,profile,ERROR,token_expired,Enrollment token expired,Generate a new token (Enrollment > OTA > Tokens) and send the new link.,token expired at 09:00,,,tokB,10.0.0.2,1,2026-03-01T10:01:00.000Z",

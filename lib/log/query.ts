@@ -54,7 +54,7 @@ export type Params = URLSearchParams | Record<string, string | string[] | undefi
 
 /** One filter value, trimmed and bounded; empty is absent. Shared by the log and audit viewers. */
 export function get(params: Params, name: string): string | undefined {
-  const raw = params instanceof URLSearchParams ? params.get(name) ?? undefined : params[name];
+  const raw = params instanceof URLSearchParams ? (params.get(name) ?? undefined) : params[name];
   const v = Array.isArray(raw) ? raw[0] : raw;
   const t = v?.trim();
   return t ? t.slice(0, MAX_TEXT) : undefined;
@@ -63,7 +63,10 @@ export function get(params: Params, name: string): string | undefined {
 function getAll(params: Params, name: string): string[] {
   const raw = params instanceof URLSearchParams ? params.getAll(name) : params[name];
   const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  return list.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  return list
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** Dates from the API (ISO 8601) or the page's datetime-local inputs (read as UTC). */
@@ -85,7 +88,7 @@ export function parseLogFilter(params: Params): LogFilter {
   if (order && order !== "asc" && order !== "desc") throw badRequest("invalid_filter", `order must be asc or desc, not "${order}"`);
   const filter: LogFilter = {
     order: order as LogFilter["order"],
-    outcomes: outcomes.length ? [...new Set(outcomes)] as Outcome[] : undefined,
+    outcomes: outcomes.length ? ([...new Set(outcomes)] as Outcome[]) : undefined,
     step: get(params, "step"),
     reason: get(params, "reason"),
     tokenId: get(params, "token"),
@@ -134,15 +137,7 @@ export function logWhere(filter: LogFilter): Prisma.EnrollmentLogWhereInput {
   if (filter.q) {
     const c = contains(filter.q);
     and.push({
-      OR: [
-        { message: c },
-        { reason: c },
-        { step: c },
-        { deviceIdentifier: c },
-        { userIdentifier: c },
-        { tokenId: c },
-        { remoteAddr: c },
-      ],
+      OR: [{ message: c }, { reason: c }, { step: c }, { deviceIdentifier: c }, { userIdentifier: c }, { tokenId: c }, { remoteAddr: c }],
     });
   }
   return and.length ? { AND: and } : {};
@@ -251,7 +246,7 @@ export async function exportLogCsv(filter: LogFilter, max = LOG_EXPORT_MAX): Pro
     remaining -= page.lines.length;
     cursor = page.nextCursor;
   } while (cursor && remaining > 0);
-  return out.join("\r\n") + "\r\n";
+  return `${out.join("\r\n")}\r\n`;
 }
 
 /** JSON shape for the API. */

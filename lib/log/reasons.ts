@@ -20,7 +20,7 @@ export const REASONS = {
   token_bad_signature: {
     title: "Token signature invalid",
     fix: "The link was altered or signed by another server. Regenerate the token.",
-    userMessage: "This enrollment link is not valid (its signature could not be verified), so the profile would show as \"Invalid Profile\".",
+    userMessage: 'This enrollment link is not valid (its signature could not be verified), so the profile would show as "Invalid Profile".',
     userFix: "Ask your IT team to regenerate the token and send you the new link.",
   },
   token_revoked: {
@@ -159,7 +159,7 @@ export const REASONS = {
   },
   attestation_required: {
     title: "Device cannot attest",
-    fix: "The link requires attestation (Managed Device Attestation), and this model or OS version cannot attest: iPhone/iPad with A11 or later on iOS 16+, Apple-silicon Macs on macOS 14+, Apple TV A12+ on tvOS 16+, Vision Pro. Use a link without \"Require attestation\" for this device, or update it.",
+    fix: 'The link requires attestation (Managed Device Attestation), and this model or OS version cannot attest: iPhone/iPad with A11 or later on iOS 16+, Apple-silicon Macs on macOS 14+, Apple TV A12+ on tvOS 16+, Vision Pro. Use a link without "Require attestation" for this device, or update it.',
     userMessage: "This enrollment link is only for devices that can prove their identity with Apple's attestation, and this device cannot.",
     userFix: "Ask your IT team for a link for this device.",
   },
@@ -227,7 +227,7 @@ export const REASONS = {
   },
   network: {
     title: "Network connectivity",
-    fix: "Enrollment hangs at \"Configuring Device\": ensure the device can reach this server's public URL.",
+    fix: 'Enrollment hangs at "Configuring Device": ensure the device can reach this server\'s public URL.',
   },
   root_ca_untrusted: {
     title: "Root CA not trusted",
@@ -263,7 +263,7 @@ export const REASONS = {
   },
   external_challenge_unparseable: {
     title: "Challenge URL answer not understood",
-    fix: "The page had no \"The enrollment challenge password is: <B> … </B>\" (NDES) or no challenge field (generic JSON). Check the challenge source type and, for JSON, the response field name.",
+    fix: 'The page had no "The enrollment challenge password is: <B> … </B>" (NDES) or no challenge field (generic JSON). Check the challenge source type and, for JSON, the response field name.',
   },
   certificate_profile_failed: {
     title: "Device could not install the certificate",
@@ -271,7 +271,7 @@ export const REASONS = {
   },
   ndes_auth_failed: {
     title: "Wrong NDES challenge-URL credentials",
-    fix: "The client (e.g. Jamf Pro's \"Dynamic-Microsoft CA\" SCEP payload) sent a wrong username or password for the challenge URL. Copy them again from the SCEP profile, or reset the password there.",
+    fix: 'The client (e.g. Jamf Pro\'s "Dynamic-Microsoft CA" SCEP payload) sent a wrong username or password for the challenge URL. Copy them again from the SCEP profile, or reset the password there.',
   },
   auth_failed: {
     title: "Sign-in failed",
@@ -335,7 +335,7 @@ export const REASONS = {
     title: "Terms not accepted",
     fix: "The download or sign-in did not accept the current version of the terms (not ticked, or the terms changed since the page was opened). The person should reload the page and accept them.",
     userMessage: "You need to accept the terms before enrolling this device.",
-    userFix: "Go back, read the terms, tick \"I accept\" and try again.",
+    userFix: 'Go back, read the terms, tick "I accept" and try again.',
   },
   acme_malformed: {
     title: "ACME request malformed",

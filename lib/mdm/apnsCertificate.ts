@@ -103,7 +103,10 @@ async function resolveUpload(u: ApnsUpload): Promise<{ certPem: string; keyPem: 
   const pending = await pendingPushKey();
   if (!pending) throw badRequest("invalid_apns_key", "No private key: generate the certificate request here first (step 1), or upload the key that belongs to this certificate.");
   if (!new crypto.X509Certificate(certPem).checkPrivateKey(crypto.createPrivateKey(pending))) {
-    throw badRequest("apns_key_mismatch", "This certificate was not issued for this server's current request (its key differs). Upload the certificate Apple issued for the request generated here, or upload its own key or .p12.");
+    throw badRequest(
+      "apns_key_mismatch",
+      "This certificate was not issued for this server's current request (its key differs). Upload the certificate Apple issued for the request generated here, or upload its own key or .p12.",
+    );
   }
   return { certPem, keyPem: pending, fromRequest: true };
 }

@@ -49,10 +49,18 @@ function subjectContext(d: DeviceVars): SubjectContext {
 /** The InstallProfile command for one device, or null (logged) when it cannot be built now. */
 export async function certificateCommand(policy: PolicyRow & { name: string }, deviceId: string, why: string): Promise<QueuedCommandInput | null> {
   const cfg = certificatePolicyConfig(policy.payload);
-  const device = await db().device.findUnique({ where: { id: deviceId }, select: { id: true, identifier: true, udid: true, serialNumber: true, deviceName: true, tokenId: true, user: { select: { identifier: true, displayName: true } } } });
+  const device = await db().device.findUnique({
+    where: { id: deviceId },
+    select: { id: true, identifier: true, udid: true, serialNumber: true, deviceName: true, tokenId: true, user: { select: { identifier: true, displayName: true } } },
+  });
   if (!device) return null;
   const base = { step: "certificate_policy", deviceIdentifier: device.identifier };
-  const common = { ctx: subjectContext(device), identifier: policy.profileIdentifier ?? `certificate.${policy.id}`, displayName: policy.name, organization: (await getBranding()).organizationName || "Open Enroll" };
+  const common = {
+    ctx: subjectContext(device),
+    identifier: policy.profileIdentifier ?? `certificate.${policy.id}`,
+    displayName: policy.name,
+    organization: (await getBranding()).organizationName || "Open Enroll",
+  };
   let source: Parameters<typeof certificateProfileXml>[0]["source"];
   let caName: string;
   /** Before a challenge is spent (an NDES cache slot for an hour): can this device's subject be built? */

@@ -43,10 +43,21 @@ export async function certificatePolicyResult(device: DeviceRef, cmd: { requestT
   const policy = await db().policy.findUnique({ where: { id: cmd.policyId }, select: { kind: true, name: true } });
   if (policy?.kind !== "CERTIFICATE") return;
   if (status === "Acknowledged") {
-    await writeEnrollmentLog({ step: "certificate_policy", outcome: "OK", message: `Certificate policy "${policy.name}": the device installed the SCEP profile; asking for its CertificateList`, deviceIdentifier: device.identifier });
+    await writeEnrollmentLog({
+      step: "certificate_policy",
+      outcome: "OK",
+      message: `Certificate policy "${policy.name}": the device installed the SCEP profile; asking for its CertificateList`,
+      deviceIdentifier: device.identifier,
+    });
     await queueCertificateList(device.id);
   } else if (status === "Error" || status === "CommandFormatError") {
-    await writeEnrollmentLog({ step: "certificate_policy", outcome: "ERROR", reason: "certificate_profile_failed", message: `Certificate policy "${policy.name}": the device could not install the certificate: ${firstError(dict)}`, deviceIdentifier: device.identifier });
+    await writeEnrollmentLog({
+      step: "certificate_policy",
+      outcome: "ERROR",
+      reason: "certificate_profile_failed",
+      message: `Certificate policy "${policy.name}": the device could not install the certificate: ${firstError(dict)}`,
+      deviceIdentifier: device.identifier,
+    });
   }
 }
 
@@ -76,7 +87,9 @@ async function learnCertificates(device: DeviceRef, list: PlistDict[]): Promise<
     } else {
       const row = await getExternalScepProfileRow(cfg.externalScepProfileId ?? "");
       if (!row) continue;
-      const cas = pinnedCertificates(row).map((d) => new crypto.X509Certificate(d)).filter((c) => c.ca);
+      const cas = pinnedCertificates(row)
+        .map((d) => new crypto.X509Certificate(d))
+        .filter((c) => c.ca);
       mine = reported.filter((c) => !c.ca && cas.some((ca) => c.checkIssued(ca) && c.verify(ca.publicKey)));
     }
     if (mine.length === 0) continue;
@@ -155,5 +168,13 @@ export interface PolicyCertificateView {
 export async function policyCertificatesOf(deviceId: string): Promise<PolicyCertificateView[]> {
   const rows = await db().installedCertificate.findMany({ where: { deviceId }, orderBy: { notAfter: "asc" } });
   const names = new Map((await db().policy.findMany({ where: { id: { in: rows.map((r) => r.policyId) } }, select: { id: true, name: true } })).map((p) => [p.id, p.name]));
-  return rows.map((r) => ({ policyName: names.get(r.policyId) ?? "(deleted policy)", subject: r.subject, issuer: r.issuer, serial: r.serial, notAfter: r.notAfter, nextRedistributionAt: r.nextRedistributionAt, lastRedistributedAt: r.lastRedistributedAt }));
+  return rows.map((r) => ({
+    policyName: names.get(r.policyId) ?? "(deleted policy)",
+    subject: r.subject,
+    issuer: r.issuer,
+    serial: r.serial,
+    notAfter: r.notAfter,
+    nextRedistributionAt: r.nextRedistributionAt,
+    lastRedistributedAt: r.lastRedistributedAt,
+  }));
 }

@@ -22,7 +22,20 @@ import { isMacEnrollment } from "../enrollment/accountEnrollments";
 import { resolveEnrollmentLink, type EnrollmentLink } from "./enrollmentLink";
 import { authenticateIdentity, MdmAuthError } from "./identity";
 import { admitEnrollment, recordAdmission } from "./enrollmentAdmission";
-import { BearerError, boundDevice, checkBearer, EMPTY_OK, errorStatus, messageIdentity, plistResponse, refusedRequestDevice, unauthorizedResponse, type MdmRequest, type MdmResponse, type MessageIdentity } from "./mdmRequest";
+import {
+  BearerError,
+  boundDevice,
+  checkBearer,
+  EMPTY_OK,
+  errorStatus,
+  messageIdentity,
+  plistResponse,
+  refusedRequestDevice,
+  unauthorizedResponse,
+  type MdmRequest,
+  type MdmResponse,
+  type MessageIdentity,
+} from "./mdmRequest";
 import { buildPlist, parsePlistDict, type PlistDict } from "../plist/plist";
 import { userAuthenticate, userTokenUpdate } from "./userChannel";
 import { MAID_SERVICE_TYPE, maidToken } from "./maidToken";
@@ -56,7 +69,14 @@ function platformOf(productName: string | null, model: string | null): string | 
 const s = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v.slice(0, 256) : null);
 
 async function logOk(ctx: Ctx, message: string, tokenId?: string | null, outcome: "OK" | "WARNING" = "OK"): Promise<void> {
-  await writeEnrollmentLog({ step: "checkin", outcome, message, deviceIdentifier: ctx.id.identifier, tokenId: tokenId ?? ctx.cert.enrollmentTokenId ?? ctx.tokenId ?? null, remoteAddr: ctx.req.remoteAddr });
+  await writeEnrollmentLog({
+    step: "checkin",
+    outcome,
+    message,
+    deviceIdentifier: ctx.id.identifier,
+    tokenId: tokenId ?? ctx.cert.enrollmentTokenId ?? ctx.tokenId ?? null,
+    remoteAddr: ctx.req.remoteAddr,
+  });
 }
 
 interface AccountAuthorization {
@@ -115,7 +135,15 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
   // The device's own keys win; the account-driven enroll request fills what it leaves out.
   const productName = s(dict.ProductName) ?? link.account?.product ?? null;
   for (const why of link.ignored) {
-    await writeEnrollmentLog({ step: "checkin", outcome: "WARNING", reason: "enrollment_ref_ignored", message: why, deviceIdentifier: id.identifier, tokenId: link.tokenId, remoteAddr: ctx.req.remoteAddr });
+    await writeEnrollmentLog({
+      step: "checkin",
+      outcome: "WARNING",
+      reason: "enrollment_ref_ignored",
+      message: why,
+      deviceIdentifier: id.identifier,
+      tokenId: link.tokenId,
+      remoteAddr: ctx.req.remoteAddr,
+    });
   }
   const tokenId = link.tokenId;
   // A deleted token (the certificate still names it): a known device keeps its group and is
@@ -159,7 +187,12 @@ async function authenticate(rawCtx: Ctx): Promise<MdmResponse> {
     if (outcome === "applied") {
       if (admission) await recordAdmission(known.id, admission);
       await adoptAcmeAttestation(known, cert.serial);
-      await logOk(ctx, `Authenticate from ${fields.productName ?? fields.model ?? "device"} ${fields.serialNumber ?? ""}`.trim() + ` (${enrollmentType}${macNote}, re-enrollment); certificate ${cert.serial} bound` + topicNote, tokenId, topicNote ? "WARNING" : "OK");
+      await logOk(
+        ctx,
+        `${`Authenticate from ${fields.productName ?? fields.model ?? "device"} ${fields.serialNumber ?? ""}`.trim()} (${enrollmentType}${macNote}, re-enrollment); certificate ${cert.serial} bound${topicNote}`,
+        tokenId,
+        topicNote ? "WARNING" : "OK",
+      );
     }
     return EMPTY_OK;
   };
@@ -267,7 +300,15 @@ async function getBootstrapToken(ctx: Ctx, device: Device): Promise<MdmResponse>
 async function getToken(ctx: Ctx): Promise<MdmResponse> {
   const service = s(ctx.dict.TokenServiceType) ?? "";
   const refuse = async (why: string) => {
-    await writeEnrollmentLog({ step: "checkin", outcome: "ERROR", reason: "maid_token_unavailable", message: `GetToken ${service.slice(0, 80)}: ${why}. Fix: ${REASONS.maid_token_unavailable.fix}`, deviceIdentifier: ctx.id.identifier, tokenId: ctx.tokenId ?? null, remoteAddr: ctx.req.remoteAddr });
+    await writeEnrollmentLog({
+      step: "checkin",
+      outcome: "ERROR",
+      reason: "maid_token_unavailable",
+      message: `GetToken ${service.slice(0, 80)}: ${why}. Fix: ${REASONS.maid_token_unavailable.fix}`,
+      deviceIdentifier: ctx.id.identifier,
+      tokenId: ctx.tokenId ?? null,
+      remoteAddr: ctx.req.remoteAddr,
+    });
     return errorStatus(400, "token service not available");
   };
   if (service !== MAID_SERVICE_TYPE) return refuse("this server issues no token for that service type");
@@ -300,7 +341,8 @@ async function declarativeManagement(ctx: Ctx): Promise<MdmResponse> {
  * the device's record (a 401 would make it unenroll). What it sends is kept for approval.
  */
 async function heldCheckin(ctx: Ctx, held: NonNullable<Awaited<ReturnType<typeof heldReEnrollmentOf>>>): Promise<MdmResponse> {
-  if (held.device.identifier !== ctx.id.identifier) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${ctx.cert.serial} waits for approval to re-enroll ${held.device.identifier}, not ${ctx.id.identifier}`);
+  if (held.device.identifier !== ctx.id.identifier)
+    throw new MdmAuthError("checkin_cert_mismatch", `certificate ${ctx.cert.serial} waits for approval to re-enroll ${held.device.identifier}, not ${ctx.id.identifier}`);
   // CheckOut lands on the identity certificate alone, as for an enrolled device.
   if (ctx.type !== "CheckOut") {
     await checkBearer(ctx.req.authorization, ctx.cert, heldEnrollment(held), { channel: ctx.id.userChannelId ? "user" : "device", userEnrollment: ctx.id.userEnrollment });
@@ -310,7 +352,12 @@ async function heldCheckin(ctx: Ctx, held: NonNullable<Awaited<ReturnType<typeof
   switch (ctx.type) {
     case "TokenUpdate":
       if (!ctx.id.userChannelId) {
-        await keepHeldCheckin(held.id, { pushToken: Buffer.from(dict.Token as Uint8Array).toString("hex"), pushMagic: dict.PushMagic as string, topic: dict.Topic as string, unlockToken: dict.UnlockToken instanceof Uint8Array ? dict.UnlockToken : undefined });
+        await keepHeldCheckin(held.id, {
+          pushToken: Buffer.from(dict.Token as Uint8Array).toString("hex"),
+          pushMagic: dict.PushMagic as string,
+          topic: dict.Topic as string,
+          unlockToken: dict.UnlockToken instanceof Uint8Array ? dict.UnlockToken : undefined,
+        });
       }
       await note("TokenUpdate kept for approval");
       return EMPTY_OK;
@@ -403,7 +450,15 @@ export async function failure(err: unknown, req: MdmRequest, identifier: string 
   }
   if (err instanceof AppError && err.status < 500) {
     const reason = err.code === "checkin_unknown_type" ? "checkin_unknown_type" : err.status === 413 ? "body_too_large" : "checkin_malformed";
-    await writeEnrollmentLog({ step: what === "check-in" ? "checkin" : "command", outcome: "ERROR", reason, message: `${what} rejected (${err.status}): ${err.message}`, deviceIdentifier: identifier, tokenId: cert?.enrollmentTokenId ?? null, remoteAddr: req.remoteAddr });
+    await writeEnrollmentLog({
+      step: what === "check-in" ? "checkin" : "command",
+      outcome: "ERROR",
+      reason,
+      message: `${what} rejected (${err.status}): ${err.message}`,
+      deviceIdentifier: identifier,
+      tokenId: cert?.enrollmentTokenId ?? null,
+      remoteAddr: req.remoteAddr,
+    });
     return errorStatus(err.status, err.message);
   }
   log.error(`${what} failed`, { err, device: identifier });

@@ -126,10 +126,23 @@ async function record(device: Device, status: keyof typeof STATUS_MAP, dict: Pli
   if (!cmd) {
     const known = await db().command.findFirst({ where: { uuid, deviceId: device.id }, select: { requestType: true, uuid: true, status: true } });
     if (!known) {
-      await writeEnrollmentLog({ step: "command", outcome: "WARNING", message: `result ${status} for unknown command ${uuid.slice(0, 64)}`, deviceIdentifier: device.identifier, remoteAddr: req.remoteAddr });
+      await writeEnrollmentLog({
+        step: "command",
+        outcome: "WARNING",
+        message: `result ${status} for unknown command ${uuid.slice(0, 64)}`,
+        deviceIdentifier: device.identifier,
+        remoteAddr: req.remoteAddr,
+      });
       return;
     }
-    await writeEnrollmentLog({ step: "command", outcome: "WARNING", message: `late ${status} for ${known.requestType} ${known.uuid}, already ${known.status}; ignored`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
+    await writeEnrollmentLog({
+      step: "command",
+      outcome: "WARNING",
+      message: `late ${status} for ${known.requestType} ${known.uuid}, already ${known.status}; ignored`,
+      deviceIdentifier: device.identifier,
+      tokenId: device.tokenId,
+      remoteAddr: req.remoteAddr,
+    });
     return;
   }
   await certificatePolicyResult(device, cmd, status, dict);
@@ -141,19 +154,40 @@ async function record(device: Device, status: keyof typeof STATUS_MAP, dict: Pli
     // Actions and Owner-sent commands show their result on the device's timeline; the
     // policy/inventory types would flood it.
     if (!isAllowedCommandType(cmd.requestType)) {
-      await writeEnrollmentLog({ step: "command", outcome: "OK", message: `${cmd.requestType} ${cmd.uuid}: Acknowledged`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
+      await writeEnrollmentLog({
+        step: "command",
+        outcome: "OK",
+        message: `${cmd.requestType} ${cmd.uuid}: Acknowledged`,
+        deviceIdentifier: device.identifier,
+        tokenId: device.tokenId,
+        remoteAddr: req.remoteAddr,
+      });
     }
     if (cmd.requestType === "RemoveProfile" && removesEnrollmentProfile(cmd.payload, device.installedProfiles)) {
       // Remove management: the MDM profile is gone, so is management (the device may not send CheckOut).
       const dropped = await cancelLiveCommands(device.id);
       await db().device.update({ where: { id: device.id }, data: { status: "UNENROLLED" } });
-      await writeEnrollmentLog({ step: "command", outcome: "OK", message: `RemoveProfile acknowledged: enrollment profile removed; device unenrolled${dropped ? `, ${dropped} queued command(s) dropped` : ""}`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
+      await writeEnrollmentLog({
+        step: "command",
+        outcome: "OK",
+        message: `RemoveProfile acknowledged: enrollment profile removed; device unenrolled${dropped ? `, ${dropped} queued command(s) dropped` : ""}`,
+        deviceIdentifier: device.identifier,
+        tokenId: device.tokenId,
+        remoteAddr: req.remoteAddr,
+      });
       device.status = "UNENROLLED";
       return;
     }
     if (device.status === "ENROLLED") {
       await db().device.update({ where: { id: device.id }, data: { status: "MANAGED" } });
-      await writeEnrollmentLog({ step: "command", outcome: "OK", message: `${cmd.requestType} acknowledged: device is managed`, deviceIdentifier: device.identifier, tokenId: device.tokenId, remoteAddr: req.remoteAddr });
+      await writeEnrollmentLog({
+        step: "command",
+        outcome: "OK",
+        message: `${cmd.requestType} acknowledged: device is managed`,
+        deviceIdentifier: device.identifier,
+        tokenId: device.tokenId,
+        remoteAddr: req.remoteAddr,
+      });
       device.status = "MANAGED";
     }
   } else if (status !== "NotNow") {
@@ -182,7 +216,15 @@ function commandUuidInHead(head: Uint8Array): string | null {
 async function oversizedReport(req: MdmRequest, over: OversizeBody): Promise<MdmResponse> {
   const what = `command report of ${over.size} bytes exceeds the ${LIMITS.command}-byte limit`;
   const tooLarge = async (why: string, identifier: string | null, tokenId: string | null) => {
-    await writeEnrollmentLog({ step: "command", outcome: "ERROR", reason: "body_too_large", message: `command report rejected (413): ${what}; ${why}`, deviceIdentifier: identifier, tokenId, remoteAddr: req.remoteAddr });
+    await writeEnrollmentLog({
+      step: "command",
+      outcome: "ERROR",
+      reason: "body_too_large",
+      message: `command report rejected (413): ${what}; ${why}`,
+      deviceIdentifier: identifier,
+      tokenId,
+      remoteAddr: req.remoteAddr,
+    });
     return errorStatus(413, `request body exceeds ${LIMITS.command} bytes`);
   };
   let cert: CertificateRow;
@@ -237,12 +279,14 @@ export async function handleConnect(req: MdmRequest): Promise<MdmResponse> {
     const id = messageIdentity(dict);
     identifier = id.identifier;
     const status = dict.Status as ReportStatus;
-    if (typeof status !== "string" || (status !== "Idle" && !Object.hasOwn(STATUS_MAP, status))) throw new AppError(400, "checkin_malformed", `unknown Status ${JSON.stringify(dict.Status ?? null).slice(0, 60)}`);
+    if (typeof status !== "string" || (status !== "Idle" && !Object.hasOwn(STATUS_MAP, status)))
+      throw new AppError(400, "checkin_malformed", `unknown Status ${JSON.stringify(dict.Status ?? null).slice(0, 60)}`);
     if (!id.identifier) throw new AppError(400, "checkin_malformed", "report carries neither UDID nor EnrollmentID");
     const held = await heldReEnrollmentOf(cert);
     if (held) {
       // Waiting for an admin: nothing to do (a 401 would make the device unenroll).
-      if (held.device.identifier !== id.identifier) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} waits for approval to re-enroll ${held.device.identifier}, not ${id.identifier}`);
+      if (held.device.identifier !== id.identifier)
+        throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} waits for approval to re-enroll ${held.device.identifier}, not ${id.identifier}`);
       await checkBearer(req.authorization, cert, heldEnrollment(held), { channel: id.userChannelId ? "user" : "device", userEnrollment: id.userEnrollment });
       return EMPTY_OK;
     }

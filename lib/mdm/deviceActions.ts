@@ -219,7 +219,20 @@ function sixDigitPin(pin: string | undefined, required: boolean): string | undef
   return t;
 }
 
-const SELECT = { id: true, identifier: true, platform: true, enrollmentType: true, status: true, tokenId: true, info: true, installedProfiles: true, unlockTokenEnc: true, productName: true, osVersion: true, buildVersion: true } as const;
+const SELECT = {
+  id: true,
+  identifier: true,
+  platform: true,
+  enrollmentType: true,
+  status: true,
+  tokenId: true,
+  info: true,
+  installedProfiles: true,
+  unlockTokenEnc: true,
+  productName: true,
+  osVersion: true,
+  buildVersion: true,
+} as const;
 
 /**
  * Queues an action for a device (database id or check-in identifier) after checking the

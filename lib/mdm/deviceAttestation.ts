@@ -70,7 +70,8 @@ export async function requestDeviceAttestation(key: string, actor: string): Prom
   if (!d) throw notFound("device");
   if (d.status === "UNENROLLED") throw new AppError(409, "device_unenrolled", "the device is unenrolled; it no longer accepts commands");
   const support = attestModel(d);
-  if (!support.ok) throw new AppError(409, "attestation_unsupported", `this device cannot attest: ${support.why} (iPhone/iPad A11+ on iOS 16+, Apple-silicon Macs on macOS 14+, Apple TV A12+, Vision Pro)`);
+  if (!support.ok)
+    throw new AppError(409, "attestation_unsupported", `this device cannot attest: ${support.why} (iPhone/iPad A11+ on iOS 16+, Apple-silicon Macs on macOS 14+, Apple TV A12+, Vision Pro)`);
   const nonce = crypto.randomBytes(NONCE_BYTES);
   const prev = stored(d.attestation);
   const sentNonces = [nonce.toString("hex"), ...(prev.sentNonces ?? [])].slice(0, KEEP_NONCES);
@@ -79,7 +80,13 @@ export async function requestDeviceAttestation(key: string, actor: string): Prom
     data: { attestationNonce: nonce.toString("hex"), attestationRequestedAt: new Date(), attestation: JSON.stringify({ ...prev, sentNonces }) },
   });
   const { uuid } = await enqueueCommand(d.id, "DeviceInformation", { Queries: [...ATTESTATION_QUERIES], DeviceAttestationNonce: new Uint8Array(nonce) });
-  await writeEnrollmentLog({ step: "attestation", outcome: "OK", message: `Attestation requested by ${actor} (DeviceInformation ${uuid} with a fresh DeviceAttestationNonce)`, deviceIdentifier: d.identifier, tokenId: d.tokenId });
+  await writeEnrollmentLog({
+    step: "attestation",
+    outcome: "OK",
+    message: `Attestation requested by ${actor} (DeviceInformation ${uuid} with a fresh DeviceAttestationNonce)`,
+    deviceIdentifier: d.identifier,
+    tokenId: d.tokenId,
+  });
   return { uuid, deviceId: d.id };
 }
 
@@ -99,11 +106,25 @@ export async function adoptAcmeAttestation(device: Pick<Device, "id" | "identifi
   const a = await attestationForCertificate(certSerial);
   if (!a) return false;
   const prev = stored(device.attestation);
-  const data: StoredAttestation = { serialNumber: a.serialNumber ?? undefined, udid: a.udid ?? undefined, osVersion: a.osVersion ?? undefined, sepOsVersion: a.sepOsVersion ?? undefined, source: "acme", certSerial, sentNonces: prev.sentNonces };
+  const data: StoredAttestation = {
+    serialNumber: a.serialNumber ?? undefined,
+    udid: a.udid ?? undefined,
+    osVersion: a.osVersion ?? undefined,
+    sepOsVersion: a.sepOsVersion ?? undefined,
+    source: "acme",
+    certSerial,
+    sentNonces: prev.sentNonces,
+  };
   const attestedAt = a.attestedAt ? new Date(a.attestedAt) : a.issuedAt;
   await db().device.update({ where: { id: device.id }, data: { attestationStatus: "verified", attestedAt, attestation: JSON.stringify(data) } });
   const what = [a.serialNumber && `serial ${a.serialNumber}`, a.udid && `UDID ${a.udid}`, a.osVersion && `OS ${a.osVersion}`, a.sepOsVersion && `SEP OS ${a.sepOsVersion}`].filter(Boolean).join(", ");
-  await writeEnrollmentLog({ step: "attestation", outcome: "OK", message: `Hardware-attested: identity certificate ${certSerial} was issued through ACME device-attest-01 (${what})`, deviceIdentifier: device.identifier, tokenId: device.tokenId });
+  await writeEnrollmentLog({
+    step: "attestation",
+    outcome: "OK",
+    message: `Hardware-attested: identity certificate ${certSerial} was issued through ACME device-attest-01 (${what})`,
+    deviceIdentifier: device.identifier,
+    tokenId: device.tokenId,
+  });
   return true;
 }
 
@@ -125,7 +146,14 @@ function provisioningUdid(info: string | null, answer: PlistDict): string | null
 export async function recordAttestation(device: Device, answer: PlistDict): Promise<AttestationStatus> {
   const prev = stored(device.attestation);
   const log = (outcome: "OK" | "WARNING" | "ERROR", message: string, reason?: "attestation_failed" | "attestation_mismatch") =>
-    writeEnrollmentLog({ step: "attestation", outcome, reason: reason ?? null, message: reason ? `${message}. Fix: ${REASONS[reason].fix}` : message, deviceIdentifier: device.identifier, tokenId: device.tokenId });
+    writeEnrollmentLog({
+      step: "attestation",
+      outcome,
+      reason: reason ?? null,
+      message: reason ? `${message}. Fix: ${REASONS[reason].fix}` : message,
+      deviceIdentifier: device.identifier,
+      tokenId: device.tokenId,
+    });
   const save = (status: AttestationStatus, data: StoredAttestation, attestedAt?: Date) =>
     db().device.update({
       where: { id: device.id },
@@ -182,7 +210,12 @@ export async function recordAttestation(device: Device, answer: PlistDict): Prom
     return "mismatch";
   }
   await save("verified", data, new Date());
-  const what = [data.serialNumber && `serial ${data.serialNumber}`, data.udid && `UDID ${data.udid}`, data.osVersion && `OS ${data.osVersion}`, data.sepOsVersion && `sepOS ${data.sepOsVersion}`].filter(Boolean).join(", ");
-  await log("OK", `Hardware attestation verified (Apple Enterprise Attestation Root CA${cached ? "; Apple returned its cached attestation for an earlier request" : ""}): ${what || "no device properties attested"}`);
+  const what = [data.serialNumber && `serial ${data.serialNumber}`, data.udid && `UDID ${data.udid}`, data.osVersion && `OS ${data.osVersion}`, data.sepOsVersion && `sepOS ${data.sepOsVersion}`]
+    .filter(Boolean)
+    .join(", ");
+  await log(
+    "OK",
+    `Hardware attestation verified (Apple Enterprise Attestation Root CA${cached ? "; Apple returned its cached attestation for an earlier request" : ""}): ${what || "no device properties attested"}`,
+  );
   return "verified";
 }

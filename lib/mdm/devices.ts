@@ -14,7 +14,10 @@ export async function removeDevice(deviceId: string): Promise<void> {
   if (!device) throw notFound("device");
   // Revoked first (the device's rows still name it), then forgotten.
   const certs = await db().certificate.findMany({ where: { deviceId }, select: { serial: true } });
-  await revokeCertificates(certs.map((c) => c.serial), { reason: "device removed", code: "cessationOfOperation" });
+  await revokeCertificates(
+    certs.map((c) => c.serial),
+    { reason: "device removed", code: "cessationOfOperation" },
+  );
   await db().device.delete({ where: { id: deviceId } });
   await writeEnrollmentLog({ step: "device", outcome: "OK", message: "device removed; its identity certificates were revoked", deviceIdentifier: device.identifier });
 }

@@ -30,7 +30,10 @@ export interface Admission {
 export async function admitEnrollment(input: AdmissionInput): Promise<Admission> {
   const token = input.tokenId ? await db().enrollmentToken.findUnique({ where: { id: input.tokenId }, select: { name: true, personEmail: true, deviceLimit: true, maxUses: true } }) : null;
   if (input.tokenId && !token) {
-    throw new MdmAuthError("token_unknown", `the identity certificate was issued for enrollment token ${input.tokenId}, which has been deleted; a profile downloaded from it cannot enroll. Fix: send the person a link of an existing token`);
+    throw new MdmAuthError(
+      "token_unknown",
+      `the identity certificate was issued for enrollment token ${input.tokenId}, which has been deleted; a profile downloaded from it cannot enroll. Fix: send the person a link of an existing token`,
+    );
   }
   const route = input.userId && input.userIdentifier ? await routeGovernanceFor(input.userIdentifier, input.modelFamily) : null;
   const person = input.userId ? { userId: input.userId, email: input.userIdentifier } : token?.personEmail ? { email: token.personEmail } : null;
@@ -46,7 +49,10 @@ export async function admitEnrollment(input: AdmissionInput): Promise<Admission>
   if (input.tokenId && token) {
     const spent = await spendEnrollmentUse(input.tokenId, input.identifier, input.now);
     if (!spent) {
-      throw new MdmAuthError("token_exhausted", `all ${token.maxUses} uses of enrollment token "${token.name}" are spent or held by other downloads; a device enrolling with a profile whose reservation had expired finds no free use. Fix: generate a new token, or raise the limit with a new one`);
+      throw new MdmAuthError(
+        "token_exhausted",
+        `all ${token.maxUses} uses of enrollment token "${token.name}" are spent or held by other downloads; a device enrolling with a profile whose reservation had expired finds no free use. Fix: generate a new token, or raise the limit with a new one`,
+      );
     }
     if (spent.terms) Object.assign(out, { termsHash: spent.terms.termsHash, termsAcceptedAt: spent.terms.acceptedAt, termsAcceptedBy: spent.terms.acceptedBy });
   } else if (input.userId && route?.terms) {

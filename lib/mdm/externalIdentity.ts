@@ -76,7 +76,12 @@ export async function externalIdentityCertificate(der: Uint8Array): Promise<Cert
     if (isUniqueViolation(err)) {
       const again = await db().certificate.findUnique({ where: { fingerprint } });
       if (again) return again;
-      await writeEnrollmentLog({ step: "checkin", outcome: "ERROR", reason: "checkin_unauthenticated", message: `Identity certificate from external CA "${issuer.name}" has serial ${serial}, which another certificate in the inventory already has; refused` });
+      await writeEnrollmentLog({
+        step: "checkin",
+        outcome: "ERROR",
+        reason: "checkin_unauthenticated",
+        message: `Identity certificate from external CA "${issuer.name}" has serial ${serial}, which another certificate in the inventory already has; refused`,
+      });
       return null;
     }
     throw err;
@@ -108,6 +113,11 @@ export async function claimExternalCertificateForAccount(cert: CertificateRow, r
   // Only while still unclaimed: two first Authenticates cannot give it two users.
   const { count } = await db().certificate.updateMany({ where: { fingerprint: cert.fingerprint, userId: null, deviceId: null }, data: { userId: user.id } });
   if (count === 0) return (await db().certificate.findUnique({ where: { fingerprint: cert.fingerprint } })) ?? cert;
-  await writeEnrollmentLog({ step: "checkin", outcome: "OK", message: `Identity certificate ${cert.serial} from external CA: issued for the account-driven enrollment of ${user.identifier} (signed enrollment reference)`, userIdentifier: user.identifier });
+  await writeEnrollmentLog({
+    step: "checkin",
+    outcome: "OK",
+    message: `Identity certificate ${cert.serial} from external CA: issued for the account-driven enrollment of ${user.identifier} (signed enrollment reference)`,
+    userIdentifier: user.identifier,
+  });
   return { ...cert, userId: user.id };
 }

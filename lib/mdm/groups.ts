@@ -125,6 +125,6 @@ export async function moveDeviceToGroup(deviceId: string, groupId: string | null
   const installs = await policyCommandsFor(deviceId, newPolicies, "joined the group");
   const uuids = await enqueueCommands(deviceId, [...removals, ...installs], { push: false });
   requestPush([deviceId]);
-  await writeEnrollmentLog({ step: "policy", outcome: "OK", message: `moved to ${groupId ? "group " + groupId : "no group"}; queued ${uuids.length} command(s)`, deviceIdentifier: device.identifier });
+  await writeEnrollmentLog({ step: "policy", outcome: "OK", message: `moved to ${groupId ? `group ${groupId}` : "no group"}; queued ${uuids.length} command(s)`, deviceIdentifier: device.identifier });
   return { queued: uuids.length };
 }

@@ -68,7 +68,11 @@ async function presentedCertificate(body: Uint8Array | ContentDigest, creds: Mdm
  * device it is bound to (undefined: not read). Throws MdmAuthError.
  * `body` is the exact body, or only its digest when it was too large to keep.
  */
-export async function authenticateIdentity(body: Uint8Array | ContentDigest, creds: MdmCredentials, now = new Date()): Promise<{ cert: CertificateRow; via: "signature" | "client-cert"; boundTo?: Device | null }> {
+export async function authenticateIdentity(
+  body: Uint8Array | ContentDigest,
+  creds: MdmCredentials,
+  now = new Date(),
+): Promise<{ cert: CertificateRow; via: "signature" | "client-cert"; boundTo?: Device | null }> {
   const { der, via } = await presentedCertificate(body, creds);
   const issued = await lookupIssuedCertificateWithDevice(der);
   const cert = issued?.cert ?? (await externalIdentityCertificate(der));

@@ -46,7 +46,17 @@ export interface RenewalRunResult {
 
 interface Candidate {
   cert: CertificateRow & { profile: ScepProfile | null };
-  device: { id: string; identifier: string; udid: string | null; serialNumber: string | null; deviceName: string | null; enrollmentType: string; tokenId: string | null; topic: string | null; installedProfiles: string | null };
+  device: {
+    id: string;
+    identifier: string;
+    udid: string | null;
+    serialNumber: string | null;
+    deviceName: string | null;
+    enrollmentType: string;
+    tokenId: string | null;
+    topic: string | null;
+    installedProfiles: string | null;
+  };
 }
 
 /** The installed enrollment profile's top-level identifier, when the last ProfileList shows one in our derived shape. */
@@ -166,7 +176,14 @@ export async function queueIdentityRenewals(now = new Date()): Promise<RenewalRu
       result.failed.push({ identifier: device.identifier, serial: cert.serial, error });
       // Nothing was queued: drop the unused challenge so the next run tries again.
       await db().scepChallenge.deleteMany({ where: { source: `${RENEWAL_SOURCE_PREFIX}${cert.serial}`, usedAt: null } });
-      await writeEnrollmentLog({ step: STEP, outcome: "ERROR", reason: "identity_renewal_failed", message: `Identity renewal for certificate ${cert.serial} could not be queued: ${error}`, deviceIdentifier: device.identifier, tokenId: device.tokenId });
+      await writeEnrollmentLog({
+        step: STEP,
+        outcome: "ERROR",
+        reason: "identity_renewal_failed",
+        message: `Identity renewal for certificate ${cert.serial} could not be queued: ${error}`,
+        deviceIdentifier: device.identifier,
+        tokenId: device.tokenId,
+      });
     }
   }
   return result;

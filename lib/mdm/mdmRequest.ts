@@ -44,7 +44,7 @@ export function plistResponse(xml: string): MdmResponse {
 }
 
 export function errorStatus(status: number, message: string, headers?: Record<string, string>): MdmResponse {
-  return { status, body: message + "\n", contentType: "text/plain; charset=utf-8", headers };
+  return { status, body: `${message}\n`, contentType: "text/plain; charset=utf-8", headers };
 }
 
 export interface MessageIdentity {
@@ -79,7 +79,10 @@ export function messageIdentity(dict: PlistDict): MessageIdentity {
 export async function boundDevice(cert: CertificateRow, identifier: string, boundTo?: Device | null): Promise<Device> {
   const device = boundTo && boundTo.identifier === identifier ? boundTo : await db().device.findUnique({ where: { identifier } });
   if (!cert.deviceId) {
-    throw new MdmAuthError(device ? "checkin_cert_mismatch" : "checkin_unauthenticated", device ? `certificate ${cert.serial} is not bound to ${identifier} (it never authenticated)` : `unknown device ${identifier}: Authenticate first`);
+    throw new MdmAuthError(
+      device ? "checkin_cert_mismatch" : "checkin_unauthenticated",
+      device ? `certificate ${cert.serial} is not bound to ${identifier} (it never authenticated)` : `unknown device ${identifier}: Authenticate first`,
+    );
   }
   if (!device || device.id !== cert.deviceId) throw new MdmAuthError("checkin_cert_mismatch", `certificate ${cert.serial} belongs to another device than ${identifier}`);
   if (cert.renewedFromSerial && device.certSerial === cert.renewedFromSerial) return moveToRenewedCertificate(device, cert);
@@ -178,7 +181,10 @@ export async function refusedRequestDevice(body: Uint8Array, parsedIdentifier: s
 }
 
 /** Logs an authentication failure and turns it into the 401 the device gets. */
-export async function unauthorizedResponse(err: MdmAuthError, ctx: { identifier?: string | null; note?: string; tokenId?: string | null; remoteAddr: string | null; what: string }): Promise<MdmResponse> {
+export async function unauthorizedResponse(
+  err: MdmAuthError,
+  ctx: { identifier?: string | null; note?: string; tokenId?: string | null; remoteAddr: string | null; what: string },
+): Promise<MdmResponse> {
   await writeEnrollmentLog({
     step: "checkin",
     outcome: "ERROR",

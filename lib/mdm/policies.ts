@@ -29,7 +29,10 @@ async function members(groupId: string): Promise<{ id: string }[]> {
 
 async function queueForMembers(groupId: string, commands: QueuedCommandInput[]): Promise<number> {
   const devices = await members(groupId);
-  await enqueueCommandsForDevices(devices.map((d) => d.id), commands);
+  await enqueueCommandsForDevices(
+    devices.map((d) => d.id),
+    commands,
+  );
   return devices.length;
 }
 
@@ -71,7 +74,13 @@ export async function addPolicy(groupId: string, input: PolicyInput): Promise<Po
   } else if (input.kind === "CERTIFICATE") {
     const cfg = await validateCertificatePolicy({ externalScepProfileId: input.externalScepProfileId, scepProfileId: input.scepProfileId, redistributeDays: input.redistributeDays });
     // One identifier per policy: every device's profile (and each redistribution) replaces the last.
-    data = { kind: "CERTIFICATE", name: cleanName(input.name, "Certificate"), requestType: null, payload: JSON.stringify(cfg), profileIdentifier: `${defaultIdentifierBase()}.certificate.${crypto.randomUUID().toLowerCase()}` };
+    data = {
+      kind: "CERTIFICATE",
+      name: cleanName(input.name, "Certificate"),
+      requestType: null,
+      payload: JSON.stringify(cfg),
+      profileIdentifier: `${defaultIdentifierBase()}.certificate.${crypto.randomUUID().toLowerCase()}`,
+    };
   } else {
     throw invalid('kind must be "PROFILE", "COMMAND" or "CERTIFICATE"');
   }

@@ -96,7 +96,8 @@ export function vendorSignRequest(csrDer: Uint8Array, certPems: string[], vendor
   }
   const leaf = certs.find((c) => c.checkPrivateKey(key));
   if (!leaf) throw badRequest("vendor_key_mismatch", "None of the certificates belongs to this private key: upload the MDM CSR certificate from developer.apple.com together with its key.");
-  if (new Date(leaf.validTo) < now) throw badRequest("vendor_certificate_expired", `The MDM vendor certificate expired on ${new Date(leaf.validTo).toISOString().slice(0, 10)}; create a new one at developer.apple.com.`);
+  if (new Date(leaf.validTo) < now)
+    throw badRequest("vendor_certificate_expired", `The MDM vendor certificate expired on ${new Date(leaf.validTo).toISOString().slice(0, 10)}; create a new one at developer.apple.com.`);
   // Leaf first, then each issuer as far as the given certificates go (Apple wants the full chain to the root).
   const chain = [leaf];
   const rest = certs.filter((c) => c !== leaf);
@@ -109,7 +110,9 @@ export function vendorSignRequest(csrDer: Uint8Array, certPems: string[], vendor
   const warnings: string[] = [];
   const top = chain[chain.length - 1];
   if (!(top.checkIssued(top) && top.verify(top.publicKey))) {
-    warnings.push("The chain does not reach a root certificate. Apple's portal wants the vendor certificate, Apple's WWDR intermediate and the Apple Inc. root (from apple.com/certificateauthority) in the chain: add them to the upload.");
+    warnings.push(
+      "The chain does not reach a root certificate. Apple's portal wants the vendor certificate, Apple's WWDR intermediate and the Apple Inc. root (from apple.com/certificateauthority) in the chain: add them to the upload.",
+    );
   }
   if (!/MDM/i.test(leaf.subject)) warnings.push(`The certificate "${leaf.subject.replace(/\n/g, ", ")}" does not look like an MDM CSR (vendor) certificate.`);
   const plist = buildPlist({

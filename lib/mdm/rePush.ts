@@ -62,10 +62,12 @@ export async function dueRePushes(now: Date, schedule: number[]): Promise<string
     orderBy: { lastPushedAt: "asc" },
     take: BATCH_LIMIT,
   });
-  return rows.filter((d) => {
-    const due = rePushDueAt(d, schedule);
-    return due !== null && due <= now;
-  }).map((d) => d.id);
+  return rows
+    .filter((d) => {
+      const due = rePushDueAt(d, schedule);
+      return due !== null && due <= now;
+    })
+    .map((d) => d.id);
 }
 
 /** Enrolled devices neither heard from nor pushed within the keep-alive interval. */

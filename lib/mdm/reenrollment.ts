@@ -239,7 +239,13 @@ export async function approveReEnrollment(id: string, actor: string, deviceId?: 
     });
     const queued = await completeEnrollment(hold.deviceId, fields.groupId);
     if (queued !== null) requestPush([hold.deviceId]);
-    await writeEnrollmentLog({ step: "checkin", outcome: "OK", message: `Approved re-enrollment: the TokenUpdate the new identity sent while held was applied; device enrolled; queued ${queued ?? 0} group polic${queued === 1 ? "y" : "ies"}`, deviceIdentifier: hold.device.identifier, tokenId: fields.tokenId });
+    await writeEnrollmentLog({
+      step: "checkin",
+      outcome: "OK",
+      message: `Approved re-enrollment: the TokenUpdate the new identity sent while held was applied; device enrolled; queued ${queued ?? 0} group polic${queued === 1 ? "y" : "ies"}`,
+      deviceIdentifier: hold.device.identifier,
+      tokenId: fields.tokenId,
+    });
   } else if (hold.bootstrapTokenEnc) {
     await db().device.update({ where: { id: hold.deviceId }, data: { bootstrapTokenEnc: hold.bootstrapTokenEnc } });
   }
@@ -306,10 +312,7 @@ export async function listReEnrollments(deviceId: string, take = 20): Promise<Re
 
 /** Dashboard figures: re-enrollments applied since `since`, and those waiting for an admin. */
 export async function reEnrollmentCounts(since: Date): Promise<{ applied: number; pending: number }> {
-  const [applied, pending] = await Promise.all([
-    db().reEnrollment.count({ where: { status: "APPLIED", createdAt: { gte: since } } }),
-    db().reEnrollment.count({ where: { status: "PENDING" } }),
-  ]);
+  const [applied, pending] = await Promise.all([db().reEnrollment.count({ where: { status: "APPLIED", createdAt: { gte: since } } }), db().reEnrollment.count({ where: { status: "PENDING" } })]);
   return { applied, pending };
 }
 

@@ -42,7 +42,11 @@ async function declined(m: UserChannelMessage, type: string): Promise<MdmRespons
   return errorStatus(410, "Gone");
 }
 
-async function upsertChannel(deviceId: string, userChannelId: string, data: Partial<Pick<UserChannel, "userShortName" | "userLongName" | "pushToken" | "pushMagic" | "topic" | "authenticatedAt" | "lastSeenAt">>): Promise<UserChannel> {
+async function upsertChannel(
+  deviceId: string,
+  userChannelId: string,
+  data: Partial<Pick<UserChannel, "userShortName" | "userLongName" | "pushToken" | "pushMagic" | "topic" | "authenticatedAt" | "lastSeenAt">>,
+): Promise<UserChannel> {
   const upsert = () => db().userChannel.upsert({ where: { deviceId_userChannelId: { deviceId, userChannelId } }, create: { deviceId, userChannelId, ...data }, update: data });
   // Two simultaneous first messages race on the unique key; the loser updates.
   return upsert().catch((err: unknown) => (isUniqueViolation(err) ? upsert() : Promise.reject(err)));
@@ -100,6 +104,11 @@ export async function userChannelPoll(m: UserChannelMessage, status: string): Pr
   if (!channel.lastSeenAt || Date.now() - channel.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
     await db().userChannel.update({ where: { id: channel.id }, data: { lastSeenAt: new Date() } });
   }
-  if (status !== "Idle") await log(m, "WARNING", `user channel of ${channel.userShortName ?? m.userChannelId} reported ${status} for ${String(m.dict.CommandUUID ?? "no command").slice(0, 64)}, which was never sent on this channel`);
+  if (status !== "Idle")
+    await log(
+      m,
+      "WARNING",
+      `user channel of ${channel.userShortName ?? m.userChannelId} reported ${status} for ${String(m.dict.CommandUUID ?? "no command").slice(0, 64)}, which was never sent on this channel`,
+    );
   return EMPTY_OK;
 }

@@ -77,7 +77,6 @@ describe("verifySignedData", () => {
     await expect(verifySignedData(new Uint8Array([1, 2, 3]))).rejects.toBeInstanceOf(CmsError);
     await expect(verifySignedData(new Uint8Array([...sig, 0]), body)).rejects.toBeInstanceOf(CmsError);
   });
-
 });
 
 function plain(p: ParsedSignedData) {
@@ -135,7 +134,11 @@ describe("parseSignedData", () => {
 });
 
 /** signData as it was written with pkijs + WebCrypto: the reference for the DER it assembles now. */
-async function pkijsSignData(content: Uint8Array, signer: { certDer: Uint8Array; chainDer: Uint8Array[]; privateKey: CryptoKey }, opts: { detached?: boolean; attributes?: pkijs.Attribute[]; contentType?: string; omitCertificates?: boolean } = {}) {
+async function pkijsSignData(
+  content: Uint8Array,
+  signer: { certDer: Uint8Array; chainDer: Uint8Array[]; privateKey: CryptoKey },
+  opts: { detached?: boolean; attributes?: pkijs.Attribute[]; contentType?: string; omitCertificates?: boolean } = {},
+) {
   const signerCert = pkijs.Certificate.fromBER(ab(signer.certDer));
   const chain = signer.chainDer.filter((d) => !bytesEqual(d, signer.certDer)).map((d) => pkijs.Certificate.fromBER(ab(d)));
   const eContentType = opts.contentType ?? OID.data;
@@ -226,12 +229,23 @@ describe("signData output", () => {
   });
 
   it("signs with ECDSA keys too (DER signature, ecdsa-with-SHA256), and the result verifies", async () => {
-    const { privateKey: pem } = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1", privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const { privateKey: pem } = crypto.generateKeyPairSync("ec", {
+      namedCurve: "prime256v1",
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
     const publicPem = crypto.createPublicKey(pem).export({ type: "spki", format: "pem" }).toString();
     const info = publicKeyInfoFromPem(publicPem);
     const privateKey = await importSigningKey(pem);
     const cert = await buildCertificate(
-      { subject: nameFromString("CN=EC"), issuer: nameFromString("CN=EC"), publicKeyInfo: info, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), keyUsageBits: [KU.digitalSignature] },
+      {
+        subject: nameFromString("CN=EC"),
+        issuer: nameFromString("CN=EC"),
+        publicKeyInfo: info,
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + 86_400_000),
+        keyUsageBits: [KU.digitalSignature],
+      },
       privateKey,
     );
     const body = Buffer.from("ec body");
@@ -250,7 +264,24 @@ describe("verifySignedDataDigest", () => {
       fs.writeFileSync(file("body"), content);
       fs.writeFileSync(file("cert.pem"), `-----BEGIN CERTIFICATE-----\n${Buffer.from(id.certDer).toString("base64").replace(/.{64}/g, "$&\n")}\n-----END CERTIFICATE-----\n`);
       fs.writeFileSync(file("key.pem"), id.privatePem);
-      execFileSync("openssl", ["cms", "-sign", "-binary", "-md", md, ...(noattr ? ["-noattr"] : []), "-in", file("body"), "-signer", file("cert.pem"), "-inkey", file("key.pem"), "-outform", "DER", "-out", file("sig.der")]);
+      execFileSync("openssl", [
+        "cms",
+        "-sign",
+        "-binary",
+        "-md",
+        md,
+        ...(noattr ? ["-noattr"] : []),
+        "-in",
+        file("body"),
+        "-signer",
+        file("cert.pem"),
+        "-inkey",
+        file("key.pem"),
+        "-outform",
+        "DER",
+        "-out",
+        file("sig.der"),
+      ]);
       return new Uint8Array(fs.readFileSync(file("sig.der")));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

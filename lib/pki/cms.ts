@@ -138,9 +138,7 @@ export async function signData(content: Uint8Array, signer: Signer, opts: SignOp
     signatureAlgorithm,
     derTlv(TAG.OCTET_STRING, signature),
   );
-  const encap = opts.detached
-    ? derTlv(TAG.SEQUENCE, eContentType)
-    : derTlv(TAG.SEQUENCE, eContentType, derTlv(TAG.CTX0, derTlv(TAG.OCTET_STRING, content)));
+  const encap = opts.detached ? derTlv(TAG.SEQUENCE, eContentType) : derTlv(TAG.SEQUENCE, eContentType, derTlv(TAG.CTX0, derTlv(TAG.OCTET_STRING, content)));
   const certs = opts.omitCertificates ? [] : [signer.certDer, ...signer.chainDer.filter((d) => !bytesEqual(d, signer.certDer))];
   const signedData = derTlv(
     TAG.SEQUENCE,

@@ -20,7 +20,9 @@ describe("nameToAppleSubject", () => {
       [[UID_OID, "u1"]],
     ]);
     expect(nameToAppleSubject("emailAddress=a@b.example,SERIALNUMBER=F1,TITLE=t,STREET=s")).toEqual([[[EMAIL_OID, "a@b.example"]], [["2.5.4.5", "F1"]], [["2.5.4.12", "t"]], [["2.5.4.9", "s"]]]);
-    const types = nameToAppleSubject("CN=a,EMAIL=x@y.example,S=Bavaria,UID=1,DC=x").flat().map(([type]) => type);
+    const types = nameToAppleSubject("CN=a,EMAIL=x@y.example,S=Bavaria,UID=1,DC=x")
+      .flat()
+      .map(([type]) => type);
     for (const t of types) expect(["C", "L", "ST", "O", "OU", "CN"].includes(t) || /^\d+(\.\d+)+$/.test(t), t).toBe(true);
   });
 
@@ -55,6 +57,9 @@ describe("written form and DER agree", () => {
 
   it("escapeNameValue makes any value safe to substitute into a template", () => {
     const value = "a,b+c\\d";
-    expect(parseNameString(`CN=${escapeNameValue(value)},O=x`)).toEqual([{ type: "CN", value }, { type: "O", value: "x" }]);
+    expect(parseNameString(`CN=${escapeNameValue(value)},O=x`)).toEqual([
+      { type: "CN", value },
+      { type: "O", value: "x" },
+    ]);
   });
 });

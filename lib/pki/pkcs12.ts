@@ -94,7 +94,10 @@ function pkcs12Kdf(hash: "sha1" | "sha256", password: Buffer, salt: Uint8Array, 
   let I = Buffer.concat([fill(salt), fill(password)]);
   const out: Buffer[] = [];
   for (let produced = 0; produced < size; produced += u) {
-    let A = crypto.createHash(hash).update(Buffer.concat([D, I])).digest();
+    let A = crypto
+      .createHash(hash)
+      .update(Buffer.concat([D, I]))
+      .digest();
     for (let i = 1; i < iterations; i++) A = crypto.createHash(hash).update(A).digest();
     out.push(A);
     const B = fill(A);

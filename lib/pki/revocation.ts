@@ -59,7 +59,11 @@ async function republish(): Promise<void> {
 export async function revokeCertificates(serials: string[], opts: RevokeOptions = {}, now = new Date()): Promise<string[]> {
   const rows = await db().certificate.findMany({ where: { serial: { in: serials.map((s) => s.toLowerCase()) } }, select: { serial: true } });
   if (!rows.length) return [];
-  const newly = await revokeRows(rows.map((r) => r.serial), opts, now);
+  const newly = await revokeRows(
+    rows.map((r) => r.serial),
+    opts,
+    now,
+  );
   if (newly.length) await republish();
   const cascaded = newly.filter((s) => !rows.some((r) => r.serial === s));
   if (cascaded.length) {

@@ -69,7 +69,10 @@ export async function buildCertificate(t: CertificateTemplate, signingKey: Crypt
 const encodedOnce = new WeakMap<object, Uint8Array>();
 function derOf(value: { toSchema(): asn1js.AsnType }): Uint8Array {
   let der = encodedOnce.get(value);
-  if (!der) encodedOnce.set(value, (der = new Uint8Array(value.toSchema().toBER(false))));
+  if (!der) {
+    der = new Uint8Array(value.toSchema().toBER(false));
+    encodedOnce.set(value, der);
+  }
   return der;
 }
 

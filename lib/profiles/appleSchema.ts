@@ -327,10 +327,7 @@ export function validatePayload(payloadType: string, dict: unknown, ctx: Validat
     return [`${label}: no Apple schema for payload type "${payloadType}"`];
   }
   const typeErrors = dict.PayloadType === payloadType ? [] : [`${label}.PayloadType: expected "${payloadType}", got ${JSON.stringify(dict.PayloadType)}`];
-  return [
-    ...typeErrors,
-    ...bestOf(variants, payloadKeysOf, dict, label, ctx),
-  ];
+  return [...typeErrors, ...bestOf(variants, payloadKeysOf, dict, label, ctx)];
 }
 
 const IDENTITY_TYPES = new Set(["com.apple.security.scep", "com.apple.security.pkcs12", "com.apple.security.acme"]);
@@ -345,9 +342,7 @@ export function validateProfile(top: unknown, ctx: ValidationContext = {}): stri
   const schema = loadIndex("profiles").get("TopLevel")?.[0];
   if (!schema) return ["TopLevel schema missing"];
   const errors: string[] = [];
-  const keys = (schema.payloadkeys ?? []).map((k) =>
-    k.key === "PayloadContent" ? { ...k, presence: top.IsEncrypted === true ? "optional" : k.presence, subkeys: undefined } : k,
-  );
+  const keys = (schema.payloadkeys ?? []).map((k) => (k.key === "PayloadContent" ? { ...k, presence: top.IsEncrypted === true ? "optional" : k.presence, subkeys: undefined } : k));
   validateDict(keys, top, "", ctx, 0, errors);
   const content = top.PayloadContent;
   if (!Array.isArray(content)) return errors;
@@ -391,10 +386,7 @@ export function validateCheckin(messageType: string, dict: unknown, ctx: Validat
   if (variants.length === 0) return [`${messageType}: no Apple schema for check-in message type "${messageType}"`];
   if (!isDict(dict)) return [`${messageType}: message is not a dictionary`];
   const typeErrors = dict.MessageType === messageType ? [] : [`${messageType}.MessageType: expected "${messageType}", got ${JSON.stringify(dict.MessageType)}`];
-  return [
-    ...typeErrors,
-    ...bestOf(variants, (schema) => schema.payloadkeys ?? [], dict, messageType, c),
-  ];
+  return [...typeErrors, ...bestOf(variants, (schema) => schema.payloadkeys ?? [], dict, messageType, c)];
 }
 
 /** Every RequestType Apple's command schemas describe. */
@@ -441,10 +433,7 @@ export function validateCommand(requestType: string, commandDict: unknown, ctx: 
   if (inner.RequestType !== requestType) errors.push(`${requestType}.RequestType: expected "${requestType}", got ${JSON.stringify(inner.RequestType)}`);
   const { RequestType: _rt, ...rest } = inner;
   void _rt;
-  return [
-    ...errors,
-    ...bestOf(variants, (schema) => schema.payloadkeys ?? [], rest, requestType, ctx),
-  ];
+  return [...errors, ...bestOf(variants, (schema) => schema.payloadkeys ?? [], rest, requestType, ctx)];
 }
 
 /** Validates a command's response keys (the device's answer besides Status/UDID/CommandUUID). */

@@ -14,12 +14,28 @@ import { profileSubject } from "./profileSubject";
 /** A built-in SCEP profile's payload for one device: our SCEP URL, our root's CAFingerprint. */
 export function builtinScepPayload(row: ScepProfile, challenge: string, ctx: SubjectContext, caFingerprint: Uint8Array): PlistObject {
   return scepPayload(
-    { kind: "scep", url: scepUrl(row.id), name: row.name, challenge, subject: profileSubject(row.subjectTemplate, ctx), keySize: row.keySize, keyUsage: row.keyUsage, allowAllAppsAccess: row.allowAllAppsAccess, keyIsExtractable: !row.nonExportable },
+    {
+      kind: "scep",
+      url: scepUrl(row.id),
+      name: row.name,
+      challenge,
+      subject: profileSubject(row.subjectTemplate, ctx),
+      keySize: row.keySize,
+      keyUsage: row.keyUsage,
+      allowAllAppsAccess: row.allowAllAppsAccess,
+      keyIsExtractable: !row.nonExportable,
+    },
     caFingerprint,
   );
 }
 
-export function certificateProfileXml(opts: { source: { external: ExternalScepProfile; challenge: string | null } | { builtin: ScepProfile; challenge: string; caFingerprint: Uint8Array }; ctx: SubjectContext; identifier: string; displayName: string; organization: string }): string {
+export function certificateProfileXml(opts: {
+  source: { external: ExternalScepProfile; challenge: string | null } | { builtin: ScepProfile; challenge: string; caFingerprint: Uint8Array };
+  ctx: SubjectContext;
+  identifier: string;
+  displayName: string;
+  organization: string;
+}): string {
   const ctx = { ...opts.ctx, PROFILE_IDENTIFIER: opts.identifier };
   const src = opts.source;
   const payload = "external" in src ? externalScepPayload(src.external, src.challenge, ctx) : builtinScepPayload(src.builtin, src.challenge, ctx, src.caFingerprint);

@@ -176,7 +176,10 @@ function isLoopbackHttp(url: string): boolean {
 }
 
 function mdmPayload(m: MdmOptions, identityUuid: string): PlistObject {
-  for (const [k, v] of [["ServerURL", m.serverUrl], ["CheckInURL", m.checkInUrl]] as const) {
+  for (const [k, v] of [
+    ["ServerURL", m.serverUrl],
+    ["CheckInURL", m.checkInUrl],
+  ] as const) {
     if (!/^https:\/\//.test(v) && !isLoopbackHttp(v)) throw new ProfileOptionsError(`${k} must be an https URL (Apple refuses others): ${v}`);
   }
   const p: PlistObject = {

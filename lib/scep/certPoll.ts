@@ -8,10 +8,7 @@ import { lookupIssuedCertificate } from "../pki/certificates";
 import { verifyPkiMessage, type FailInfoName, type PkiMessage } from "./message";
 import { pollTransaction } from "./transactions";
 
-export type PollOutcome =
-  | { status: "SUCCESS"; serial: string; cipherOid: string }
-  | { status: "PENDING" }
-  | { status: "FAILURE"; failInfo: FailInfoName; reason: ReasonCode; message: string };
+export type PollOutcome = { status: "SUCCESS"; serial: string; cipherOid: string } | { status: "PENDING" } | { status: "FAILURE"; failInfo: FailInfoName; reason: ReasonCode; message: string };
 
 export async function pollCertificate(msg: PkiMessage, profileId: string): Promise<PollOutcome> {
   const unsupported = unsupportedSignerAlgorithm(msg.parsed);
@@ -26,7 +23,12 @@ export async function pollCertificate(msg: PkiMessage, profileId: string): Promi
   const renewing = signedWith && signedWith.profileId === profileId ? signedWith.serial : null;
   const found = await pollTransaction(msg, profileId, renewing);
   if (!found) {
-    return { status: "FAILURE", failInfo: "badCertId", reason: "scep_unknown_transaction", message: `CertPoll for transactionID "${msg.transactionId.slice(0, 100)}", which this SCEP profile does not know for this signer` };
+    return {
+      status: "FAILURE",
+      failInfo: "badCertId",
+      reason: "scep_unknown_transaction",
+      message: `CertPoll for transactionID "${msg.transactionId.slice(0, 100)}", which this SCEP profile does not know for this signer`,
+    };
   }
   if (found.state === "pending") return { status: "PENDING" };
   return { status: "SUCCESS", serial: found.serial, cipherOid: found.cipherOid };

@@ -126,7 +126,12 @@ async function verifyOneTime(profile: ScepProfile, challenge: string, stillValid
   // Before the expiry check: revoking the token also ends its challenges' lifetime, and this says why.
   const token = row.tokenId ? await db().enrollmentToken.findUnique({ where: { id: row.tokenId }, select: { revokedAt: true } }) : null;
   if (token?.revokedAt) {
-    return { ok: false, reason: "scep_challenge_revoked", detail: `the one-time challenge belongs to enrollment token ${row.tokenId}, revoked at ${token.revokedAt.toISOString()}`, tokenId: row.tokenId };
+    return {
+      ok: false,
+      reason: "scep_challenge_revoked",
+      detail: `the one-time challenge belongs to enrollment token ${row.tokenId}, revoked at ${token.revokedAt.toISOString()}`,
+      tokenId: row.tokenId,
+    };
   }
   if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "scep_challenge_expired", detail: `the one-time challenge expired at ${row.expiresAt.toISOString()}`, tokenId: row.tokenId };
   const refusal = stillValid ? await stillValid(row.tokenId) : null;

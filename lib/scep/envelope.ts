@@ -85,7 +85,11 @@ const rejectionKeys = new WeakMap<crypto.KeyObject, Buffer>();
 function rejectionKey(key: crypto.KeyObject): Buffer {
   let secret = rejectionKeys.get(key);
   if (!secret) {
-    secret = crypto.createHash("sha256").update("scep-implicit-rejection").update(key.export({ type: "pkcs8", format: "der" })).digest();
+    secret = crypto
+      .createHash("sha256")
+      .update("scep-implicit-rejection")
+      .update(key.export({ type: "pkcs8", format: "der" }))
+      .digest();
     rejectionKeys.set(key, secret);
   }
   return secret;
@@ -272,7 +276,10 @@ export interface EnvelopeRecipient {
  */
 export function decryptEnvelope(der: Uint8Array, recipients: EnvelopeRecipient[]): DecryptedEnvelope {
   if (recipients.length === 0) throw new Error("decryptEnvelope needs at least one recipient key");
-  const env = envelopeFields(der, recipients.map((r) => r.cert));
+  const env = envelopeFields(
+    der,
+    recipients.map((r) => r.cert),
+  );
   const cipherOid = env.cipherOid;
   const spec = CONTENT_CIPHERS[cipherOid];
   if (!spec) throw new EnvelopeError(`unsupported content encryption algorithm ${cipherOid}`, "badAlg");
@@ -300,7 +307,10 @@ export function decryptEnvelope(der: Uint8Array, recipients: EnvelopeRecipient[]
     if (params instanceof asn1js.Sequence && params.valueBlock.value.length > 0) {
       try {
         const p = new pkijs.RSAESOAEPParams({ schema: params });
-        oaepHash = ({ "1.3.14.3.2.26": "sha1", "2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384", "2.16.840.1.101.3.4.2.3": "sha512" } as Record<string, string>)[p.hashAlgorithm.algorithmId] ?? "";
+        oaepHash =
+          ({ "1.3.14.3.2.26": "sha1", "2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384", "2.16.840.1.101.3.4.2.3": "sha512" } as Record<string, string>)[
+            p.hashAlgorithm.algorithmId
+          ] ?? "";
       } catch {
         oaepHash = "";
       }

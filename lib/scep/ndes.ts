@@ -79,7 +79,13 @@ export async function ndesChallengePage(profileId: string, authorization: string
   const limitKey = `${profileId.slice(0, 100)}|${remoteAddr ?? "unknown"}`;
   const limit = await ndesLimiter.check(limitKey);
   if (limit.blocked) {
-    await writeEnrollmentLog({ step: "scep", outcome: "ERROR", reason: "ndes_auth_failed", message: `NDES challenge URL: refused, ${NDES_MAX_FAILURES} wrong credentials for profile "${profileId.slice(0, 100)}" from this address in 15 minutes`, remoteAddr });
+    await writeEnrollmentLog({
+      step: "scep",
+      outcome: "ERROR",
+      reason: "ndes_auth_failed",
+      message: `NDES challenge URL: refused, ${NDES_MAX_FAILURES} wrong credentials for profile "${profileId.slice(0, 100)}" from this address in 15 minutes`,
+      remoteAddr,
+    });
     throw new AppError(429, "too_many_attempts", "too many wrong credentials; try again later", { "Retry-After": String(limit.retryAfterSeconds) });
   }
   const profile = await getScepProfileRow(profileId);
@@ -95,7 +101,12 @@ export async function ndesChallengePage(profileId: string, authorization: string
   await ndesLimiter.succeed(limitKey);
   const issued = await issueNdesChallenge(profile!.id);
   if (!issued.ok) {
-    await writeEnrollmentLog({ step: "scep", outcome: "WARNING", message: `${profile!.name}: NDES password cache is full (${issued.cacheSize} unused challenges); raise the profile's NDES cache size for a mass deployment`, remoteAddr });
+    await writeEnrollmentLog({
+      step: "scep",
+      outcome: "WARNING",
+      message: `${profile!.name}: NDES password cache is full (${issued.cacheSize} unused challenges); raise the profile's NDES cache size for a mass deployment`,
+      remoteAddr,
+    });
     return { body: utf16le(cacheFullPage(issued.cacheSize)), ...PAGE };
   }
   await writeEnrollmentLog({ step: "scep", outcome: "OK", message: `${profile!.name}: NDES challenge issued`, remoteAddr });

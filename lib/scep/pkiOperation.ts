@@ -111,7 +111,10 @@ export function renewalProblem(row: CertificateRow, profile: ScepProfile, now = 
   if (row.profileId !== profile.id) return rejected(`the certificate ${row.serial} it was signed with belongs to another SCEP profile`);
   const opens = new Date(row.notAfter.getTime() - profile.renewalWindowDays * DAY_MS);
   if (now < opens) {
-    return { reason: "scep_renewal_too_early", detail: `certificate ${row.serial} can be renewed from ${opens.toISOString()} (the SCEP profile's renewal window is ${profile.renewalWindowDays} days before it expires at ${row.notAfter.toISOString()})` };
+    return {
+      reason: "scep_renewal_too_early",
+      detail: `certificate ${row.serial} can be renewed from ${opens.toISOString()} (the SCEP profile's renewal window is ${profile.renewalWindowDays} days before it expires at ${row.notAfter.toISOString()})`,
+    };
   }
   return null;
 }
@@ -162,7 +165,10 @@ async function openRequest(msg: PkiMessage): Promise<{ content: Uint8Array; ciph
   if (signerKeyType(msg.parsed) !== "rsa") refuse("badAlg", "scep_bad_message", "the request is signed with a non-RSA key; the response cannot be encrypted to it");
   try {
     // Only the RA keys: the CA's key never opens client bytes.
-    return decryptEnvelope(msg.envelope!, (await raDecryptionKeys()).map((ra) => ({ cert: ra.cert, key: ra.keyObject })));
+    return decryptEnvelope(
+      msg.envelope!,
+      (await raDecryptionKeys()).map((ra) => ({ cert: ra.cert, key: ra.keyObject })),
+    );
   } catch (err) {
     if (err instanceof EnvelopeError) refuse(err.failInfo, err.failInfo === "badAlg" ? "scep_unsupported_algorithm" : "scep_bad_message", `the envelope cannot be opened: ${err.message}`);
     throw err;
@@ -229,7 +235,13 @@ async function resentDecision(serial: string, cipherOid: string): Promise<Decisi
   const previous = await getCertificate(serial);
   if (!previous) return refuse("badRequest", "scep_transaction_reused", `the certificate ${serial} issued for this transactionID no longer exists`);
   if (previous.revokedAt) refuse("badRequest", "scep_transaction_reused", `the certificate ${serial} issued for this transactionID has been revoked`, previous.enrollmentTokenId);
-  const auth: Authorization = { kind: previous.renewedFromSerial ? "renewal" : "challenge", tokenId: previous.enrollmentTokenId, userId: previous.userId, deviceId: previous.deviceId, renewedFromSerial: previous.renewedFromSerial };
+  const auth: Authorization = {
+    kind: previous.renewedFromSerial ? "renewal" : "challenge",
+    tokenId: previous.enrollmentTokenId,
+    userId: previous.userId,
+    deviceId: previous.deviceId,
+    renewedFromSerial: previous.renewedFromSerial,
+  };
   return { der: new Uint8Array(previous.der), serial: previous.serial, cipherOid, auth, subject: previous.subject, resent: true };
 }
 
@@ -263,11 +275,29 @@ async function decideNew(msg: PkiMessage, profile: ScepProfile, csr: ReturnType<
     if (verdict.ok && verdict.renewedFromSerial) {
       const old = await getCertificate(verdict.renewedFromSerial);
       const oldDevice = old?.deviceId ? await db().device.findUnique({ where: { id: old.deviceId }, select: { status: true } }) : null;
-      const why = !old ? "gone" : old.revokedAt ? "revoked" : old.profileId !== profile.id ? "not of this SCEP profile" : !oldDevice ? "bound to no device" : oldDevice.status === "UNENROLLED" ? "bound to an unenrolled device" : null;
+      const why = !old
+        ? "gone"
+        : old.revokedAt
+          ? "revoked"
+          : old.profileId !== profile.id
+            ? "not of this SCEP profile"
+            : !oldDevice
+              ? "bound to no device"
+              : oldDevice.status === "UNENROLLED"
+                ? "bound to an unenrolled device"
+                : null;
       if (why) refuse("badRequest", "scep_renewal_rejected", `renewal challenge for certificate ${verdict.renewedFromSerial}, which is ${why}`, verdict.tokenId);
       // Issued for the device the old certificate is bound to: its messages signed with the new one are accepted (mdmRequest boundDevice).
-      auth = { kind: "renewal", tokenId: old!.enrollmentTokenId ?? verdict.tokenId, userId: old!.userId ?? verdict.userId, deviceId: old!.deviceId, renewedFromSerial: old!.serial, challengeSource: verdict.source };
-    } else if (verdict.ok) auth = { kind: "challenge", tokenId: verdict.tokenId, userId: verdict.userId, deviceId: null, renewedFromSerial: null, challengeSource: verdict.source, boundUdid: verdict.boundUdid ?? null };
+      auth = {
+        kind: "renewal",
+        tokenId: old!.enrollmentTokenId ?? verdict.tokenId,
+        userId: old!.userId ?? verdict.userId,
+        deviceId: old!.deviceId,
+        renewedFromSerial: old!.serial,
+        challengeSource: verdict.source,
+      };
+    } else if (verdict.ok)
+      auth = { kind: "challenge", tokenId: verdict.tokenId, userId: verdict.userId, deviceId: null, renewedFromSerial: null, challengeSource: verdict.source, boundUdid: verdict.boundUdid ?? null };
   }
   const subject = (expanded as { subject: string }).subject;
   const issued = await issueCertificate({
@@ -315,7 +345,15 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
     if (msg.messageType === MessageType.GetCRL) {
       const opened = await openRequest(msg);
       const crlDer = await answerGetCrl(opened.content);
-      const body = await buildCertRep({ signer, transactionId: msg.transactionId, recipientNonce: msg.senderNonce, status: "SUCCESS", crlDer, requesterCert: msg.signerCertDer, cipherOid: opened.cipherOid });
+      const body = await buildCertRep({
+        signer,
+        transactionId: msg.transactionId,
+        recipientNonce: msg.senderNonce,
+        status: "SUCCESS",
+        crlDer,
+        requesterCert: msg.signerCertDer,
+        cipherOid: opened.cipherOid,
+      });
       await writeEnrollmentLog({ step: STEP, outcome: "OK", message: `${profile.name}: GetCRL answered with the current CRL`, remoteAddr });
       return { body, status: "SUCCESS", reason: null };
     }
@@ -357,7 +395,12 @@ export async function pkiOperation(profileId: string, body: Uint8Array, meta: Sc
     return { body, status: "SUCCESS", reason: null, serial: ok.serial };
   } catch (err) {
     if (err instanceof Pending) {
-      await writeEnrollmentLog({ step: STEP, outcome: "WARNING", message: `${profile.name}: transactionID "${msg.transactionId.slice(0, 100)}" is still being decided; answered PENDING (the client polls)`, remoteAddr });
+      await writeEnrollmentLog({
+        step: STEP,
+        outcome: "WARNING",
+        message: `${profile.name}: transactionID "${msg.transactionId.slice(0, 100)}" is still being decided; answered PENDING (the client polls)`,
+        remoteAddr,
+      });
       const body = await buildCertRep({ signer, transactionId: msg.transactionId, recipientNonce: msg.senderNonce, status: "PENDING" });
       return { body, status: "PENDING", reason: null };
     }

@@ -59,7 +59,12 @@ const profileFields = {
   /** NDES only: unused challenges the challenge URL keeps before "password cache is full". */
   ndesCacheSize: z.number().int().min(1, "must be at least 1").max(NDES_MAX_CACHE_SIZE, `may be at most ${NDES_MAX_CACHE_SIZE}`),
   /** NDES only: the HTTP user name for the challenge URL; generated when absent. */
-  ndesUsername: z.string().trim().min(1).max(100).regex(/^[^:\s]+$/, "ndesUsername may not contain ':' or spaces"),
+  ndesUsername: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[^:\s]+$/, "ndesUsername may not contain ':' or spaces"),
 };
 
 export const scepProfileInputSchema = z.object({
@@ -76,13 +81,10 @@ export const scepProfileInputSchema = z.object({
   ndesUsername: profileFields.ndesUsername.optional(),
 });
 
-export const scepProfileUpdateSchema = z
-  .object(profileFields)
-  .partial()
-  .extend({
-    /** STATIC: set a new password, or true to generate one. */
-    rotateStaticChallenge: z.boolean().optional(),
-  });
+export const scepProfileUpdateSchema = z.object(profileFields).partial().extend({
+  /** STATIC: set a new password, or true to generate one. */
+  rotateStaticChallenge: z.boolean().optional(),
+});
 
 /** What admins and other modules see: never the sealed/hashed secrets. */
 export interface ScepProfileView {

@@ -59,9 +59,7 @@ function overBound(parts: NamePart[]): string | null {
 
 const VAR_RE = /\$([A-Z_]+)/g;
 
-export type SubjectResult =
-  | { ok: true; subject: string; parts: NamePart[] }
-  | { ok: false; reason: "scep_subject_too_long" | "scep_subject_unresolved"; detail: string };
+export type SubjectResult = { ok: true; subject: string; parts: NamePart[] } | { ok: false; reason: "scep_subject_too_long" | "scep_subject_unresolved"; detail: string };
 
 function isVariable(name: string): name is SubjectVariable {
   return (SUBJECT_VARIABLES as readonly string[]).includes(name);

@@ -6,9 +6,7 @@ const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.randomBytes(16);
-  const key = await new Promise<Buffer>((resolve, reject) =>
-    crypto.scrypt(password, salt, 32, SCRYPT, (err, k) => (err ? reject(err) : resolve(k))),
-  );
+  const key = await new Promise<Buffer>((resolve, reject) => crypto.scrypt(password, salt, 32, SCRYPT, (err, k) => (err ? reject(err) : resolve(k))));
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString("base64url")}$${key.toString("base64url")}`;
 }
 
@@ -22,9 +20,7 @@ export async function verifyPassword(password: string, stored: string | null | u
   const [, n, r, p, salt, expected] = parts;
   const want = Buffer.from(expected, "base64url");
   const got = await new Promise<Buffer>((resolve, reject) =>
-    crypto.scrypt(password, Buffer.from(salt, "base64url"), want.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem }, (err, k) =>
-      err ? reject(err) : resolve(k),
-    ),
+    crypto.scrypt(password, Buffer.from(salt, "base64url"), want.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem }, (err, k) => (err ? reject(err) : resolve(k))),
   );
   return crypto.timingSafeEqual(got, want);
 }

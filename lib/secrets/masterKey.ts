@@ -19,7 +19,7 @@ export function resolveMasterSecret(envSecret: string | null, dataDir: string): 
     return { secret, origin: "file", file };
   }
   const secret = crypto.randomBytes(32).toString("base64url");
-  fs.writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
+  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
   return { secret, origin: "generated", file };
 }
 

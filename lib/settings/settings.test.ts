@@ -77,7 +77,29 @@ describe("CA import", () => {
   it("imports an RSA CA certificate with its key", async () => {
     const key = path.join(dir, "ca.key");
     const cert = path.join(dir, "ca.pem");
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "365", "-subj", "/CN=Imported Root/O=Example", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "365",
+        "-subj",
+        "/CN=Imported Root/O=Example",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+      ],
+      { stdio: "ignore" },
+    );
     const info = await importCaFromPem(fs.readFileSync(cert, "utf8"), fs.readFileSync(key, "utf8"));
     expect(info.subject).toContain("CN=Imported Root");
     expect(info.keyBits).toBe(2048);

@@ -43,7 +43,11 @@ describe("ACME admin API", () => {
     expect((await api.call("/api/v1/acme/registered-devices", api.readKey, { method: "POST", body: JSON.stringify({ serialNumbers: ["C02AAA1111"] }) })).status).toBe(403);
     const json = await api.call("/api/v1/acme/registered-devices", api.adminKey, { method: "POST", body: JSON.stringify({ serialNumbers: ["c02aaa1111", "C02AAA2222"] }) });
     expect(await json.json()).toEqual({ added: 2, alreadyPresent: 0 });
-    const csv = await api.call("/api/v1/acme/registered-devices", api.adminKey, { method: "POST", headers: { "content-type": "text/csv" }, body: "Serial Number,Note\r\nC02AAA2222,again\r\n\"C02AAA3333\",Finance laptop\r\n" });
+    const csv = await api.call("/api/v1/acme/registered-devices", api.adminKey, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: 'Serial Number,Note\r\nC02AAA2222,again\r\n"C02AAA3333",Finance laptop\r\n',
+    });
     expect(await csv.json()).toEqual({ added: 1, alreadyPresent: 1 });
     const bad = await api.call("/api/v1/acme/registered-devices", api.adminKey, { method: "POST", headers: { "content-type": "text/csv" }, body: "C02AAA4444\n=cmd|' /C calc'!A0\n" });
     expect(bad.status).toBe(400);
@@ -70,7 +74,9 @@ describe("ACME admin API", () => {
     const { challenge } = await c.firstChallenge(order);
     const key = deviceKey();
     const udid = `00008112-${crypto.randomBytes(8).toString("hex").toUpperCase()}`;
-    expect((await c.post(challenge.url, deviceAttestPayload(root, challenge.token, { serialNumber: "C02BBB0001", udid, osVersion: "14.5", sepOsVersion: "23.5", publicKey: key.publicKey }))).body.status).toBe("valid");
+    expect(
+      (await c.post(challenge.url, deviceAttestPayload(root, challenge.token, { serialNumber: "C02BBB0001", udid, osVersion: "14.5", sepOsVersion: "23.5", publicKey: key.publicKey }))).body.status,
+    ).toBe("valid");
     expect((await c.post(order.body.finalize as string, { csr: opensslCsr(key.privateKey, "/CN=x").toString("base64url") })).body.status).toBe("valid");
     const list = await (await api.call("/api/v1/acme/issuances", api.readKey)).json();
     expect(list.issuances).toHaveLength(1);

@@ -30,8 +30,33 @@ beforeAll(async () => {
   clearServerKeyCache();
   clearCaCache();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "acme-certbot-"));
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "tls.key"), "-out", path.join(dir, "tls.crt"), "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { stdio: "ignore" });
-  server = await serveRouteImports({ "/acme/[...path]": import("@/app/acme/[...path]/route") }, { port: SERVER_PORT, tls: { key: fs.readFileSync(path.join(dir, "tls.key"), "utf8"), cert: fs.readFileSync(path.join(dir, "tls.crt"), "utf8") } });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      path.join(dir, "tls.key"),
+      "-out",
+      path.join(dir, "tls.crt"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
+  server = await serveRouteImports(
+    { "/acme/[...path]": import("@/app/acme/[...path]/route") },
+    { port: SERVER_PORT, tls: { key: fs.readFileSync(path.join(dir, "tls.key"), "utf8"), cert: fs.readFileSync(path.join(dir, "tls.crt"), "utf8") } },
+  );
   fs.writeFileSync(path.join(dir, "ca.pem"), toPem((await getCa()).certDer, "CERTIFICATE"));
   await setAllowedDnsDomains(["localhost"]);
 });
@@ -47,7 +72,29 @@ describe("certbot against our ACME directory", () => {
     const d = (n: string) => path.join(dir, n);
     await run(
       "certbot",
-      ["certonly", "--non-interactive", "--agree-tos", "-m", "admin@example.com", "--standalone", "--http-01-port", String(HTTP01_PORT), "--server", `https://localhost:${SERVER_PORT}/acme/directory`, "-d", "localhost", "--key-type", "rsa", "--config-dir", d("config"), "--work-dir", d("work"), "--logs-dir", d("logs"), "--no-random-sleep-on-renew"],
+      [
+        "certonly",
+        "--non-interactive",
+        "--agree-tos",
+        "-m",
+        "admin@example.com",
+        "--standalone",
+        "--http-01-port",
+        String(HTTP01_PORT),
+        "--server",
+        `https://localhost:${SERVER_PORT}/acme/directory`,
+        "-d",
+        "localhost",
+        "--key-type",
+        "rsa",
+        "--config-dir",
+        d("config"),
+        "--work-dir",
+        d("work"),
+        "--logs-dir",
+        d("logs"),
+        "--no-random-sleep-on-renew",
+      ],
       { env: { ...process.env, REQUESTS_CA_BUNDLE: d("tls.crt") }, timeout: 180_000 },
     ).catch((err: { stderr?: string }) => {
       const logFile = d("logs/letsencrypt.log");

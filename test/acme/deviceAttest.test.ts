@@ -79,7 +79,15 @@ describe("createAcmeEnrollment", () => {
     const e = await createAcmeEnrollment({ udid: udid(), serialNumber: serial(), enrollmentRef: "token:abc", subject: "CN=Device,O=Example" });
     expect(validatePayload("com.apple.security.acme", e.payload, { os: "iOS" })).toEqual([]);
     expect(validatePayload("com.apple.security.acme", e.payload, { os: "macOS" })).toEqual([]);
-    expect(e.payload).toMatchObject({ DirectoryURL: `${PUBLIC_URL}/acme/directory`, ClientIdentifier: e.clientIdentifier, KeyType: "ECSECPrimeRandom", KeySize: 256, HardwareBound: true, Attest: true, Subject: [[["CN", "Device"]], [["O", "Example"]]] });
+    expect(e.payload).toMatchObject({
+      DirectoryURL: `${PUBLIC_URL}/acme/directory`,
+      ClientIdentifier: e.clientIdentifier,
+      KeyType: "ECSECPrimeRandom",
+      KeySize: 256,
+      HardwareBound: true,
+      Attest: true,
+      Subject: [[["CN", "Device"]], [["O", "Example"]]],
+    });
     expect(e.directoryUrl).toBe(`${PUBLIC_URL}/acme/directory`);
   });
 
@@ -124,14 +132,21 @@ describe("device-attest-01", () => {
     const text = openssl(["x509", "-in", path.join(dir, "leaf.pem"), "-noout", "-text"]);
     expect(text).toMatch(/Subject Alternative Name:[\s\S]*othername:[^\n]*(1\.3\.6\.1\.5\.5\.7\.8\.3|Permanent Identifier)/i);
     // pyca/cryptography reads the otherName: PermanentIdentifier ::= SEQUENCE { identifierValue UTF8String } (RFC 4043).
-    const py = execFileSync("python3", ["-c", PY_PERMANENT_ID, path.join(dir, "leaf.pem")]).toString().trim();
+    const py = execFileSync("python3", ["-c", PY_PERMANENT_ID, path.join(dir, "leaf.pem")])
+      .toString()
+      .trim();
     expect(py).toBe(`1.3.6.1.5.5.7.8.3 ${Buffer.concat([Buffer.from([0x30, e.clientIdentifier.length + 2, 0x0c, e.clientIdentifier.length]), Buffer.from(e.clientIdentifier)]).toString("hex")}`);
     fs.rmSync(dir, { recursive: true, force: true });
 
     const log = await db().enrollmentLog.findMany({ where: { step: "acme", deviceIdentifier: e.clientIdentifier, outcome: "OK" } });
     expect(log.map((l) => l.message).join("\n")).toMatch(new RegExp(`issued certificate [0-9a-f]+ .*serial ${device.serialNumber}, UDID ${device.udid}, OS 18.2, SEP OS 22.3.1`));
     // Authenticate can ask which device the certificate belongs to.
-    expect(await acmeBoundDevice((fin.body.certificate as string).split("/").pop()!)).toEqual({ udid: device.udid, serialNumber: device.serialNumber, attestedSerialNumber: device.serialNumber, attestedUdid: device.udid });
+    expect(await acmeBoundDevice((fin.body.certificate as string).split("/").pop()!)).toEqual({
+      udid: device.udid,
+      serialNumber: device.serialNumber,
+      attestedSerialNumber: device.serialNumber,
+      attestedUdid: device.udid,
+    });
     // The binding is spent: a second order for the same enrollment is refused.
     const again = await client.newOrder([{ type: "permanent-identifier", value: e.clientIdentifier }]);
     expect(again.body.type).toBe("urn:ietf:params:acme:error:rejectedIdentifier");
@@ -143,7 +158,10 @@ describe("device-attest-01", () => {
     const { client, challenge, order } = await orderFor(e.clientIdentifier);
     const key = deviceKey();
     // What a replay looks like: the freshness of some other challenge.
-    const r = await client.post(challenge.url, deviceAttestPayload(root, challenge.token, { ...device, publicKey: key.publicKey, freshness: crypto.createHash("sha256").update("another-token").digest() }));
+    const r = await client.post(
+      challenge.url,
+      deviceAttestPayload(root, challenge.token, { ...device, publicKey: key.publicKey, freshness: crypto.createHash("sha256").update("another-token").digest() }),
+    );
     expect(r.body.status).toBe("invalid");
     expect((r.body.error as { type: string }).type).toBe("urn:ietf:params:acme:error:badAttestationStatement");
     expect(await logReasons(e.clientIdentifier)).toContain("acme_attestation_nonce");
@@ -206,10 +224,14 @@ describe("device-attest-01", () => {
     const e = await createAcmeEnrollment({ udid: only });
     expect(e.clientIdentifier).toBe(only);
     const first = await orderFor(only);
-    expect((await first.client.post(first.challenge.url, deviceAttestPayload(root, first.challenge.token, { serialNumber: serial(), udid: udid(), publicKey: deviceKey().publicKey }))).body.status).toBe("invalid");
+    expect(
+      (await first.client.post(first.challenge.url, deviceAttestPayload(root, first.challenge.token, { serialNumber: serial(), udid: udid(), publicKey: deviceKey().publicKey }))).body.status,
+    ).toBe("invalid");
     expect(await logReasons(only)).toContain("acme_identifier_mismatch");
     const second = await orderFor(only);
-    expect((await second.client.post(second.challenge.url, deviceAttestPayload(root, second.challenge.token, { serialNumber: serial(), udid: only, publicKey: deviceKey().publicKey }))).body.status).toBe("valid");
+    expect(
+      (await second.client.post(second.challenge.url, deviceAttestPayload(root, second.challenge.token, { serialNumber: serial(), udid: only, publicKey: deviceKey().publicKey }))).body.status,
+    ).toBe("valid");
   });
 
   it("issues to a pre-registered serial without an enrollment binding", async () => {
@@ -229,7 +251,15 @@ describe("device-attest-01", () => {
     // A well-formed statement in another attestation format.
     const other = appleAttestationObject(makeAppleAttestationChain(root, { ...device, freshness: Buffer.alloc(32), publicKey: deviceKey().publicKey }));
     other.write("tpm\u0000\u0000", other.indexOf("apple"), "latin1");
-    for (const payload of [{ attObj: other.toString("base64url") }, {}, { attObj: "" }, { attObj: "!!" }, { attObj: Buffer.from([0xbf, 0xff]).toString("base64url") }, { attObj: "A".repeat(70_000) }, { attObj: Buffer.from([0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f]).toString("base64url") }]) {
+    for (const payload of [
+      { attObj: other.toString("base64url") },
+      {},
+      { attObj: "" },
+      { attObj: "!!" },
+      { attObj: Buffer.from([0xbf, 0xff]).toString("base64url") },
+      { attObj: "A".repeat(70_000) },
+      { attObj: Buffer.from([0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f]).toString("base64url") },
+    ]) {
       const { client, challenge } = await orderFor(e.clientIdentifier);
       const r = await client.post(challenge.url, payload);
       expect(r.status).toBeLessThan(500);

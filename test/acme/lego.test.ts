@@ -33,8 +33,33 @@ beforeAll(async () => {
   clearCaCache();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "acme-lego-"));
   // The server's TLS certificate (not from our CA: the CA under test only issues through ACME here).
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "tls.key"), "-out", path.join(dir, "tls.crt"), "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { stdio: "ignore" });
-  server = await serveRouteImports({ "/acme/[...path]": import("@/app/acme/[...path]/route") }, { port: SERVER_PORT, tls: { key: fs.readFileSync(path.join(dir, "tls.key"), "utf8"), cert: fs.readFileSync(path.join(dir, "tls.crt"), "utf8") } });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      path.join(dir, "tls.key"),
+      "-out",
+      path.join(dir, "tls.crt"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
+  server = await serveRouteImports(
+    { "/acme/[...path]": import("@/app/acme/[...path]/route") },
+    { port: SERVER_PORT, tls: { key: fs.readFileSync(path.join(dir, "tls.key"), "utf8"), cert: fs.readFileSync(path.join(dir, "tls.crt"), "utf8") } },
+  );
   fs.writeFileSync(path.join(dir, "ca.pem"), toPem((await getCa()).certDer, "CERTIFICATE"));
 });
 
@@ -45,15 +70,36 @@ afterAll(async () => {
 });
 
 function lego(args: string[]) {
-  return run("lego", ["--server", `https://localhost:${SERVER_PORT}/acme/directory`, "--path", path.join(dir, "lego"), "--accept-tos", "--email", "admin@example.com", "--http", "--http.port", `:${HTTP01_PORT}`, "--domains", "localhost", ...args], {
-    env: { ...process.env, LEGO_CA_CERTIFICATES: path.join(dir, "tls.crt") },
-    timeout: 120_000,
-  });
+  return run(
+    "lego",
+    [
+      "--server",
+      `https://localhost:${SERVER_PORT}/acme/directory`,
+      "--path",
+      path.join(dir, "lego"),
+      "--accept-tos",
+      "--email",
+      "admin@example.com",
+      "--http",
+      "--http.port",
+      `:${HTTP01_PORT}`,
+      "--domains",
+      "localhost",
+      ...args,
+    ],
+    {
+      env: { ...process.env, LEGO_CA_CERTIFICATES: path.join(dir, "tls.crt") },
+      timeout: 120_000,
+    },
+  );
 }
 
 describe("lego against our ACME directory", () => {
   it("is refused while no DNS domain is allowed (the default)", async () => {
-    const err = await lego(["--key-type", "ec256", "run"]).then(() => null, (e: { stderr?: string }) => e);
+    const err = await lego(["--key-type", "ec256", "run"]).then(
+      () => null,
+      (e: { stderr?: string }) => e,
+    );
     expect(err).not.toBeNull();
     expect(String((err as { stderr?: string }).stderr)).toMatch(/rejectedIdentifier|no certificates for DNS names/);
   });

@@ -60,7 +60,13 @@ describe("directory and nonces", () => {
   it("lists the resources and meta", async () => {
     const c = new AcmeClient(server.url, PUBLIC_URL);
     const d = await c.directory();
-    expect(d).toMatchObject({ newNonce: `${PUBLIC_URL}/acme/new-nonce`, newAccount: `${PUBLIC_URL}/acme/new-account`, newOrder: `${PUBLIC_URL}/acme/new-order`, revokeCert: `${PUBLIC_URL}/acme/revoke-cert`, keyChange: `${PUBLIC_URL}/acme/key-change` });
+    expect(d).toMatchObject({
+      newNonce: `${PUBLIC_URL}/acme/new-nonce`,
+      newAccount: `${PUBLIC_URL}/acme/new-account`,
+      newOrder: `${PUBLIC_URL}/acme/new-order`,
+      revokeCert: `${PUBLIC_URL}/acme/revoke-cert`,
+      keyChange: `${PUBLIC_URL}/acme/key-change`,
+    });
     expect(d.meta).toMatchObject({ externalAccountRequired: false });
   });
 
@@ -114,7 +120,14 @@ describe("JWS", () => {
     const r = await c.post(c.dir.newAccount, {}, { useJwk: true, key: ed, alg: "EdDSA" });
     expect(r.body.type).toBe(`${PROBLEM}badSignatureAlgorithm`);
     expect(r.body.algorithms).toEqual(["ES256", "ES384", "RS256"]);
-    const none = await c.postRaw(c.dir.newAccount, JSON.stringify({ protected: Buffer.from(JSON.stringify({ alg: "none", nonce: await c.freshNonce(), url: c.dir.newAccount, jwk: await c.jwk() })).toString("base64url"), payload: "", signature: "" }));
+    const none = await c.postRaw(
+      c.dir.newAccount,
+      JSON.stringify({
+        protected: Buffer.from(JSON.stringify({ alg: "none", nonce: await c.freshNonce(), url: c.dir.newAccount, jwk: await c.jwk() })).toString("base64url"),
+        payload: "",
+        signature: "",
+      }),
+    );
     expect(none.body.type).toBe(`${PROBLEM}badSignatureAlgorithm`);
   });
 
@@ -168,7 +181,15 @@ describe("JWS", () => {
       expect(r.body.type).toMatch(/^urn:ietf:params:acme:error:/);
     }
     // Payloads that verify but make no sense.
-    for (const payload of [[], "x", 7, { identifiers: "x" }, { identifiers: [{ type: "dns" }] }, { identifiers: [{ type: "ip", value: "1.2.3.4" }] }, { identifiers: Array.from({ length: 50 }, (_, i) => ({ type: "dns", value: `h${i}.example.com` })) }]) {
+    for (const payload of [
+      [],
+      "x",
+      7,
+      { identifiers: "x" },
+      { identifiers: [{ type: "dns" }] },
+      { identifiers: [{ type: "ip", value: "1.2.3.4" }] },
+      { identifiers: Array.from({ length: 50 }, (_, i) => ({ type: "dns", value: `h${i}.example.com` })) },
+    ]) {
       const r = await c.post(c.dir.newOrder, payload);
       expect(r.status).toBe(400);
     }
@@ -281,7 +302,9 @@ describe("orders, revocation", () => {
     const sn = new crypto.X509Certificate(pem).serialNumber.toLowerCase().replace(/^0+/, "");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acme-crl-"));
     fs.writeFileSync(path.join(dir, "crl.der"), (await currentCrl()).der);
-    const crl = execFileSync("openssl", ["crl", "-inform", "DER", "-in", path.join(dir, "crl.der"), "-noout", "-text"]).toString().toLowerCase();
+    const crl = execFileSync("openssl", ["crl", "-inform", "DER", "-in", path.join(dir, "crl.der"), "-noout", "-text"])
+      .toString()
+      .toLowerCase();
     fs.rmSync(dir, { recursive: true, force: true });
     expect(crl.replace(/\s+/g, " ")).toMatch(new RegExp(`serial number: 0*${sn} .*key compromise`));
     expect((await c.post(c.dir.revokeCert, { certificate: der })).body.type).toBe(`${PROBLEM}alreadyRevoked`);

@@ -5,8 +5,12 @@ import { db } from "@/lib/db/client";
 import { sha256Hex } from "@/lib/secrets/hash";
 
 let t: TestDb;
-beforeAll(async () => { t = await createTestDb(); });
-afterAll(async () => { await t.close(); });
+beforeAll(async () => {
+  t = await createTestDb();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 async function user(identifier: string) {
   return db().user.create({ data: { identifier } });

@@ -49,7 +49,13 @@ describe("routing rules API", () => {
   });
 
   it("validates input and enforces roles", async () => {
-    for (const bad of [{ domain: "corp.example" }, { domain: "not a domain", version: "mdm-byod" }, { domain: "x.example", version: "mdm-other" }, { domain: "x.example", version: "mdm-byod", groupId: "missing" }, { domain: "x.example", version: "mdm-byod", extra: 1 }]) {
+    for (const bad of [
+      { domain: "corp.example" },
+      { domain: "not a domain", version: "mdm-byod" },
+      { domain: "x.example", version: "mdm-other" },
+      { domain: "x.example", version: "mdm-byod", groupId: "missing" },
+      { domain: "x.example", version: "mdm-byod", extra: 1 },
+    ]) {
       const res = await call("/api/v1/adde/routes", adminKey, { method: "POST", body: JSON.stringify(bad) });
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }

@@ -115,12 +115,17 @@ async function enrollDevice(baseUrl: string, bearer: () => string | null): Promi
   const subject = scepPayload.Subject.map((rdn) => rdn.map(([k, v]) => `${k}=${v}`).join("+")).join(",");
   const issued = await scepEnroll({ url: `${scep.url}${new URL(scepPayload.URL).pathname}`, challenge: scepPayload.Challenge, subject, keySize: scepPayload.Keysize });
   const toTest = (u: string) => `${mdm.url}${new URL(u).pathname}${new URL(u).search}`;
-  return simDevice(mdm, await currentMdmTopic(), { certDer: issued.certDer, privateKeyPem: issued.privateKeyPem }, {
-    mode: "user-enrollment",
-    bearer,
-    checkInUrl: toTest(mdmPayload.CheckInURL),
-    serverUrl: toTest(mdmPayload.ServerURL),
-  });
+  return simDevice(
+    mdm,
+    await currentMdmTopic(),
+    { certDer: issued.certDer, privateKeyPem: issued.privateKeyPem },
+    {
+      mode: "user-enrollment",
+      bearer,
+      checkInUrl: toTest(mdmPayload.CheckInURL),
+      serverUrl: toTest(mdmPayload.ServerURL),
+    },
+  );
 }
 
 /** Check-in and poll bodies as binary plists from plistlib, signed as the device signs. */

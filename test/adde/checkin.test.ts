@@ -176,7 +176,11 @@ describe("check-ins of account-driven devices", () => {
     const top = parsePlist(new TextDecoder().decode(content)) as { PayloadContent: Record<string, unknown>[] };
     const samCheckIn = new URL((top.PayloadContent.find((p) => p.PayloadType === "com.apple.mdm") as { CheckInURL: string }).CheckInURL);
     // Pat's device, with Pat's token, but Sam's (genuine) reference in the URL.
-    const device = await simDevice(mdm, "com.apple.mgmt.External.test", first.identity, { mode: "user-enrollment", bearer: () => first.token, checkInUrl: `${mdm.url}/mdm/checkin${samCheckIn.search}` });
+    const device = await simDevice(mdm, "com.apple.mgmt.External.test", first.identity, {
+      mode: "user-enrollment",
+      bearer: () => first.token,
+      checkInUrl: `${mdm.url}/mdm/checkin${samCheckIn.search}`,
+    });
     const message = device.authenticateMessage();
     delete message.ProductName;
     expect((await device.checkin(message)).status).toBe(200);
@@ -238,7 +242,10 @@ describe("check-ins of account-driven devices", () => {
     expect((await db().device.findUniqueOrThrow({ where: { id: row.id } })).status).toBe("MANAGED");
     expect((await mac.userTokenUpdate()).status).toBe(200);
     expect((await mac.userReport({ Status: "Idle" })).status).toBe(200);
-    expect(await db().userChannel.findUniqueOrThrow({ where: { deviceId_userChannelId: { deviceId: row.id, userChannelId: mac.user.id } } })).toMatchObject({ userLongName: "Kai Example", pushMagic: mac.userPushMagic });
+    expect(await db().userChannel.findUniqueOrThrow({ where: { deviceId_userChannelId: { deviceId: row.id, userChannelId: mac.user.id } } })).toMatchObject({
+      userLongName: "Kai Example",
+      pushMagic: mac.userPushMagic,
+    });
   });
 
   it("an iPhone without Bearer is refused with the sign-in challenge, also when its Authenticate claims to be a Mac", async () => {

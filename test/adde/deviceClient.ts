@@ -105,7 +105,13 @@ export function pageForms(html: string): { action: string; fields: Record<string
     for (const i of f[2].matchAll(/<input([^>]*)>/g)) {
       const name = /name="([^"]+)"/.exec(i[1])?.[1];
       const value = /value="([^"]*)"/.exec(i[1])?.[1] ?? "";
-      if (name) fields[name] = value.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+      if (name)
+        fields[name] = value
+          .replace(/&amp;/g, "&")
+          .replace(/&quot;/g, '"')
+          .replace(/&#x27;|&#39;/g, "'")
+          .replace(/&lt;/g, "<")
+          .replace(/&gt;/g, ">");
     }
     forms.push({ action: f[1], fields });
   }

@@ -43,7 +43,10 @@ afterAll(async () => {
 });
 
 function signedBody(content = ENROLL_BODY): Buffer {
-  return openssl(["cms", "-sign", "-nodetach", "-binary", "-outform", "DER", "-signer", path.join(dir, "cert.pem"), "-inkey", path.join(dir, "key.pem"), "-md", "sha256"], Buffer.from(content, "latin1"));
+  return openssl(
+    ["cms", "-sign", "-nodetach", "-binary", "-outform", "DER", "-signer", path.join(dir, "cert.pem"), "-inkey", path.join(dir, "key.pem"), "-md", "sha256"],
+    Buffer.from(content, "latin1"),
+  );
 }
 
 describe("CMS-signed enroll bodies", () => {
@@ -66,7 +69,9 @@ describe("CMS-signed enroll bodies", () => {
     const line = await db().enrollmentLog.findFirst({ where: { step: "adde.enroll", message: { contains: "iPad16,3 22C152 de-CH" } } });
     expect(line).not.toBeNull();
     const truncated = binary.slice(0, binary.length - 10);
-    const cyclic = new Uint8Array(Buffer.concat([Buffer.from("bplist00", "latin1"), Buffer.from([0xa1, 0, 8]), Buffer.from([0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10])]));
+    const cyclic = new Uint8Array(
+      Buffer.concat([Buffer.from("bplist00", "latin1"), Buffer.from([0xa1, 0, 8]), Buffer.from([0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10])]),
+    );
     for (const body of [truncated, cyclic]) expect((await enrollPost(server, BASE, { body })).status).toBe(400);
     const refusals = await db().enrollmentLog.findMany({ where: { reason: "adde_bad_request", message: { contains: "property list" } } });
     expect(refusals.some((l) => l.message.includes("contains itself"))).toBe(true);
@@ -147,12 +152,34 @@ describe("Enrollment SSO", () => {
     PayloadIdentifier: "com.example.esso",
     PayloadUUID: "7D7C2A3E-1111-4E4E-9F0B-8A3C0C1F0A01",
     PayloadContent: [
-      { PayloadType: "com.apple.extensiblesso", PayloadVersion: 1, PayloadIdentifier: "com.example.esso.sso", PayloadUUID: "7D7C2A3E-2222-4E4E-9F0B-8A3C0C1F0A02", ExtensionIdentifier: "com.example.sso.extension", TeamIdentifier: "ABCDE12345", Type: "Redirect", URLs: ["https://login.example.com"] },
+      {
+        PayloadType: "com.apple.extensiblesso",
+        PayloadVersion: 1,
+        PayloadIdentifier: "com.example.esso.sso",
+        PayloadUUID: "7D7C2A3E-2222-4E4E-9F0B-8A3C0C1F0A02",
+        ExtensionIdentifier: "com.example.sso.extension",
+        TeamIdentifier: "ABCDE12345",
+        Type: "Redirect",
+        URLs: ["https://login.example.com"],
+      },
       ...extra,
     ],
   });
-  const rootCert = { PayloadType: "com.apple.security.root", PayloadVersion: 1, PayloadIdentifier: "com.example.esso.root", PayloadUUID: "7D7C2A3E-3333-4E4E-9F0B-8A3C0C1F0A03", PayloadContent: { $data: Buffer.from("not checked here").toString("base64") } };
-  const wifi = { PayloadType: "com.apple.wifi.managed", PayloadVersion: 1, PayloadIdentifier: "com.example.esso.wifi", PayloadUUID: "7D7C2A3E-4444-4E4E-9F0B-8A3C0C1F0A04", PayloadDisplayName: "Office Wi-Fi", SSID_STR: "Office" };
+  const rootCert = {
+    PayloadType: "com.apple.security.root",
+    PayloadVersion: 1,
+    PayloadIdentifier: "com.example.esso.root",
+    PayloadUUID: "7D7C2A3E-3333-4E4E-9F0B-8A3C0C1F0A03",
+    PayloadContent: { $data: Buffer.from("not checked here").toString("base64") },
+  };
+  const wifi = {
+    PayloadType: "com.apple.wifi.managed",
+    PayloadVersion: 1,
+    PayloadIdentifier: "com.example.esso.wifi",
+    PayloadUUID: "7D7C2A3E-4444-4E4E-9F0B-8A3C0C1F0A04",
+    PayloadDisplayName: "Office Wi-Fi",
+    SSID_STR: "Office",
+  };
   const configure = (profile: Uint8Array | string) => configureEsso({ enabled: true, iTunesStoreID: 1, configurationProfile: Buffer.from(profile).toString("base64") });
 
   it("accepts only the payload types Apple allows there (SSO extension and certificates), XML, binary or signed, and says which one is refused", async () => {

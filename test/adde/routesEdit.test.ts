@@ -17,9 +17,16 @@ beforeAll(async () => {
 });
 afterAll(async () => api?.close());
 
-interface Rule { id: string; position: number; domain: string; userMatch: string | null; version: string; enabled: boolean; groupId: string | null }
-const send = (path: string, key: string, method: string, body: unknown) =>
-  api.call(path, key, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+interface Rule {
+  id: string;
+  position: number;
+  domain: string;
+  userMatch: string | null;
+  version: string;
+  enabled: boolean;
+  groupId: string | null;
+}
+const send = (path: string, key: string, method: string, body: unknown) => api.call(path, key, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const list = async (): Promise<Rule[]> => ((await (await api.call("/api/v1/adde/routes", api.readKey)).json()) as { routes: Rule[] }).routes;
 
 describe("editing and ordering routing rules", () => {
@@ -74,7 +81,11 @@ describe("editing and ordering routing rules", () => {
     const ok = await send("/api/v1/adde/routes/order", api.adminKey, "PUT", { order: [c.id, a.id, b.id] });
     expect(ok.status).toBe(200);
     const after = await list();
-    expect(after.map((r) => [r.id, r.position])).toEqual([[c.id, 10], [a.id, 20], [b.id, 30]]);
+    expect(after.map((r) => [r.id, r.position])).toEqual([
+      [c.id, 10],
+      [a.id, 20],
+      [b.id, 30],
+    ]);
     expect((await send("/api/v1/adde/routes/order", api.readKey, "PUT", { order: [a.id, b.id, c.id] })).status).toBe(403);
   });
 });

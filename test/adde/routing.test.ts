@@ -14,7 +14,21 @@ describe("parseIdentifier", () => {
   });
 
   it("refuses identifiers without a usable domain", () => {
-    for (const bad of ["", "ann", "ann@", "@company.com", "ann@localhost", "ann@-bad.com", "ann@bad-.com", "ann@exa mple.com", "ann@company..com", "ann@comp\tany.com", "a\u0000b@company.com", null, undefined]) {
+    for (const bad of [
+      "",
+      "ann",
+      "ann@",
+      "@company.com",
+      "ann@localhost",
+      "ann@-bad.com",
+      "ann@bad-.com",
+      "ann@exa mple.com",
+      "ann@company..com",
+      "ann@comp\tany.com",
+      "a\u0000b@company.com",
+      null,
+      undefined,
+    ]) {
       expect(parseIdentifier(bad as string), String(bad)).toBeNull();
     }
   });

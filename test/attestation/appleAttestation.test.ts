@@ -100,7 +100,13 @@ describe("verifyAppleAttestationChain", () => {
     const k = crypto.generateKeyPairSync("ec", { namedCurve: "secp384r1" });
     for (const bad of [{ ca: false }, { ca: true, keyUsageByte: 0x80 }]) {
       const inter = makeTestCertificate({ subjectCn: "Rogue Sub CA", issuerCn: root.intermediateCn, publicKey: k.publicKey, signingKey: root.intermediateKey, ...bad });
-      const leaf = makeTestCertificate({ subjectCn: "leaf", issuerCn: "Rogue Sub CA", publicKey: deviceKey.publicKey, signingKey: k.privateKey, extensions: [derExtension(ATTESTATION_OIDS.freshness, freshness)] });
+      const leaf = makeTestCertificate({
+        subjectCn: "leaf",
+        issuerCn: "Rogue Sub CA",
+        publicKey: deviceKey.publicKey,
+        signingKey: k.privateKey,
+        extensions: [derExtension(ATTESTATION_OIDS.freshness, freshness)],
+      });
       expect(failure(() => verifyAppleAttestationChain([leaf, inter, root.intermediateDer], opts), /certificate 1 is not a CA/)).toBe("attestation-chain");
     }
   });
@@ -109,12 +115,25 @@ describe("verifyAppleAttestationChain", () => {
     // The intermediate has pathLen 0: a CA below it that signs the leaf breaks the limit.
     const k = crypto.generateKeyPairSync("ec", { namedCurve: "secp384r1" });
     const sub = makeTestCertificate({ subjectCn: "Deeper CA", issuerCn: root.intermediateCn, publicKey: k.publicKey, signingKey: root.intermediateKey, ca: true });
-    const leaf = makeTestCertificate({ subjectCn: "leaf", issuerCn: "Deeper CA", publicKey: deviceKey.publicKey, signingKey: k.privateKey, extensions: [derExtension(ATTESTATION_OIDS.freshness, freshness)] });
+    const leaf = makeTestCertificate({
+      subjectCn: "leaf",
+      issuerCn: "Deeper CA",
+      publicKey: deviceKey.publicKey,
+      signingKey: k.privateKey,
+      extensions: [derExtension(ATTESTATION_OIDS.freshness, freshness)],
+    });
     expect(failure(() => verifyAppleAttestationChain([leaf, sub, root.intermediateDer], opts), /allows 0 intermediates/)).toBe("attestation-chain");
   });
 
   it("refuses a leaf that is a CA or has an unknown critical extension (attestation-chain)", () => {
-    const ca = makeTestCertificate({ subjectCn: "leaf", issuerCn: root.intermediateCn, publicKey: deviceKey.publicKey, signingKey: root.intermediateKey, ca: true, extensions: [derExtension(ATTESTATION_OIDS.freshness, freshness)] });
+    const ca = makeTestCertificate({
+      subjectCn: "leaf",
+      issuerCn: root.intermediateCn,
+      publicKey: deviceKey.publicKey,
+      signingKey: root.intermediateKey,
+      ca: true,
+      extensions: [derExtension(ATTESTATION_OIDS.freshness, freshness)],
+    });
     expect(failure(() => verifyAppleAttestationChain([ca, root.intermediateDer], opts), /leaf is a CA/)).toBe("attestation-chain");
     const crit = makeAppleAttestationChain(root, { ...device, extensions: [derExtension("1.3.6.1.4.1.99999.1", Buffer.from([0x05, 0x00]), true)] });
     expect(failure(() => verifyAppleAttestationChain(crit, opts), /critical extension/)).toBe("attestation-chain");

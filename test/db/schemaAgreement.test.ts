@@ -67,17 +67,16 @@ describe("migrations agree with schema.prisma", () => {
     const shape = async (url: string) => {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      const cols = await c.query(`SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default FROM information_schema.columns WHERE table_schema='public' AND table_name <> '_prisma_migrations'`);
+      const cols = await c.query(
+        `SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default FROM information_schema.columns WHERE table_schema='public' AND table_name <> '_prisma_migrations'`,
+      );
       const idx = await c.query(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname='public' AND tablename <> '_prisma_migrations'`);
-      const cons = await c.query(`SELECT conrelid::regclass::text AS t, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace='public'::regnamespace AND conrelid::regclass::text <> '"_prisma_migrations"' AND conrelid::regclass::text <> '_prisma_migrations'`);
+      const cons = await c.query(
+        `SELECT conrelid::regclass::text AS t, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace='public'::regnamespace AND conrelid::regclass::text <> '"_prisma_migrations"' AND conrelid::regclass::text <> '_prisma_migrations'`,
+      );
       const enums = await c.query(`SELECT t.typname, e.enumlabel FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid ORDER BY t.typname, e.enumsortorder`);
       await c.end();
-      return [
-        ...cols.rows.map((r) => JSON.stringify(r)),
-        ...idx.rows.map((r) => JSON.stringify(r)),
-        ...cons.rows.map((r) => JSON.stringify(r)),
-        ...enums.rows.map((r) => JSON.stringify(r)),
-      ].sort();
+      return [...cols.rows.map((r) => JSON.stringify(r)), ...idx.rows.map((r) => JSON.stringify(r)), ...cons.rows.map((r) => JSON.stringify(r)), ...enums.rows.map((r) => JSON.stringify(r))].sort();
     };
     try {
       await migrate(urlOf(names[0]), migrationsDir("postgres"));

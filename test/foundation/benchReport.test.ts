@@ -38,7 +38,11 @@ describe("bench /proc reader", () => {
       { pid: 200, comm: "bench", ppid: 1, ticks: [9999, 9999, 0, 0], rssKb: 1024 }, // not the server's
     ]);
     try {
-      expect(processTree(100, proc).map((s) => s.pid).sort()).toEqual([100, 101, 102, 103]);
+      expect(
+        processTree(100, proc)
+          .map((s) => s.pid)
+          .sort(),
+      ).toEqual([100, 101, 102, 103]);
       expect(treeCpuMs(100, proc)).toBe((130 + 20 + 400 + 300) * 10);
       expect(treeCpuMs(102, proc)).toBe(4000);
       expect(treeRssMb(100, proc).sort((a, b) => a - b)).toEqual([50, 100, 200, 250]);
@@ -69,7 +73,11 @@ describe("bench table", () => {
     expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(/^\| Operation +\| ops\/s \| p50 ms \| p99 ms \| server CPU ms\/op \| RSS MB \(max proc \/ total\) \|$/);
     expect(lines[1]).toMatch(/^\|-+\|-+:\|-+:\|-+:\|-+:\|-+:\|$/);
-    const cells = (l: string) => l.split("|").slice(1, -1).map((c) => c.trim());
+    const cells = (l: string) =>
+      l
+        .split("|")
+        .slice(1, -1)
+        .map((c) => c.trim());
     expect(cells(lines[2])).toEqual(["Idle poll", "1234", "3.1", "28.1", "0.46", "180 / 513"]);
     expect(cells(lines[3])).toEqual(["SCEP enrollment (3 requests per op)", "59", "20.0", "80.0", "12.35", "200 / 600"]);
     expect(cells(lines[4])).toEqual(["empty", "–", "–", "–", "–", "1 / 1"]);

@@ -87,7 +87,7 @@ describe("check-layers", () => {
   it("fails on a Response built or a Request read in lib/ outside lib/http, naming the file and line", () => {
     const root = copyTree();
     plant(root, "lib/scep/url.ts", "export const answer = () => new Response(null, { status: 204 });");
-    plant(root, "lib/pki/der.ts", 'export const asJson = (x: unknown) => Response.json(x);');
+    plant(root, "lib/pki/der.ts", "export const asJson = (x: unknown) => Response.json(x);");
     plant(root, "lib/mdm/apiInput.ts", 'export async function readIt(request: Request) {\n  return request.headers.get("x");\n}');
     const r = runChecker(root);
     expect(r.code).toBe(1);
@@ -100,8 +100,12 @@ describe("check-layers", () => {
   it("lets lib/http build responses, fetch() answers be read, and prose name Request and Response", () => {
     const root = copyTree();
     plant(root, "lib/http/query.ts", 'export const empty = (req: Request) => new Response(null, { status: req.method === "HEAD" ? 200 : 204 });');
-    plant(root, "lib/scep/url.ts", 'export async function size(res: Response): Promise<number> {\n  return (await res.arrayBuffer()).byteLength;\n}');
-    plant(root, "lib/pki/der.ts", '// the route reads the Request and makes new Response(…)\nconst title = "Request refused";\nconst doc = `new Response(` + title;\nvoid doc;\ntype MdmRequestLike = { kind: "x" };\nexport type { MdmRequestLike };');
+    plant(root, "lib/scep/url.ts", "export async function size(res: Response): Promise<number> {\n  return (await res.arrayBuffer()).byteLength;\n}");
+    plant(
+      root,
+      "lib/pki/der.ts",
+      '// the route reads the Request and makes new Response(…)\nconst title = "Request refused";\nconst doc = `new Response(` + title;\nvoid doc;\ntype MdmRequestLike = { kind: "x" };\nexport type { MdmRequestLike };',
+    );
     const r = runChecker(root);
     expect(r.out).toContain("only lib/http and app/ touch Request and Response");
     expect(r.code).toBe(0);

@@ -15,8 +15,11 @@ function routes(dir = "app/api/v1"): { path: string; methods: string[] }[] {
       else if (e.name === "route.ts") {
         const src = fs.readFileSync(p, "utf8");
         const methods = ["GET", "POST", "PUT", "PATCH", "DELETE"].filter((m) => new RegExp(`export (const|async function|function) ${m}\\b`).test(src));
-        const rel = path.relative(dir, path.dirname(p)).split(path.sep).map((s) => s.replace(/^\[(\w+)\]$/, "{$1}"));
-        out.push({ path: "/" + rel.join("/"), methods });
+        const rel = path
+          .relative(dir, path.dirname(p))
+          .split(path.sep)
+          .map((s) => s.replace(/^\[(\w+)\]$/, "{$1}"));
+        out.push({ path: `/${rel.join("/")}`, methods });
       }
     }
   };

@@ -67,7 +67,14 @@ export async function startApnsStandIn(opts: StandInOptions): Promise<StandIn> {
   const seen: Seen[] = [];
   let sessionCount = 0;
   const ca = opts.clientCa ? [opts.pki.pem["ca.pem"], opts.clientCa] : opts.pki.pem["ca.pem"];
-  const server = http2.createSecureServer({ key: opts.pki.pem["server.key"], cert: opts.pki.pem["server.pem"], ca, requestCert: opts.requireClientCert, rejectUnauthorized: opts.requireClientCert, allowHTTP1: false });
+  const server = http2.createSecureServer({
+    key: opts.pki.pem["server.key"],
+    cert: opts.pki.pem["server.pem"],
+    ca,
+    requestCert: opts.requireClientCert,
+    rejectUnauthorized: opts.requireClientCert,
+    allowHTTP1: false,
+  });
   const ids = new WeakMap<http2.Http2Session, number>();
   server.on("session", (s: http2.Http2Session) => ids.set(s, ++sessionCount));
   server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {

@@ -50,12 +50,28 @@ export async function createTestDb(kind: TestDb["kind"] = postgresWanted() ? "po
     await migrate(url, migrationsDir("postgres"));
     const client = createClient(url);
     setDb(url, client);
-    return { url, kind: "postgres", client, close: async () => { await client.$disconnect(); await drop(); } };
+    return {
+      url,
+      kind: "postgres",
+      client,
+      close: async () => {
+        await client.$disconnect();
+        await drop();
+      },
+    };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix.replace(/_/g, "-")}-`));
   const url = `file:${path.join(dir, "test.db")}`;
   await migrate(url, migrationsDir("sqlite"));
   const client = createClient(url);
   setDb(url, client);
-  return { url, kind: "sqlite", client, close: async () => { await client.$disconnect(); fs.rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    url,
+    kind: "sqlite",
+    client,
+    close: async () => {
+      await client.$disconnect();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

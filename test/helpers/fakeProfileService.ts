@@ -22,7 +22,15 @@ const YEAR = 365 * 86_400_000;
 
 export function makeTestDeviceCa(): TestDeviceCa {
   const k = crypto.generateKeyPairSync("rsa", { modulusLength: 1024 });
-  const der = makeTestCertificate({ subjectCn: "Test iPhone Device CA", issuerCn: "Test iPhone Certification Authority", publicKey: k.publicKey, signingKey: k.privateKey, ca: true, hash: "sha1", organization: "Apple Inc." });
+  const der = makeTestCertificate({
+    subjectCn: "Test iPhone Device CA",
+    issuerCn: "Test iPhone Certification Authority",
+    publicKey: k.publicKey,
+    signingKey: k.privateKey,
+    ca: true,
+    hash: "sha1",
+    organization: "Apple Inc.",
+  });
   return { caPem: toPem(der, "CERTIFICATE"), caKey: k.privateKey };
 }
 
@@ -64,7 +72,22 @@ export function signDeviceAttributes(attrs: Record<string, string>, identity: De
     fs.writeFileSync(path.join(dir, "attrs.plist"), buildPlist(attrs));
     fs.writeFileSync(path.join(dir, "cert.pem"), identity.certPem);
     fs.writeFileSync(path.join(dir, "key.pem"), identity.keyPem);
-    const args = ["cms", "-sign", "-binary", "-nodetach", "-outform", "DER", "-md", "sha1", "-in", path.join(dir, "attrs.plist"), "-signer", path.join(dir, "cert.pem"), "-inkey", path.join(dir, "key.pem")];
+    const args = [
+      "cms",
+      "-sign",
+      "-binary",
+      "-nodetach",
+      "-outform",
+      "DER",
+      "-md",
+      "sha1",
+      "-in",
+      path.join(dir, "attrs.plist"),
+      "-signer",
+      path.join(dir, "cert.pem"),
+      "-inkey",
+      path.join(dir, "key.pem"),
+    ];
     if (ca) {
       fs.writeFileSync(path.join(dir, "ca.pem"), ca.caPem);
       args.push("-certfile", path.join(dir, "ca.pem"));

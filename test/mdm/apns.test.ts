@@ -60,11 +60,19 @@ describe("ApnsClient", () => {
   it("signs an ES256 provider token for token auth", async () => {
     const { privateKey, publicKey } = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
     const apns = await fakeApns({ requireClientCert: false, tokenKey: publicKey, teamId: "TEAM123456" });
-    const client = new ApnsClient({ baseUrl: apns.url, auth: { kind: "token", teamId: "TEAM123456", keyId: "KEY1234567", keyPem: privateKey.export({ type: "pkcs8", format: "pem" }) as string }, ca: pem["ca.pem"] });
+    const client = new ApnsClient({
+      baseUrl: apns.url,
+      auth: { kind: "token", teamId: "TEAM123456", keyId: "KEY1234567", keyPem: privateKey.export({ type: "pkcs8", format: "pem" }) as string },
+      ca: pem["ca.pem"],
+    });
     expect(await client.send({ deviceToken: token, pushMagic: magic, topic: TOPIC })).toMatchObject({ ok: true, status: 200 });
     await client.close();
     const other = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
-    const wrong = new ApnsClient({ baseUrl: apns.url, auth: { kind: "token", teamId: "TEAM123456", keyId: "KEY1234567", keyPem: other.export({ type: "pkcs8", format: "pem" }) as string }, ca: pem["ca.pem"] });
+    const wrong = new ApnsClient({
+      baseUrl: apns.url,
+      auth: { kind: "token", teamId: "TEAM123456", keyId: "KEY1234567", keyPem: other.export({ type: "pkcs8", format: "pem" }) as string },
+      ca: pem["ca.pem"],
+    });
     expect(await wrong.send({ deviceToken: token, pushMagic: magic, topic: TOPIC })).toMatchObject({ ok: false, status: 403, reason: "InvalidProviderToken" });
     await wrong.close();
     await apns.close();
@@ -110,7 +118,7 @@ describe("push service", () => {
   });
 
   it("retries transient failures with backoff, gives up on permanent ones, and logs push_failed", async () => {
-    const flaky = await fakeApns({ requireClientCert: true, script: (n) => (n <= 2 ? { status: 503, reason: "ServiceUnavailable" } : undefined as unknown as { status: number }) });
+    const flaky = await fakeApns({ requireClientCert: true, script: (n) => (n <= 2 ? { status: 503, reason: "ServiceUnavailable" } : (undefined as unknown as { status: number })) });
     use(flaky.url);
     const d = await enrolledDevice("PUSH-2");
     const ok = await pushDevice(d.id, { attempts: 4, baseDelayMs: 5 });

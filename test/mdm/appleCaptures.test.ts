@@ -149,7 +149,15 @@ describe("real device captures through the route handlers", () => {
     const sim = await otaDevice(udid);
 
     expect((await checkin(sim, rewrite(auth, ids))).status).toBe(200);
-    expect(await device(udid)).toMatchObject({ productName: "iMac14,2", model: auth.plist.Model, modelName: auth.plist.ModelName, deviceName: auth.plist.DeviceName, serialNumber: auth.plist.SerialNumber, osVersion: "10.12.6", platform: "macOS" });
+    expect(await device(udid)).toMatchObject({
+      productName: "iMac14,2",
+      model: auth.plist.Model,
+      modelName: auth.plist.ModelName,
+      deviceName: auth.plist.DeviceName,
+      serialNumber: auth.plist.SerialNumber,
+      osVersion: "10.12.6",
+      platform: "macOS",
+    });
     expect((await checkin(sim, rewrite(update, ids))).status).toBe(200);
     expect(await device(udid)).toMatchObject({ status: "ENROLLED", pushToken: hexOf(update.plist.Token), pushMagic: update.plist.PushMagic });
 
@@ -199,7 +207,16 @@ describe("real device captures through the route handlers", () => {
     expect(r.status).toBe(200);
     expect(await t.client.command.findUniqueOrThrow({ where: { uuid } })).toMatchObject({ status: "ACKNOWLEDGED" });
     const d = await device(udid);
-    expect(d).toMatchObject({ status: "MANAGED", deviceName: q.DeviceName, osVersion: q.OSVersion, buildVersion: q.BuildVersion, modelName: q.ModelName, model: q.Model, productName: q.ProductName, serialNumber: q.SerialNumber });
+    expect(d).toMatchObject({
+      status: "MANAGED",
+      deviceName: q.DeviceName,
+      osVersion: q.OSVersion,
+      buildVersion: q.BuildVersion,
+      modelName: q.ModelName,
+      model: q.Model,
+      productName: q.ProductName,
+      serialNumber: q.SerialNumber,
+    });
     const stored = JSON.parse(d.info!) as { DeviceInformation: Record<string, unknown> };
     expect(stored.DeviceInformation).toMatchObject({ IMEI: q.IMEI, SubscriberCarrierNetwork: "ExampleCarrier", IsSupervised: true, AvailableDeviceCapacity: q.AvailableDeviceCapacity });
     expect((stored.DeviceInformation.ServiceSubscriptions as { CurrentCarrierNetwork: string }[])[1].CurrentCarrierNetwork).toBe("AT&T");

@@ -95,7 +95,7 @@ describe("certificate policy from an external NDES-style CA", () => {
     const blocks = certs.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
     let rootSha1 = "";
     for (const b of blocks) {
-      fs.writeFileSync(caPem, b + "\n");
+      fs.writeFileSync(caPem, `${b}\n`);
       const subj = (await tool("openssl", ["x509", "-noout", "-subject", "-in", caPem])).stdout.replace(/^subject=/, "").trim();
       const iss = (await tool("openssl", ["x509", "-noout", "-issuer", "-in", caPem])).stdout.replace(/^issuer=/, "").trim();
       if (subj === iss) rootSha1 = /=([0-9A-F:]+)/.exec((await tool("openssl", ["x509", "-noout", "-fingerprint", "-sha1", "-in", caPem])).stdout)![1].replace(/:/g, "");
@@ -111,10 +111,14 @@ describe("certificate policy from an external NDES-style CA", () => {
       expect(profiles).toHaveLength(1);
       const top = profiles[0];
       expect(validateProfile(top)).toEqual([]);
-      const content = ((top.PayloadContent as Dict[])[0].PayloadContent) as Dict;
+      const content = (top.PayloadContent as Dict[])[0].PayloadContent as Dict;
       challenges.add(String(content.Challenge));
       expect(content.Challenge).toMatch(/^[0-9A-F]{16}$/);
-      expect(Buffer.from(content.CAFingerprint as Buffer).toString("hex").toUpperCase()).toBe(rootSha1);
+      expect(
+        Buffer.from(content.CAFingerprint as Buffer)
+          .toString("hex")
+          .toUpperCase(),
+      ).toBe(rootSha1);
       expect(content.Subject).toEqual([[["CN", `${d.deviceName} ma ${d.udid}`]]]);
       expect(content.KeyIsExtractable).toBe(false);
       expect(content.URL).toBe(`${peer.url}/scep/${peerProfile.profile.id}`);
@@ -132,9 +136,26 @@ describe("certificate policy from an external NDES-style CA", () => {
     // A device uses its profile: Debian's scepclient gets a certificate from the "external" CA with that challenge.
     if (fs.existsSync(SCEPCLIENT)) {
       const d = devices.find((x) => x.deviceName === "Mac 0")!;
-      const content = (((await installedProfiles(d.id))[0].PayloadContent as Dict[])[0].PayloadContent) as Dict;
+      const content = ((await installedProfiles(d.id))[0].PayloadContent as Dict[])[0].PayloadContent as Dict;
       const dir = tempDir("certpol-client-");
-      const r = await tool(SCEPCLIENT, ["-server-url", String(content.URL), "-challenge", String(content.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", `${d.deviceName} ma ${d.udid}`, "-organization", ""], { cwd: dir });
+      const r = await tool(
+        SCEPCLIENT,
+        [
+          "-server-url",
+          String(content.URL),
+          "-challenge",
+          String(content.Challenge),
+          "-private-key",
+          path.join(dir, "k.pem"),
+          "-certificate",
+          path.join(dir, "c.pem"),
+          "-cn",
+          `${d.deviceName} ma ${d.udid}`,
+          "-organization",
+          "",
+        ],
+        { cwd: dir },
+      );
       expect(r.code, r.stderr).toBe(0);
     }
   });
@@ -174,7 +195,11 @@ describe("certificate policy from an external NDES-style CA", () => {
     // Debian's scepclient enrolls with the 64-character CN at the external CA.
     if (!fs.existsSync(SCEPCLIENT)) return;
     const dir = tempDir("certpol-bounds-");
-    const r = await tool(SCEPCLIENT, ["-server-url", String(content.URL), "-challenge", String(content.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", cn, "-organization", ""], { cwd: dir });
+    const r = await tool(
+      SCEPCLIENT,
+      ["-server-url", String(content.URL), "-challenge", String(content.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", cn, "-organization", ""],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(0);
   });
 
@@ -189,7 +214,24 @@ describe("certificate policy from an external NDES-style CA", () => {
 
     // The device enrolls with its challenge (Debian's scepclient) ...
     const dir = tempDir("certpol-short-");
-    const r = await tool(SCEPCLIENT, ["-server-url", String(first.URL), "-challenge", String(first.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", `${d.deviceName} ma ${d.udid}`, "-organization", ""], { cwd: dir });
+    const r = await tool(
+      SCEPCLIENT,
+      [
+        "-server-url",
+        String(first.URL),
+        "-challenge",
+        String(first.Challenge),
+        "-private-key",
+        path.join(dir, "k.pem"),
+        "-certificate",
+        path.join(dir, "c.pem"),
+        "-cn",
+        `${d.deviceName} ma ${d.udid}`,
+        "-organization",
+        "",
+      ],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     const der = new crypto.X509Certificate(fs.readFileSync(path.join(dir, "c.pem"))).raw;
     const opensslEnd = new Date((await tool("openssl", ["x509", "-noout", "-enddate", "-in", path.join(dir, "c.pem")])).stdout.trim().replace(/^notAfter=/, ""));
@@ -260,7 +302,7 @@ describe("certificate policy from an external NDES-style CA", () => {
       const scepOf = async (command: PlistDict): Promise<PlistDict> => {
         const bytes = (command.Command as PlistDict).Payload as Uint8Array;
         const top = parsePlistStrict(bytes[0] === 0x30 ? (await verifySignedData(bytes)).content : bytes) as PlistDict;
-        return ((top.PayloadContent as PlistDict[]).find((p) => p.PayloadType === "com.apple.security.scep")!).PayloadContent as PlistDict;
+        return (top.PayloadContent as PlistDict[]).find((p) => p.PayloadType === "com.apple.security.scep")!.PayloadContent as PlistDict;
       };
       /** Answers commands until one of `type` arrives (others acknowledged as a device would with nothing to report). */
       const until = async (first: PlistDict | null, type: string): Promise<PlistDict> => {
@@ -277,7 +319,24 @@ describe("certificate policy from an external NDES-style CA", () => {
       expect(first.URL).toBe(`${peer.url}/scep/${short.profile.id}`);
       // The device's SCEP client (Debian's scepclient) enrolls at the external CA with that challenge.
       const dir = tempDir("certpol-path-");
-      const r = await tool(SCEPCLIENT, ["-server-url", String(first.URL), "-challenge", String(first.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", device.udid, "-organization", ""], { cwd: dir });
+      const r = await tool(
+        SCEPCLIENT,
+        [
+          "-server-url",
+          String(first.URL),
+          "-challenge",
+          String(first.Challenge),
+          "-private-key",
+          path.join(dir, "k.pem"),
+          "-certificate",
+          path.join(dir, "c.pem"),
+          "-cn",
+          device.udid,
+          "-organization",
+          "",
+        ],
+        { cwd: dir },
+      );
       expect(r.code, r.stderr).toBe(0);
       const der = new Uint8Array(new crypto.X509Certificate(fs.readFileSync(path.join(dir, "c.pem"))).raw);
       const end = new Date((await tool("openssl", ["x509", "-noout", "-enddate", "-in", path.join(dir, "c.pem")])).stdout.trim().replace(/^notAfter=/, ""));
@@ -312,7 +371,24 @@ describe("certificate policy from an external NDES-style CA", () => {
       // The new challenge is good at the CA: the device gets its next certificate with it.
       // (A new folder: scepclient reuses a csr.pem it finds, with the old challenge in it.)
       const dir2 = tempDir("certpol-path2-");
-      const r2 = await tool(SCEPCLIENT, ["-server-url", String(second.URL), "-challenge", String(second.Challenge), "-private-key", path.join(dir2, "k.pem"), "-certificate", path.join(dir2, "c.pem"), "-cn", device.udid, "-organization", ""], { cwd: dir2 });
+      const r2 = await tool(
+        SCEPCLIENT,
+        [
+          "-server-url",
+          String(second.URL),
+          "-challenge",
+          String(second.Challenge),
+          "-private-key",
+          path.join(dir2, "k.pem"),
+          "-certificate",
+          path.join(dir2, "c.pem"),
+          "-cn",
+          device.udid,
+          "-organization",
+          "",
+        ],
+        { cwd: dir2 },
+      );
       expect(r2.code, r2.stderr).toBe(0);
     } finally {
       await mdm.close();
@@ -335,8 +411,13 @@ describe("certificate policy from an external NDES-style CA", () => {
       const fps: string[] = [];
       for (const pem of pems) {
         const f = path.join(dir, "c.pem");
-        fs.writeFileSync(f, pem + "\n");
-        fps.push(/=([0-9A-F:]+)/.exec((await tool("openssl", ["x509", "-noout", "-fingerprint", "-sha1", "-in", f])).stdout)![1].replace(/:/g, "").toLowerCase());
+        fs.writeFileSync(f, `${pem}\n`);
+        fps.push(
+          /=([0-9A-F:]+)/
+            .exec((await tool("openssl", ["x509", "-noout", "-fingerprint", "-sha1", "-in", f])).stdout)![1]
+            .replace(/:/g, "")
+            .toLowerCase(),
+        );
       }
       return fps;
     })();
@@ -348,10 +429,27 @@ describe("certificate policy from an external NDES-style CA", () => {
     if (!fs.existsSync(SCEPCLIENT)) return;
     const dir = tempDir("certpol-own-");
     const url = String(contents[0].URL).replace(config().publicUrl, peer.url);
-    const r = await tool(SCEPCLIENT, ["-server-url", url, "-challenge", String(contents[0].Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", String(devices[0].serialNumber), "-organization", ""], { cwd: dir });
+    const r = await tool(
+      SCEPCLIENT,
+      [
+        "-server-url",
+        url,
+        "-challenge",
+        String(contents[0].Challenge),
+        "-private-key",
+        path.join(dir, "k.pem"),
+        "-certificate",
+        path.join(dir, "c.pem"),
+        "-cn",
+        String(devices[0].serialNumber),
+        "-organization",
+        "",
+      ],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(0);
   });
-  it("a built-in TOKEN profile (seed 000 \"Token-based\"): the challenge is bound to the device's enrollment token; scepclient enrolls with it", async () => {
+  it('a built-in TOKEN profile (seed 000 "Token-based"): the challenge is bound to the device\'s enrollment token; scepclient enrolls with it', async () => {
     const own = await createScepProfile({ name: "own token-based", challengeType: "TOKEN", subjectTemplate: "CN=$UDID" });
     const group = await createGroup({ name: "Token-based certificates" });
     const token = await createEnrollmentToken({ name: "token-based policy", expiresIn: "7d", groupId: group.id });
@@ -370,7 +468,11 @@ describe("certificate policy from an external NDES-style CA", () => {
     if (!fs.existsSync(SCEPCLIENT)) return;
     const dir = tempDir("certpol-token-");
     const url = String(content.URL).replace(config().publicUrl, peer.url);
-    const r = await tool(SCEPCLIENT, ["-server-url", url, "-challenge", String(content.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", udid, "-organization", ""], { cwd: dir });
+    const r = await tool(
+      SCEPCLIENT,
+      ["-server-url", url, "-challenge", String(content.Challenge), "-private-key", path.join(dir, "k.pem"), "-certificate", path.join(dir, "c.pem"), "-cn", udid, "-organization", ""],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     const issued = await t.client.certificate.findFirstOrThrow({ where: { profileId: own.profile.id } });
     expect(issued.enrollmentTokenId).toBe(token.id);

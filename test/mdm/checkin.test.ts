@@ -193,7 +193,17 @@ describe("enrollment lifecycle", () => {
     expect(r2.status).toBe(200);
     expect(r2.body.byteLength).toBe(0);
 
-    const user = { MessageType: "TokenUpdate", Topic: topic, UDID: sim.udid, UserID: userId, UserShortName: "ann", UserLongName: "Ann Example", NotOnConsole: false, Token: new Uint8Array(32).fill(7), PushMagic: "USER-MAGIC" };
+    const user = {
+      MessageType: "TokenUpdate",
+      Topic: topic,
+      UDID: sim.udid,
+      UserID: userId,
+      UserShortName: "ann",
+      UserLongName: "Ann Example",
+      NotOnConsole: false,
+      Token: new Uint8Array(32).fill(7),
+      PushMagic: "USER-MAGIC",
+    };
     expect(validateCheckin("TokenUpdate", user, { channel: "user", os: "macOS" })).toEqual([]);
     expect((await sim.checkin(user)).status).toBe(200);
     const d = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid }, include: { userChannels: true } });
@@ -217,7 +227,16 @@ describe("enrollment lifecycle", () => {
     const sim = await enrolledSim();
     await sim.authenticate();
     await sim.tokenUpdate();
-    const user = { MessageType: "TokenUpdate", Topic: topic, UDID: sim.udid, UserID: "A1B2C3D4-0000-0000-0000-000000000002", UserLongName: "Ann Example", NotOnConsole: false, Token: new Uint8Array(32).fill(7), PushMagic: "USER-MAGIC" };
+    const user = {
+      MessageType: "TokenUpdate",
+      Topic: topic,
+      UDID: sim.udid,
+      UserID: "A1B2C3D4-0000-0000-0000-000000000002",
+      UserLongName: "Ann Example",
+      NotOnConsole: false,
+      Token: new Uint8Array(32).fill(7),
+      PushMagic: "USER-MAGIC",
+    };
     expect((await sim.checkin(user)).status).toBe(410);
     expect((await lastLog(sim.udid))?.reason).toBe("user_channel_declined");
     expect(await t.client.userChannel.count({ where: { device: { identifier: sim.udid } } })).toBe(0);
@@ -233,10 +252,18 @@ describe("enrollment lifecycle", () => {
     const r = await sim.put(sim.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", sign: false, headers: { "x-client-cert": encodeURIComponent(pem) } });
     expect(r.status).toBe(200);
     expect((await t.client.device.findUniqueOrThrow({ where: { identifier: udid } })).status).toBe("PENDING");
-    const garbage = await sim.put(sim.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", sign: false, headers: { "x-client-cert": "-----BEGIN CERTIFICATE-----%0Anope%0A-----END CERTIFICATE-----" } });
+    const garbage = await sim.put(sim.checkInUrl, body, {
+      contentType: "application/x-apple-aspen-mdm-checkin",
+      sign: false,
+      headers: { "x-client-cert": "-----BEGIN CERTIFICATE-----%0Anope%0A-----END CERTIFICATE-----" },
+    });
     expect(garbage.status).toBe(401);
     const foreign = await foreignIdentity(`CN=${udid}`);
-    const notOurs = await sim.put(sim.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", sign: false, headers: { "x-client-cert": encodeURIComponent(toPem(foreign.certDer, "CERTIFICATE")) } });
+    const notOurs = await sim.put(sim.checkInUrl, body, {
+      contentType: "application/x-apple-aspen-mdm-checkin",
+      sign: false,
+      headers: { "x-client-cert": encodeURIComponent(toPem(foreign.certDer, "CERTIFICATE")) },
+    });
     expect(notOurs.status).toBe(401);
     const badEncoding = await sim.put(sim.checkInUrl, body, { contentType: "application/x-apple-aspen-mdm-checkin", sign: false, headers: { "x-client-cert": "%E0%A4%A" } });
     expect(badEncoding.status).toBe(401);
@@ -276,14 +303,37 @@ describe("command reports", () => {
     expect((await sim.report({ Status: "Idle" })).command?.CommandUUID).toBe(big.uuid);
 
     // An answer of ~5 MB, keys in Apple's (sorted) order, signed by OpenSSL with the device's key.
-    const apps = Array.from({ length: 24_000 }, (_, i) => ({ BundleSize: 1000 + i, DynamicSize: 0, Identifier: `com.example.app${i}`, Name: `Example application number ${i}`, ShortVersion: "1.0", Version: "1" }));
+    const apps = Array.from({ length: 24_000 }, (_, i) => ({
+      BundleSize: 1000 + i,
+      DynamicSize: 0,
+      Identifier: `com.example.app${i}`,
+      Name: `Example application number ${i}`,
+      ShortVersion: "1.0",
+      Version: "1",
+    }));
     const body = new TextEncoder().encode(buildPlist({ CommandUUID: big.uuid, InstalledApplicationList: apps, Status: "Acknowledged", UDID: sim.udid }));
     expect(body.byteLength).toBeGreaterThan(LIMITS.command);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oversize-"));
     fs.writeFileSync(path.join(dir, "body"), body);
     fs.writeFileSync(path.join(dir, "cert.pem"), toPem(sim.identity!.certDer, "CERTIFICATE"));
     fs.writeFileSync(path.join(dir, "key.pem"), sim.identity!.privateKeyPem);
-    execFileSync("openssl", ["cms", "-sign", "-binary", "-md", "sha256", "-in", path.join(dir, "body"), "-signer", path.join(dir, "cert.pem"), "-inkey", path.join(dir, "key.pem"), "-outform", "DER", "-out", path.join(dir, "sig.der")]);
+    execFileSync("openssl", [
+      "cms",
+      "-sign",
+      "-binary",
+      "-md",
+      "sha256",
+      "-in",
+      path.join(dir, "body"),
+      "-signer",
+      path.join(dir, "cert.pem"),
+      "-inkey",
+      path.join(dir, "key.pem"),
+      "-outform",
+      "DER",
+      "-out",
+      path.join(dir, "sig.der"),
+    ]);
     const signature = fs.readFileSync(path.join(dir, "sig.der")).toString("base64");
     fs.rmSync(dir, { recursive: true, force: true });
 
@@ -297,7 +347,7 @@ describe("command reports", () => {
     expect(failedLine).toMatchObject({ outcome: "ERROR", step: "command" });
     expect(failedLine?.message).toContain(`InstalledApplicationList ${big.uuid} failed`);
     // It is not offered again: the poll after the next command's answer has nothing.
-    const h = await sim.execute((parsePlistStrict(r.body) as PlistDict));
+    const h = await sim.execute(parsePlistStrict(r.body) as PlistDict);
     expect((await sim.report({ Status: h.status, CommandUUID: h.uuid, ...h.response })).command).toBeNull();
 
     // Without a CommandUUID near the start, the command last sent is the one failed.
@@ -395,7 +445,10 @@ describe("refusals", () => {
       ["not xml", `hello`],
       ["openstep", `{ MessageType = Authenticate; }`],
       ["xxe", `<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><plist version="1.0"><dict><key>MessageType</key><string>&xxe;</string></dict></plist>`],
-      ["billion laughs", `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><plist version="1.0"><string>&lol2;</string></plist>`],
+      [
+        "billion laughs",
+        `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><plist version="1.0"><string>&lol2;</string></plist>`,
+      ],
       ["external dtd", `<?xml version="1.0"?><!DOCTYPE plist SYSTEM "http://evil.example/x.dtd"><plist version="1.0"><dict/></plist>`],
       ["mismatched tags", `<?xml version="1.0"?>${doctype}<plist version="1.0"><dict><key>MessageType</key><string>Authenticate</integer></dict></plist>`],
       ["bad integer", `<?xml version="1.0"?><plist version="1.0"><dict><key>MessageType</key><integer>12abc</integer></dict></plist>`],

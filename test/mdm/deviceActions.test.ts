@@ -139,7 +139,11 @@ describe("device actions from the API", () => {
     const sim = await enrolledSim();
     // The enrollment profile as the device reports it: a profile carrying a com.apple.mdm payload.
     const enrollment = buildPlist({
-      PayloadType: "Configuration", PayloadVersion: 1, PayloadIdentifier: "com.example.enroll.abc", PayloadUUID: "6C1A2E1D-0000-4000-8000-0000000000AA", PayloadDisplayName: "Enrollment",
+      PayloadType: "Configuration",
+      PayloadVersion: 1,
+      PayloadIdentifier: "com.example.enroll.abc",
+      PayloadUUID: "6C1A2E1D-0000-4000-8000-0000000000AA",
+      PayloadDisplayName: "Enrollment",
       PayloadContent: [{ PayloadType: "com.apple.mdm", PayloadVersion: 1, PayloadIdentifier: "com.example.enroll.abc.mdm", PayloadUUID: "6C1A2E1D-0000-4000-8000-0000000000AB" }],
     });
     await sim.installAsync(new TextEncoder().encode(enrollment), true);
@@ -165,8 +169,12 @@ describe("device actions from the API", () => {
     expect(availableActions(actionDevice({ platform: null, enrollmentType: "USER_ENROLLMENT", info: null, unlockTokenEnc: null }))).not.toContain("erase");
     // Lost Mode needs supervision.
     expect(availableActions(actionDevice({ platform: "iOS", enrollmentType: "OTA", info: null, unlockTokenEnc: null }))).not.toContain("enable-lost-mode");
-    expect(availableActions(actionDevice({ platform: "iOS", enrollmentType: "OTA", info: JSON.stringify({ DeviceInformation: { IsSupervised: true } }), unlockTokenEnc: null }))).toContain("enable-lost-mode");
-    const d = await api.db.client.device.create({ data: { identifier: "BYOD-ENROLLMENT-ID-1", enrollmentId: "BYOD-ENROLLMENT-ID-1", platform: "iOS", enrollmentType: "USER_ENROLLMENT", status: "MANAGED" } });
+    expect(availableActions(actionDevice({ platform: "iOS", enrollmentType: "OTA", info: JSON.stringify({ DeviceInformation: { IsSupervised: true } }), unlockTokenEnc: null }))).toContain(
+      "enable-lost-mode",
+    );
+    const d = await api.db.client.device.create({
+      data: { identifier: "BYOD-ENROLLMENT-ID-1", enrollmentId: "BYOD-ENROLLMENT-ID-1", platform: "iOS", enrollmentType: "USER_ENROLLMENT", status: "MANAGED" },
+    });
     const r = await api.call(`/api/v1/devices/${d.identifier}/actions/erase`, api.adminKey, { method: "POST" });
     expect(r.status).toBe(409);
     expect(((await r.json()) as { error: string }).error).toBe("action_not_supported");

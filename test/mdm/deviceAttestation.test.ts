@@ -34,8 +34,10 @@ afterAll(async () => {
 type Answer = (nonce: Uint8Array | null, sim: { udid: string; serialNumber: string }) => Uint8Array[];
 const devKey = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey;
 /** What a real device does: the freshness code is the DeviceAttestationNonce itself. */
-const honest = (r: TestAttestationRoot = root): Answer => (nonce, sim) =>
-  makeAppleAttestationChain(r, { serialNumber: sim.serialNumber, udid: sim.udid, osVersion: "17.4", sepOsVersion: "17.4", freshness: Buffer.from(nonce ?? []), publicKey: devKey });
+const honest =
+  (r: TestAttestationRoot = root): Answer =>
+  (nonce, sim) =>
+    makeAppleAttestationChain(r, { serialNumber: sim.serialNumber, udid: sim.udid, osVersion: "17.4", sepOsVersion: "17.4", freshness: Buffer.from(nonce ?? []), publicKey: devKey });
 
 async function enrolled(answer: Answer, productName = "iPhone15,2") {
   const udid = randomUdid();

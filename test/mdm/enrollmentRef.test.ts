@@ -11,7 +11,16 @@ describe("enrollment reference", () => {
     const a = signEnrollmentRef({ kind: "account", enrollmentId: "Xy_-09" });
     expect(verifyEnrollmentRef(a)).toEqual({ ok: true, ref: { kind: "account", enrollmentId: "Xy_-09" } });
     // Apple's schema accepts the URLs with their query.
-    const errors = validatePayload("com.apple.mdm", { PayloadType: "com.apple.mdm", PayloadVersion: 1, PayloadIdentifier: "x.mdm", PayloadUUID: "5A2B0C4E-2D4B-4C39-9F4F-0D4E8E5F1A11", Topic: "com.apple.mgmt.External.x", IdentityCertificateUUID: "5A2B0C4E-2D4B-4C39-9F4F-0D4E8E5F1A12", ServerURL: urls.serverUrl, CheckInURL: urls.checkInUrl });
+    const errors = validatePayload("com.apple.mdm", {
+      PayloadType: "com.apple.mdm",
+      PayloadVersion: 1,
+      PayloadIdentifier: "x.mdm",
+      PayloadUUID: "5A2B0C4E-2D4B-4C39-9F4F-0D4E8E5F1A11",
+      Topic: "com.apple.mgmt.External.x",
+      IdentityCertificateUUID: "5A2B0C4E-2D4B-4C39-9F4F-0D4E8E5F1A12",
+      ServerURL: urls.serverUrl,
+      CheckInURL: urls.checkInUrl,
+    });
     expect(errors).toEqual([]);
   });
 
@@ -25,6 +34,6 @@ describe("enrollment reference", () => {
     expect(verifyEnrollmentRef(`a.${id}.${mac}`).ok).toBe(false);
     expect(verifyEnrollmentRef(`t.tok2.${mac}`).ok).toBe(false);
     expect(verifyEnrollmentRef(`${kind}.${id}.${mac.slice(0, 10)}`).ok).toBe(false);
-    for (const bad of ["", "t..x", "x.tok1.abc", `${good}.extra`, "t.tok/1.abc", "t." + "a".repeat(300) + ".abc"]) expect(verifyEnrollmentRef(bad)).toMatchObject({ ok: false });
+    for (const bad of ["", "t..x", "x.tok1.abc", `${good}.extra`, "t.tok/1.abc", `t.${"a".repeat(300)}.abc`]) expect(verifyEnrollmentRef(bad)).toMatchObject({ ok: false });
   });
 });

@@ -35,13 +35,29 @@ function scepclientEnroll(overrideUrl?: string): ScepEnrollFn {
     const dir = tempDir("extid-client-");
     const cn = /CN=([^,]+)/.exec(req.subject)?.[1] ?? "device";
     const org = /O=([^,]+)/.exec(req.subject)?.[1] ?? "";
-    const args = ["-server-url", overrideUrl ?? req.url, "-private-key", path.join(dir, "key.pem"), "-certificate", path.join(dir, "cert.pem"), "-cn", cn, "-organization", org, "-keySize", String(req.keySize ?? 2048)];
+    const args = [
+      "-server-url",
+      overrideUrl ?? req.url,
+      "-private-key",
+      path.join(dir, "key.pem"),
+      "-certificate",
+      path.join(dir, "cert.pem"),
+      "-cn",
+      cn,
+      "-organization",
+      org,
+      "-keySize",
+      String(req.keySize ?? 2048),
+    ];
     if (req.challenge) args.push("-challenge", req.challenge);
     const r = await tool(SCEPCLIENT, args, { cwd: dir });
     if (r.code !== 0) throw new Error(`scepclient failed: ${r.stderr}`);
     const certPem = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
     const b64 = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(certPem)![1].replace(/\s+/g, "");
-    const keyPem = crypto.createPrivateKey(fs.readFileSync(path.join(dir, "key.pem"))).export({ type: "pkcs8", format: "pem" }).toString();
+    const keyPem = crypto
+      .createPrivateKey(fs.readFileSync(path.join(dir, "key.pem")))
+      .export({ type: "pkcs8", format: "pem" })
+      .toString();
     return { certDer: new Uint8Array(Buffer.from(b64, "base64")), privateKeyPem: keyPem };
   };
 }
@@ -55,7 +71,12 @@ async function startScepserver(): Promise<{ url: string; depot: string; child: C
   const child = spawn(SCEPSERVER, ["-depot", depot, "-port", String(port), "-challenge", CHALLENGE], { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}/scep`;
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`${url}?operation=GetCACaps`).then((r) => r.ok).catch(() => false)) break;
+    if (
+      await fetch(`${url}?operation=GetCACaps`)
+        .then((r) => r.ok)
+        .catch(() => false)
+    )
+      break;
     await new Promise((r) => setTimeout(r, 100));
   }
   return { url, depot, child };
@@ -118,7 +139,11 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
     const certPem = path.join(dir, "cert.pem");
     fs.writeFileSync(certPem, `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert.der).toString("base64")}\n-----END CERTIFICATE-----\n`);
     expect((await tool("openssl", ["verify", "-CAfile", path.join(pinned.depot, "ca.pem"), certPem])).code).toBe(0);
-    const serialHex = (await tool("openssl", ["x509", "-noout", "-serial", "-in", certPem])).stdout.trim().replace(/^serial=/, "").toLowerCase().replace(/^0+(?=.)/, "");
+    const serialHex = (await tool("openssl", ["x509", "-noout", "-serial", "-in", certPem])).stdout
+      .trim()
+      .replace(/^serial=/, "")
+      .toLowerCase()
+      .replace(/^0+(?=.)/, "");
     expect(cert.serial).toBe(serialHex);
     const notAfter = new Date((await tool("openssl", ["x509", "-noout", "-enddate", "-in", certPem])).stdout.trim().replace(/^notAfter=/, ""));
     expect(cert.notAfter.getTime()).toBe(notAfter.getTime());
@@ -131,7 +156,13 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
   });
 
   it("refuses a CA pinned only for certificate policies (no token uses it for the identity)", async () => {
-    const { profile } = await createExternalScepProfile({ name: "policy-only", scepUrl: unpinned.url, caFingerprint: await opensslSha256(path.join(unpinned.depot, "ca.pem")), challengeSource: "STATIC", staticChallenge: CHALLENGE });
+    const { profile } = await createExternalScepProfile({
+      name: "policy-only",
+      scepUrl: unpinned.url,
+      caFingerprint: await opensslSha256(path.join(unpinned.depot, "ca.pem")),
+      challengeSource: "STATIC",
+      staticChallenge: CHALLENGE,
+    });
     const publicUrl = config().publicUrl;
     const sim = new SimDevice({ rewriteUrl: (u) => u.replace(publicUrl, server.url), scepEnroll: scepclientEnroll(unpinned.url) });
     await expect(sim.enrollOta(enrollUrl)).rejects.toThrow(/Authenticate answered 401/);
@@ -140,18 +171,33 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
 
   it("account-driven (ADDE): a routing rule takes the MDM identity from scepserver; the check-in is accepted and ends MANAGED", async () => {
     const pem = await opensslSha256(path.join(pinned.depot, "ca.pem"));
-    const { profile } = await createExternalScepProfile({ name: "micromdm for accounts", scepUrl: pinned.url, caFingerprint: pem, challengeSource: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$EMAIL,O=Accounts" });
+    const { profile } = await createExternalScepProfile({
+      name: "micromdm for accounts",
+      scepUrl: pinned.url,
+      caFingerprint: pem,
+      challengeSource: "STATIC",
+      staticChallenge: CHALLENGE,
+      subjectTemplate: "CN=$EMAIL,O=Accounts",
+    });
     const adde = await serveRouteImports({ ...addeRoutes(), "/mdm/checkin": import("@/app/mdm/checkin/route"), "/mdm/connect": import("@/app/mdm/connect/route") });
     try {
       const adminKey = (await createApiKey("extca-adde", "ADMIN")).key;
       const accountGroup = await createGroup({ name: "Account devices, external CA" });
       await addPolicy(accountGroup.id, { kind: "COMMAND", requestType: "DeviceInformation" });
       // The rule is set through the admin API, as an integration would.
-      const created = await bearerFetch(adde)("/api/v1/adde/routes", adminKey, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ domain: "extca.example", version: "mdm-adde", groupId: accountGroup.id, externalScepProfileId: profile.id }) });
+      const created = await bearerFetch(adde)("/api/v1/adde/routes", adminKey, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ domain: "extca.example", version: "mdm-adde", groupId: accountGroup.id, externalScepProfileId: profile.id }),
+      });
       expect(created.status).toBe(201);
       const route = (await created.json()) as { id: string; externalScepProfileId: string };
       expect(route).toMatchObject({ externalScepProfileId: profile.id });
-      const unknown = await bearerFetch(adde)("/api/v1/adde/routes", adminKey, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ domain: "other.example", version: "mdm-adde", externalScepProfileId: "nope" }) });
+      const unknown = await bearerFetch(adde)("/api/v1/adde/routes", adminKey, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ domain: "other.example", version: "mdm-adde", externalScepProfileId: "nope" }),
+      });
       expect(unknown.status).toBe(400);
       await putUser("ann@extca.example", { password: "ann-password-1", managedAppleId: "ann@appleid.extca.example" });
 
@@ -171,7 +217,11 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
       expect(scep.Challenge).toBe(CHALLENGE);
       expect(scep.Subject).toEqual([[["CN", "ann@extca.example"]], [["O", "Accounts"]]]);
       const sha1 = /=([0-9A-F:]+)/.exec((await tool("openssl", ["x509", "-noout", "-fingerprint", "-sha1", "-in", path.join(pinned.depot, "ca.pem")])).stdout)![1].replace(/:/g, "");
-      expect(Buffer.from(scep.CAFingerprint as Uint8Array).toString("hex").toUpperCase()).toBe(sha1);
+      expect(
+        Buffer.from(scep.CAFingerprint as Uint8Array)
+          .toString("hex")
+          .toUpperCase(),
+      ).toBe(sha1);
       expect(mdmPayload.IdentityCertificateUUID).toBe(payloads.find((p) => p.PayloadType === "com.apple.security.scep")!.PayloadUUID);
 
       // Debian's scepclient gets the identity from scepserver; the device checks in with it and the access token.
@@ -179,7 +229,12 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
       await t.client.enrollmentToken.update({ where: { id: tokenId }, data: { externalScepProfileId: null } });
       const issued = await scepclientEnroll()({ url: String(scep.URL), challenge: String(scep.Challenge), subject: "CN=ann@extca.example,O=Accounts" });
       const toLocal = (u: string) => `${adde.url}${new URL(u).pathname}${new URL(u).search}`;
-      const device = await simDevice(adde, await currentMdmTopic(), issued, { mode: "device", bearer: () => token, checkInUrl: toLocal(String(mdmPayload.CheckInURL)), serverUrl: toLocal(String(mdmPayload.ServerURL)) });
+      const device = await simDevice(adde, await currentMdmTopic(), issued, {
+        mode: "device",
+        bearer: () => token,
+        checkInUrl: toLocal(String(mdmPayload.CheckInURL)),
+        serverUrl: toLocal(String(mdmPayload.ServerURL)),
+      });
       await device.enrollMdm();
       const row = await t.client.device.findUniqueOrThrow({ where: { identifier: device.udid }, include: { certificates: true } });
       expect(row).toMatchObject({ status: "MANAGED", enrollmentType: "DEVICE_ENROLLMENT", groupId: accountGroup.id });
@@ -202,7 +257,14 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
   });
 
   it("account-driven Mac: the device channel (no access token) is tied to the user through the signed reference", async () => {
-    const { profile } = await createExternalScepProfile({ name: "micromdm for Macs", scepUrl: pinned.url, caFingerprint: await opensslSha256(path.join(pinned.depot, "ca.pem")), challengeSource: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$EMAIL" });
+    const { profile } = await createExternalScepProfile({
+      name: "micromdm for Macs",
+      scepUrl: pinned.url,
+      caFingerprint: await opensslSha256(path.join(pinned.depot, "ca.pem")),
+      challengeSource: "STATIC",
+      staticChallenge: CHALLENGE,
+      subjectTemplate: "CN=$EMAIL",
+    });
     const adde = await serveRouteImports({ ...addeRoutes(), "/mdm/checkin": import("@/app/mdm/checkin/route"), "/mdm/connect": import("@/app/mdm/connect/route") });
     try {
       const macs = await createGroup({ name: "Macs, external CA" });
@@ -242,7 +304,13 @@ describe.skipIf(!fs.existsSync(SCEPSERVER) || !fs.existsSync(SCEPCLIENT))("MDM i
       // is not tied to Max: only a rule giving *that* CA to the reference's user claims it ...
       await t.client.addeRoute.updateMany({ where: { domain: "mac-extca.example" }, data: { externalScepProfileId: null } });
       const other = await scepclientEnroll()({ url: String(scep.URL), challenge: String(scep.Challenge), subject: "CN=someone" });
-      const intruder = await simDevice(adde, await currentMdmTopic(), other, { mode: "device", bearerOnDeviceChannel: false, productName: "Mac16,1", checkInUrl: toLocal(String(mdmPayload.CheckInURL)), serverUrl: toLocal(String(mdmPayload.ServerURL)) });
+      const intruder = await simDevice(adde, await currentMdmTopic(), other, {
+        mode: "device",
+        bearerOnDeviceChannel: false,
+        productName: "Mac16,1",
+        checkInUrl: toLocal(String(mdmPayload.CheckInURL)),
+        serverUrl: toLocal(String(mdmPayload.ServerURL)),
+      });
       await intruder.authenticate();
       const cert = await t.client.certificate.findFirst({ where: { subject: { contains: "someone" } } });
       expect(cert?.userId ?? null).toBeNull();

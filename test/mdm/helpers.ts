@@ -31,7 +31,14 @@ export async function serveOtaEnrollment(): Promise<RouteServer> {
 /** An identity certificate issued by our CA, as the SCEP service would. */
 export async function issueIdentity(subject: string, link: { enrollmentTokenId?: string | null; userId?: string | null } = {}): Promise<SimIdentity & { serial: string }> {
   const keys = await generateRsaKeyPair(2048);
-  const { serial, der } = await issueCertificate({ publicKeyInfo: publicKeyInfoFromPem(keys.publicPem), subject, validityDays: 365, keyUsage: 5, enrollmentTokenId: link.enrollmentTokenId ?? null, userId: link.userId ?? null });
+  const { serial, der } = await issueCertificate({
+    publicKeyInfo: publicKeyInfoFromPem(keys.publicPem),
+    subject,
+    validityDays: 365,
+    keyUsage: 5,
+    enrollmentTokenId: link.enrollmentTokenId ?? null,
+    userId: link.userId ?? null,
+  });
   return { certDer: der, privateKeyPem: keys.privatePem, serial };
 }
 
@@ -40,7 +47,14 @@ export async function foreignIdentity(subject: string): Promise<SimIdentity> {
   const keys = await generateRsaKeyPair(2048);
   const info = publicKeyInfoFromPem(keys.publicPem);
   const cert: pkijs.Certificate = await buildCertificate(
-    { subject: nameFromString(subject), issuer: nameFromString(subject), publicKeyInfo: info, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), keyUsageBits: [0] },
+    {
+      subject: nameFromString(subject),
+      issuer: nameFromString(subject),
+      publicKeyInfo: info,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      keyUsageBits: [0],
+    },
     await importSigningKey(keys.privatePem),
   );
   return { certDer: certificateDer(cert), privateKeyPem: keys.privatePem };

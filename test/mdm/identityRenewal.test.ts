@@ -117,7 +117,9 @@ describe("identity certificate renewal", () => {
     expect((await t.client.certificate.findUniqueOrThrow({ where: { serial: newCert.serial } })).revokedAt).toBeNull();
     await sim.useIdentity(oldIdentity);
     expect((await sim.report({ Status: "Idle" })).status).toBe(401);
-    expect(await t.client.enrollmentLog.findFirstOrThrow({ where: { deviceIdentifier: sim.udid, outcome: "ERROR" }, orderBy: [{ time: "desc" }, { id: "desc" }] })).toMatchObject({ reason: "checkin_cert_revoked" });
+    expect(await t.client.enrollmentLog.findFirstOrThrow({ where: { deviceIdentifier: sim.udid, outcome: "ERROR" }, orderBy: [{ time: "desc" }, { id: "desc" }] })).toMatchObject({
+      reason: "checkin_cert_revoked",
+    });
     expect((await t.client.device.findUniqueOrThrow({ where: { id: device.id } })).certSerial).toBe(newCert.serial);
     await sim.useIdentity(newIdentity);
 
@@ -193,13 +195,18 @@ describe("identity certificate renewal", () => {
 
     // B (bound) is refused at check-in; C would be refused binding; neither can renew.
     expect((await sim.report({ Status: "Idle" })).status).toBe(401);
-    expect(await t.client.enrollmentLog.findFirstOrThrow({ where: { deviceIdentifier: sim.udid, outcome: "ERROR" }, orderBy: [{ time: "desc" }, { id: "desc" }] })).toMatchObject({ reason: "checkin_cert_revoked" });
+    expect(await t.client.enrollmentLog.findFirstOrThrow({ where: { deviceIdentifier: sim.udid, outcome: "ERROR" }, orderBy: [{ time: "desc" }, { id: "desc" }] })).toMatchObject({
+      reason: "checkin_cert_revoked",
+    });
     await sim.useIdentity({ certDer: c.certDer, privateKeyPem: c.privateKeyPem });
     expect((await sim.report({ Status: "Idle" })).status).toBe(401);
     expect((await t.client.device.findUniqueOrThrow({ where: { id: device.id } })).certSerial).toBe(rowB.serial);
     for (const current of [b, c]) {
       await expect(scepRenew({ url, current, subject: `CN=${sim.udid}` })).rejects.toMatchObject({ failInfo: "badRequest" });
-      expect(await t.client.enrollmentLog.findFirstOrThrow({ where: { step: "scep" }, orderBy: [{ time: "desc" }, { id: "desc" }] })).toMatchObject({ reason: "scep_renewal_rejected", outcome: "ERROR" });
+      expect(await t.client.enrollmentLog.findFirstOrThrow({ where: { step: "scep" }, orderBy: [{ time: "desc" }, { id: "desc" }] })).toMatchObject({
+        reason: "scep_renewal_rejected",
+        outcome: "ERROR",
+      });
     }
     expect(await t.client.certificate.count({ where: { renewedFromSerial: { in: [rowB.serial, rowC.serial] } } })).toBe(1);
 

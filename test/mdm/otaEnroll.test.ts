@@ -45,7 +45,6 @@ describe("OTA enrollment with the device simulator", () => {
     expect(await again.text()).toContain("This link has been used up");
   });
 
-
   it("enrolls from the token URL to MANAGED in the token's group with its policies acknowledged", async () => {
     const group = await createGroup({ name: "Field iPhones" });
     // A signed profile, as admins usually upload them; the device verifies it before installing.

@@ -43,14 +43,67 @@ beforeAll(async () => {
   // the push certificate CA; all OpenSSL.
   fs.writeFileSync(file("ca.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
   fs.writeFileSync(file("leaf.ext"), "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n");
-  pki.openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key", "-out", "root.pem", "-days", "30", "-subj", "/CN=Test Apple Root CA/O=Test Apple", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+  pki.openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "root.key",
+    "-out",
+    "root.pem",
+    "-days",
+    "30",
+    "-subj",
+    "/CN=Test Apple Root CA/O=Test Apple",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
   pki.openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "wwdr.key", "-out", "wwdr.csr", "-subj", "/CN=Test WWDR CA/O=Test Apple"]);
   pki.openssl(["x509", "-req", "-in", "wwdr.csr", "-CA", "root.pem", "-CAkey", "root.key", "-set_serial", "2", "-days", "30", "-extfile", "ca.ext", "-out", "wwdr.pem"]);
   pki.openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "vendor.key", "-out", "vendor.csr", "-subj", "/CN=MDM Vendor: Example Org/OU=TEAM123456/O=Example Org"]);
   pki.openssl(["x509", "-req", "-in", "vendor.csr", "-CA", "wwdr.pem", "-CAkey", "wwdr.key", "-set_serial", "3", "-days", "30", "-extfile", "leaf.ext", "-out", "vendor.pem"]);
   // As exported from Keychain Access: the vendor identity as a .p12 with a password.
-  pki.openssl(["pkcs12", "-export", "-in", "vendor.pem", "-inkey", "vendor.key", "-out", "vendor.p12", "-passout", "pass:vendor-secret", "-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"]);
-  pki.openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "apsca.key", "-out", "apsca.pem", "-days", "30", "-subj", "/CN=Test Apple Application Integration CA/O=Test Apple", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+  pki.openssl([
+    "pkcs12",
+    "-export",
+    "-in",
+    "vendor.pem",
+    "-inkey",
+    "vendor.key",
+    "-out",
+    "vendor.p12",
+    "-passout",
+    "pass:vendor-secret",
+    "-keypbe",
+    "PBE-SHA1-3DES",
+    "-certpbe",
+    "PBE-SHA1-3DES",
+    "-macalg",
+    "sha1",
+  ]);
+  pki.openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "apsca.key",
+    "-out",
+    "apsca.pem",
+    "-days",
+    "30",
+    "-subj",
+    "/CN=Test Apple Application Integration CA/O=Test Apple",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
 });
 afterAll(async () => {
   config().allowEnrollWithoutPush = labSetting;
@@ -63,7 +116,26 @@ afterAll(async () => {
 /** "Apple's" answer: a push certificate for the CSR, subject UID = the topic. */
 function applePushCertificate(csrPem: string, topic: string, name: string): string {
   fs.writeFileSync(file(`${name}.csr`), csrPem);
-  pki.openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "apsca.pem", "-CAkey", "apsca.key", "-set_serial", String(crypto.randomInt(1000, 1_000_000)), "-days", "365", "-subj", `/UID=${topic}/CN=APSP:${topic.slice(-36)}/C=US`, "-extfile", "leaf.ext", "-out", `${name}.pem`]);
+  pki.openssl([
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    "apsca.pem",
+    "-CAkey",
+    "apsca.key",
+    "-set_serial",
+    String(crypto.randomInt(1000, 1_000_000)),
+    "-days",
+    "365",
+    "-subj",
+    `/UID=${topic}/CN=APSP:${topic.slice(-36)}/C=US`,
+    "-extfile",
+    "leaf.ext",
+    "-out",
+    `${name}.pem`,
+  ]);
   return read(`${name}.pem`);
 }
 
@@ -81,7 +153,11 @@ describe("push setup from a fresh install", () => {
     expect((await apnsStatus()).topic).toBeNull();
     const jwt = new URL(link).searchParams.get("token");
     expect(await checkEnrollmentLink(jwt)).toEqual({ ok: false, reason: "push_not_configured" });
-    const res = await fetch(`${server.url}/enroll/profile`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token: jwt ?? "" }).toString() });
+    const res = await fetch(`${server.url}/enroll/profile`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: jwt ?? "" }).toString(),
+    });
     expect(res.status).toBe(503);
     expect(await res.text()).toMatch(/not ready to enroll devices: the administrator must add an APNs certificate/);
     const line = await t.client.enrollmentLog.findFirstOrThrow({ where: { tokenId, step: "ota.profile" } });
@@ -93,7 +169,7 @@ describe("push setup from a fresh install", () => {
   it("generates the CSR, signs it with the vendor certificate in Apple's format, installs Apple's certificate, and the same link works", async () => {
     const request = await createPushRequest();
     fs.writeFileSync(file("push.csr.pem"), request.csrPem);
-    expect(run("openssl", ["req", "-in", "push.csr.pem", "-noout", "-verify"]) + "").toBeDefined();
+    expect(`${run("openssl", ["req", "-in", "push.csr.pem", "-noout", "-verify"])}`).toBeDefined();
     // The key stays sealed: no PEM key in the settings table.
     const row = await t.client.setting.findUniqueOrThrow({ where: { key: "apns.request" } });
     expect(row.value).not.toMatch(/PRIVATE KEY/);
@@ -107,9 +183,10 @@ describe("push setup from a fresh install", () => {
 
     // What identity.apple.com receives: base64 of an XML plist with the three keys.
     fs.writeFileSync(file("request.b64"), signed.request);
-    const fields = JSON.parse(
-      run("python3", ["-c", "import base64,plistlib,sys,json; d=plistlib.loads(base64.b64decode(open('request.b64').read())); print(json.dumps(d))"]),
-    ) as Record<string, string>;
+    const fields = JSON.parse(run("python3", ["-c", "import base64,plistlib,sys,json; d=plistlib.loads(base64.b64decode(open('request.b64').read())); print(json.dumps(d))"])) as Record<
+      string,
+      string
+    >;
     expect(Object.keys(fields).sort()).toEqual(["PushCertCertificateChain", "PushCertRequestCSR", "PushCertSignature"]);
     const csrDer = Buffer.from(fields.PushCertRequestCSR, "base64");
     expect(csrDer.equals(Buffer.from(request.csrDer))).toBe(true);
@@ -183,7 +260,11 @@ describe("push setup from a fresh install", () => {
     pki.openssl(["pkcs12", "-export", "-in", "other.pem", "-inkey", "other.key", "-out", "other.p12", "-passout", "pass:p12-secret"]);
     const p12 = fs.readFileSync(file("other.p12"));
     await expect(uploadApnsCertificate({ p12, password: "nope" })).rejects.toMatchObject({ code: "invalid_p12" });
-    await expect(uploadApnsCertificate({ p12, password: "p12-secret" })).rejects.toMatchObject({ status: 409, code: "apns_topic_change", message: expect.stringMatching(/1 enrolled device could no longer be woken/) });
+    await expect(uploadApnsCertificate({ p12, password: "p12-secret" })).rejects.toMatchObject({
+      status: 409,
+      code: "apns_topic_change",
+      message: expect.stringMatching(/1 enrolled device could no longer be woken/),
+    });
     expect((await apnsStatus()).topic).toBe(TOPIC);
     const replaced = await uploadApnsCertificate({ p12, password: "p12-secret", confirmTopicChange: true });
     expect(replaced).toMatchObject({ topic: other, strandedDevices: 1, previousTopic: TOPIC });

@@ -192,7 +192,14 @@ describe("held for approval", () => {
 
     await approveReEnrollment(held.id, "admin@example.com");
     d = await device(victim.udid);
-    expect(d).toMatchObject({ status: "ENROLLED", certSerial: strangerId.serial, tokenId: other.id, pushToken: stranger.pushToken.toString("hex"), pushMagic: stranger.pushMagic, bootstrapTokenEnc: null });
+    expect(d).toMatchObject({
+      status: "ENROLLED",
+      certSerial: strangerId.serial,
+      tokenId: other.id,
+      pushToken: stranger.pushToken.toString("hex"),
+      pushMagic: stranger.pushMagic,
+      bootstrapTokenEnc: null,
+    });
     expect(await getBootstrap(stranger)).toBeUndefined();
     const handled = await stranger.pollCommands();
     expect(handled.map((h) => h.requestType)).toEqual(["SecurityInfo"]);

@@ -54,7 +54,11 @@ async function phaseOne(jwt: string): Promise<{ url: string; challenge: string; 
 
 function answer(ps: { url: string; challenge: string }, p: Phone, opts: { signer?: "apple" | "self"; challenge?: string } = {}): Promise<Response> {
   const identity = makeDeviceIdentity(p.udid, opts.signer === "self" ? null : ca);
-  const body = signDeviceAttributes({ UDID: p.udid, SERIAL: p.serial, PRODUCT: p.product, VERSION: p.version, DEVICE_NAME: "Pat's iPhone", CHALLENGE: opts.challenge ?? ps.challenge }, identity, opts.signer === "self" ? null : ca);
+  const body = signDeviceAttributes(
+    { UDID: p.udid, SERIAL: p.serial, PRODUCT: p.product, VERSION: p.version, DEVICE_NAME: "Pat's iPhone", CHALLENGE: opts.challenge ?? ps.challenge },
+    identity,
+    opts.signer === "self" ? null : ca,
+  );
   return postDeviceAttributes(rewrite(ps.url), body);
 }
 

@@ -83,7 +83,10 @@ describe("device-bound OTA enrollment with an attested ACME identity", () => {
     const { challenge } = await client.firstChallenge(order);
     expect(challenge.type).toBe("device-attest-01");
     const key = deviceKey("P-256");
-    const attested = await client.post(challenge.url, deviceAttestPayload(attestRoot, challenge.token, { serialNumber: iphone.serialNumber, udid: iphone.udid, osVersion: "17.4", sepOsVersion: "17.4", publicKey: key.publicKey }));
+    const attested = await client.post(
+      challenge.url,
+      deviceAttestPayload(attestRoot, challenge.token, { serialNumber: iphone.serialNumber, udid: iphone.udid, osVersion: "17.4", sepOsVersion: "17.4", publicKey: key.publicKey }),
+    );
     expect(attested.body.status).toBe("valid");
     const fin = await client.post(order.body.finalize as string, { csr: opensslCsr(key.privateKey, `/CN=${iphone.serialNumber}`).toString("base64url") });
     expect(fin.body.status).toBe("valid");

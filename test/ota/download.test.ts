@@ -74,7 +74,12 @@ describe("OTA profile download", () => {
     const sc = scep.PayloadContent as Dict;
     expect(sc.URL).toBe(`https://mdm.example.test/scep/${defaultProfile.id}`);
     // CAFingerprint pins the root: SHA-1, the hash length Apple's SCEP client recognises besides MD5.
-    expect(Buffer.from(sc.CAFingerprint as Uint8Array).toString("hex")).toBe(crypto.createHash("sha1").update((await getCa()).rootDer).digest("hex"));
+    expect(Buffer.from(sc.CAFingerprint as Uint8Array).toString("hex")).toBe(
+      crypto
+        .createHash("sha1")
+        .update((await getCa()).rootDer)
+        .digest("hex"),
+    );
     expect(sc.Subject).toEqual([[["CN", expect.stringMatching(/^OTA-[0-9A-F]{12}$/)]]]);
     // The one-time challenge is stored hashed and linked to the token.
     const challenge = await t.client.scepChallenge.findUniqueOrThrow({ where: { hash: sha256Hex(sc.Challenge as string) } });
@@ -128,7 +133,9 @@ describe("OTA profile download", () => {
     const [h, p, s] = good.jwt.split(".");
     const claims = decodeJwt(good.jwt);
     const { privateKey } = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
-    const foreign = await new SignJWT(claims).setProtectedHeader({ alg: "ES256", typ: ENROLLMENT_JWT_TYP }).sign(await importPKCS8(privateKey.export({ type: "pkcs8", format: "pem" }).toString(), "ES256"));
+    const foreign = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "ES256", typ: ENROLLMENT_JWT_TYP })
+      .sign(await importPKCS8(privateKey.export({ type: "pkcs8", format: "pem" }).toString(), "ES256"));
     const revoked = await createEnrollmentToken({ name: "Revoked", expiresIn: "24h" });
     await revokeEnrollmentToken(revoked.id);
     const expiring = await createEnrollmentToken({ name: "Expiring", expiresIn: "24h" });
@@ -180,7 +187,6 @@ describe("OTA profile download", () => {
     }
     // None of these consumed anything.
     expect(await t.client.enrollmentToken.findUniqueOrThrow({ where: { id: revoked.id } })).toMatchObject({ useCount: 0, claimedCount: 0 });
-
   });
 
   it(`serves exactly max-uses profiles to 50 concurrent downloads (${process.env.TEST_DATABASE ?? "sqlite"})`, async () => {

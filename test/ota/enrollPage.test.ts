@@ -183,7 +183,7 @@ describe("branding reaches end users", () => {
     await updateBranding({ organizationName: "Acme Corp", supportContact: "help@acme.example" });
     const { jwt } = await createEnrollmentToken({ name: "Acme phones", expiresIn: "7d" });
     const ok = await page(`/enroll?token=${jwt}`);
-    expect(ok.html).toContain('<span>Acme Corp</span>');
+    expect(ok.html).toContain("<span>Acme Corp</span>");
     expect(ok.html).toContain("connect this device to Acme Corp");
     expect(ok.html).toContain('<a href="mailto:help@acme.example">help@acme.example</a>');
     expect(ok.html).not.toContain("Open Enroll");

@@ -4,12 +4,7 @@ import crypto from "node:crypto";
 import { parse as parsePlist } from "plist";
 import { describe, expect, it } from "vitest";
 import { validateProfile } from "@/lib/profiles/appleSchema";
-import {
-  ACCESS_RIGHTS_ALL,
-  buildEnrollmentProfile,
-  defaultIdentifierBase,
-  type EnrollmentProfileOptions,
-} from "@/lib/profiles/enrollmentProfile";
+import { ACCESS_RIGHTS_ALL, buildEnrollmentProfile, defaultIdentifierBase, type EnrollmentProfileOptions } from "@/lib/profiles/enrollmentProfile";
 
 const rootCaDer = crypto.randomBytes(600);
 const caFingerprint = crypto.createHash("sha1").update(rootCaDer).digest();
@@ -93,9 +88,7 @@ describe("buildEnrollmentProfile", () => {
   });
 
   it("builds user-enrollment (BYOD) and ADDE variants without AccessRights for BYOD", () => {
-    const byod = parsePlist(
-      buildEnrollmentProfile(options({ mdm: { ...options().mdm, accessRights: undefined, enrollmentMode: "BYOD", assignedManagedAppleId: "alice@example.com" } })).xml,
-    ) as Dict;
+    const byod = parsePlist(buildEnrollmentProfile(options({ mdm: { ...options().mdm, accessRights: undefined, enrollmentMode: "BYOD", assignedManagedAppleId: "alice@example.com" } })).xml) as Dict;
     expect(validateProfile(byod, { os: "iOS", userEnrollment: true })).toEqual([]);
     const mdm = (byod.PayloadContent as Dict[])[2];
     expect(mdm.AccessRights).toBeUndefined();
@@ -120,7 +113,9 @@ describe("buildEnrollmentProfile", () => {
     expect(() => buildEnrollmentProfile(options({ identity: { ...scep, keySize: 3072 } }))).toThrow(/key size/);
     expect(() => buildEnrollmentProfile(options({ identity: { ...scep, url: "https://x/scep?profile=1" } }))).toThrow(/query/);
     expect(() => buildEnrollmentProfile(options({ mdm: { ...options().mdm, serverUrl: "http://insecure/mdm" } }))).toThrow(/https/);
-    expect(buildEnrollmentProfile(options({ mdm: { ...options().mdm, serverUrl: "http://localhost:3000/mdm/connect", checkInUrl: "http://localhost:3000/mdm/checkin" } })).xml).toContain("http://localhost:3000/mdm/connect");
+    expect(buildEnrollmentProfile(options({ mdm: { ...options().mdm, serverUrl: "http://localhost:3000/mdm/connect", checkInUrl: "http://localhost:3000/mdm/checkin" } })).xml).toContain(
+      "http://localhost:3000/mdm/connect",
+    );
     expect(() => buildEnrollmentProfile(options({ mdm: { ...options().mdm, accessRights: 2 } }))).toThrow(/requires 1/);
     expect(() => buildEnrollmentProfile(options({ identity: { ...scep, subject: "XX=1" } }))).toThrow(/SCEP subject: unknown name attribute "XX"/);
   });

@@ -104,7 +104,11 @@ describe("per-person links and the per-user device limit", { timeout: 240_000 },
   it("validates the governance input", () => {
     expect(() => parseTokenInput({ name: "x", expiresIn: "7d", personEmail: "not an email" })).toThrow(/personEmail/);
     expect(() => parseTokenInput({ name: "x", expiresIn: "7d", deviceLimit: -1 })).toThrow(/deviceLimit/);
-    expect(parseTokenInput({ name: "x", expiresIn: "7d", personEmail: " Ann@Example.COM ", deviceLimit: 15, terms: "  Be nice.\r\n" })).toMatchObject({ personEmail: "ann@example.com", deviceLimit: 15, terms: "Be nice." });
+    expect(parseTokenInput({ name: "x", expiresIn: "7d", personEmail: " Ann@Example.COM ", deviceLimit: 15, terms: "  Be nice.\r\n" })).toMatchObject({
+      personEmail: "ann@example.com",
+      deviceLimit: 15,
+      terms: "Be nice.",
+    });
   });
 });
 

@@ -20,7 +20,13 @@ describe("languages", () => {
       }
     }
     // One file per language: the directory is the list.
-    expect(fs.readdirSync(catalogDir()).filter((f) => f.endsWith(".json")).map((f) => path.basename(f, ".json")).sort()).toEqual(availableLocales());
+    expect(
+      fs
+        .readdirSync(catalogDir())
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => path.basename(f, ".json"))
+        .sort(),
+    ).toEqual(availableLocales());
   });
 
   it("negotiates Accept-Language by q-value, falls back to the primary tag, then to English", () => {

@@ -49,7 +49,24 @@ async function enrollWith(scep: Dict) {
   const run = tempDir("ota-scepclient-");
   const url = new URL(scep.URL as string);
   const cn = ((scep.Subject as string[][][]).flat().find(([k]) => k === "CN") ?? [])[1]!;
-  const r = await tool(SCEPCLIENT, ["-server-url", `${server.url}${url.pathname}`, "-private-key", path.join(run, "key.pem"), "-certificate", path.join(run, "cert.pem"), "-cn", cn, "-challenge", scep.Challenge as string, "-keySize", String(scep.Keysize)], { cwd: run });
+  const r = await tool(
+    SCEPCLIENT,
+    [
+      "-server-url",
+      `${server.url}${url.pathname}`,
+      "-private-key",
+      path.join(run, "key.pem"),
+      "-certificate",
+      path.join(run, "cert.pem"),
+      "-cn",
+      cn,
+      "-challenge",
+      scep.Challenge as string,
+      "-keySize",
+      String(scep.Keysize),
+    ],
+    { cwd: run },
+  );
   const certPath = path.join(run, "cert.pem");
   const row = fs.existsSync(certPath)
     ? await t.client.certificate.findUnique({ where: { fingerprint: sha256Fingerprint(Buffer.from(fs.readFileSync(certPath, "utf8").replace(/-----[^-]+-----|\s/g, ""), "base64")) } })

@@ -30,8 +30,25 @@ describe("signProfile", () => {
     const { xml } = buildEnrollmentProfile({
       displayName: "Acme MDM",
       trust: await getProfileTrust(),
-      identity: { kind: "scep", url: "https://mdm.example.test/scep/p1", name: "ca", challenge: "c", subject: "CN=Device", keySize: 2048, keyUsage: 5, allowAllAppsAccess: false, keyIsExtractable: false },
-      mdm: { serverUrl: "https://mdm.example.test/mdm/connect", checkInUrl: "https://mdm.example.test/mdm/checkin", topic: "com.apple.mgmt.External.x", accessRights: ACCESS_RIGHTS_ALL, signMessage: true, checkOutWhenRemoved: true },
+      identity: {
+        kind: "scep",
+        url: "https://mdm.example.test/scep/p1",
+        name: "ca",
+        challenge: "c",
+        subject: "CN=Device",
+        keySize: 2048,
+        keyUsage: 5,
+        allowAllAppsAccess: false,
+        keyIsExtractable: false,
+      },
+      mdm: {
+        serverUrl: "https://mdm.example.test/mdm/connect",
+        checkInUrl: "https://mdm.example.test/mdm/checkin",
+        topic: "com.apple.mgmt.External.x",
+        accessRights: ACCESS_RIGHTS_ALL,
+        signMessage: true,
+        checkOutWhenRemoved: true,
+      },
     });
     const signed = await signProfile(xml);
     const content = opensslVerify(signed, ca.certPem, dir);
@@ -39,7 +56,9 @@ describe("signProfile", () => {
     expect(validateProfile(parsePlist(content.toString("utf8")))).toEqual([]);
 
     // The same bytes against a different CA must fail: the check has teeth.
-    const other = execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "k.pem"), "-subj", "/CN=Other", "-days", "1"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+    const other = execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "k.pem"), "-subj", "/CN=Other", "-days", "1"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    }).toString();
     expect(() => opensslVerify(signed, other, dir)).toThrow();
     // And a flipped byte in the signed content must fail too.
     const tampered = Buffer.from(signed);

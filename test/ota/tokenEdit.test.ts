@@ -7,15 +7,7 @@ import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { config } from "@/lib/config";
 import { parseTokenQuery } from "@/lib/enrollment/tokenQuery";
-import {
-  createEnrollmentToken,
-  deleteEnrollmentToken,
-  enrollmentJwtForShortId,
-  getEnrollmentToken,
-  listEnrollmentTokens,
-  updateEnrollmentToken,
-  verifyEnrollmentToken,
-} from "@/lib/enrollment/tokens";
+import { createEnrollmentToken, deleteEnrollmentToken, enrollmentJwtForShortId, getEnrollmentToken, listEnrollmentTokens, updateEnrollmentToken, verifyEnrollmentToken } from "@/lib/enrollment/tokens";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
 import type { RouteServer } from "@/test/helpers/routeServer";
 import { serveOtaEnrollment } from "@/test/mdm/helpers";

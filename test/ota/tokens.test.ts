@@ -3,15 +3,7 @@ import crypto from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { SignJWT, decodeJwt, decodeProtectedHeader, importPKCS8 } from "jose";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import {
-  consumeEnrollmentUse,
-  createEnrollmentToken,
-  ENROLLMENT_JWT_TYP,
-  listEnrollmentTokens,
-  parseTokenInput,
-  revokeEnrollmentToken,
-  verifyEnrollmentToken,
-} from "@/lib/enrollment/tokens";
+import { consumeEnrollmentUse, createEnrollmentToken, ENROLLMENT_JWT_TYP, listEnrollmentTokens, parseTokenInput, revokeEnrollmentToken, verifyEnrollmentToken } from "@/lib/enrollment/tokens";
 
 let t: TestDb;
 beforeAll(async () => {

@@ -43,7 +43,13 @@ describe("/api/v1/tokens", () => {
     expect(readListed.status).toBe(200);
     const readText = await readListed.text();
     for (const secret of [body.jwt, body.url, body.shortUrl, body.shortUrl.split("/").pop()!]) expect(readText).not.toContain(secret);
-    expect((JSON.parse(readText) as { tokens: Array<{ id: string }> }).tokens.find((x) => x.id === body.id)).toMatchObject({ status: "active", maxUses: 5, url: null, shortUrl: null, linksHidden: true });
+    expect((JSON.parse(readText) as { tokens: Array<{ id: string }> }).tokens.find((x) => x.id === body.id)).toMatchObject({
+      status: "active",
+      maxUses: 5,
+      url: null,
+      shortUrl: null,
+      linksHidden: true,
+    });
     for (const qr of ["qr.png", "qr.svg", "qr.png?link=full"]) expect((await call(`/api/v1/tokens/${body.id}/${qr}`, readKey)).status).toBe(403);
 
     const png = await call(`/api/v1/tokens/${body.id}/qr.png`, adminKey);
@@ -70,7 +76,11 @@ describe("/api/v1/tokens", () => {
   });
 
   it("edits, searches, sorts and deletes; read-only keys may only read", async () => {
-    const created = (await (await call("/api/v1/tokens", adminKey, { method: "POST", body: JSON.stringify({ name: "Warehouse scanners", expiresIn: "7d" }) })).json()) as { id: string; shortUrl: string; expiresAt: string };
+    const created = (await (await call("/api/v1/tokens", adminKey, { method: "POST", body: JSON.stringify({ name: "Warehouse scanners", expiresIn: "7d" }) })).json()) as {
+      id: string;
+      shortUrl: string;
+      expiresAt: string;
+    };
     const path = `/api/v1/tokens/${created.id}`;
     expect((await call(path, readKey, { method: "PATCH", body: JSON.stringify({ name: "x" }) })).status).toBe(403);
     const edited = await call(path, adminKey, { method: "PATCH", body: JSON.stringify({ name: "Warehouse scanners (north)", extendExpiry: "24h" }) });
@@ -115,7 +125,14 @@ describe("/api/v1/tokens", () => {
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
     const { tokens } = (await (await call("/api/v1/tokens", readKey)).json()) as { tokens: Record<string, unknown>[] };
-    expect(tokens.find((x) => x.id === id)).toMatchObject({ personEmail: "jo@example.com", deviceLimit: 3, terms: "Be **kind**.", termsVersion: expect.stringMatching(/^[0-9a-f]{64}$/), useCount: 0, reservedUses: 0 });
+    expect(tokens.find((x) => x.id === id)).toMatchObject({
+      personEmail: "jo@example.com",
+      deviceLimit: 3,
+      terms: "Be **kind**.",
+      termsVersion: expect.stringMatching(/^[0-9a-f]{64}$/),
+      useCount: 0,
+      reservedUses: 0,
+    });
     const bad = await call("/api/v1/tokens", adminKey, { method: "POST", body: JSON.stringify({ name: "x", expiresIn: "7d", personEmail: "nobody" }) });
     expect(bad.status).toBe(400);
 

@@ -77,7 +77,9 @@ describe("admin management", () => {
     const second = await t.client.admin.findUniqueOrThrow({ where: { email: "second@example.com" } });
     const request = async (token: JWT, user?: { id: string }) => {
       const next = (await jwt!({ token, trigger: user ? "signIn" : "update", account: null, user: user as never, session: undefined } as Parameters<NonNullable<typeof jwt>>[0])) as JWT;
-      const s = (await session!({ session: { expires: "" } as Session, token: next, user: undefined as never, newSession: undefined, trigger: "update" } as Parameters<NonNullable<typeof session>>[0])) as Session;
+      const s = (await session!({ session: { expires: "" } as Session, token: next, user: undefined as never, newSession: undefined, trigger: "update" } as Parameters<
+        NonNullable<typeof session>
+      >[0])) as Session;
       return { next, admin: s.admin };
     };
     const signIn = () => request({} as JWT, { id: second.id });

@@ -16,7 +16,7 @@ beforeAll(async () => {
       { time: at(0), actor: "session:ann@example.com", action: "token.create", target: "tok1", detail: "ok", remoteAddr: "192.0.2.1" },
       { time: at(1), actor: "apikey:ci", action: "POST /api/v1/groups", detail: "201", remoteAddr: "192.0.2.2" },
       { time: at(2), actor: "session:bob@example.com", action: "token.revoke", target: "tok1", detail: "403 refused: role READ_ONLY", remoteAddr: "198.51.100.7" },
-      { time: at(3), actor: "session:ann@example.com", action: "adde.route.create", target: "=HYPERLINK(\"http://evil\")", detail: "-2+3", remoteAddr: "192.0.2.1" },
+      { time: at(3), actor: "session:ann@example.com", action: "adde.route.create", target: '=HYPERLINK("http://evil")', detail: "-2+3", remoteAddr: "192.0.2.1" },
       { time: at(4), actor: "session:ann@example.com", action: "ca.keep", target: "@SUM(A1)", detail: "+cmd|' /C calc'!A0", remoteAddr: null },
     ],
   });
@@ -86,7 +86,7 @@ describe("audit log", () => {
     const rows = parseCsv(await exportAuditCsv({ actor: "ann@example.com", order: "asc" }));
     expect(rows[0]).toEqual(["time", "actor", "action", "target", "detail", "remote_addr"]);
     expect(rows).toHaveLength(4);
-    expect(rows[2]).toEqual([at(3).toISOString(), "session:ann@example.com", "adde.route.create", "'=HYPERLINK(\"http://evil\")", "'-2+3", "192.0.2.1"]);
+    expect(rows[2]).toEqual([at(3).toISOString(), "session:ann@example.com", "adde.route.create", '\'=HYPERLINK("http://evil")', "'-2+3", "192.0.2.1"]);
     expect(rows[3].slice(3)).toEqual(["'@SUM(A1)", "'+cmd|' /C calc'!A0", ""]);
     for (const cell of rows.flat()) expect(cell).not.toMatch(/^[=+\-@]/);
   });

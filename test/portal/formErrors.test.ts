@@ -16,7 +16,10 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 async function refusal(p: Promise<unknown>): Promise<InputError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(InputError);
   return err as InputError;
 }

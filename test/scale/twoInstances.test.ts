@@ -96,9 +96,22 @@ describe("two server instances on one database", { timeout: 180_000 }, () => {
     await updateAddeSettings({ authMethod: "oauth2", oauthClientId: clientId });
     await createRoute({ domain: "example.com", version: "mdm-byod" });
     const { user } = await putUser("rotating@example.com", { password: "rotating-password-1" });
-    const code = await issueAuthorizationCode(user.id, { kind: "oauth", version: "mdm-byod", identifier: "rotating@example.com", clientId, redirectUri, codeChallenge: null, state: null, scope: "mdm-byod" });
+    const code = await issueAuthorizationCode(user.id, {
+      kind: "oauth",
+      version: "mdm-byod",
+      identifier: "rotating@example.com",
+      clientId,
+      redirectUri,
+      codeChallenge: null,
+      state: null,
+      scope: "mdm-byod",
+    });
     const token = async (base: string, data: Record<string, string>) => {
-      const res = await fetch(`${base}/oauth2/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ client_id: clientId, ...data }).toString() });
+      const res = await fetch(`${base}/oauth2/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ client_id: clientId, ...data }).toString(),
+      });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     const first = await token(URL_A, { grant_type: "authorization_code", code, redirect_uri: redirectUri });
@@ -140,7 +153,14 @@ describe("two server instances on one database", { timeout: 180_000 }, () => {
     const queued = new Map<string, string[]>();
     for (const sim of sims) {
       const device = await t.client.device.findUniqueOrThrow({ where: { identifier: sim.udid } });
-      queued.set(sim.udid, await enqueueCommands(device.id, Array.from({ length: 5 }, () => ({ requestType: "ProfileList" })), { push: false }));
+      queued.set(
+        sim.udid,
+        await enqueueCommands(
+          device.id,
+          Array.from({ length: 5 }, () => ({ requestType: "ProfileList" })),
+          { push: false },
+        ),
+      );
     }
     // Each device polls as a device does (one request at a time), every request to the other instance.
     const delivered = await Promise.all(

@@ -35,7 +35,10 @@ interface ProfileAnswer {
 
 describe("/api/v1/scep-profiles", () => {
   it("creates (Admin) and lists with the SCEP URL; the static password to Admins only, never to Read-only", async () => {
-    const res = await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Devices", challengeType: "STATIC", subjectTemplate: "CN=$UDID,O=Acme", keySize: 2048, keyUsage: 5, validityDays: 180 }) });
+    const res = await call("/api/v1/scep-profiles", adminKey, {
+      method: "POST",
+      body: JSON.stringify({ name: "Devices", challengeType: "STATIC", subjectTemplate: "CN=$UDID,O=Acme", keySize: 2048, keyUsage: 5, validityDays: 180 }),
+    });
     expect(res.status).toBe(201);
     const created = (await res.json()) as ProfileAnswer;
     expect(created.profile.url).toBe(`https://mdm.example.test/scep/${created.profile.id}`);
@@ -113,11 +116,16 @@ describe("/api/v1/scep-profiles", () => {
 
 describe("/api/v1/certificates", () => {
   it("lists issued certificates with filters and revokes one (Admin), which lookupIssuedCertificate reports", async () => {
-    const created = (await (await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Inventory", challengeType: "STATIC", staticChallenge: "inventory-secret" }) })).json()) as ProfileAnswer;
+    const created = (await (
+      await call("/api/v1/scep-profiles", adminKey, { method: "POST", body: JSON.stringify({ name: "Inventory", challengeType: "STATIC", staticChallenge: "inventory-secret" }) })
+    ).json()) as ProfileAnswer;
     const id = await scepEnroll({ url: `${api.server.url}/scep/${created.profile.id}`, challenge: "inventory-secret", subject: "CN=UDID-INV" });
     const row = (await lookupIssuedCertificate(id.certDer))!;
 
-    const list = (await (await call(`/api/v1/certificates?profileId=${created.profile.id}`, readKey)).json()) as { total: number; items: Array<{ serial: string; subject: string; revokedAt: string | null; der?: unknown }> };
+    const list = (await (await call(`/api/v1/certificates?profileId=${created.profile.id}`, readKey)).json()) as {
+      total: number;
+      items: Array<{ serial: string; subject: string; revokedAt: string | null; der?: unknown }>;
+    };
     expect(list.total).toBe(1);
     expect(list.items[0]).toMatchObject({ serial: row.serial, subject: "CN=UDID-INV", revokedAt: null });
     expect(list.items[0].der).toBeUndefined();

@@ -65,7 +65,19 @@ describe("badAlg", () => {
     const csrDer = await buildCsr("CN=camellia", privateKey, publicKey, CHALLENGE);
     fs.writeFileSync(path.join(dir, "csr.der"), csrDer);
     fs.writeFileSync(path.join(dir, "ra.pem"), toPem(raDer, "CERTIFICATE"));
-    const enc = await tool("openssl", ["cms", "-encrypt", "-binary", "-outform", "DER", "-camellia-256-cbc", "-in", path.join(dir, "csr.der"), "-out", path.join(dir, "env.der"), path.join(dir, "ra.pem")]);
+    const enc = await tool("openssl", [
+      "cms",
+      "-encrypt",
+      "-binary",
+      "-outform",
+      "DER",
+      "-camellia-256-cbc",
+      "-in",
+      path.join(dir, "csr.der"),
+      "-out",
+      path.join(dir, "env.der"),
+      path.join(dir, "ra.pem"),
+    ]);
     expect(enc.code, enc.stderr).toBe(0);
     const envelope = new Uint8Array(fs.readFileSync(path.join(dir, "env.der")));
     const signerCertDer = await selfSigned("CN=camellia", privateKey, publicKey);

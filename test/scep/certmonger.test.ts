@@ -54,13 +54,22 @@ describe.skipIf(!haveHelper)(`certmonger scep-submit${haveHelper ? "" : " (skipp
   });
 
   it("SUBMIT: verifies our CertRep against the RA/CA certificate and hands back the envelope, which opens to the certificate", async () => {
-    const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
     const { raDer } = await getScepCerts(url);
     const csrDer = await buildCsr("CN=helper-host", privateKey, publicKey, "certmonger-secret");
     const signerCertDer = await selfSigned("CN=helper-host", privateKey, publicKey);
     const req = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: privateKey });
     const r = await tool(SCEP_SUBMIT, ["-u", url], {
-      env: { CERTMONGER_OPERATION: "SUBMIT", CERTMONGER_PKCSREQ: Buffer.from(req.body).toString("base64"), CERTMONGER_SCEP_RA_CERTIFICATE: toPem(raDer, "CERTIFICATE"), CERTMONGER_SCEP_CA_CERTIFICATE: caPem },
+      env: {
+        CERTMONGER_OPERATION: "SUBMIT",
+        CERTMONGER_PKCSREQ: Buffer.from(req.body).toString("base64"),
+        CERTMONGER_SCEP_RA_CERTIFICATE: toPem(raDer, "CERTIFICATE"),
+        CERTMONGER_SCEP_CA_CERTIFICATE: caPem,
+      },
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("-----BEGIN PKCS7-----");
@@ -68,7 +77,20 @@ describe.skipIf(!haveHelper)(`certmonger scep-submit${haveHelper ? "" : " (skipp
     fs.writeFileSync(path.join(work, "env.pem"), r.stdout);
     fs.writeFileSync(path.join(work, "key.pem"), privateKey);
     fs.writeFileSync(path.join(work, "signer.pem"), toPem(signerCertDer, "CERTIFICATE"));
-    const opened = await tool("openssl", ["cms", "-decrypt", "-inform", "PEM", "-in", path.join(work, "env.pem"), "-inkey", path.join(work, "key.pem"), "-recip", path.join(work, "signer.pem"), "-out", path.join(work, "certs.der")]);
+    const opened = await tool("openssl", [
+      "cms",
+      "-decrypt",
+      "-inform",
+      "PEM",
+      "-in",
+      path.join(work, "env.pem"),
+      "-inkey",
+      path.join(work, "key.pem"),
+      "-recip",
+      path.join(work, "signer.pem"),
+      "-out",
+      path.join(work, "certs.der"),
+    ]);
     expect(opened.code, opened.stderr).toBe(0);
     const certs = await tool("openssl", ["pkcs7", "-inform", "DER", "-in", path.join(work, "certs.der"), "-print_certs", "-out", path.join(work, "issued.pem")]);
     expect(certs.code, certs.stderr).toBe(0);
@@ -78,13 +100,22 @@ describe.skipIf(!haveHelper)(`certmonger scep-submit${haveHelper ? "" : " (skipp
   });
 
   it("SUBMIT with a wrong challenge: the helper reports the rejection (exit 2)", async () => {
-    const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
     const { raDer } = await getScepCerts(url);
     const csrDer = await buildCsr("CN=helper-host", privateKey, publicKey, "wrong");
     const signerCertDer = await selfSigned("CN=helper-host", privateKey, publicKey);
     const req = await buildPkiMessage({ csrDer, recipientCertDer: raDer, signerCertDer, signerKeyPem: privateKey });
     const r = await tool(SCEP_SUBMIT, ["-u", url], {
-      env: { CERTMONGER_OPERATION: "SUBMIT", CERTMONGER_PKCSREQ: Buffer.from(req.body).toString("base64"), CERTMONGER_SCEP_RA_CERTIFICATE: toPem(raDer, "CERTIFICATE"), CERTMONGER_SCEP_CA_CERTIFICATE: caPem },
+      env: {
+        CERTMONGER_OPERATION: "SUBMIT",
+        CERTMONGER_PKCSREQ: Buffer.from(req.body).toString("base64"),
+        CERTMONGER_SCEP_RA_CERTIFICATE: toPem(raDer, "CERTIFICATE"),
+        CERTMONGER_SCEP_CA_CERTIFICATE: caPem,
+      },
     });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(2);
     // certmonger's wording for failInfo badRequest.

@@ -15,7 +15,7 @@ import { tempDir } from "./tools";
 let dir: string;
 let cert: pkijs.Certificate;
 let key: crypto.KeyObject;
-const content = Buffer.from("a PKCS#10 request, or anything else: " + "x".repeat(300));
+const content = Buffer.from(`a PKCS#10 request, or anything else: ${"x".repeat(300)}`);
 
 function openssl(args: string[], input?: Buffer): Buffer {
   return execFileSync("openssl", args, { input, stdio: ["pipe", "pipe", "pipe"] });

@@ -68,7 +68,7 @@ describe("challenge answers (micro-fixtures)", () => {
     } finally {
       await new Promise((r) => srv.close(r));
     }
-    expect(await fetchChallenge({ format: "NDES", url: base + "/ok", username: null, password: null })).toMatchObject({ ok: false, kind: "unreachable" });
+    expect(await fetchChallenge({ format: "NDES", url: `${base}/ok`, username: null, password: null })).toMatchObject({ ok: false, kind: "unreachable" });
   });
 });
 
@@ -88,7 +88,17 @@ describe("docs/scep.md for external CAs (issue 14)", () => {
     for (const source of ["`NONE`", "`STATIC`", "`NDES`", "`GENERIC`"]) expect(ext).toContain(`- ${source}`);
     // Jamf Pro's names (seed 002) in the mapping table's second column.
     const jamf = [...ext.matchAll(/^\| [^|]+ \| ([^|]+) \|/gm)].map((m) => m[1].trim());
-    for (const field of ["URL", "Subject", "Challenge Type", "URL To SCEP Admin", "Username / Password (Verify Password)", "Key Size", "Use as digital signature / Use for key encipherment", "Allow export from keychain"]) expect(jamf).toContain(field);
+    for (const field of [
+      "URL",
+      "Subject",
+      "Challenge Type",
+      "URL To SCEP Admin",
+      "Username / Password (Verify Password)",
+      "Key Size",
+      "Use as digital signature / Use for key encipherment",
+      "Allow export from keychain",
+    ])
+      expect(jamf).toContain(field);
     expect(ext).toContain("Dynamic-Microsoft CA");
     expect(ext).toMatch(/NTLM[^.]*out of scope/);
     expect(section("### Certificate policies and redistribution before expiry")).toContain('"Redistribute Profile"');
@@ -162,13 +172,21 @@ describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micro
   it("pins on the pasted fingerprint; the payload carries SHA-1 CAFingerprint, validates against Apple's schema, and scepclient gets a certificate with it", async () => {
     const res = await api.call("/api/v1/external-scep-profiles", api.adminKey, {
       method: "POST",
-      body: JSON.stringify({ name: "micromdm", scepUrl, caFingerprint: await opensslFingerprint("sha256"), challengeSource: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$COMPUTERNAME ma $UDID,O=Example", keyUsage: 1 }),
+      body: JSON.stringify({
+        name: "micromdm",
+        scepUrl,
+        caFingerprint: await opensslFingerprint("sha256"),
+        challengeSource: "STATIC",
+        staticChallenge: CHALLENGE,
+        subjectTemplate: "CN=$COMPUTERNAME ma $UDID,O=Example",
+        keyUsage: 1,
+      }),
     });
     expect(res.status).toBe(201);
     const body = await res.text();
     expect(body).not.toContain(CHALLENGE);
     const { profile } = JSON.parse(body) as { profile: { id: string; ca: { sha1: string } } };
-    expect((await api.call(`/api/v1/external-scep-profiles/${profile.id}`, api.readKey).then((r) => r.text()))).not.toContain(CHALLENGE);
+    expect(await api.call(`/api/v1/external-scep-profiles/${profile.id}`, api.readKey).then((r) => r.text())).not.toContain(CHALLENGE);
 
     const row = (await getExternalScepProfileRow(profile.id))!;
     expect(row.staticChallengeEnc).not.toContain(CHALLENGE);
@@ -180,14 +198,35 @@ describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micro
     const parsed = parsePlist(xml) as Record<string, unknown>;
     expect(validatePayload("com.apple.security.scep", parsed)).toEqual([]);
     const content = parsed.PayloadContent as Record<string, unknown>;
-    expect(Buffer.from(content.CAFingerprint as Buffer).toString("hex").toUpperCase()).toBe((await opensslFingerprint("sha1")).replace(/:/g, ""));
+    expect(
+      Buffer.from(content.CAFingerprint as Buffer)
+        .toString("hex")
+        .toUpperCase(),
+    ).toBe((await opensslFingerprint("sha1")).replace(/:/g, ""));
     expect(content.KeyIsExtractable).toBe(false);
     expect(content.URL).toBe(scepUrl);
     expect(content.Subject).toEqual([[["CN", "Jane's Mac ma 00008030-001A2B3C4D5E802E"]], [["O", "Example"]]]);
 
     if (!fs.existsSync(SCEPCLIENT)) return;
     const dir = tempDir("extca-client-");
-    const r = await tool(SCEPCLIENT, ["-server-url", content.URL as string, "-challenge", content.Challenge as string, "-private-key", path.join(dir, "key.pem"), "-certificate", path.join(dir, "cert.pem"), "-cn", "Jane's Mac ma 00008030-001A2B3C4D5E802E", "-organization", "Example"], { cwd: dir });
+    const r = await tool(
+      SCEPCLIENT,
+      [
+        "-server-url",
+        content.URL as string,
+        "-challenge",
+        content.Challenge as string,
+        "-private-key",
+        path.join(dir, "key.pem"),
+        "-certificate",
+        path.join(dir, "cert.pem"),
+        "-cn",
+        "Jane's Mac ma 00008030-001A2B3C4D5E802E",
+        "-organization",
+        "Example",
+      ],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(await opensslSubject(path.join(dir, "cert.pem"))).toContain("CN=Jane's Mac ma 00008030-001A2B3C4D5E802E");
     const verify = await tool("openssl", ["verify", "-CAfile", path.join(depot, "ca.pem"), path.join(dir, "cert.pem")]);
@@ -204,7 +243,13 @@ describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micro
 
   it("PATCH edits a profile: a new URL is checked and needs the fingerprint again; secrets are replaced, never shown", async () => {
     const call = (url: string, key: string, method: string, body?: unknown) => api.call(url, key, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    const created = await call("/api/v1/external-scep-profiles", api.adminKey, "POST", { name: "to edit", scepUrl, caFingerprint: await opensslFingerprint("sha1"), challengeSource: "STATIC", staticChallenge: CHALLENGE });
+    const created = await call("/api/v1/external-scep-profiles", api.adminKey, "POST", {
+      name: "to edit",
+      scepUrl,
+      caFingerprint: await opensslFingerprint("sha1"),
+      challengeSource: "STATIC",
+      staticChallenge: CHALLENGE,
+    });
     expect(created.status).toBe(201);
     const id = ((await created.json()) as { profile: { id: string } }).profile.id;
     const at = `/api/v1/external-scep-profiles/${id}`;
@@ -215,7 +260,14 @@ describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micro
     expect(renamed.status).toBe(200);
     const renamedText = await renamed.text();
     expect(renamedText).not.toContain(CHALLENGE);
-    expect(JSON.parse(renamedText)).toMatchObject({ name: "edited", subjectTemplate: "CN=$SERIALNUMBER", keySize: 4096, scepUrl, challengeSource: "STATIC", ca: { sha256: before.caFingerprintSha256 } });
+    expect(JSON.parse(renamedText)).toMatchObject({
+      name: "edited",
+      subjectTemplate: "CN=$SERIALNUMBER",
+      keySize: 4096,
+      scepUrl,
+      challengeSource: "STATIC",
+      ca: { sha256: before.caFingerprintSha256 },
+    });
     expect(await challengeFor((await getExternalScepProfileRow(id))!)).toEqual({ ok: true, challenge: CHALLENGE });
     expect((await call(at, api.readKey, "PATCH", { name: "nope" })).status).toBe(403);
     expect((await call(at, api.adminKey, "PATCH", { challengeSource: "NDES" })).status).toBe(400); // NDES needs a challenge URL
@@ -245,7 +297,7 @@ describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micro
       const pems = (await tool("openssl", ["pkcs7", "-inform", "DER", "-print_certs", "-in", path.join(dir, "b.p7b")])).stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
       let rootSha256 = "";
       for (const pem of pems) {
-        fs.writeFileSync(path.join(dir, "c.pem"), pem + "\n");
+        fs.writeFileSync(path.join(dir, "c.pem"), `${pem}\n`);
         const subj = (await tool("openssl", ["x509", "-noout", "-subject", "-in", path.join(dir, "c.pem")])).stdout.replace(/^subject=/, "").trim();
         const iss = (await tool("openssl", ["x509", "-noout", "-issuer", "-in", path.join(dir, "c.pem")])).stdout.replace(/^issuer=/, "").trim();
         if (subj === iss) rootSha256 = /=([0-9A-F:]+)/.exec((await tool("openssl", ["x509", "-noout", "-fingerprint", "-sha256", "-in", path.join(dir, "c.pem")])).stdout)![1];
@@ -285,11 +337,21 @@ describe.skipIf(!fs.existsSync(SCEPSERVER))("external SCEP profile against micro
     const extra = await serveRouteImports({ "/scep/[id]": import("@/app/scep/[id]/route"), "/ndes/[id]": import("@/app/ndes/[id]/route") });
     try {
       const peerScep = `${extra.url}/scep/${ours.profile.id}`;
-      const probe = (await (await api.call("/api/v1/external-scep-profiles/probe", api.adminKey, { method: "POST", body: JSON.stringify({ scepUrl: peerScep }) })).json()) as { ca: { sha256: string } };
+      const probe = (await (await api.call("/api/v1/external-scep-profiles/probe", api.adminKey, { method: "POST", body: JSON.stringify({ scepUrl: peerScep }) })).json()) as {
+        ca: { sha256: string };
+      };
       const create = (pw: string, name: string) =>
         api.call("/api/v1/external-scep-profiles", api.adminKey, {
           method: "POST",
-          body: JSON.stringify({ name, scepUrl: peerScep, caFingerprint: probe.ca.sha256, challengeSource: "NDES", challengeUrl: `${extra.url}/ndes/${ours.profile.id}`, challengeUsername: "okta", challengePassword: pw }),
+          body: JSON.stringify({
+            name,
+            scepUrl: peerScep,
+            caFingerprint: probe.ca.sha256,
+            challengeSource: "NDES",
+            challengeUrl: `${extra.url}/ndes/${ours.profile.id}`,
+            challengeUsername: "okta",
+            challengePassword: pw,
+          }),
         });
       const good = (await (await create(ours.ndesPassword!, "peer")).json()) as { profile: { id: string } };
       const bad = (await (await create("not-the-password", "peer-wrong")).json()) as { profile: { id: string } };

@@ -51,7 +51,12 @@ describe("NDES challenge URL", () => {
     const { bytes, text } = await pageText(res);
     expect([...bytes.subarray(0, 2)]).toEqual([0xff, 0xfe]);
     // Every other byte is zero for this ASCII page: it really is UTF-16LE.
-    expect(bytes.subarray(2, 40).filter((_, i) => i % 2 === 1).every((b) => b === 0)).toBe(true);
+    expect(
+      bytes
+        .subarray(2, 40)
+        .filter((_, i) => i % 2 === 1)
+        .every((b) => b === 0),
+    ).toBe(true);
     const bySentence = /The enrollment challenge password is: <B> (\S+) <\/B>/.exec(text)?.[1];
     const byRegex = text.match(/[A-Z0-9]{16,32}/g);
     expect(bySentence).toMatch(/^[A-F0-9]{16}$/);

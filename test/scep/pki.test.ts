@@ -91,7 +91,21 @@ describe("CA", () => {
     const before = await getProfileSigner();
     const keyPath = path.join(dir, "importkey.pem");
     openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", keyPath]);
-    const certPem = openssl(["req", "-new", "-x509", "-key", keyPath, "-subj", "/CN=Imported Root/O=Acme", "-days", "3650", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature,keyEncipherment"]);
+    const certPem = openssl([
+      "req",
+      "-new",
+      "-x509",
+      "-key",
+      keyPath,
+      "-subj",
+      "/CN=Imported Root/O=Acme",
+      "-days",
+      "3650",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign,digitalSignature,keyEncipherment",
+    ]);
     const imported = await importCa(certPem, fs.readFileSync(keyPath, "utf8"));
     expect(imported.cert.subject.typesAndValues.map((t) => String(t.value.valueBlock.value))).toContain("Imported Root");
     const after = await getProfileSigner();
@@ -114,7 +128,11 @@ describe("CMS", () => {
     expect(out.toString()).toBe("<plist>hello</plist>");
     const detached = await signData(content, signer, { detached: true });
     fs.writeFileSync(path.join(dir, "content.txt"), content);
-    execFileSync("openssl", ["cms", "-verify", "-inform", "DER", "-binary", "-content", path.join(dir, "content.txt"), "-CAfile", path.join(dir, "current-ca.pem"), "-purpose", "any", "-out", "/dev/null"], { input: detached });
+    execFileSync(
+      "openssl",
+      ["cms", "-verify", "-inform", "DER", "-binary", "-content", path.join(dir, "content.txt"), "-CAfile", path.join(dir, "current-ca.pem"), "-purpose", "any", "-out", "/dev/null"],
+      { input: detached },
+    );
     const v = await verifySignedData(detached, content);
     expect(Buffer.from(v.signerCertDer).equals(Buffer.from(signer.certDer))).toBe(true);
     expect(Buffer.from((await verifySignedData(attached)).content).toString()).toBe("<plist>hello</plist>");
@@ -123,7 +141,11 @@ describe("CMS", () => {
   it("verifies what openssl signs (SHA-1 and SHA-256, RSA and ECDSA)", async () => {
     const content = path.join(dir, "body.bin");
     fs.writeFileSync(content, "check-in body");
-    for (const [alg, md] of [["RSA", "sha1"], ["RSA", "sha256"], ["EC", "sha256"]] as const) {
+    for (const [alg, md] of [
+      ["RSA", "sha1"],
+      ["RSA", "sha256"],
+      ["EC", "sha256"],
+    ] as const) {
       const key = path.join(dir, `k-${alg}-${md}.pem`);
       if (alg === "RSA") openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key]);
       else openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);

@@ -84,7 +84,10 @@ describe("SCEP profiles", () => {
 
   it("STATIC: weak passwords are refused when set, generated ones stay the default", async () => {
     for (const weak of ["short-pw", "Password123!", "P@ssw0rd2024", "secretsecret", "123456789012", "abcdefghijkl", "aaaaaaaaaaaaaaaa", "Welcome2024!", "qwertyuiop12"]) {
-      await expect(createScepProfile({ name: `weak-${weak}`, challengeType: "STATIC", staticChallenge: weak }), weak).rejects.toMatchObject({ status: 400, message: /staticChallenge: the static password/ });
+      await expect(createScepProfile({ name: `weak-${weak}`, challengeType: "STATIC", staticChallenge: weak }), weak).rejects.toMatchObject({
+        status: 400,
+        message: /staticChallenge: the static password/,
+      });
     }
     const strong = await createScepProfile({ name: "strong", challengeType: "STATIC", staticChallenge: "lantern-orbit-quartz-7" });
     expect(strong.staticChallenge).toBe("lantern-orbit-quartz-7");
@@ -196,7 +199,14 @@ describe("subject templates", () => {
     });
   });
   it("prefers the enrollment context, keeps the template's attributes only", () => {
-    const r = expandSubject("CN=$EMAIL,O=Acme", [{ type: "CN", value: "evil@example.com" }, { type: "OU", value: "x" }], { EMAIL: "ann@example.com" });
+    const r = expandSubject(
+      "CN=$EMAIL,O=Acme",
+      [
+        { type: "CN", value: "evil@example.com" },
+        { type: "OU", value: "x" },
+      ],
+      { EMAIL: "ann@example.com" },
+    );
     expect(r).toMatchObject({ ok: true, subject: "CN=ann@example.com,O=Acme" });
   });
   it("fails for unresolved variables", () => {
@@ -213,8 +223,18 @@ describe("subject templates", () => {
     // Characters, not UTF-16 units: 64 emoji are 64 characters.
     expect(expandSubject("CN=$UDID", [{ type: "CN", value: "😀".repeat(64) }])).toMatchObject({ ok: true });
     // L and ST allow 128, C exactly 2.
-    expect(expandSubject("CN=$UDID,L=$COMPUTERNAME", [{ type: "CN", value: "x" }, { type: "L", value: "L".repeat(128) }])).toMatchObject({ ok: true });
-    expect(expandSubject("CN=$UDID,C=$COMPUTERNAME", [{ type: "CN", value: "x" }, { type: "C", value: "USA" }])).toMatchObject({ ok: false, reason: "scep_subject_too_long" });
+    expect(
+      expandSubject("CN=$UDID,L=$COMPUTERNAME", [
+        { type: "CN", value: "x" },
+        { type: "L", value: "L".repeat(128) },
+      ]),
+    ).toMatchObject({ ok: true });
+    expect(
+      expandSubject("CN=$UDID,C=$COMPUTERNAME", [
+        { type: "CN", value: "x" },
+        { type: "C", value: "USA" },
+      ]),
+    ).toMatchObject({ ok: false, reason: "scep_subject_too_long" });
   });
   it("counts the $PROFILE_IDENTIFIER a redistribution adds (seed 002)", () => {
     const template = "CN=$COMPUTERNAME ma $UDID $PROFILE_IDENTIFIER";
@@ -234,6 +254,9 @@ describe("subject templates", () => {
     expect(templateProblem(`CN=$UDID ${"x".repeat(63)}`)).toBeNull();
     expect(templateProblem(`CN=$UDID,O=${"o".repeat(65)}`)).toMatch(/O has 65 .* limit for O is 64/);
     expect(templateProblem(`CN=$UDID,L=${"l".repeat(128)}`)).toBeNull();
-    await expect(createScepProfile({ name: "too-long-fixed", challengeType: "DYNAMIC", subjectTemplate: `CN=$UDID ${"x".repeat(70)}` })).rejects.toMatchObject({ status: 400, message: /^subjectTemplate: the fixed text of CN has 71 characters/ });
+    await expect(createScepProfile({ name: "too-long-fixed", challengeType: "DYNAMIC", subjectTemplate: `CN=$UDID ${"x".repeat(70)}` })).rejects.toMatchObject({
+      status: 400,
+      message: /^subjectTemplate: the fixed text of CN has 71 characters/,
+    });
   });
 });

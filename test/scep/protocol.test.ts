@@ -19,17 +19,7 @@ import { ab, toPem } from "@/lib/pki/der";
 import { AES_128_CBC, DES_EDE3_CBC } from "@/lib/scep/envelope";
 import { MessageType, PkiStatus } from "@/lib/scep/message";
 import { LIMITS } from "@/lib/http/body";
-import {
-  buildCsr,
-  buildPkiMessage,
-  getScepCerts,
-  postPkiOperation,
-  readCertRep,
-  scepEnroll,
-  scepRenew,
-  selfSigned,
-  ScepClientError,
-} from "@/test/helpers/scepClient";
+import { buildCsr, buildPkiMessage, getScepCerts, postPkiOperation, readCertRep, scepEnroll, scepRenew, selfSigned, ScepClientError } from "@/test/helpers/scepClient";
 import { startScepServer, tempDir, tool } from "./tools";
 
 let testDb: TestDb;
@@ -50,7 +40,11 @@ afterAll(async () => {
 });
 
 function keys() {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   return { privatePem: privateKey, publicPem: publicKey };
 }
 

@@ -35,7 +35,11 @@ afterAll(async () => {
 });
 
 function keys() {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   return { privatePem: privateKey, publicPem: publicKey };
 }
 
@@ -76,7 +80,8 @@ describe.skipIf(!haveScepclient)("a lost CertRep, with micromdm scepclient", () 
       const dir = tempDir("scep-retry-");
       const keyPath = path.join(dir, "key.pem");
       const certPath = path.join(dir, "cert.pem");
-      const run = (base: string) => tool(SCEPCLIENT, ["-server-url", `${base}/scep/${p.profile.id}`, "-private-key", keyPath, "-certificate", certPath, "-cn", "UDID-RETRY", "-challenge", challenge, "-debug"], { cwd: dir });
+      const run = (base: string) =>
+        tool(SCEPCLIENT, ["-server-url", `${base}/scep/${p.profile.id}`, "-private-key", keyPath, "-certificate", certPath, "-cn", "UDID-RETRY", "-challenge", challenge, "-debug"], { cwd: dir });
 
       proxy.state.dropNext = true;
       const lost = await run(proxy.url);
@@ -179,9 +184,16 @@ describe("resent PKCSReq and CertPoll", () => {
     expect(Buffer.from(polled.certDer!).equals(Buffer.from(issued.certDer!))).toBe(true);
 
     const stranger = await request(null, keys(), { transactionId: first.req.transactionId, messageType: MessageType.CertPoll });
-    expect(readCertRep((await postPkiOperation(url, stranger.req.body)).body, stranger.raDer, stranger.signerCertDer, stranger.k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badCertId", certDer: null });
+    expect(readCertRep((await postPkiOperation(url, stranger.req.body)).body, stranger.raDer, stranger.signerCertDer, stranger.k.privatePem)).toMatchObject({
+      pkiStatus: PkiStatus.FAILURE,
+      failInfo: "badCertId",
+      certDer: null,
+    });
     const unknown = await request(null, first.k, { transactionId: "no-such-transaction", messageType: MessageType.CertPoll });
-    expect(readCertRep((await postPkiOperation(url, unknown.req.body)).body, unknown.raDer, unknown.signerCertDer, first.k.privatePem)).toMatchObject({ pkiStatus: PkiStatus.FAILURE, failInfo: "badCertId" });
+    expect(readCertRep((await postPkiOperation(url, unknown.req.body)).body, unknown.raDer, unknown.signerCertDer, first.k.privatePem)).toMatchObject({
+      pkiStatus: PkiStatus.FAILURE,
+      failInfo: "badCertId",
+    });
   });
 
   it("a resent request whose certificate was revoked meanwhile gets FAILURE, not the revoked certificate", async () => {

@@ -75,7 +75,10 @@ async function downloadCrl(): Promise<{ der: Buffer; pemPath: string; derPath: s
 }
 
 async function serialOf(certPath: string): Promise<string> {
-  return (await tool("openssl", ["x509", "-noout", "-serial", "-in", certPath])).stdout.trim().replace(/^serial=/, "").toLowerCase();
+  return (await tool("openssl", ["x509", "-noout", "-serial", "-in", certPath])).stdout
+    .trim()
+    .replace(/^serial=/, "")
+    .toLowerCase();
 }
 
 const PYCA = `
@@ -153,7 +156,7 @@ describe("CRL and OCSP", () => {
 
   it("A revoked (key compromise): the CRL and the responder report A and its renewal B revoked, the other certificate good", async () => {
     const before = (await downloadCrl()).der;
-    await revokeCertificate((await serialOf(aPath)), { reason: "lost", code: "keyCompromise" });
+    await revokeCertificate(await serialOf(aPath), { reason: "lost", code: "keyCompromise" });
     const crl = await downloadCrl();
     expect(crl.der.equals(before)).toBe(false);
 
@@ -176,7 +179,22 @@ describe("CRL and OCSP", () => {
     expect(gv.stdout + gv.stderr).toMatch(/Verification output: Verified/);
 
     // POST with a nonce (openssl's default), against our responder on a real port.
-    const o = await tool("openssl", ["ocsp", "-issuer", caPath, "-cert", bPath, "-cert", goodPath, "-url", `${server.url}/ocsp`, "-CAfile", caPath, "-resp_text", "-respout", path.join(dir, "post.der")]);
+    const o = await tool("openssl", [
+      "ocsp",
+      "-issuer",
+      caPath,
+      "-cert",
+      bPath,
+      "-cert",
+      goodPath,
+      "-url",
+      `${server.url}/ocsp`,
+      "-CAfile",
+      caPath,
+      "-resp_text",
+      "-respout",
+      path.join(dir, "post.der"),
+    ]);
     expect(o.stdout + o.stderr).toContain("Response verify OK");
     expect(o.stdout).toContain(`${bPath}: revoked`);
     expect(o.stdout).toContain(`${goodPath}: good`);
@@ -196,7 +214,10 @@ describe("CRL and OCSP", () => {
     expect(g.stdout).toContain(`${aPath}: revoked`);
 
     // GnuTLS asks too (its own request encoding and response verification).
-    for (const [cert, status] of [[bPath, "revoked"], [goodPath, "good"]] as const) {
+    for (const [cert, status] of [
+      [bPath, "revoked"],
+      [goodPath, "good"],
+    ] as const) {
       const gt = await tool("ocsptool", [`--ask=${server.url}/ocsp`, "--load-issuer", caPath, "--load-cert", cert, "--load-trust", caPath, "--nonce"]);
       expect(gt.stdout + gt.stderr).toMatch(new RegExp(`Certificate Status: ${status}`));
       expect(gt.stdout + gt.stderr).toContain("Verifying OCSP Response: Success.");
@@ -211,9 +232,21 @@ describe("CRL and OCSP", () => {
     const py = await tool("python3", ["-c", PYCA, caPath, crl.derPath, path.join(dir, "post.der"), getPath, path.join(dir, "unknown.der")]);
     expect(py.code, py.stderr).toBe(0);
     const out = JSON.parse(py.stdout) as {
-      crl_signature_valid: boolean; crl_issuer_matches: boolean; crl_number: number; crl_next_update_after_this: boolean;
+      crl_signature_valid: boolean;
+      crl_issuer_matches: boolean;
+      crl_number: number;
+      crl_next_update_after_this: boolean;
       revoked: Record<string, string | null>;
-      ocsp: { status: string; cert_status?: string; serial?: string; revocation_reason?: string | null; responder_ocsp_signing?: boolean; responder_nocheck?: boolean; responder_key_hash_matches?: boolean; next_update_after_this?: boolean }[];
+      ocsp: {
+        status: string;
+        cert_status?: string;
+        serial?: string;
+        revocation_reason?: string | null;
+        responder_ocsp_signing?: boolean;
+        responder_nocheck?: boolean;
+        responder_key_hash_matches?: boolean;
+        next_update_after_this?: boolean;
+      }[];
     };
     expect(out).toMatchObject({ crl_signature_valid: true, crl_issuer_matches: true, crl_next_update_after_this: true });
     // sha256WithRSAEncryption with its NULL parameter (RFC 4055 5), in the TBSCertList and outside it, and in the BasicOCSPResponse.
@@ -227,7 +260,16 @@ describe("CRL and OCSP", () => {
     expect(out.revoked[sb.replace(/^0+/, "")]).toBe("key_compromise");
     expect(Object.keys(out.revoked)).not.toContain(sg.replace(/^0+/, ""));
     // openssl's POST asked about B first.
-    expect(out.ocsp[0]).toMatchObject({ status: "SUCCESSFUL", count: 2, cert_status: "REVOKED", revocation_reason: "key_compromise", responder_ocsp_signing: true, responder_nocheck: true, responder_key_hash_matches: true, next_update_after_this: true });
+    expect(out.ocsp[0]).toMatchObject({
+      status: "SUCCESSFUL",
+      count: 2,
+      cert_status: "REVOKED",
+      revocation_reason: "key_compromise",
+      responder_ocsp_signing: true,
+      responder_nocheck: true,
+      responder_key_hash_matches: true,
+      next_update_after_this: true,
+    });
     expect(out.ocsp[1]).toMatchObject({ status: "SUCCESSFUL", cert_status: "REVOKED", serial: sa.replace(/^0+/, "") });
     expect(out.ocsp[2]).toMatchObject({ status: "SUCCESSFUL", cert_status: "UNKNOWN" });
   });
@@ -246,7 +288,14 @@ describe("CRL and OCSP", () => {
 
   it("malformed OCSP requests get malformedRequest (HTTP 200), never a 500", async () => {
     const MALFORMED = "30030a0101";
-    const bodies: Buffer[] = [Buffer.from("garbage"), Buffer.alloc(0), Buffer.from([0x30, 0x82, 0xff, 0xff]), Buffer.from("3000", "hex"), Buffer.from("30023000", "hex"), Buffer.alloc(64 * 1024, 0x30)];
+    const bodies: Buffer[] = [
+      Buffer.from("garbage"),
+      Buffer.alloc(0),
+      Buffer.from([0x30, 0x82, 0xff, 0xff]),
+      Buffer.from("3000", "hex"),
+      Buffer.from("30023000", "hex"),
+      Buffer.alloc(64 * 1024, 0x30),
+    ];
     const reqDer = fs.readFileSync(path.join(dir, "req.der"));
     bodies.push(reqDer.subarray(0, reqDer.length - 3), Buffer.concat([reqDer, Buffer.from([0])]));
     for (const body of bodies) {

@@ -37,7 +37,15 @@ let pycaProblem = "";
 beforeAll(async () => {
   testDb = await createTestDb();
   server = await startScepServer();
-  const p = await createScepProfile({ name: "verifiers", challengeType: "STATIC", staticChallenge: CHALLENGE, subjectTemplate: "CN=$UDID,O=Verifiers", keyUsage: 5, validityDays: 30, renewalWindowDays: 30 });
+  const p = await createScepProfile({
+    name: "verifiers",
+    challengeType: "STATIC",
+    staticChallenge: CHALLENGE,
+    subjectTemplate: "CN=$UDID,O=Verifiers",
+    keyUsage: 5,
+    validityDays: 30,
+    renewalWindowDays: 30,
+  });
   url = `${server.url}/scep/${p.profile.id}`;
   dir = tempDir("verifiers-");
   // Go: stdlib only, built into the temp folder with the local toolchain (no downloads).
@@ -113,9 +121,44 @@ describe("an imported subordinate CA (root → intermediate made with OpenSSL)",
       if (r.code !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
     };
     fs.writeFileSync(f("inter.ext"), "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n");
-    await run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("root.key"), "-out", f("root.pem"), "-subj", "/CN=Acme Offline Root/O=Acme", "-days", "3650", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    await run([
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      f("root.key"),
+      "-out",
+      f("root.pem"),
+      "-subj",
+      "/CN=Acme Offline Root/O=Acme",
+      "-days",
+      "3650",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
     await run(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", f("inter.key"), "-out", f("inter.csr"), "-subj", "/CN=Acme Issuing CA 1/O=Acme"]);
-    await run(["x509", "-req", "-in", f("inter.csr"), "-CA", f("root.pem"), "-CAkey", f("root.key"), "-CAcreateserial", "-out", f("inter.pem"), "-days", "1825", "-sha256", "-extfile", f("inter.ext")]);
+    await run([
+      "x509",
+      "-req",
+      "-in",
+      f("inter.csr"),
+      "-CA",
+      f("root.pem"),
+      "-CAkey",
+      f("root.key"),
+      "-CAcreateserial",
+      "-out",
+      f("inter.pem"),
+      "-days",
+      "1825",
+      "-sha256",
+      "-extfile",
+      f("inter.ext"),
+    ]);
     const interPem = fs.readFileSync(f("inter.pem"), "utf8");
     const rootPem = fs.readFileSync(f("root.pem"), "utf8");
     const imported = await importCa(interPem + rootPem, fs.readFileSync(f("inter.key"), "utf8"));
@@ -126,7 +169,9 @@ describe("an imported subordinate CA (root → intermediate made with OpenSSL)",
 
   it("refuses a subordinate without its chain, naming what to add", async () => {
     const sub = path.join(dir, "imported");
-    await expect(importCa(fs.readFileSync(path.join(sub, "inter.pem"), "utf8"), fs.readFileSync(path.join(sub, "inter.key"), "utf8"))).rejects.toThrow(/issuer certificates up to the self-signed root/);
+    await expect(importCa(fs.readFileSync(path.join(sub, "inter.pem"), "utf8"), fs.readFileSync(path.join(sub, "inter.key"), "utf8"))).rejects.toThrow(
+      /issuer certificates up to the self-signed root/,
+    );
   });
 
   it("GetCACert answers RA, intermediate, root; the RA is re-issued by the intermediate", async () => {

@@ -6,11 +6,11 @@ import { describe, expect, it } from "vitest";
 
 function headersFor(publicUrl: string): Record<string, string> {
   const root = path.resolve(import.meta.dirname, "../..");
-  const out = execFileSync(
-    process.execPath,
-    ["--input-type=module", "-e", "const m = await import('./next.config.js'); process.stdout.write(JSON.stringify(await m.default.headers()))"],
-    { cwd: root, env: { ...process.env, PUBLIC_URL: publicUrl }, encoding: "utf8" },
-  );
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", "const m = await import('./next.config.js'); process.stdout.write(JSON.stringify(await m.default.headers()))"], {
+    cwd: root,
+    env: { ...process.env, PUBLIC_URL: publicUrl },
+    encoding: "utf8",
+  });
   const rules = JSON.parse(out) as { source: string; headers: { key: string; value: string }[] }[];
   const all = rules.find((r) => r.source === "/:path*");
   return Object.fromEntries((all?.headers ?? []).map((h) => [h.key.toLowerCase(), h.value]));

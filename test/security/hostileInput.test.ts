@@ -44,7 +44,7 @@ const junk = new Uint8Array([0x30, 0x82, 0xff, 0xff, 0x00, 0x01, 0xde, 0xad, 0xb
 const badPlist = '<?xml version="1.0"?><plist><dict><key>MessageType</key><string>Authenticate</string><key>UDID</key><dict><key>x</key></dict></dict></plist>';
 
 const cases: { path: string; method?: string; body?: BodyInit; headers?: Record<string, string> }[] = [
-  { path: `/.well-known/com.apple.remotemanagement?user-identifier=${encodeURIComponent("a@" + long)}&model-family=%FF` },
+  { path: `/.well-known/com.apple.remotemanagement?user-identifier=${encodeURIComponent(`a@${long}`)}&model-family=%FF` },
   { path: "/esso", method: "POST", body: junk },
   { path: `/esso?x=${long}` },
   { path: "/ca?message=%%%" },

@@ -32,7 +32,15 @@ function pinClock(): number {
   return now;
 }
 
-const TEMPLATE = buildPlist({ MessageType: "Authenticate", UDID: "@UDID@", Topic: "com.apple.mgmt.External.flood", BuildVersion: "22A3354", OSVersion: "18.0", ProductName: "iPhone16,1", SerialNumber: "FLOOD0000001" });
+const TEMPLATE = buildPlist({
+  MessageType: "Authenticate",
+  UDID: "@UDID@",
+  Topic: "com.apple.mgmt.External.flood",
+  BuildVersion: "22A3354",
+  OSVersion: "18.0",
+  ProductName: "iPhone16,1",
+  SerialNumber: "FLOOD0000001",
+});
 
 function authenticateBody(udid: string): string {
   return TEMPLATE.replace("@UDID@", udid);
@@ -138,7 +146,12 @@ describe("aggregation", () => {
     await writeEnrollmentLog({ step: "checkin", outcome: "OK", message: "Authenticate", deviceIdentifier: "SEP-1", remoteAddr: "192.0.2.79" });
     await flushEnrollmentLog();
     const lines = await t.client.enrollmentLog.findMany({ where: { deviceIdentifier: { in: ["SEP-1", "SEP-2"] } } });
-    expect(lines.filter((l) => l.outcome === "ERROR").map((l) => l.count).sort()).toEqual([1, 1, 1, 2]);
+    expect(
+      lines
+        .filter((l) => l.outcome === "ERROR")
+        .map((l) => l.count)
+        .sort(),
+    ).toEqual([1, 1, 1, 2]);
     expect(lines.filter((l) => l.outcome === "OK").map((l) => l.count)).toEqual([1, 1]);
   });
 

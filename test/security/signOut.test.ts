@@ -23,7 +23,9 @@ async function sessionFromCookie(cookie: string): Promise<Session["admin"]> {
   if (!token) return undefined;
   const { jwt, session } = authOptions().callbacks!;
   const next = (await jwt!({ token, trigger: "update", account: null, user: undefined as never, session: undefined } as Parameters<NonNullable<typeof jwt>>[0])) as JWT;
-  const s = (await session!({ session: { expires: "" } as Session, token: next, user: undefined as never, newSession: undefined, trigger: "update" } as Parameters<NonNullable<typeof session>>[0])) as Session;
+  const s = (await session!({ session: { expires: "" } as Session, token: next, user: undefined as never, newSession: undefined, trigger: "update" } as Parameters<
+    NonNullable<typeof session>
+  >[0])) as Session;
   return s.admin;
 }
 

@@ -185,7 +185,17 @@ export class SimDevice {
   }
 
   authenticateMessage(): PlistDict {
-    const m: PlistDict = { MessageType: "Authenticate", Topic: this.topic, ...this.ids, DeviceName: this.deviceName, Model: this.model, ModelName: this.modelName, ProductName: this.productName, OSVersion: this.osVersion, BuildVersion: this.buildVersion };
+    const m: PlistDict = {
+      MessageType: "Authenticate",
+      Topic: this.topic,
+      ...this.ids,
+      DeviceName: this.deviceName,
+      Model: this.model,
+      ModelName: this.modelName,
+      ProductName: this.productName,
+      OSVersion: this.osVersion,
+      BuildVersion: this.buildVersion,
+    };
     if (this.mode === "device") m.SerialNumber = this.serialNumber;
     return m;
   }
@@ -281,7 +291,14 @@ export class SimDevice {
         return done("Acknowledged", { ProfileList: this.installed.map((p) => this.profileListItem(p)) });
       case "SecurityInfo":
         return done("Acknowledged", {
-          SecurityInfo: { HardwareEncryptionCaps: 3, PasscodePresent: true, PasscodeCompliant: true, PasscodeCompliantWithProfiles: true, PasscodeLockGracePeriodEnforced: 0, ManagementStatus: { EnrolledViaDEP: false, UserApprovedEnrollment: true, IsUserEnrollment: this.mode === "user-enrollment" } },
+          SecurityInfo: {
+            HardwareEncryptionCaps: 3,
+            PasscodePresent: true,
+            PasscodeCompliant: true,
+            PasscodeCompliantWithProfiles: true,
+            PasscodeLockGracePeriodEnforced: 0,
+            ManagementStatus: { EnrolledViaDEP: false, UserApprovedEnrollment: true, IsUserEnrollment: this.mode === "user-enrollment" },
+          },
         });
       case "InstalledApplicationList":
         return done("Acknowledged", {
@@ -497,7 +514,14 @@ export class SimDevice {
     const html = await res.text();
     if (res.status !== 200) throw new Error(`the enroll page answered ${res.status}: ${html.slice(0, 200)}`);
     const value = /<input type="hidden" name="token" value="([^"]*)">/.exec(html)?.[1];
-    return value ? value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&") : null;
+    return value
+      ? value
+          .replace(/&quot;/g, '"')
+          .replace(/&#39;/g, "'")
+          .replace(/&lt;/g, "<")
+          .replace(/&gt;/g, ">")
+          .replace(/&amp;/g, "&")
+      : null;
   }
 
   async downloadProfile(enrollUrl: string): Promise<Uint8Array> {

@@ -21,10 +21,7 @@ async function requestAddress(): Promise<string | null> {
   }
 }
 
-export async function adminAction(
-  what: { action: string; target?: string | null; role?: Extract<Role, "ADMIN" | "OWNER"> },
-  fn: (admin: SessionAdmin) => Promise<ActionState>,
-): Promise<ActionState> {
+export async function adminAction(what: { action: string; target?: string | null; role?: Extract<Role, "ADMIN" | "OWNER"> }, fn: (admin: SessionAdmin) => Promise<ActionState>): Promise<ActionState> {
   // Where the change came from, for the audit log (behind a trusted proxy, its forwarded address).
   const remoteAddr = await requestAddress();
   let admin: SessionAdmin;

@@ -34,7 +34,11 @@ function SortHeader({ q, sort, children, className = "" }: { q: DeviceQuery; sor
   const dir = active ? (q.dir ?? defaultDir) : undefined;
   const nextDir = active ? (dir === "asc" ? "desc" : "asc") : defaultDir;
   const href = `/admin/devices?${deviceQueryToParams({ ...q, sort, dir: nextDir, cursor: null })}`;
-  return <SortLink href={href} dir={dir} className={className}>{children}</SortLink>;
+  return (
+    <SortLink href={href} dir={dir} className={className}>
+      {children}
+    </SortLink>
+  );
 }
 
 export default async function DevicesPage({ searchParams }: { searchParams: SearchParams }) {
@@ -66,7 +70,9 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
       <PageHeader title="Devices" description="Every device that started enrollment. Managed devices have completed check-in and receive their group's policies." />
       <form method="get" action="/admin/devices" role="search" aria-label="Filter devices" className="mb-4 grid grid-cols-2 gap-3 lg:grid-cols-6">
         <div className="col-span-2">
-          <label htmlFor="q" className={label}>Search</label>
+          <label htmlFor="q" className={label}>
+            Search
+          </label>
           <input id="q" name="q" type="search" defaultValue={q.q ?? ""} placeholder="Name, serial, UDID or model" className={input} />
         </div>
         <FilterSelect name="status" label="Status" value={q.status} options={DEVICE_STATUSES.map((s) => [s, STATUS_LABEL[s]])} />
@@ -76,8 +82,14 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
         {q.sort && <input type="hidden" name="sort" value={q.sort} />}
         {q.dir && <input type="hidden" name="dir" value={q.dir} />}
         <div className="col-span-2 flex items-end gap-2 lg:col-span-6">
-          <button type="submit" className={btn}>Apply filters</button>
-          {filtered && <Link href="/admin/devices" className={btnSecondary}>Clear</Link>}
+          <button type="submit" className={btn}>
+            Apply filters
+          </button>
+          {filtered && (
+            <Link href="/admin/devices" className={btnSecondary}>
+              Clear
+            </Link>
+          )}
         </div>
       </form>
       {params.removed === "1" && (
@@ -85,17 +97,30 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
           Device removed. Its identity certificates were revoked.
         </p>
       )}
-      {error && <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">{error}</p>}
+      {error && (
+        <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+          {error}
+        </p>
+      )}
       <p className="mb-2 text-sm text-slate-600 dark:text-slate-400" aria-live="polite">
         {result.total === 0 ? "No devices" : `${first.toLocaleString("en-US")}–${(first + result.rows.length - 1).toLocaleString("en-US")} of ${result.total.toLocaleString("en-US")} devices`}
         {filtered ? " matching the filters" : ""}
       </p>
       {result.rows.length === 0 ? (
         filtered ? (
-          <EmptyState title="No devices match these filters"><Link className={link} href="/admin/devices">Clear the filters</Link> to see every device.</EmptyState>
+          <EmptyState title="No devices match these filters">
+            <Link className={link} href="/admin/devices">
+              Clear the filters
+            </Link>{" "}
+            to see every device.
+          </EmptyState>
         ) : (
           <EmptyState title="No devices yet">
-            Devices appear here when they open an enrollment link. <Link className={link} href="/admin/enrollment/tokens">Generate a token</Link> and open its link on an iPhone, iPad or Mac.
+            Devices appear here when they open an enrollment link.{" "}
+            <Link className={link} href="/admin/enrollment/tokens">
+              Generate a token
+            </Link>{" "}
+            and open its link on an iPhone, iPad or Mac.
           </EmptyState>
         )
       ) : (
@@ -103,41 +128,83 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
           caption="Devices"
           head={
             <>
-              <SortHeader q={q} sort="name">Name</SortHeader>
-              <SortHeader q={q} sort="serial" className="hidden md:table-cell">Serial</SortHeader>
-              <SortHeader q={q} sort="os" className="hidden lg:table-cell">OS</SortHeader>
-              <SortHeader q={q} sort="platform" className="hidden lg:table-cell">Platform</SortHeader>
-              <SortHeader q={q} sort="status">Status</SortHeader>
-              <SortHeader q={q} sort="group" className="hidden md:table-cell">Group</SortHeader>
-              <SortHeader q={q} sort="type" className="hidden xl:table-cell">Type</SortHeader>
-              <SortHeader q={q} sort="lastSeen" className="hidden sm:table-cell">Last seen</SortHeader>
+              <SortHeader q={q} sort="name">
+                Name
+              </SortHeader>
+              <SortHeader q={q} sort="serial" className="hidden md:table-cell">
+                Serial
+              </SortHeader>
+              <SortHeader q={q} sort="os" className="hidden lg:table-cell">
+                OS
+              </SortHeader>
+              <SortHeader q={q} sort="platform" className="hidden lg:table-cell">
+                Platform
+              </SortHeader>
+              <SortHeader q={q} sort="status">
+                Status
+              </SortHeader>
+              <SortHeader q={q} sort="group" className="hidden md:table-cell">
+                Group
+              </SortHeader>
+              <SortHeader q={q} sort="type" className="hidden xl:table-cell">
+                Type
+              </SortHeader>
+              <SortHeader q={q} sort="lastSeen" className="hidden sm:table-cell">
+                Last seen
+              </SortHeader>
             </>
           }
         >
           {result.rows.map((d) => (
             <tr key={d.id} className="hover:bg-slate-50 dark:hover:bg-slate-800/50">
               <td className={td}>
-                <Link href={`/admin/devices/${d.id}`} className={`${link} font-medium`}>{d.deviceName ?? d.modelName ?? d.productName ?? d.serialNumber ?? d.identifier}</Link>
-                <div className="max-w-[16rem] truncate font-mono text-xs text-slate-600 dark:text-slate-400" title={d.identifier}>{d.identifier}</div>
+                <Link href={`/admin/devices/${d.id}`} className={`${link} font-medium`}>
+                  {d.deviceName ?? d.modelName ?? d.productName ?? d.serialNumber ?? d.identifier}
+                </Link>
+                <div className="max-w-[16rem] truncate font-mono text-xs text-slate-600 dark:text-slate-400" title={d.identifier}>
+                  {d.identifier}
+                </div>
                 <div className="text-xs text-slate-600 sm:hidden dark:text-slate-400">Last seen {relativeTime(d.lastSeenAt)}</div>
               </td>
               <td className={`${td} hidden font-mono md:table-cell`}>{d.serialNumber ?? "—"}</td>
               <td className={`${td} hidden lg:table-cell`}>{d.osVersion ?? "—"}</td>
               <td className={`${td} hidden lg:table-cell`}>{d.platform ?? "—"}</td>
-              <td className={td}><DeviceStatusBadge status={d.status} /></td>
-              <td className={`${td} hidden md:table-cell`}>{d.group ? <Link className={link} href={`/admin/groups/${d.group.id}`}>{d.group.name}</Link> : <span className="text-slate-600 dark:text-slate-400">—</span>}</td>
+              <td className={td}>
+                <DeviceStatusBadge status={d.status} />
+              </td>
+              <td className={`${td} hidden md:table-cell`}>
+                {d.group ? (
+                  <Link className={link} href={`/admin/groups/${d.group.id}`}>
+                    {d.group.name}
+                  </Link>
+                ) : (
+                  <span className="text-slate-600 dark:text-slate-400">—</span>
+                )}
+              </td>
               <td className={`${td} hidden xl:table-cell`}>{ENROLLMENT_TYPE_LABEL[d.enrollmentType]}</td>
               <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>
-                {d.lastSeenAt ? <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>{relativeTime(d.lastSeenAt)}</time> : <span className="text-slate-600 dark:text-slate-400">never</span>}
+                {d.lastSeenAt ? (
+                  <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>
+                    {relativeTime(d.lastSeenAt)}
+                  </time>
+                ) : (
+                  <span className="text-slate-600 dark:text-slate-400">never</span>
+                )}
               </td>
             </tr>
           ))}
         </DataTable>
       )}
       <nav aria-label="Pages" className="mt-4 flex gap-2">
-        {pageNo > 1 && <Link className={btnSecondary} href={`/admin/devices?${deviceQueryToParams(q)}`}>First page</Link>}
+        {pageNo > 1 && (
+          <Link className={btnSecondary} href={`/admin/devices?${deviceQueryToParams(q)}`}>
+            First page
+          </Link>
+        )}
         {result.nextCursor && (
-          <Link className={btnSecondary} href={`/admin/devices?${deviceQueryToParams(q, { cursor: result.nextCursor, page: String(pageNo + 1) })}`}>Next page</Link>
+          <Link className={btnSecondary} href={`/admin/devices?${deviceQueryToParams(q, { cursor: result.nextCursor, page: String(pageNo + 1) })}`}>
+            Next page
+          </Link>
         )}
       </nav>
     </div>

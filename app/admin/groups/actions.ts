@@ -61,7 +61,7 @@ export async function addCommandPolicyAction(_prev: ActionState, form: FormData)
     if (raw) {
       try {
         const parsed: unknown = JSON.parse(raw);
-        if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return { error: "Extra command keys must be a JSON object, like {\"Queries\": [\"OSVersion\"]}." };
+        if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return { error: 'Extra command keys must be a JSON object, like {"Queries": ["OSVersion"]}.' };
         params = parsed as Record<string, unknown>;
       } catch {
         return { error: "Extra command keys are not valid JSON." };

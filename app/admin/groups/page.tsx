@@ -21,14 +21,20 @@ export default async function GroupsPage() {
       <PageHeader title="Groups & Policies" description="A token assigns new devices to a group; every member receives the group's configuration profiles and commands, in order." />
       {writable && (
         <section aria-labelledby="new-group" className={card}>
-          <h2 id="new-group" className="mb-3 font-semibold">New group</h2>
+          <h2 id="new-group" className="mb-3 font-semibold">
+            New group
+          </h2>
           <ActionForm action={createGroupAction} submitLabel="Create group" pendingLabel="Creating…" className="grid gap-3 sm:grid-cols-[1fr_2fr_auto] sm:items-end">
             <div>
-              <label htmlFor="group-name" className={label}>Name</label>
+              <label htmlFor="group-name" className={label}>
+                Name
+              </label>
               <input id="group-name" name="name" required maxLength={100} placeholder="Engineering" className={input} />
             </div>
             <div>
-              <label htmlFor="group-description" className={label}>Description (optional)</label>
+              <label htmlFor="group-description" className={label}>
+                Description (optional)
+              </label>
               <input id="group-description" name="description" maxLength={1000} className={input} />
             </div>
           </ActionForm>
@@ -40,9 +46,17 @@ export default async function GroupsPage() {
         <DataTable caption="Groups" columns={["Name", { label: "Description", hideBelow: "sm" }, "Devices", "Policies"]}>
           {groups.map((g) => (
             <tr key={g.id}>
-              <td className={td}><Link className={`${link} font-medium`} href={`/admin/groups/${g.id}`}>{g.name}</Link></td>
+              <td className={td}>
+                <Link className={`${link} font-medium`} href={`/admin/groups/${g.id}`}>
+                  {g.name}
+                </Link>
+              </td>
               <td className={`${td} hidden sm:table-cell`}>{g.description ?? "—"}</td>
-              <td className={`${td} tabular-nums`}><Link className={link} href={`/admin/devices?group=${g.id}`}>{g.deviceCount}</Link></td>
+              <td className={`${td} tabular-nums`}>
+                <Link className={link} href={`/admin/devices?group=${g.id}`}>
+                  {g.deviceCount}
+                </Link>
+              </td>
               <td className={`${td} tabular-nums`}>{g.policyCount}</td>
             </tr>
           ))}

@@ -26,11 +26,12 @@ function Repeats({ line }: { line: { count: number; time: Date; lastSeen: Date |
   const at = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
   return (
     <div className="mt-0.5 text-xs font-medium text-amber-800 dark:text-amber-300" data-testid="log-repeats">
-      <span aria-hidden="true">×</span>{line.count.toLocaleString("en-US")}<span className="sr-only"> times</span> · first <time dateTime={line.time.toISOString()}>{at(line.time)}</time> · last <time dateTime={last.toISOString()}>{at(last)}</time>
+      <span aria-hidden="true">×</span>
+      {line.count.toLocaleString("en-US")}
+      <span className="sr-only"> times</span> · first <time dateTime={line.time.toISOString()}>{at(line.time)}</time> · last <time dateTime={last.toISOString()}>{at(last)}</time>
     </div>
   );
 }
-
 
 export default async function LogPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireAdmin();
@@ -45,12 +46,26 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
     <div>
       <PageHeader
         title="Enrollment Log"
-        description={<>Every enrollment step with its outcome. Errors name their reason; <Link className={link} href="/admin/log/reasons">the reasons catalogue</Link> says how to fix each one. Times are UTC.</>}
-        actions={<a href={csvHref} className={btnSecondary} download>Export CSV</a>}
+        description={
+          <>
+            Every enrollment step with its outcome. Errors name their reason;{" "}
+            <Link className={link} href="/admin/log/reasons">
+              the reasons catalogue
+            </Link>{" "}
+            says how to fix each one. Times are UTC.
+          </>
+        }
+        actions={
+          <a href={csvHref} className={btnSecondary} download>
+            Export CSV
+          </a>
+        }
       />
       <form method="get" action="/admin/log" role="search" aria-label="Filter the log" className="mb-4 grid grid-cols-2 gap-3 lg:grid-cols-4">
         <div className="col-span-2">
-          <label htmlFor="q" className={label}>Search</label>
+          <label htmlFor="q" className={label}>
+            Search
+          </label>
           <input id="q" name="q" type="search" defaultValue={filter.q ?? ""} placeholder="Message, reason, device, user, address" className={input} />
         </div>
         <fieldset className="col-span-2">
@@ -67,111 +82,188 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
         <FilterSelect name="step" label="Step" value={filter.step} options={facets.steps.map((s) => [s, s])} />
         <FilterSelect name="reason" label="Reason" value={filter.reason} options={facets.reasons.map((r) => [r, reasonInfo(r)?.title ?? r])} />
         <div>
-          <label htmlFor="token" className={label}>Token ID</label>
+          <label htmlFor="token" className={label}>
+            Token ID
+          </label>
           <input id="token" name="token" defaultValue={filter.tokenId ?? ""} className={input} />
         </div>
         <div>
-          <label htmlFor="device" className={label}>Device (UDID)</label>
+          <label htmlFor="device" className={label}>
+            Device (UDID)
+          </label>
           <input id="device" name="device" defaultValue={filter.device ?? ""} className={input} />
         </div>
         <div>
-          <label htmlFor="user" className={label}>User</label>
+          <label htmlFor="user" className={label}>
+            User
+          </label>
           <input id="user" name="user" defaultValue={filter.user ?? ""} className={input} />
         </div>
         <div>
-          <label htmlFor="from" className={label}>From (UTC)</label>
+          <label htmlFor="from" className={label}>
+            From (UTC)
+          </label>
           <input id="from" name="from" type="datetime-local" defaultValue={localValue(filter.from)} className={input} />
         </div>
         <div>
-          <label htmlFor="to" className={label}>To (UTC)</label>
+          <label htmlFor="to" className={label}>
+            To (UTC)
+          </label>
           <input id="to" name="to" type="datetime-local" defaultValue={localValue(filter.to)} className={input} />
         </div>
         <div>
-          <label htmlFor="order" className={label}>Order</label>
+          <label htmlFor="order" className={label}>
+            Order
+          </label>
           <select id="order" name="order" defaultValue={filter.order ?? "desc"} className={input}>
             <option value="desc">Newest first</option>
             <option value="asc">Oldest first</option>
           </select>
         </div>
         <div className="col-span-2 flex items-end gap-2 lg:col-span-1">
-          <button type="submit" className={btn}>Apply filters</button>
-          {filtered && <Link href="/admin/log" className={btnSecondary}>Clear</Link>}
+          <button type="submit" className={btn}>
+            Apply filters
+          </button>
+          {filtered && (
+            <Link href="/admin/log" className={btnSecondary}>
+              Clear
+            </Link>
+          )}
         </div>
       </form>
-      {error && <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">{error}</p>}
+      {error && (
+        <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+          {error}
+        </p>
+      )}
       {page.lines.length === 0 ? (
         <EmptyState title={filtered ? "No log lines match these filters" : "The log is empty"}>
-          {filtered ? <Link className={link} href="/admin/log">Clear the filters</Link> : "Each enrollment step (enroll page, profile download, SCEP, check-in) writes a line here."}
+          {filtered ? (
+            <Link className={link} href="/admin/log">
+              Clear the filters
+            </Link>
+          ) : (
+            "Each enrollment step (enroll page, profile download, SCEP, check-in) writes a line here."
+          )}
         </EmptyState>
       ) : (
         <>
-        {/* Phones: one card per line, nothing cut off. */}
-        <ul className="space-y-2 md:hidden" aria-label={`Enrollment log lines, ${newestFirst ? "newest" : "oldest"} first`}>
-          {page.lines.map((l) => {
-            const info = reasonInfo(l.reason);
-            return (
-              <li key={l.id} data-outcome={l.outcome} className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900">
-                <div className="flex flex-wrap items-center gap-2">
-                  <OutcomeBadge outcome={l.outcome} />
-                  <span className="font-medium">{l.step}</span>
-                  <time dateTime={l.time.toISOString()} className="ml-auto text-xs text-slate-600 dark:text-slate-400">{formatUtc(l.time)}</time>
-                </div>
-                {l.reason && <Link className={`${link} mt-1 block font-medium`} href={`/admin/log/reasons#${l.reason}`}>{info?.title ?? l.reason}</Link>}
-                <p className="mt-1 break-words">{l.message}</p>
-                <Repeats line={l} />
-                {info && <p className="mt-1 text-xs text-slate-700 dark:text-slate-300">Fix: {info.fix}</p>}
-                <dl className="mt-1 space-y-0.5 break-all text-xs text-slate-600 dark:text-slate-400">
-                  {l.deviceIdentifier && <div><dt className="inline">Device: </dt><dd className="inline font-mono">{l.deviceIdentifier}</dd></div>}
-                  {l.userIdentifier && <div><dt className="inline">User: </dt><dd className="inline">{l.userIdentifier}</dd></div>}
-                  {l.tokenId && <div><dt className="inline">Token: </dt><dd className="inline">{tokenNames.get(l.tokenId) ?? <span className="font-mono">{l.tokenId}</span>}</dd></div>}
-                  {l.remoteAddr && <div><dt className="inline">From: </dt><dd className="inline font-mono">{l.remoteAddr}</dd></div>}
-                </dl>
-              </li>
-            );
-          })}
-        </ul>
-        <DataTable caption={`Enrollment log lines, ${newestFirst ? "newest" : "oldest"} first`} className="hidden md:block" stack={false} columns={["Time", "Step", "Outcome", "Reason / message", "Device", { label: "Token", hideBelow: "lg" }, { label: "User", hideBelow: "lg" }, { label: "Remote address", hideBelow: "xl" }]}>
-          {page.lines.map((l) => {
-            const info = reasonInfo(l.reason);
-            return (
-              <tr key={l.id} data-outcome={l.outcome}>
-                <td className={`${td} whitespace-nowrap`}><time dateTime={l.time.toISOString()}>{formatUtc(l.time).replace(" UTC", "")}</time></td>
-                <td className={td}>{l.step}</td>
-                <td className={td}><OutcomeBadge outcome={l.outcome} /></td>
-                <td className={`${td} min-w-[16rem]`}>
+          {/* Phones: one card per line, nothing cut off. */}
+          <ul className="space-y-2 md:hidden" aria-label={`Enrollment log lines, ${newestFirst ? "newest" : "oldest"} first`}>
+            {page.lines.map((l) => {
+              const info = reasonInfo(l.reason);
+              return (
+                <li key={l.id} data-outcome={l.outcome} className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900">
+                  <div className="flex flex-wrap items-center gap-2">
+                    <OutcomeBadge outcome={l.outcome} />
+                    <span className="font-medium">{l.step}</span>
+                    <time dateTime={l.time.toISOString()} className="ml-auto text-xs text-slate-600 dark:text-slate-400">
+                      {formatUtc(l.time)}
+                    </time>
+                  </div>
                   {l.reason && (
-                    <div>
-                      <Link className={`${link} font-medium`} href={`/admin/log/reasons#${l.reason}`}>{info?.title ?? l.reason}</Link>
-                    </div>
-                  )}
-                  <div className="break-words">{l.message}</div>
-                  <Repeats line={l} />
-                  {info && <div className="mt-0.5 text-xs text-slate-700 dark:text-slate-300">Fix: {info.fix}</div>}
-                </td>
-                <td className={`${td} font-mono text-xs`}>
-                  {l.deviceIdentifier ? <Link className={link} href={`/admin/log?${new URLSearchParams({ device: l.deviceIdentifier })}`}>{l.deviceIdentifier}</Link> : "—"}
-                </td>
-                <td className={`${td} hidden font-mono text-xs lg:table-cell`}>
-                  {l.tokenId ? (
-                    <Link className={link} href={`/admin/log?${new URLSearchParams({ token: l.tokenId })}`} title={l.tokenId}>
-                      {tokenNames.get(l.tokenId) ?? l.tokenId}
+                    <Link className={`${link} mt-1 block font-medium`} href={`/admin/log/reasons#${l.reason}`}>
+                      {info?.title ?? l.reason}
                     </Link>
-                  ) : (
-                    "—"
                   )}
-                </td>
-                <td className={`${td} hidden lg:table-cell`}>{l.userIdentifier ?? "—"}</td>
-                <td className={`${td} hidden font-mono text-xs xl:table-cell`}>{l.remoteAddr ?? "—"}</td>
-              </tr>
-            );
-          })}
-        </DataTable>
+                  <p className="mt-1 break-words">{l.message}</p>
+                  <Repeats line={l} />
+                  {info && <p className="mt-1 text-xs text-slate-700 dark:text-slate-300">Fix: {info.fix}</p>}
+                  <dl className="mt-1 space-y-0.5 break-all text-xs text-slate-600 dark:text-slate-400">
+                    {l.deviceIdentifier && (
+                      <div>
+                        <dt className="inline">Device: </dt>
+                        <dd className="inline font-mono">{l.deviceIdentifier}</dd>
+                      </div>
+                    )}
+                    {l.userIdentifier && (
+                      <div>
+                        <dt className="inline">User: </dt>
+                        <dd className="inline">{l.userIdentifier}</dd>
+                      </div>
+                    )}
+                    {l.tokenId && (
+                      <div>
+                        <dt className="inline">Token: </dt>
+                        <dd className="inline">{tokenNames.get(l.tokenId) ?? <span className="font-mono">{l.tokenId}</span>}</dd>
+                      </div>
+                    )}
+                    {l.remoteAddr && (
+                      <div>
+                        <dt className="inline">From: </dt>
+                        <dd className="inline font-mono">{l.remoteAddr}</dd>
+                      </div>
+                    )}
+                  </dl>
+                </li>
+              );
+            })}
+          </ul>
+          <DataTable
+            caption={`Enrollment log lines, ${newestFirst ? "newest" : "oldest"} first`}
+            className="hidden md:block"
+            stack={false}
+            columns={["Time", "Step", "Outcome", "Reason / message", "Device", { label: "Token", hideBelow: "lg" }, { label: "User", hideBelow: "lg" }, { label: "Remote address", hideBelow: "xl" }]}
+          >
+            {page.lines.map((l) => {
+              const info = reasonInfo(l.reason);
+              return (
+                <tr key={l.id} data-outcome={l.outcome}>
+                  <td className={`${td} whitespace-nowrap`}>
+                    <time dateTime={l.time.toISOString()}>{formatUtc(l.time).replace(" UTC", "")}</time>
+                  </td>
+                  <td className={td}>{l.step}</td>
+                  <td className={td}>
+                    <OutcomeBadge outcome={l.outcome} />
+                  </td>
+                  <td className={`${td} min-w-[16rem]`}>
+                    {l.reason && (
+                      <div>
+                        <Link className={`${link} font-medium`} href={`/admin/log/reasons#${l.reason}`}>
+                          {info?.title ?? l.reason}
+                        </Link>
+                      </div>
+                    )}
+                    <div className="break-words">{l.message}</div>
+                    <Repeats line={l} />
+                    {info && <div className="mt-0.5 text-xs text-slate-700 dark:text-slate-300">Fix: {info.fix}</div>}
+                  </td>
+                  <td className={`${td} font-mono text-xs`}>
+                    {l.deviceIdentifier ? (
+                      <Link className={link} href={`/admin/log?${new URLSearchParams({ device: l.deviceIdentifier })}`}>
+                        {l.deviceIdentifier}
+                      </Link>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
+                  <td className={`${td} hidden font-mono text-xs lg:table-cell`}>
+                    {l.tokenId ? (
+                      <Link className={link} href={`/admin/log?${new URLSearchParams({ token: l.tokenId })}`} title={l.tokenId}>
+                        {tokenNames.get(l.tokenId) ?? l.tokenId}
+                      </Link>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
+                  <td className={`${td} hidden lg:table-cell`}>{l.userIdentifier ?? "—"}</td>
+                  <td className={`${td} hidden font-mono text-xs xl:table-cell`}>{l.remoteAddr ?? "—"}</td>
+                </tr>
+              );
+            })}
+          </DataTable>
         </>
       )}
       <nav aria-label="Pages" className="mt-4 flex gap-2">
-        {cursor && <Link className={btnSecondary} href={`/admin/log?${filterParams}`}>{newestFirst ? "Newest" : "Oldest"}</Link>}
+        {cursor && (
+          <Link className={btnSecondary} href={`/admin/log?${filterParams}`}>
+            {newestFirst ? "Newest" : "Oldest"}
+          </Link>
+        )}
         {page.nextCursor && (
-          <Link className={btnSecondary} href={`/admin/log?${new URLSearchParams([...filterParams, ["cursor", page.nextCursor]])}`}>{newestFirst ? "Older" : "Newer"}</Link>
+          <Link className={btnSecondary} href={`/admin/log?${new URLSearchParams([...filterParams, ["cursor", page.nextCursor]])}`}>
+            {newestFirst ? "Older" : "Newer"}
+          </Link>
         )}
       </nav>
     </div>

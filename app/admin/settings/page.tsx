@@ -33,7 +33,9 @@ function Row({ name, children }: { name: string; children: React.ReactNode }) {
 function Section({ id, title, children, description }: { id: string; title: string; children: React.ReactNode; description?: React.ReactNode }) {
   return (
     <section id={id} aria-labelledby={`${id}-h`} className={`${card} scroll-mt-4`}>
-      <h2 id={`${id}-h`} className="font-semibold">{title}</h2>
+      <h2 id={`${id}-h`} className="font-semibold">
+        {title}
+      </h2>
       {description && <p className="mb-2 mt-1 text-sm text-slate-600 dark:text-slate-400">{description}</p>}
       <div className="mt-2">{children}</div>
     </section>
@@ -44,15 +46,23 @@ function PemInputs({ prefix, certLabel, keyLabel }: { prefix: string; certLabel:
   return (
     <div className="grid gap-3 md:grid-cols-2">
       <div>
-        <label htmlFor={`${prefix}CertFile`} className={label}>{certLabel} (PEM file)</label>
+        <label htmlFor={`${prefix}CertFile`} className={label}>
+          {certLabel} (PEM file)
+        </label>
         <input id={`${prefix}CertFile`} name={`${prefix}CertFile`} type="file" accept=".pem,.crt,.cer" className={input} />
-        <label htmlFor={`${prefix}Cert`} className={`${label} mt-2`}>…or paste it</label>
+        <label htmlFor={`${prefix}Cert`} className={`${label} mt-2`}>
+          …or paste it
+        </label>
         <textarea id={`${prefix}Cert`} name={`${prefix}Cert`} rows={3} placeholder="-----BEGIN CERTIFICATE-----" className={`${input} font-mono text-xs`} />
       </div>
       <div>
-        <label htmlFor={`${prefix}KeyFile`} className={label}>{keyLabel} (PEM file)</label>
+        <label htmlFor={`${prefix}KeyFile`} className={label}>
+          {keyLabel} (PEM file)
+        </label>
         <input id={`${prefix}KeyFile`} name={`${prefix}KeyFile`} type="file" accept=".pem,.key" className={input} />
-        <label htmlFor={`${prefix}Key`} className={`${label} mt-2`}>…or paste it</label>
+        <label htmlFor={`${prefix}Key`} className={`${label} mt-2`}>
+          …or paste it
+        </label>
         <textarea id={`${prefix}Key`} name={`${prefix}Key`} rows={3} autoComplete="off" placeholder="-----BEGIN PRIVATE KEY-----" className={`${input} font-mono text-xs`} />
       </div>
     </div>
@@ -64,39 +74,88 @@ export default async function SettingsPage() {
   const writable = canWrite(admin);
   const owner = hasRole(admin.role, "OWNER");
   const urls = serverUrls();
-  const [ca, apns, branding, reEnrollment, pushRequest, logoUrl, deviceLimit] = await Promise.all([caInfo(), apnsStatus(), getBranding(), getReEnrollmentSettings(), pendingPushRequest(), brandingLogoUrl(), getDeviceLimitSetting()]);
+  const [ca, apns, branding, reEnrollment, pushRequest, logoUrl, deviceLimit] = await Promise.all([
+    caInfo(),
+    apnsStatus(),
+    getBranding(),
+    getReEnrollmentSettings(),
+    pendingPushRequest(),
+    brandingLogoUrl(),
+    getDeviceLimitSetting(),
+  ]);
   const idp = adminSignInSettings();
   return (
     <div className="max-w-4xl space-y-6">
       <PageHeader title="Settings" />
       <nav aria-label="Settings sections" className="flex flex-wrap gap-2 text-sm">
-        {[["server", "Server URL"], ["ca", "CA certificate"], ["apns", "APNs push certificate"], ["reenrollment", "Re-enrollment"], ["idp", "Admin sign-in"], ["branding", "Branding"]].map(([id, text]) => (
-          <a key={id} href={`#${id}`} className={btnSecondary}>{text}</a>
+        {[
+          ["server", "Server URL"],
+          ["ca", "CA certificate"],
+          ["apns", "APNs push certificate"],
+          ["reenrollment", "Re-enrollment"],
+          ["idp", "Admin sign-in"],
+          ["branding", "Branding"],
+        ].map(([id, text]) => (
+          <a key={id} href={`#${id}`} className={btnSecondary}>
+            {text}
+          </a>
         ))}
       </nav>
 
-      <Section id="server" title="Server URL" description="Devices reach the server at this address; it is set with PUBLIC_URL when the server starts. Changing it means enrolled devices must enroll again.">
+      <Section
+        id="server"
+        title="Server URL"
+        description="Devices reach the server at this address; it is set with PUBLIC_URL when the server starts. Changing it means enrolled devices must enroll again."
+      >
         <dl>
-          <Row name="Public URL"><code>{urls.publicUrl}</code></Row>
-          <Row name="Enrollment page"><code>{urls.enrollUrl}</code></Row>
-          <Row name="ACME directory"><code>{acmeUrl.directory()}</code> (<a className={link} href="/admin/settings/acme">ACME settings</a>)</Row>
-          <Row name="MDM check-in URL"><code>{urls.checkInUrl}</code></Row>
-          <Row name="MDM server URL"><code>{urls.serverUrl}</code></Row>
+          <Row name="Public URL">
+            <code>{urls.publicUrl}</code>
+          </Row>
+          <Row name="Enrollment page">
+            <code>{urls.enrollUrl}</code>
+          </Row>
+          <Row name="ACME directory">
+            <code>{acmeUrl.directory()}</code> (
+            <a className={link} href="/admin/settings/acme">
+              ACME settings
+            </a>
+            )
+          </Row>
+          <Row name="MDM check-in URL">
+            <code>{urls.checkInUrl}</code>
+          </Row>
+          <Row name="MDM server URL">
+            <code>{urls.serverUrl}</code>
+          </Row>
         </dl>
       </Section>
 
-      <Section id="ca" title="CA certificate" description="The root that issues device identity certificates and that enrollment profiles ask devices to trust. If a profile shows as untrusted, install this root first.">
+      <Section
+        id="ca"
+        title="CA certificate"
+        description="The root that issues device identity certificates and that enrollment profiles ask devices to trust. If a profile shows as untrusted, install this root first."
+      >
         <dl>
           <Row name="Subject">{ca.subject}</Row>
-          <Row name="Valid">{formatUtc(ca.notBefore)} – {formatUtc(ca.notAfter)}</Row>
+          <Row name="Valid">
+            {formatUtc(ca.notBefore)} – {formatUtc(ca.notAfter)}
+          </Row>
           <Row name="Key">{ca.keyBits ? `RSA ${ca.keyBits}` : "—"}</Row>
-          <Row name="SHA-256 fingerprint"><code className="text-xs">{ca.fingerprint}</code></Row>
+          <Row name="SHA-256 fingerprint">
+            <code className="text-xs">{ca.fingerprint}</code>
+          </Row>
           {ca.rootSubject && <Row name="Root">{ca.rootSubject}</Row>}
-          <Row name="SCEP RA">{ca.ra.subject}, until {formatUtc(ca.ra.notAfter)} (re-issued automatically 30 days before)</Row>
+          <Row name="SCEP RA">
+            {ca.ra.subject}, until {formatUtc(ca.ra.notAfter)} (re-issued automatically 30 days before)
+          </Row>
         </dl>
         <div className="mt-3 flex flex-wrap gap-2">
-          <a href="/ca" className={btnSecondary} download>Download CA certificate (DER)</a>
-          <a href="/ca.pem" className={btnSecondary} download>Download PEM</a>
+          <a href="/ca" className={btnSecondary} download>
+            Download CA certificate (DER)
+          </a>
+          <a href="/ca.pem" className={btnSecondary} download>
+            Download PEM
+          </a>
         </div>
         {owner && (
           <details className="mt-4">
@@ -106,7 +165,11 @@ export default async function SettingsPage() {
               submitLabel="Import CA"
               pendingLabel="Importing…"
               className="mt-3 space-y-3"
-              confirm={{ title: "Replace the CA?", message: "New certificates are issued by the imported CA. Devices enrolled under the current CA keep working only until they renew; plan to re-enroll them.", confirmLabel: "Replace CA" }}
+              confirm={{
+                title: "Replace the CA?",
+                message: "New certificates are issued by the imported CA. Devices enrolled under the current CA keep working only until they renew; plan to re-enroll them.",
+                confirmLabel: "Replace CA",
+              }}
             >
               <PemInputs prefix="ca" certLabel="CA certificate" keyLabel="CA private key (RSA, unencrypted)" />
               <p className={hint}>For a subordinate CA, put its issuer certificates up to the root in the same PEM file, after the CA. The key is sealed with MDM_SECRET before it is stored.</p>
@@ -123,14 +186,23 @@ export default async function SettingsPage() {
         <dl>
           <Row name="Status">
             {apns.certificate ? (
-              apns.expired ? <Badge tone="red">Expired</Badge> : apns.expiresSoon ? <Badge tone="amber">Expires in {apns.daysLeft} days</Badge> : <Badge tone="green">Configured</Badge>
+              apns.expired ? (
+                <Badge tone="red">Expired</Badge>
+              ) : apns.expiresSoon ? (
+                <Badge tone="amber">Expires in {apns.daysLeft} days</Badge>
+              ) : (
+                <Badge tone="green">Configured</Badge>
+              )
             ) : apns.labWithoutPush ? (
               <Badge tone="amber">None: lab setting ALLOW_ENROLL_WITHOUT_PUSH is on</Badge>
             ) : (
               <Badge tone="red">Not configured: enrollment is refused</Badge>
             )}
           </Row>
-          <Row name="Push topic">{apns.topic ? <code>{apns.topic}</code> : "none"}{apns.labWithoutPush && " (placeholder: devices enrolled now can never be pushed)"}</Row>
+          <Row name="Push topic">
+            {apns.topic ? <code>{apns.topic}</code> : "none"}
+            {apns.labWithoutPush && " (placeholder: devices enrolled now can never be pushed)"}
+          </Row>
           {apns.certificate && <Row name="Expires">{formatUtc(apns.certificate.notAfter)}</Row>}
           {apns.certificate && <Row name="Subject">{apns.certificate.subject}</Row>}
         </dl>
@@ -142,7 +214,13 @@ export default async function SettingsPage() {
                 <h3 className="font-medium">1. Generate the push key and certificate request</h3>
                 <p className={hint}>The key is created on this server and stored sealed; it never leaves it.</p>
                 <div className="mt-2 flex flex-wrap items-center gap-3">
-                  <ActionForm action={createPushRequestAction} submitLabel={pushRequest ? "Generate a new request" : "Generate request"} pendingLabel="Generating…" variant={pushRequest ? "secondary" : "primary"} inline />
+                  <ActionForm
+                    action={createPushRequestAction}
+                    submitLabel={pushRequest ? "Generate a new request" : "Generate request"}
+                    pendingLabel="Generating…"
+                    variant={pushRequest ? "secondary" : "primary"}
+                    inline
+                  />
                   {pushRequest && (
                     <a className={btnSecondary} download="push.csr" href={`data:application/pkcs10;charset=utf-8,${encodeURIComponent(pushRequest.csrPem)}`}>
                       Download CSR (generated {formatUtc(pushRequest.createdAt)})
@@ -153,28 +231,38 @@ export default async function SettingsPage() {
               <li>
                 <h3 className="font-medium">2. Have the request signed by an MDM vendor</h3>
                 <p className={hint}>
-                  Apple accepts only requests signed by an MDM vendor certificate. Either: (a) your organisation has an Apple Developer account with the
-                  &ldquo;MDM CSR&rdquo; certificate type enabled (ask Apple for it): upload it below and this server signs the request; or (b) send the CSR to a
-                  vendor signing service for open-source MDMs, such as mdmcert.download, or to your MDM reseller, and take the signed request they return to step 3.
+                  Apple accepts only requests signed by an MDM vendor certificate. Either: (a) your organisation has an Apple Developer account with the &ldquo;MDM CSR&rdquo; certificate type enabled
+                  (ask Apple for it): upload it below and this server signs the request; or (b) send the CSR to a vendor signing service for open-source MDMs, such as mdmcert.download, or to your MDM
+                  reseller, and take the signed request they return to step 3.
                 </p>
                 {pushRequest ? (
                   <ActionForm action={vendorSignAction} submitLabel="Sign the request" pendingLabel="Signing…" className="mt-2 space-y-3">
                     <div className="grid gap-3 md:grid-cols-2">
                       <div>
-                        <label htmlFor="vendorP12File" className={label}>MDM vendor identity (.p12)</label>
+                        <label htmlFor="vendorP12File" className={label}>
+                          MDM vendor identity (.p12)
+                        </label>
                         <input id="vendorP12File" name="vendorP12File" type="file" accept=".p12,.pfx" className={input} />
-                        <label htmlFor="vendorPassword" className={`${label} mt-2`}>Its password</label>
+                        <label htmlFor="vendorPassword" className={`${label} mt-2`}>
+                          Its password
+                        </label>
                         <input id="vendorPassword" name="vendorPassword" type="password" autoComplete="off" className={input} />
                       </div>
                       <div>
-                        <label htmlFor="vendorCertFile" className={label}>…or the MDM CSR certificate (.cer/.pem)</label>
+                        <label htmlFor="vendorCertFile" className={label}>
+                          …or the MDM CSR certificate (.cer/.pem)
+                        </label>
                         <input id="vendorCertFile" name="vendorCertFile" type="file" accept=".cer,.crt,.pem" className={input} />
-                        <label htmlFor="vendorKeyFile" className={`${label} mt-2`}>and its private key (PEM, unencrypted)</label>
+                        <label htmlFor="vendorKeyFile" className={`${label} mt-2`}>
+                          and its private key (PEM, unencrypted)
+                        </label>
                         <input id="vendorKeyFile" name="vendorKeyFile" type="file" accept=".pem,.key" className={input} />
                       </div>
                     </div>
                     <div>
-                      <label htmlFor="vendorChainFile" className={label}>Apple&rsquo;s WWDR intermediate and Apple Inc. root certificates</label>
+                      <label htmlFor="vendorChainFile" className={label}>
+                        Apple&rsquo;s WWDR intermediate and Apple Inc. root certificates
+                      </label>
                       <input id="vendorChainFile" name="vendorChainFile" type="file" accept=".cer,.crt,.pem" multiple className={input} />
                       <p className={hint}>From apple.com/certificateauthority; Apple&rsquo;s portal wants the full chain. The vendor key is used once and not stored.</p>
                     </div>
@@ -186,9 +274,8 @@ export default async function SettingsPage() {
               <li>
                 <h3 className="font-medium">3. Get the certificate from Apple</h3>
                 <p className={hint}>
-                  Sign in at identity.apple.com (Apple Push Certificates Portal) with a company Apple Account you will keep. To renew, choose Renew on the existing
-                  certificate: a new certificate (Create) gets a new topic, and every enrolled device would have to enroll again. Upload the signed request and download
-                  the certificate (.pem).
+                  Sign in at identity.apple.com (Apple Push Certificates Portal) with a company Apple Account you will keep. To renew, choose Renew on the existing certificate: a new certificate
+                  (Create) gets a new topic, and every enrolled device would have to enroll again. Upload the signed request and download the certificate (.pem).
                 </p>
               </li>
               <li>
@@ -196,18 +283,28 @@ export default async function SettingsPage() {
                 <ActionForm action={uploadApnsAction} submitLabel="Save push certificate" pendingLabel="Checking…" className="mt-2 space-y-3">
                   <div className="grid gap-3 md:grid-cols-2">
                     <div>
-                      <label htmlFor="apnsCertFile" className={label}>Push certificate (.pem from Apple)</label>
+                      <label htmlFor="apnsCertFile" className={label}>
+                        Push certificate (.pem from Apple)
+                      </label>
                       <input id="apnsCertFile" name="apnsCertFile" type="file" accept=".pem,.cer,.crt" className={input} />
                       <p className={hint}>Matched against the key of the request generated here.</p>
-                      <label htmlFor="apnsCert" className={`${label} mt-2`}>…or paste it</label>
+                      <label htmlFor="apnsCert" className={`${label} mt-2`}>
+                        …or paste it
+                      </label>
                       <textarea id="apnsCert" name="apnsCert" rows={3} placeholder="-----BEGIN CERTIFICATE-----" className={`${input} font-mono text-xs`} />
                     </div>
                     <div>
-                      <label htmlFor="apnsP12File" className={label}>…or a .p12 with certificate and key</label>
+                      <label htmlFor="apnsP12File" className={label}>
+                        …or a .p12 with certificate and key
+                      </label>
                       <input id="apnsP12File" name="apnsP12File" type="file" accept=".p12,.pfx" className={input} />
-                      <label htmlFor="apnsPassword" className={`${label} mt-2`}>Its password</label>
+                      <label htmlFor="apnsPassword" className={`${label} mt-2`}>
+                        Its password
+                      </label>
                       <input id="apnsPassword" name="apnsPassword" type="password" autoComplete="off" className={input} />
-                      <label htmlFor="apnsKeyFile" className={`${label} mt-2`}>…or the certificate&rsquo;s own key (PEM), for one made elsewhere</label>
+                      <label htmlFor="apnsKeyFile" className={`${label} mt-2`}>
+                        …or the certificate&rsquo;s own key (PEM), for one made elsewhere
+                      </label>
                       <input id="apnsKeyFile" name="apnsKeyFile" type="file" accept=".pem,.key" className={input} />
                     </div>
                   </div>
@@ -253,19 +350,45 @@ export default async function SettingsPage() {
         <DeviceLimitSettings limit={deviceLimit} writable={writable} action={saveDeviceLimitAction} />
       </Section>
 
-      <Section id="idp" title="Admin sign-in" description="Admins sign in with the organisation's identity provider (OpenID Connect); local email and password accounts stay as break-glass access. These come from the server's environment; see docs/admin-sign-in.md for Okta, Microsoft Entra ID and Google Workspace.">
+      <Section
+        id="idp"
+        title="Admin sign-in"
+        description="Admins sign in with the organisation's identity provider (OpenID Connect); local email and password accounts stay as break-glass access. These come from the server's environment; see docs/admin-sign-in.md for Okta, Microsoft Entra ID and Google Workspace."
+      >
         <dl>
-          <Row name="Identity provider">{idp.oidc ? <>{idp.oidc.name} <Badge tone="green">Enabled</Badge></> : <Badge tone="slate">Not configured (OIDC_ISSUER)</Badge>}</Row>
-          {idp.oidc && <Row name="Issuer"><code>{idp.oidc.issuer}</code></Row>}
-          {idp.oidc && <Row name="Client ID"><code>{idp.oidc.clientId}</code></Row>}
-          <Row name="Redirect URI to register"><code>{idp.callbackUrl}</code></Row>
-          <Row name="Scopes"><code>{idp.scope}</code></Row>
+          <Row name="Identity provider">
+            {idp.oidc ? (
+              <>
+                {idp.oidc.name} <Badge tone="green">Enabled</Badge>
+              </>
+            ) : (
+              <Badge tone="slate">Not configured (OIDC_ISSUER)</Badge>
+            )}
+          </Row>
+          {idp.oidc && (
+            <Row name="Issuer">
+              <code>{idp.oidc.issuer}</code>
+            </Row>
+          )}
+          {idp.oidc && (
+            <Row name="Client ID">
+              <code>{idp.oidc.clientId}</code>
+            </Row>
+          )}
+          <Row name="Redirect URI to register">
+            <code>{idp.callbackUrl}</code>
+          </Row>
+          <Row name="Scopes">
+            <code>{idp.scope}</code>
+          </Row>
           <Row name="Allowed email domains">{idp.domains.length ? idp.domains.join(", ") : "none"}</Row>
           <Row name="Allowed groups">{idp.groups.length ? idp.groups.join(", ") : "none"}</Row>
           <Row name="Admin groups">{idp.adminGroups.length ? idp.adminGroups.join(", ") : "none"}</Row>
           <Row name="Owner groups">{idp.ownerGroups.length ? idp.ownerGroups.join(", ") : "none"}</Row>
           <Row name="Default role">{idp.defaultRole === "READ_ONLY" ? "Read-only" : idp.defaultRole === "ADMIN" ? "Admin" : "Owner"}</Row>
-          <Row name="Groups claim"><code>{idp.groupsClaim}</code></Row>
+          <Row name="Groups claim">
+            <code>{idp.groupsClaim}</code>
+          </Row>
         </dl>
       </Section>
 
@@ -273,15 +396,21 @@ export default async function SettingsPage() {
         {writable ? (
           <ActionForm action={saveBrandingAction} submitLabel="Save branding" pendingLabel="Saving…" className="grid gap-3 sm:grid-cols-[1fr_1fr_auto] sm:items-end">
             <div>
-              <label htmlFor="organizationName" className={label}>Organisation name</label>
+              <label htmlFor="organizationName" className={label}>
+                Organisation name
+              </label>
               <input id="organizationName" name="organizationName" maxLength={100} defaultValue={branding.organizationName} className={input} />
             </div>
             <div>
-              <label htmlFor="supportContact" className={label}>Support contact</label>
+              <label htmlFor="supportContact" className={label}>
+                Support contact
+              </label>
               <input id="supportContact" name="supportContact" maxLength={200} defaultValue={branding.supportContact} placeholder="it@example.com" className={input} />
             </div>
             <div className="sm:col-span-2">
-              <label htmlFor="logo" className={label}>Logo (PNG, JPEG or WebP, at most {LOGO_MAX_BYTES / 1024} KB)</label>
+              <label htmlFor="logo" className={label}>
+                Logo (PNG, JPEG or WebP, at most {LOGO_MAX_BYTES / 1024} KB)
+              </label>
               <input id="logo" name="logo" type="file" accept="image/png,image/jpeg,image/webp" className="block text-sm" />
               {logoUrl && (
                 <label className="mt-2 flex items-center gap-2 text-sm">

@@ -11,6 +11,13 @@ export const POST = handle(async (request: Request) => {
   const form = await readForm(request);
   return authResultResponse(
     request,
-    await localSignIn({ identifier: form.get("identifier"), mode: form.get("mode"), flow: form.get("flow"), password: form.get("password"), remoteAddr: remoteAddress(request), acceptedTerms: form.get("acceptTerms") }),
+    await localSignIn({
+      identifier: form.get("identifier"),
+      mode: form.get("mode"),
+      flow: form.get("flow"),
+      password: form.get("password"),
+      remoteAddr: remoteAddress(request),
+      acceptedTerms: form.get("acceptTerms"),
+    }),
   );
 });

@@ -9,5 +9,8 @@ export const dynamic = "force-dynamic";
 
 export const POST = handle(async (request: Request) => {
   const form = await readForm(request);
-  return authResultResponse(request, await startIdpSignIn({ identifier: form.get("identifier"), mode: form.get("mode"), flow: form.get("flow"), remoteAddr: remoteAddress(request), acceptedTerms: form.get("acceptTerms") }));
+  return authResultResponse(
+    request,
+    await startIdpSignIn({ identifier: form.get("identifier"), mode: form.get("mode"), flow: form.get("flow"), remoteAddr: remoteAddress(request), acceptedTerms: form.get("acceptTerms") }),
+  );
 });

@@ -99,9 +99,7 @@ export function normaliseFingerprint(raw: string): string {
 export function topCertificate(certs: Uint8Array[]): CaBundle["ca"] {
   const parsed = certs.map((d) => ({ der: d, x: new crypto.X509Certificate(d) }));
   const top =
-    parsed.find((p) => p.x.ca && p.x.checkIssued(p.x) && p.x.verify(p.x.publicKey)) ??
-    parsed.find((p) => p.x.ca && !parsed.some((q) => q !== p && p.x.checkIssued(q.x))) ??
-    parsed.find((p) => p.x.ca);
+    parsed.find((p) => p.x.ca && p.x.checkIssued(p.x) && p.x.verify(p.x.publicKey)) ?? parsed.find((p) => p.x.ca && !parsed.some((q) => q !== p && p.x.checkIssued(q.x))) ?? parsed.find((p) => p.x.ca);
   if (!top) throw new ExternalScepError("bad_certificates", "GetCACert returned no CA certificate (basicConstraints cA)");
   return {
     der: top.der,

@@ -100,13 +100,18 @@ export async function fetchChallenge(src: ChallengeSourceConfig): Promise<Challe
   // NDES answers its cache-full page with 200; some front ends turn it into 429/503.
   if (src.format === "NDES") {
     const parsed = parseNdesPage(text);
-    if (parsed && "cacheFull" in parsed) return { ok: false, kind: "cache_full", detail: "NDES answered \"The password cache is full\"" };
+    if (parsed && "cacheFull" in parsed) return { ok: false, kind: "cache_full", detail: 'NDES answered "The password cache is full"' };
     if (res.status !== 200) return { ok: false, kind: "http_status", detail: `the challenge URL answered HTTP ${res.status}` };
-    if (!parsed) return { ok: false, kind: "unparseable", detail: "no \"The enrollment challenge password is: <B> … </B>\" on the page (is this the mscep_admin URL?)" };
+    if (!parsed) return { ok: false, kind: "unparseable", detail: 'no "The enrollment challenge password is: <B> … </B>" on the page (is this the mscep_admin URL?)' };
     return { ok: true, challenge: parsed.challenge };
   }
   if (res.status !== 200) return { ok: false, kind: res.status === 429 ? "cache_full" : "http_status", detail: `the challenge URL answered HTTP ${res.status}` };
   const challenge = parseGenericBody(text, (res.headers.get("content-type") ?? "").toLowerCase(), src.jsonField ?? null);
-  if (!challenge) return { ok: false, kind: "unparseable", detail: src.jsonField ? `no string field "${src.jsonField}" in the answer` : "the answer is neither JSON with a challenge field nor a plain-text challenge" };
+  if (!challenge)
+    return {
+      ok: false,
+      kind: "unparseable",
+      detail: src.jsonField ? `no string field "${src.jsonField}" in the answer` : "the answer is neither JSON with a challenge field nor a plain-text challenge",
+    };
   return { ok: true, challenge };
 }

@@ -31,7 +31,12 @@ const template = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
-const sanTemplate = z.string().trim().min(1).max(256).regex(/^[^\s]+$/, "no spaces");
+const sanTemplate = z
+  .string()
+  .trim()
+  .min(1)
+  .max(256)
+  .regex(/^[^\s]+$/, "no spaces");
 
 const httpUrl = z
   .string()
@@ -59,13 +64,18 @@ const fields = {
   staticChallenge: z.string().regex(/^[\x21-\x7e]{1,255}$/, "printable ASCII without spaces"),
   /** NDES: the mscep_admin URL (it may carry a query string); GENERIC: the challenge endpoint. */
   challengeUrl: httpUrl,
-  challengeUsername: z.string().max(256).regex(/^[^:]*$/, "may not contain ':'"),
+  challengeUsername: z
+    .string()
+    .max(256)
+    .regex(/^[^:]*$/, "may not contain ':'"),
   challengePassword: z.string().max(1024),
-  challengeJsonField: z.string().trim().max(100).regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "a field name or dotted path"),
+  challengeJsonField: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "a field name or dotted path"),
   subjectTemplate: template,
-  subjectAltName: z
-    .object({ ntPrincipalName: sanTemplate.optional(), rfc822Name: sanTemplate.optional(), dNSName: sanTemplate.optional() })
-    .strict(),
+  subjectAltName: z.object({ ntPrincipalName: sanTemplate.optional(), rfc822Name: sanTemplate.optional(), dNSName: sanTemplate.optional() }).strict(),
   keySize: z.union([z.literal(2048), z.literal(4096)]),
   /** Apple's mask: 1 = digital signature (seed 002's case), 4 = key encipherment, 5 = both. */
   keyUsage: z.union([z.literal(0), z.literal(1), z.literal(4), z.literal(5)]),
@@ -311,11 +321,16 @@ export async function updateExternalScepProfile(id: string, raw: unknown): Promi
     staticChallengeEnc: source !== "STATIC" ? null : input.staticChallenge ? seal(input.staticChallenge, STATIC_CONTEXT) : row.staticChallengeEnc,
     challengeUrl: dynamic ? (input.challengeUrl ?? row.challengeUrl) : null,
     challengeUsername: dynamic ? (input.challengeUsername !== undefined ? input.challengeUsername : row.challengeUsername) : null,
-    challengePasswordEnc: !dynamic ? null : input.challengePassword === null ? null : input.challengePassword !== undefined ? seal(input.challengePassword, PASSWORD_CONTEXT) : row.challengePasswordEnc,
+    challengePasswordEnc: !dynamic
+      ? null
+      : input.challengePassword === null
+        ? null
+        : input.challengePassword !== undefined
+          ? seal(input.challengePassword, PASSWORD_CONTEXT)
+          : row.challengePasswordEnc,
     challengeJsonField: source !== "GENERIC" ? null : input.challengeJsonField !== undefined ? input.challengeJsonField : row.challengeJsonField,
     subjectTemplate: input.subjectTemplate ?? row.subjectTemplate,
-    subjectAltNameJson:
-      input.subjectAltName === undefined ? row.subjectAltNameJson : input.subjectAltName && Object.keys(input.subjectAltName).length ? JSON.stringify(input.subjectAltName) : null,
+    subjectAltNameJson: input.subjectAltName === undefined ? row.subjectAltNameJson : input.subjectAltName && Object.keys(input.subjectAltName).length ? JSON.stringify(input.subjectAltName) : null,
     keySize: input.keySize ?? row.keySize,
     keyUsage: input.keyUsage ?? row.keyUsage,
     nonExportable: input.nonExportable ?? row.nonExportable,
@@ -325,8 +340,16 @@ export async function updateExternalScepProfile(id: string, raw: unknown): Promi
     const updated = await db().externalScepProfile.update({ where: { id }, data });
     // Field names only: never a secret's value.
     const changed = Object.keys(input).filter((k) => k !== "caFingerprint");
-    const pin = bundle ? (bundle.ca.sha256 === row.caFingerprintSha256 ? `; CA SHA-256 ${bundle.ca.sha256} confirmed` : `; CA SHA-256 ${bundle.ca.sha256} now pinned (was ${row.caFingerprintSha256})`) : "";
-    await writeEnrollmentLog({ step: "external_scep", outcome: "OK", message: `External SCEP profile "${updated.name}" edited (${changed.join(", ") || "no fields"})${urlChanged ? `; SCEP URL now ${updated.scepUrl}` : ""}${pin}` });
+    const pin = bundle
+      ? bundle.ca.sha256 === row.caFingerprintSha256
+        ? `; CA SHA-256 ${bundle.ca.sha256} confirmed`
+        : `; CA SHA-256 ${bundle.ca.sha256} now pinned (was ${row.caFingerprintSha256})`
+      : "";
+    await writeEnrollmentLog({
+      step: "external_scep",
+      outcome: "OK",
+      message: `External SCEP profile "${updated.name}" edited (${changed.join(", ") || "no fields"})${urlChanged ? `; SCEP URL now ${updated.scepUrl}` : ""}${pin}`,
+    });
     return toView(updated);
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict("scep_profile_exists", `an external SCEP profile named "${name}" already exists`);
@@ -372,7 +395,10 @@ const FETCH_REASONS = {
  * The challenge for one device's payload: STATIC unsealed, NDES/GENERIC fetched fresh. Every
  * fetch writes a log line (never the challenge). null challenge = NONE.
  */
-export async function challengeFor(row: ExternalScepProfile, who: { deviceId?: string | null; udid?: string | null; userIdentifier?: string | null } = {}): Promise<{ ok: true; challenge: string | null } | Extract<ChallengeFetchResult, { ok: false }>> {
+export async function challengeFor(
+  row: ExternalScepProfile,
+  who: { deviceId?: string | null; udid?: string | null; userIdentifier?: string | null } = {},
+): Promise<{ ok: true; challenge: string | null } | Extract<ChallengeFetchResult, { ok: false }>> {
   const source = row.challengeSource as ChallengeSource;
   if (source === "NONE") return { ok: true, challenge: null };
   if (source === "STATIC") return { ok: true, challenge: row.staticChallengeEnc ? unseal(row.staticChallengeEnc, STATIC_CONTEXT) : null };

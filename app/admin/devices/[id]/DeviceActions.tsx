@@ -8,7 +8,9 @@ import { deviceActionAction } from "./actions";
 function Text({ id, name, text, placeholder, required, pattern }: { id: string; name: string; text: string; placeholder?: string; required?: boolean; pattern?: string }) {
   return (
     <div className="min-w-40 flex-1">
-      <label htmlFor={id} className={label}>{text}</label>
+      <label htmlFor={id} className={label}>
+        {text}
+      </label>
       <input id={id} name={name} className={input} placeholder={placeholder} required={required} pattern={pattern} autoComplete="off" />
     </div>
   );
@@ -21,11 +23,19 @@ function confirmFor(action: DeviceAction, name: string): Confirm {
     case "lock":
       return { title: `Lock ${name}?`, message: "The device locks immediately; its user needs the passcode (or the PIN on a Mac) to unlock it.", confirmLabel: "Lock device" };
     case "remove-management":
-      return { title: `Remove management from ${name}?`, message: "The enrollment profile is removed with everything it installed; the device is unenrolled when it confirms.", confirmLabel: "Remove management" };
+      return {
+        title: `Remove management from ${name}?`,
+        message: "The enrollment profile is removed with everything it installed; the device is unenrolled when it confirms.",
+        confirmLabel: "Remove management",
+      };
     case "clear-passcode":
       return { title: `Clear the passcode of ${name}?`, message: "The device's passcode is removed with the unlock token it escrowed.", confirmLabel: "Clear passcode" };
     default:
-      return { title: `${ACTION_SPECS[action].label}: ${name}?`, message: `Sends ${ACTION_SPECS[action].requestType} to the device the next time it is reached.`, confirmLabel: ACTION_SPECS[action].label };
+      return {
+        title: `${ACTION_SPECS[action].label}: ${name}?`,
+        message: `Sends ${ACTION_SPECS[action].requestType} to the device the next time it is reached.`,
+        confirmLabel: ACTION_SPECS[action].label,
+      };
   }
 }
 

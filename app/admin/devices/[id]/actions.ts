@@ -83,14 +83,19 @@ export async function deviceActionAction(_prev: ActionState, form: FormData): Pr
   const action = field(form, "action");
   if (!isDeviceAction(action)) return { error: "Unknown action." };
   return adminAction({ action: `device.${action}`, target: id }, async (admin) => {
-    const { requestType } = await performDeviceAction(id, action, {
-      message: field(form, "message"),
-      phoneNumber: field(form, "phoneNumber"),
-      footnote: field(form, "footnote"),
-      pin: field(form, "pin"),
-      deviceName: field(form, "deviceName"),
-      returnToService: form.get("returnToService") === "on",
-    }, `session:${admin.email}`);
+    const { requestType } = await performDeviceAction(
+      id,
+      action,
+      {
+        message: field(form, "message"),
+        phoneNumber: field(form, "phoneNumber"),
+        footnote: field(form, "footnote"),
+        pin: field(form, "pin"),
+        deviceName: field(form, "deviceName"),
+        returnToService: form.get("returnToService") === "on",
+      },
+      `session:${admin.email}`,
+    );
     revalidatePath(`/admin/devices/${id}`);
     return { ok: `${ACTION_SPECS[action].label} queued (${requestType}).` };
   });

@@ -35,7 +35,9 @@ function Section({ id, title, children, actions }: { id: string; title: string; 
   return (
     <section aria-labelledby={id} className={card}>
       <div className="mb-2 flex flex-wrap items-center justify-between gap-2">
-        <h2 id={id} className="font-semibold">{title}</h2>
+        <h2 id={id} className="font-semibold">
+          {title}
+        </h2>
         {actions}
       </div>
       {children}
@@ -49,7 +51,11 @@ function AttestationFields({ d }: { d: DeviceDetail }) {
   if (!a || (!a.status && a.pending)) {
     return (
       <p className="text-sm text-slate-700 dark:text-slate-300" data-testid="attestation-status">
-        {a?.pending ? `Requested ${a.requestedAt ? relativeTime(a.requestedAt) : ""}; waiting for the device's answer.` : d.actions.includes("request-attestation") ? "Not attested yet. Use Request attestation under Device actions." : "Not attested. This model or OS version cannot attest (iPhone/iPad A11+ on iOS 16+, Apple-silicon Macs on macOS 14+, Apple TV A12+, Vision Pro)."}
+        {a?.pending
+          ? `Requested ${a.requestedAt ? relativeTime(a.requestedAt) : ""}; waiting for the device's answer.`
+          : d.actions.includes("request-attestation")
+            ? "Not attested yet. Use Request attestation under Device actions."
+            : "Not attested. This model or OS version cannot attest (iPhone/iPad A11+ on iOS 16+, Apple-silicon Macs on macOS 14+, Apple TV A12+, Vision Pro)."}
       </p>
     );
   }
@@ -58,17 +64,39 @@ function AttestationFields({ d }: { d: DeviceDetail }) {
       <div className="text-sm text-red-800 dark:text-red-300" data-testid="attestation-status">
         <p className="font-semibold">{a.status === "mismatch" ? "Flagged: the attested identity differs from the device record" : "Flagged: the attestation did not verify"}</p>
         <p className="mt-1">{a.problem}</p>
-        <p className="mt-1"><Link className={link} href={`/admin/log/reasons#${a.status === "mismatch" ? "attestation_mismatch" : "attestation_failed"}`}>What to do</Link></p>
+        <p className="mt-1">
+          <Link className={link} href={`/admin/log/reasons#${a.status === "mismatch" ? "attestation_mismatch" : "attestation_failed"}`}>
+            What to do
+          </Link>
+        </p>
       </div>
     );
   }
   const boot = a.bootSecurity;
-  const bootText = boot ? [boot.secureBootStatus, boot.sipStatus === undefined ? null : `SIP ${boot.sipStatus === 0 ? "enabled" : "disabled"}`, boot.thirdPartyKextsAllowed === undefined ? null : `third-party kexts ${boot.thirdPartyKextsAllowed === 0 ? "not allowed" : "allowed"}`, boot.llbVersion ? `LLB ${boot.llbVersion}` : null].filter(Boolean).join(", ") : null;
+  const bootText = boot
+    ? [
+        boot.secureBootStatus,
+        boot.sipStatus === undefined ? null : `SIP ${boot.sipStatus === 0 ? "enabled" : "disabled"}`,
+        boot.thirdPartyKextsAllowed === undefined ? null : `third-party kexts ${boot.thirdPartyKextsAllowed === 0 ? "not allowed" : "allowed"}`,
+        boot.llbVersion ? `LLB ${boot.llbVersion}` : null,
+      ]
+        .filter(Boolean)
+        .join(", ")
+    : null;
   return (
     <dl className="divide-y divide-slate-100 dark:divide-slate-800" data-testid="attestation-status">
-      <Field name="Status"><span className="font-semibold text-green-800 dark:text-green-300">hardware-attested</span>{a.attestedAt ? `, ${formatUtc(a.attestedAt)}` : ""}{a.cached ? " (Apple's cached attestation)" : ""}{a.source === "acme" ? " (identity certificate from ACME device-attest-01)" : ""}</Field>
-      <Field name="Serial number" mono>{a.serialNumber}</Field>
-      <Field name="UDID" mono>{a.udid}</Field>
+      <Field name="Status">
+        <span className="font-semibold text-green-800 dark:text-green-300">hardware-attested</span>
+        {a.attestedAt ? `, ${formatUtc(a.attestedAt)}` : ""}
+        {a.cached ? " (Apple's cached attestation)" : ""}
+        {a.source === "acme" ? " (identity certificate from ACME device-attest-01)" : ""}
+      </Field>
+      <Field name="Serial number" mono>
+        {a.serialNumber}
+      </Field>
+      <Field name="UDID" mono>
+        {a.udid}
+      </Field>
       <Field name="OS">{a.osVersion}</Field>
       <Field name="SEP OS">{a.sepOsVersion}</Field>
       <Field name="Boot security">{bootText}</Field>
@@ -105,7 +133,16 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
           <span className="inline-flex flex-wrap items-center gap-2">
             <DeviceStatusBadge status={d.status} />
             <span>{ENROLLMENT_TYPE_LABEL[d.enrollmentType]}</span>
-            <span>· last seen {d.lastSeenAt ? <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>{relativeTime(d.lastSeenAt)}</time> : "never"}</span>
+            <span>
+              · last seen{" "}
+              {d.lastSeenAt ? (
+                <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>
+                  {relativeTime(d.lastSeenAt)}
+                </time>
+              ) : (
+                "never"
+              )}
+            </span>
           </span>
         }
         actions={
@@ -132,36 +169,96 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
       <div className="grid gap-6 lg:grid-cols-2">
         <Section id="identity" title="Identity">
           <dl className="divide-y divide-slate-100 dark:divide-slate-800">
-            <Field name="UDID" mono>{d.udid}</Field>
-            {d.enrollmentId && <Field name="Enrollment ID" mono>{d.enrollmentId}</Field>}
-            <Field name="Serial number" mono>{d.serialNumber}</Field>
+            <Field name="UDID" mono>
+              {d.udid}
+            </Field>
+            {d.enrollmentId && (
+              <Field name="Enrollment ID" mono>
+                {d.enrollmentId}
+              </Field>
+            )}
+            <Field name="Serial number" mono>
+              {d.serialNumber}
+            </Field>
             <Field name="Model">{[d.modelName ?? d.productName, d.model].filter(Boolean).join(" · ") || null}</Field>
             <Field name="OS">{d.osVersion ? `${d.platform ?? ""} ${d.osVersion}${d.buildVersion ? ` (${d.buildVersion})` : ""}`.trim() : d.platform}</Field>
             <Field name="Device name">{d.deviceName}</Field>
             <Field name="Enrolled">{d.enrolledAt ? formatUtc(d.enrolledAt) : "not yet"}</Field>
-            <Field name="Enrollment token">{d.token ? <Link className={link} href={`/admin/enrollment/tokens/${d.token.id}`}>{d.token.name}</Link> : null}</Field>
+            <Field name="Enrollment token">
+              {d.token ? (
+                <Link className={link} href={`/admin/enrollment/tokens/${d.token.id}`}>
+                  {d.token.name}
+                </Link>
+              ) : null}
+            </Field>
             {d.personEmail && !d.user && <Field name="Enrolled for">{d.personEmail}</Field>}
             <Field name="Terms accepted">
               {d.terms ? (
                 <span data-testid="terms-accepted">
-                  {d.terms.acceptedBy ?? "unknown"}, {d.terms.acceptedAt ? formatUtc(d.terms.acceptedAt) : "time unknown"} · version <span className="font-mono text-xs" title={d.terms.version}>{d.terms.version.slice(0, 12)}</span>
+                  {d.terms.acceptedBy ?? "unknown"}, {d.terms.acceptedAt ? formatUtc(d.terms.acceptedAt) : "time unknown"} · version{" "}
+                  <span className="font-mono text-xs" title={d.terms.version}>
+                    {d.terms.version.slice(0, 12)}
+                  </span>
                 </span>
               ) : null}
             </Field>
-            {d.user && <Field name="User">{d.user.identifier}{d.user.managedAppleId ? ` (${d.user.managedAppleId})` : ""}</Field>}
-            <Field name="Push token">{d.hasPushToken ? (d.topic ? <>present, topic <code className="text-xs">{d.topic}</code></> : "present") : "none yet (the device has not sent TokenUpdate)"}</Field>
-            <Field name="Reachable by push">
-              {!d.hasPushToken ? "no" : d.pushUnreachableAt ? (
-                <span className="text-red-800 dark:text-red-300">
-                  No: APNs answered {d.lastPushResult ?? "that the token is invalid"} {relativeTime(d.pushUnreachableAt)}. The device was erased, removed management, or enrolled under another push topic; it is not pushed again until it sends a new token. Enroll it again if it was wiped.
-                </span>
-              ) : "yes"}
+            {d.user && (
+              <Field name="User">
+                {d.user.identifier}
+                {d.user.managedAppleId ? ` (${d.user.managedAppleId})` : ""}
+              </Field>
+            )}
+            <Field name="Push token">
+              {d.hasPushToken ? (
+                d.topic ? (
+                  <>
+                    present, topic <code className="text-xs">{d.topic}</code>
+                  </>
+                ) : (
+                  "present"
+                )
+              ) : (
+                "none yet (the device has not sent TokenUpdate)"
+              )}
             </Field>
-            <Field name="Last pushed">{d.lastPushedAt ? <><time dateTime={d.lastPushedAt.toISOString()} title={formatUtc(d.lastPushedAt)}>{relativeTime(d.lastPushedAt)}</time>, APNs answered {d.lastPushResult ?? "nothing"}</> : "never"}</Field>
-            <Field name="Last check-in">{d.lastSeenAt ? <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>{relativeTime(d.lastSeenAt)}</time> : "never"}</Field>
+            <Field name="Reachable by push">
+              {!d.hasPushToken ? (
+                "no"
+              ) : d.pushUnreachableAt ? (
+                <span className="text-red-800 dark:text-red-300">
+                  No: APNs answered {d.lastPushResult ?? "that the token is invalid"} {relativeTime(d.pushUnreachableAt)}. The device was erased, removed management, or enrolled under another push
+                  topic; it is not pushed again until it sends a new token. Enroll it again if it was wiped.
+                </span>
+              ) : (
+                "yes"
+              )}
+            </Field>
+            <Field name="Last pushed">
+              {d.lastPushedAt ? (
+                <>
+                  <time dateTime={d.lastPushedAt.toISOString()} title={formatUtc(d.lastPushedAt)}>
+                    {relativeTime(d.lastPushedAt)}
+                  </time>
+                  , APNs answered {d.lastPushResult ?? "nothing"}
+                </>
+              ) : (
+                "never"
+              )}
+            </Field>
+            <Field name="Last check-in">
+              {d.lastSeenAt ? (
+                <time dateTime={d.lastSeenAt.toISOString()} title={formatUtc(d.lastSeenAt)}>
+                  {relativeTime(d.lastSeenAt)}
+                </time>
+              ) : (
+                "never"
+              )}
+            </Field>
             {d.userChannels.length > 0 && (
               <Field name="User channels">
-                {d.userChannels.map((u) => `${u.userLongName ?? u.userShortName ?? u.userChannelId}${u.userShortName ? ` (${u.userShortName})` : ""}${u.lastSeenAt ? `, seen ${relativeTime(u.lastSeenAt)}` : ""}`).join("; ")}
+                {d.userChannels
+                  .map((u) => `${u.userLongName ?? u.userShortName ?? u.userChannelId}${u.userShortName ? ` (${u.userShortName})` : ""}${u.lastSeenAt ? `, seen ${relativeTime(u.lastSeenAt)}` : ""}`)
+                  .join("; ")}
               </Field>
             )}
           </dl>
@@ -169,15 +266,31 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
         <div className="space-y-6">
           <Section id="group" title="Group">
             <p className="mb-3 text-sm">
-              {d.group ? <>Member of <Link className={link} href={`/admin/groups/${d.group.id}`}>{d.group.name}</Link>; it receives that group&apos;s policies in order.</> : "Not in a group, so no policies apply."}
+              {d.group ? (
+                <>
+                  Member of{" "}
+                  <Link className={link} href={`/admin/groups/${d.group.id}`}>
+                    {d.group.name}
+                  </Link>
+                  ; it receives that group&apos;s policies in order.
+                </>
+              ) : (
+                "Not in a group, so no policies apply."
+              )}
             </p>
             {writable && (
               <ActionForm action={moveDeviceAction} hidden={hidden} submitLabel="Move" pendingLabel="Moving…" variant="secondary" className="flex flex-wrap items-end gap-2">
                 <div className="min-w-48 flex-1">
-                  <label htmlFor="groupId" className={label}>Move to group</label>
+                  <label htmlFor="groupId" className={label}>
+                    Move to group
+                  </label>
                   <select id="groupId" name="groupId" defaultValue={d.group?.id ?? ""} className={input}>
                     <option value="">No group</option>
-                    {groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+                    {groups.map((g) => (
+                      <option key={g.id} value={g.id}>
+                        {g.name}
+                      </option>
+                    ))}
                   </select>
                 </div>
               </ActionForm>
@@ -186,17 +299,29 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
           <Section id="certificate" title="Identity certificate">
             {!current ? (
               <p className="text-sm text-slate-700 dark:text-slate-300">
-                No certificate issued. If the device enrolled but is not managed, check SCEP connectivity (<Link className={link} href="/admin/log/reasons#scep_not_issued">SCEP certificate not issued</Link>).
+                No certificate issued. If the device enrolled but is not managed, check SCEP connectivity (
+                <Link className={link} href="/admin/log/reasons#scep_not_issued">
+                  SCEP certificate not issued
+                </Link>
+                ).
               </p>
             ) : (
               <>
                 <dl className="divide-y divide-slate-100 dark:divide-slate-800">
                   <Field name="Subject">{current.subject}</Field>
-                  <Field name="Serial" mono>{current.serial}</Field>
+                  <Field name="Serial" mono>
+                    {current.serial}
+                  </Field>
                   <Field name="Valid">{`${formatUtc(current.notBefore)} – ${formatUtc(current.notAfter)}`}</Field>
                   <Field name="SCEP profile">{current.profileName}</Field>
                   <AcmeAttestation serial={current.serial} />
-                  <Field name="Status">{current.revokedAt ? `Revoked ${formatUtc(current.revokedAt)}${current.revocationReason ? ` (${current.revocationReason})` : ""}` : current.notAfter < new Date() ? "Expired" : "Valid"}</Field>
+                  <Field name="Status">
+                    {current.revokedAt
+                      ? `Revoked ${formatUtc(current.revokedAt)}${current.revocationReason ? ` (${current.revocationReason})` : ""}`
+                      : current.notAfter < new Date()
+                        ? "Expired"
+                        : "Valid"}
+                  </Field>
                 </dl>
                 {writable && !current.revokedAt && (
                   <div className="mt-3">
@@ -207,7 +332,11 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                       pendingLabel="Revoking…"
                       variant="danger"
                       inline
-                      confirm={{ title: "Revoke this certificate?", message: "The device can no longer authenticate to the server with it and must enroll again. This cannot be undone.", confirmLabel: "Revoke certificate" }}
+                      confirm={{
+                        title: "Revoke this certificate?",
+                        message: "The device can no longer authenticate to the server with it and must enroll again. This cannot be undone.",
+                        confirmLabel: "Revoke certificate",
+                      }}
                     />
                   </div>
                 )}
@@ -245,16 +374,25 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
       {d.reEnrollments.length > 0 && (
         <Section id="reenrollments" title="Re-enrollments">
           <p className="mb-2 text-sm text-slate-700 dark:text-slate-300">
-            Authenticates from a new identity certificate for this device. A re-enrollment hands the device to the new identity with nothing of the old one (queued commands, bootstrap token, push and unlock tokens) and revokes the previous certificate; a held one waits for you (<Link className={link} href="/admin/settings#reenrollment">Settings › Re-enrollment</Link>).
+            Authenticates from a new identity certificate for this device. A re-enrollment hands the device to the new identity with nothing of the old one (queued commands, bootstrap token, push and
+            unlock tokens) and revokes the previous certificate; a held one waits for you (
+            <Link className={link} href="/admin/settings#reenrollment">
+              Settings › Re-enrollment
+            </Link>
+            ).
           </p>
           <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
             {d.reEnrollments.map((r) => (
               <li key={r.id} className="py-2">
                 <div className="flex flex-wrap items-center gap-2">
-                  <span className={`rounded px-1.5 py-0.5 text-xs font-medium ${r.status === "PENDING" ? "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100" : r.status === "DENIED" ? "bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100" : "bg-slate-100 text-slate-900 dark:bg-slate-800 dark:text-slate-100"}`}>
+                  <span
+                    className={`rounded px-1.5 py-0.5 text-xs font-medium ${r.status === "PENDING" ? "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100" : r.status === "DENIED" ? "bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100" : "bg-slate-100 text-slate-900 dark:bg-slate-800 dark:text-slate-100"}`}
+                  >
                     {r.status === "PENDING" ? "Waiting for approval" : r.status === "DENIED" ? "Denied" : "Applied"}
                   </span>
-                  <time dateTime={r.createdAt.toISOString()} className="text-slate-600 dark:text-slate-400">{formatUtc(r.createdAt)}</time>
+                  <time dateTime={r.createdAt.toISOString()} className="text-slate-600 dark:text-slate-400">
+                    {formatUtc(r.createdAt)}
+                  </time>
                   {r.decidedBy && <span className="text-slate-600 dark:text-slate-400">· {r.decidedBy === "automatic" ? "automatic (setting)" : `by ${r.decidedBy}`}</span>}
                 </div>
                 <p className="mt-1">
@@ -270,7 +408,12 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                       submitLabel="Approve re-enrollment"
                       pendingLabel="Approving…"
                       inline
-                      confirm={{ title: "Approve this re-enrollment?", message: "The device record goes to the new identity: its queued commands, bootstrap token, push and unlock tokens are dropped, the current certificate is revoked and the group's policies are sent again.", confirmLabel: "Approve" }}
+                      confirm={{
+                        title: "Approve this re-enrollment?",
+                        message:
+                          "The device record goes to the new identity: its queued commands, bootstrap token, push and unlock tokens are dropped, the current certificate is revoked and the group's policies are sent again.",
+                        confirmLabel: "Approve",
+                      }}
                     />
                     <ActionForm
                       action={denyReEnrollmentAction}
@@ -295,8 +438,14 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
           <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
             {d.installedProfiles.map((p) => (
               <li key={p.identifier} className="flex flex-wrap justify-between gap-2 py-1.5">
-                <span>{p.name ?? p.identifier}{p.organization ? <span className="text-slate-600 dark:text-slate-400"> · {p.organization}</span> : null}</span>
-                <span className="font-mono text-xs text-slate-600 dark:text-slate-400">{p.identifier}{p.managed ? " · managed" : ""}</span>
+                <span>
+                  {p.name ?? p.identifier}
+                  {p.organization ? <span className="text-slate-600 dark:text-slate-400"> · {p.organization}</span> : null}
+                </span>
+                <span className="font-mono text-xs text-slate-600 dark:text-slate-400">
+                  {p.identifier}
+                  {p.managed ? " · managed" : ""}
+                </span>
               </li>
             ))}
           </ul>
@@ -313,7 +462,9 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                   <div className="font-medium">{c.requestType}</div>
                   {c.policyName && <div className="text-xs text-slate-600 dark:text-slate-400">policy: {c.policyName}</div>}
                 </td>
-                <td className={td}><CommandStatusBadge status={c.status} /></td>
+                <td className={td}>
+                  <CommandStatusBadge status={c.status} />
+                </td>
                 <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{formatUtc(c.createdAt)}</td>
                 <td className={`${td} hidden whitespace-nowrap sm:table-cell`}>{c.completedAt ? formatUtc(c.completedAt) : "—"}</td>
                 <td className={td}>
@@ -326,7 +477,9 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                     )}
                     {c.completedAt && (
                       // The full answer on request (it can be megabytes), not in the page.
-                      <a className={link} href={`/api/v1/devices/${encodeURIComponent(d.identifier)}/commands/${c.uuid}`} target="_blank" rel="noreferrer">Result</a>
+                      <a className={link} href={`/api/v1/devices/${encodeURIComponent(d.identifier)}/commands/${c.uuid}`} target="_blank" rel="noreferrer">
+                        Result
+                      </a>
                     )}
                     {writable && (c.status === "QUEUED" || c.status === "NOT_NOW") && (
                       <ActionForm
@@ -348,7 +501,15 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
           </DataTable>
         )}
       </Section>
-      <Section id="timeline" title="Enrollment timeline" actions={<Link className={`${link} text-sm`} href={`/admin/log?device=${encodeURIComponent(d.identifier)}`}>Open in Enrollment Log</Link>}>
+      <Section
+        id="timeline"
+        title="Enrollment timeline"
+        actions={
+          <Link className={`${link} text-sm`} href={`/admin/log?device=${encodeURIComponent(d.identifier)}`}>
+            Open in Enrollment Log
+          </Link>
+        }
+      >
         {d.log.length === 0 ? (
           <EmptyState title="No log lines for this device" />
         ) : (
@@ -357,16 +518,24 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
               const info = reasonInfo(l.reason);
               return (
                 <li key={l.id} className="mb-3 ml-4">
-                  <span aria-hidden className={`absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full border-2 border-white dark:border-slate-900 ${l.outcome === "ERROR" ? "bg-red-600" : l.outcome === "WARNING" ? "bg-amber-500" : "bg-green-600"}`} />
+                  <span
+                    aria-hidden
+                    className={`absolute -left-1.5 mt-1.5 h-3 w-3 rounded-full border-2 border-white dark:border-slate-900 ${l.outcome === "ERROR" ? "bg-red-600" : l.outcome === "WARNING" ? "bg-amber-500" : "bg-green-600"}`}
+                  />
                   <div className="flex flex-wrap items-center gap-2 text-sm">
-                    <time dateTime={l.time.toISOString()} className="text-slate-600 dark:text-slate-400">{formatUtc(l.time)}</time>
+                    <time dateTime={l.time.toISOString()} className="text-slate-600 dark:text-slate-400">
+                      {formatUtc(l.time)}
+                    </time>
                     <span className="font-medium">{l.step}</span>
                     <OutcomeBadge outcome={l.outcome} />
                   </div>
                   <p className="text-sm">{l.message}</p>
                   {info && (
                     <p className="text-sm text-slate-700 dark:text-slate-300">
-                      <Link className={link} href={`/admin/log/reasons#${l.reason}`}>{info.title}</Link>: {info.fix}
+                      <Link className={link} href={`/admin/log/reasons#${l.reason}`}>
+                        {info.title}
+                      </Link>
+                      : {info.fix}
                     </p>
                   )}
                 </li>

@@ -102,7 +102,9 @@ export async function saveEssoAction(_prev: ActionState, form: FormData): Promis
     await configureEsso({
       enabled: form.has("enabled"),
       iTunesStoreID: Number(field(form, "iTunesStoreID")),
-      associatedDomains: field(form, "associatedDomains").split(/[\s,]+/).filter(Boolean),
+      associatedDomains: field(form, "associatedDomains")
+        .split(/[\s,]+/)
+        .filter(Boolean),
       associatedDomainsEnableDirectDownloads: form.has("directDownloads"),
       configurationProfile: profile,
     });

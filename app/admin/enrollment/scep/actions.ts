@@ -72,7 +72,13 @@ export async function resetNdesPasswordAction(_prev: ActionState, form: FormData
   const id = field(form, "profileId");
   return adminAction({ action: "scep-profile.reset-ndes", target: id }, async () => {
     const r = await resetNdesPassword(id);
-    return { ok: "Password reset. The old password no longer works.", secrets: [{ label: "User name", value: r.ndesUsername }, { label: "Password", value: r.ndesPassword }] };
+    return {
+      ok: "Password reset. The old password no longer works.",
+      secrets: [
+        { label: "User name", value: r.ndesUsername },
+        { label: "Password", value: r.ndesPassword },
+      ],
+    };
   });
 }
 

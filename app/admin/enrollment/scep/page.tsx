@@ -15,7 +15,6 @@ import { DataTable } from "@/components/ui/DataTable";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "SCEP Profiles" };
 
-
 export default async function ScepProfilesPage() {
   const admin = await requireAdmin();
   const writable = canWrite(admin);
@@ -30,22 +29,42 @@ export default async function ScepProfilesPage() {
         actions={
           writable ? (
             <div className="flex gap-2">
-              <Link href="/admin/enrollment/scep/new" className={btn}>New SCEP profile</Link>
-              <Link href="/admin/enrollment/scep/external/new" className={btnSecondary}>New external SCEP profile</Link>
+              <Link href="/admin/enrollment/scep/new" className={btn}>
+                New SCEP profile
+              </Link>
+              <Link href="/admin/enrollment/scep/external/new" className={btnSecondary}>
+                New external SCEP profile
+              </Link>
             </div>
           ) : undefined
         }
       />
       {profiles.length === 0 ? (
         <EmptyState title="No SCEP profiles yet">
-          {writable ? <>Without one, enrolled devices get no identity certificate. <Link className={link} href="/admin/enrollment/scep/new">Create a SCEP profile</Link>.</> : "An admin can create one."}
+          {writable ? (
+            <>
+              Without one, enrolled devices get no identity certificate.{" "}
+              <Link className={link} href="/admin/enrollment/scep/new">
+                Create a SCEP profile
+              </Link>
+              .
+            </>
+          ) : (
+            "An admin can create one."
+          )}
         </EmptyState>
       ) : (
         <DataTable caption="SCEP profiles" columns={["Name", "Challenge", { label: "Subject", hideBelow: "sm" }, { label: "Key", hideBelow: "md" }, { label: "Validity", hideBelow: "md" }]}>
           {profiles.map((p) => (
             <tr key={p.id}>
-              <td className={td}><Link className={`${link} font-medium`} href={`/admin/enrollment/scep/${p.id}`}>{p.name}</Link></td>
-              <td className={td}><Badge tone={p.challengeType === "STATIC" ? "amber" : "blue"}>{CHALLENGE_LABEL[p.challengeType]}</Badge></td>
+              <td className={td}>
+                <Link className={`${link} font-medium`} href={`/admin/enrollment/scep/${p.id}`}>
+                  {p.name}
+                </Link>
+              </td>
+              <td className={td}>
+                <Badge tone={p.challengeType === "STATIC" ? "amber" : "blue"}>{CHALLENGE_LABEL[p.challengeType]}</Badge>
+              </td>
               <td className={`${td} hidden font-mono text-xs sm:table-cell`}>{p.subjectTemplate}</td>
               <td className={`${td} hidden md:table-cell`}>RSA {p.keySize}</td>
               <td className={`${td} hidden md:table-cell`}>{p.validityDays} days</td>
@@ -60,10 +79,18 @@ export default async function ScepProfilesPage() {
         <DataTable caption="External SCEP profiles" columns={["Name", "SCEP URL", "Challenge", { label: "Pinned CA (SHA-256)", hideBelow: "md" }, ""]}>
           {externals.map((p) => (
             <tr key={p.id}>
-              <td className={`${td} font-medium`}><Link href={`/admin/enrollment/scep/external/${p.id}`} className={link}>{p.name}</Link></td>
+              <td className={`${td} font-medium`}>
+                <Link href={`/admin/enrollment/scep/external/${p.id}`} className={link}>
+                  {p.name}
+                </Link>
+              </td>
               <td className={`${td} break-all font-mono text-xs`}>{p.scepUrl}</td>
-              <td className={td}><Badge tone={p.challengeSource === "STATIC" ? "amber" : "blue"}>{p.challengeSource}</Badge></td>
-              <td className={`${td} hidden break-all font-mono text-xs md:table-cell`} title={p.ca.subject}>{p.ca.sha256}</td>
+              <td className={td}>
+                <Badge tone={p.challengeSource === "STATIC" ? "amber" : "blue"}>{p.challengeSource}</Badge>
+              </td>
+              <td className={`${td} hidden break-all font-mono text-xs md:table-cell`} title={p.ca.subject}>
+                {p.ca.sha256}
+              </td>
               <td className={td}>
                 {writable && (
                   <ActionForm

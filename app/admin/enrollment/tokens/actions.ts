@@ -56,7 +56,16 @@ export async function createTokenAction(_prev: TokenFormState, form: FormData): 
   try {
     id = (await createEnrollmentTokenFromInput(input, `session:${admin.email}`)).id;
   } catch (err) {
-    if (err instanceof AppError) return { error: err.message.replace(/^expiresIn\.at: /, "Custom expiry: ").replace(/^maxUses: /, "Max uses: ").replace(/^name: /, "Name: ").replace(/^personEmail: /, "Person: ").replace(/^deviceLimit: /, "Device limit: "), values };
+    if (err instanceof AppError)
+      return {
+        error: err.message
+          .replace(/^expiresIn\.at: /, "Custom expiry: ")
+          .replace(/^maxUses: /, "Max uses: ")
+          .replace(/^name: /, "Name: ")
+          .replace(/^personEmail: /, "Person: ")
+          .replace(/^deviceLimit: /, "Device limit: "),
+        values,
+      };
     throw err;
   }
   await audit({ actor: `session:${admin.email}`, action: "token.create", target: id, detail: input.name });
@@ -86,7 +95,8 @@ export async function updateTokenAction(_prev: ActionState, form: FormData): Pro
       });
     } catch (err) {
       // The expiry's refusals name extendExpiry(.at); show them beside the expiry field.
-      if (err instanceof AppError && /^extendExpiry/.test(err.message)) return { error: err.message.replace(/^extendExpiry(\.at)?: /, "Expiry: "), fieldErrors: { extendExpiry: err.message.replace(/^extendExpiry(\.at)?: /, "") } };
+      if (err instanceof AppError && /^extendExpiry/.test(err.message))
+        return { error: err.message.replace(/^extendExpiry(\.at)?: /, "Expiry: "), fieldErrors: { extendExpiry: err.message.replace(/^extendExpiry(\.at)?: /, "") } };
       throw err;
     }
     revalidatePath("/admin/enrollment/tokens");

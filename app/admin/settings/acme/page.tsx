@@ -26,17 +26,25 @@ export default async function AcmeSettingsPage() {
       />
 
       <section aria-labelledby="acme-directory-h" className={card}>
-        <h2 id="acme-directory-h" className="font-semibold">Directory URL</h2>
+        <h2 id="acme-directory-h" className="font-semibold">
+          Directory URL
+        </h2>
         <p className={hint}>Enrollment profiles point devices here; standard ACME clients (certbot, lego) use it as their server.</p>
-        <p className="mt-2 break-all text-sm"><code data-testid="acme-directory-url">{settings.directoryUrl}</code></p>
+        <p className="mt-2 break-all text-sm">
+          <code data-testid="acme-directory-url">{settings.directoryUrl}</code>
+        </p>
       </section>
 
       <section aria-labelledby="acme-dns-h" className={card}>
-        <h2 id="acme-dns-h" className="font-semibold">DNS names (http-01)</h2>
+        <h2 id="acme-dns-h" className="font-semibold">
+          DNS names (http-01)
+        </h2>
         <p className={hint}>Standard ACME clients may obtain certificates for names equal to or under these domains, validated with http-01 on port 80. Empty (the default): DNS names are refused.</p>
         {writable ? (
           <ActionForm action={saveDnsDomainsAction} submitLabel="Save domains" pendingLabel="Saving…" className="mt-3 space-y-2">
-            <label htmlFor="acme-domains" className={label}>Allowed domains (comma or space separated)</label>
+            <label htmlFor="acme-domains" className={label}>
+              Allowed domains (comma or space separated)
+            </label>
             <input id="acme-domains" name="domains" defaultValue={settings.dnsDomains.join(", ")} placeholder="lab.example.com" className={input} />
           </ActionForm>
         ) : (
@@ -45,16 +53,25 @@ export default async function AcmeSettingsPage() {
       </section>
 
       <section aria-labelledby="acme-serials-h" className={card}>
-        <h2 id="acme-serials-h" className="font-semibold">Pre-registered serial numbers ({registered.total})</h2>
-        <p className={hint}>A device with one of these serial numbers may obtain an attested certificate with its serial as the ACME identifier, without an enrollment. Import a CSV (first column the serial, optional second column a note) or paste one per line.</p>
+        <h2 id="acme-serials-h" className="font-semibold">
+          Pre-registered serial numbers ({registered.total})
+        </h2>
+        <p className={hint}>
+          A device with one of these serial numbers may obtain an attested certificate with its serial as the ACME identifier, without an enrollment. Import a CSV (first column the serial, optional
+          second column a note) or paste one per line.
+        </p>
         {writable && (
           <ActionForm action={importSerialsAction} submitLabel="Import" pendingLabel="Importing…" resetOnSuccess className="mt-3 grid gap-3 md:grid-cols-2">
             <div>
-              <label htmlFor="acme-serials-file" className={label}>CSV file</label>
+              <label htmlFor="acme-serials-file" className={label}>
+                CSV file
+              </label>
               <input id="acme-serials-file" name="file" type="file" accept=".csv,text/csv,text/plain" className={input} />
             </div>
             <div>
-              <label htmlFor="acme-serials" className={label}>…or paste serial numbers</label>
+              <label htmlFor="acme-serials" className={label}>
+                …or paste serial numbers
+              </label>
               <textarea id="acme-serials" name="serials" rows={3} className={`${input} font-mono text-xs`} placeholder="C02XK0AAJGH5,Finance laptop" />
             </div>
           </ActionForm>
@@ -63,10 +80,18 @@ export default async function AcmeSettingsPage() {
       <DataTable caption="Pre-registered serial numbers" columns={["Serial number", "Note", "Added by", "Added", writable && { label: "Actions", srOnly: true }]}>
         {registered.items.map((r) => (
           <tr key={r.serialNumber}>
-            <td className={`${td} font-mono`} data-label="Serial number">{r.serialNumber}</td>
-            <td className={td} data-label="Note">{r.note ?? "—"}</td>
-            <td className={td} data-label="Added by">{r.createdBy ?? "—"}</td>
-            <td className={td} data-label="Added">{formatUtc(r.createdAt)}</td>
+            <td className={`${td} font-mono`} data-label="Serial number">
+              {r.serialNumber}
+            </td>
+            <td className={td} data-label="Note">
+              {r.note ?? "—"}
+            </td>
+            <td className={td} data-label="Added by">
+              {r.createdBy ?? "—"}
+            </td>
+            <td className={td} data-label="Added">
+              {formatUtc(r.createdAt)}
+            </td>
             {writable && (
               <td className={td}>
                 <ActionForm action={removeSerialAction} hidden={{ serial: r.serialNumber }} submitLabel="Remove" submitAriaLabel={`Remove ${r.serialNumber}`} variant="danger" inline />
@@ -79,11 +104,21 @@ export default async function AcmeSettingsPage() {
       <DataTable caption="Attested certificates (device-attest-01)" columns={["Identifier", "Apple attested", "OS / SEP OS", "Certificate", "Issued"]}>
         {issuances.map((i) => (
           <tr key={i.orderId}>
-            <td className={`${td} font-mono break-all`} data-label="Identifier">{i.identifier}</td>
-            <td className={`${td} break-all`} data-label="Apple attested">serial {i.serialNumber ?? "—"}, UDID {i.udid ?? "—"}</td>
-            <td className={td} data-label="OS / SEP OS">{i.osVersion ?? "—"} / {i.sepOsVersion ?? "—"}</td>
-            <td className={`${td} font-mono`} data-label="Certificate">{i.certSerial} {i.revoked ? <Badge tone="red">Revoked</Badge> : <Badge tone="green">Hardware-attested</Badge>}</td>
-            <td className={td} data-label="Issued">{formatUtc(i.issuedAt)}</td>
+            <td className={`${td} font-mono break-all`} data-label="Identifier">
+              {i.identifier}
+            </td>
+            <td className={`${td} break-all`} data-label="Apple attested">
+              serial {i.serialNumber ?? "—"}, UDID {i.udid ?? "—"}
+            </td>
+            <td className={td} data-label="OS / SEP OS">
+              {i.osVersion ?? "—"} / {i.sepOsVersion ?? "—"}
+            </td>
+            <td className={`${td} font-mono`} data-label="Certificate">
+              {i.certSerial} {i.revoked ? <Badge tone="red">Revoked</Badge> : <Badge tone="green">Hardware-attested</Badge>}
+            </td>
+            <td className={td} data-label="Issued">
+              {formatUtc(i.issuedAt)}
+            </td>
           </tr>
         ))}
       </DataTable>

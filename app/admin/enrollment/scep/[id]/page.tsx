@@ -61,17 +61,33 @@ export default async function ScepProfilePage({ params }: { params: Promise<{ id
               pendingLabel="Deleting…"
               variant="danger"
               inline
-              confirm={{ title: `Delete "${p.name}"?`, message: "Tokens using it stop adding an identity certificate to new enrollment profiles. Certificates already issued stay valid.", confirmLabel: "Delete profile" }}
+              confirm={{
+                title: `Delete "${p.name}"?`,
+                message: "Tokens using it stop adding an identity certificate to new enrollment profiles. Certificates already issued stay valid.",
+                confirmLabel: "Delete profile",
+              }}
             />
           ) : undefined
         }
       />
       <section aria-labelledby="endpoints" className={card}>
-        <h2 id="endpoints" className="mb-2 font-semibold">Endpoints</h2>
+        <h2 id="endpoints" className="mb-2 font-semibold">
+          Endpoints
+        </h2>
         <dl>
-          <Row name="SCEP URL"><code className="select-all">{p.url}</code></Row>
-          {p.challengeUrl && <Row name="NDES challenge URL"><code className="select-all">{p.challengeUrl}</code></Row>}
-          {p.ndesUsername && <Row name="NDES user name"><code className="select-all">{p.ndesUsername}</code></Row>}
+          <Row name="SCEP URL">
+            <code className="select-all">{p.url}</code>
+          </Row>
+          {p.challengeUrl && (
+            <Row name="NDES challenge URL">
+              <code className="select-all">{p.challengeUrl}</code>
+            </Row>
+          )}
+          {p.ndesUsername && (
+            <Row name="NDES user name">
+              <code className="select-all">{p.ndesUsername}</code>
+            </Row>
+          )}
           {p.challengeType === "NDES" && <Row name="NDES password cache">{p.ndesCacheSize} unused challenges</Row>}
         </dl>
         {writable && secretReset && (
@@ -81,18 +97,27 @@ export default async function ScepProfilePage({ params }: { params: Promise<{ id
         )}
       </section>
       <section aria-labelledby="settings" className={card}>
-        <h2 id="settings" className="mb-3 font-semibold">Settings</h2>
+        <h2 id="settings" className="mb-3 font-semibold">
+          Settings
+        </h2>
         {writable ? (
           <ActionForm action={updateScepProfileAction} hidden={hidden} submitLabel="Save changes" pendingLabel="Saving…">
             <ScepFields defaults={p} editing />
           </ActionForm>
         ) : (
           <dl>
-            <Row name="Subject template"><code>{p.subjectTemplate}</code></Row>
+            <Row name="Subject template">
+              <code>{p.subjectTemplate}</code>
+            </Row>
             <Row name="Key">RSA {p.keySize}</Row>
             <Row name="Key usage">{[p.keyUsage & 1 ? "digital signature" : null, p.keyUsage & 4 ? "key encipherment" : null].filter(Boolean).join(", ") || "none"}</Row>
-            <Row name="Validity">{p.validityDays} days, renewed {p.renewalWindowDays} days before expiry</Row>
-            <Row name="Private key">{p.nonExportable ? "not exportable" : "exportable"}{p.allowAllAppsAccess ? ", all apps may use it" : ""}</Row>
+            <Row name="Validity">
+              {p.validityDays} days, renewed {p.renewalWindowDays} days before expiry
+            </Row>
+            <Row name="Private key">
+              {p.nonExportable ? "not exportable" : "exportable"}
+              {p.allowAllAppsAccess ? ", all apps may use it" : ""}
+            </Row>
           </dl>
         )}
       </section>

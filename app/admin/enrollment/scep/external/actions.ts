@@ -29,7 +29,15 @@ function formInput(form: FormData) {
   const source = field(form, "challengeSource") || "NONE";
   const dynamic = source === "NDES" || source === "GENERIC";
   const san = Object.fromEntries(
-    ([["ntPrincipalName", "sanNtPrincipalName"], ["rfc822Name", "sanRfc822Name"], ["dNSName", "sanDnsName"]] as const).map(([k, f]) => [k, opt(form, f)]).filter(([, v]) => v !== undefined),
+    (
+      [
+        ["ntPrincipalName", "sanNtPrincipalName"],
+        ["rfc822Name", "sanRfc822Name"],
+        ["dNSName", "sanDnsName"],
+      ] as const
+    )
+      .map(([k, f]) => [k, opt(form, f)])
+      .filter(([, v]) => v !== undefined),
   );
   return {
     name: field(form, "name"),

@@ -14,7 +14,9 @@ export default async function NewScepProfilePage() {
     return (
       <div className="max-w-3xl">
         <PageHeader crumb="Enrollment › SCEP" title="New SCEP profile" />
-        <p role="alert" className="text-sm">Your role is Read-only, so you cannot create SCEP profiles. Ask an admin.</p>
+        <p role="alert" className="text-sm">
+          Your role is Read-only, so you cannot create SCEP profiles. Ask an admin.
+        </p>
       </div>
     );
   }

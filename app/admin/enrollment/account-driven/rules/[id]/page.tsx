@@ -34,7 +34,9 @@ export default async function EditRulePage({ params }: { params: Promise<{ id: s
             <RouteFields defaults={rule} groups={groups} external={external} domainPlaceholder="example.com" />
           </ActionForm>
         ) : (
-          <p role="alert" className="text-sm">Your role is Read-only, so you cannot edit routing rules.</p>
+          <p role="alert" className="text-sm">
+            Your role is Read-only, so you cannot edit routing rules.
+          </p>
         )}
       </div>
     </div>

@@ -22,7 +22,9 @@ export default async function ExternalScepProfilePage({ params }: { params: Prom
     return (
       <div className="max-w-3xl space-y-4">
         <PageHeader crumb="Enrollment › SCEP" title={p.name} description={`External CA at ${p.scepUrl}; pinned SHA-256 ${p.ca.sha256}.`} />
-        <p role="alert" className="text-sm">Your role is Read-only, so you cannot edit SCEP profiles.</p>
+        <p role="alert" className="text-sm">
+          Your role is Read-only, so you cannot edit SCEP profiles.
+        </p>
       </div>
     );
   }
@@ -32,7 +34,9 @@ export default async function ExternalScepProfilePage({ params }: { params: Prom
       <div className={card}>
         <ActionForm action={probeExternalScepAction} submitLabel="Check the SCEP URL" pendingLabel="Checking…" variant="secondary">
           <div>
-            <label className={label} htmlFor="probe-url">SCEP URL</label>
+            <label className={label} htmlFor="probe-url">
+              SCEP URL
+            </label>
             <input id="probe-url" name="scepUrl" required type="url" defaultValue={p.scepUrl} className={input} />
           </div>
         </ActionForm>

@@ -15,17 +15,25 @@ export default async function NewExternalScepProfilePage() {
     return (
       <div className="max-w-3xl">
         <PageHeader crumb="Enrollment › SCEP" title="New external SCEP profile" />
-        <p role="alert" className="text-sm">Your role is Read-only, so you cannot create SCEP profiles. Ask an admin.</p>
+        <p role="alert" className="text-sm">
+          Your role is Read-only, so you cannot create SCEP profiles. Ask an admin.
+        </p>
       </div>
     );
   }
   return (
     <div className="max-w-3xl space-y-4">
-      <PageHeader crumb="Enrollment › SCEP" title="New external SCEP profile" description="Devices get certificates from a CA you run elsewhere (Microsoft NDES, Okta, step-ca, …). This server pins that CA and hands each device its challenge." />
+      <PageHeader
+        crumb="Enrollment › SCEP"
+        title="New external SCEP profile"
+        description="Devices get certificates from a CA you run elsewhere (Microsoft NDES, Okta, step-ca, …). This server pins that CA and hands each device its challenge."
+      />
       <div className={card}>
         <ActionForm action={probeExternalScepAction} submitLabel="Check the SCEP URL" pendingLabel="Checking…" variant="secondary">
           <div>
-            <label className={label} htmlFor="probe-url">SCEP URL</label>
+            <label className={label} htmlFor="probe-url">
+              SCEP URL
+            </label>
             <input id="probe-url" name="scepUrl" required type="url" className={input} />
           </div>
         </ActionForm>

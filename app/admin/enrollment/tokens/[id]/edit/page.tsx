@@ -23,31 +23,51 @@ export default async function EditTokenPage({ params }: { params: Promise<{ id: 
   const groups = await listGroups();
   return (
     <div className="max-w-2xl">
-      <PageHeader crumb="Enrollment › OTA › Tokens" title={`Edit ${token.name}`} description="The short link and its QR code stay the same. A full (JWT) link copied earlier keeps working until its original expiry." />
+      <PageHeader
+        crumb="Enrollment › OTA › Tokens"
+        title={`Edit ${token.name}`}
+        description="The short link and its QR code stay the same. A full (JWT) link copied earlier keeps working until its original expiry."
+      />
       <div className={card}>
         {canWrite(admin) ? (
           <ActionForm action={updateTokenAction} hidden={{ id: token.id }} submitLabel="Save token" pendingLabel="Saving…">
             <div>
-              <label htmlFor="name" className={label}>Name</label>
+              <label htmlFor="name" className={label}>
+                Name
+              </label>
               <input id="name" name="name" required maxLength={100} defaultValue={token.name} className={input} />
               <FieldError name="name" />
             </div>
             <div>
-              <label htmlFor="groupId" className={label}>Group Assignment</label>
+              <label htmlFor="groupId" className={label}>
+                Group Assignment
+              </label>
               <select id="groupId" name="groupId" defaultValue={token.groupId ?? ""} className={input} aria-describedby="groupId-hint">
                 <option value="">No group</option>
-                {groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+                {groups.map((g) => (
+                  <option key={g.id} value={g.id}>
+                    {g.name}
+                  </option>
+                ))}
               </select>
-              <p id="groupId-hint" className={hint}>Applies to devices that enroll from now on; devices already enrolled keep their group.</p>
+              <p id="groupId-hint" className={hint}>
+                Applies to devices that enroll from now on; devices already enrolled keep their group.
+              </p>
               <FieldError name="groupId" />
             </div>
             <ExtendExpiry current={formatExpiry(token.expiresAt)} />
           </ActionForm>
         ) : (
-          <p role="alert" className="text-sm">Your role is Read-only, so you cannot edit tokens.</p>
+          <p role="alert" className="text-sm">
+            Your role is Read-only, so you cannot edit tokens.
+          </p>
         )}
       </div>
-      <p className="mt-4 text-sm"><Link className={link} href={`/admin/enrollment/tokens/${token.id}`}>Back to the token</Link></p>
+      <p className="mt-4 text-sm">
+        <Link className={link} href={`/admin/enrollment/tokens/${token.id}`}>
+          Back to the token
+        </Link>
+      </p>
     </div>
   );
 }
