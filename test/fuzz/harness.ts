@@ -4,6 +4,7 @@
 // slower than HANG_MS fails the run with the input that caused it.
 import fc from "fast-check";
 import { pathDecodes } from "@/scripts/edge.mjs";
+import { routeMatcher } from "@/scripts/routeBridge.mjs";
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 type Params = Record<string, string | string[]>;
@@ -36,33 +37,15 @@ export async function routeModule(mod: Promise<unknown>): Promise<RouteModule> {
   return (await mod) as RouteModule;
 }
 
-/** Next's parameters for a pattern, or null when the path does not match it. */
-export function matchParams(pattern: string, pathname: string): Params | null {
-  const names: { name: string; rest: boolean }[] = [];
-  const source = pattern
-    .split("/")
-    .map((seg) => {
-      const rest = /^\[\.\.\.(\w+)\]$/.exec(seg);
-      if (rest) {
-        names.push({ name: rest[1], rest: true });
-        return "(.+)";
-      }
-      const one = /^\[(\w+)\]$/.exec(seg);
-      if (one) {
-        names.push({ name: one[1], rest: false });
-        return "([^/]+)";
-      }
-      return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    })
-    .join("/");
-  const m = new RegExp(`^${source}/?$`).exec(pathname);
-  if (!m) return null;
-  const params: Params = {};
-  names.forEach((n, i) => {
-    const raw = m[i + 1];
-    params[n.name] = n.rest ? raw.split("/").map(decodeURIComponent) : decodeURIComponent(raw);
-  });
-  return params;
+/** The server's own route matcher (scripts/routeBridge.mjs), compiled once per pattern. */
+const matchers = new Map<string, ReturnType<typeof routeMatcher>>();
+function matcherFor(pattern: string): ReturnType<typeof routeMatcher> {
+  let match = matchers.get(pattern);
+  if (!match) {
+    match = routeMatcher(pattern);
+    matchers.set(pattern, match);
+  }
+  return match;
 }
 
 export interface Outcome {
@@ -105,7 +88,7 @@ export async function invoke(endpoint: Pick<Endpoint, "pattern" | "module">, r: 
   if (!pathDecodes(r.path)) return { status: 400, by: "edge" };
   const req = request(r);
   if (!req) return { status: 400, by: "client" };
-  const params = matchParams(endpoint.pattern, new URL(req.url).pathname);
+  const params = matcherFor(endpoint.pattern)(new URL(req.url).pathname);
   if (!params) return { status: 404, by: "router" };
   const handler = endpoint.module[r.method] ?? (r.method === "HEAD" ? endpoint.module.GET : undefined);
   if (!handler) return { status: 405, by: "router" };
