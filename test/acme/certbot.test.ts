@@ -3,16 +3,15 @@
 // own CSR (RSA) and downloads the certificate from our directory over HTTPS.
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAllowedDnsDomains } from "@/lib/acme/policy";
-import { clearCaCache, getCa } from "@/lib/pki/ca";
-import { toPem } from "@/lib/pki/der";
+import { clearCaCache } from "@/lib/pki/ca";
 import { clearServerKeyCache } from "@/lib/secrets/serverKeys";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { serveRouteImports, type RouteServer } from "@/test/helpers/routeServer";
+import type { RouteServer } from "@/test/helpers/routeServer";
+import { serveAcmeOverHttps } from "./httpsDirectory";
 
 // Ports of the acme helper's range (e2e uses 3360-3361, lego.test.ts 3365-3366).
 const SERVER_PORT = 3368;
@@ -29,35 +28,7 @@ beforeAll(async () => {
   t = await createTestDb();
   clearServerKeyCache();
   clearCaCache();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "acme-certbot-"));
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      path.join(dir, "tls.key"),
-      "-out",
-      path.join(dir, "tls.crt"),
-      "-days",
-      "1",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    ],
-    { stdio: "ignore" },
-  );
-  server = await serveRouteImports(
-    { "/acme/[...path]": import("@/app/acme/[...path]/route") },
-    { port: SERVER_PORT, tls: { key: fs.readFileSync(path.join(dir, "tls.key"), "utf8"), cert: fs.readFileSync(path.join(dir, "tls.crt"), "utf8") } },
-  );
-  fs.writeFileSync(path.join(dir, "ca.pem"), toPem((await getCa()).certDer, "CERTIFICATE"));
+  ({ server, dir } = await serveAcmeOverHttps(SERVER_PORT, "certbot"));
   await setAllowedDnsDomains(["localhost"]);
 });
 
