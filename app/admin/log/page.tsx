@@ -12,26 +12,12 @@ import { formatUtc } from "@/components/ui/format";
 import { btn, btnSecondary, input, label, link, td } from "@/components/ui/styles";
 import { FilterSelect } from "@/components/ui/FilterSelect";
 import { DataTable } from "@/components/ui/DataTable";
+import { Repeats } from "@/components/log/Repeats";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Enrollment Log" };
 
 const OUTCOME_LABEL = { OK: "OK", WARNING: "Warning", ERROR: "Error" } as const;
-
-/** An aggregated line: how often it happened in its window, first and last time (lib/log/enrollmentLog.ts). */
-function Repeats({ line }: { line: { count: number; time: Date; lastSeen: Date | null } }) {
-  if (line.count <= 1) return null;
-  const last = line.lastSeen ?? line.time;
-  // To the second: an aggregation window is minutes long.
-  const at = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
-  return (
-    <div className="mt-0.5 text-xs font-medium text-amber-800 dark:text-amber-300" data-testid="log-repeats">
-      <span aria-hidden="true">×</span>
-      {line.count.toLocaleString("en-US")}
-      <span className="sr-only"> times</span> · first <time dateTime={line.time.toISOString()}>{at(line.time)}</time> · last <time dateTime={last.toISOString()}>{at(last)}</time>
-    </div>
-  );
-}
 
 export default async function LogPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireAdmin();

@@ -17,6 +17,7 @@ import { policyCertificatesOf } from "@/lib/mdm/certificateRedistribution";
 import { approveReEnrollmentAction, cancelCommandAction, denyReEnrollmentAction, moveDeviceAction, removeDeviceAction, resendPoliciesAction, revokeCertificateAction } from "./actions";
 import { DeviceActions } from "./DeviceActions";
 import { DataTable } from "@/components/ui/DataTable";
+import { Repeats } from "@/components/log/Repeats";
 import { AcmeAttestation } from "@/components/acme/AcmeAttestation";
 
 export const dynamic = "force-dynamic";
@@ -530,6 +531,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                     <OutcomeBadge outcome={l.outcome} />
                   </div>
                   <p className="text-sm">{l.message}</p>
+                  <Repeats line={l} />
                   {info && (
                     <p className="text-sm text-slate-700 dark:text-slate-300">
                       <Link className={link} href={`/admin/log/reasons#${l.reason}`}>
