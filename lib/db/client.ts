@@ -12,6 +12,13 @@ import { reusePreparedStatements } from "./sqliteStatements";
 export type Db = SqliteClient;
 export type { Prisma } from "./generated/sqlite/client";
 
+/** Each SQLite client's connection once Prisma opened it (fixedSql.ts runs its reads there). */
+const sqliteConnections = new WeakMap<Db, Database.Database>();
+
+export function sqliteConnection(client: Db): Database.Database | undefined {
+  return sqliteConnections.get(client);
+}
+
 const globalForDb = globalThis as unknown as { __enrollDb?: { url: string; client: Db; pinned?: boolean } };
 
 export function createClient(databaseUrl: string): Db {
@@ -22,12 +29,15 @@ export function createClient(databaseUrl: string): Db {
   const file = databaseUrl.replace(/^file:/, "");
   const adapter = new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
   const connect = adapter.connect.bind(adapter);
+  const client = new SqliteClient({ adapter });
   adapter.connect = async () => {
     const connection = await connect();
-    reusePreparedStatements((connection as unknown as { client: Database.Database }).client);
+    const handle = (connection as unknown as { client: Database.Database }).client;
+    reusePreparedStatements(handle);
+    sqliteConnections.set(client, handle);
     return connection;
   };
-  return new SqliteClient({ adapter });
+  return client;
 }
 
 /** The process-wide client (kept on globalThis so dev-mode reloads reuse it). */

@@ -4,7 +4,7 @@
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test/helpers/db";
-import { reusePreparedStatements } from "./sqliteStatements";
+import { preparedStatement, reusePreparedStatements } from "./sqliteStatements";
 
 describe("reusePreparedStatements on better-sqlite3", () => {
   it("binds each call's own arguments to the one prepared statement", () => {
@@ -45,6 +45,18 @@ describe("reusePreparedStatements on better-sqlite3", () => {
     // Used without bind (the adapter's BEGIN): runs as is.
     (use("BEGIN") as unknown as { run(): unknown }).run();
     (use("ROLLBACK") as unknown as { run(): unknown }).run();
+    // Fixed SQL run without Prisma goes through the same cache: prepared once, then reused.
+    const stmt = preparedStatement(db, select);
+    const times = prepared.filter((s) => s === select).length;
+    expect(stmt?.raw(true).get(3)).toEqual(["c", 3]);
+    expect(preparedStatement(db, select)).toBe(stmt);
+    expect(prepared.filter((s) => s === select)).toHaveLength(times);
+    db.close();
+  });
+
+  it("has no statement for a connection it did not set up", () => {
+    const db = new Database(":memory:");
+    expect(preparedStatement(db, "SELECT 1")).toBeUndefined();
     db.close();
   });
 });

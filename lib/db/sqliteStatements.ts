@@ -15,6 +15,16 @@ interface BoundUse {
   raw(): { all(): unknown[] };
 }
 
+const cachedOf = new WeakMap<Database.Database, (sql: string) => Statement>();
+
+/**
+ * The reused prepared statement for `sql` on a connection set up by reusePreparedStatements
+ * (fixed SQL run without Prisma, see fixedSql.ts); undefined on any other connection.
+ */
+export function preparedStatement(db: Database.Database, sql: string): Statement | undefined {
+  return cachedOf.get(db)?.(sql);
+}
+
 /** Makes db.prepare(sql) reuse up to `max` statements (least recently used dropped). */
 export function reusePreparedStatements(db: Database.Database, max = 500): void {
   const prepare = db.prepare.bind(db) as (sql: string) => Statement;
@@ -30,6 +40,7 @@ export function reusePreparedStatements(db: Database.Database, max = 500): void 
     cache.set(sql, stmt);
     return stmt;
   };
+  cachedOf.set(db, cached);
   // A statement's result columns are fixed by its SQL (Prisma names every column it selects),
   // and reading them is a native call that builds new objects each time: read once.
   const columns = new WeakMap<Statement, Database.ColumnDefinition[]>();

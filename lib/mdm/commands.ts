@@ -4,6 +4,7 @@
 // than the retention window is pruned so the live table stays small (protocol-notes).
 import type { Prisma } from "../db/client";
 import { db } from "../db/client";
+import { firstValue } from "../db/fixedSql";
 import { AppError, notFound } from "../errors";
 import { ALLOWED_COMMAND_TYPES, buildCommand, isAllowedCommandType } from "./commandPayload";
 import { knownCommandTypes } from "../profiles/appleSchema";
@@ -97,6 +98,12 @@ export interface NextCommand {
   payload: string;
 }
 
+// The statuses are this module's constants (spliced as literals so PostgreSQL compares them
+// with its enum); the device id is bound. Served by the (deviceId, status, createdAt) index.
+const liveCommandSql = (statuses: readonly LiveStatus[]) => `SELECT "id" FROM "Command" WHERE "deviceId" = ? AND "status" IN (${statuses.map((s) => `'${s}'`).join(", ")}) LIMIT 1`;
+const HAS_LIVE = liveCommandSql(LIVE_STATUSES);
+const HAS_QUEUED_OR_SENT = liveCommandSql(["QUEUED", "SENT"]);
+
 /**
  * The oldest live command for the device, marked SENT. After a NotNow answer the device
  * should get other work first, so `skipNotNow` leaves NOT_NOW commands for a later poll.
@@ -106,6 +113,8 @@ export interface NextCommand {
  */
 export async function nextCommand(deviceId: string, opts: { skipNotNow?: boolean } = {}): Promise<NextCommand | null> {
   const statuses: LiveStatus[] = opts.skipNotNow ? ["QUEUED", "SENT"] : [...LIVE_STATUSES];
+  // Most polls find the queue empty: one fixed read answers them without Prisma's query path.
+  if ((await firstValue(opts.skipNotNow ? HAS_QUEUED_OR_SENT : HAS_LIVE, [deviceId])) === null) return null;
   const lost: string[] = [];
   for (let attempt = 0; attempt < 5; attempt++) {
     const row = await db().command.findFirst({
