@@ -57,9 +57,13 @@ const str = (v: PlistValue | undefined): string | undefined => (typeof v === "st
 /** Applies an acknowledged command's answer to the device record. */
 async function applyResult(device: Device, requestType: string, dict: PlistDict): Promise<void> {
   switch (requestType) {
-    case "ProfileList":
-      if (Array.isArray(dict.ProfileList)) await db().device.update({ where: { id: device.id }, data: { installedProfiles: JSON.stringify(plistToJson(dict.ProfileList)) } });
+    case "ProfileList": {
+      if (!Array.isArray(dict.ProfileList)) return;
+      const installedProfiles = JSON.stringify(plistToJson(dict.ProfileList));
+      // The usual answer is the list already stored: no write for it.
+      if (installedProfiles !== device.installedProfiles) await db().device.update({ where: { id: device.id }, data: { installedProfiles } });
       return;
+    }
     case "DeviceInformation": {
       const q = dict.QueryResponses;
       if (!q || typeof q !== "object" || Array.isArray(q) || q instanceof Uint8Array || q instanceof Date) return;
