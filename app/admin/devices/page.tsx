@@ -21,6 +21,7 @@ import { formatUtc, relativeTime } from "@/components/ui/format";
 import { btn, btnSecondary, input, label, link, td } from "@/components/ui/styles";
 import { FilterSelect } from "@/components/ui/FilterSelect";
 import { DataTable } from "@/components/ui/DataTable";
+import { FilterError } from "@/components/ui/FilterForm";
 import { SortHeader as SortLink } from "@/components/ui/SortHeader";
 
 export const dynamic = "force-dynamic";
@@ -97,11 +98,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Sear
           Device removed. Its identity certificates were revoked.
         </p>
       )}
-      {error && (
-        <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-          {error}
-        </p>
-      )}
+      <FilterError error={error} />
       <p className="mb-2 text-sm text-slate-600 dark:text-slate-400" aria-live="polite">
         {result.total === 0 ? "No devices" : `${first.toLocaleString("en-US")}–${(first + result.rows.length - 1).toLocaleString("en-US")} of ${result.total.toLocaleString("en-US")} devices`}
         {filtered ? " matching the filters" : ""}

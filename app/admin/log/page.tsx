@@ -9,9 +9,10 @@ import { OutcomeBadge } from "@/components/ui/Badge";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc } from "@/components/ui/format";
-import { btn, btnSecondary, input, label, link, td } from "@/components/ui/styles";
+import { btnSecondary, input, label, link, td } from "@/components/ui/styles";
 import { FilterSelect } from "@/components/ui/FilterSelect";
 import { DataTable } from "@/components/ui/DataTable";
+import { FilterActions, FilterError, OrderSelect } from "@/components/ui/FilterForm";
 import { Repeats } from "@/components/log/Repeats";
 
 export const dynamic = "force-dynamic";
@@ -97,31 +98,10 @@ export default async function LogPage({ searchParams }: { searchParams: Promise<
           </label>
           <input id="to" name="to" type="datetime-local" defaultValue={localValue(filter.to)} className={input} />
         </div>
-        <div>
-          <label htmlFor="order" className={label}>
-            Order
-          </label>
-          <select id="order" name="order" defaultValue={filter.order ?? "desc"} className={input}>
-            <option value="desc">Newest first</option>
-            <option value="asc">Oldest first</option>
-          </select>
-        </div>
-        <div className="col-span-2 flex items-end gap-2 lg:col-span-1">
-          <button type="submit" className={btn}>
-            Apply filters
-          </button>
-          {filtered && (
-            <Link href="/admin/log" className={btnSecondary}>
-              Clear
-            </Link>
-          )}
-        </div>
+        <OrderSelect order={filter.order ?? "desc"} />
+        <FilterActions filtered={filtered} clearHref="/admin/log" className="col-span-2 flex items-end gap-2 lg:col-span-1" />
       </form>
-      {error && (
-        <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-          {error}
-        </p>
-      )}
+      <FilterError error={error} />
       {page.lines.length === 0 ? (
         <EmptyState title={filtered ? "No log lines match these filters" : "The log is empty"}>
           {filtered ? (

@@ -15,6 +15,7 @@ import { DataTable } from "@/components/ui/DataTable";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { SortHeader } from "@/components/ui/SortHeader";
+import { FilterError } from "@/components/ui/FilterForm";
 import { btn, btnSecondary, input, label, link, td } from "@/components/ui/styles";
 
 export const dynamic = "force-dynamic";
@@ -86,11 +87,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
           Token “{deleted}” deleted. {devicesKept === 0 ? "No device was linked to it." : `${devicesKept} enrolled device${devicesKept === 1 ? "" : "s"} stay${devicesKept === 1 ? "s" : ""} enrolled.`}
         </p>
       )}
-      {error && (
-        <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-          {error}
-        </p>
-      )}
+      <FilterError error={error} />
       {tokens.length === 0 ? (
         q.q ? (
           <EmptyState title="No tokens match this search">

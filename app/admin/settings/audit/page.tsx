@@ -9,7 +9,8 @@ import { EmptyState } from "@/components/ui/EmptyState";
 import { FilterSelect } from "@/components/ui/FilterSelect";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatUtc } from "@/components/ui/format";
-import { btn, btnSecondary, input, label, link, td } from "@/components/ui/styles";
+import { FilterActions, FilterError, OrderSelect } from "@/components/ui/FilterForm";
+import { btnSecondary, input, label, link, td } from "@/components/ui/styles";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Audit log" };
@@ -61,31 +62,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </label>
           <input id="to" name="to" type="datetime-local" defaultValue={localValue(filter.to)} className={input} />
         </div>
-        <div>
-          <label htmlFor="order" className={label}>
-            Order
-          </label>
-          <select id="order" name="order" defaultValue={order} className={input}>
-            <option value="desc">Newest first</option>
-            <option value="asc">Oldest first</option>
-          </select>
-        </div>
-        <div className="flex items-end gap-2">
-          <button type="submit" className={btn}>
-            Apply filters
-          </button>
-          {filtered && (
-            <Link href="/admin/settings/audit" className={btnSecondary}>
-              Clear
-            </Link>
-          )}
-        </div>
+        <OrderSelect order={order} />
+        <FilterActions filtered={filtered} clearHref="/admin/settings/audit" />
       </form>
-      {error && (
-        <p role="alert" className="mb-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-          {error}
-        </p>
-      )}
+      <FilterError error={error} />
       {page.entries.length === 0 ? (
         <EmptyState title={filtered ? "No entries match these filters" : "The audit log is empty"}>
           {filtered ? (
